@@ -1,0 +1,3 @@
+//! Exports of a solved site to other tools.
+
+pub mod opendss;

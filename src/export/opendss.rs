@@ -1,0 +1,247 @@
+//! OpenDSS export: the site's electrical network as an OpenDSS script, for cross-checking
+//! the load flow in an independent, widely trusted solver.
+//!
+//! # Element mapping
+//! | dctwin | OpenDSS |
+//! |---|---|
+//! | first grid feed | `Circuit` (its Vsource) with `R1 X1 R0 X0` = the feed's source impedance |
+//! | other grid feeds | `Vsource` with the same parameters |
+//! | feeder cable | `Line` with `r1 x1 r0 x0` in ohms, `c1=c0=0`, `length=1 units=none` |
+//! | transformer | 2-winding wye–wye `Transformer`, `XHL` = X %, `%loadloss` = R %, `%noloadloss` = P0 %, `%imag=0`, `ppm_antifloat=0`; OpenDSS puts the magnetising branch on winding 2 (LV), as dctwin does |
+//! | UPS, double conversion | a constant-PQ `Load` on its input bus at the UPS's present input P/Q, and a near-ideal `Vsource` (1e-10 Ω) at 1.0 pu on its output bus |
+//! | UPS, eco mode | same bus in and out; its losses as a constant-PQ `Load` |
+//! | switchboard, PDU, RPP, busway | no element: it shares its upstream bus |
+//! | rack | one constant-PQ `Load` per live cord at its present P/Q |
+//!
+//! Loads use `model=1` with `vminpu=0.5 vmaxpu=1.5`: OpenDSS otherwise turns constant-power loads
+//! into constant impedance outside 0.95–1.05 pu. Wye–wye transformers avoid the 30° shift of
+//! delta–wye; magnitudes are what is compared. Bus names are lowercase (`<id>_<index>`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use bevy::prelude::*;
+
+use crate::sim::components::*;
+use crate::sim::electrical::ElectricalNetwork;
+use crate::sim::electrical::network::{C64, NodeRole};
+use crate::sim::world::SiteMeta;
+
+/// Impedance of the near-ideal sources standing for UPS outputs, Ω (1e-9 pu drop at 2 kA).
+const IDEAL_SOURCE_OHM: f64 = 1e-10;
+
+/// The script and what dctwin computed for the same network, for comparison.
+#[derive(Debug, Clone)]
+pub struct OpenDssExport {
+    /// The OpenDSS script.
+    pub script: String,
+    /// `(bus name, |V| line-to-neutral in V per dctwin, nominal line-to-neutral V)`.
+    pub buses: Vec<(String, f64, f64)>,
+    /// dctwin's losses in lines and transformers (what OpenDSS reports as circuit losses), W.
+    pub losses_w: f64,
+}
+
+/// Exports the world's solved network (run at least one step first).
+pub fn export(world: &mut World) -> OpenDssExport {
+    let site = world
+        .get_resource::<SiteMeta>()
+        .map(|m| m.name.clone())
+        .unwrap_or_else(|| "site".into());
+    let mut ids: HashMap<Entity, String> = HashMap::new();
+    let mut q = world.query::<(Entity, &ElementId)>();
+    for (e, id) in q.iter(world) {
+        ids.insert(e, id.0.clone());
+    }
+    let mut kinds: HashMap<Entity, (Option<Transformer>, Option<Ups>)> = HashMap::new();
+    let mut q = world.query::<(Entity, Option<&Transformer>, Option<&Ups>)>();
+    for (e, t, u) in q.iter(world) {
+        kinds.insert(e, (t.cloned(), u.cloned()));
+    }
+    let mut rack_rows = Vec::new();
+    let mut q = world.query::<(
+        &ElementId,
+        &RackPower,
+        &crate::sim::electrical::RackCordNodes,
+    )>();
+    for (id, p, cords) in q.iter(world) {
+        rack_rows.push((id.0.clone(), *p, *cords));
+    }
+    rack_rows.sort_by(|a, b| crate::site::save::natural_cmp(&a.0, &b.0));
+    let net = world.resource::<ElectricalNetwork>();
+    let (network, flow) = (&net.network, &net.flow);
+
+    let name = |k: usize| -> String {
+        let id = ids
+            .get(&network.nodes[k].entity)
+            .map(String::as_str)
+            .unwrap_or("node");
+        format!("{}_{k}", sanitize(id))
+    };
+    let kv_ll = |v_ln: f64| v_ln * 3f64.sqrt() / 1000.0;
+    let mut out_bus: Vec<String> = vec![String::new(); network.nodes.len()];
+    let mut s = String::new();
+    let mut buses: Vec<(String, f64, f64)> = Vec::new();
+    let mut losses_w = 0.0;
+    let _ = writeln!(
+        s,
+        "! OpenDSS export of dctwin site \"{}\"",
+        site.replace('"', "'")
+    );
+    let _ = writeln!(
+        s,
+        "! Element mapping: see src/export/opendss.rs. Loads are at dctwin's present P/Q."
+    );
+    let _ = writeln!(s, "Clear");
+    let mut circuit_done = false;
+    for (k, node) in network.nodes.iter().enumerate() {
+        if !node.energized {
+            continue;
+        }
+        // Input bus: the parent's output, or a bus of its own behind a feeder cable.
+        let in_bus = match node.parent {
+            Some(p) if node.z_feeder.norm() > 0.0 => {
+                let b = format!("{}_in", name(k));
+                let z = node.z_feeder;
+                let _ = writeln!(
+                    s,
+                    "New Line.cable_{} bus1={} bus2={b} phases=3 r1={} x1={} r0={} x0={} c1=0 c0=0 length=1 units=none",
+                    name(k),
+                    out_bus[p],
+                    num(z.re),
+                    num(z.im),
+                    num(z.re),
+                    num(z.im)
+                );
+                buses.push((b.clone(), flow.v_in[k].norm(), node.v_nom_in));
+                losses_w += flow.feeder_loss_w(network, k);
+                b
+            }
+            Some(p) => out_bus[p].clone(),
+            None => String::new(),
+        };
+        let own_bus = name(k);
+        match node.role {
+            NodeRole::Feed => {
+                let z = if node.z_series.norm() > 0.0 {
+                    node.z_series
+                } else {
+                    C64::new(IDEAL_SOURCE_OHM, IDEAL_SOURCE_OHM)
+                };
+                let head = if circuit_done {
+                    format!("New Vsource.{own_bus}")
+                } else {
+                    format!("New Circuit.{}", sanitize(&site))
+                };
+                circuit_done = true;
+                let _ = writeln!(
+                    s,
+                    "{head} bus1={own_bus} basekv={} pu=1.0 angle=0 phases=3 R1={} X1={} R0={} X0={}",
+                    num(kv_ll(node.v_nom_in)),
+                    num(z.re),
+                    num(z.im),
+                    num(z.re),
+                    num(z.im)
+                );
+                buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));
+                out_bus[k] = own_bus;
+            }
+            NodeRole::Transformer => {
+                let Some((Some(t), _)) = kinds.get(&node.entity) else {
+                    continue;
+                };
+                let r = &t.0;
+                let z_base = node.v_nom_out * node.v_nom_out * 3.0 / (r.rated_kva * 1000.0);
+                let _ = writeln!(
+                    s,
+                    "New Transformer.{own_bus} phases=3 windings=2 buses=[{in_bus} {own_bus}] conns=[wye wye] kVs=[{} {}] kVAs=[{} {}] XHL={} %loadloss={} %noloadloss={} %imag=0 ppm_antifloat=0",
+                    num(r.primary_kv),
+                    num(r.secondary_kv),
+                    num(r.rated_kva),
+                    num(r.rated_kva),
+                    num(node.z_series.im / z_base * 100.0),
+                    num(node.z_series.re / z_base * 100.0),
+                    num(r.no_load_loss_kw / r.rated_kva * 100.0)
+                );
+                buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));
+                losses_w += flow.element_loss_w(network, k);
+                out_bus[k] = own_bus;
+            }
+            NodeRole::UpsDoubleConversion => {
+                let s_in = flow.s_in(k);
+                let _ = writeln!(
+                    s,
+                    "New Load.{own_bus}_rectifier bus1={in_bus} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",
+                    num(kv_ll(node.v_nom_in)),
+                    num(s_in.re / 1000.0),
+                    num(s_in.im / 1000.0)
+                );
+                let _ = writeln!(
+                    s,
+                    "New Vsource.{own_bus} bus1={own_bus} basekv={} pu=1.0 angle=0 phases=3 R1={IDEAL_SOURCE_OHM} X1={IDEAL_SOURCE_OHM} R0={IDEAL_SOURCE_OHM} X0={IDEAL_SOURCE_OHM}",
+                    num(kv_ll(node.v_nom_out))
+                );
+                buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));
+                out_bus[k] = own_bus;
+            }
+            NodeRole::UpsEco => {
+                let loss_kw = flow.element_loss_w(network, k) / 1000.0;
+                let _ = writeln!(
+                    s,
+                    "New Load.{own_bus}_loss bus1={in_bus} phases=3 conn=wye kV={} kW={} kvar=0 model=1 vminpu=0.5 vmaxpu=1.5",
+                    num(kv_ll(node.v_nom_in)),
+                    num(loss_kw)
+                );
+                out_bus[k] = in_bus;
+            }
+            NodeRole::Distribution => out_bus[k] = in_bus,
+        }
+    }
+    for (id, power, cords) in &rack_rows {
+        for (cord, state, node) in [("a", Some(power.a), cords.a), ("b", power.b, cords.b)] {
+            let (Some(state), Some(node)) = (state, node) else {
+                continue;
+            };
+            let k = node as usize;
+            if !state.live
+                || state.p_kw == 0.0 && state.q_kvar == 0.0
+                || !network.nodes[k].energized
+            {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "New Load.{}_{cord} bus1={} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",
+                sanitize(id),
+                out_bus[k],
+                num(kv_ll(network.nodes[k].v_nom_out)),
+                num(state.p_kw),
+                num(state.q_kvar)
+            );
+        }
+    }
+    let _ = writeln!(s, "Set mode=snap tolerance=1e-12 maxiterations=1000");
+    let _ = writeln!(s, "Solve");
+    OpenDssExport {
+        script: s,
+        buses,
+        losses_w,
+    }
+}
+
+/// OpenDSS names: lowercase letters, digits and underscores.
+fn sanitize(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Full-precision number (Rust's shortest round-trip form).
+fn num(x: f64) -> String {
+    format!("{x:?}")
+}

@@ -1,0 +1,129 @@
+//! Generated sites of any size, for benchmarks and scale tests.
+//!
+//! A generated site is a 2N hall of DGX H100 racks built from identical blocks. Each block has
+//! an A and a B side: transformer (3000 kVA) → UPS (1600 kW) → 7 PDUs (400 A) → 5 racks per PDU,
+//! every rack corded to the same-numbered PDU on both sides. At failover one side carries
+//! 35 × 40.8 kW = 1428 kW (89 % of the UPS, about 90 % of a PDU breaker's continuous rating). Feeds of 25 MVA
+//! take 8 blocks each per side. The last block is partly filled.
+
+use crate::catalog::{
+    DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
+};
+use crate::site::{
+    DistributionSpec, FeederSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec,
+    UpsMode, UpsSpec,
+};
+
+/// Racks per PDU in a generated block.
+pub const RACKS_PER_PDU: usize = 5;
+/// PDUs per UPS in a generated block.
+pub const PDUS_PER_UPS: usize = 7;
+/// Blocks per grid feed.
+pub const BLOCKS_PER_FEED: usize = 8;
+
+/// A 2N site with `racks` racks.
+pub fn generate_site(racks: usize) -> SiteFile {
+    let racks_per_block = RACKS_PER_PDU * PDUS_PER_UPS;
+    let blocks = racks.div_ceil(racks_per_block).max(1);
+    let mut site = SiteFile {
+        version: SITE_VERSION,
+        name: format!("Generated 2N hall, {racks} racks"),
+        grid_feeds: vec![],
+        transformers: vec![],
+        ups: vec![],
+        distribution: vec![],
+        racks: vec![],
+    };
+    let feeder = |cable: &str, length_m: f64, sets: u32| {
+        Some(FeederSpec {
+            cable: cable.into(),
+            length_m,
+            sets,
+        })
+    };
+    for side in ["A", "B"] {
+        let side_x = if side == "A" { 0.0 } else { 1.0 };
+        for f in 0..blocks.div_ceil(BLOCKS_PER_FEED) {
+            site.grid_feeds.push(GridFeedSpec {
+                id: format!("UTIL-{side}{}", f + 1),
+                model: "utility-13.8kv-25mva".into(),
+                overrides: GridFeedOverrides::default(),
+                position_m: (-20.0 - 10.0 * side_x, f as f64 * 40.0),
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+        }
+        let mut rack_no = 0;
+        for b in 0..blocks {
+            let y0 = b as f64 * 14.0;
+            let t_id = format!("T-{side}{}", b + 1);
+            let u_id = format!("UPS-{side}{}", b + 1);
+            site.transformers.push(TransformerSpec {
+                id: t_id.clone(),
+                model: "xfmr-3000kva-13.8kv-415v".into(),
+                upstream: format!("UTIL-{side}{}", b / BLOCKS_PER_FEED + 1),
+                feeder: feeder("cu-xlpe-1c-240mm2-15kv", 150.0, 1),
+                overrides: TransformerOverrides::default(),
+                position_m: (-12.0 - 6.0 * side_x, y0),
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+            site.ups.push(UpsSpec {
+                id: u_id.clone(),
+                model: "ups-1600kw".into(),
+                upstream: t_id,
+                feeder: feeder("cu-xlpe-1c-630mm2-lv", 20.0, 4),
+                mode: UpsMode::DoubleConversion,
+                overrides: UpsOverrides::default(),
+                position_m: (-6.0 - 3.0 * side_x, y0),
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+            for p in 0..PDUS_PER_UPS {
+                let first_rack = b * racks_per_block + p * RACKS_PER_PDU;
+                if first_rack >= racks {
+                    break;
+                }
+                let pdu = format!("PDU-{side}{}-{}", b + 1, p + 1);
+                let row_y = y0 + p as f64 * 2.0;
+                site.distribution.push(DistributionSpec {
+                    id: pdu.clone(),
+                    model: "pdu-415v-400a".into(),
+                    upstream: u_id.clone(),
+                    feeder: feeder("cu-xlpe-4c-240mm2-lv", 25.0, 1),
+                    overrides: DistributionOverrides::default(),
+                    position_m: (
+                        if side == "A" {
+                            -1.0
+                        } else {
+                            1.0 + RACKS_PER_PDU as f64 * 0.6
+                        },
+                        row_y,
+                    ),
+                    rotation_deg: 0.0,
+                    in_service: true,
+                });
+                if side == "A" {
+                    for r in 0..RACKS_PER_PDU {
+                        if first_rack + r >= racks {
+                            break;
+                        }
+                        rack_no += 1;
+                        site.racks.push(RackSpec {
+                            id: format!("R{rack_no}"),
+                            model: "dgx-h100-x4".into(),
+                            feed_a: pdu.clone(),
+                            feed_b: Some(format!("PDU-B{}-{}", b + 1, p + 1)),
+                            utilization: 1.0,
+                            overrides: RackOverrides::default(),
+                            position_m: (0.3 + r as f64 * 0.6, row_y),
+                            rotation_deg: 0.0,
+                            in_service: true,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    site.canonical()
+}

@@ -1,0 +1,478 @@
+//! The run report: JSON for machines (schema in README.md), Markdown for people.
+
+use std::fmt::Write as _;
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use super::RunOptions;
+use crate::sim::SimClock;
+use crate::sim::components::*;
+use crate::sim::electrical::{EnergyTotals, SiteTotals};
+use crate::sim::limits::{Alert, AlertLog, Headroom, HeadroomRow, Severity};
+use crate::sim::world::SiteMeta;
+use crate::site::ElementKind;
+use crate::site::save::natural_cmp;
+
+/// Report schema identifier; bump when fields change meaning.
+pub const REPORT_SCHEMA: &str = "dctwin.report.v1";
+
+/// Everything a run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema identifier.
+    pub schema: &'static str,
+    /// Site name.
+    pub site: String,
+    /// Site file as given on the command line.
+    pub site_file: String,
+    /// What was run.
+    pub run: RunInfo,
+    /// Totals at the end of the run.
+    pub totals: Totals,
+    /// Energy over the run.
+    pub energy: EnergyTotals,
+    /// Network elements (feeds, transformers, UPS, distribution) at the end of the run.
+    pub elements: Vec<ElementResult>,
+    /// Racks at the end of the run.
+    pub racks: Vec<RackResult>,
+    /// Network elements by loading, highest first (at most 10).
+    pub top_loaded: Vec<TopLoaded>,
+    /// Every alert raised during the run, active and cleared.
+    pub alerts: Vec<Alert>,
+    /// Per limit kind, the element with the least margin.
+    pub headroom: Vec<HeadroomRow>,
+}
+
+/// Run parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// Simulated seconds.
+    pub duration_s: f64,
+    /// Fixed step, s.
+    pub step_s: f64,
+    /// Steps taken.
+    pub steps: u64,
+}
+
+/// Site totals at the end of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// The final load flow converged.
+    pub converged: bool,
+    /// IT load, kW.
+    pub it_load_kw: f64,
+    /// Grid import, kW.
+    pub grid_import_kw: f64,
+    /// Grid import, kvar.
+    pub grid_import_kvar: f64,
+    /// Losses by kind, kW.
+    pub losses_kw: Losses,
+    /// Racks in the site.
+    pub racks: u32,
+    /// Racks in service without power.
+    pub unpowered_racks: u32,
+    /// Their design load, kW.
+    pub unserved_kw: f64,
+    /// Dual-corded racks on one cord.
+    pub single_cord_racks: u32,
+}
+
+/// Losses by kind, kW.
+#[derive(Debug, Clone, Serialize)]
+pub struct Losses {
+    /// Transformers (copper + core).
+    pub transformer: f64,
+    /// UPS.
+    pub ups: f64,
+    /// Feeder cables.
+    pub cable: f64,
+    /// Sum.
+    pub total: f64,
+}
+
+/// One network element's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementResult {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub kind: ElementKind,
+    /// Catalog model.
+    pub model: String,
+    /// In service.
+    pub in_service: bool,
+    /// Results.
+    #[serde(flatten)]
+    pub state: ElectricalStateJson,
+}
+
+/// [`ElectricalState`] as written to the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElectricalStateJson {
+    /// Energized.
+    pub energized: bool,
+    /// Output voltage, pu.
+    pub voltage_pu: f64,
+    /// Output voltage, V line-to-line.
+    pub voltage_v: f64,
+    /// Input current, A.
+    pub input_current_a: f64,
+    /// Output current, A.
+    pub output_current_a: f64,
+    /// Real power in, kW (feeds: import).
+    pub p_kw: f64,
+    /// Reactive power in, kvar.
+    pub q_kvar: f64,
+    /// Loading, % of the element's limit.
+    pub loading_pct: f64,
+    /// Element losses, kW.
+    pub losses_kw: f64,
+    /// Feeder cable losses, kW.
+    pub feeder_losses_kw: f64,
+    /// Feeder cable loading, % of ampacity.
+    pub feeder_loading_pct: f64,
+}
+
+/// One rack's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct RackResult {
+    /// Id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// In service.
+    pub in_service: bool,
+    /// Has power.
+    pub powered: bool,
+    /// Real power, kW.
+    pub p_kw: f64,
+    /// Reactive power, kvar.
+    pub q_kvar: f64,
+    /// A-cord current, A.
+    pub cord_a_current_a: f64,
+    /// B-cord current, A (null for single-corded racks).
+    pub cord_b_current_a: Option<f64>,
+    /// Lowest live cord voltage, pu.
+    pub voltage_pu: f64,
+}
+
+/// A row of the most-loaded list.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopLoaded {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub kind: ElementKind,
+    /// Loading, %.
+    pub loading_pct: f64,
+}
+
+impl Report {
+    /// Collects the report from a world that has run.
+    pub fn from_world(world: &mut World, options: &RunOptions, site_file: &str) -> Report {
+        let site = world
+            .get_resource::<SiteMeta>()
+            .map(|m| m.name.clone())
+            .unwrap_or_default();
+        let clock = *world.resource::<SimClock>();
+        let t = world.resource::<SiteTotals>().clone();
+        let energy = world.resource::<EnergyTotals>().clone();
+        let mut elements = Vec::new();
+        let mut q = world.query_filtered::<(
+            &ElementId,
+            &Kind,
+            &CatalogModel,
+            &InService,
+            &ElectricalState,
+        ), Without<Rack>>();
+        for (id, kind, model, in_service, s) in q.iter(world) {
+            elements.push(ElementResult {
+                id: id.0.clone(),
+                kind: kind.0,
+                model: model.0.clone(),
+                in_service: in_service.0,
+                state: ElectricalStateJson {
+                    energized: s.energized,
+                    voltage_pu: s.voltage_pu,
+                    voltage_v: s.voltage_v,
+                    input_current_a: s.input_current_a,
+                    output_current_a: s.output_current_a,
+                    p_kw: s.p_kw,
+                    q_kvar: s.q_kvar,
+                    loading_pct: s.loading_pct,
+                    losses_kw: s.losses_kw,
+                    feeder_losses_kw: s.feeder_losses_kw,
+                    feeder_loading_pct: s.feeder_loading_pct,
+                },
+            });
+        }
+        elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));
+        let mut racks = Vec::new();
+        let mut q = world.query::<(&ElementId, &CatalogModel, &InService, &RackPower)>();
+        for (id, model, in_service, p) in q.iter(world) {
+            let live_v = [Some(p.a), p.b]
+                .into_iter()
+                .flatten()
+                .filter(|c| c.live && c.voltage_pu > 0.0);
+            racks.push(RackResult {
+                id: id.0.clone(),
+                model: model.0.clone(),
+                in_service: in_service.0,
+                powered: p.powered,
+                p_kw: p.p_kw,
+                q_kvar: p.q_kvar,
+                cord_a_current_a: p.a.current_a,
+                cord_b_current_a: p.b.map(|b| b.current_a),
+                voltage_pu: live_v.map(|c| c.voltage_pu).fold(f64::NAN, f64::min),
+            });
+        }
+        racks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        let mut top: Vec<TopLoaded> = elements
+            .iter()
+            .filter(|e| e.state.energized)
+            .map(|e| TopLoaded {
+                id: e.id.clone(),
+                kind: e.kind,
+                loading_pct: e.state.loading_pct,
+            })
+            .collect();
+        top.sort_by(|a, b| {
+            b.loading_pct
+                .total_cmp(&a.loading_pct)
+                .then_with(|| natural_cmp(&a.id, &b.id))
+        });
+        top.truncate(10);
+        let mut alerts = world.resource::<AlertLog>().alerts.clone();
+        alerts.sort_by(|a, b| {
+            a.first_seen_s
+                .total_cmp(&b.first_seen_s)
+                .then(b.severity.cmp(&a.severity))
+                .then_with(|| natural_cmp(&a.element, &b.element))
+                .then(a.quantity.cmp(&b.quantity))
+        });
+        Report {
+            schema: REPORT_SCHEMA,
+            site,
+            site_file: site_file.to_string(),
+            run: RunInfo {
+                duration_s: clock.elapsed_s,
+                step_s: options.step.as_secs_f64(),
+                steps: clock.steps,
+            },
+            totals: Totals {
+                converged: t.converged,
+                it_load_kw: t.it_load_kw,
+                grid_import_kw: t.grid_import_kw,
+                grid_import_kvar: t.grid_import_kvar,
+                losses_kw: Losses {
+                    transformer: t.transformer_losses_kw,
+                    ups: t.ups_losses_kw,
+                    cable: t.cable_losses_kw,
+                    total: t.losses_kw(),
+                },
+                racks: racks.len() as u32,
+                unpowered_racks: t.unpowered_racks,
+                unserved_kw: t.unserved_kw,
+                single_cord_racks: t.single_cord_racks,
+            },
+            energy,
+            elements,
+            racks,
+            top_loaded: top,
+            alerts,
+            headroom: world.resource::<Headroom>().0.clone(),
+        }
+    }
+
+    /// The report as pretty JSON (newline-terminated).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("reports always serialize");
+        s.push('\n');
+        s
+    }
+
+    /// Active alerts at the end of the run.
+    pub fn active_alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter().filter(|a| a.cleared_s.is_none())
+    }
+
+    /// The report as Markdown; `element_rows` limits the element table (0 = all).
+    pub fn to_markdown(&self, element_rows: usize) -> String {
+        let mut o = String::new();
+        let t = &self.totals;
+        let _ = writeln!(o, "# dctwin report: {}\n", self.site);
+        let _ = writeln!(
+            o,
+            "Site file `{}`, {} simulated in {} steps of {} s.\n",
+            self.site_file,
+            humantime::format_duration(std::time::Duration::from_secs_f64(
+                self.run.duration_s.max(0.0)
+            )),
+            self.run.steps,
+            self.run.step_s
+        );
+        let _ = writeln!(o, "## Totals\n");
+        let _ = writeln!(o, "| quantity | value |\n|---|---|");
+        let _ = writeln!(
+            o,
+            "| load flow | {} |",
+            if t.converged {
+                "converged"
+            } else {
+                "**NOT CONVERGED (voltage collapse)**"
+            }
+        );
+        let _ = writeln!(o, "| IT load | {:.1} kW |", t.it_load_kw);
+        let _ = writeln!(
+            o,
+            "| grid import | {:.1} kW, {:.1} kvar |",
+            t.grid_import_kw, t.grid_import_kvar
+        );
+        let _ = writeln!(
+            o,
+            "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
+            t.losses_kw.total, t.losses_kw.transformer, t.losses_kw.ups, t.losses_kw.cable
+        );
+        let _ = writeln!(
+            o,
+            "| racks | {} ({} without power, {} on one cord) |",
+            t.racks, t.unpowered_racks, t.single_cord_racks
+        );
+        if t.unserved_kw > 0.0 {
+            let _ = writeln!(o, "| unserved load | {:.1} kW |", t.unserved_kw);
+        }
+        let e = &self.energy;
+        let _ = writeln!(
+            o,
+            "| energy | IT {:.1} kWh, losses {:.1} kWh, import {:.1} kWh (peak {:.1} kW) |\n",
+            e.it_kwh, e.losses_kwh, e.grid_import_kwh, e.peak_grid_import_kw
+        );
+
+        let active: Vec<&Alert> = self.active_alerts().collect();
+        let critical = active
+            .iter()
+            .filter(|a| a.severity == Severity::Critical)
+            .count();
+        let _ = writeln!(
+            o,
+            "## Alerts ({} active: {} critical, {} warning)\n",
+            active.len(),
+            critical,
+            active.len() - critical
+        );
+        if self.alerts.is_empty() {
+            let _ = writeln!(o, "None.\n");
+        } else {
+            let _ = writeln!(
+                o,
+                "| severity | element | quantity | value | limit | since | cleared |\n|---|---|---|---|---|---|---|"
+            );
+            let mut shown: Vec<&Alert> = self.alerts.iter().collect();
+            shown.sort_by(|a, b| {
+                a.cleared_s
+                    .is_some()
+                    .cmp(&b.cleared_s.is_some())
+                    .then(b.severity.cmp(&a.severity))
+                    .then_with(|| natural_cmp(&a.element, &b.element))
+                    .then(a.quantity.cmp(&b.quantity))
+            });
+            let limit = if element_rows == 0 {
+                usize::MAX
+            } else {
+                element_rows.max(20)
+            };
+            for a in shown.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "| {:?} | {} | {:?} | {:.3} {} | {:.3} {} | {} s | {} |",
+                    a.severity,
+                    a.element,
+                    a.quantity,
+                    a.value,
+                    a.unit,
+                    a.limit,
+                    a.unit,
+                    a.first_seen_s,
+                    a.cleared_s.map_or("—".to_string(), |c| format!("{c} s"))
+                );
+            }
+            if shown.len() > limit {
+                let _ = writeln!(
+                    o,
+                    "\n…and {} more (see the full report).",
+                    shown.len() - limit
+                );
+            }
+            let _ = writeln!(o);
+        }
+
+        let _ = writeln!(o, "## Headroom (tightest first)\n");
+        let _ = writeln!(
+            o,
+            "| limit | binding element | value | limit | margin |\n|---|---|---|---|---|"
+        );
+        for h in &self.headroom {
+            let _ = writeln!(
+                o,
+                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) |",
+                h.limit,
+                h.element,
+                h.value,
+                h.unit,
+                h.limit_value,
+                h.unit,
+                h.margin,
+                h.unit,
+                h.margin_pct
+            );
+        }
+        let _ = writeln!(o);
+
+        let _ = writeln!(o, "## Most loaded elements\n");
+        let _ = writeln!(o, "| element | kind | loading |\n|---|---|---|");
+        for tl in &self.top_loaded {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.1} % |",
+                tl.id,
+                tl.kind.noun(),
+                tl.loading_pct
+            );
+        }
+        let _ = writeln!(o);
+
+        let rows = if element_rows == 0 {
+            self.elements.len()
+        } else {
+            0
+        };
+        if rows > 0 {
+            let _ = writeln!(o, "## Elements\n");
+            let _ = writeln!(
+                o,
+                "| element | kind | V (pu) | I in (A) | P (kW) | Q (kvar) | loading | losses (kW) |\n|---|---|---|---|---|---|---|---|"
+            );
+            for el in self.elements.iter().take(rows) {
+                let s = &el.state;
+                if !s.energized {
+                    let _ = writeln!(o, "| {} | {} | dead | | | | | |", el.id, el.kind.noun());
+                    continue;
+                }
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} % | {:.2} |",
+                    el.id,
+                    el.kind.noun(),
+                    s.voltage_pu,
+                    s.input_current_a,
+                    s.p_kw,
+                    s.q_kvar,
+                    s.loading_pct,
+                    s.losses_kw + s.feeder_losses_kw
+                );
+            }
+        }
+        o
+    }
+}

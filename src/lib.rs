@@ -1,0 +1,26 @@
+//! # dctwin: a digital twin of a data center's power chain
+//!
+//! dctwin answers a site planner's questions — how many more racks fit, which limit binds first,
+//! what happens when equipment fails — from a site file kept in git.
+//!
+//! Layers, each usable without the one above it:
+//! 1. [`catalog`] and [`site`]: the equipment catalog and the site file format (RON): parsing with
+//!    positions, validation that reports every problem, canonical saving. No Bevy.
+//! 2. [`sim`]: Bevy plugins that run under `MinimalPlugins`: the world of equipment entities,
+//!    the fixed-step electrical load flow, limits and alerts.
+//! 3. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI.
+//!
+//! ```no_run
+//! use dctwin::{catalog::Catalog, headless, site::load::load_site};
+//! let catalog = Catalog::builtin();
+//! let site = load_site("sites/small_2n_room.ron".as_ref(), &catalog).unwrap();
+//! let report = headless::run(&site, &catalog, &headless::RunOptions::default(), "sites/small_2n_room.ron");
+//! println!("{}", report.to_markdown(10));
+//! ```
+
+pub mod catalog;
+pub mod export;
+pub mod generator;
+pub mod headless;
+pub mod sim;
+pub mod site;

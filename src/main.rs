@@ -1,0 +1,227 @@
+//! The `dctwin` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use dctwin::catalog::Catalog;
+use dctwin::headless::{self, RunOptions};
+use dctwin::site::problem::Problems;
+use dctwin::site::{SiteFile, load::load_site};
+
+/// Digital twin of a data center's power chain.
+#[derive(Parser, Debug)]
+#[command(name = "dctwin", version, about)]
+struct Cli {
+    /// Equipment catalog to resolve models against (default: the built-in assets/catalog.ron).
+    #[arg(long, global = true, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a site headless for a simulated period and report.
+    Run {
+        /// Site file (RON).
+        site: PathBuf,
+        /// Simulated period, e.g. 1h, 30min, 86400s.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        duration: Duration,
+        /// Fixed solver step, e.g. 1s, 100ms.
+        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        step: Duration,
+        /// Write the full report to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Exit with status 1 if alerts of this severity or worse are active at the end.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// Validate site files; prints every problem and exits 2 if there are any.
+    Check {
+        /// Site files (RON).
+        #[arg(required = true)]
+        sites: Vec<PathBuf>,
+    },
+    /// Export a site's solved electrical network.
+    Export {
+        /// Site file (RON).
+        site: PathBuf,
+        /// Write an OpenDSS script (loads at their solved P/Q).
+        #[arg(long, value_name = "FILE.dss", required = true)]
+        opendss: PathBuf,
+    },
+    /// Write a generated 2N site of N racks (for benchmarks and scale tests).
+    Generate {
+        /// Number of racks.
+        #[arg(long)]
+        racks: usize,
+        /// Output site file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Rewrite a site file in canonical form (sorted, one element per line).
+    Fmt {
+        /// Site file (RON).
+        site: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Json,
+    Md,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FailOn {
+    Warning,
+    Critical,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{e} (examples: 1h, 30min, 1s, 100ms)"))?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
+    match path {
+        Some(p) => Catalog::load(p).map_err(|e| render(&e)),
+        None => Ok(Catalog::builtin()),
+    }
+}
+
+fn render(problems: &Problems) -> String {
+    let mut s = String::new();
+    for p in &problems.0 {
+        s.push_str(&format!("error: {p}\n"));
+    }
+    let n = problems.0.len();
+    s.push_str(&format!(
+        "{n} problem{} found\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    s
+}
+
+fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
+    load_site(path, catalog).map_err(|e| render(&e))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let catalog = load_catalog(cli.catalog.as_deref())?;
+    match cli.command {
+        Command::Check { sites } => {
+            let mut failed = false;
+            for path in &sites {
+                match load_site(path, &catalog) {
+                    Ok(site) => {
+                        let n = site.grid_feeds.len()
+                            + site.transformers.len()
+                            + site.ups.len()
+                            + site.distribution.len()
+                            + site.racks.len();
+                        println!(
+                            "{}: ok ({n} elements, {} racks)",
+                            path.display(),
+                            site.racks.len()
+                        );
+                    }
+                    Err(problems) => {
+                        failed = true;
+                        eprint!("{}", render(&problems));
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Run {
+            site,
+            duration,
+            step,
+            report,
+            format,
+            fail_on,
+        } => {
+            let file = site.display().to_string();
+            let parsed = load(&site, &catalog)?;
+            let options = RunOptions { duration, step };
+            let result = headless::run(&parsed, &catalog, &options, &file);
+            print!("{}", result.to_markdown(10));
+            if let Some(path) = report {
+                let text = match format {
+                    Format::Json => result.to_json(),
+                    Format::Md => result.to_markdown(0),
+                };
+                dctwin::site::save::atomic_write(&path, text.as_bytes())
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+                println!("Report written to {}", path.display());
+            }
+            let failing = fail_on.is_some_and(|level| {
+                result.active_alerts().any(|a| match level {
+                    FailOn::Warning => true,
+                    FailOn::Critical => a.severity == dctwin::sim::limits::Severity::Critical,
+                })
+            });
+            Ok(if failing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Export { site, opendss } => {
+            let parsed = load(&site, &catalog)?;
+            let mut app = headless::build_app(&parsed, &catalog, dctwin::sim::DEFAULT_STEP);
+            headless::advance(&mut app, 1);
+            let export = dctwin::export::opendss::export(app.world_mut());
+            dctwin::site::save::atomic_write(&opendss, export.script.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", opendss.display()))?;
+            println!("OpenDSS script written to {}", opendss.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { racks, out } => {
+            let site = dctwin::generator::generate_site(racks);
+            site.save(&out)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!("{}: {} racks written", out.display(), site.racks.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fmt { site } => {
+            let parsed = load(&site, &catalog)?;
+            parsed
+                .save(&site)
+                .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
+            println!("{}: rewritten in canonical form", site.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

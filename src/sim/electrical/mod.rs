@@ -1,0 +1,542 @@
+//! Electrical solver plugin: keeps a [`PowerNetwork`] in step with the world and solves the
+//! load flow every fixed step, writing results back to components and [`SiteTotals`].
+
+pub mod network;
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+/// √3, for line-to-line ↔ line-to-neutral.
+const SQRT_3: f64 = 1.732_050_807_568_877_2;
+
+use super::SimSystems;
+use super::components::*;
+use super::world::ActiveCatalog;
+use crate::site::UpsMode;
+use crate::site::save::natural_cmp;
+use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve, cord_shares};
+
+/// The solver's view of the network, rebuilt only when equipment or connections change.
+#[derive(Resource, Debug, Default)]
+pub struct ElectricalNetwork {
+    /// Nodes in topological order.
+    pub network: PowerNetwork,
+    /// Entity → node index.
+    pub index: HashMap<Entity, usize>,
+    /// Last solution (warm start for the next step).
+    pub flow: LoadFlow,
+    /// How many times the network has been rebuilt (for tests and diagnostics).
+    pub rebuilds: u64,
+    /// Forces a rebuild on the next step.
+    pub dirty: bool,
+}
+
+/// Which nodes a rack's cords hang from, set when the network is rebuilt.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+pub struct RackCordNodes {
+    /// Node index of the A feed, if it is in the network.
+    pub a: Option<u32>,
+    /// Node index of the B feed.
+    pub b: Option<u32>,
+}
+
+/// Site-wide electrical totals for the latest step.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct SiteTotals {
+    /// Real power drawn by powered racks, kW.
+    pub it_load_kw: f64,
+    /// Design load of racks that are in service but have no power, kW.
+    pub unserved_kw: f64,
+    /// Racks in service with no live cord.
+    pub unpowered_racks: u32,
+    /// Dual-corded racks running on one cord.
+    pub single_cord_racks: u32,
+    /// Import at all grid feeds, kW.
+    pub grid_import_kw: f64,
+    /// Import at all grid feeds, kvar.
+    pub grid_import_kvar: f64,
+    /// Transformer copper and core losses, kW.
+    pub transformer_losses_kw: f64,
+    /// UPS losses, kW.
+    pub ups_losses_kw: f64,
+    /// Feeder cable losses, kW.
+    pub cable_losses_kw: f64,
+    /// The load flow converged.
+    pub converged: bool,
+    /// Sweeps the load flow used this step.
+    pub iterations: u32,
+}
+
+impl SiteTotals {
+    /// All electrical losses, kW.
+    pub fn losses_kw(&self) -> f64 {
+        self.transformer_losses_kw + self.ups_losses_kw + self.cable_losses_kw
+    }
+}
+
+/// Energy integrated over the run (from the fixed step), for reports and PUE.
+#[derive(Resource, Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct EnergyTotals {
+    /// Simulated time integrated, s.
+    pub seconds: f64,
+    /// IT energy, kWh.
+    pub it_kwh: f64,
+    /// Electrical losses, kWh.
+    pub losses_kwh: f64,
+    /// Energy imported from the grid, kWh.
+    pub grid_import_kwh: f64,
+    /// Highest grid import seen, kW.
+    pub peak_grid_import_kw: f64,
+    /// Highest IT load seen, kW.
+    pub peak_it_load_kw: f64,
+}
+
+/// Builds and solves the power network.
+pub struct ElectricalPlugin;
+
+impl Plugin for ElectricalPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ElectricalNetwork>()
+            .init_resource::<SiteTotals>()
+            .init_resource::<EnergyTotals>()
+            .add_systems(
+                FixedUpdate,
+                (
+                    rebuild_network_on_change.in_set(SimSystems::Topology),
+                    (solve_load_flow, accumulate_energy)
+                        .chain()
+                        .in_set(SimSystems::Electrical),
+                ),
+            );
+    }
+}
+
+type TopologyChanged = Or<(
+    Changed<ElementId>,
+    Changed<InService>,
+    Changed<Upstream>,
+    Changed<RackFeeds>,
+    Changed<Feeder>,
+    Changed<GridFeed>,
+    Changed<Transformer>,
+    Changed<Ups>,
+    Changed<Distribution>,
+)>;
+
+type NetworkElement<'a> = (
+    Entity,
+    &'a ElementId,
+    &'a InService,
+    Option<&'a Upstream>,
+    Option<&'a Feeder>,
+    AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
+);
+
+/// Rebuilds the network when anything that shapes it was added, changed or removed.
+#[allow(clippy::too_many_arguments)]
+fn rebuild_network_on_change(
+    mut net: ResMut<ElectricalNetwork>,
+    changed: Query<(), TopologyChanged>,
+    mut removed_ids: RemovedComponents<ElementId>,
+    mut removed_feeders: RemovedComponents<Feeder>,
+    elements: Query<NetworkElement>,
+    mut racks: Query<(&RackFeeds, &mut RackCordNodes)>,
+    mut states: Query<(Entity, &mut ElectricalState)>,
+    catalog: Option<Res<ActiveCatalog>>,
+) {
+    let removed = removed_ids.read().count() + removed_feeders.read().count() > 0;
+    if !(net.dirty || removed || !changed.is_empty()) {
+        return;
+    }
+    let cables = catalog.map(|c| c.0.cables.clone()).unwrap_or_default();
+    let (network, index, ids) = build_network(elements.iter(), &cables);
+    for (feeds, mut cords) in &mut racks {
+        let node = |id: &str| ids.get(id).map(|&k| k as u32);
+        let new = RackCordNodes {
+            a: node(&feeds.a),
+            b: feeds.b.as_deref().and_then(node),
+        };
+        cords.set_if_neq(new);
+    }
+    // Elements that cannot reach a feed are not in the network: they are dead.
+    for (entity, mut state) in &mut states {
+        if !index.contains_key(&entity) {
+            state.set_if_neq(ElectricalState::default());
+        }
+    }
+    net.flow = network.new_flow();
+    net.network = network;
+    net.index = index;
+    net.rebuilds += 1;
+    net.dirty = false;
+}
+
+/// Orders elements parent-before-child from the feeds down and derives each node's circuit.
+/// Elements that cannot reach a feed (dangling after an edit) are left out: they stay dead.
+fn build_network<'a>(
+    elements: impl Iterator<
+        Item = (
+            Entity,
+            &'a ElementId,
+            &'a InService,
+            Option<&'a Upstream>,
+            Option<&'a Feeder>,
+            (
+                Option<&'a GridFeed>,
+                Option<&'a Transformer>,
+                Option<&'a Ups>,
+                Option<&'a Distribution>,
+            ),
+        ),
+    >,
+    cables: &std::collections::BTreeMap<String, crate::catalog::CableModel>,
+) -> (PowerNetwork, HashMap<Entity, usize>, HashMap<String, usize>) {
+    struct Pending<'a> {
+        entity: Entity,
+        id: &'a str,
+        in_service: bool,
+        upstream: Option<&'a str>,
+        feeder: Option<&'a Feeder>,
+        kind: (
+            Option<&'a GridFeed>,
+            Option<&'a Transformer>,
+            Option<&'a Ups>,
+            Option<&'a Distribution>,
+        ),
+    }
+    let mut all: Vec<Pending> = elements
+        .map(|(entity, id, in_service, upstream, feeder, kind)| Pending {
+            entity,
+            id: &id.0,
+            in_service: in_service.0,
+            upstream: upstream.map(|u| u.0.as_str()),
+            feeder,
+            kind,
+        })
+        .collect();
+    all.sort_by(|a, b| natural_cmp(a.id, b.id));
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (i, p) in all.iter().enumerate() {
+        match (p.kind.0, p.upstream) {
+            (Some(_), _) => roots.push(i),
+            (None, Some(up)) => children.entry(up).or_default().push(i),
+            (None, None) => {}
+        }
+    }
+    let mut network = PowerNetwork::default();
+    let mut index = HashMap::new();
+    let mut ids = HashMap::new();
+    let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
+    while let Some((i, parent)) = stack.pop() {
+        let p = &all[i];
+        if ids.contains_key(p.id) {
+            continue; // a cycle or a duplicate id: keep the first placement
+        }
+        let k = network.nodes.len();
+        let parent_node = parent.map(|q| &network.nodes[q]);
+        let energized = p.in_service && parent_node.is_none_or(|q| q.energized);
+        let v_nom_parent = parent_node.map(|q| q.v_nom_out);
+        let Some(mut node) = node_circuit(p.entity, p.kind, v_nom_parent) else {
+            continue;
+        };
+        node.parent = parent;
+        node.energized = energized;
+        if let Some(f) = p.feeder
+            && let Some(cable) = cables.get(&f.0.cable)
+        {
+            let sets = f64::from(f.0.sets.max(1));
+            let km = f.0.length_m / 1000.0;
+            node.z_feeder = C64::new(
+                cable.r_ohm_per_km * km / sets,
+                cable.x_ohm_per_km * km / sets,
+            );
+        }
+        network.nodes.push(node);
+        index.insert(p.entity, k);
+        ids.insert(p.id.to_string(), k);
+        if let Some(kids) = children.get(p.id) {
+            stack.extend(kids.iter().rev().map(|&c| (c, Some(k))));
+        }
+    }
+    (network, index, ids)
+}
+
+/// Series impedance from a percent impedance and X/R on a (kV, kVA) base, Ω.
+pub fn impedance_from_pct(pct: f64, x_r: f64, kv: f64, kva: f64) -> C64 {
+    let z_base = kv * kv * 1000.0 / kva;
+    let z = pct / 100.0 * z_base;
+    let r = z / (1.0 + x_r * x_r).sqrt();
+    C64::new(r, r * x_r)
+}
+
+/// The circuit parameters of one element (parent, energized and feeder are set by the caller).
+fn node_circuit(
+    entity: Entity,
+    kind: (
+        Option<&GridFeed>,
+        Option<&Transformer>,
+        Option<&Ups>,
+        Option<&Distribution>,
+    ),
+    v_nom_parent: Option<f64>,
+) -> Option<Node> {
+    let ln = |kv: f64| kv * 1000.0 / SQRT_3;
+    let zero = C64::new(0.0, 0.0);
+    let base = |role, v_in: f64, v_out: f64| Node {
+        entity,
+        role,
+        parent: None,
+        energized: false,
+        v_nom_in: v_in,
+        v_nom_out: v_out,
+        ratio: 1.0,
+        z_feeder: zero,
+        z_series: zero,
+        g_shunt: 0.0,
+        ups_loss: UpsLossCurve::default(),
+        ups_input_tan_phi: 0.0,
+    };
+    Some(match kind {
+        (Some(GridFeed(r)), ..) => {
+            let mut n = base(NodeRole::Feed, ln(r.voltage_kv), ln(r.voltage_kv));
+            if r.short_circuit_mva > 0.0 {
+                // Z = kV²/MVA_sc, i.e. 100 % on the short-circuit base.
+                n.z_series =
+                    impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
+            }
+            n
+        }
+        (_, Some(Transformer(r)), ..) => {
+            let mut n = base(NodeRole::Transformer, ln(r.primary_kv), ln(r.secondary_kv));
+            n.ratio = r.primary_kv / r.secondary_kv;
+            n.z_series = impedance_from_pct(r.impedance_pct, r.x_r, r.secondary_kv, r.rated_kva);
+            n.g_shunt = r.no_load_loss_kw * 1000.0 / (3.0 * n.v_nom_out * n.v_nom_out);
+            n
+        }
+        (_, _, Some(u), _) => {
+            let r = &u.rating;
+            let role = match u.mode {
+                UpsMode::DoubleConversion => NodeRole::UpsDoubleConversion,
+                UpsMode::Eco => NodeRole::UpsEco,
+            };
+            let mut n = base(role, ln(r.voltage_kv), ln(r.voltage_kv));
+            let (a, b, c) = match u.mode {
+                UpsMode::DoubleConversion => (
+                    r.no_load_loss_pct,
+                    r.proportional_loss_pct,
+                    r.square_loss_pct,
+                ),
+                UpsMode::Eco => (
+                    r.eco_no_load_loss_pct,
+                    r.eco_proportional_loss_pct,
+                    r.eco_square_loss_pct,
+                ),
+            };
+            n.ups_loss = UpsLossCurve {
+                rated_w: r.rated_kw * 1000.0,
+                a: a / 100.0,
+                b: b / 100.0,
+                c: c / 100.0,
+            };
+            let pf = r.input_power_factor.clamp(1e-6, 1.0);
+            n.ups_input_tan_phi = (1.0 - pf * pf).sqrt() / pf;
+            n
+        }
+        (_, _, _, Some(Distribution(r))) => {
+            // Distribution takes its parent's actual nominal (validation keeps them within 1 %).
+            let v = v_nom_parent.unwrap_or(ln(r.voltage_kv));
+            base(NodeRole::Distribution, v, v)
+        }
+        _ => return None,
+    })
+}
+
+type RackColumns<'a> = (
+    &'a Rack,
+    &'a InService,
+    &'a RackCordNodes,
+    &'a mut RackPower,
+);
+
+/// Solves the load flow for the racks' present demand and writes all results back.
+fn solve_load_flow(
+    mut net: ResMut<ElectricalNetwork>,
+    mut totals: ResMut<SiteTotals>,
+    mut racks: Query<RackColumns>,
+    mut states: Query<(
+        &mut ElectricalState,
+        AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>,
+        Option<&Feeder>,
+    )>,
+    catalog: Option<Res<ActiveCatalog>>,
+) {
+    let net = &mut *net;
+    let (network, flow) = (&net.network, &mut net.flow);
+    if flow.s_load.len() != network.nodes.len() {
+        *flow = network.new_flow();
+    }
+    // Loads: each rack's demand split over its live cords.
+    flow.s_load.iter_mut().for_each(|s| *s = C64::new(0.0, 0.0));
+    let live = |c: Option<u32>| {
+        c.map(|k| k as usize)
+            .filter(|&k| network.nodes[k].energized)
+    };
+    for (rack, in_service, cords, _) in &racks {
+        if !in_service.0 {
+            continue;
+        }
+        let (a, b) = (live(cords.a), live(cords.b));
+        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
+        let s = rack_demand(rack);
+        if let Some(k) = a {
+            flow.s_load[k] += s * sa;
+        }
+        if let Some(k) = b {
+            flow.s_load[k] += s * sb;
+        }
+    }
+    network.solve(flow);
+
+    let mut t = SiteTotals {
+        converged: flow.converged,
+        iterations: flow.iterations,
+        ..SiteTotals::default()
+    };
+    for (rack, in_service, cords, mut power) in &mut racks {
+        let (a, b) = (live(cords.a), live(cords.b));
+        let on = in_service.0 && (a.is_some() || b.is_some());
+        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
+        let s = if on {
+            rack_demand(rack)
+        } else {
+            C64::new(0.0, 0.0)
+        };
+        let cord = |node: Option<usize>, share: f64| match node {
+            Some(k) if on => {
+                let v = flow.v_out[k];
+                let sc = s * share;
+                CordState {
+                    live: true,
+                    current_a: (sc / 3.0 / v).norm(),
+                    p_kw: sc.re / 1000.0,
+                    q_kvar: sc.im / 1000.0,
+                    voltage_pu: v.norm() / network.nodes[k].v_nom_out,
+                }
+            }
+            Some(_) => CordState {
+                live: true,
+                ..CordState::default()
+            },
+            None => CordState::default(),
+        };
+        let new = RackPower {
+            powered: on,
+            p_kw: s.re / 1000.0,
+            q_kvar: s.im / 1000.0,
+            a: cord(a, sa),
+            b: cords.b.map(|_| cord(b, sb)),
+        };
+        if on {
+            t.it_load_kw += new.p_kw;
+            if cords.b.is_some() && (a.is_none() || b.is_none()) {
+                t.single_cord_racks += 1;
+            }
+        } else if in_service.0 {
+            t.unpowered_racks += 1;
+            t.unserved_kw += rack_demand(rack).re / 1000.0;
+        }
+        power.set_if_neq(new);
+    }
+
+    let cables = catalog.as_ref().map(|c| &c.0.cables);
+    for (k, node) in network.nodes.iter().enumerate() {
+        let Ok((mut state, kind, feeder)) = states.get_mut(node.entity) else {
+            continue;
+        };
+        if !node.energized {
+            state.set_if_neq(ElectricalState::default());
+            continue;
+        }
+        let s_in = flow.s_in(k);
+        let s_out = flow.s_out(k);
+        let i_out = flow.i_out[k].norm();
+        let i_in = flow.i_in[k].norm();
+        let loss_w = flow.element_loss_w(network, k);
+        let feeder_loss_w = flow.feeder_loss_w(network, k);
+        let loading_pct = match kind {
+            (Some(GridFeed(r)), ..) => s_out.norm() / (r.capacity_mva * 1e6) * 100.0,
+            (_, Some(Transformer(r)), ..) => {
+                i_out / (r.rated_kva * 1000.0 / (3.0 * node.v_nom_out)) * 100.0
+            }
+            (_, _, Some(u), _) => {
+                (s_out.re / (u.rating.rated_kw * 1000.0))
+                    .max(s_out.norm() / (u.rating.rated_kva * 1000.0))
+                    * 100.0
+            }
+            (_, _, _, Some(Distribution(r))) => i_in / r.breaker_a * 100.0,
+            _ => 0.0,
+        };
+        let feeder_loading_pct = feeder
+            .and_then(|f| {
+                cables
+                    .and_then(|c| c.get(&f.0.cable))
+                    .map(|c| i_in / (c.ampacity_a * f64::from(f.0.sets.max(1))) * 100.0)
+            })
+            .unwrap_or(0.0);
+        let (p_kw, q_kvar) = match node.role {
+            NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
+            _ => (s_in.re / 1000.0, s_in.im / 1000.0),
+        };
+        match node.role {
+            NodeRole::Feed => {
+                t.grid_import_kw += p_kw;
+                t.grid_import_kvar += q_kvar;
+            }
+            NodeRole::Transformer => t.transformer_losses_kw += loss_w / 1000.0,
+            NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += loss_w / 1000.0,
+            NodeRole::Distribution => {}
+        }
+        t.cable_losses_kw += feeder_loss_w / 1000.0;
+        let new = ElectricalState {
+            energized: true,
+            voltage_pu: flow.v_out[k].norm() / node.v_nom_out,
+            voltage_v: flow.v_out[k].norm() * SQRT_3,
+            input_voltage_pu: flow.v_in[k].norm() / node.v_nom_in,
+            input_current_a: i_in,
+            output_current_a: i_out,
+            p_kw,
+            q_kvar,
+            loading_pct,
+            losses_kw: loss_w / 1000.0,
+            feeder_losses_kw: feeder_loss_w / 1000.0,
+            feeder_loading_pct,
+        };
+        state.set_if_neq(new);
+    }
+    *totals = t;
+}
+
+/// Integrates the step's powers over the fixed step.
+fn accumulate_energy(
+    time: Res<Time<Fixed>>,
+    totals: Res<SiteTotals>,
+    mut energy: ResMut<EnergyTotals>,
+) {
+    let dt = time.timestep().as_secs_f64();
+    let h = dt / 3600.0;
+    energy.seconds += dt;
+    energy.it_kwh += totals.it_load_kw * h;
+    energy.losses_kwh += totals.losses_kw() * h;
+    energy.grid_import_kwh += totals.grid_import_kw * h;
+    energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
+    energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
+}
+
+/// A rack's present three-phase demand, VA.
+pub fn rack_demand(rack: &Rack) -> C64 {
+    let p = rack.rating.rated_kw * 1000.0 * rack.utilization;
+    let pf = rack.rating.power_factor.clamp(1e-6, 1.0);
+    C64::new(p, p * (1.0 - pf * pf).sqrt() / pf)
+}

@@ -1,0 +1,452 @@
+//! Limits and alerts: each step compares results with each element's limits.
+//!
+//! An [`Alert`] is keyed by element and [`Quantity`]; it keeps the time it was first seen and,
+//! once the condition is gone, the time it cleared. [`Headroom`] gives, per limit kind, the
+//! smallest margin on the site and the element that has it: the limit that binds first.
+//!
+//! Thresholds:
+//! * breakers, PDUs, busways and feeder cables: above the continuous rating (80 % of the
+//!   breaker for standard breakers, NEC 210.20(A)/215.3) is a warning, above 100 % critical;
+//! * transformer and UPS loading above 100 %, grid import above the feed's capacity: critical;
+//! * voltage outside ANSI C84.1 Range A (0.95–1.05 pu) warning, outside Range B
+//!   (0.917–1.058 pu, service voltage) critical;
+//! * load flow not converging (voltage collapse): critical;
+//! * a rack in service without power: critical; a dual-corded rack on one cord: warning.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use super::components::*;
+use super::electrical::SiteTotals;
+use super::{SimClock, SimSystems};
+
+/// ANSI C84.1 Range A, per unit.
+pub const RANGE_A_PU: (f64, f64) = (0.95, 1.05);
+/// ANSI C84.1 Range B (service voltage), per unit.
+pub const RANGE_B_PU: (f64, f64) = (0.917, 1.058);
+
+/// How serious an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Past a planning or continuous limit: act before it gets worse.
+    Warning,
+    /// Past a hard limit: equipment trips, overheats or the load is lost.
+    Critical,
+}
+
+/// What an alert measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    /// Breaker or bar current, A.
+    BreakerCurrent,
+    /// Feeder cable current, A.
+    CableCurrent,
+    /// Transformer loading, %.
+    TransformerLoading,
+    /// UPS loading, %.
+    UpsLoading,
+    /// Grid import, MVA.
+    GridImport,
+    /// Voltage, pu.
+    Voltage,
+    /// Load flow convergence.
+    Convergence,
+    /// Rack supply.
+    RackPower,
+    /// Rack cord redundancy.
+    Redundancy,
+}
+
+impl Quantity {
+    /// Unit of `value` and `limit`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Quantity::BreakerCurrent | Quantity::CableCurrent => "A",
+            Quantity::TransformerLoading | Quantity::UpsLoading => "%",
+            Quantity::GridImport => "MVA",
+            Quantity::Voltage => "pu",
+            Quantity::Convergence => "pu change",
+            Quantity::RackPower => "kW unserved",
+            Quantity::Redundancy => "live cords",
+        }
+    }
+}
+
+/// One alert, active or cleared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Current (or last) severity.
+    pub severity: Severity,
+    /// Element id (`"site"` for site-wide conditions).
+    pub element: String,
+    /// What is measured.
+    pub quantity: Quantity,
+    /// Latest value.
+    pub value: f64,
+    /// The limit it crossed.
+    pub limit: f64,
+    /// Unit of value and limit.
+    pub unit: &'static str,
+    /// Simulated time it was first seen, s.
+    pub first_seen_s: f64,
+    /// Simulated time it cleared, s (`None` while active).
+    pub cleared_s: Option<f64>,
+}
+
+/// All alerts raised so far; active ones are those without `cleared_s`.
+#[derive(Resource, Debug, Default)]
+pub struct AlertLog {
+    /// Every alert in the order first seen.
+    pub alerts: Vec<Alert>,
+    active: HashMap<(String, Quantity), usize>,
+}
+
+impl AlertLog {
+    /// Alerts that have not cleared, most severe first, then by element.
+    pub fn active(&self) -> Vec<&Alert> {
+        let mut v: Vec<&Alert> = self
+            .alerts
+            .iter()
+            .filter(|a| a.cleared_s.is_none())
+            .collect();
+        v.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| crate::site::save::natural_cmp(&a.element, &b.element))
+                .then(a.quantity.cmp(&b.quantity))
+        });
+        v
+    }
+
+    /// Applies one step's findings at simulated time `now_s`.
+    pub fn update(&mut self, findings: Vec<Finding>, now_s: f64) {
+        let mut seen: HashMap<(String, Quantity), ()> = HashMap::with_capacity(findings.len());
+        for f in findings {
+            let key = (f.element.clone(), f.quantity);
+            match self.active.get(&key) {
+                Some(&i) => {
+                    let a = &mut self.alerts[i];
+                    a.severity = f.severity;
+                    a.value = f.value;
+                    a.limit = f.limit;
+                }
+                None => {
+                    self.active.insert(key.clone(), self.alerts.len());
+                    self.alerts.push(Alert {
+                        severity: f.severity,
+                        element: f.element,
+                        quantity: f.quantity,
+                        value: f.value,
+                        limit: f.limit,
+                        unit: f.quantity.unit(),
+                        first_seen_s: now_s,
+                        cleared_s: None,
+                    });
+                }
+            }
+            seen.insert(key, ());
+        }
+        let alerts = &mut self.alerts;
+        self.active.retain(|key, &mut i| {
+            let keep = seen.contains_key(key);
+            if !keep {
+                alerts[i].cleared_s = Some(now_s);
+            }
+            keep
+        });
+    }
+}
+
+/// A limit crossed in the current step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// Element id.
+    pub element: String,
+    /// What is measured.
+    pub quantity: Quantity,
+    /// Value.
+    pub value: f64,
+    /// Limit crossed.
+    pub limit: f64,
+}
+
+/// The kinds of limit the headroom summary tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    /// Grid feed import capacity.
+    GridFeedCapacity,
+    /// Transformer rating.
+    TransformerRating,
+    /// UPS rating.
+    UpsRating,
+    /// Breaker continuous rating (PDU, RPP, busway, switchboard).
+    BreakerContinuous,
+    /// Feeder cable continuous ampacity.
+    CableAmpacity,
+    /// Lowest voltage against Range A.
+    VoltageRangeA,
+}
+
+/// The smallest margin for one kind of limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadroomRow {
+    /// Limit kind.
+    pub limit: LimitKind,
+    /// The element with the least margin.
+    pub element: String,
+    /// Its present value.
+    pub value: f64,
+    /// The limit.
+    pub limit_value: f64,
+    /// limit − value, in `unit`.
+    pub margin: f64,
+    /// Unit of value, limit and margin.
+    pub unit: &'static str,
+    /// Margin as a percent of the limit.
+    pub margin_pct: f64,
+}
+
+/// Per limit kind, the binding element; sorted by `margin_pct`, tightest first.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Headroom(pub Vec<HeadroomRow>);
+
+/// Raises alerts and computes headroom after the solvers.
+pub struct LimitsPlugin;
+
+impl Plugin for LimitsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<AlertLog>()
+            .init_resource::<Headroom>()
+            .add_systems(FixedUpdate, check_limits.in_set(SimSystems::Limits));
+    }
+}
+
+type LimitColumns<'a> = (
+    &'a ElementId,
+    &'a InService,
+    &'a ElectricalState,
+    AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
+    Option<&'a Feeder>,
+);
+
+fn check_limits(
+    clock: Res<SimClock>,
+    totals: Res<SiteTotals>,
+    elements: Query<LimitColumns>,
+    racks: Query<(&ElementId, &InService, &Rack, &RackFeeds, &RackPower)>,
+    catalog: Option<Res<super::world::ActiveCatalog>>,
+    mut log: ResMut<AlertLog>,
+    mut headroom: ResMut<Headroom>,
+) {
+    let mut findings = Vec::new();
+    let mut rows: HashMap<LimitKind, HeadroomRow> = HashMap::new();
+    let mut offer = |row: HeadroomRow| {
+        let better = rows.get(&row.limit).is_none_or(|old| {
+            row.margin_pct < old.margin_pct
+                || (row.margin_pct == old.margin_pct
+                    && crate::site::save::natural_cmp(&row.element, &old.element).is_lt())
+        });
+        if better {
+            rows.insert(row.limit, row);
+        }
+    };
+    let cables = catalog.as_ref().map(|c| &c.0.cables);
+
+    if !totals.converged && elements.iter().any(|e| e.2.energized) {
+        findings.push(Finding {
+            severity: Severity::Critical,
+            element: "site".into(),
+            quantity: Quantity::Convergence,
+            value: f64::from(totals.iterations),
+            limit: f64::from(super::electrical::network::MAX_ITERATIONS),
+        });
+    }
+
+    for (id, _, state, kind, feeder) in &elements {
+        if !state.energized {
+            continue;
+        }
+        let id = &id.0;
+        let mut push = |severity, quantity, value: f64, limit: f64| {
+            findings.push(Finding {
+                severity,
+                element: id.clone(),
+                quantity,
+                value,
+                limit,
+            });
+        };
+        match kind {
+            (Some(GridFeed(r)), ..) => {
+                let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
+                if s_mva > r.capacity_mva {
+                    push(
+                        Severity::Critical,
+                        Quantity::GridImport,
+                        s_mva,
+                        r.capacity_mva,
+                    );
+                }
+                offer(row(
+                    LimitKind::GridFeedCapacity,
+                    id,
+                    s_mva,
+                    r.capacity_mva,
+                    "MVA",
+                ));
+            }
+            (_, Some(Transformer(r)), ..) => {
+                if state.loading_pct > 100.0 {
+                    push(
+                        Severity::Critical,
+                        Quantity::TransformerLoading,
+                        state.loading_pct,
+                        100.0,
+                    );
+                }
+                offer(row(
+                    LimitKind::TransformerRating,
+                    id,
+                    state.loading_pct * r.rated_kva / 100.0,
+                    r.rated_kva,
+                    "kVA",
+                ));
+            }
+            (_, _, Some(u), _) => {
+                if state.loading_pct > 100.0 {
+                    push(
+                        Severity::Critical,
+                        Quantity::UpsLoading,
+                        state.loading_pct,
+                        100.0,
+                    );
+                }
+                offer(row(
+                    LimitKind::UpsRating,
+                    id,
+                    state.loading_pct * u.rating.rated_kw / 100.0,
+                    u.rating.rated_kw,
+                    "kW",
+                ));
+            }
+            (_, _, _, Some(Distribution(r))) => {
+                let amps = state.input_current_a;
+                let continuous = r.breaker_a * r.continuous_pct / 100.0;
+                if amps > r.breaker_a {
+                    push(
+                        Severity::Critical,
+                        Quantity::BreakerCurrent,
+                        amps,
+                        r.breaker_a,
+                    );
+                } else if amps > continuous {
+                    push(
+                        Severity::Warning,
+                        Quantity::BreakerCurrent,
+                        amps,
+                        continuous,
+                    );
+                }
+                offer(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"));
+            }
+            _ => {}
+        }
+        if let Some(f) = feeder
+            && let Some(cable) = cables.and_then(|c| c.get(&f.0.cable))
+        {
+            let ampacity = cable.ampacity_a * f64::from(f.0.sets.max(1));
+            let continuous = 0.8 * ampacity;
+            let amps = state.input_current_a;
+            if amps > ampacity {
+                push(Severity::Critical, Quantity::CableCurrent, amps, ampacity);
+            } else if amps > continuous {
+                push(Severity::Warning, Quantity::CableCurrent, amps, continuous);
+            }
+            offer(row(LimitKind::CableAmpacity, id, amps, continuous, "A"));
+        }
+        let v = state.voltage_pu;
+        if v < RANGE_B_PU.0 {
+            push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.0);
+        } else if v > RANGE_B_PU.1 {
+            push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.1);
+        } else if v < RANGE_A_PU.0 {
+            push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.0);
+        } else if v > RANGE_A_PU.1 {
+            push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.1);
+        }
+        let (margin, limit) = if v - RANGE_A_PU.0 < RANGE_A_PU.1 - v {
+            (v - RANGE_A_PU.0, RANGE_A_PU.0)
+        } else {
+            (RANGE_A_PU.1 - v, RANGE_A_PU.1)
+        };
+        offer(HeadroomRow {
+            limit: LimitKind::VoltageRangeA,
+            element: id.clone(),
+            value: v,
+            limit_value: limit,
+            margin,
+            unit: "pu",
+            margin_pct: margin / limit * 100.0,
+        });
+    }
+
+    for (id, in_service, rack, feeds, power) in &racks {
+        if !in_service.0 {
+            continue;
+        }
+        if !power.powered {
+            findings.push(Finding {
+                severity: Severity::Critical,
+                element: id.0.clone(),
+                quantity: Quantity::RackPower,
+                value: rack.rating.rated_kw * rack.utilization,
+                limit: 0.0,
+            });
+        } else if feeds.b.is_some() && !(power.a.live && power.b.is_some_and(|b| b.live)) {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                element: id.0.clone(),
+                quantity: Quantity::Redundancy,
+                value: 1.0,
+                limit: 2.0,
+            });
+        }
+    }
+
+    findings.sort_by(|a, b| {
+        crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity))
+    });
+    log.update(findings, clock.elapsed_s);
+    let mut table: Vec<HeadroomRow> = rows.into_values().collect();
+    table.sort_by(|a, b| {
+        a.margin_pct
+            .total_cmp(&b.margin_pct)
+            .then(a.limit.cmp(&b.limit))
+    });
+    headroom.0 = table;
+}
+
+fn row(
+    limit: LimitKind,
+    id: &str,
+    value: f64,
+    limit_value: f64,
+    unit: &'static str,
+) -> HeadroomRow {
+    HeadroomRow {
+        limit,
+        element: id.to_string(),
+        value,
+        limit_value,
+        margin: limit_value - value,
+        unit,
+        margin_pct: (limit_value - value) / limit_value * 100.0,
+    }
+}

@@ -1,0 +1,87 @@
+//! The simulation: Bevy plugins that need only `MinimalPlugins`.
+//!
+//! | plugin | set | does |
+//! |---|---|---|
+//! | [`SimPlugin`] | [`SimSystems::Clock`] | advances the [`SimClock`] by the fixed step |
+//! | [`electrical::ElectricalPlugin`] | `Topology`, `Electrical` | rebuilds the network on change; load flow |
+//! | [`limits::LimitsPlugin`] | `Limits` | alerts and headroom |
+//!
+//! All systems run in `FixedUpdate`, chained in the order of [`SimSystems`]. Simulation code
+//! uses the fixed step, never wall-clock time, so a run is deterministic.
+
+pub mod components;
+pub mod electrical;
+pub mod limits;
+pub mod world;
+
+use std::time::Duration;
+
+use bevy::prelude::*;
+
+/// The ordered stages of one simulation step.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimSystems {
+    /// Advance the simulation clock.
+    Clock,
+    /// Rebuild solver structures after edits.
+    Topology,
+    /// Electrical load flow.
+    Electrical,
+    /// Thermal network (reserved for the cooling model).
+    Thermal,
+    /// Compare results with limits.
+    Limits,
+}
+
+/// Simulated time.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct SimClock {
+    /// Steps taken.
+    pub steps: u64,
+    /// Simulated seconds at the end of the latest step.
+    pub elapsed_s: f64,
+    /// Length of the latest step, s.
+    pub step_s: f64,
+}
+
+/// Default fixed step of the solvers.
+pub const DEFAULT_STEP: Duration = Duration::from_secs(1);
+
+/// Everything the simulation needs: clock, electrical solver, limits.
+pub struct SimPlugin {
+    /// Fixed timestep of the solvers.
+    pub step: Duration,
+}
+
+impl Default for SimPlugin {
+    fn default() -> Self {
+        SimPlugin { step: DEFAULT_STEP }
+    }
+}
+
+impl Plugin for SimPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(Time::<Fixed>::from_duration(self.step))
+            .init_resource::<SimClock>()
+            .configure_sets(
+                FixedUpdate,
+                (
+                    SimSystems::Clock,
+                    SimSystems::Topology,
+                    SimSystems::Electrical,
+                    SimSystems::Thermal,
+                    SimSystems::Limits,
+                )
+                    .chain(),
+            )
+            .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock))
+            .add_plugins((electrical::ElectricalPlugin, limits::LimitsPlugin));
+    }
+}
+
+fn advance_clock(time: Res<Time<Fixed>>, mut clock: ResMut<SimClock>) {
+    let dt = time.timestep().as_secs_f64();
+    clock.steps += 1;
+    clock.step_s = dt;
+    clock.elapsed_s += dt;
+}

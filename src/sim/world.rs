@@ -1,0 +1,291 @@
+//! Site file ⇄ ECS world. Loading spawns one entity per element; the world can be written back
+//! to a site file (overrides are recovered as the difference from the catalog model).
+
+use bevy::prelude::*;
+
+use super::components::*;
+use crate::catalog::{
+    Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides,
+    UpsOverrides,
+};
+use crate::site::save::natural_cmp;
+use crate::site::{
+    DistributionSpec, ElementKind, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec,
+    UpsSpec,
+};
+
+/// The site's name and format version.
+#[derive(Resource, Debug, Clone)]
+pub struct SiteMeta {
+    /// Site name.
+    pub name: String,
+}
+
+/// The catalog the site's models resolve against.
+#[derive(Resource, Debug, Clone)]
+pub struct ActiveCatalog(pub Catalog);
+
+/// Spawns a validated site into `world` (call [`crate::site::validate::validate`] first: models
+/// that are missing from the catalog are skipped here).
+pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
+    world.insert_resource(SiteMeta {
+        name: site.name.clone(),
+    });
+    world.insert_resource(ActiveCatalog(catalog.clone()));
+    let common = |id: &str, kind, model: &str, pos, rot, in_service| {
+        (
+            ElementId(id.to_string()),
+            Kind(kind),
+            CatalogModel(model.to_string()),
+            Placement {
+                position_m: pos,
+                rotation_deg: rot,
+            },
+            InService(in_service),
+        )
+    };
+    for e in &site.grid_feeds {
+        let Some(m) = catalog.grid_feeds.get(&e.model) else {
+            continue;
+        };
+        world.spawn((
+            common(
+                &e.id,
+                ElementKind::GridFeed,
+                &e.model,
+                e.position_m,
+                e.rotation_deg,
+                e.in_service,
+            ),
+            GridFeed(e.overrides.apply(&m.rating())),
+        ));
+    }
+    for e in &site.transformers {
+        let Some(m) = catalog.transformers.get(&e.model) else {
+            continue;
+        };
+        let mut ent = world.spawn((
+            common(
+                &e.id,
+                ElementKind::Transformer,
+                &e.model,
+                e.position_m,
+                e.rotation_deg,
+                e.in_service,
+            ),
+            Transformer(e.overrides.apply(&m.rating())),
+            Upstream(e.upstream.clone()),
+        ));
+        if let Some(f) = &e.feeder {
+            ent.insert(Feeder(f.clone()));
+        }
+    }
+    for e in &site.ups {
+        let Some(m) = catalog.ups.get(&e.model) else {
+            continue;
+        };
+        let mut ent = world.spawn((
+            common(
+                &e.id,
+                ElementKind::Ups,
+                &e.model,
+                e.position_m,
+                e.rotation_deg,
+                e.in_service,
+            ),
+            Ups {
+                rating: e.overrides.apply(&m.rating()),
+                mode: e.mode,
+            },
+            Upstream(e.upstream.clone()),
+        ));
+        if let Some(f) = &e.feeder {
+            ent.insert(Feeder(f.clone()));
+        }
+    }
+    for e in &site.distribution {
+        let Some(m) = catalog.distribution.get(&e.model) else {
+            continue;
+        };
+        let mut ent = world.spawn((
+            common(
+                &e.id,
+                ElementKind::Distribution,
+                &e.model,
+                e.position_m,
+                e.rotation_deg,
+                e.in_service,
+            ),
+            Distribution(e.overrides.apply(&m.rating())),
+            Upstream(e.upstream.clone()),
+        ));
+        if let Some(f) = &e.feeder {
+            ent.insert(Feeder(f.clone()));
+        }
+    }
+    for e in &site.racks {
+        let Some(m) = catalog.racks.get(&e.model) else {
+            continue;
+        };
+        world.spawn((
+            common(
+                &e.id,
+                ElementKind::Rack,
+                &e.model,
+                e.position_m,
+                e.rotation_deg,
+                e.in_service,
+            ),
+            Rack {
+                rating: e.overrides.apply(&m.rating()),
+                utilization: e.utilization,
+            },
+            RackFeeds {
+                a: e.feed_a.clone(),
+                b: e.feed_b.clone(),
+            },
+        ));
+    }
+}
+
+/// Writes the world back as a site file (canonical order).
+pub fn world_to_site(world: &mut World) -> SiteFile {
+    let name = world
+        .get_resource::<SiteMeta>()
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let catalog = world
+        .get_resource::<ActiveCatalog>()
+        .map(|c| c.0.clone())
+        .unwrap_or_else(Catalog::builtin);
+    let mut site = SiteFile {
+        version: SITE_VERSION,
+        name,
+        grid_feeds: vec![],
+        transformers: vec![],
+        ups: vec![],
+        distribution: vec![],
+        racks: vec![],
+    };
+    let mut q = world.query::<(
+        &ElementId,
+        &CatalogModel,
+        &Placement,
+        &InService,
+        Option<&Upstream>,
+        Option<&Feeder>,
+        AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution, &Rack)>,
+        Option<&RackFeeds>,
+    )>();
+    for (id, model, place, in_service, upstream, feeder, kinds, feeds) in q.iter(world) {
+        let (id, model_name) = (id.0.clone(), model.0.clone());
+        let (position_m, rotation_deg, in_service) =
+            (place.position_m, place.rotation_deg, in_service.0);
+        let upstream = upstream.map(|u| u.0.clone()).unwrap_or_default();
+        let feeder = feeder.map(|f| f.0.clone());
+        match kinds {
+            (Some(GridFeed(r)), ..) => {
+                let overrides = catalog
+                    .grid_feeds
+                    .get(&model_name)
+                    .map(|m| GridFeedOverrides::diff(&m.rating(), r))
+                    .unwrap_or_default();
+                site.grid_feeds.push(GridFeedSpec {
+                    id,
+                    model: model_name,
+                    overrides,
+                    position_m,
+                    rotation_deg,
+                    in_service,
+                });
+            }
+            (_, Some(Transformer(r)), ..) => {
+                let overrides = catalog
+                    .transformers
+                    .get(&model_name)
+                    .map(|m| TransformerOverrides::diff(&m.rating(), r))
+                    .unwrap_or_default();
+                site.transformers.push(TransformerSpec {
+                    id,
+                    model: model_name,
+                    upstream,
+                    feeder,
+                    overrides,
+                    position_m,
+                    rotation_deg,
+                    in_service,
+                });
+            }
+            (_, _, Some(u), ..) => {
+                let overrides = catalog
+                    .ups
+                    .get(&model_name)
+                    .map(|m| UpsOverrides::diff(&m.rating(), &u.rating))
+                    .unwrap_or_default();
+                site.ups.push(UpsSpec {
+                    id,
+                    model: model_name,
+                    upstream,
+                    feeder,
+                    mode: u.mode,
+                    overrides,
+                    position_m,
+                    rotation_deg,
+                    in_service,
+                });
+            }
+            (_, _, _, Some(Distribution(r)), _) => {
+                let overrides = catalog
+                    .distribution
+                    .get(&model_name)
+                    .map(|m| DistributionOverrides::diff(&m.rating(), r))
+                    .unwrap_or_default();
+                site.distribution.push(DistributionSpec {
+                    id,
+                    model: model_name,
+                    upstream,
+                    feeder,
+                    overrides,
+                    position_m,
+                    rotation_deg,
+                    in_service,
+                });
+            }
+            (_, _, _, _, Some(rack)) => {
+                let overrides = catalog
+                    .racks
+                    .get(&model_name)
+                    .map(|m| RackOverrides::diff(&m.rating(), &rack.rating))
+                    .unwrap_or_default();
+                let feeds = feeds.cloned().unwrap_or(RackFeeds {
+                    a: String::new(),
+                    b: None,
+                });
+                site.racks.push(RackSpec {
+                    id,
+                    model: model_name,
+                    feed_a: feeds.a,
+                    feed_b: feeds.b,
+                    utilization: rack.utilization,
+                    overrides,
+                    position_m,
+                    rotation_deg,
+                    in_service,
+                });
+            }
+            _ => {}
+        }
+    }
+    site.canonical()
+}
+
+/// Finds an element entity by id (linear scan: for tools and tests, not per-step code).
+pub fn find_element(world: &mut World, id: &str) -> Option<Entity> {
+    let mut q = world.query::<(Entity, &ElementId)>();
+    q.iter(world).find(|(_, e)| e.0 == id).map(|(e, _)| e)
+}
+
+/// Element ids sorted in natural order (for deterministic listings).
+pub fn sort_ids(ids: &mut [String]) {
+    ids.sort_by(|a, b| natural_cmp(a, b));
+}

@@ -1,0 +1,267 @@
+//! The site file: what a planner writes, diffs and shares.
+//!
+//! A site file is RON (`version: 1`). Each element has a unique string `id`, a catalog `model`
+//! with optional `overrides`, a floor `position_m` (metres) and `rotation_deg`, an `in_service`
+//! flag (default `true`), and its connections by id. Sections that are empty may be left out,
+//! so later versions can add sections (cooling, zones) without breaking existing files.
+//!
+//! This layer knows nothing about Bevy: a site can be read, checked and written by any tool.
+
+pub mod load;
+pub mod problem;
+pub mod save;
+pub mod source_map;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{
+    DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
+};
+
+/// The site file format version this build reads and writes.
+pub const SITE_VERSION: u32 = 1;
+
+/// A whole site, as written in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// Human-readable site name.
+    pub name: String,
+    /// Utility feeds (slack sources).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grid_feeds: Vec<GridFeedSpec>,
+    /// Transformers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transformers: Vec<TransformerSpec>,
+    /// UPS systems.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ups: Vec<UpsSpec>,
+    /// Switchboards, PDUs, RPPs and busways.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distribution: Vec<DistributionSpec>,
+    /// Racks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub racks: Vec<RackSpec>,
+}
+
+/// The cable between an element and its upstream. Without one the connection has no impedance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeederSpec {
+    /// Cable model from the catalog.
+    pub cable: String,
+    /// Route length, m.
+    pub length_m: f64,
+    /// Parallel conductor sets (impedance divides, ampacity multiplies).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub sets: u32,
+}
+
+/// How a UPS carries its load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UpsMode {
+    /// Rectifier + inverter: output regulated at nominal voltage.
+    #[default]
+    DoubleConversion,
+    /// Static bypass with the inverter on standby: output follows input, lower losses.
+    Eco,
+}
+
+/// A utility feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridFeedSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "GridFeedOverrides::is_empty")]
+    pub overrides: GridFeedOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network (failure or maintenance).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// A transformer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformerSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Id of the element feeding the primary.
+    pub upstream: String,
+    /// Cable from the upstream element, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeder: Option<FeederSpec>,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "TransformerOverrides::is_empty")]
+    pub overrides: TransformerOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// A UPS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpsSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Id of the element feeding the rectifier.
+    pub upstream: String,
+    /// Cable from the upstream element, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeder: Option<FeederSpec>,
+    /// Operating mode.
+    #[serde(default, skip_serializing_if = "is_default_mode")]
+    pub mode: UpsMode,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "UpsOverrides::is_empty")]
+    pub overrides: UpsOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// A switchboard, PDU, RPP or busway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Id of the element feeding it.
+    pub upstream: String,
+    /// Cable from the upstream element, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeder: Option<FeederSpec>,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "DistributionOverrides::is_empty")]
+    pub overrides: DistributionOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// A rack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RackSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Id of the element feeding the A cord.
+    pub feed_a: String,
+    /// Id of the element feeding the B cord (dual-corded racks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_b: Option<String>,
+    /// Fraction of the rated power drawn (1 = design load).
+    #[serde(default = "one_f64", skip_serializing_if = "is_one_f64")]
+    pub utilization: f64,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "RackOverrides::is_empty")]
+    pub overrides: RackOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// The kinds of element a site holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementKind {
+    /// Utility feed.
+    GridFeed,
+    /// Transformer.
+    Transformer,
+    /// UPS.
+    Ups,
+    /// Switchboard, PDU, RPP or busway.
+    Distribution,
+    /// Rack.
+    Rack,
+}
+
+impl ElementKind {
+    /// The word used in messages and reports.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ElementKind::GridFeed => "grid feed",
+            ElementKind::Transformer => "transformer",
+            ElementKind::Ups => "UPS",
+            ElementKind::Distribution => "distribution",
+            ElementKind::Rack => "rack",
+        }
+    }
+
+    /// The site-file section holding this kind.
+    pub fn section(self) -> &'static str {
+        match self {
+            ElementKind::GridFeed => "grid_feeds",
+            ElementKind::Transformer => "transformers",
+            ElementKind::Ups => "ups",
+            ElementKind::Distribution => "distribution",
+            ElementKind::Rack => "racks",
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+fn one() -> u32 {
+    1
+}
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+fn one_f64() -> f64 {
+    1.0
+}
+fn is_one_f64(x: &f64) -> bool {
+    *x == 1.0
+}
+fn is_default_mode(m: &UpsMode) -> bool {
+    *m == UpsMode::DoubleConversion
+}

@@ -1,0 +1,500 @@
+//! Site validation: every problem in one pass, each pointing at the value that is wrong.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::problem::Problems;
+use super::source_map::SourceMap;
+use super::{ElementKind, FeederSpec, SITE_VERSION, SiteFile};
+use crate::catalog::{Catalog, number_problem};
+
+/// Relative tolerance when matching nominal voltages across a connection.
+const VOLTAGE_MATCH_TOLERANCE: f64 = 0.01;
+
+/// A site-file element seen through what validation needs.
+struct Node<'a> {
+    kind: ElementKind,
+    index: usize,
+    id: &'a str,
+    /// `(field, upstream id)` for each connection (`upstream`, or `feed_a` / `feed_b`).
+    links: Vec<(&'static str, &'a str)>,
+    /// Nominal input and output voltage (kV) when the model resolved.
+    input_kv: Option<f64>,
+    output_kv: Option<f64>,
+}
+
+impl Node<'_> {
+    fn path(&self) -> String {
+        format!("{}[{}]", self.kind.section(), self.index)
+    }
+}
+
+/// Checks `site` against `catalog`; `text` and `file` locate the problems.
+pub fn validate(
+    site: &SiteFile,
+    text: &str,
+    file: &str,
+    catalog: &Catalog,
+) -> Result<(), Problems> {
+    let map = SourceMap::new(text);
+    let mut problems = Problems::default();
+    let mut report = |path: &str, msg: String| problems.push(map.problem(file, path, msg));
+
+    if site.version != SITE_VERSION {
+        report(
+            "version",
+            format!(
+                "unsupported site file version {}; this dctwin reads version {SITE_VERSION}",
+                site.version
+            ),
+        );
+    }
+
+    let mut nodes: Vec<Node> = Vec::new();
+    for (i, e) in site.grid_feeds.iter().enumerate() {
+        let path = format!("grid_feeds[{i}]");
+        let rating = match catalog.grid_feeds.get(&e.model) {
+            Some(m) => Some(e.overrides.apply(&m.rating())),
+            None => {
+                report(
+                    &format!("{path}.model"),
+                    unknown_model(catalog, ElementKind::GridFeed, &e.model),
+                );
+                None
+            }
+        };
+        check_numbers(&mut report, &path, e.overrides.numeric_fields());
+        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
+        let kv = rating.map(|r| r.voltage_kv);
+        nodes.push(Node {
+            kind: ElementKind::GridFeed,
+            index: i,
+            id: &e.id,
+            links: vec![],
+            input_kv: kv,
+            output_kv: kv,
+        });
+    }
+    for (i, e) in site.transformers.iter().enumerate() {
+        let path = format!("transformers[{i}]");
+        let rating = match catalog.transformers.get(&e.model) {
+            Some(m) => Some(e.overrides.apply(&m.rating())),
+            None => {
+                report(
+                    &format!("{path}.model"),
+                    unknown_model(catalog, ElementKind::Transformer, &e.model),
+                );
+                None
+            }
+        };
+        check_numbers(&mut report, &path, e.overrides.numeric_fields());
+        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
+        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
+        nodes.push(Node {
+            kind: ElementKind::Transformer,
+            index: i,
+            id: &e.id,
+            links: vec![("upstream", &e.upstream)],
+            input_kv: rating.as_ref().map(|r| r.primary_kv),
+            output_kv: rating.as_ref().map(|r| r.secondary_kv),
+        });
+    }
+    for (i, e) in site.ups.iter().enumerate() {
+        let path = format!("ups[{i}]");
+        let rating = match catalog.ups.get(&e.model) {
+            Some(m) => Some(e.overrides.apply(&m.rating())),
+            None => {
+                report(
+                    &format!("{path}.model"),
+                    unknown_model(catalog, ElementKind::Ups, &e.model),
+                );
+                None
+            }
+        };
+        check_numbers(&mut report, &path, e.overrides.numeric_fields());
+        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
+        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
+        let kv = rating.map(|r| r.voltage_kv);
+        nodes.push(Node {
+            kind: ElementKind::Ups,
+            index: i,
+            id: &e.id,
+            links: vec![("upstream", &e.upstream)],
+            input_kv: kv,
+            output_kv: kv,
+        });
+    }
+    for (i, e) in site.distribution.iter().enumerate() {
+        let path = format!("distribution[{i}]");
+        let rating = match catalog.distribution.get(&e.model) {
+            Some(m) => Some(e.overrides.apply(&m.rating())),
+            None => {
+                report(
+                    &format!("{path}.model"),
+                    unknown_model(catalog, ElementKind::Distribution, &e.model),
+                );
+                None
+            }
+        };
+        check_numbers(&mut report, &path, e.overrides.numeric_fields());
+        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
+        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
+        let kv = rating.map(|r| r.voltage_kv);
+        nodes.push(Node {
+            kind: ElementKind::Distribution,
+            index: i,
+            id: &e.id,
+            links: vec![("upstream", &e.upstream)],
+            input_kv: kv,
+            output_kv: kv,
+        });
+    }
+    for (i, e) in site.racks.iter().enumerate() {
+        let path = format!("racks[{i}]");
+        let rating = match catalog.racks.get(&e.model) {
+            Some(m) => Some(e.overrides.apply(&m.rating())),
+            None => {
+                report(
+                    &format!("{path}.model"),
+                    unknown_model(catalog, ElementKind::Rack, &e.model),
+                );
+                None
+            }
+        };
+        check_numbers(&mut report, &path, e.overrides.numeric_fields());
+        if let Some(msg) = number_problem("utilization", e.utilization) {
+            report(&format!("{path}.utilization"), msg);
+        }
+        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
+        let mut links = vec![("feed_a", e.feed_a.as_str())];
+        if let Some(b) = &e.feed_b {
+            links.push(("feed_b", b.as_str()));
+        }
+        let kv = rating.map(|r| r.voltage_kv);
+        nodes.push(Node {
+            kind: ElementKind::Rack,
+            index: i,
+            id: &e.id,
+            links,
+            input_kv: kv,
+            output_kv: None,
+        });
+    }
+
+    // Ids: present, printable, unique.
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for (n, node) in nodes.iter().enumerate() {
+        let id_path = format!("{}.id", node.path());
+        if node.id.is_empty() {
+            report(&id_path, format!("a {} has an empty id", node.kind.noun()));
+            continue;
+        }
+        if node.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            report(
+                &id_path,
+                format!(
+                    "id \"{}\" contains whitespace; ids are single words like \"PDU-A1\"",
+                    node.id.escape_debug()
+                ),
+            );
+        }
+        if let Some(&first) = by_id.get(node.id) {
+            let (line, _) = map.position(&format!("{}.id", nodes[first].path()));
+            report(
+                &id_path,
+                format!(
+                    "duplicate id \"{}\" (first defined on line {line})",
+                    node.id
+                ),
+            );
+        } else {
+            by_id.insert(node.id, n);
+        }
+    }
+
+    // Connections: exist, allowed kinds, matching voltage.
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (n, node) in nodes.iter().enumerate() {
+        for &(field, up) in &node.links {
+            let link_path = format!("{}.{field}", node.path());
+            let Some(&p) = by_id.get(up) else {
+                report(
+                    &link_path,
+                    format!(
+                        "{} \"{}\" is connected to \"{up}\", but no element has that id",
+                        node.kind.noun(),
+                        node.id
+                    ),
+                );
+                continue;
+            };
+            let parent = &nodes[p];
+            if !may_feed(parent.kind, node.kind) {
+                report(
+                    &link_path,
+                    format!(
+                        "a {} cannot be fed from a {} (\"{}\" feeds \"{}\"); {}",
+                        node.kind.noun(),
+                        parent.kind.noun(),
+                        parent.id,
+                        node.id,
+                        allowed_parents(node.kind)
+                    ),
+                );
+                continue;
+            }
+            parents[n].push(p);
+            if let (Some(out_kv), Some(in_kv)) = (parent.output_kv, node.input_kv)
+                && (out_kv - in_kv).abs() > VOLTAGE_MATCH_TOLERANCE * in_kv.max(out_kv)
+            {
+                let hint = if out_kv > in_kv * 1.5 {
+                    " (a transformer is needed in between)"
+                } else {
+                    ""
+                };
+                report(
+                    &link_path,
+                    format!(
+                        "voltage mismatch: {} \"{}\" is rated {in_kv} kV but \"{}\" supplies {out_kv} kV{hint}",
+                        node.kind.noun(),
+                        node.id,
+                        parent.id
+                    ),
+                );
+            }
+        }
+    }
+
+    // Cycles: follow the (single) upstream of every non-rack element.
+    let mut state = vec![0u8; nodes.len()]; // 0 unvisited, 1 on the current walk, 2 done
+    for start in 0..nodes.len() {
+        if state[start] != 0 || nodes[start].kind == ElementKind::Rack {
+            continue;
+        }
+        let mut walk = vec![start];
+        let mut at = start;
+        state[at] = 1;
+        while let Some(&p) = parents[at].first() {
+            if state[p] == 1 {
+                let cycle_start = walk.iter().position(|&w| w == p).unwrap_or(0);
+                let mut ids: Vec<&str> = walk[cycle_start..].iter().map(|&w| nodes[w].id).collect();
+                ids.push(nodes[p].id);
+                let first = walk[cycle_start..].iter().copied().min().unwrap_or(p);
+                report(
+                    &format!("{}.upstream", nodes[first].path()),
+                    format!(
+                        "connection cycle: {}; power must flow from a grid feed",
+                        ids.join(" → ")
+                    ),
+                );
+                break;
+            }
+            if state[p] == 2 {
+                break;
+            }
+            state[p] = 1;
+            walk.push(p);
+            at = p;
+        }
+        for w in walk {
+            state[w] = 2;
+        }
+    }
+    let has_cycle = !is_acyclic(&nodes, &parents);
+
+    // Dual-corded racks: the two cords must take independent paths below the grid feed.
+    if !has_cycle {
+        for node in nodes
+            .iter()
+            .filter(|n| n.kind == ElementKind::Rack && n.links.len() == 2)
+        {
+            let (a, b) = (node.links[0].1, node.links[1].1);
+            let b_path = format!("{}.feed_b", node.path());
+            if a == b {
+                report(
+                    &b_path,
+                    format!(
+                        "rack \"{}\" has \"{a}\" as both its A and B feed; a dual-corded rack needs two different feeds",
+                        node.id
+                    ),
+                );
+                continue;
+            }
+            let (Some(&pa), Some(&pb)) = (by_id.get(a), by_id.get(b)) else {
+                continue;
+            };
+            let chain_a = ancestors(pa, &parents);
+            if let Some(shared) = ancestors(pb, &parents)
+                .into_iter()
+                .find(|x| chain_a.contains(x))
+            {
+                let s = &nodes[shared];
+                if matches!(s.kind, ElementKind::Ups | ElementKind::Distribution) {
+                    report(
+                        &b_path,
+                        format!(
+                            "rack \"{}\" is fed twice from the same path: its A and B feeds both run through {} \"{}\"",
+                            node.id,
+                            s.kind.noun(),
+                            s.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    problems.into_result(())
+}
+
+/// True when following upstreams from any element ends at a root (no cycle).
+fn is_acyclic(nodes: &[Node], parents: &[Vec<usize>]) -> bool {
+    (0..nodes.len()).all(|start| {
+        let mut at = start;
+        for _ in 0..=nodes.len() {
+            match parents[at].first() {
+                Some(&p) if nodes[at].kind != ElementKind::Rack || at == start => at = p,
+                _ => return true,
+            }
+        }
+        false
+    })
+}
+
+/// The element itself and every element above it (first upstream only), nearest first.
+fn ancestors(start: usize, parents: &[Vec<usize>]) -> Vec<usize> {
+    let mut out = vec![start];
+    let mut at = start;
+    while let Some(&p) = parents[at].first() {
+        if out.contains(&p) {
+            break;
+        }
+        out.push(p);
+        at = p;
+    }
+    out
+}
+
+/// Which kinds may feed which.
+pub fn may_feed(parent: ElementKind, child: ElementKind) -> bool {
+    use ElementKind::*;
+    matches!(
+        (parent, child),
+        (GridFeed | Transformer | Distribution, Transformer)
+            | (Transformer | Distribution, Ups)
+            | (GridFeed | Transformer | Ups | Distribution, Distribution)
+            | (Ups | Distribution, Rack)
+    )
+}
+
+fn allowed_parents(child: ElementKind) -> &'static str {
+    match child {
+        ElementKind::GridFeed => "grid feeds have no upstream",
+        ElementKind::Transformer => {
+            "a transformer is fed from a grid feed, a transformer or a switchboard"
+        }
+        ElementKind::Ups => "a UPS is fed from a transformer or a switchboard",
+        ElementKind::Distribution => {
+            "distribution is fed from a grid feed, transformer, UPS or other distribution"
+        }
+        ElementKind::Rack => "racks are fed from a PDU, RPP, busway, switchboard or UPS",
+    }
+}
+
+fn unknown_model(catalog: &Catalog, kind: ElementKind, model: &str) -> String {
+    let names: Vec<&String> = match kind {
+        ElementKind::GridFeed => catalog.grid_feeds.keys().collect(),
+        ElementKind::Transformer => catalog.transformers.keys().collect(),
+        ElementKind::Ups => catalog.ups.keys().collect(),
+        ElementKind::Distribution => catalog.distribution.keys().collect(),
+        ElementKind::Rack => catalog.racks.keys().collect(),
+    };
+    let elsewhere: BTreeMap<&str, bool> = [
+        ("grid feed", catalog.grid_feeds.contains_key(model)),
+        ("transformer", catalog.transformers.contains_key(model)),
+        ("UPS", catalog.ups.contains_key(model)),
+        ("distribution", catalog.distribution.contains_key(model)),
+        ("rack", catalog.racks.contains_key(model)),
+        ("cable", catalog.cables.contains_key(model)),
+    ]
+    .into_iter()
+    .collect();
+    if let Some((other, _)) = elsewhere.iter().find(|(_, found)| **found) {
+        return format!(
+            "\"{model}\" is a {other} model, not a {} model",
+            kind.noun()
+        );
+    }
+    let list: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    format!(
+        "unknown {} model \"{model}\"; the catalog has: {}",
+        kind.noun(),
+        list.join(", ")
+    )
+}
+
+fn check_numbers(
+    report: &mut impl FnMut(&str, String),
+    path: &str,
+    fields: Vec<(&'static str, f64)>,
+) {
+    for (field, value) in fields {
+        if let Some(msg) = number_problem(field, value) {
+            report(&format!("{path}.overrides.{field}"), msg);
+        }
+    }
+}
+
+fn check_feeder(
+    report: &mut impl FnMut(&str, String),
+    catalog: &Catalog,
+    path: &str,
+    feeder: Option<&FeederSpec>,
+) {
+    let Some(f) = feeder else { return };
+    if !catalog.cables.contains_key(&f.cable) {
+        let list: Vec<&str> = catalog.cables.keys().map(|s| s.as_str()).collect();
+        report(
+            &format!("{path}.feeder.cable"),
+            format!(
+                "unknown cable model \"{}\"; the catalog has: {}",
+                f.cable,
+                list.join(", ")
+            ),
+        );
+    }
+    if !f.length_m.is_finite() || f.length_m < 0.0 {
+        report(
+            &format!("{path}.feeder.length_m"),
+            format!(
+                "length_m must be a finite, non-negative number (got {})",
+                f.length_m
+            ),
+        );
+    }
+    if f.sets == 0 {
+        report(
+            &format!("{path}.feeder.sets"),
+            "sets must be at least 1".to_string(),
+        );
+    }
+}
+
+fn check_placement(
+    report: &mut impl FnMut(&str, String),
+    path: &str,
+    position_m: (f64, f64),
+    rotation_deg: f64,
+) {
+    if !position_m.0.is_finite() || !position_m.1.is_finite() {
+        report(
+            &format!("{path}.position_m"),
+            "position_m must be two finite numbers (metres)".to_string(),
+        );
+    }
+    if !rotation_deg.is_finite() {
+        report(
+            &format!("{path}.rotation_deg"),
+            "rotation_deg must be a finite number".to_string(),
+        );
+    }
+}
