@@ -6,12 +6,9 @@
 //! 35 × 40.8 kW = 1428 kW (89 % of the UPS, about 90 % of a PDU breaker's continuous rating). Feeds of 25 MVA
 //! take 8 blocks each per side. The last block is partly filled.
 
-use crate::catalog::{
-    DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
-};
+use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides};
 use crate::site::{
-    DistributionSpec, FeederSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec,
-    UpsMode, UpsSpec,
+    DistributionSpec, FeederSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsMode, UpsSpec,
 };
 
 /// Racks per PDU in a generated block.
@@ -26,6 +23,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
     let racks_per_block = RACKS_PER_PDU * PDUS_PER_UPS;
     let blocks = racks.div_ceil(racks_per_block).max(1);
     let mut site = SiteFile {
+        header: vec![],
         version: SITE_VERSION,
         name: format!("Generated 2N hall, {racks} racks"),
         grid_feeds: vec![],
@@ -34,13 +32,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
         distribution: vec![],
         racks: vec![],
     };
-    let feeder = |cable: &str, length_m: f64, sets: u32| {
-        Some(FeederSpec {
-            cable: cable.into(),
-            length_m,
-            sets,
-        })
-    };
+    let feeder = |cable: &str, length_m: f64, sets: u32| Some(FeederSpec { cable: cable.into(), length_m, sets });
     for side in ["A", "B"] {
         let side_x = if side == "A" { 0.0 } else { 1.0 };
         for f in 0..blocks.div_ceil(BLOCKS_PER_FEED) {
@@ -92,14 +84,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
                     upstream: u_id.clone(),
                     feeder: feeder("cu-xlpe-4c-240mm2-lv", 25.0, 1),
                     overrides: DistributionOverrides::default(),
-                    position_m: (
-                        if side == "A" {
-                            -1.0
-                        } else {
-                            1.0 + RACKS_PER_PDU as f64 * 0.6
-                        },
-                        row_y,
-                    ),
+                    position_m: (if side == "A" { -1.0 } else { 1.0 + RACKS_PER_PDU as f64 * 0.6 }, row_y),
                     rotation_deg: 0.0,
                     in_service: true,
                 });

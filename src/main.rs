@@ -87,8 +87,7 @@ enum FailOn {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s)
-        .map_err(|e| format!("{e} (examples: 1h, 30min, 1s, 100ms)"))?;
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 1h, 30min, 1s, 100ms)"))?;
     if d.is_zero() {
         return Err("must be longer than zero".into());
     }
@@ -122,10 +121,7 @@ fn render(problems: &Problems) -> String {
         s.push_str(&format!("error: {p}\n"));
     }
     let n = problems.0.len();
-    s.push_str(&format!(
-        "{n} problem{} found\n",
-        if n == 1 { "" } else { "s" }
-    ));
+    s.push_str(&format!("{n} problem{} found\n", if n == 1 { "" } else { "s" }));
     s
 }
 
@@ -146,11 +142,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             + site.ups.len()
                             + site.distribution.len()
                             + site.racks.len();
-                        println!(
-                            "{}: ok ({n} elements, {} racks)",
-                            path.display(),
-                            site.racks.len()
-                        );
+                        println!("{}: ok ({n} elements, {} racks)", path.display(), site.racks.len());
                     }
                     Err(problems) => {
                         failed = true;
@@ -158,20 +150,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
             }
-            Ok(if failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Run {
-            site,
-            duration,
-            step,
-            report,
-            format,
-            fail_on,
-        } => {
+        Command::Run { site, duration, step, report, format, fail_on } => {
             let file = site.display().to_string();
             let parsed = load(&site, &catalog)?;
             let options = RunOptions { duration, step };
@@ -192,11 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     FailOn::Critical => a.severity == dctwin::sim::limits::Severity::Critical,
                 })
             });
-            Ok(if failing {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Export { site, opendss } => {
             let parsed = load(&site, &catalog)?;
@@ -210,16 +187,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Generate { racks, out } => {
             let site = dctwin::generator::generate_site(racks);
-            site.save(&out)
-                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            site.save(&out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!("{}: {} racks written", out.display(), site.racks.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Fmt { site } => {
             let parsed = load(&site, &catalog)?;
-            parsed
-                .save(&site)
-                .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
+            parsed.save(&site).map_err(|e| format!("cannot write {}: {e}", site.display()))?;
             println!("{}: rewritten in canonical form", site.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -175,10 +175,7 @@ impl Catalog {
     /// Reads and validates a catalog file.
     pub fn load(path: &Path) -> Result<Catalog, Problems> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Problems::single(Problem::file(
-                path.display().to_string(),
-                format!("cannot read catalog: {e}"),
-            ))
+            Problems::single(Problem::file(path.display().to_string(), format!("cannot read catalog: {e}")))
         })?;
         Catalog::parse(&text, &path.display().to_string())
     }
@@ -192,73 +189,24 @@ impl Catalog {
             problems.push(map.problem(
                 file,
                 "version",
-                format!(
-                    "unsupported catalog version {}; this dctwin reads version 1",
-                    catalog.version
-                ),
+                format!("unsupported catalog version {}; this dctwin reads version 1", catalog.version),
             ));
         }
         type Fields<'a> = Vec<(&'a String, Vec<(&'static str, f64)>)>;
         let sections: [(&str, Fields); 6] = [
-            (
-                "grid_feeds",
-                catalog
-                    .grid_feeds
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
-            (
-                "transformers",
-                catalog
-                    .transformers
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
-            (
-                "ups",
-                catalog
-                    .ups
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
-            (
-                "distribution",
-                catalog
-                    .distribution
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
-            (
-                "racks",
-                catalog
-                    .racks
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
-            (
-                "cables",
-                catalog
-                    .cables
-                    .iter()
-                    .map(|(k, m)| (k, m.rating().numeric_fields()))
-                    .collect(),
-            ),
+            ("grid_feeds", catalog.grid_feeds.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("transformers", catalog.transformers.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("ups", catalog.ups.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("distribution", catalog.distribution.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("racks", catalog.racks.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("cables", catalog.cables.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
         ];
         for (section, entries) in sections {
             for (name, fields) in entries {
                 for (field, value) in fields {
                     if let Some(msg) = number_problem(field, value) {
                         let path = format!("{section}{{{name}}}.{field}");
-                        problems.push(map.problem(
-                            file,
-                            &path,
-                            format!("catalog model \"{name}\": {msg}"),
-                        ));
+                        problems.push(map.problem(file, &path, format!("catalog model \"{name}\": {msg}")));
                     }
                 }
             }
@@ -298,9 +246,7 @@ pub fn number_problem(field: &str, value: f64) -> Option<String> {
     } else if field == "liquid_fraction" && value > 1.0 {
         Some(format!("{field} must be between 0 and 1 (got {value})"))
     } else if field == "phases" && value != 3.0 {
-        Some(format!(
-            "{field} must be 3: the solver models balanced three-phase equipment (got {value})"
-        ))
+        Some(format!("{field} must be 3: the solver models balanced three-phase equipment (got {value})"))
     } else {
         None
     }

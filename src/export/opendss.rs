@@ -43,10 +43,7 @@ pub struct OpenDssExport {
 
 /// Exports the world's solved network (run at least one step first).
 pub fn export(world: &mut World) -> OpenDssExport {
-    let site = world
-        .get_resource::<SiteMeta>()
-        .map(|m| m.name.clone())
-        .unwrap_or_else(|| "site".into());
+    let site = world.get_resource::<SiteMeta>().map(|m| m.name.clone()).unwrap_or_else(|| "site".into());
     let mut ids: HashMap<Entity, String> = HashMap::new();
     let mut q = world.query::<(Entity, &ElementId)>();
     for (e, id) in q.iter(world) {
@@ -58,11 +55,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
         kinds.insert(e, (t.cloned(), u.cloned()));
     }
     let mut rack_rows = Vec::new();
-    let mut q = world.query::<(
-        &ElementId,
-        &RackPower,
-        &crate::sim::electrical::RackCordNodes,
-    )>();
+    let mut q = world.query::<(&ElementId, &RackPower, &crate::sim::electrical::RackCordNodes)>();
     for (id, p, cords) in q.iter(world) {
         rack_rows.push((id.0.clone(), *p, *cords));
     }
@@ -71,10 +64,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
     let (network, flow) = (&net.network, &net.flow);
 
     let name = |k: usize| -> String {
-        let id = ids
-            .get(&network.nodes[k].entity)
-            .map(String::as_str)
-            .unwrap_or("node");
+        let id = ids.get(&network.nodes[k].entity).map(String::as_str).unwrap_or("node");
         format!("{}_{k}", sanitize(id))
     };
     let kv_ll = |v_ln: f64| v_ln * 3f64.sqrt() / 1000.0;
@@ -82,15 +72,8 @@ pub fn export(world: &mut World) -> OpenDssExport {
     let mut s = String::new();
     let mut buses: Vec<(String, f64, f64)> = Vec::new();
     let mut losses_w = 0.0;
-    let _ = writeln!(
-        s,
-        "! OpenDSS export of dctwin site \"{}\"",
-        site.replace('"', "'")
-    );
-    let _ = writeln!(
-        s,
-        "! Element mapping: see src/export/opendss.rs. Loads are at dctwin's present P/Q."
-    );
+    let _ = writeln!(s, "! OpenDSS export of dctwin site \"{}\"", site.replace('"', "'"));
+    let _ = writeln!(s, "! Element mapping: see src/export/opendss.rs. Loads are at dctwin's present P/Q.");
     let _ = writeln!(s, "Clear");
     let mut circuit_done = false;
     for (k, node) in network.nodes.iter().enumerate() {
@@ -202,10 +185,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 continue;
             };
             let k = node as usize;
-            if !state.live
-                || state.p_kw == 0.0 && state.q_kvar == 0.0
-                || !network.nodes[k].energized
-            {
+            if !state.live || state.p_kw == 0.0 && state.q_kvar == 0.0 || !network.nodes[k].energized {
                 continue;
             }
             let _ = writeln!(
@@ -221,24 +201,12 @@ pub fn export(world: &mut World) -> OpenDssExport {
     }
     let _ = writeln!(s, "Set mode=snap tolerance=1e-12 maxiterations=1000");
     let _ = writeln!(s, "Solve");
-    OpenDssExport {
-        script: s,
-        buses,
-        losses_w,
-    }
+    OpenDssExport { script: s, buses, losses_w }
 }
 
 /// OpenDSS names: lowercase letters, digits and underscores.
 fn sanitize(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 
 /// Full-precision number (Rust's shortest round-trip form).

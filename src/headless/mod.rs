@@ -28,10 +28,7 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions {
-            duration: Duration::from_secs(3600),
-            step: crate::sim::DEFAULT_STEP,
-        }
+        RunOptions { duration: Duration::from_secs(3600), step: crate::sim::DEFAULT_STEP }
     }
 }
 
@@ -46,13 +43,10 @@ impl RunOptions {
 /// A headless app with the site spawned, before its first step.
 pub fn build_app(site: &SiteFile, catalog: &Catalog, step: Duration) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .add_plugins(SimPlugin { step });
+    app.add_plugins(MinimalPlugins).add_plugins(SimPlugin { step });
     // Each update advances exactly one fixed step; lift the 250 ms clamp so long steps are not cut.
     app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
-    app.world_mut()
-        .resource_mut::<Time<Virtual>>()
-        .set_max_delta(step.saturating_mul(4).max(Duration::from_secs(1)));
+    app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(step.saturating_mul(4).max(Duration::from_secs(1)));
     spawn_site(app.world_mut(), site, catalog);
     app.finish();
     app.cleanup();
@@ -68,11 +62,7 @@ pub fn advance(app: &mut App, steps: u64) {
         app.update();
         guard -= 1;
     }
-    assert_eq!(
-        app.world().resource::<SimClock>().steps,
-        target,
-        "the fixed-step loop did not advance as configured"
-    );
+    assert_eq!(app.world().resource::<SimClock>().steps, target, "the fixed-step loop did not advance as configured");
 }
 
 /// Runs `site` for `options.duration` and returns the report.

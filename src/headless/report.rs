@@ -171,21 +171,13 @@ pub struct TopLoaded {
 impl Report {
     /// Collects the report from a world that has run.
     pub fn from_world(world: &mut World, options: &RunOptions, site_file: &str) -> Report {
-        let site = world
-            .get_resource::<SiteMeta>()
-            .map(|m| m.name.clone())
-            .unwrap_or_default();
+        let site = world.get_resource::<SiteMeta>().map(|m| m.name.clone()).unwrap_or_default();
         let clock = *world.resource::<SimClock>();
         let t = world.resource::<SiteTotals>().clone();
         let energy = world.resource::<EnergyTotals>().clone();
         let mut elements = Vec::new();
-        let mut q = world.query_filtered::<(
-            &ElementId,
-            &Kind,
-            &CatalogModel,
-            &InService,
-            &ElectricalState,
-        ), Without<Rack>>();
+        let mut q =
+            world.query_filtered::<(&ElementId, &Kind, &CatalogModel, &InService, &ElectricalState), Without<Rack>>();
         for (id, kind, model, in_service, s) in q.iter(world) {
             elements.push(ElementResult {
                 id: id.0.clone(),
@@ -211,10 +203,7 @@ impl Report {
         let mut racks = Vec::new();
         let mut q = world.query::<(&ElementId, &CatalogModel, &InService, &RackPower)>();
         for (id, model, in_service, p) in q.iter(world) {
-            let live_v = [Some(p.a), p.b]
-                .into_iter()
-                .flatten()
-                .filter(|c| c.live && c.voltage_pu > 0.0);
+            let live_v = [Some(p.a), p.b].into_iter().flatten().filter(|c| c.live && c.voltage_pu > 0.0);
             racks.push(RackResult {
                 id: id.0.clone(),
                 model: model.0.clone(),
@@ -231,17 +220,9 @@ impl Report {
         let mut top: Vec<TopLoaded> = elements
             .iter()
             .filter(|e| e.state.energized)
-            .map(|e| TopLoaded {
-                id: e.id.clone(),
-                kind: e.kind,
-                loading_pct: e.state.loading_pct,
-            })
+            .map(|e| TopLoaded { id: e.id.clone(), kind: e.kind, loading_pct: e.state.loading_pct })
             .collect();
-        top.sort_by(|a, b| {
-            b.loading_pct
-                .total_cmp(&a.loading_pct)
-                .then_with(|| natural_cmp(&a.id, &b.id))
-        });
+        top.sort_by(|a, b| b.loading_pct.total_cmp(&a.loading_pct).then_with(|| natural_cmp(&a.id, &b.id)));
         top.truncate(10);
         let mut alerts = world.resource::<AlertLog>().alerts.clone();
         alerts.sort_by(|a, b| {
@@ -255,11 +236,7 @@ impl Report {
             schema: REPORT_SCHEMA,
             site,
             site_file: site_file.to_string(),
-            run: RunInfo {
-                duration_s: clock.elapsed_s,
-                step_s: options.step.as_secs_f64(),
-                steps: clock.steps,
-            },
+            run: RunInfo { duration_s: clock.elapsed_s, step_s: options.step.as_secs_f64(), steps: clock.steps },
             totals: Totals {
                 converged: t.converged,
                 it_load_kw: t.it_load_kw,
@@ -306,9 +283,7 @@ impl Report {
             o,
             "Site file `{}`, {} simulated in {} steps of {} s.\n",
             self.site_file,
-            humantime::format_duration(std::time::Duration::from_secs_f64(
-                self.run.duration_s.max(0.0)
-            )),
+            humantime::format_duration(std::time::Duration::from_secs_f64(self.run.duration_s.max(0.0))),
             self.run.steps,
             self.run.step_s
         );
@@ -317,18 +292,10 @@ impl Report {
         let _ = writeln!(
             o,
             "| load flow | {} |",
-            if t.converged {
-                "converged"
-            } else {
-                "**NOT CONVERGED (voltage collapse)**"
-            }
+            if t.converged { "converged" } else { "**NOT CONVERGED (voltage collapse)**" }
         );
         let _ = writeln!(o, "| IT load | {:.1} kW |", t.it_load_kw);
-        let _ = writeln!(
-            o,
-            "| grid import | {:.1} kW, {:.1} kvar |",
-            t.grid_import_kw, t.grid_import_kvar
-        );
+        let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", t.grid_import_kw, t.grid_import_kvar);
         let _ = writeln!(
             o,
             "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
@@ -350,10 +317,7 @@ impl Report {
         );
 
         let active: Vec<&Alert> = self.active_alerts().collect();
-        let critical = active
-            .iter()
-            .filter(|a| a.severity == Severity::Critical)
-            .count();
+        let critical = active.iter().filter(|a| a.severity == Severity::Critical).count();
         let _ = writeln!(
             o,
             "## Alerts ({} active: {} critical, {} warning)\n",
@@ -377,11 +341,7 @@ impl Report {
                     .then_with(|| natural_cmp(&a.element, &b.element))
                     .then(a.quantity.cmp(&b.quantity))
             });
-            let limit = if element_rows == 0 {
-                usize::MAX
-            } else {
-                element_rows.max(20)
-            };
+            let limit = if element_rows == 0 { usize::MAX } else { element_rows.max(20) };
             for a in shown.iter().take(limit) {
                 let _ = writeln!(
                     o,
@@ -398,33 +358,18 @@ impl Report {
                 );
             }
             if shown.len() > limit {
-                let _ = writeln!(
-                    o,
-                    "\n…and {} more (see the full report).",
-                    shown.len() - limit
-                );
+                let _ = writeln!(o, "\n…and {} more (see the full report).", shown.len() - limit);
             }
             let _ = writeln!(o);
         }
 
         let _ = writeln!(o, "## Headroom (tightest first)\n");
-        let _ = writeln!(
-            o,
-            "| limit | binding element | value | limit | margin |\n|---|---|---|---|---|"
-        );
+        let _ = writeln!(o, "| limit | binding element | value | limit | margin |\n|---|---|---|---|---|");
         for h in &self.headroom {
             let _ = writeln!(
                 o,
                 "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) |",
-                h.limit,
-                h.element,
-                h.value,
-                h.unit,
-                h.limit_value,
-                h.unit,
-                h.margin,
-                h.unit,
-                h.margin_pct
+                h.limit, h.element, h.value, h.unit, h.limit_value, h.unit, h.margin, h.unit, h.margin_pct
             );
         }
         let _ = writeln!(o);
@@ -432,21 +377,11 @@ impl Report {
         let _ = writeln!(o, "## Most loaded elements\n");
         let _ = writeln!(o, "| element | kind | loading |\n|---|---|---|");
         for tl in &self.top_loaded {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {:.1} % |",
-                tl.id,
-                tl.kind.noun(),
-                tl.loading_pct
-            );
+            let _ = writeln!(o, "| {} | {} | {:.1} % |", tl.id, tl.kind.noun(), tl.loading_pct);
         }
         let _ = writeln!(o);
 
-        let rows = if element_rows == 0 {
-            self.elements.len()
-        } else {
-            0
-        };
+        let rows = if element_rows == 0 { self.elements.len() } else { 0 };
         if rows > 0 {
             let _ = writeln!(o, "## Elements\n");
             let _ = writeln!(

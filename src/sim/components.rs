@@ -3,9 +3,7 @@
 
 use bevy::prelude::*;
 
-use crate::catalog::{
-    DistributionRating, GridFeedRating, RackRating, TransformerRating, UpsRating,
-};
+use crate::catalog::{DistributionRating, GridFeedRating, RackRating, TransformerRating, UpsRating};
 use crate::site::{ElementKind, FeederSpec, UpsMode};
 
 /// The element's unique id, as in the site file.

@@ -108,11 +108,7 @@ pub struct AlertLog {
 impl AlertLog {
     /// Alerts that have not cleared, most severe first, then by element.
     pub fn active(&self) -> Vec<&Alert> {
-        let mut v: Vec<&Alert> = self
-            .alerts
-            .iter()
-            .filter(|a| a.cleared_s.is_none())
-            .collect();
+        let mut v: Vec<&Alert> = self.alerts.iter().filter(|a| a.cleared_s.is_none()).collect();
         v.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -275,41 +271,19 @@ fn check_limits(
         }
         let id = &id.0;
         let mut push = |severity, quantity, value: f64, limit: f64| {
-            findings.push(Finding {
-                severity,
-                element: id.clone(),
-                quantity,
-                value,
-                limit,
-            });
+            findings.push(Finding { severity, element: id.clone(), quantity, value, limit });
         };
         match kind {
             (Some(GridFeed(r)), ..) => {
                 let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
                 if s_mva > r.capacity_mva {
-                    push(
-                        Severity::Critical,
-                        Quantity::GridImport,
-                        s_mva,
-                        r.capacity_mva,
-                    );
+                    push(Severity::Critical, Quantity::GridImport, s_mva, r.capacity_mva);
                 }
-                offer(row(
-                    LimitKind::GridFeedCapacity,
-                    id,
-                    s_mva,
-                    r.capacity_mva,
-                    "MVA",
-                ));
+                offer(row(LimitKind::GridFeedCapacity, id, s_mva, r.capacity_mva, "MVA"));
             }
             (_, Some(Transformer(r)), ..) => {
                 if state.loading_pct > 100.0 {
-                    push(
-                        Severity::Critical,
-                        Quantity::TransformerLoading,
-                        state.loading_pct,
-                        100.0,
-                    );
+                    push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
                 }
                 offer(row(
                     LimitKind::TransformerRating,
@@ -321,12 +295,7 @@ fn check_limits(
             }
             (_, _, Some(u), _) => {
                 if state.loading_pct > 100.0 {
-                    push(
-                        Severity::Critical,
-                        Quantity::UpsLoading,
-                        state.loading_pct,
-                        100.0,
-                    );
+                    push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
                 }
                 offer(row(
                     LimitKind::UpsRating,
@@ -340,19 +309,9 @@ fn check_limits(
                 let amps = state.input_current_a;
                 let continuous = r.breaker_a * r.continuous_pct / 100.0;
                 if amps > r.breaker_a {
-                    push(
-                        Severity::Critical,
-                        Quantity::BreakerCurrent,
-                        amps,
-                        r.breaker_a,
-                    );
+                    push(Severity::Critical, Quantity::BreakerCurrent, amps, r.breaker_a);
                 } else if amps > continuous {
-                    push(
-                        Severity::Warning,
-                        Quantity::BreakerCurrent,
-                        amps,
-                        continuous,
-                    );
+                    push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
                 }
                 offer(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"));
             }
@@ -420,26 +379,14 @@ fn check_limits(
         }
     }
 
-    findings.sort_by(|a, b| {
-        crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity))
-    });
+    findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
     log.update(findings, clock.elapsed_s);
     let mut table: Vec<HeadroomRow> = rows.into_values().collect();
-    table.sort_by(|a, b| {
-        a.margin_pct
-            .total_cmp(&b.margin_pct)
-            .then(a.limit.cmp(&b.limit))
-    });
+    table.sort_by(|a, b| a.margin_pct.total_cmp(&b.margin_pct).then(a.limit.cmp(&b.limit)));
     headroom.0 = table;
 }
 
-fn row(
-    limit: LimitKind,
-    id: &str,
-    value: f64,
-    limit_value: f64,
-    unit: &'static str,
-) -> HeadroomRow {
+fn row(limit: LimitKind, id: &str, value: f64, limit_value: f64, unit: &'static str) -> HeadroomRow {
     HeadroomRow {
         limit,
         element: id.to_string(),

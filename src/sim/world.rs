@@ -5,13 +5,11 @@ use bevy::prelude::*;
 
 use super::components::*;
 use crate::catalog::{
-    Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides,
-    UpsOverrides,
+    Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
 };
 use crate::site::save::natural_cmp;
 use crate::site::{
-    DistributionSpec, ElementKind, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec,
-    UpsSpec,
+    DistributionSpec, ElementKind, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
 };
 
 /// The site's name and format version.
@@ -19,6 +17,8 @@ use crate::site::{
 pub struct SiteMeta {
     /// Site name.
     pub name: String,
+    /// The file's header comment, written back on save.
+    pub header: Vec<String>,
 }
 
 /// The catalog the site's models resolve against.
@@ -28,19 +28,14 @@ pub struct ActiveCatalog(pub Catalog);
 /// Spawns a validated site into `world` (call [`crate::site::validate::validate`] first: models
 /// that are missing from the catalog are skipped here).
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
-    world.insert_resource(SiteMeta {
-        name: site.name.clone(),
-    });
+    world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
     let common = |id: &str, kind, model: &str, pos, rot, in_service| {
         (
             ElementId(id.to_string()),
             Kind(kind),
             CatalogModel(model.to_string()),
-            Placement {
-                position_m: pos,
-                rotation_deg: rot,
-            },
+            Placement { position_m: pos, rotation_deg: rot },
             InService(in_service),
         )
     };
@@ -49,14 +44,7 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
             continue;
         };
         world.spawn((
-            common(
-                &e.id,
-                ElementKind::GridFeed,
-                &e.model,
-                e.position_m,
-                e.rotation_deg,
-                e.in_service,
-            ),
+            common(&e.id, ElementKind::GridFeed, &e.model, e.position_m, e.rotation_deg, e.in_service),
             GridFeed(e.overrides.apply(&m.rating())),
         ));
     }
@@ -65,14 +53,7 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
             continue;
         };
         let mut ent = world.spawn((
-            common(
-                &e.id,
-                ElementKind::Transformer,
-                &e.model,
-                e.position_m,
-                e.rotation_deg,
-                e.in_service,
-            ),
+            common(&e.id, ElementKind::Transformer, &e.model, e.position_m, e.rotation_deg, e.in_service),
             Transformer(e.overrides.apply(&m.rating())),
             Upstream(e.upstream.clone()),
         ));
@@ -85,18 +66,8 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
             continue;
         };
         let mut ent = world.spawn((
-            common(
-                &e.id,
-                ElementKind::Ups,
-                &e.model,
-                e.position_m,
-                e.rotation_deg,
-                e.in_service,
-            ),
-            Ups {
-                rating: e.overrides.apply(&m.rating()),
-                mode: e.mode,
-            },
+            common(&e.id, ElementKind::Ups, &e.model, e.position_m, e.rotation_deg, e.in_service),
+            Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode },
             Upstream(e.upstream.clone()),
         ));
         if let Some(f) = &e.feeder {
@@ -108,14 +79,7 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
             continue;
         };
         let mut ent = world.spawn((
-            common(
-                &e.id,
-                ElementKind::Distribution,
-                &e.model,
-                e.position_m,
-                e.rotation_deg,
-                e.in_service,
-            ),
+            common(&e.id, ElementKind::Distribution, &e.model, e.position_m, e.rotation_deg, e.in_service),
             Distribution(e.overrides.apply(&m.rating())),
             Upstream(e.upstream.clone()),
         ));
@@ -128,37 +92,20 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
             continue;
         };
         world.spawn((
-            common(
-                &e.id,
-                ElementKind::Rack,
-                &e.model,
-                e.position_m,
-                e.rotation_deg,
-                e.in_service,
-            ),
-            Rack {
-                rating: e.overrides.apply(&m.rating()),
-                utilization: e.utilization,
-            },
-            RackFeeds {
-                a: e.feed_a.clone(),
-                b: e.feed_b.clone(),
-            },
+            common(&e.id, ElementKind::Rack, &e.model, e.position_m, e.rotation_deg, e.in_service),
+            Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization },
+            RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() },
         ));
     }
 }
 
 /// Writes the world back as a site file (canonical order).
 pub fn world_to_site(world: &mut World) -> SiteFile {
-    let name = world
-        .get_resource::<SiteMeta>()
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
-    let catalog = world
-        .get_resource::<ActiveCatalog>()
-        .map(|c| c.0.clone())
-        .unwrap_or_else(Catalog::builtin);
+    let (name, header) =
+        world.get_resource::<SiteMeta>().map(|m| (m.name.clone(), m.header.clone())).unwrap_or_default();
+    let catalog = world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin);
     let mut site = SiteFile {
+        header,
         version: SITE_VERSION,
         name,
         grid_feeds: vec![],
@@ -179,8 +126,7 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
     )>();
     for (id, model, place, in_service, upstream, feeder, kinds, feeds) in q.iter(world) {
         let (id, model_name) = (id.0.clone(), model.0.clone());
-        let (position_m, rotation_deg, in_service) =
-            (place.position_m, place.rotation_deg, in_service.0);
+        let (position_m, rotation_deg, in_service) = (place.position_m, place.rotation_deg, in_service.0);
         let upstream = upstream.map(|u| u.0.clone()).unwrap_or_default();
         let feeder = feeder.map(|f| f.0.clone());
         match kinds {
@@ -257,10 +203,7 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
                     .get(&model_name)
                     .map(|m| RackOverrides::diff(&m.rating(), &rack.rating))
                     .unwrap_or_default();
-                let feeds = feeds.cloned().unwrap_or(RackFeeds {
-                    a: String::new(),
-                    b: None,
-                });
+                let feeds = feeds.cloned().unwrap_or(RackFeeds { a: String::new(), b: None });
                 site.racks.push(RackSpec {
                     id,
                     model: model_name,

@@ -34,22 +34,19 @@ fn describe_ron_error(code: &ron::Error) -> String {
             Some(outer) => format!("missing field `{field}` in {}", describe_outer(outer)),
             None => format!("missing field `{field}`"),
         },
-        E::NoSuchStructField {
-            expected,
-            found,
-            outer,
-        } => {
+        E::NoSuchStructField { expected, found, outer } => {
             let known = expected.join("`, `");
             match outer {
-                Some(outer) => format!(
-                    "unknown field `{found}` in {}; expected one of `{known}`",
-                    describe_outer(outer)
-                ),
+                Some(outer) => {
+                    format!("unknown field `{found}` in {}; expected one of `{known}`", describe_outer(outer))
+                }
                 None => format!("unknown field `{found}`; expected one of `{known}`"),
             }
         }
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
-        other => other.to_string(),
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => "expected `(` opening a structure".into(),
+        E::Eof => "unexpected end of file (a closing bracket is missing)".into(),
+        other => other.to_string().replace("`SiteFile`", "the site"),
     }
 }
 
@@ -70,24 +67,34 @@ fn describe_outer(outer: &str) -> String {
 /// Reads a site file from disk, parses and validates it against `catalog`.
 pub fn load_site(path: &Path, catalog: &Catalog) -> Result<SiteFile, Problems> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Problems::single(Problem::file(
-            file.clone(),
-            format!("cannot read site file: {e}"),
-        ))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Problems::single(Problem::file(file.clone(), format!("cannot read site file: {e}"))))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Problems::single(Problem::file(
-            file.clone(),
-            format!("site file is not UTF-8 text: {e}"),
-        ))
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
+        let line = valid.matches('\n').count() + 1;
+        let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let message = "site file is not UTF-8 text: invalid byte here".to_string();
+        Problems::single(Problem { file: file.clone(), line, col, message })
     })?;
     parse_site(&text, &file, catalog)
 }
 
 /// Parses and validates site text; `file` names it in messages.
 pub fn parse_site(text: &str, file: &str, catalog: &Catalog) -> Result<SiteFile, Problems> {
-    let site: SiteFile = parse_ron(text, file)?;
+    let mut site: SiteFile = parse_ron(text, file)?;
     super::validate::validate(&site, text, file, catalog)?;
+    site.header = header_comment(text);
     Ok(site)
+}
+
+/// The `//` comment lines before the first value (the site's description), minus the line
+/// dctwin itself writes.
+pub fn header_comment(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with("//") || l.starts_with("#!["))
+        .filter_map(|l| l.strip_prefix("//"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).to_string())
+        .filter(|l| !l.starts_with(super::save::GENERATED_LINE))
+        .collect()
 }

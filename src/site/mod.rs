@@ -15,9 +15,7 @@ pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{
-    DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
-};
+use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides};
 
 /// The site file format version this build reads and writes.
 pub const SITE_VERSION: u32 = 1;
@@ -26,6 +24,10 @@ pub const SITE_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFile {
+    /// Comment lines at the top of the file (without `//`), kept so saving does not lose the
+    /// site's description. Other comments are not preserved.
+    #[serde(skip)]
+    pub header: Vec<String>,
     /// Format version; must be 1.
     pub version: u32,
     /// Human-readable site name.

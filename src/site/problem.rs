@@ -18,22 +18,13 @@ pub struct Problem {
 impl Problem {
     /// A problem about the file as a whole (e.g. it cannot be read).
     pub fn file(file: String, message: String) -> Problem {
-        Problem {
-            file,
-            line: 1,
-            col: 1,
-            message,
-        }
+        Problem { file, line: 1, col: 1, message }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
     }
 }
 

@@ -15,6 +15,9 @@ use serde::Serialize;
 
 use super::SiteFile;
 
+/// The first comment line of every saved site file.
+pub const GENERATED_LINE: &str = "dctwin site file (format version 1): see README.md";
+
 impl SiteFile {
     /// The same site with every section sorted by id in natural order.
     pub fn canonical(&self) -> SiteFile {
@@ -32,7 +35,15 @@ impl SiteFile {
         let s = self.canonical();
         let mut out = String::new();
         out.push_str("#![enable(implicit_some)]\n");
-        out.push_str("// dctwin site file (format version 1): see README.md\n(\n");
+        out.push_str(&format!("// {GENERATED_LINE}\n"));
+        for line in &s.header {
+            out.push_str(if line.is_empty() { "//\n" } else { "// " });
+            if !line.is_empty() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push_str("(\n");
         out.push_str(&format!("    version: {},\n", s.version));
         out.push_str(&format!("    name: {},\n", inline(&s.name)));
         section(&mut out, "grid_feeds", &s.grid_feeds);
@@ -57,10 +68,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -95,9 +103,7 @@ fn inline<T: Serialize + ?Sized>(value: &T) -> String {
         .compact_arrays(true)
         .compact_maps(true)
         .extensions(Extensions::IMPLICIT_SOME);
-    super::load::ron_options()
-        .to_string_pretty(value, config)
-        .expect("site types always serialize to RON")
+    super::load::ron_options().to_string_pretty(value, config).expect("site types always serialize to RON")
 }
 
 /// Natural order: digit runs compare by value, so "R2" < "R10".

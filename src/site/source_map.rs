@@ -28,11 +28,7 @@ impl SourceMap {
     pub fn new(text: &str) -> SourceMap {
         let tokens = tokenize(text);
         let mut map = SourceMap::default();
-        let mut walker = Walker {
-            tokens: &tokens,
-            at: 0,
-            map: &mut map,
-        };
+        let mut walker = Walker { tokens: &tokens, at: 0, map: &mut map };
         walker.value(String::new(), 0);
         map
     }
@@ -54,12 +50,7 @@ impl SourceMap {
     /// A problem located at the value at `path`.
     pub fn problem(&self, file: &str, path: &str, message: impl Into<String>) -> Problem {
         let (line, col) = self.position(path);
-        Problem {
-            file: file.to_string(),
-            line,
-            col,
-            message: message.into(),
-        }
+        Problem { file: file.to_string(), line, col, message: message.into() }
     }
 }
 
@@ -191,10 +182,7 @@ impl Walker<'_> {
         let Some((tok, line, col)) = self.tokens.get(self.at).cloned() else {
             return;
         };
-        self.map
-            .positions
-            .entry(path.clone())
-            .or_insert((line, col));
+        self.map.positions.entry(path.clone()).or_insert((line, col));
         if depth > MAX_DEPTH {
             self.at = self.tokens.len();
             return;
@@ -255,8 +243,7 @@ impl Walker<'_> {
     /// `( ... )`: a struct if it starts with `name:`, else a tuple (or `Some(x)`).
     fn group(&mut self, path: String, depth: usize) {
         self.at += 1; // (
-        let is_struct =
-            matches!(self.peek(0), Some(Tok::Ident(_))) && self.peek(1) == Some(&Tok::Punct(':'));
+        let is_struct = matches!(self.peek(0), Some(Tok::Ident(_))) && self.peek(1) == Some(&Tok::Punct(':'));
         let mut index = 0;
         while let Some(t) = self.peek(0).cloned() {
             if t == Tok::Punct(')') {
@@ -266,11 +253,7 @@ impl Walker<'_> {
             let before = self.at;
             if is_struct {
                 if let (Tok::Ident(name), Some(Tok::Punct(':'))) = (&t, self.peek(1)) {
-                    let field_path = if path.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{path}.{name}")
-                    };
+                    let field_path = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
                     self.at += 2;
                     self.value(field_path, depth + 1);
                 } else {
@@ -304,9 +287,9 @@ mod tests {
         let text = "// c\n(\n  name: \"x\",\n  racks: [\n    (id: \"R1\", feed_a: \"P1\"),\n    (id: \"R2\", position_m: (1.0, 2.0)),\n  ],\n  m: { \"k\": (a: 1) },\n)";
         let map = SourceMap::new(text);
         assert_eq!(map.position("name"), (3, 9));
-        assert_eq!(map.position("racks[0].feed_a"), (5, 26));
+        assert_eq!(map.position("racks[0].feed_a"), (5, 24));
         assert_eq!(map.position("racks[1].id"), (6, 10));
-        assert_eq!(map.position("racks[1].position_m.1"), (6, 35));
+        assert_eq!(map.position("racks[1].position_m.1"), (6, 34));
         assert_eq!(map.position("m{k}.a"), (8, 17));
         // Unknown paths fall back to the enclosing value.
         assert_eq!(map.position("racks[1].nothing"), (6, 5));
@@ -314,16 +297,7 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for text in [
-            "",
-            "(",
-            "[[[",
-            "\"unterminated",
-            "r#\"x",
-            "/* open",
-            "(a: (b: [1, {",
-            "#![",
-        ] {
+        for text in ["", "(", "[[[", "\"unterminated", "r#\"x", "/* open", "(a: (b: [1, {", "#!["] {
             let map = SourceMap::new(text);
             let _ = map.position("a.b[0]");
         }

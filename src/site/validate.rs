@@ -29,12 +29,7 @@ impl Node<'_> {
 }
 
 /// Checks `site` against `catalog`; `text` and `file` locate the problems.
-pub fn validate(
-    site: &SiteFile,
-    text: &str,
-    file: &str,
-    catalog: &Catalog,
-) -> Result<(), Problems> {
+pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Result<(), Problems> {
     let map = SourceMap::new(text);
     let mut problems = Problems::default();
     let mut report = |path: &str, msg: String| problems.push(map.problem(file, path, msg));
@@ -42,10 +37,7 @@ pub fn validate(
     if site.version != SITE_VERSION {
         report(
             "version",
-            format!(
-                "unsupported site file version {}; this dctwin reads version {SITE_VERSION}",
-                site.version
-            ),
+            format!("unsupported site file version {}; this dctwin reads version {SITE_VERSION}", site.version),
         );
     }
 
@@ -55,10 +47,7 @@ pub fn validate(
         let rating = match catalog.grid_feeds.get(&e.model) {
             Some(m) => Some(e.overrides.apply(&m.rating())),
             None => {
-                report(
-                    &format!("{path}.model"),
-                    unknown_model(catalog, ElementKind::GridFeed, &e.model),
-                );
+                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::GridFeed, &e.model));
                 None
             }
         };
@@ -79,10 +68,7 @@ pub fn validate(
         let rating = match catalog.transformers.get(&e.model) {
             Some(m) => Some(e.overrides.apply(&m.rating())),
             None => {
-                report(
-                    &format!("{path}.model"),
-                    unknown_model(catalog, ElementKind::Transformer, &e.model),
-                );
+                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Transformer, &e.model));
                 None
             }
         };
@@ -103,10 +89,7 @@ pub fn validate(
         let rating = match catalog.ups.get(&e.model) {
             Some(m) => Some(e.overrides.apply(&m.rating())),
             None => {
-                report(
-                    &format!("{path}.model"),
-                    unknown_model(catalog, ElementKind::Ups, &e.model),
-                );
+                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Ups, &e.model));
                 None
             }
         };
@@ -128,10 +111,7 @@ pub fn validate(
         let rating = match catalog.distribution.get(&e.model) {
             Some(m) => Some(e.overrides.apply(&m.rating())),
             None => {
-                report(
-                    &format!("{path}.model"),
-                    unknown_model(catalog, ElementKind::Distribution, &e.model),
-                );
+                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Distribution, &e.model));
                 None
             }
         };
@@ -153,10 +133,7 @@ pub fn validate(
         let rating = match catalog.racks.get(&e.model) {
             Some(m) => Some(e.overrides.apply(&m.rating())),
             None => {
-                report(
-                    &format!("{path}.model"),
-                    unknown_model(catalog, ElementKind::Rack, &e.model),
-                );
+                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Rack, &e.model));
                 None
             }
         };
@@ -170,14 +147,7 @@ pub fn validate(
             links.push(("feed_b", b.as_str()));
         }
         let kv = rating.map(|r| r.voltage_kv);
-        nodes.push(Node {
-            kind: ElementKind::Rack,
-            index: i,
-            id: &e.id,
-            links,
-            input_kv: kv,
-            output_kv: None,
-        });
+        nodes.push(Node { kind: ElementKind::Rack, index: i, id: &e.id, links, input_kv: kv, output_kv: None });
     }
 
     // Ids: present, printable, unique.
@@ -191,21 +161,12 @@ pub fn validate(
         if node.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
             report(
                 &id_path,
-                format!(
-                    "id \"{}\" contains whitespace; ids are single words like \"PDU-A1\"",
-                    node.id.escape_debug()
-                ),
+                format!("id \"{}\" contains whitespace; ids are single words like \"PDU-A1\"", node.id.escape_debug()),
             );
         }
         if let Some(&first) = by_id.get(node.id) {
             let (line, _) = map.position(&format!("{}.id", nodes[first].path()));
-            report(
-                &id_path,
-                format!(
-                    "duplicate id \"{}\" (first defined on line {line})",
-                    node.id
-                ),
-            );
+            report(&id_path, format!("duplicate id \"{}\" (first defined on line {line})", node.id));
         } else {
             by_id.insert(node.id, n);
         }
@@ -246,11 +207,7 @@ pub fn validate(
             if let (Some(out_kv), Some(in_kv)) = (parent.output_kv, node.input_kv)
                 && (out_kv - in_kv).abs() > VOLTAGE_MATCH_TOLERANCE * in_kv.max(out_kv)
             {
-                let hint = if out_kv > in_kv * 1.5 {
-                    " (a transformer is needed in between)"
-                } else {
-                    ""
-                };
+                let hint = if out_kv > in_kv * 1.5 { " (a transformer is needed in between)" } else { "" };
                 report(
                     &link_path,
                     format!(
@@ -281,10 +238,7 @@ pub fn validate(
                 let first = walk[cycle_start..].iter().copied().min().unwrap_or(p);
                 report(
                     &format!("{}.upstream", nodes[first].path()),
-                    format!(
-                        "connection cycle: {}; power must flow from a grid feed",
-                        ids.join(" → ")
-                    ),
+                    format!("connection cycle: {}; power must flow from a grid feed", ids.join(" → ")),
                 );
                 break;
             }
@@ -303,10 +257,7 @@ pub fn validate(
 
     // Dual-corded racks: the two cords must take independent paths below the grid feed.
     if !has_cycle {
-        for node in nodes
-            .iter()
-            .filter(|n| n.kind == ElementKind::Rack && n.links.len() == 2)
-        {
+        for node in nodes.iter().filter(|n| n.kind == ElementKind::Rack && n.links.len() == 2) {
             let (a, b) = (node.links[0].1, node.links[1].1);
             let b_path = format!("{}.feed_b", node.path());
             if a == b {
@@ -323,10 +274,7 @@ pub fn validate(
                 continue;
             };
             let chain_a = ancestors(pa, &parents);
-            if let Some(shared) = ancestors(pb, &parents)
-                .into_iter()
-                .find(|x| chain_a.contains(x))
-            {
+            if let Some(shared) = ancestors(pb, &parents).into_iter().find(|x| chain_a.contains(x)) {
                 let s = &nodes[shared];
                 if matches!(s.kind, ElementKind::Ups | ElementKind::Distribution) {
                     report(
@@ -389,13 +337,9 @@ pub fn may_feed(parent: ElementKind, child: ElementKind) -> bool {
 fn allowed_parents(child: ElementKind) -> &'static str {
     match child {
         ElementKind::GridFeed => "grid feeds have no upstream",
-        ElementKind::Transformer => {
-            "a transformer is fed from a grid feed, a transformer or a switchboard"
-        }
+        ElementKind::Transformer => "a transformer is fed from a grid feed, a transformer or a switchboard",
         ElementKind::Ups => "a UPS is fed from a transformer or a switchboard",
-        ElementKind::Distribution => {
-            "distribution is fed from a grid feed, transformer, UPS or other distribution"
-        }
+        ElementKind::Distribution => "distribution is fed from a grid feed, transformer, UPS or other distribution",
         ElementKind::Rack => "racks are fed from a PDU, RPP, busway, switchboard or UPS",
     }
 }
@@ -419,24 +363,13 @@ fn unknown_model(catalog: &Catalog, kind: ElementKind, model: &str) -> String {
     .into_iter()
     .collect();
     if let Some((other, _)) = elsewhere.iter().find(|(_, found)| **found) {
-        return format!(
-            "\"{model}\" is a {other} model, not a {} model",
-            kind.noun()
-        );
+        return format!("\"{model}\" is a {other} model, not a {} model", kind.noun());
     }
     let list: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    format!(
-        "unknown {} model \"{model}\"; the catalog has: {}",
-        kind.noun(),
-        list.join(", ")
-    )
+    format!("unknown {} model \"{model}\"; the catalog has: {}", kind.noun(), list.join(", "))
 }
 
-fn check_numbers(
-    report: &mut impl FnMut(&str, String),
-    path: &str,
-    fields: Vec<(&'static str, f64)>,
-) {
+fn check_numbers(report: &mut impl FnMut(&str, String), path: &str, fields: Vec<(&'static str, f64)>) {
     for (field, value) in fields {
         if let Some(msg) = number_problem(field, value) {
             report(&format!("{path}.overrides.{field}"), msg);
@@ -444,57 +377,31 @@ fn check_numbers(
     }
 }
 
-fn check_feeder(
-    report: &mut impl FnMut(&str, String),
-    catalog: &Catalog,
-    path: &str,
-    feeder: Option<&FeederSpec>,
-) {
+fn check_feeder(report: &mut impl FnMut(&str, String), catalog: &Catalog, path: &str, feeder: Option<&FeederSpec>) {
     let Some(f) = feeder else { return };
     if !catalog.cables.contains_key(&f.cable) {
         let list: Vec<&str> = catalog.cables.keys().map(|s| s.as_str()).collect();
         report(
             &format!("{path}.feeder.cable"),
-            format!(
-                "unknown cable model \"{}\"; the catalog has: {}",
-                f.cable,
-                list.join(", ")
-            ),
+            format!("unknown cable model \"{}\"; the catalog has: {}", f.cable, list.join(", ")),
         );
     }
     if !f.length_m.is_finite() || f.length_m < 0.0 {
         report(
             &format!("{path}.feeder.length_m"),
-            format!(
-                "length_m must be a finite, non-negative number (got {})",
-                f.length_m
-            ),
+            format!("length_m must be a finite, non-negative number (got {})", f.length_m),
         );
     }
     if f.sets == 0 {
-        report(
-            &format!("{path}.feeder.sets"),
-            "sets must be at least 1".to_string(),
-        );
+        report(&format!("{path}.feeder.sets"), "sets must be at least 1".to_string());
     }
 }
 
-fn check_placement(
-    report: &mut impl FnMut(&str, String),
-    path: &str,
-    position_m: (f64, f64),
-    rotation_deg: f64,
-) {
+fn check_placement(report: &mut impl FnMut(&str, String), path: &str, position_m: (f64, f64), rotation_deg: f64) {
     if !position_m.0.is_finite() || !position_m.1.is_finite() {
-        report(
-            &format!("{path}.position_m"),
-            "position_m must be two finite numbers (metres)".to_string(),
-        );
+        report(&format!("{path}.position_m"), "position_m must be two finite numbers (metres)".to_string());
     }
     if !rotation_deg.is_finite() {
-        report(
-            &format!("{path}.rotation_deg"),
-            "rotation_deg must be a finite number".to_string(),
-        );
+        report(&format!("{path}.rotation_deg"), "rotation_deg must be a finite number".to_string());
     }
 }

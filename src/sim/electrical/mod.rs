@@ -104,9 +104,7 @@ impl Plugin for ElectricalPlugin {
                 FixedUpdate,
                 (
                     rebuild_network_on_change.in_set(SimSystems::Topology),
-                    (solve_load_flow, accumulate_energy)
-                        .chain()
-                        .in_set(SimSystems::Electrical),
+                    (solve_load_flow, accumulate_energy).chain().in_set(SimSystems::Electrical),
                 ),
             );
     }
@@ -153,10 +151,7 @@ fn rebuild_network_on_change(
     let (network, index, ids) = build_network(elements.iter(), &cables);
     for (feeds, mut cords) in &mut racks {
         let node = |id: &str| ids.get(id).map(|&k| k as u32);
-        let new = RackCordNodes {
-            a: node(&feeds.a),
-            b: feeds.b.as_deref().and_then(node),
-        };
+        let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node) };
         cords.set_if_neq(new);
     }
     // Elements that cannot reach a feed are not in the network: they are dead.
@@ -182,12 +177,7 @@ fn build_network<'a>(
             &'a InService,
             Option<&'a Upstream>,
             Option<&'a Feeder>,
-            (
-                Option<&'a GridFeed>,
-                Option<&'a Transformer>,
-                Option<&'a Ups>,
-                Option<&'a Distribution>,
-            ),
+            (Option<&'a GridFeed>, Option<&'a Transformer>, Option<&'a Ups>, Option<&'a Distribution>),
         ),
     >,
     cables: &std::collections::BTreeMap<String, crate::catalog::CableModel>,
@@ -198,12 +188,7 @@ fn build_network<'a>(
         in_service: bool,
         upstream: Option<&'a str>,
         feeder: Option<&'a Feeder>,
-        kind: (
-            Option<&'a GridFeed>,
-            Option<&'a Transformer>,
-            Option<&'a Ups>,
-            Option<&'a Distribution>,
-        ),
+        kind: (Option<&'a GridFeed>, Option<&'a Transformer>, Option<&'a Ups>, Option<&'a Distribution>),
     }
     let mut all: Vec<Pending> = elements
         .map(|(entity, id, in_service, upstream, feeder, kind)| Pending {
@@ -248,10 +233,7 @@ fn build_network<'a>(
         {
             let sets = f64::from(f.0.sets.max(1));
             let km = f.0.length_m / 1000.0;
-            node.z_feeder = C64::new(
-                cable.r_ohm_per_km * km / sets,
-                cable.x_ohm_per_km * km / sets,
-            );
+            node.z_feeder = C64::new(cable.r_ohm_per_km * km / sets, cable.x_ohm_per_km * km / sets);
         }
         network.nodes.push(node);
         index.insert(p.entity, k);
@@ -274,12 +256,7 @@ pub fn impedance_from_pct(pct: f64, x_r: f64, kv: f64, kva: f64) -> C64 {
 /// The circuit parameters of one element (parent, energized and feeder are set by the caller).
 fn node_circuit(
     entity: Entity,
-    kind: (
-        Option<&GridFeed>,
-        Option<&Transformer>,
-        Option<&Ups>,
-        Option<&Distribution>,
-    ),
+    kind: (Option<&GridFeed>, Option<&Transformer>, Option<&Ups>, Option<&Distribution>),
     v_nom_parent: Option<f64>,
 ) -> Option<Node> {
     let ln = |kv: f64| kv * 1000.0 / SQRT_3;
@@ -303,8 +280,7 @@ fn node_circuit(
             let mut n = base(NodeRole::Feed, ln(r.voltage_kv), ln(r.voltage_kv));
             if r.short_circuit_mva > 0.0 {
                 // Z = kV²/MVA_sc, i.e. 100 % on the short-circuit base.
-                n.z_series =
-                    impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
+                n.z_series = impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
             }
             n
         }
@@ -323,23 +299,10 @@ fn node_circuit(
             };
             let mut n = base(role, ln(r.voltage_kv), ln(r.voltage_kv));
             let (a, b, c) = match u.mode {
-                UpsMode::DoubleConversion => (
-                    r.no_load_loss_pct,
-                    r.proportional_loss_pct,
-                    r.square_loss_pct,
-                ),
-                UpsMode::Eco => (
-                    r.eco_no_load_loss_pct,
-                    r.eco_proportional_loss_pct,
-                    r.eco_square_loss_pct,
-                ),
+                UpsMode::DoubleConversion => (r.no_load_loss_pct, r.proportional_loss_pct, r.square_loss_pct),
+                UpsMode::Eco => (r.eco_no_load_loss_pct, r.eco_proportional_loss_pct, r.eco_square_loss_pct),
             };
-            n.ups_loss = UpsLossCurve {
-                rated_w: r.rated_kw * 1000.0,
-                a: a / 100.0,
-                b: b / 100.0,
-                c: c / 100.0,
-            };
+            n.ups_loss = UpsLossCurve { rated_w: r.rated_kw * 1000.0, a: a / 100.0, b: b / 100.0, c: c / 100.0 };
             let pf = r.input_power_factor.clamp(1e-6, 1.0);
             n.ups_input_tan_phi = (1.0 - pf * pf).sqrt() / pf;
             n
@@ -353,23 +316,14 @@ fn node_circuit(
     })
 }
 
-type RackColumns<'a> = (
-    &'a Rack,
-    &'a InService,
-    &'a RackCordNodes,
-    &'a mut RackPower,
-);
+type RackColumns<'a> = (&'a Rack, &'a InService, &'a RackCordNodes, &'a mut RackPower);
 
 /// Solves the load flow for the racks' present demand and writes all results back.
 fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
     mut racks: Query<RackColumns>,
-    mut states: Query<(
-        &mut ElectricalState,
-        AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>,
-        Option<&Feeder>,
-    )>,
+    mut states: Query<(&mut ElectricalState, AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>, Option<&Feeder>)>,
     catalog: Option<Res<ActiveCatalog>>,
 ) {
     let net = &mut *net;
@@ -379,10 +333,7 @@ fn solve_load_flow(
     }
     // Loads: each rack's demand split over its live cords.
     flow.s_load.iter_mut().for_each(|s| *s = C64::new(0.0, 0.0));
-    let live = |c: Option<u32>| {
-        c.map(|k| k as usize)
-            .filter(|&k| network.nodes[k].energized)
-    };
+    let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| network.nodes[k].energized);
     for (rack, in_service, cords, _) in &racks {
         if !in_service.0 {
             continue;
@@ -399,20 +350,12 @@ fn solve_load_flow(
     }
     network.solve(flow);
 
-    let mut t = SiteTotals {
-        converged: flow.converged,
-        iterations: flow.iterations,
-        ..SiteTotals::default()
-    };
+    let mut t = SiteTotals { converged: flow.converged, iterations: flow.iterations, ..SiteTotals::default() };
     for (rack, in_service, cords, mut power) in &mut racks {
         let (a, b) = (live(cords.a), live(cords.b));
         let on = in_service.0 && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        let s = if on {
-            rack_demand(rack)
-        } else {
-            C64::new(0.0, 0.0)
-        };
+        let s = if on { rack_demand(rack) } else { C64::new(0.0, 0.0) };
         let cord = |node: Option<usize>, share: f64| match node {
             Some(k) if on => {
                 let v = flow.v_out[k];
@@ -425,10 +368,7 @@ fn solve_load_flow(
                     voltage_pu: v.norm() / network.nodes[k].v_nom_out,
                 }
             }
-            Some(_) => CordState {
-                live: true,
-                ..CordState::default()
-            },
+            Some(_) => CordState { live: true, ..CordState::default() },
             None => CordState::default(),
         };
         let new = RackPower {
@@ -467,13 +407,9 @@ fn solve_load_flow(
         let feeder_loss_w = flow.feeder_loss_w(network, k);
         let loading_pct = match kind {
             (Some(GridFeed(r)), ..) => s_out.norm() / (r.capacity_mva * 1e6) * 100.0,
-            (_, Some(Transformer(r)), ..) => {
-                i_out / (r.rated_kva * 1000.0 / (3.0 * node.v_nom_out)) * 100.0
-            }
+            (_, Some(Transformer(r)), ..) => i_out / (r.rated_kva * 1000.0 / (3.0 * node.v_nom_out)) * 100.0,
             (_, _, Some(u), _) => {
-                (s_out.re / (u.rating.rated_kw * 1000.0))
-                    .max(s_out.norm() / (u.rating.rated_kva * 1000.0))
-                    * 100.0
+                (s_out.re / (u.rating.rated_kw * 1000.0)).max(s_out.norm() / (u.rating.rated_kva * 1000.0)) * 100.0
             }
             (_, _, _, Some(Distribution(r))) => i_in / r.breaker_a * 100.0,
             _ => 0.0,
@@ -519,11 +455,7 @@ fn solve_load_flow(
 }
 
 /// Integrates the step's powers over the fixed step.
-fn accumulate_energy(
-    time: Res<Time<Fixed>>,
-    totals: Res<SiteTotals>,
-    mut energy: ResMut<EnergyTotals>,
-) {
+fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy: ResMut<EnergyTotals>) {
     let dt = time.timestep().as_secs_f64();
     let h = dt / 3600.0;
     energy.seconds += dt;

@@ -171,8 +171,7 @@ impl LoadFlow {
         let n = &net.nodes[k];
         match n.role {
             NodeRole::Transformer => {
-                3.0 * self.i_out[k].norm_sqr() * n.z_series.re
-                    + 3.0 * n.g_shunt * self.v_out[k].norm_sqr()
+                3.0 * self.i_out[k].norm_sqr() * n.z_series.re + 3.0 * n.g_shunt * self.v_out[k].norm_sqr()
             }
             NodeRole::UpsDoubleConversion | NodeRole::UpsEco => n.ups_loss.loss_w(self.s_out(k).re),
             NodeRole::Feed | NodeRole::Distribution => 0.0,
@@ -190,16 +189,8 @@ impl PowerNetwork {
     pub fn new_flow(&self) -> LoadFlow {
         let n = self.nodes.len();
         LoadFlow {
-            v_in: self
-                .nodes
-                .iter()
-                .map(|x| C64::new(x.v_nom_in, 0.0))
-                .collect(),
-            v_out: self
-                .nodes
-                .iter()
-                .map(|x| C64::new(x.v_nom_out, 0.0))
-                .collect(),
+            v_in: self.nodes.iter().map(|x| C64::new(x.v_nom_in, 0.0)).collect(),
+            v_out: self.nodes.iter().map(|x| C64::new(x.v_nom_out, 0.0)).collect(),
             i_in: vec![C64::new(0.0, 0.0); n],
             i_out: vec![C64::new(0.0, 0.0); n],
             s_load: vec![C64::new(0.0, 0.0); n],
@@ -227,9 +218,7 @@ impl PowerNetwork {
                 flow.v_out[k] = zero;
                 flow.i_in[k] = zero;
                 flow.i_out[k] = zero;
-            } else if flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out
-                || !flow.v_out[k].re.is_finite()
-            {
+            } else if flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out || !flow.v_out[k].re.is_finite() {
                 flow.v_in[k] = C64::new(node.v_nom_in, 0.0);
                 flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
             }
@@ -304,9 +293,11 @@ impl PowerNetwork {
         }
         flow.child_current = child_current;
         if flow.converged {
-            let collapsed = self.nodes.iter().enumerate().any(|(k, node)| {
-                node.energized && flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out
-            });
+            let collapsed = self
+                .nodes
+                .iter()
+                .enumerate()
+                .any(|(k, node)| node.energized && flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out);
             flow.converged = !collapsed;
         }
     }

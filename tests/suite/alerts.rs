@@ -1,0 +1,107 @@
+//! Limits, alerts and headroom.
+
+use dctwin::sim::components::*;
+use dctwin::sim::electrical::SiteTotals;
+use dctwin::sim::limits::{AlertLog, Headroom, LimitKind, Quantity, Severity};
+
+use crate::support::*;
+
+fn active(app: &bevy::prelude::App) -> Vec<(Severity, String, Quantity, f64, f64)> {
+    app.world()
+        .resource::<AlertLog>()
+        .active()
+        .iter()
+        .map(|a| (a.severity, a.element.clone(), a.quantity, a.value, a.limit))
+        .collect()
+}
+
+#[test]
+fn overloaded_site_raises_the_expected_alerts() {
+    let mut app = app_after(&load(&root().join("sites/overloaded_room.ron")), 3);
+    let alerts = active(&app);
+    let has = |sev, id: &str, q| alerts.iter().any(|a| a.0 == sev && a.1 == id && a.2 == q);
+    // PDU-1 carries three 132 kW racks at pf 0.98: I ≈ 396 kW / (√3·415 V·0.98·V_pu) > 400 A.
+    assert!(has(Severity::Critical, "PDU-1", Quantity::BreakerCurrent), "{alerts:?}");
+    // PDU-2: two racks, ≈ 376 A: above the 320 A continuous rating, below the 400 A breaker.
+    assert!(has(Severity::Warning, "PDU-2", Quantity::BreakerCurrent), "{alerts:?}");
+    assert!(has(Severity::Critical, "T1", Quantity::TransformerLoading));
+    assert!(has(Severity::Critical, "UPS-1", Quantity::UpsLoading));
+    assert!(has(Severity::Critical, "PDU-3", Quantity::CableCurrent));
+    assert!(has(Severity::Warning, "PDU-3", Quantity::Voltage));
+    assert!(has(Severity::Warning, "R9", Quantity::Redundancy));
+    // Independent check of the PDU-2 current from its racks' power and its voltage.
+    let pdu2 = state(&mut app, "PDU-2");
+    let i = 2.0 * 132e3 / 0.98 / (3f64.sqrt() * pdu2.voltage_v);
+    assert_rel(pdu2.output_current_a, i, 1e-9, "PDU-2 current");
+    // Every alert was first seen at the end of the first step and is still active.
+    let log = app.world().resource::<AlertLog>();
+    assert!(log.alerts.iter().all(|a| a.first_seen_s == 1.0 && a.cleared_s.is_none()));
+    // Warning and critical are mutually exclusive per element and quantity.
+    let pdu1 = alerts.iter().filter(|a| a.1 == "PDU-1" && a.2 == Quantity::BreakerCurrent).count();
+    assert_eq!(pdu1, 1);
+}
+
+#[test]
+fn fixing_the_overload_clears_the_alert_with_its_time() {
+    let mut app = app_after(&load(&root().join("sites/overloaded_room.ron")), 5);
+    for id in ["R1", "R2"] {
+        let e = entity(&mut app, id);
+        app.world_mut().get_mut::<InService>(e).unwrap().0 = false;
+    }
+    dctwin::headless::advance(&mut app, 1);
+    let log = app.world().resource::<AlertLog>();
+    let pdu1 = log.alerts.iter().find(|a| a.element == "PDU-1" && a.quantity == Quantity::BreakerCurrent).unwrap();
+    assert_eq!(pdu1.first_seen_s, 1.0);
+    assert_eq!(pdu1.cleared_s, Some(6.0));
+}
+
+#[test]
+fn headroom_names_the_binding_element() {
+    let mut app = app_after(&load(&root().join("sites/small_2n_room.ron")), 1);
+    let rows = app.world().resource::<Headroom>().0.clone();
+    let kinds: Vec<LimitKind> = rows.iter().map(|r| r.limit).collect();
+    for k in [
+        LimitKind::GridFeedCapacity,
+        LimitKind::TransformerRating,
+        LimitKind::UpsRating,
+        LimitKind::BreakerContinuous,
+        LimitKind::VoltageRangeA,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} in {kinds:?}");
+    }
+    // Sorted tightest first.
+    assert!(rows.windows(2).all(|w| w[0].margin_pct <= w[1].margin_pct));
+    // The breaker row binds at the PDU with the highest current, computed here independently.
+    let world = app.world_mut();
+    let mut q = world.query::<(&ElementId, &Distribution, &ElectricalState)>();
+    let ratios: Vec<(String, f64)> = q
+        .iter(world)
+        .map(|(id, d, s)| (id.0.clone(), s.input_current_a / (d.0.breaker_a * d.0.continuous_pct / 100.0)))
+        .collect();
+    let highest = ratios.iter().map(|r| r.1).fold(0.0, f64::max);
+    let row = rows.iter().find(|r| r.limit == LimitKind::BreakerContinuous).unwrap();
+    let binding = ratios.iter().find(|r| r.0 == row.element).unwrap();
+    assert_eq!(binding.1, highest, "{} binds at the highest current ratio", row.element);
+    assert_rel(1.0 - row.margin_pct / 100.0, highest, 1e-9, "breaker margin");
+}
+
+/// A constant-power load beyond what the cable can deliver has no load-flow solution: the
+/// solver reports voltage collapse as a critical alert instead of numbers.
+#[test]
+fn voltage_collapse_is_reported() {
+    let site = parse(
+        r#"(version: 1, name: "collapse",
+            grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+            transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+            distribution: [(id: "P", model: "pdu-415v-400a", upstream: "T", feeder: (cable: "cu-xlpe-4c-95mm2-lv", length_m: 1000.0), position_m: (2.0, 0.0))],
+            racks: [(id: "R", model: "gb200-nvl72", feed_a: "P", overrides: (rated_kw: 500.0), position_m: (3.0, 0.0))])"#,
+    );
+    // Maximum transfer through ≈0.26 Ω is 3·E²/(4·|Z|)·(…) ≈ 170 kW, far below 500 kW.
+    let app = app_after(&site, 1);
+    assert!(!app.world().resource::<SiteTotals>().converged);
+    let alerts = active(&app);
+    assert!(
+        alerts.iter().any(|a| a.0 == Severity::Critical && a.1 == "site" && a.2 == Quantity::Convergence),
+        "{alerts:?}"
+    );
+}

@@ -1,0 +1,130 @@
+//! Malformed and inconsistent site files: exact messages at exact positions, never a panic.
+
+use dctwin::catalog::Catalog;
+use dctwin::site::load::{load_site, parse_site};
+use proptest::prelude::*;
+
+use crate::support::root;
+
+/// `(file in tests/bad_sites, every expected "line:col: message")`.
+const CASES: &[(&str, &[&str])] = &[
+    ("syntax_missing_comma.ron", &["8:19: Expected comma"]),
+    ("syntax_unclosed.ron", &["20:7: unexpected end of file (a closing bracket is missing)"]),
+    ("empty_file.ron", &["1:1: expected `(` opening a structure"]),
+    ("not_utf8.ron", &["1:21: site file is not UTF-8 text: invalid byte here"]),
+    ("missing_field.ron", &["8:77: missing field `upstream` in a transformer"]),
+    (
+        "unknown_field.ron",
+        &[
+            "12:43: unknown field `upstrem` in a UPS; expected one of `id`, `model`, `upstream`, `feeder`, `mode`, `overrides`, `position_m`, `rotation_deg`, `in_service`",
+        ],
+    ),
+    ("wrong_type.ron", &["15:69: Expected float"]),
+    ("unsupported_version.ron", &["2:14: unsupported site file version 2; this dctwin reads version 1"]),
+    ("duplicate_id.ron", &["12:14: duplicate id \"UPS-A\" (first defined on line 11)"]),
+    (
+        "unknown_model.ron",
+        &[
+            "19:27: unknown rack model \"legacy-air-99kw\"; the catalog has: dgx-b200-x4, dgx-h100-x4, gb200-nvl72, legacy-air-12kw, legacy-air-8kw, trn2-rack-estimate",
+        ],
+    ),
+    ("model_of_other_kind.ron", &["8:27: \"pdu-415v-250a\" is a distribution model, not a transformer model"]),
+    ("dangling_upstream.ron", &["16:57: distribution \"PDU-B\" is connected to \"UPS-C\", but no element has that id"]),
+    ("cycle.ron", &["17:57: connection cycle: RPP-1 → RPP-3 → RPP-2 → RPP-1; power must flow from a grid feed"]),
+    (
+        "same_feed_twice.ron",
+        &["19:71: rack \"R1\" has \"PDU-A\" as both its A and B feed; a dual-corded rack needs two different feeds"],
+    ),
+    (
+        "same_path.ron",
+        &["19:71: rack \"R1\" is fed twice from the same path: its A and B feeds both run through UPS \"UPS-A\""],
+    ),
+    (
+        "voltage_mismatch.ron",
+        &[
+            "15:57: voltage mismatch: distribution \"PDU-A\" is rated 0.415 kV but \"UTIL\" supplies 13.8 kV (a transformer is needed in between)",
+        ],
+    ),
+    ("negative_rating.ron", &["8:78: rated_kva must not be negative (got -1000)"]),
+    ("non_finite_rating.ron", &["11:65: rated_kw must be a finite number, not NaN"]),
+    ("zero_breaker.ron", &["16:70: breaker_a must be greater than zero"]),
+    (
+        "rack_on_transformer.ron",
+        &[
+            "19:54: a rack cannot be fed from a transformer (\"T1\" feeds \"R1\"); racks are fed from a PDU, RPP, busway, switchboard or UPS",
+        ],
+    ),
+    (
+        "unknown_cable.ron",
+        &[
+            "11:75: unknown cable model \"al-240mm2\"; the catalog has: cu-xlpe-1c-240mm2-15kv, cu-xlpe-1c-630mm2-lv, cu-xlpe-4c-240mm2-lv, cu-xlpe-4c-95mm2-lv",
+        ],
+    ),
+    ("power_factor_above_one.ron", &["19:106: power_factor must be at most 1 (got 1.2)"]),
+    (
+        "many_problems.ron",
+        &[
+            "2:14: unsupported site file version 3; this dctwin reads version 1",
+            "12:71: position_m must be two finite numbers (metres)",
+            "16:57: distribution \"PDU-B\" is connected to \"UPS-Z\", but no element has that id",
+            "19:27: unknown rack model \"nope\"; the catalog has: dgx-b200-x4, dgx-h100-x4, gb200-nvl72, legacy-air-12kw, legacy-air-8kw, trn2-rack-estimate",
+        ],
+    ),
+];
+
+#[test]
+fn every_bad_file_reports_exact_messages() {
+    let catalog = Catalog::builtin();
+    let dir = root().join("tests/bad_sites");
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    let listed: Vec<String> = {
+        let mut v: Vec<String> = CASES.iter().map(|c| c.0.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(files, listed, "every file in tests/bad_sites has an expectation, and vice versa");
+    assert!(CASES.len() >= 15);
+    for (file, expected) in CASES {
+        let path = dir.join(file);
+        let problems = load_site(&path, &catalog).expect_err(file).0;
+        let got: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        let want: Vec<String> = expected.iter().map(|e| format!("{}:{e}", path.display())).collect();
+        assert_eq!(got, want, "{file}");
+    }
+}
+
+fn valid_text() -> String {
+    std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Truncating or corrupting a valid file never panics; errors always carry a position.
+    #[test]
+    fn corrupted_files_never_panic(cut in 0usize..4000, at in 0usize..4000, byte in any::<u8>()) {
+        let catalog = Catalog::builtin();
+        let text = valid_text();
+        let mut bytes = text.into_bytes();
+        let at = at % bytes.len();
+        bytes[at] = byte;
+        bytes.truncate(cut.max(1).min(bytes.len()));
+        let text = String::from_utf8_lossy(&bytes);
+        if let Err(problems) = parse_site(&text, "fuzz.ron", &catalog) {
+            prop_assert!(!problems.0.is_empty());
+            for p in &problems.0 {
+                prop_assert!(p.line >= 1 && p.col >= 1);
+            }
+        }
+    }
+
+    /// Any string of RON-ish tokens is handled without panicking.
+    #[test]
+    fn arbitrary_token_soup_never_panics(tokens in proptest::collection::vec(
+        prop::sample::select(vec!["(", ")", "[", "]", "{", "}", ":", ",", "version", "1", "name", "\"x\"", "racks", "id", "r#\"raw\"#", "/*", "*/", "//", "\n", "Some", "-1e400", "NaN"]), 0..60)) {
+        let text: String = tokens.concat();
+        let _ = parse_site(&text, "soup.ron", &Catalog::builtin());
+    }
+}

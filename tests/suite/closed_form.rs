@@ -1,0 +1,115 @@
+//! Load flow against hand calculations.
+
+use crate::support::*;
+
+/// One transformer feeding one constant-power load through a cable, from a stiff source.
+///
+/// Hand calculation (per phase, referred to the 415 V side; core loss set to zero so the
+/// circuit is a single series impedance):
+/// * source EMF `E = 13.8 kV/√3 ÷ (13.8/0.415) = 415/√3 = 239.6003 V`;
+/// * transformer: `Z_base = 0.415²/1.0 MVA = 0.172225 Ω`, `|Z| = 5.5 % = 0.009472375 Ω`,
+///   `R = |Z|/√(1+7²)`, `X = 7R`;
+/// * cable: 50 m of 0.0961 + j0.078 Ω/km → `0.004805 + j0.0039 Ω`;
+/// * load: 600 kW at pf 0.95 lagging → per phase `P = 200 kW`, `Q = P·tan(acos 0.95)`.
+///
+/// For a constant-power load behind `Z = R + jX` the load voltage solves
+/// `|V|⁴ + (2(RP + XQ) − E²)|V|² + |Z|²|S|² = 0`, taking the larger root. Then
+/// `I = |S|/|V|` and the series losses are `3·I²·R`.
+#[test]
+fn transformer_cable_constant_power_load() {
+    let site = parse(
+        r#"(
+        version: 1, name: "closed form",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", overrides: (short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", overrides: (no_load_loss_kw: 0.0), position_m: (1.0, 0.0))],
+        distribution: [(id: "P", model: "pdu-415v-400a", upstream: "T",
+                        feeder: (cable: "cu-xlpe-4c-240mm2-lv", length_m: 50.0), position_m: (2.0, 0.0))],
+        racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 600.0, power_factor: 0.95), position_m: (3.0, 0.0))],
+    )"#,
+    );
+    let mut app = app_after(&site, 1);
+
+    let e = 415.0 / 3f64.sqrt();
+    let z_t = 0.055 * 0.415 * 0.415 / 1.0;
+    let r_t = z_t / 50f64.sqrt();
+    let x_t = 7.0 * r_t;
+    let (r_c, x_c) = (0.0961 * 0.05, 0.078 * 0.05);
+    let (r, x) = (r_t + r_c, x_t + x_c);
+    let p = 200e3;
+    let q = p * (1.0 - 0.95f64 * 0.95).sqrt() / 0.95;
+    let s2 = p * p + q * q;
+    let z2 = r * r + x * x;
+    let b = 2.0 * (r * p + x * q) - e * e;
+    let v2 = (-b + (b * b - 4.0 * z2 * s2).sqrt()) / 2.0;
+    let v = v2.sqrt();
+    let i = s2.sqrt() / v;
+    let loss_t = 3.0 * i * i * r_t;
+    let loss_c = 3.0 * i * i * r_c;
+
+    let pdu = state(&mut app, "P");
+    assert_rel(pdu.voltage_v, v * 3f64.sqrt(), 1e-6, "PDU line-to-line voltage");
+    assert_rel(pdu.voltage_pu, v / e, 1e-6, "PDU voltage pu");
+    assert_rel(pdu.input_current_a, i, 1e-6, "cable current");
+    assert_rel(pdu.feeder_losses_kw, loss_c / 1e3, 1e-6, "cable losses");
+    let t = state(&mut app, "T");
+    assert_rel(t.output_current_a, i, 1e-6, "transformer LV current");
+    assert_rel(t.input_current_a, i * 0.415 / 13.8, 1e-6, "transformer HV current");
+    assert_rel(t.losses_kw, loss_t / 1e3, 1e-6, "transformer losses");
+    // Loading: I / I_rated with I_rated = 1000 kVA / (√3 · 415 V).
+    assert_rel(t.loading_pct, i / (1e6 / (3f64.sqrt() * 415.0)) * 100.0, 1e-6, "transformer loading");
+    let u = state(&mut app, "U");
+    assert_rel(u.p_kw, 600.0 + (loss_t + loss_c) / 1e3, 1e-6, "grid import");
+    // Voltage drop 1 − |V|/E is what a planner reads; check it too, to 1e-6 relative.
+    assert_rel(1.0 - pdu.voltage_pu, 1.0 - v / e, 1e-6, "voltage drop");
+}
+
+/// An unloaded transformer: only the core-loss shunt `G = P0/(3V²)` at its LV terminal draws
+/// current, so `V_LV = E/(1 + Z_t·G)` exactly and the core loss is `3·G·|V_LV|²`.
+#[test]
+fn unloaded_transformer_core_loss() {
+    let site = parse(
+        r#"(
+        version: 1, name: "no load",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", overrides: (short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-2500kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+    )"#,
+    );
+    let mut app = app_after(&site, 1);
+    let e = 415.0 / 3f64.sqrt();
+    let g = 1935.0 / (3.0 * e * e);
+    let z = 0.0575 * 0.415 * 0.415 / 2.5;
+    let r = z / 82f64.sqrt();
+    let x = 9.0 * r;
+    // V = E / (1 + (R + jX) G)
+    let (dr, di) = (1.0 + r * g, x * g);
+    let v = e / (dr * dr + di * di).sqrt();
+    let t = state(&mut app, "T");
+    assert_rel(t.voltage_v, v * 3f64.sqrt(), 1e-9, "no-load LV voltage");
+    let core = 3.0 * g * v * v;
+    let i = g * v;
+    assert_rel(t.losses_kw, (core + 3.0 * i * i * r) / 1e3, 1e-9, "no-load losses");
+}
+
+/// A double-conversion UPS holds its output at nominal and draws `P_out + P_loss(P_out)`:
+/// 300 kW on a 500 kW UPS, x = 0.6: loss = 500·(0.005 + 0.02·0.6 + 0.01·0.36) = 10.3 kW.
+#[test]
+fn double_conversion_ups_losses_and_regulation() {
+    let site = parse(
+        r#"(
+        version: 1, name: "ups",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        ups: [(id: "UPS", model: "ups-500kw", upstream: "T", position_m: (2.0, 0.0))],
+        distribution: [(id: "P", model: "pdu-415v-400a", upstream: "UPS", position_m: (3.0, 0.0))],
+        racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 300.0, power_factor: 1.0), position_m: (3.0, 1.0))],
+    )"#,
+    );
+    let mut app = app_after(&site, 1);
+    let ups = state(&mut app, "UPS");
+    assert_rel(ups.voltage_pu, 1.0, 1e-12, "regulated output");
+    assert_rel(ups.losses_kw, 10.3, 1e-9, "UPS loss curve");
+    assert_rel(ups.p_kw, 310.3, 1e-9, "UPS input power");
+    // Input power factor 0.99: Q = P·tan(acos 0.99).
+    assert_rel(ups.q_kvar, 310.3 * (1.0 - 0.99f64 * 0.99).sqrt() / 0.99, 1e-9, "UPS input reactive power");
+    assert_rel(ups.loading_pct, 60.0, 1e-9, "UPS loading");
+}

@@ -1,0 +1,73 @@
+//! Shared helpers: load sites, step apps, read results.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use dctwin::catalog::Catalog;
+use dctwin::headless;
+use dctwin::sim::components::*;
+use dctwin::sim::world::find_element;
+use dctwin::site::SiteFile;
+use dctwin::site::load::{load_site, parse_site};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every example site in `sites/`, sorted.
+pub fn example_sites() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("sites"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 3, "expected at least three example sites");
+    v
+}
+
+/// Loads a site file that must be valid.
+pub fn load(path: &Path) -> SiteFile {
+    load_site(path, &Catalog::builtin()).unwrap_or_else(|e| panic!("{} should be valid:\n{e}", path.display()))
+}
+
+/// Parses site text that must be valid.
+pub fn parse(text: &str) -> SiteFile {
+    parse_site(text, "test.ron", &Catalog::builtin()).unwrap_or_else(|e| panic!("test site should be valid:\n{e}"))
+}
+
+/// A headless app for `site`, advanced `steps` fixed steps of 1 s.
+pub fn app_after(site: &SiteFile, steps: u64) -> App {
+    let mut app = headless::build_app(site, &Catalog::builtin(), std::time::Duration::from_secs(1));
+    headless::advance(&mut app, steps);
+    app
+}
+
+/// The entity of element `id`.
+pub fn entity(app: &mut App, id: &str) -> Entity {
+    find_element(app.world_mut(), id).unwrap_or_else(|| panic!("no element {id}"))
+}
+
+/// The electrical state of element `id`.
+pub fn state(app: &mut App, id: &str) -> ElectricalState {
+    let e = entity(app, id);
+    app.world().get::<ElectricalState>(e).unwrap().clone()
+}
+
+/// The power state of rack `id`.
+pub fn rack(app: &mut App, id: &str) -> RackPower {
+    let e = entity(app, id);
+    *app.world().get::<RackPower>(e).unwrap()
+}
+
+/// Relative difference.
+pub fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-300)
+}
+
+/// Asserts `a ≈ b` to relative `tol`.
+#[track_caller]
+pub fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
+    assert!(rel(a, b) <= tol, "{what}: {a} vs expected {b} (relative error {:e} > {tol:e})", rel(a, b));
+}
