@@ -19,8 +19,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     catalog: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
+
+/// The site `dctwin` runs when given no command.
+const DEFAULT_SITE: &str = "sites/ai_hall_20mw.ron";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -108,6 +111,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// `sites/ai_hall_20mw.ron` from the working directory, else from the source tree.
+fn default_site() -> PathBuf {
+    let here = PathBuf::from(DEFAULT_SITE);
+    if here.exists() { here } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_SITE) }
+}
+
 fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
     match path {
         Some(p) => Catalog::load(p).map_err(|e| render(&e)),
@@ -131,7 +140,16 @@ fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let catalog = load_catalog(cli.catalog.as_deref())?;
-    match cli.command {
+    // Without a command: one simulated hour of the default site (the desktop app will open here).
+    let command = cli.command.unwrap_or_else(|| Command::Run {
+        site: default_site(),
+        duration: Duration::from_secs(3600),
+        step: dctwin::sim::DEFAULT_STEP,
+        report: None,
+        format: Format::Json,
+        fail_on: None,
+    });
+    match command {
         Command::Check { sites } => {
             let mut failed = false;
             for path in &sites {

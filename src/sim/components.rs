@@ -113,6 +113,8 @@ pub struct ElectricalState {
     pub feeder_losses_kw: f64,
     /// Feeder cable current as a percent of its ampacity.
     pub feeder_loading_pct: f64,
+    /// Feeder cable ampacity (all sets), A; 0 without a cable.
+    pub feeder_ampacity_a: f64,
 }
 
 /// One rack cord's results.

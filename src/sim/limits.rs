@@ -229,7 +229,6 @@ type LimitColumns<'a> = (
     &'a InService,
     &'a ElectricalState,
     AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
-    Option<&'a Feeder>,
 );
 
 fn check_limits(
@@ -237,23 +236,12 @@ fn check_limits(
     totals: Res<SiteTotals>,
     elements: Query<LimitColumns>,
     racks: Query<(&ElementId, &InService, &Rack, &RackFeeds, &RackPower)>,
-    catalog: Option<Res<super::world::ActiveCatalog>>,
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
 ) {
     let mut findings = Vec::new();
-    let mut rows: HashMap<LimitKind, HeadroomRow> = HashMap::new();
-    let mut offer = |row: HeadroomRow| {
-        let better = rows.get(&row.limit).is_none_or(|old| {
-            row.margin_pct < old.margin_pct
-                || (row.margin_pct == old.margin_pct
-                    && crate::site::save::natural_cmp(&row.element, &old.element).is_lt())
-        });
-        if better {
-            rows.insert(row.limit, row);
-        }
-    };
-    let cables = catalog.as_ref().map(|c| &c.0.cables);
+    // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
+    let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
 
     if !totals.converged && elements.iter().any(|e| e.2.energized) {
         findings.push(Finding {
@@ -265,13 +253,13 @@ fn check_limits(
         });
     }
 
-    for (id, _, state, kind, feeder) in &elements {
+    for (id, _, state, kind) in &elements {
         if !state.energized {
             continue;
         }
-        let id = &id.0;
+        let id = id.0.as_str();
         let mut push = |severity, quantity, value: f64, limit: f64| {
-            findings.push(Finding { severity, element: id.clone(), quantity, value, limit });
+            findings.push(Finding { severity, element: id.to_string(), quantity, value, limit });
         };
         match kind {
             (Some(GridFeed(r)), ..) => {
@@ -279,13 +267,13 @@ fn check_limits(
                 if s_mva > r.capacity_mva {
                     push(Severity::Critical, Quantity::GridImport, s_mva, r.capacity_mva);
                 }
-                offer(row(LimitKind::GridFeedCapacity, id, s_mva, r.capacity_mva, "MVA"));
+                offer(&mut best, row(LimitKind::GridFeedCapacity, id, s_mva, r.capacity_mva, "MVA"));
             }
             (_, Some(Transformer(r)), ..) => {
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
                 }
-                offer(row(
+                offer(&mut best, row(
                     LimitKind::TransformerRating,
                     id,
                     state.loading_pct * r.rated_kva / 100.0,
@@ -297,7 +285,7 @@ fn check_limits(
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
                 }
-                offer(row(
+                offer(&mut best, row(
                     LimitKind::UpsRating,
                     id,
                     state.loading_pct * u.rating.rated_kw / 100.0,
@@ -313,14 +301,12 @@ fn check_limits(
                 } else if amps > continuous {
                     push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
                 }
-                offer(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"));
+                offer(&mut best, row(LimitKind::BreakerContinuous, id, amps, continuous, "A"));
             }
             _ => {}
         }
-        if let Some(f) = feeder
-            && let Some(cable) = cables.and_then(|c| c.get(&f.0.cable))
-        {
-            let ampacity = cable.ampacity_a * f64::from(f.0.sets.max(1));
+        if state.feeder_ampacity_a > 0.0 {
+            let ampacity = state.feeder_ampacity_a;
             let continuous = 0.8 * ampacity;
             let amps = state.input_current_a;
             if amps > ampacity {
@@ -328,7 +314,7 @@ fn check_limits(
             } else if amps > continuous {
                 push(Severity::Warning, Quantity::CableCurrent, amps, continuous);
             }
-            offer(row(LimitKind::CableAmpacity, id, amps, continuous, "A"));
+            offer(&mut best, row(LimitKind::CableAmpacity, id, amps, continuous, "A"));
         }
         let v = state.voltage_pu;
         if v < RANGE_B_PU.0 {
@@ -345,9 +331,9 @@ fn check_limits(
         } else {
             (RANGE_A_PU.1 - v, RANGE_A_PU.1)
         };
-        offer(HeadroomRow {
+        offer(&mut best, Candidate {
             limit: LimitKind::VoltageRangeA,
-            element: id.clone(),
+            element: id,
             value: v,
             limit_value: limit,
             margin,
@@ -381,15 +367,55 @@ fn check_limits(
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
     log.update(findings, clock.elapsed_s);
-    let mut table: Vec<HeadroomRow> = rows.into_values().collect();
+    let mut table: Vec<HeadroomRow> = best
+        .into_iter()
+        .flatten()
+        .map(|c| HeadroomRow {
+            limit: c.limit,
+            element: c.element.to_string(),
+            value: c.value,
+            limit_value: c.limit_value,
+            margin: c.margin,
+            unit: c.unit,
+            margin_pct: c.margin_pct,
+        })
+        .collect();
     table.sort_by(|a, b| a.margin_pct.total_cmp(&b.margin_pct).then(a.limit.cmp(&b.limit)));
     headroom.0 = table;
 }
 
-fn row(limit: LimitKind, id: &str, value: f64, limit_value: f64, unit: &'static str) -> HeadroomRow {
-    HeadroomRow {
+/// Keeps `c` if it is tighter than the current candidate of its kind. Ties (common: A and B
+/// sides are usually identical) go to the lower id in byte order, which is cheap and
+/// independent of iteration order.
+fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) {
+    let slot = &mut best[c.limit as usize];
+    let better = slot
+        .as_ref()
+        .is_none_or(|old| c.margin_pct < old.margin_pct || (c.margin_pct == old.margin_pct && c.element < old.element));
+    if better {
+        *slot = Some(c);
+    }
+}
+
+/// Number of [`LimitKind`]s.
+const LIMIT_KINDS: usize = 6;
+
+/// A headroom row that borrows its element id (no allocation per element per step).
+#[derive(Debug, Clone, Copy)]
+struct Candidate<'a> {
+    limit: LimitKind,
+    element: &'a str,
+    value: f64,
+    limit_value: f64,
+    margin: f64,
+    unit: &'static str,
+    margin_pct: f64,
+}
+
+fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
+    Candidate {
         limit,
-        element: id.to_string(),
+        element: id,
         value,
         limit_value,
         margin: limit_value - value,

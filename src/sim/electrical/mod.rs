@@ -15,7 +15,7 @@ use super::components::*;
 use super::world::ActiveCatalog;
 use crate::site::UpsMode;
 use crate::site::save::natural_cmp;
-use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve, cord_shares};
+use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve, cord_shares, mag};
 
 /// The solver's view of the network, rebuilt only when equipment or connections change.
 #[derive(Resource, Debug, Default)]
@@ -110,17 +110,21 @@ impl Plugin for ElectricalPlugin {
     }
 }
 
-type TopologyChanged = Or<(
-    Changed<ElementId>,
-    Changed<InService>,
-    Changed<Upstream>,
-    Changed<RackFeeds>,
-    Changed<Feeder>,
-    Changed<GridFeed>,
-    Changed<Transformer>,
-    Changed<Ups>,
-    Changed<Distribution>,
-)>;
+/// Edits that reshape the network. Racks are only loads: their demand and in-service flag are
+/// read every step, so only their cords trigger a rebuild (checked in a separate, cheaper query).
+type NetworkChanged = (
+    Without<Rack>,
+    Or<(
+        Changed<ElementId>,
+        Changed<InService>,
+        Changed<Upstream>,
+        Changed<Feeder>,
+        Changed<GridFeed>,
+        Changed<Transformer>,
+        Changed<Ups>,
+        Changed<Distribution>,
+    )>,
+);
 
 type NetworkElement<'a> = (
     Entity,
@@ -135,7 +139,8 @@ type NetworkElement<'a> = (
 #[allow(clippy::too_many_arguments)]
 fn rebuild_network_on_change(
     mut net: ResMut<ElectricalNetwork>,
-    changed: Query<(), TopologyChanged>,
+    changed: Query<(), NetworkChanged>,
+    rewired: Query<(), Changed<RackFeeds>>,
     mut removed_ids: RemovedComponents<ElementId>,
     mut removed_feeders: RemovedComponents<Feeder>,
     elements: Query<NetworkElement>,
@@ -144,11 +149,12 @@ fn rebuild_network_on_change(
     catalog: Option<Res<ActiveCatalog>>,
 ) {
     let removed = removed_ids.read().count() + removed_feeders.read().count() > 0;
-    if !(net.dirty || removed || !changed.is_empty()) {
+    if !(net.dirty || removed || !changed.is_empty() || !rewired.is_empty()) {
         return;
     }
-    let cables = catalog.map(|c| c.0.cables.clone()).unwrap_or_default();
-    let (network, index, ids) = build_network(elements.iter(), &cables);
+    let no_cables = std::collections::BTreeMap::new();
+    let cables = catalog.as_ref().map_or(&no_cables, |c| &c.0.cables);
+    let (network, index, ids) = build_network(elements.iter(), cables);
     for (feeds, mut cords) in &mut racks {
         let node = |id: &str| ids.get(id).map(|&k| k as u32);
         let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node) };
@@ -234,6 +240,7 @@ fn build_network<'a>(
             let sets = f64::from(f.0.sets.max(1));
             let km = f.0.length_m / 1000.0;
             node.z_feeder = C64::new(cable.r_ohm_per_km * km / sets, cable.x_ohm_per_km * km / sets);
+            node.feeder_ampacity_a = cable.ampacity_a * sets;
         }
         network.nodes.push(node);
         index.insert(p.entity, k);
@@ -271,6 +278,7 @@ fn node_circuit(
         ratio: 1.0,
         z_feeder: zero,
         z_series: zero,
+        feeder_ampacity_a: 0.0,
         g_shunt: 0.0,
         ups_loss: UpsLossCurve::default(),
         ups_input_tan_phi: 0.0,
@@ -323,8 +331,7 @@ fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
     mut racks: Query<RackColumns>,
-    mut states: Query<(&mut ElectricalState, AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>, Option<&Feeder>)>,
-    catalog: Option<Res<ActiveCatalog>>,
+    mut states: Query<(&mut ElectricalState, AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>)>,
 ) {
     let net = &mut *net;
     let (network, flow) = (&net.network, &mut net.flow);
@@ -356,16 +363,16 @@ fn solve_load_flow(
         let on = in_service.0 && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
         let s = if on { rack_demand(rack) } else { C64::new(0.0, 0.0) };
+        let s_abs = mag(s);
         let cord = |node: Option<usize>, share: f64| match node {
             Some(k) if on => {
-                let v = flow.v_out[k];
-                let sc = s * share;
+                let v_abs = flow.v_out_abs[k];
                 CordState {
                     live: true,
-                    current_a: (sc / 3.0 / v).norm(),
-                    p_kw: sc.re / 1000.0,
-                    q_kvar: sc.im / 1000.0,
-                    voltage_pu: v.norm() / network.nodes[k].v_nom_out,
+                    current_a: s_abs * share / (3.0 * v_abs),
+                    p_kw: s.re * share / 1000.0,
+                    q_kvar: s.im * share / 1000.0,
+                    voltage_pu: v_abs / network.nodes[k].v_nom_out,
                 }
             }
             Some(_) => CordState { live: true, ..CordState::default() },
@@ -390,9 +397,8 @@ fn solve_load_flow(
         power.set_if_neq(new);
     }
 
-    let cables = catalog.as_ref().map(|c| &c.0.cables);
     for (k, node) in network.nodes.iter().enumerate() {
-        let Ok((mut state, kind, feeder)) = states.get_mut(node.entity) else {
+        let Ok((mut state, kind)) = states.get_mut(node.entity) else {
             continue;
         };
         if !node.energized {
@@ -401,26 +407,21 @@ fn solve_load_flow(
         }
         let s_in = flow.s_in(k);
         let s_out = flow.s_out(k);
-        let i_out = flow.i_out[k].norm();
-        let i_in = flow.i_in[k].norm();
+        let i_out = mag(flow.i_out[k]);
+        let i_in = mag(flow.i_in[k]);
         let loss_w = flow.element_loss_w(network, k);
         let feeder_loss_w = flow.feeder_loss_w(network, k);
         let loading_pct = match kind {
-            (Some(GridFeed(r)), ..) => s_out.norm() / (r.capacity_mva * 1e6) * 100.0,
+            (Some(GridFeed(r)), ..) => mag(s_out) / (r.capacity_mva * 1e6) * 100.0,
             (_, Some(Transformer(r)), ..) => i_out / (r.rated_kva * 1000.0 / (3.0 * node.v_nom_out)) * 100.0,
             (_, _, Some(u), _) => {
-                (s_out.re / (u.rating.rated_kw * 1000.0)).max(s_out.norm() / (u.rating.rated_kva * 1000.0)) * 100.0
+                (s_out.re / (u.rating.rated_kw * 1000.0)).max(mag(s_out) / (u.rating.rated_kva * 1000.0)) * 100.0
             }
             (_, _, _, Some(Distribution(r))) => i_in / r.breaker_a * 100.0,
             _ => 0.0,
         };
-        let feeder_loading_pct = feeder
-            .and_then(|f| {
-                cables
-                    .and_then(|c| c.get(&f.0.cable))
-                    .map(|c| i_in / (c.ampacity_a * f64::from(f.0.sets.max(1))) * 100.0)
-            })
-            .unwrap_or(0.0);
+        let feeder_loading_pct =
+            if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 };
         let (p_kw, q_kvar) = match node.role {
             NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
             _ => (s_in.re / 1000.0, s_in.im / 1000.0),
@@ -437,9 +438,9 @@ fn solve_load_flow(
         t.cable_losses_kw += feeder_loss_w / 1000.0;
         let new = ElectricalState {
             energized: true,
-            voltage_pu: flow.v_out[k].norm() / node.v_nom_out,
-            voltage_v: flow.v_out[k].norm() * SQRT_3,
-            input_voltage_pu: flow.v_in[k].norm() / node.v_nom_in,
+            voltage_pu: flow.v_out_abs[k] / node.v_nom_out,
+            voltage_v: flow.v_out_abs[k] * SQRT_3,
+            input_voltage_pu: mag(flow.v_in[k]) / node.v_nom_in,
             input_current_a: i_in,
             output_current_a: i_out,
             p_kw,
@@ -448,6 +449,7 @@ fn solve_load_flow(
             losses_kw: loss_w / 1000.0,
             feeder_losses_kw: feeder_loss_w / 1000.0,
             feeder_loading_pct,
+            feeder_ampacity_a: node.feeder_ampacity_a,
         };
         state.set_if_neq(new);
     }

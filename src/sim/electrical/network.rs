@@ -98,6 +98,8 @@ pub struct Node {
     pub z_feeder: C64,
     /// Series impedance referred to the output side, Ω (transformer leakage, feed source).
     pub z_series: C64,
+    /// Ampacity of the feeder cable (all sets), A; 0 when there is no cable.
+    pub feeder_ampacity_a: f64,
     /// Shunt conductance per phase at the output terminal, S (transformer core loss).
     pub g_shunt: f64,
     /// UPS loss curve (UPS roles only).
@@ -111,6 +113,23 @@ pub struct Node {
 pub struct PowerNetwork {
     /// Nodes, parents before children.
     pub nodes: Vec<Node>,
+}
+
+/// Current drawn per phase by three-phase power `s` at line-to-neutral voltage `v`:
+/// `conj(s / 3v) = conj(s)·v / (3|v|²)` (one real division instead of a complex one).
+#[inline]
+pub fn per_phase_current(s: C64, v: C64) -> C64 {
+    if s.re == 0.0 && s.im == 0.0 {
+        return C64::new(0.0, 0.0);
+    }
+    s.conj() * v * (1.0 / (3.0 * v.norm_sqr()))
+}
+
+/// Magnitude of a complex number. `norm()` calls libm's overflow-safe `hypot`, several times
+/// slower; the values here (volts, amperes) are nowhere near overflow.
+#[inline]
+pub fn mag(c: C64) -> f64 {
+    c.norm_sqr().sqrt()
 }
 
 /// How a rack's load divides over its cords: `(share_a, share_b)`.
@@ -145,6 +164,8 @@ pub struct LoadFlow {
     pub iterations: u32,
     /// Largest voltage change in the last sweep, pu.
     pub last_change_pu: f64,
+    /// `|v_out|` per node, V (filled after each solve; saves square roots in write-back).
+    pub v_out_abs: Vec<f64>,
     /// Scratch: sum of children's input currents per node (kept to avoid allocating per step).
     child_current: Vec<C64>,
 }
@@ -218,7 +239,7 @@ impl PowerNetwork {
                 flow.v_out[k] = zero;
                 flow.i_in[k] = zero;
                 flow.i_out[k] = zero;
-            } else if flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out || !flow.v_out[k].re.is_finite() {
+            } else if mag(flow.v_out[k]) < COLLAPSE_PU * node.v_nom_out || !flow.v_out[k].re.is_finite() {
                 flow.v_in[k] = C64::new(node.v_nom_in, 0.0);
                 flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
             }
@@ -237,7 +258,7 @@ impl PowerNetwork {
                     continue;
                 }
                 let v_out = flow.v_out[k];
-                let i_load = (flow.s_load[k] / 3.0 / v_out).conj();
+                let i_load = per_phase_current(flow.s_load[k], v_out);
                 let i_out = i_load + v_out * node.g_shunt + child_current[k];
                 flow.i_out[k] = i_out;
                 let i_in = match node.role {
@@ -246,13 +267,13 @@ impl PowerNetwork {
                     NodeRole::UpsEco => {
                         let p_out = 3.0 * (v_out * i_out.conj()).re;
                         let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
-                        i_out + (loss / 3.0 / flow.v_in[k]).conj()
+                        i_out + per_phase_current(loss, flow.v_in[k])
                     }
                     NodeRole::UpsDoubleConversion => {
                         let p_out = 3.0 * (v_out * i_out.conj()).re;
                         let p_in = p_out + node.ups_loss.loss_w(p_out);
                         let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
-                        (s_in / 3.0 / flow.v_in[k]).conj()
+                        per_phase_current(s_in, flow.v_in[k])
                     }
                 };
                 flow.i_in[k] = i_in;
@@ -276,12 +297,14 @@ impl PowerNetwork {
                     NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
                     _ => v_in / node.ratio - node.z_series * flow.i_out[k],
                 };
+                // Squared per-unit changes (no square roots in the hot loop).
                 change = change
-                    .max((v_out - flow.v_out[k]).norm() / node.v_nom_out)
-                    .max((v_in - flow.v_in[k]).norm() / node.v_nom_in);
+                    .max((v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out))
+                    .max((v_in - flow.v_in[k]).norm_sqr() / (node.v_nom_in * node.v_nom_in));
                 flow.v_in[k] = v_in;
                 flow.v_out[k] = v_out;
             }
+            let change = change.sqrt();
             flow.last_change_pu = change;
             if !change.is_finite() {
                 break;
@@ -297,8 +320,10 @@ impl PowerNetwork {
                 .nodes
                 .iter()
                 .enumerate()
-                .any(|(k, node)| node.energized && flow.v_out[k].norm() < COLLAPSE_PU * node.v_nom_out);
+                .any(|(k, node)| node.energized && mag(flow.v_out[k]) < COLLAPSE_PU * node.v_nom_out);
             flow.converged = !collapsed;
         }
+        flow.v_out_abs.clear();
+        flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
     }
 }
