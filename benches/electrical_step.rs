@@ -1,13 +1,21 @@
 //! One electrical step at 1k and 10k racks (generated 2N sites), single-threaded.
 //!
-//! * `step/N`: the whole `FixedUpdate` schedule: clock, change detection, load flow, write-back
-//!   of every element's and rack's results, limits and alerts.
+//! * `step/N`: the whole `FixedUpdate` schedule in steady state: clock, change detection, load
+//!   flow, write-back of every network element, limits and alerts (racks whose inputs did not
+//!   move are not rewritten).
+//! * `step_all_loads_change/N`: the same step when every rack's demand changed since the last
+//!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten:
+//!   the worst case. The edit itself is not timed.
 //! * `load_flow/N`: the backward/forward sweep alone (warm start, as in a running app).
 
+use std::time::{Duration, Instant};
+
+use bevy::app::FixedUpdate;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dctwin::catalog::Catalog;
 use dctwin::generator::generate_site;
 use dctwin::headless::{advance, build_app};
+use dctwin::sim::components::Rack;
 use dctwin::sim::electrical::ElectricalNetwork;
 
 fn electrical_step(c: &mut Criterion) {
@@ -15,12 +23,30 @@ fn electrical_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("electrical");
     for racks in [1_000usize, 10_000] {
         let site = generate_site(racks);
-        let mut app = build_app(&site, &catalog, std::time::Duration::from_secs(1));
+        let mut app = build_app(&site, &catalog, Duration::from_secs(1));
         advance(&mut app, 2);
         let nodes = app.world().resource::<ElectricalNetwork>().network.nodes.len();
         eprintln!("{racks} racks: {nodes} network nodes");
         group.bench_with_input(BenchmarkId::new("step", racks), &racks, |b, _| {
-            b.iter(|| app.world_mut().run_schedule(bevy::app::FixedUpdate));
+            b.iter(|| app.world_mut().run_schedule(FixedUpdate));
+        });
+        group.bench_with_input(BenchmarkId::new("step_all_loads_change", racks), &racks, |b, _| {
+            let mut toggle = false;
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    toggle = !toggle;
+                    let world = app.world_mut();
+                    let mut q = world.query::<&mut Rack>();
+                    for mut rack in q.iter_mut(world) {
+                        rack.utilization = if toggle { 0.9 } else { 1.0 };
+                    }
+                    let start = Instant::now();
+                    world.run_schedule(FixedUpdate);
+                    total += start.elapsed();
+                }
+                total
+            });
         });
         let net = app.world().resource::<ElectricalNetwork>();
         let network = net.network.clone();
@@ -32,5 +58,10 @@ fn electrical_step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, electrical_step);
+criterion_group! {
+    #[allow(missing_docs)]
+    name = benches;
+    config = Criterion::default();
+    targets = electrical_step
+}
 criterion_main!(benches);

@@ -50,17 +50,17 @@ pub struct Feeder(pub FeederSpec);
 
 /// A utility feed and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState)]
+#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct GridFeed(pub GridFeedRating);
 
 /// A transformer and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState)]
+#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Transformer(pub TransformerRating);
 
 /// A UPS, its rating and operating mode.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState)]
+#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Ups {
     /// Rating.
     pub rating: UpsRating,
@@ -70,7 +70,7 @@ pub struct Ups {
 
 /// A switchboard, PDU, RPP or busway and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState)]
+#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Distribution(pub DistributionRating);
 
 /// A rack, its rating and how much of it is in use.

@@ -19,7 +19,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::components::*;
-use super::electrical::SiteTotals;
+use super::electrical::{RackSupply, SiteTotals};
 use super::{SimClock, SimSystems};
 
 /// ANSI C84.1 Range A, per unit.
@@ -235,7 +235,8 @@ fn check_limits(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
     elements: Query<LimitColumns>,
-    racks: Query<(&ElementId, &InService, &Rack, &RackFeeds, &RackPower)>,
+    supply: Res<RackSupply>,
+    racks: Query<(&ElementId, &Rack)>,
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
 ) {
@@ -273,25 +274,25 @@ fn check_limits(
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
                 }
-                offer(&mut best, row(
-                    LimitKind::TransformerRating,
-                    id,
-                    state.loading_pct * r.rated_kva / 100.0,
-                    r.rated_kva,
-                    "kVA",
-                ));
+                offer(
+                    &mut best,
+                    row(LimitKind::TransformerRating, id, state.loading_pct * r.rated_kva / 100.0, r.rated_kva, "kVA"),
+                );
             }
             (_, _, Some(u), _) => {
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
                 }
-                offer(&mut best, row(
-                    LimitKind::UpsRating,
-                    id,
-                    state.loading_pct * u.rating.rated_kw / 100.0,
-                    u.rating.rated_kw,
-                    "kW",
-                ));
+                offer(
+                    &mut best,
+                    row(
+                        LimitKind::UpsRating,
+                        id,
+                        state.loading_pct * u.rating.rated_kw / 100.0,
+                        u.rating.rated_kw,
+                        "kW",
+                    ),
+                );
             }
             (_, _, _, Some(Distribution(r))) => {
                 let amps = state.input_current_a;
@@ -331,38 +332,38 @@ fn check_limits(
         } else {
             (RANGE_A_PU.1 - v, RANGE_A_PU.1)
         };
-        offer(&mut best, Candidate {
-            limit: LimitKind::VoltageRangeA,
-            element: id,
-            value: v,
-            limit_value: limit,
-            margin,
-            unit: "pu",
-            margin_pct: margin / limit * 100.0,
-        });
+        offer(
+            &mut best,
+            Candidate {
+                limit: LimitKind::VoltageRangeA,
+                element: id,
+                value: v,
+                limit_value: limit,
+                margin,
+                unit: "pu",
+                margin_pct: margin / limit * 100.0,
+            },
+        );
     }
 
-    for (id, in_service, rack, feeds, power) in &racks {
-        if !in_service.0 {
-            continue;
-        }
-        if !power.powered {
-            findings.push(Finding {
-                severity: Severity::Critical,
-                element: id.0.clone(),
-                quantity: Quantity::RackPower,
-                value: rack.rating.rated_kw * rack.utilization,
-                limit: 0.0,
-            });
-        } else if feeds.b.is_some() && !(power.a.live && power.b.is_some_and(|b| b.live)) {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                element: id.0.clone(),
-                quantity: Quantity::Redundancy,
-                value: 1.0,
-                limit: 2.0,
-            });
-        }
+    // The solver lists the racks that lost supply; the rest need no look.
+    for (id, rack) in racks.iter_many(&supply.unpowered) {
+        findings.push(Finding {
+            severity: Severity::Critical,
+            element: id.0.clone(),
+            quantity: Quantity::RackPower,
+            value: rack.rating.rated_kw * rack.utilization,
+            limit: 0.0,
+        });
+    }
+    for (id, _) in racks.iter_many(&supply.single_cord) {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            element: id.0.clone(),
+            quantity: Quantity::Redundancy,
+            value: 1.0,
+            limit: 2.0,
+        });
     }
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
@@ -384,14 +385,12 @@ fn check_limits(
     headroom.0 = table;
 }
 
-/// Keeps `c` if it is tighter than the current candidate of its kind. Ties (common: A and B
-/// sides are usually identical) go to the lower id in byte order, which is cheap and
-/// independent of iteration order.
+/// Keeps `c` if it is strictly tighter than the current candidate of its kind. Ties (common:
+/// A and B sides are usually identical) keep the first element in query order, which is fixed
+/// for a given site file (entities are spawned in file order), so reports stay deterministic.
 fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) {
     let slot = &mut best[c.limit as usize];
-    let better = slot
-        .as_ref()
-        .is_none_or(|old| c.margin_pct < old.margin_pct || (c.margin_pct == old.margin_pct && c.element < old.element));
+    let better = slot.as_ref().is_none_or(|old| c.margin_pct < old.margin_pct);
     if better {
         *slot = Some(c);
     }

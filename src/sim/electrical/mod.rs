@@ -30,15 +30,42 @@ pub struct ElectricalNetwork {
     pub rebuilds: u64,
     /// Forces a rebuild on the next step.
     pub dirty: bool,
+    /// Per-node scratch: energized this step.
+    node_live: Vec<bool>,
+    /// Per-node scratch: voltage moved since racks were last written.
+    node_dirty: Vec<bool>,
+    /// `|V|` per node when its racks were last written.
+    written_v_abs: Vec<f64>,
+    /// `rebuilds` when racks were last written (a rebuild rewrites every rack).
+    written_rebuild: u64,
 }
 
-/// Which nodes a rack's cords hang from, set when the network is rebuilt.
+/// A rack's place in the solver: which nodes its cords hang from (set when the network is
+/// rebuilt) and its demand (recomputed only when the rack's rating or utilization changes).
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
 pub struct RackCordNodes {
     /// Node index of the A feed, if it is in the network.
     pub a: Option<u32>,
     /// Node index of the B feed.
     pub b: Option<u32>,
+    /// Three-phase demand when powered, VA.
+    pub demand: C64,
+    /// `|demand|`, VA.
+    pub demand_abs: f64,
+}
+
+/// A network element's node index in [`PowerNetwork::nodes`] (`None` while it cannot reach a
+/// feed), set on rebuild so the per-step write-back walks the components in storage order.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkSlot(pub Option<u32>);
+
+/// Racks whose supply is degraded in the latest step, so limits need not scan every rack.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct RackSupply {
+    /// In service with no live cord.
+    pub unpowered: Vec<Entity>,
+    /// Dual-corded but running on one cord.
+    pub single_cord: Vec<Entity>,
 }
 
 /// Site-wide electrical totals for the latest step.
@@ -100,13 +127,18 @@ impl Plugin for ElectricalPlugin {
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
+            .init_resource::<RackSupply>()
             .add_systems(
                 FixedUpdate,
                 (
                     rebuild_network_on_change.in_set(SimSystems::Topology),
                     (solve_load_flow, accumulate_energy).chain().in_set(SimSystems::Electrical),
                 ),
-            );
+            )
+            // Removals are caught by observers: they fire at once, even while fixed time is paused
+            // (removal messages would be gone by the time the next fixed step runs).
+            .add_observer(|_: On<Remove, ElementId>, mut net: ResMut<ElectricalNetwork>| net.dirty = true)
+            .add_observer(|_: On<Remove, Feeder>, mut net: ResMut<ElectricalNetwork>| net.dirty = true);
     }
 }
 
@@ -141,15 +173,12 @@ fn rebuild_network_on_change(
     mut net: ResMut<ElectricalNetwork>,
     changed: Query<(), NetworkChanged>,
     rewired: Query<(), Changed<RackFeeds>>,
-    mut removed_ids: RemovedComponents<ElementId>,
-    mut removed_feeders: RemovedComponents<Feeder>,
     elements: Query<NetworkElement>,
     mut racks: Query<(&RackFeeds, &mut RackCordNodes)>,
-    mut states: Query<(Entity, &mut ElectricalState)>,
+    mut states: Query<(Entity, &mut ElectricalState, &mut NetworkSlot)>,
     catalog: Option<Res<ActiveCatalog>>,
 ) {
-    let removed = removed_ids.read().count() + removed_feeders.read().count() > 0;
-    if !(net.dirty || removed || !changed.is_empty() || !rewired.is_empty()) {
+    if !(net.dirty || !changed.is_empty() || !rewired.is_empty()) {
         return;
     }
     let no_cables = std::collections::BTreeMap::new();
@@ -157,12 +186,14 @@ fn rebuild_network_on_change(
     let (network, index, ids) = build_network(elements.iter(), cables);
     for (feeds, mut cords) in &mut racks {
         let node = |id: &str| ids.get(id).map(|&k| k as u32);
-        let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node) };
+        let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node), ..*cords };
         cords.set_if_neq(new);
     }
     // Elements that cannot reach a feed are not in the network: they are dead.
-    for (entity, mut state) in &mut states {
-        if !index.contains_key(&entity) {
+    for (entity, mut state, mut slot) in &mut states {
+        let k = index.get(&entity).map(|&k| k as u32);
+        slot.set_if_neq(NetworkSlot(k));
+        if k.is_none() {
             state.set_if_neq(ElectricalState::default());
         }
     }
@@ -324,83 +355,139 @@ fn node_circuit(
     })
 }
 
-type RackColumns<'a> = (&'a Rack, &'a InService, &'a RackCordNodes, &'a mut RackPower);
+type RackColumns<'a> = (Entity, Ref<'a, Rack>, Ref<'a, InService>, Mut<'a, RackCordNodes>, &'a mut RackPower);
+
+type NodeColumns<'a> =
+    (&'a NetworkSlot, &'a mut ElectricalState, AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>);
+
+/// A rack whose demand, service state or cords changed.
+type RackLoadChanged = (With<Rack>, Or<(Changed<Rack>, Changed<InService>, Changed<RackCordNodes>)>);
+
+/// Node voltage change (pu) below which racks on that node are not rewritten.
+pub const WRITE_BACK_TOLERANCE_PU: f64 = 1e-12;
 
 /// Solves the load flow for the racks' present demand and writes all results back.
 fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
-    mut racks: Query<RackColumns>,
-    mut states: Query<(&mut ElectricalState, AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution)>)>,
+    mut supply: ResMut<RackSupply>,
+    mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>)>,
+    mut states: Query<NodeColumns>,
 ) {
     let net = &mut *net;
     let (network, flow) = (&net.network, &mut net.flow);
     if flow.s_load.len() != network.nodes.len() {
         *flow = network.new_flow();
     }
-    // Loads: each rack's demand split over its live cords.
-    flow.s_load.iter_mut().for_each(|s| *s = C64::new(0.0, 0.0));
-    let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| network.nodes[k].energized);
-    for (rack, in_service, cords, _) in &racks {
+    let live_nodes = &mut net.node_live;
+    live_nodes.clear();
+    live_nodes.extend(network.nodes.iter().map(|n| n.energized));
+    let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| live_nodes[k]);
+
+    // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
+    // When no rack and no connection changed since the last step, last step's loads stand.
+    let rebuilt = net.written_rebuild != net.rebuilds;
+    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && flow.s_load.iter().any(|s| s.re != 0.0);
+    let mut racks = rack_queries.p0();
+    let mut t = if loads_stand {
+        SiteTotals {
+            it_load_kw: totals.it_load_kw,
+            unserved_kw: totals.unserved_kw,
+            unpowered_racks: totals.unpowered_racks,
+            single_cord_racks: totals.single_cord_racks,
+            ..SiteTotals::default()
+        }
+    } else {
+        supply.unpowered.clear();
+        supply.single_cord.clear();
+        flow.s_load.iter_mut().for_each(|s| *s = C64::new(0.0, 0.0));
+        SiteTotals::default()
+    };
+    for (entity, rack, in_service, mut cords, _) in racks.iter_mut().filter(|_| !loads_stand) {
+        if rack.is_changed() {
+            let demand = rack_demand(&rack);
+            cords.demand = demand;
+            cords.demand_abs = mag(demand);
+        }
         if !in_service.0 {
             continue;
         }
         let (a, b) = (live(cords.a), live(cords.b));
+        if a.is_none() && b.is_none() {
+            t.unpowered_racks += 1;
+            t.unserved_kw += cords.demand.re * 1e-3;
+            supply.unpowered.push(entity);
+            continue;
+        }
+        if cords.b.is_some() && (a.is_none() || b.is_none()) {
+            t.single_cord_racks += 1;
+            supply.single_cord.push(entity);
+        }
+        t.it_load_kw += cords.demand.re * 1e-3;
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        let s = rack_demand(rack);
         if let Some(k) = a {
-            flow.s_load[k] += s * sa;
+            flow.s_load[k] += cords.demand * sa;
         }
         if let Some(k) = b {
-            flow.s_load[k] += s * sb;
+            flow.s_load[k] += cords.demand * sb;
         }
     }
     network.solve(flow);
+    t.converged = flow.converged;
+    t.iterations = flow.iterations;
 
-    let mut t = SiteTotals { converged: flow.converged, iterations: flow.iterations, ..SiteTotals::default() };
-    for (rack, in_service, cords, mut power) in &mut racks {
+    // Rack write-back. A rack's results depend only on its demand, its cords' liveness and its
+    // nodes' voltage magnitudes, so only racks whose inputs changed are rewritten: a rack
+    // whose node voltages moved by less than WRITE_BACK_TOLERANCE_PU keeps its results (which
+    // are then exact to that tolerance, well inside the solver's own 1e-10 pu).
+    net.written_rebuild = net.rebuilds;
+    net.written_v_abs.resize(network.nodes.len(), f64::NAN);
+    net.node_dirty.clear();
+    for (k, node) in network.nodes.iter().enumerate() {
+        // Written as "not within tolerance" so a NaN (nothing written yet) counts as moved.
+        let within = (flow.v_out_abs[k] - net.written_v_abs[k]).abs() <= WRITE_BACK_TOLERANCE_PU * node.v_nom_out;
+        let dirty = rebuilt || !within;
+        net.node_dirty.push(dirty);
+        if dirty {
+            net.written_v_abs[k] = flow.v_out_abs[k];
+        }
+    }
+    let dirty = &net.node_dirty;
+    for (_, rack, in_service, cords, mut power) in &mut racks {
         let (a, b) = (live(cords.a), live(cords.b));
+        let inputs_changed = rack.is_changed() || in_service.is_changed() || cords.is_changed();
+        if !inputs_changed && !a.is_some_and(|k| dirty[k]) && !b.is_some_and(|k| dirty[k]) {
+            continue;
+        }
         let on = in_service.0 && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        let s = if on { rack_demand(rack) } else { C64::new(0.0, 0.0) };
-        let s_abs = mag(s);
+        let (s_kw, s_abs) = if on { (cords.demand * 1e-3, cords.demand_abs) } else { (C64::new(0.0, 0.0), 0.0) };
         let cord = |node: Option<usize>, share: f64| match node {
             Some(k) if on => {
                 let v_abs = flow.v_out_abs[k];
                 CordState {
                     live: true,
                     current_a: s_abs * share / (3.0 * v_abs),
-                    p_kw: s.re * share / 1000.0,
-                    q_kvar: s.im * share / 1000.0,
+                    p_kw: s_kw.re * share,
+                    q_kvar: s_kw.im * share,
                     voltage_pu: v_abs / network.nodes[k].v_nom_out,
                 }
             }
             Some(_) => CordState { live: true, ..CordState::default() },
             None => CordState::default(),
         };
-        let new = RackPower {
+        power.set_if_neq(RackPower {
             powered: on,
-            p_kw: s.re / 1000.0,
-            q_kvar: s.im / 1000.0,
+            p_kw: s_kw.re,
+            q_kvar: s_kw.im,
             a: cord(a, sa),
             b: cords.b.map(|_| cord(b, sb)),
-        };
-        if on {
-            t.it_load_kw += new.p_kw;
-            if cords.b.is_some() && (a.is_none() || b.is_none()) {
-                t.single_cord_racks += 1;
-            }
-        } else if in_service.0 {
-            t.unpowered_racks += 1;
-            t.unserved_kw += rack_demand(rack).re / 1000.0;
-        }
-        power.set_if_neq(new);
+        });
     }
 
-    for (k, node) in network.nodes.iter().enumerate() {
-        let Ok((mut state, kind)) = states.get_mut(node.entity) else {
-            continue;
-        };
+    for (slot, mut state, kind) in &mut states {
+        let Some(k) = slot.0.map(|k| k as usize) else { continue };
+        let node = &network.nodes[k];
         if !node.energized {
             state.set_if_neq(ElectricalState::default());
             continue;
@@ -420,8 +507,7 @@ fn solve_load_flow(
             (_, _, _, Some(Distribution(r))) => i_in / r.breaker_a * 100.0,
             _ => 0.0,
         };
-        let feeder_loading_pct =
-            if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 };
+        let feeder_loading_pct = if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 };
         let (p_kw, q_kvar) = match node.role {
             NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
             _ => (s_in.re / 1000.0, s_in.im / 1000.0),

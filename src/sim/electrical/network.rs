@@ -239,7 +239,8 @@ impl PowerNetwork {
                 flow.v_out[k] = zero;
                 flow.i_in[k] = zero;
                 flow.i_out[k] = zero;
-            } else if mag(flow.v_out[k]) < COLLAPSE_PU * node.v_nom_out || !flow.v_out[k].re.is_finite() {
+            } else if flow.v_out[k].norm_sqr() < (COLLAPSE_PU * node.v_nom_out).powi(2) || !flow.v_out[k].re.is_finite()
+            {
                 flow.v_in[k] = C64::new(node.v_nom_in, 0.0);
                 flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
             }
@@ -262,7 +263,7 @@ impl PowerNetwork {
                 let i_out = i_load + v_out * node.g_shunt + child_current[k];
                 flow.i_out[k] = i_out;
                 let i_in = match node.role {
-                    NodeRole::Transformer => i_out / node.ratio,
+                    NodeRole::Transformer => i_out * (1.0 / node.ratio),
                     NodeRole::Feed | NodeRole::Distribution => i_out,
                     NodeRole::UpsEco => {
                         let p_out = 3.0 * (v_out * i_out.conj()).re;
@@ -295,12 +296,12 @@ impl PowerNetwork {
                 let v_in = upstream - node.z_feeder * flow.i_in[k];
                 let v_out = match node.role {
                     NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
-                    _ => v_in / node.ratio - node.z_series * flow.i_out[k],
+                    NodeRole::Transformer => v_in * (1.0 / node.ratio) - node.z_series * flow.i_out[k],
+                    _ => v_in - node.z_series * flow.i_out[k],
                 };
-                // Squared per-unit changes (no square roots in the hot loop).
-                change = change
-                    .max((v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out))
-                    .max((v_in - flow.v_in[k]).norm_sqr() / (node.v_nom_in * node.v_nom_in));
+                // Squared per-unit change of the output (the input follows from the parent's output
+                // and this node's current, both of which are checked): no square root per node.
+                change = change.max((v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out));
                 flow.v_in[k] = v_in;
                 flow.v_out[k] = v_out;
             }
@@ -315,15 +316,15 @@ impl PowerNetwork {
             }
         }
         flow.child_current = child_current;
+        flow.v_out_abs.clear();
+        flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
         if flow.converged {
             let collapsed = self
                 .nodes
                 .iter()
-                .enumerate()
-                .any(|(k, node)| node.energized && mag(flow.v_out[k]) < COLLAPSE_PU * node.v_nom_out);
+                .zip(&flow.v_out_abs)
+                .any(|(node, &v)| node.energized && v < COLLAPSE_PU * node.v_nom_out);
             flow.converged = !collapsed;
         }
-        flow.v_out_abs.clear();
-        flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
     }
 }
