@@ -8,6 +8,8 @@
 //!   the worst case. The edit itself is not timed.
 //! * `load_flow/N`: the backward/forward sweep alone (warm start, as in a running app).
 
+#![allow(missing_docs)] // criterion's macros generate undocumented functions
+
 use std::time::{Duration, Instant};
 
 use bevy::app::FixedUpdate;
@@ -58,10 +60,5 @@ fn electrical_step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    #[allow(missing_docs)]
-    name = benches;
-    config = Criterion::default();
-    targets = electrical_step
-}
+criterion_group!(benches, electrical_step);
 criterion_main!(benches);
