@@ -104,34 +104,7 @@ pub struct ElementResult {
     pub in_service: bool,
     /// Results.
     #[serde(flatten)]
-    pub state: ElectricalStateJson,
-}
-
-/// [`ElectricalState`] as written to the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct ElectricalStateJson {
-    /// Energized.
-    pub energized: bool,
-    /// Output voltage, pu.
-    pub voltage_pu: f64,
-    /// Output voltage, V line-to-line.
-    pub voltage_v: f64,
-    /// Input current, A.
-    pub input_current_a: f64,
-    /// Output current, A.
-    pub output_current_a: f64,
-    /// Real power in, kW (feeds: import).
-    pub p_kw: f64,
-    /// Reactive power in, kvar.
-    pub q_kvar: f64,
-    /// Loading, % of the element's limit.
-    pub loading_pct: f64,
-    /// Element losses, kW.
-    pub losses_kw: f64,
-    /// Feeder cable losses, kW.
-    pub feeder_losses_kw: f64,
-    /// Feeder cable loading, % of ampacity.
-    pub feeder_loading_pct: f64,
+    pub state: ElectricalState,
 }
 
 /// One rack's results.
@@ -184,19 +157,7 @@ impl Report {
                 kind: kind.0,
                 model: model.0.clone(),
                 in_service: in_service.0,
-                state: ElectricalStateJson {
-                    energized: s.energized,
-                    voltage_pu: s.voltage_pu,
-                    voltage_v: s.voltage_v,
-                    input_current_a: s.input_current_a,
-                    output_current_a: s.output_current_a,
-                    p_kw: s.p_kw,
-                    q_kvar: s.q_kvar,
-                    loading_pct: s.loading_pct,
-                    losses_kw: s.losses_kw,
-                    feeder_losses_kw: s.feeder_losses_kw,
-                    feeder_loading_pct: s.feeder_loading_pct,
-                },
+                state: s.clone(),
             });
         }
         elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));

@@ -87,7 +87,7 @@ pub struct Rack {
 ///
 /// Voltages are magnitudes; "input" is the element's upstream terminal (after its feeder cable),
 /// "output" the terminal its children hang from. Powers are three-phase totals at the input.
-#[derive(Component, Debug, Clone, Default, PartialEq)]
+#[derive(Component, Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ElectricalState {
     /// In service and connected to a live source.
     pub energized: bool,

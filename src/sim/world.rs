@@ -9,7 +9,7 @@ use crate::catalog::{
 };
 use crate::site::save::natural_cmp;
 use crate::site::{
-    DistributionSpec, ElementKind, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
+    DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
 };
 
 /// The site's name and format version.
@@ -30,72 +30,48 @@ pub struct ActiveCatalog(pub Catalog);
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
-    let common = |id: &str, kind, model: &str, pos, rot, in_service| {
-        (
-            ElementId(id.to_string()),
-            Kind(kind),
-            CatalogModel(model.to_string()),
-            Placement { position_m: pos, rotation_deg: rot },
-            InService(in_service),
-        )
-    };
     for e in &site.grid_feeds {
-        let Some(m) = catalog.grid_feeds.get(&e.model) else {
-            continue;
-        };
-        world.spawn((
-            common(&e.id, ElementKind::GridFeed, &e.model, e.position_m, e.rotation_deg, e.in_service),
-            GridFeed(e.overrides.apply(&m.rating())),
-        ));
+        if let Some(m) = catalog.grid_feeds.get(&e.model) {
+            spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())));
+        }
     }
     for e in &site.transformers {
-        let Some(m) = catalog.transformers.get(&e.model) else {
-            continue;
-        };
-        let mut ent = world.spawn((
-            common(&e.id, ElementKind::Transformer, &e.model, e.position_m, e.rotation_deg, e.in_service),
-            Transformer(e.overrides.apply(&m.rating())),
-            Upstream(e.upstream.clone()),
-        ));
-        if let Some(f) = &e.feeder {
-            ent.insert(Feeder(f.clone()));
+        if let Some(m) = catalog.transformers.get(&e.model) {
+            spawn_element(world, e, (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())));
         }
     }
     for e in &site.ups {
-        let Some(m) = catalog.ups.get(&e.model) else {
-            continue;
-        };
-        let mut ent = world.spawn((
-            common(&e.id, ElementKind::Ups, &e.model, e.position_m, e.rotation_deg, e.in_service),
-            Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode },
-            Upstream(e.upstream.clone()),
-        ));
-        if let Some(f) = &e.feeder {
-            ent.insert(Feeder(f.clone()));
+        if let Some(m) = catalog.ups.get(&e.model) {
+            let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
+            spawn_element(world, e, (ups, Upstream(e.upstream.clone())));
         }
     }
     for e in &site.distribution {
-        let Some(m) = catalog.distribution.get(&e.model) else {
-            continue;
-        };
-        let mut ent = world.spawn((
-            common(&e.id, ElementKind::Distribution, &e.model, e.position_m, e.rotation_deg, e.in_service),
-            Distribution(e.overrides.apply(&m.rating())),
-            Upstream(e.upstream.clone()),
-        ));
-        if let Some(f) = &e.feeder {
-            ent.insert(Feeder(f.clone()));
+        if let Some(m) = catalog.distribution.get(&e.model) {
+            spawn_element(world, e, (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())));
         }
     }
     for e in &site.racks {
-        let Some(m) = catalog.racks.get(&e.model) else {
-            continue;
-        };
-        world.spawn((
-            common(&e.id, ElementKind::Rack, &e.model, e.position_m, e.rotation_deg, e.in_service),
-            Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization },
-            RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() },
-        ));
+        if let Some(m) = catalog.racks.get(&e.model) {
+            let rack = Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization };
+            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }));
+        }
+    }
+}
+
+/// Spawns one element: the components every element has, its feeder if any, and `specific`.
+fn spawn_element<E: ElementSpec>(world: &mut World, e: &E, specific: impl Bundle) {
+    let (position_m, rotation_deg) = e.placement();
+    let mut entity = world.spawn((
+        ElementId(e.id().to_string()),
+        Kind(E::KIND),
+        CatalogModel(e.model().to_string()),
+        Placement { position_m, rotation_deg },
+        InService(e.in_service()),
+        specific,
+    ));
+    if let Some(f) = e.feeder() {
+        entity.insert(Feeder(f.clone()));
     }
 }
 

@@ -267,3 +267,75 @@ fn is_one_f64(x: &f64) -> bool {
 fn is_default_mode(m: &UpsMode) -> bool {
     *m == UpsMode::DoubleConversion
 }
+
+/// What every element of a site file has, whatever its kind: lets validation and tools treat
+/// the five sections alike.
+pub trait ElementSpec {
+    /// The element kind of this section.
+    const KIND: ElementKind;
+    /// Unique id.
+    fn id(&self) -> &str;
+    /// Catalog model name.
+    fn model(&self) -> &str;
+    /// `(field, upstream id)` for each connection.
+    fn links(&self) -> Vec<(&'static str, &str)>;
+    /// The feeder cable, if any.
+    fn feeder(&self) -> Option<&FeederSpec>;
+    /// Floor position (m) and rotation (degrees).
+    fn placement(&self) -> ((f64, f64), f64);
+    /// In service (false: failed or under maintenance).
+    fn in_service(&self) -> bool;
+    /// Overridden numeric rating fields.
+    fn override_numbers(&self) -> Vec<(&'static str, f64)>;
+    /// Nominal `(input, output)` kV of the resolved rating; `None` when the catalog lacks the model.
+    fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)>;
+}
+
+macro_rules! element_spec {
+    ($Spec:ty, $kind:expr, $section:ident, |$e:ident| links: $links:expr, feeder: $feeder:expr, kv: |$r:ident| $kv:expr) => {
+        impl ElementSpec for $Spec {
+            const KIND: ElementKind = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn model(&self) -> &str {
+                &self.model
+            }
+            #[allow(unused_variables)]
+            fn links(&self) -> Vec<(&'static str, &str)> {
+                let $e = self;
+                $links
+            }
+            #[allow(unused_variables)]
+            fn feeder(&self) -> Option<&FeederSpec> {
+                let $e = self;
+                $feeder
+            }
+            fn placement(&self) -> ((f64, f64), f64) {
+                (self.position_m, self.rotation_deg)
+            }
+            fn in_service(&self) -> bool {
+                self.in_service
+            }
+            fn override_numbers(&self) -> Vec<(&'static str, f64)> {
+                self.overrides.numeric_fields()
+            }
+            fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)> {
+                let $r = self.overrides.apply(&catalog.$section.get(&self.model)?.rating());
+                Some($kv)
+            }
+        }
+    };
+}
+
+element_spec!(GridFeedSpec, ElementKind::GridFeed, grid_feeds, |e| links: vec![], feeder: None,
+    kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
+element_spec!(TransformerSpec, ElementKind::Transformer, transformers, |e| links: vec![("upstream", e.upstream.as_str())],
+    feeder: e.feeder.as_ref(), kv: |r| (r.primary_kv, Some(r.secondary_kv)));
+element_spec!(UpsSpec, ElementKind::Ups, ups, |e| links: vec![("upstream", e.upstream.as_str())],
+    feeder: e.feeder.as_ref(), kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
+element_spec!(DistributionSpec, ElementKind::Distribution, distribution, |e| links: vec![("upstream", e.upstream.as_str())],
+    feeder: e.feeder.as_ref(), kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
+element_spec!(RackSpec, ElementKind::Rack, racks,
+    |e| links: std::iter::once(("feed_a", e.feed_a.as_str())).chain(e.feed_b.as_deref().map(|b| ("feed_b", b))).collect(),
+    feeder: None, kv: |r| (r.voltage_kv, None));

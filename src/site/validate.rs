@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::problem::Problems;
 use super::source_map::SourceMap;
-use super::{ElementKind, FeederSpec, SITE_VERSION, SiteFile};
+use super::{ElementKind, ElementSpec, FeederSpec, SITE_VERSION, SiteFile};
 use crate::catalog::{Catalog, number_problem};
 
 /// Relative tolerance when matching nominal voltages across a connection.
@@ -42,112 +42,15 @@ pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> R
     }
 
     let mut nodes: Vec<Node> = Vec::new();
-    for (i, e) in site.grid_feeds.iter().enumerate() {
-        let path = format!("grid_feeds[{i}]");
-        let rating = match catalog.grid_feeds.get(&e.model) {
-            Some(m) => Some(e.overrides.apply(&m.rating())),
-            None => {
-                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::GridFeed, &e.model));
-                None
-            }
-        };
-        check_numbers(&mut report, &path, e.overrides.numeric_fields());
-        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
-        let kv = rating.map(|r| r.voltage_kv);
-        nodes.push(Node {
-            kind: ElementKind::GridFeed,
-            index: i,
-            id: &e.id,
-            links: vec![],
-            input_kv: kv,
-            output_kv: kv,
-        });
-    }
-    for (i, e) in site.transformers.iter().enumerate() {
-        let path = format!("transformers[{i}]");
-        let rating = match catalog.transformers.get(&e.model) {
-            Some(m) => Some(e.overrides.apply(&m.rating())),
-            None => {
-                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Transformer, &e.model));
-                None
-            }
-        };
-        check_numbers(&mut report, &path, e.overrides.numeric_fields());
-        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
-        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
-        nodes.push(Node {
-            kind: ElementKind::Transformer,
-            index: i,
-            id: &e.id,
-            links: vec![("upstream", &e.upstream)],
-            input_kv: rating.as_ref().map(|r| r.primary_kv),
-            output_kv: rating.as_ref().map(|r| r.secondary_kv),
-        });
-    }
-    for (i, e) in site.ups.iter().enumerate() {
-        let path = format!("ups[{i}]");
-        let rating = match catalog.ups.get(&e.model) {
-            Some(m) => Some(e.overrides.apply(&m.rating())),
-            None => {
-                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Ups, &e.model));
-                None
-            }
-        };
-        check_numbers(&mut report, &path, e.overrides.numeric_fields());
-        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
-        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
-        let kv = rating.map(|r| r.voltage_kv);
-        nodes.push(Node {
-            kind: ElementKind::Ups,
-            index: i,
-            id: &e.id,
-            links: vec![("upstream", &e.upstream)],
-            input_kv: kv,
-            output_kv: kv,
-        });
-    }
-    for (i, e) in site.distribution.iter().enumerate() {
-        let path = format!("distribution[{i}]");
-        let rating = match catalog.distribution.get(&e.model) {
-            Some(m) => Some(e.overrides.apply(&m.rating())),
-            None => {
-                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Distribution, &e.model));
-                None
-            }
-        };
-        check_numbers(&mut report, &path, e.overrides.numeric_fields());
-        check_feeder(&mut report, catalog, &path, e.feeder.as_ref());
-        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
-        let kv = rating.map(|r| r.voltage_kv);
-        nodes.push(Node {
-            kind: ElementKind::Distribution,
-            index: i,
-            id: &e.id,
-            links: vec![("upstream", &e.upstream)],
-            input_kv: kv,
-            output_kv: kv,
-        });
-    }
-    for (i, e) in site.racks.iter().enumerate() {
-        let path = format!("racks[{i}]");
-        let rating = match catalog.racks.get(&e.model) {
-            Some(m) => Some(e.overrides.apply(&m.rating())),
-            None => {
-                report(&format!("{path}.model"), unknown_model(catalog, ElementKind::Rack, &e.model));
-                None
-            }
-        };
-        check_numbers(&mut report, &path, e.overrides.numeric_fields());
-        if let Some(msg) = number_problem("utilization", e.utilization) {
-            report(&format!("{path}.utilization"), msg);
+    collect(&site.grid_feeds, catalog, &mut report, &mut nodes);
+    collect(&site.transformers, catalog, &mut report, &mut nodes);
+    collect(&site.ups, catalog, &mut report, &mut nodes);
+    collect(&site.distribution, catalog, &mut report, &mut nodes);
+    collect(&site.racks, catalog, &mut report, &mut nodes);
+    for (i, rack) in site.racks.iter().enumerate() {
+        if let Some(msg) = number_problem("utilization", rack.utilization) {
+            report(&format!("racks[{i}].utilization"), msg);
         }
-        check_placement(&mut report, &path, e.position_m, e.rotation_deg);
-        let mut links = vec![("feed_a", e.feed_a.as_str())];
-        if let Some(b) = &e.feed_b {
-            links.push(("feed_b", b.as_str()));
-        }
-        let kv = rating.map(|r| r.voltage_kv);
-        nodes.push(Node { kind: ElementKind::Rack, index: i, id: &e.id, links, input_kv: kv, output_kv: None });
     }
 
     // Ids: present, printable, unique.
@@ -320,6 +223,35 @@ fn ancestors(start: usize, parents: &[Vec<usize>]) -> Vec<usize> {
         at = p;
     }
     out
+}
+
+/// Checks what every element of one section has in common and records it for the
+/// connection checks.
+fn collect<'a, E: ElementSpec>(
+    items: &'a [E],
+    catalog: &Catalog,
+    report: &mut impl FnMut(&str, String),
+    nodes: &mut Vec<Node<'a>>,
+) {
+    for (index, e) in items.iter().enumerate() {
+        let path = format!("{}[{index}]", E::KIND.section());
+        let kv = e.nominal_kv(catalog);
+        if kv.is_none() {
+            report(&format!("{path}.model"), unknown_model(catalog, E::KIND, e.model()));
+        }
+        check_numbers(report, &path, e.override_numbers());
+        check_feeder(report, catalog, &path, e.feeder());
+        let (position_m, rotation_deg) = e.placement();
+        check_placement(report, &path, position_m, rotation_deg);
+        nodes.push(Node {
+            kind: E::KIND,
+            index,
+            id: e.id(),
+            links: e.links(),
+            input_kv: kv.map(|k| k.0),
+            output_kv: kv.and_then(|k| k.1),
+        });
+    }
 }
 
 /// Which kinds may feed which.
