@@ -31,6 +31,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
         ups: vec![],
         distribution: vec![],
         racks: vec![],
+        ..SiteFile::default()
     };
     let feeder = |cable: &str, length_m: f64, sets: u32| Some(FeederSpec { cable: cable.into(), length_m, sets });
     for side in ["A", "B"] {
@@ -100,6 +101,8 @@ pub fn generate_site(racks: usize) -> SiteFile {
                             feed_a: pdu.clone(),
                             feed_b: Some(format!("PDU-B{}-{}", b + 1, p + 1)),
                             utilization: 1.0,
+                            zone: None,
+                            cdu: None,
                             overrides: RackOverrides::default(),
                             position_m: (0.3 + r as f64 * 0.6, row_y),
                             rotation_deg: 0.0,

@@ -124,6 +124,92 @@ rated! {
         voltage_kv: f64,
         /// Share of the heat that leaves through liquid cooling (0 = all air).
         liquid_fraction: f64,
+        /// Airflow drawn per kW of air-side heat, m³/s (sets the rack's ΔT: ΔT = 1/(ρ·c_p·this)).
+        airflow_m3_s_per_kw: f64,
+        /// Heat capacity of the rack and its servers, kJ/K (slows the room's temperature rise).
+        thermal_mass_kj_per_k: f64,
+    }
+}
+
+rated! {
+    /// A chilled-water computer-room air handler: fans and a coil fed by a water loop.
+    CrahRating, CrahModel, CrahOverrides {
+        /// Cooling delivered at the rating point, kW.
+        rated_cooling_kw: f64,
+        /// Airflow at full fan speed, m³/s.
+        rated_airflow_m3_s: f64,
+        /// Fan power at full speed, kW (falls with the cube of speed).
+        fan_power_kw: f64,
+        /// Lowest fan speed, percent.
+        min_fan_speed_pct: f64,
+        /// Supply-air setpoint, °C.
+        supply_setpoint_c: f64,
+        /// Return-air temperature of the rating point, °C.
+        rated_return_c: f64,
+        /// Entering chilled-water temperature of the rating point, °C.
+        rated_water_c: f64,
+    }
+}
+
+rated! {
+    /// A coolant distribution unit: liquid-to-liquid heat exchanger and pumps between the racks'
+    /// technology cooling loop and the facility water loop.
+    CduRating, CduModel, CduOverrides {
+        /// Heat it is rated to move, kW.
+        capacity_kw: f64,
+        /// Approach at rated load: technology-loop supply minus facility-water supply, K.
+        approach_k: f64,
+        /// Pump power, kW.
+        pump_power_kw: f64,
+        /// Technology-loop water volume, m³ (its heat capacity).
+        volume_m3: f64,
+    }
+}
+
+rated! {
+    /// An electric chiller, DOE-2 / EnergyPlus `Chiller:Electric:EIR` form.
+    ChillerRating, ChillerModel, ChillerOverrides {
+        /// Reference capacity, kW.
+        capacity_kw: f64,
+        /// Reference COP.
+        cop_ref: f64,
+        /// CAPFT biquadratic in leaving chilled water and entering condenser temperature.
+        capft: [f64; 6],
+        /// EIRFT biquadratic in the same temperatures.
+        eirft: [f64; 6],
+        /// EIRFPLR quadratic in part-load ratio.
+        eirfplr: [f64; 3],
+        /// Lowest part-load ratio before cycling, fraction.
+        min_plr: f64,
+    }
+}
+
+/// How heat leaves the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HeatRejectionKind {
+    /// Evaporative: leaving water approaches the wet bulb.
+    CoolingTower,
+    /// Dry: leaving water approaches the dry bulb.
+    DryCooler,
+}
+
+impl AsNumber for HeatRejectionKind {
+    fn as_number(&self) -> Option<f64> {
+        None
+    }
+}
+
+rated! {
+    /// A cooling tower or dry cooler.
+    HeatRejectionRating, HeatRejectionModel, HeatRejectionOverrides {
+        /// Tower or dry cooler.
+        kind: HeatRejectionKind,
+        /// Heat it can reject at design, kW.
+        capacity_kw: f64,
+        /// Leaving water minus wet bulb (tower) or dry bulb (dry cooler), K.
+        approach_k: f64,
+        /// Fan power at full load, kW (cube of the load fraction).
+        fan_power_kw: f64,
     }
 }
 
@@ -157,6 +243,18 @@ pub struct Catalog {
     pub racks: BTreeMap<String, RackModel>,
     /// Cable types.
     pub cables: BTreeMap<String, CableModel>,
+    /// Computer-room air handlers.
+    #[serde(default)]
+    pub crahs: BTreeMap<String, CrahModel>,
+    /// Coolant distribution units.
+    #[serde(default)]
+    pub cdus: BTreeMap<String, CduModel>,
+    /// Chillers.
+    #[serde(default)]
+    pub chillers: BTreeMap<String, ChillerModel>,
+    /// Cooling towers and dry coolers.
+    #[serde(default)]
+    pub heat_rejection: BTreeMap<String, HeatRejectionModel>,
 }
 
 /// The catalog that ships with dctwin.
@@ -193,13 +291,17 @@ impl Catalog {
             ));
         }
         type Fields<'a> = Vec<(&'a String, Vec<(&'static str, f64)>)>;
-        let sections: [(&str, Fields); 6] = [
+        let sections: [(&str, Fields); 10] = [
             ("grid_feeds", catalog.grid_feeds.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
             ("transformers", catalog.transformers.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
             ("ups", catalog.ups.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
             ("distribution", catalog.distribution.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
             ("racks", catalog.racks.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
             ("cables", catalog.cables.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("crahs", catalog.crahs.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("cdus", catalog.cdus.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("chillers", catalog.chillers.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
+            ("heat_rejection", catalog.heat_rejection.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
         ];
         for (section, entries) in sections {
             for (name, fields) in entries {

@@ -106,3 +106,9 @@ impl AsNumber for u32 {
         Some(f64::from(*self))
     }
 }
+
+impl<const N: usize> AsNumber for [f64; N] {
+    fn as_number(&self) -> Option<f64> {
+        None
+    }
+}

@@ -21,6 +21,35 @@ pub struct SiteMeta {
     pub header: Vec<String>,
 }
 
+/// The site's cooling sections, kept as written so that saving never loses them. The thermal
+/// model (issue 3) will turn them into entities; until then they are carried, not simulated.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct CoolingLayout {
+    /// Outdoor conditions.
+    pub ambient: Option<crate::site::cooling::AmbientSpec>,
+    /// Zones.
+    pub zones: Vec<crate::site::cooling::ZoneSpec>,
+    /// Water loops.
+    pub water_loops: Vec<crate::site::cooling::WaterLoopSpec>,
+    /// CRAHs.
+    pub crahs: Vec<crate::site::cooling::CrahSpec>,
+    /// CDUs.
+    pub cdus: Vec<crate::site::cooling::CduSpec>,
+    /// Chillers.
+    pub chillers: Vec<crate::site::cooling::ChillerSpec>,
+    /// Cooling towers and dry coolers.
+    pub heat_rejection: Vec<crate::site::cooling::HeatRejectionSpec>,
+}
+
+/// Where a rack's heat goes: its zone (air) and CDU (liquid).
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq)]
+pub struct RackCooling {
+    /// Cooling zone.
+    pub zone: Option<String>,
+    /// CDU.
+    pub cdu: Option<String>,
+}
+
 /// The catalog the site's models resolve against.
 #[derive(Resource, Debug, Clone)]
 pub struct ActiveCatalog(pub Catalog);
@@ -30,6 +59,15 @@ pub struct ActiveCatalog(pub Catalog);
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
+    world.insert_resource(CoolingLayout {
+        ambient: site.ambient.clone(),
+        zones: site.zones.clone(),
+        water_loops: site.water_loops.clone(),
+        crahs: site.crahs.clone(),
+        cdus: site.cdus.clone(),
+        chillers: site.chillers.clone(),
+        heat_rejection: site.heat_rejection.clone(),
+    });
     for e in &site.grid_feeds {
         if let Some(m) = catalog.grid_feeds.get(&e.model) {
             spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())));
@@ -54,7 +92,8 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     for e in &site.racks {
         if let Some(m) = catalog.racks.get(&e.model) {
             let rack = Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization };
-            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }));
+            let cooling = RackCooling { zone: e.zone.clone(), cdu: e.cdu.clone() };
+            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }, cooling));
         }
     }
 }
@@ -89,7 +128,17 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
         ups: vec![],
         distribution: vec![],
         racks: vec![],
+        ..SiteFile::default()
     };
+    if let Some(c) = world.get_resource::<CoolingLayout>() {
+        site.ambient = c.ambient.clone();
+        site.zones = c.zones.clone();
+        site.water_loops = c.water_loops.clone();
+        site.crahs = c.crahs.clone();
+        site.cdus = c.cdus.clone();
+        site.chillers = c.chillers.clone();
+        site.heat_rejection = c.heat_rejection.clone();
+    }
     let mut q = world.query::<(
         &ElementId,
         &CatalogModel,
@@ -99,8 +148,9 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
         Option<&Feeder>,
         AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution, &Rack)>,
         Option<&RackFeeds>,
+        Option<&RackCooling>,
     )>();
-    for (id, model, place, in_service, upstream, feeder, kinds, feeds) in q.iter(world) {
+    for (id, model, place, in_service, upstream, feeder, kinds, feeds, cooling) in q.iter(world) {
         let (id, model_name) = (id.0.clone(), model.0.clone());
         let (position_m, rotation_deg, in_service) = (place.position_m, place.rotation_deg, in_service.0);
         let upstream = upstream.map(|u| u.0.clone()).unwrap_or_default();
@@ -186,6 +236,8 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
                     feed_a: feeds.a,
                     feed_b: feeds.b,
                     utilization: rack.utilization,
+                    zone: cooling.and_then(|c| c.zone.clone()),
+                    cdu: cooling.and_then(|c| c.cdu.clone()),
                     overrides,
                     position_m,
                     rotation_deg,

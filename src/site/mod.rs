@@ -7,6 +7,7 @@
 //!
 //! This layer knows nothing about Bevy: a site can be read, checked and written by any tool.
 
+pub mod cooling;
 pub mod load;
 pub mod problem;
 pub mod save;
@@ -21,7 +22,7 @@ use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, Tr
 pub const SITE_VERSION: u32 = 1;
 
 /// A whole site, as written in the file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFile {
     /// Comment lines at the top of the file (without `//`), kept so saving does not lose the
@@ -47,6 +48,27 @@ pub struct SiteFile {
     /// Racks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub racks: Vec<RackSpec>,
+    /// Outdoor conditions (required when the site has cooling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambient: Option<cooling::AmbientSpec>,
+    /// Cooling zones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<cooling::ZoneSpec>,
+    /// Water loops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub water_loops: Vec<cooling::WaterLoopSpec>,
+    /// Computer-room air handlers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crahs: Vec<cooling::CrahSpec>,
+    /// Coolant distribution units.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cdus: Vec<cooling::CduSpec>,
+    /// Chillers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chillers: Vec<cooling::ChillerSpec>,
+    /// Cooling towers and dry coolers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heat_rejection: Vec<cooling::HeatRejectionSpec>,
 }
 
 /// The cable between an element and its upstream. Without one the connection has no impedance.
@@ -190,6 +212,12 @@ pub struct RackSpec {
     /// Fraction of the rated power drawn (1 = design load).
     #[serde(default = "one_f64", skip_serializing_if = "is_one_f64")]
     pub utilization: f64,
+    /// Cooling zone its air-side heat goes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// CDU its liquid-side heat goes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdu: Option<String>,
     /// Per-instance changes to the catalog rating.
     #[serde(default, skip_serializing_if = "RackOverrides::is_empty")]
     pub overrides: RackOverrides,

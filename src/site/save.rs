@@ -27,6 +27,12 @@ impl SiteFile {
         s.ups.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         s.distribution.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         s.racks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.zones.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.water_loops.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.crahs.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.cdus.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.chillers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.heat_rejection.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         s
     }
 
@@ -51,6 +57,15 @@ impl SiteFile {
         section(&mut out, "ups", &s.ups);
         section(&mut out, "distribution", &s.distribution);
         section(&mut out, "racks", &s.racks);
+        if let Some(ambient) = &s.ambient {
+            out.push_str(&format!("    ambient: {},\n", inline(ambient)));
+        }
+        section(&mut out, "zones", &s.zones);
+        section(&mut out, "water_loops", &s.water_loops);
+        section(&mut out, "crahs", &s.crahs);
+        section(&mut out, "cdus", &s.cdus);
+        section(&mut out, "chillers", &s.chillers);
+        section(&mut out, "heat_rejection", &s.heat_rejection);
         out.push_str(")\n");
         out
     }

@@ -194,6 +194,7 @@ pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> R
         }
     }
 
+    validate_cooling(site, catalog, &map, &nodes, &by_id, &mut report);
     problems.into_result(())
 }
 
@@ -335,5 +336,148 @@ fn check_placement(report: &mut impl FnMut(&str, String), path: &str, position_m
     }
     if !rotation_deg.is_finite() {
         report(&format!("{path}.rotation_deg"), "rotation_deg must be a finite number".to_string());
+    }
+}
+
+/// Cooling sections: ids unique across the whole site, references to zones, loops, CDUs and
+/// electrical supplies resolve to the right kind, numbers are physical, and once the site has
+/// cooling every rack's heat has somewhere to go.
+fn validate_cooling(
+    site: &SiteFile,
+    catalog: &Catalog,
+    map: &SourceMap,
+    nodes: &[Node],
+    by_id: &HashMap<&str, usize>,
+    report: &mut impl FnMut(&str, String),
+) {
+    // (section, index, id) of every cooling element, for duplicate ids and references.
+    let mut declared: Vec<(&'static str, usize, &str)> = Vec::new();
+    declared.extend(site.zones.iter().enumerate().map(|(i, e)| ("zones", i, e.id.as_str())));
+    declared.extend(site.water_loops.iter().enumerate().map(|(i, e)| ("water_loops", i, e.id.as_str())));
+    declared.extend(site.crahs.iter().enumerate().map(|(i, e)| ("crahs", i, e.id.as_str())));
+    declared.extend(site.cdus.iter().enumerate().map(|(i, e)| ("cdus", i, e.id.as_str())));
+    declared.extend(site.chillers.iter().enumerate().map(|(i, e)| ("chillers", i, e.id.as_str())));
+    declared.extend(site.heat_rejection.iter().enumerate().map(|(i, e)| ("heat_rejection", i, e.id.as_str())));
+    let mut section_of: HashMap<&str, &'static str> = HashMap::new();
+    for &(section, i, id) in &declared {
+        let path = format!("{section}[{i}].id");
+        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            report(&path, format!("id \"{}\" must be a single word like \"CRAH-1\"", id.escape_debug()));
+        } else if let Some(&n) = by_id.get(id) {
+            let (line, _) = map.position(&format!("{}.id", nodes[n].path()));
+            report(&path, format!("duplicate id \"{id}\" (first defined on line {line})"));
+        } else if section_of.insert(id, section).is_some() {
+            report(&path, format!("duplicate id \"{id}\""));
+        }
+    }
+    let expect = |path: String, id: &str, section: &'static str, what: &str, report: &mut dyn FnMut(&str, String)| {
+        match section_of.get(id) {
+            Some(&s) if s == section => {}
+            Some(&s) => report(&path, format!("\"{id}\" is in {s}, not a {what}")),
+            None => report(&path, format!("no {what} has the id \"{id}\"")),
+        }
+    };
+    // Electrical supplies of cooling equipment: loads, like racks.
+    let supply = |path: String, id: &str, report: &mut dyn FnMut(&str, String)| match by_id.get(id) {
+        Some(&n) if matches!(nodes[n].kind, ElementKind::Distribution | ElementKind::Ups) => {}
+        Some(&n) => report(
+            &path,
+            format!(
+                "cooling equipment is supplied like a rack, from distribution or a UPS, not from {} \"{id}\"",
+                nodes[n].kind.noun()
+            ),
+        ),
+        None => report(&path, format!("electrical supply \"{id}\" does not exist")),
+    };
+    let number = |path: String, field: &str, value: f64, report: &mut dyn FnMut(&str, String)| {
+        if let Some(msg) = number_problem(field, value) {
+            report(&path, msg);
+        }
+    };
+
+    for (i, z) in site.zones.iter().enumerate() {
+        number(format!("zones[{i}].volume_m3"), "volume_m3", z.volume_m3, report);
+        check_placement(report, &format!("zones[{i}]"), z.position_m, 0.0);
+    }
+    for (i, l) in site.water_loops.iter().enumerate() {
+        number(format!("water_loops[{i}].volume_m3"), "volume_m3", l.volume_m3, report);
+        number(format!("water_loops[{i}].pump_power_kw"), "pump_power_kw", l.pump_power_kw, report);
+        if !l.supply_setpoint_c.is_finite() {
+            report(&format!("water_loops[{i}].supply_setpoint_c"), "supply_setpoint_c must be a finite number".into());
+        } else if let Some(class) = l.water_class
+            && l.supply_setpoint_c > class.max_supply_c()
+        {
+            report(
+                &format!("water_loops[{i}].supply_setpoint_c"),
+                format!(
+                    "setpoint {} °C is above the {class:?} limit of {} °C",
+                    l.supply_setpoint_c,
+                    class.max_supply_c()
+                ),
+            );
+        }
+        supply(format!("water_loops[{i}].upstream"), &l.upstream, report);
+    }
+    macro_rules! units {
+        ($section:ident, $catalog:ident, $noun:literal) => {
+            for (i, u) in site.$section.iter().enumerate() {
+                let path = format!("{}[{i}]", stringify!($section));
+                if !catalog.$catalog.contains_key(&u.model) {
+                    let list: Vec<&str> = catalog.$catalog.keys().map(|s| s.as_str()).collect();
+                    report(
+                        &format!("{path}.model"),
+                        format!("unknown {} model \"{}\"; the catalog has: {}", $noun, u.model, list.join(", ")),
+                    );
+                }
+                for (field, value) in u.overrides.numeric_fields() {
+                    number(format!("{path}.overrides.{field}"), field, value, report);
+                }
+                expect(format!("{path}.water_loop"), &u.water_loop, "water_loops", "water loop", report);
+                supply(format!("{path}.upstream"), &u.upstream, report);
+                check_placement(report, &path, u.position_m, u.rotation_deg);
+            }
+        };
+    }
+    units!(crahs, crahs, "CRAH");
+    units!(cdus, cdus, "CDU");
+    units!(chillers, chillers, "chiller");
+    units!(heat_rejection, heat_rejection, "heat rejection");
+    for (i, c) in site.crahs.iter().enumerate() {
+        expect(format!("crahs[{i}].zone"), &c.zone, "zones", "zone", report);
+    }
+
+    let has_cooling = !section_of.is_empty();
+    if has_cooling && site.ambient.is_none() {
+        report("name", "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`".into());
+    }
+    if let Some(a) = &site.ambient {
+        let finite = a.dry_bulb_c.is_finite()
+            && a.wet_bulb_c.is_finite()
+            && a.hourly.iter().all(|h| h.0.is_finite() && h.1.is_finite());
+        let wet_below_dry = a.wet_bulb_c <= a.dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
+        if !finite {
+            report("ambient", "ambient temperatures must be finite numbers".into());
+        } else if !wet_below_dry {
+            report("ambient", "the wet bulb cannot be above the dry bulb".into());
+        }
+    }
+    for (i, r) in site.racks.iter().enumerate() {
+        if let Some(z) = &r.zone {
+            expect(format!("racks[{i}].zone"), z, "zones", "zone", report);
+        }
+        if let Some(c) = &r.cdu {
+            expect(format!("racks[{i}].cdu"), c, "cdus", "CDU", report);
+        }
+        let Some(model) = catalog.racks.get(&r.model) else { continue };
+        let liquid = r.overrides.liquid_fraction.unwrap_or(model.liquid_fraction);
+        if has_cooling && r.zone.is_none() && liquid < 1.0 {
+            report(&format!("racks[{i}]"), format!("rack \"{}\" has air-side heat but no `zone`", r.id));
+        }
+        if has_cooling && r.cdu.is_none() && liquid > 0.0 {
+            report(
+                &format!("racks[{i}]"),
+                format!("rack \"{}\" is {:.0} % liquid-cooled but has no `cdu`", r.id, liquid * 100.0),
+            );
+        }
     }
 }

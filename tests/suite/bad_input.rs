@@ -61,6 +61,15 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     ("power_factor_above_one.ron", &["19:106: power_factor must be at most 1 (got 1.2)"]),
+    ("cooling_no_ambient.ron", &["7:11: a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`"]),
+    ("cooling_rack_without_cdu.ron", &["17:9: rack \"R2\" is 88 % liquid-cooled but has no `cdu`"]),
+    ("cooling_setpoint_above_class.ron", &["23:40: setpoint 36 °C is above the W32 limit of 32 °C"]),
+    (
+        "cooling_supply_from_transformer.ron",
+        &["30:95: cooling equipment is supplied like a rack, from distribution or a UPS, not from transformer \"T\""],
+    ),
+    ("cooling_unknown_zone.ron", &["26:53: no zone has the id \"HALL\""]),
+    ("cooling_wet_bulb_above_dry.ron", &["19:14: the wet bulb cannot be above the dry bulb"]),
     (
         "many_problems.ron",
         &[

@@ -30,6 +30,24 @@ fn load_save_load_is_identical() {
     }
 }
 
+/// Cooling sections survive load → save → load and the world, with nothing dropped.
+#[test]
+fn cooling_sections_round_trip() {
+    let catalog = Catalog::builtin();
+    let site = load(&root().join("tests/fixtures/cooled_room.ron"));
+    assert_eq!((site.zones.len(), site.water_loops.len(), site.crahs.len()), (1, 2, 2));
+    assert_eq!((site.cdus.len(), site.chillers.len(), site.heat_rejection.len()), (1, 1, 2));
+    let saved = site.to_ron_string();
+    assert_eq!(parse_site(&saved, "saved.ron", &catalog).unwrap(), site.canonical());
+    let mut world = bevy::prelude::World::new();
+    spawn_site(&mut world, &site, &catalog);
+    assert_eq!(world_to_site(&mut world).to_ron_string(), saved);
+    let ambient = site.ambient.unwrap();
+    assert_eq!(ambient.at(0.0), (20.0, 15.0));
+    assert_eq!(ambient.at(1800.0), (25.0, 17.5), "linear between hours");
+    assert_eq!(ambient.at(2.0 * 3600.0), (20.0, 15.0), "the profile repeats");
+}
+
 #[test]
 fn world_round_trip_reproduces_the_site() {
     for path in example_sites() {

@@ -1,0 +1,219 @@
+//! Site-file sections for cooling: ambient conditions, zones, water loops and the equipment
+//! that moves heat from racks to the outdoors.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{CduOverrides, ChillerOverrides, CrahOverrides, HeatRejectionOverrides};
+
+/// Outdoor conditions: constant, or an hourly profile that repeats every 24 h.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmbientSpec {
+    /// Dry-bulb temperature, °C (used when `hourly` is empty).
+    pub dry_bulb_c: f64,
+    /// Wet-bulb temperature, °C.
+    pub wet_bulb_c: f64,
+    /// Optional `(dry bulb, wet bulb)` per hour from midnight; interpolated linearly, repeating.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hourly: Vec<(f64, f64)>,
+}
+
+impl AmbientSpec {
+    /// `(dry bulb, wet bulb)` at simulated time `t_s`.
+    pub fn at(&self, t_s: f64) -> (f64, f64) {
+        if self.hourly.is_empty() {
+            return (self.dry_bulb_c, self.wet_bulb_c);
+        }
+        let n = self.hourly.len();
+        let h = (t_s / 3600.0).rem_euclid(n as f64);
+        let i = (h.floor() as usize) % n;
+        let j = (i + 1) % n;
+        let w = h - h.floor();
+        let (a, b) = (self.hourly[i], self.hourly[j]);
+        (a.0 + (b.0 - a.0) * w, a.1 + (b.1 - a.1) * w)
+    }
+}
+
+/// How well hot exhaust is kept from rack inlets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Containment {
+    /// Hot-aisle containment.
+    HotAisle,
+    /// Cold-aisle containment.
+    ColdAisle,
+    /// Open hot/cold aisles.
+    None,
+}
+
+impl Containment {
+    /// Share of rack intake that is recirculated exhaust when the CRAHs supply enough air
+    /// (estimate: typical ranges quoted for containment effectiveness; grows with any shortfall).
+    pub fn base_recirculation(self) -> f64 {
+        match self {
+            Containment::HotAisle => 0.02,
+            Containment::ColdAisle => 0.05,
+            Containment::None => 0.15,
+        }
+    }
+}
+
+/// ASHRAE TC9.9 air-cooled equipment classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AshraeClass {
+    /// A1: recommended 18–27 °C, allowable 15–32 °C.
+    A1,
+    /// A2: allowable to 35 °C.
+    A2,
+    /// A3: allowable to 40 °C.
+    A3,
+    /// A4: allowable to 45 °C.
+    A4,
+    /// H1 (high density): recommended 18–22 °C, allowable to 25 °C.
+    H1,
+}
+
+impl AshraeClass {
+    /// Upper end of the recommended inlet range, °C (physics-reference 1.1).
+    pub fn recommended_max_c(self) -> f64 {
+        match self {
+            AshraeClass::H1 => 22.0,
+            _ => 27.0,
+        }
+    }
+
+    /// Upper end of the allowable inlet range, °C (physics-reference 1.1).
+    pub fn allowable_max_c(self) -> f64 {
+        match self {
+            AshraeClass::A1 => 32.0,
+            AshraeClass::A2 => 35.0,
+            AshraeClass::A3 => 40.0,
+            AshraeClass::A4 => 45.0,
+            AshraeClass::H1 => 25.0,
+        }
+    }
+}
+
+/// ASHRAE liquid-cooling facility-water classes: the number is the maximum supply, °C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WaterClass {
+    /// Supply ≤ 17 °C.
+    W17,
+    /// Supply ≤ 27 °C.
+    W27,
+    /// Supply ≤ 32 °C.
+    W32,
+    /// Supply ≤ 40 °C.
+    W40,
+    /// Supply ≤ 45 °C.
+    W45,
+}
+
+impl WaterClass {
+    /// Maximum facility-water supply temperature, °C (physics-reference 1.2).
+    pub fn max_supply_c(self) -> f64 {
+        match self {
+            WaterClass::W17 => 17.0,
+            WaterClass::W27 => 27.0,
+            WaterClass::W32 => 32.0,
+            WaterClass::W40 => 40.0,
+            WaterClass::W45 => 45.0,
+        }
+    }
+}
+
+/// A cooling zone: a hall or a contained aisle pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneSpec {
+    /// Unique id.
+    pub id: String,
+    /// Air volume, m³.
+    pub volume_m3: f64,
+    /// Containment.
+    pub containment: Containment,
+    /// ASHRAE class of its racks (sets inlet limits).
+    pub ashrae_class: AshraeClass,
+    /// Floor position of the zone's corner, m.
+    pub position_m: (f64, f64),
+}
+
+/// A water loop (chilled water or warm facility water) with its pumps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaterLoopSpec {
+    /// Unique id.
+    pub id: String,
+    /// Supply temperature setpoint, °C.
+    pub supply_setpoint_c: f64,
+    /// Water volume, m³ (its heat capacity).
+    pub volume_m3: f64,
+    /// ASHRAE W class of the facility water, when it feeds liquid-cooled racks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub water_class: Option<WaterClass>,
+    /// Pump power, kW (drawn while the loop carries heat).
+    pub pump_power_kw: f64,
+    /// Electrical supply of the pumps.
+    pub upstream: String,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+macro_rules! cooling_unit {
+    ($(#[$meta:meta])* $Spec:ident, $Overrides:ty, $($(#[$fmeta:meta])* $field:ident: $ty:ty),*) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $Spec {
+            /// Unique id.
+            pub id: String,
+            /// Catalog model.
+            pub model: String,
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Electrical supply (a distribution element or UPS).
+            pub upstream: String,
+            /// Per-instance changes to the catalog rating.
+            #[serde(default, skip_serializing_if = "is_default")]
+            pub overrides: $Overrides,
+            /// Floor position, m.
+            pub position_m: (f64, f64),
+            /// Rotation about the vertical axis, degrees.
+            #[serde(default, skip_serializing_if = "super::is_zero")]
+            pub rotation_deg: f64,
+            /// False takes the unit out of service.
+            #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
+            pub in_service: bool,
+        }
+    };
+}
+
+cooling_unit!(
+    /// A chilled-water CRAH serving a zone.
+    CrahSpec, CrahOverrides,
+    /// Zone it cools.
+    zone: String,
+    /// Water loop feeding its coil.
+    water_loop: String
+);
+cooling_unit!(
+    /// A CDU serving the liquid-cooled racks that name it.
+    CduSpec, CduOverrides,
+    /// Facility water loop it rejects heat to.
+    water_loop: String
+);
+cooling_unit!(
+    /// A chiller cooling a water loop.
+    ChillerSpec, ChillerOverrides,
+    /// Loop it cools.
+    water_loop: String
+);
+cooling_unit!(
+    /// A cooling tower or dry cooler: rejects a loop's heat (directly when free cooling is
+    /// possible, else from the chillers' condensers).
+    HeatRejectionSpec, HeatRejectionOverrides,
+    /// Loop it serves.
+    water_loop: String
+);
