@@ -75,7 +75,7 @@ pub struct Distribution(pub DistributionRating);
 
 /// A rack, its rating and how much of it is in use.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(RackPower, crate::sim::electrical::RackCordNodes)]
+#[require(RackPower, crate::sim::electrical::RackCordNodes, crate::sim::thermal::RackThermal)]
 pub struct Rack {
     /// Rating.
     pub rating: RackRating,

@@ -12,6 +12,7 @@
 pub mod components;
 pub mod electrical;
 pub mod limits;
+pub mod thermal;
 pub mod world;
 
 use std::time::Duration;
@@ -75,7 +76,7 @@ impl Plugin for SimPlugin {
                     .chain(),
             )
             .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock))
-            .add_plugins((electrical::ElectricalPlugin, limits::LimitsPlugin));
+            .add_plugins((electrical::ElectricalPlugin, thermal::ThermalPlugin, limits::LimitsPlugin));
     }
 }
 

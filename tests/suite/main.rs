@@ -12,3 +12,4 @@ mod failover;
 mod live_edits;
 mod opendss;
 mod round_trip;
+mod thermal;

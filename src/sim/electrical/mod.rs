@@ -32,6 +32,8 @@ pub struct ElectricalNetwork {
     pub dirty: bool,
     /// Per-node scratch: energized this step.
     node_live: Vec<bool>,
+    /// Rack load per node, three-phase VA (kept while no rack changes).
+    rack_load: Vec<C64>,
     /// Per-node scratch: voltage moved since racks were last written.
     node_dirty: Vec<bool>,
     /// `|V|` per node when its racks were last written.
@@ -58,6 +60,25 @@ pub struct RackCordNodes {
 /// feed), set on rebuild so the per-step write-back walks the components in storage order.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NetworkSlot(pub Option<u32>);
+
+/// Loads other than racks (cooling fans, pumps, chillers), each hanging from a distribution
+/// element or UPS. Written by the thermal model; the electrical step adds them to its loads.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct AuxiliaryLoads {
+    /// The loads.
+    pub loads: Vec<AuxiliaryLoad>,
+}
+
+/// One auxiliary load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuxiliaryLoad {
+    /// The element it is fed from.
+    pub supply: Entity,
+    /// Real power, kW.
+    pub p_kw: f64,
+    /// Power factor (lagging).
+    pub power_factor: f64,
+}
 
 /// Racks whose supply is degraded in the latest step, so limits need not scan every rack.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
@@ -89,6 +110,8 @@ pub struct SiteTotals {
     pub ups_losses_kw: f64,
     /// Feeder cable losses, kW.
     pub cable_losses_kw: f64,
+    /// Auxiliary (cooling) loads served, kW.
+    pub auxiliary_kw: f64,
     /// The load flow converged.
     pub converged: bool,
     /// Sweeps the load flow used this step.
@@ -128,6 +151,7 @@ impl Plugin for ElectricalPlugin {
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
             .init_resource::<RackSupply>()
+            .init_resource::<AuxiliaryLoads>()
             .add_systems(
                 FixedUpdate,
                 (
@@ -373,6 +397,7 @@ fn solve_load_flow(
     mut supply: ResMut<RackSupply>,
     mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>)>,
     mut states: Query<NodeColumns>,
+    auxiliary: Res<AuxiliaryLoads>,
 ) {
     let net = &mut *net;
     let (network, flow) = (&net.network, &mut net.flow);
@@ -387,7 +412,8 @@ fn solve_load_flow(
     // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
     // When no rack and no connection changed since the last step, last step's loads stand.
     let rebuilt = net.written_rebuild != net.rebuilds;
-    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && flow.s_load.iter().any(|s| s.re != 0.0);
+    let rack_load = &mut net.rack_load;
+    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && rack_load.len() == network.nodes.len();
     let mut racks = rack_queries.p0();
     let mut t = if loads_stand {
         SiteTotals {
@@ -400,7 +426,8 @@ fn solve_load_flow(
     } else {
         supply.unpowered.clear();
         supply.single_cord.clear();
-        flow.s_load.iter_mut().for_each(|s| *s = C64::new(0.0, 0.0));
+        rack_load.clear();
+        rack_load.resize(network.nodes.len(), C64::new(0.0, 0.0));
         SiteTotals::default()
     };
     for (entity, rack, in_service, mut cords, _) in racks.iter_mut().filter(|_| !loads_stand) {
@@ -426,10 +453,21 @@ fn solve_load_flow(
         t.it_load_kw += cords.demand.re * 1e-3;
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
         if let Some(k) = a {
-            flow.s_load[k] += cords.demand * sa;
+            rack_load[k] += cords.demand * sa;
         }
         if let Some(k) = b {
-            flow.s_load[k] += cords.demand * sb;
+            rack_load[k] += cords.demand * sb;
+        }
+    }
+    flow.s_load.copy_from_slice(rack_load);
+    for load in &auxiliary.loads {
+        let Ok((slot, ..)) = states.get(load.supply) else { continue };
+        let Some(k) = slot.0.map(|k| k as usize) else { continue };
+        if live_nodes[k] {
+            let pf = load.power_factor.clamp(1e-6, 1.0);
+            let p = load.p_kw * 1e3;
+            flow.s_load[k] += C64::new(p, p * (1.0 - pf * pf).sqrt() / pf);
+            t.auxiliary_kw += load.p_kw;
         }
     }
     network.solve(flow);

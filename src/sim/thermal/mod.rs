@@ -1,0 +1,128 @@
+//! Thermal and cooling model: where the heat goes, what it costs to remove, when it gets too hot.
+//!
+//! # Model (lumped, one node per zone, CDU loop and water loop)
+//! * **Zone air** (hall or contained aisle pair): heat capacity of its air plus its racks'
+//!   thermal mass. Racks blow their air-side heat into it; CRAHs draw return air from it and
+//!   supply air at `T_sup`. With CRAH airflow `ṁ` the energy balance is first order:
+//!   `C·dT/dt = Q_air + P_fans − ṁ·c_p·(T − T_sup)` (the recirculated share of rack intake
+//!   cancels out of the balance; it only raises rack inlets).
+//! * **CRAH coil**: holds the supply setpoint while it can; its capacity is `ε·ṁ·c_p·(T − T_w)`
+//!   (ε-NTU with the air side as C_min, ε from the catalog rating point). When the setpoint
+//!   cannot be held the supply rises to `T − ε·(T − T_w)`. Fans follow the racks' airflow
+//!   demand between their minimum and full speed; fan power goes with the cube of speed.
+//! * **Rack inlet** = `(1 − f)·T_sup + f·T_room`, with recirculation `f` the containment's base
+//!   share, growing to `1 − ṁ_CRAH/ṁ_racks` when the CRAHs supply less air than the racks draw.
+//!   **Outlet** = inlet + `P_air/(ṁ_rack·c_p)`.
+//! * **CDU**: the technology loop is a node with the CDU's water volume, cooled through a heat
+//!   exchanger of `UA = capacity/approach` to its facility-water loop: supply settles at
+//!   `T_fws + approach·Q/capacity` and rises further when overloaded or unpowered.
+//! * **Water loop**: a node with the loop's water volume, heated by CRAH coils, CDUs and pump
+//!   work, cooled by its plant. The plant holds the setpoint if it can: free cooling through the
+//!   heat-rejection units when `T_wb (tower) or T_db (dry cooler) + approach ≤ setpoint`, else the
+//!   chillers (DOE-2 `CAPFT`, `EIRFT`, `EIRFPLR` curves) with their condensers at the
+//!   heat-rejection leaving temperature. A loop short of capacity warms up.
+//!
+//! Every node is advanced with the exact solution of its linear ODE over the step
+//! (`T∞ + (T − T∞)·e^{−Δt/τ}`), so the update is stable for any step; heat moved in a step is
+//! taken from the energy balance of that step, so energy is conserved exactly.
+//!
+//! The thermal step runs after the electrical step: it sees which cooling units are energized
+//! and computes the power they draw, which the electrical step of the next fixed step carries
+//! (one step of lag, documented and harmless at 1 s steps).
+
+pub mod plant;
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use super::components::*;
+use super::electrical::{AuxiliaryLoad, AuxiliaryLoads};
+use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
+use super::{SimClock, SimSystems};
+pub use plant::*;
+
+/// Air density, kg/m³ (physics-reference 2.2).
+pub const AIR_DENSITY: f64 = 1.2;
+/// Air specific heat, J/(kg·K).
+pub const AIR_CP: f64 = 1005.0;
+/// Water density, kg/m³.
+pub const WATER_DENSITY: f64 = 998.0;
+/// Water specific heat, J/(kg·K) (physics-reference 2.2).
+pub const WATER_CP: f64 = 4186.0;
+/// Power factor of cooling motors on drives (estimate).
+pub const COOLING_POWER_FACTOR: f64 = 0.95;
+
+/// Thermal results of a rack.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct RackThermal {
+    /// Inlet air temperature, °C.
+    pub inlet_c: f64,
+    /// Outlet air temperature, °C.
+    pub outlet_c: f64,
+    /// Technology-loop supply temperature at the rack (liquid-cooled racks), °C.
+    pub liquid_supply_c: Option<f64>,
+}
+
+/// Runs the thermal model after the electrical step.
+pub struct ThermalPlugin;
+
+impl Plugin for ThermalPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<CoolingPlant>().add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
+    }
+}
+
+type RackHeatColumns<'a> = (&'a Rack, &'a RackPower, Option<&'a RackCooling>, &'a mut RackThermal);
+
+/// One thermal step: gather heat, advance the plant, write rack temperatures and cooling loads.
+fn step_thermal(
+    time: Res<Time<Fixed>>,
+    clock: Res<SimClock>,
+    layout: Option<Res<CoolingLayout>>,
+    catalog: Option<Res<ActiveCatalog>>,
+    mut plant: ResMut<CoolingPlant>,
+    mut racks: Query<RackHeatColumns>,
+    elements: Query<(Entity, &ElementId, &ElectricalState)>,
+    mut auxiliary: ResMut<AuxiliaryLoads>,
+) {
+    let (Some(layout), Some(catalog)) = (layout, catalog) else { return };
+    if layout.zones.is_empty() && layout.water_loops.is_empty() {
+        return;
+    }
+    if layout.is_changed() || plant.zones.len() != layout.zones.len() {
+        *plant = CoolingPlant::build(&layout, &catalog.0);
+    }
+    if !plant.entities_resolved() {
+        let ids: HashMap<String, Entity> = elements.iter().map(|(e, id, _)| (id.0.clone(), e)).collect();
+        plant.resolve_entities(&ids);
+    }
+    plant.update_power(|e| elements.get(e).is_ok_and(|(_, _, s)| s.energized));
+
+    // Heat from racks.
+    plant.clear_heat();
+    for (rack, power, cooling, _) in &racks {
+        let Some(cooling) = cooling else { continue };
+        if !power.powered {
+            continue;
+        }
+        let p_w = power.p_kw * 1e3;
+        let lf = rack.rating.liquid_fraction;
+        let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
+        plant.add_rack_heat(cooling, p_w * (1.0 - lf), p_w * lf, rack.rating.airflow_m3_s_per_kw / 1e3, mass);
+    }
+    let ambient = layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(clock.elapsed_s));
+    plant.step(time.timestep().as_secs_f64(), ambient);
+
+    // Rack temperatures.
+    for (rack, power, cooling, mut thermal) in &mut racks {
+        let Some(cooling) = cooling else { continue };
+        let p_air_w = if power.powered { power.p_kw * 1e3 * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
+        thermal.set_if_neq(plant.rack_thermal(cooling, p_air_w, rack.rating.airflow_m3_s_per_kw / 1e3));
+    }
+    auxiliary.loads = plant
+        .electrical_loads()
+        .into_iter()
+        .map(|(supply, p_kw)| AuxiliaryLoad { supply, p_kw, power_factor: COOLING_POWER_FACTOR })
+        .collect();
+}
