@@ -1,6 +1,6 @@
 //! Limits and alerts: each step compares results with each element's limits.
 //!
-//! An [`Alert`] is keyed by element and [`Quantity`]; it keeps the time it was first seen and,
+//! An [`Alert`] is keyed by element, [`Quantity`] and severity; it keeps the time it was first seen and,
 //! once the condition is gone, the time it cleared. [`Headroom`] gives, per limit kind, the
 //! smallest margin on the site and the element that has it: the limit that binds first.
 //!
@@ -20,6 +20,8 @@ use serde::Serialize;
 
 use super::components::*;
 use super::electrical::{RackSupply, SiteTotals};
+use super::thermal::{CoolingPlant, RackThermal};
+use super::world::RackCooling;
 use super::{SimClock, SimSystems};
 
 /// ANSI C84.1 Range A, per unit.
@@ -59,6 +61,14 @@ pub enum Quantity {
     RackPower,
     /// Rack cord redundancy.
     Redundancy,
+    /// Rack inlet air temperature, °C.
+    InletTemperature,
+    /// Cooling unit or plant short of capacity, kW.
+    CoolingCapacity,
+    /// Facility-water supply temperature against its W class, °C.
+    FacilityWater,
+    /// Cooling unit in service without power.
+    CoolingPower,
 }
 
 impl Quantity {
@@ -72,6 +82,9 @@ impl Quantity {
             Quantity::Convergence => "pu change",
             Quantity::RackPower => "kW unserved",
             Quantity::Redundancy => "live cords",
+            Quantity::InletTemperature | Quantity::FacilityWater => "°C",
+            Quantity::CoolingCapacity => "kW",
+            Quantity::CoolingPower => "kW lost",
         }
     }
 }
@@ -95,6 +108,8 @@ pub struct Alert {
     pub first_seen_s: f64,
     /// Simulated time it cleared, s (`None` while active).
     pub cleared_s: Option<f64>,
+    /// For a rising temperature: estimated seconds until the next (critical) limit.
+    pub time_to_limit_s: Option<f64>,
 }
 
 /// All alerts raised so far; active ones are those without `cleared_s`.
@@ -102,7 +117,7 @@ pub struct Alert {
 pub struct AlertLog {
     /// Every alert in the order first seen.
     pub alerts: Vec<Alert>,
-    active: HashMap<(String, Quantity), usize>,
+    active: HashMap<(String, Quantity, Severity), usize>,
 }
 
 impl AlertLog {
@@ -120,15 +135,17 @@ impl AlertLog {
 
     /// Applies one step's findings at simulated time `now_s`.
     pub fn update(&mut self, findings: Vec<Finding>, now_s: f64) {
-        let mut seen: HashMap<(String, Quantity), ()> = HashMap::with_capacity(findings.len());
+        let mut seen: HashMap<(String, Quantity, Severity), ()> = HashMap::with_capacity(findings.len());
         for f in findings {
-            let key = (f.element.clone(), f.quantity);
+            // Severity is part of the key: escalating from warning to critical clears the warning
+            // and starts a critical alert, so "since" always means "at this severity since".
+            let key = (f.element.clone(), f.quantity, f.severity);
             match self.active.get(&key) {
                 Some(&i) => {
                     let a = &mut self.alerts[i];
-                    a.severity = f.severity;
                     a.value = f.value;
                     a.limit = f.limit;
+                    a.time_to_limit_s = f.time_to_limit_s;
                 }
                 None => {
                     self.active.insert(key.clone(), self.alerts.len());
@@ -141,6 +158,7 @@ impl AlertLog {
                         unit: f.quantity.unit(),
                         first_seen_s: now_s,
                         cleared_s: None,
+                        time_to_limit_s: f.time_to_limit_s,
                     });
                 }
             }
@@ -170,6 +188,8 @@ pub struct Finding {
     pub value: f64,
     /// Limit crossed.
     pub limit: f64,
+    /// Estimated seconds until the next limit, for rising temperatures.
+    pub time_to_limit_s: Option<f64>,
 }
 
 /// The kinds of limit the headroom summary tracks.
@@ -188,6 +208,14 @@ pub enum LimitKind {
     CableAmpacity,
     /// Lowest voltage against Range A.
     VoltageRangeA,
+    /// Hottest rack inlet against the zone class's allowable maximum.
+    InletTemperature,
+    /// CRAH coil duty against the zone's running CRAH capacity.
+    CrahCapacity,
+    /// CDU heat against its capacity.
+    CduCapacity,
+    /// Water-loop plant load against its available capacity.
+    PlantCapacity,
 }
 
 /// The smallest margin for one kind of limit.
@@ -207,6 +235,8 @@ pub struct HeadroomRow {
     pub unit: &'static str,
     /// Margin as a percent of the limit.
     pub margin_pct: f64,
+    /// For a rising temperature: estimated seconds until the limit is reached.
+    pub time_to_limit_s: Option<f64>,
 }
 
 /// Per limit kind, the binding element; sorted by `margin_pct`, tightest first.
@@ -237,6 +267,8 @@ fn check_limits(
     elements: Query<LimitColumns>,
     supply: Res<RackSupply>,
     racks: Query<(&ElementId, &Rack)>,
+    plant: Option<Res<CoolingPlant>>,
+    rack_zones: Query<(&ElementId, &RackCooling, &RackThermal, &RackPower)>,
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
 ) {
@@ -251,6 +283,7 @@ fn check_limits(
             quantity: Quantity::Convergence,
             value: f64::from(totals.iterations),
             limit: f64::from(super::electrical::network::MAX_ITERATIONS),
+            time_to_limit_s: None,
         });
     }
 
@@ -260,7 +293,7 @@ fn check_limits(
         }
         let id = id.0.as_str();
         let mut push = |severity, quantity, value: f64, limit: f64| {
-            findings.push(Finding { severity, element: id.to_string(), quantity, value, limit });
+            findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
         };
         match kind {
             (Some(GridFeed(r)), ..) => {
@@ -342,6 +375,7 @@ fn check_limits(
                 margin,
                 unit: "pu",
                 margin_pct: margin / limit * 100.0,
+                time_to_limit_s: None,
             },
         );
     }
@@ -354,6 +388,7 @@ fn check_limits(
             quantity: Quantity::RackPower,
             value: rack.rating.rated_kw * rack.utilization,
             limit: 0.0,
+            time_to_limit_s: None,
         });
     }
     for (id, _) in racks.iter_many(&supply.single_cord) {
@@ -363,7 +398,12 @@ fn check_limits(
             quantity: Quantity::Redundancy,
             value: 1.0,
             limit: 2.0,
+            time_to_limit_s: None,
         });
+    }
+
+    if let Some(plant) = plant.as_deref() {
+        check_cooling(plant, &rack_zones, &mut findings, &mut best);
     }
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
@@ -379,6 +419,7 @@ fn check_limits(
             margin: c.margin,
             unit: c.unit,
             margin_pct: c.margin_pct,
+            time_to_limit_s: c.time_to_limit_s,
         })
         .collect();
     table.sort_by(|a, b| a.margin_pct.total_cmp(&b.margin_pct).then(a.limit.cmp(&b.limit)));
@@ -397,7 +438,7 @@ fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) 
 }
 
 /// Number of [`LimitKind`]s.
-const LIMIT_KINDS: usize = 6;
+const LIMIT_KINDS: usize = 10;
 
 /// A headroom row that borrows its element id (no allocation per element per step).
 #[derive(Debug, Clone, Copy)]
@@ -409,6 +450,7 @@ struct Candidate<'a> {
     margin: f64,
     unit: &'static str,
     margin_pct: f64,
+    time_to_limit_s: Option<f64>,
 }
 
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
@@ -420,5 +462,132 @@ fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'
         margin: limit_value - value,
         unit,
         margin_pct: (limit_value - value) / limit_value * 100.0,
+        time_to_limit_s: None,
+    }
+}
+
+/// Cooling limits: rack inlets against the zone's ASHRAE class (with the time until the
+/// allowable maximum while rising), units short of capacity, facility water above its W class,
+/// and units without power.
+fn check_cooling<'a>(
+    plant: &'a CoolingPlant,
+    racks: &'a Query<(&ElementId, &RackCooling, &RackThermal, &RackPower)>,
+    findings: &mut Vec<Finding>,
+    best: &mut [Option<Candidate<'a>>; LIMIT_KINDS],
+) {
+    let mut hot_zones = Vec::new();
+    for zone in &plant.zones {
+        let (recommended, allowable) = (zone.class.recommended_max_c(), zone.class.allowable_max_c());
+        let mut c = row(LimitKind::InletTemperature, &zone.id, zone.hottest_inlet_c, allowable, "°C");
+        c.time_to_limit_s = zone.time_to_allowable_s;
+        offer(best, c);
+        if zone.hottest_inlet_c > recommended || zone.time_to_allowable_s.is_some_and(|t| t < 3600.0) {
+            hot_zones.push(zone);
+        }
+        let running: Vec<_> = plant.crahs.iter().filter(|u| u.zone_id() == zone.id && u.supply.powered).collect();
+        let capacity_kw: f64 = running.iter().map(|u| u.rating.rated_cooling_kw).sum();
+        if capacity_kw > 0.0 {
+            offer(best, row(LimitKind::CrahCapacity, &zone.id, zone.coil_w / 1e3, capacity_kw, "kW"));
+        }
+        if zone.over_capacity {
+            findings.push(Finding {
+                severity: Severity::Critical,
+                element: zone.id.clone(),
+                quantity: Quantity::CoolingCapacity,
+                value: (zone.rack_heat_w) / 1e3,
+                limit: zone.coil_w.max(0.0) / 1e3,
+                time_to_limit_s: zone.time_to_allowable_s,
+            });
+        }
+    }
+    // Per-rack inlet alerts, only in zones that are (or soon will be) too hot.
+    if !hot_zones.is_empty() {
+        for (id, cooling, thermal, power) in racks.iter() {
+            let Some(zone) = hot_zones.iter().find(|z| cooling.zone.as_deref() == Some(z.id.as_str())) else {
+                continue;
+            };
+            if !power.powered {
+                continue;
+            }
+            let (recommended, allowable) = (zone.class.recommended_max_c(), zone.class.allowable_max_c());
+            let (severity, limit) = if thermal.inlet_c > allowable {
+                (Severity::Critical, allowable)
+            } else if thermal.inlet_c > recommended {
+                (Severity::Warning, recommended)
+            } else {
+                continue;
+            };
+            findings.push(Finding {
+                severity,
+                element: id.0.clone(),
+                quantity: Quantity::InletTemperature,
+                value: thermal.inlet_c,
+                limit,
+                time_to_limit_s: if severity == Severity::Warning { zone.time_to_allowable_s } else { None },
+            });
+        }
+    }
+    for cdu in &plant.cdus {
+        let capacity_kw = cdu.rating.capacity_kw;
+        offer(best, row(LimitKind::CduCapacity, &cdu.id, cdu.rack_heat_w / 1e3, capacity_kw, "kW"));
+        if cdu.rack_heat_w / 1e3 > capacity_kw {
+            findings.push(Finding {
+                severity: Severity::Critical,
+                element: cdu.id.clone(),
+                quantity: Quantity::CoolingCapacity,
+                value: cdu.rack_heat_w / 1e3,
+                limit: capacity_kw,
+                time_to_limit_s: None,
+            });
+        }
+    }
+    for lp in &plant.loops {
+        let available_kw: f64 = if lp.free_cooling {
+            plant
+                .heat_rejection
+                .iter()
+                .filter(|h| h.loop_id(plant) == lp.id && h.supply.powered)
+                .map(|h| h.rating.capacity_kw)
+                .sum()
+        } else {
+            plant.chillers.iter().filter(|c| c.loop_id(plant) == lp.id).map(|c| c.available_w / 1e3).sum()
+        };
+        if available_kw > 0.0 {
+            offer(best, row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
+        }
+        if lp.over_capacity {
+            findings.push(Finding {
+                severity: Severity::Critical,
+                element: lp.id.clone(),
+                quantity: Quantity::CoolingCapacity,
+                value: lp.heat_in_w / 1e3,
+                limit: lp.plant_w / 1e3,
+                time_to_limit_s: None,
+            });
+        }
+        if let Some(class) = lp.class
+            && lp.supply_c > class.max_supply_c()
+        {
+            findings.push(Finding {
+                severity: Severity::Critical,
+                element: lp.id.clone(),
+                quantity: Quantity::FacilityWater,
+                value: lp.supply_c,
+                limit: class.max_supply_c(),
+                time_to_limit_s: None,
+            });
+        }
+    }
+    for (id, supply, rated_kw) in plant.units() {
+        if supply.in_service && !supply.powered {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                element: id.to_string(),
+                quantity: Quantity::CoolingPower,
+                value: rated_kw,
+                limit: 0.0,
+                time_to_limit_s: None,
+            });
+        }
     }
 }

@@ -65,3 +65,100 @@ fn cooling_power_flows_through_the_electrical_network() {
     );
     let _ = state(&mut app, "M");
 }
+
+/// Room temperature of the only zone.
+fn room_c(app: &bevy::prelude::App) -> f64 {
+    app.world().resource::<CoolingPlant>().zones[0].room_c
+}
+
+fn set_utilization(app: &mut bevy::prelude::App, id: &str, u: f64) {
+    let r = entity(app, id);
+    app.world_mut().get_mut::<dctwin::sim::components::Rack>(r).unwrap().utilization = u;
+}
+
+/// A step in load from 12 to 18 kW with the CRAH holding its 18 °C supply: the room follows
+/// `C·dT/dt = Q − G·(T − T_sup)`, `G = ρ·c_p·V̇` with the fans at their 30 % minimum
+/// (1.8 m³/s, more than the racks draw), `C` = room air + rack mass; fan heat
+/// `7.5 kW · 0.3³` is part of `Q`. Both the curve and its independence of the step are checked.
+#[test]
+fn zone_step_response_follows_the_first_order_curve() {
+    let g = AIR_DENSITY * AIR_CP * 0.3 * 6.0;
+    let c = AIR_DENSITY * AIR_CP * 600.0 + 350e3;
+    let fan = 7.5e3 * 0.3f64.powi(3);
+    let t0 = 18.0 + (12e3 + fan) / g;
+    let t_inf = 18.0 + (18e3 + fan) / g;
+    let analytic = |t: f64| t_inf + (t0 - t_inf) * (-t * g / c).exp();
+    let mut curves = Vec::new();
+    for step_s in [0.1, 1.0, 10.0] {
+        let site = parse(&one_rack_one_crah(false));
+        let step = std::time::Duration::from_secs_f64(step_s);
+        let mut app = dctwin::headless::build_app(&site, &dctwin::catalog::Catalog::builtin(), step);
+        dctwin::headless::advance(&mut app, 1);
+        assert_rel(room_c(&app), t0, 1e-9, "starts in steady state");
+        set_utilization(&mut app, "R", 1.5);
+        let mut samples = Vec::new();
+        for t in [100.0, 300.0, 600.0, 1200.0] {
+            let target = (t / step_s).round() as u64;
+            let now = app.world().resource::<dctwin::sim::SimClock>().steps - 1;
+            dctwin::headless::advance(&mut app, target - now);
+            let rise = room_c(&app) - t0;
+            assert_rel(rise, analytic(t) - t0, 0.01, &format!("rise after {t} s at {step_s} s steps"));
+            samples.push(room_c(&app));
+        }
+        curves.push(samples);
+    }
+    for (a, b) in curves[0].iter().zip(&curves[2]) {
+        assert_rel(a - t0, b - t0, 0.01, "0.1 s and 10 s steps agree");
+    }
+}
+
+/// A zone's only CRAH loses power: no airflow, no coil. Racks breathe room air and the room
+/// heats at `Q/C` (rack heat over air + rack mass). The critical inlet alert (A1 allowable 32 °C)
+/// fires when `T0 + Q·t/C = 32`.
+#[test]
+fn crah_failure_raises_inlets_and_alerts_on_time() {
+    let site = parse(&one_rack_one_crah(false).replace(
+        r#"racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", zone: "Z", position_m: (3.0, 0.0))]"#,
+        r#"racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", zone: "Z", overrides: (rated_kw: 40.0), position_m: (3.0, 0.0))]"#,
+    ));
+    let mut app = app_after(&site, 10);
+    let t0 = room_c(&app);
+    let m = entity(&mut app, "M");
+    // Feed the CRAH from M only: take M out (the loop pumps and chiller share it, so the water
+    // side stops too; the zone's heat stays in the room).
+    app.world_mut().get_mut::<dctwin::sim::components::InService>(m).unwrap().0 = false;
+    let failed_at = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
+    let c = AIR_DENSITY * AIR_CP * 600.0 + 350e3;
+    let expected = failed_at + (32.0 - t0) * c / 40e3;
+    let r = entity(&mut app, "R");
+    let mut last = f64::MIN;
+    for _ in 0..((expected - failed_at) * 1.3) as u64 {
+        dctwin::headless::advance(&mut app, 1);
+        let inlet = app.world().get::<RackThermal>(r).unwrap().inlet_c;
+        assert!(inlet >= last, "inlet rises monotonically");
+        last = inlet;
+    }
+    let log = app.world().resource::<dctwin::sim::limits::AlertLog>();
+    let critical = log
+        .alerts
+        .iter()
+        .find(|a| {
+            a.element == "R"
+                && a.quantity == dctwin::sim::limits::Quantity::InletTemperature
+                && a.severity == dctwin::sim::limits::Severity::Critical
+        })
+        .expect("critical inlet alert");
+    let after = critical.first_seen_s - failed_at;
+    assert_rel(after, expected - failed_at, 0.05, "critical alert time");
+    // While still only warm, the warning carried the forecast of when the critical limit comes.
+    let warning = log
+        .alerts
+        .iter()
+        .find(|a| {
+            a.element == "R"
+                && a.quantity == dctwin::sim::limits::Quantity::InletTemperature
+                && a.severity == dctwin::sim::limits::Severity::Warning
+        })
+        .expect("warning before the critical alert");
+    assert_eq!(warning.cleared_s, Some(critical.first_seen_s), "the warning escalates into the critical alert");
+}

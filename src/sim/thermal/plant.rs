@@ -103,6 +103,8 @@ pub struct CrahUnit {
     pub id: String,
     /// Zone index.
     pub zone: usize,
+    /// Zone id.
+    pub zone_id: String,
     /// Loop index.
     pub water_loop: usize,
     /// Rating.
@@ -117,6 +119,13 @@ pub struct CrahUnit {
     pub fan_w: f64,
     /// Coil heat, W.
     pub coil_w: f64,
+}
+
+impl CrahUnit {
+    /// Id of the zone it serves.
+    pub fn zone_id(&self) -> &str {
+        &self.zone_id
+    }
 }
 
 /// A CDU and its technology loop.
@@ -159,6 +168,13 @@ pub struct ChillerUnit {
     pub available_w: f64,
 }
 
+impl ChillerUnit {
+    /// Id of its loop.
+    pub fn loop_id<'a>(&self, plant: &'a CoolingPlant) -> &'a str {
+        &plant.loops[self.water_loop].id
+    }
+}
+
 /// A cooling tower or dry cooler.
 #[derive(Debug, Clone)]
 pub struct HeatRejectionUnit {
@@ -174,6 +190,13 @@ pub struct HeatRejectionUnit {
     pub rejected_w: f64,
     /// Fan power, W.
     pub fan_w: f64,
+}
+
+impl HeatRejectionUnit {
+    /// Id of its loop.
+    pub fn loop_id<'a>(&self, plant: &'a CoolingPlant) -> &'a str {
+        &plant.loops[self.water_loop].id
+    }
 }
 
 /// A water loop and its plant state.
@@ -323,6 +346,7 @@ impl CoolingPlant {
             p.crahs.push(CrahUnit {
                 id: c.id.clone(),
                 zone,
+                zone_id: c.zone.clone(),
                 water_loop,
                 rating,
                 effectiveness,
@@ -674,6 +698,17 @@ impl CoolingPlant {
         }
         out.liquid_supply_c = cooling.cdu.as_ref().and_then(|c| self.cdu_index.get(c)).map(|&c| self.cdus[c].supply_c);
         out
+    }
+
+    /// Every electrically supplied unit: `(id, supply, rated cooling or power in kW)`.
+    pub fn units(&self) -> Vec<(&str, &Supply, f64)> {
+        let mut v: Vec<(&str, &Supply, f64)> = Vec::new();
+        v.extend(self.loops.iter().map(|u| (u.id.as_str(), &u.supply, u.pump_rated_w / 1e3)));
+        v.extend(self.crahs.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.rated_cooling_kw)));
+        v.extend(self.cdus.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
+        v.extend(self.chillers.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
+        v.extend(self.heat_rejection.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
+        v
     }
 
     /// Electrical power each unit draws: `(feeding entity, kW)`.
