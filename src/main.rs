@@ -46,6 +46,13 @@ enum Command {
         /// Exit with status 1 if alerts of this severity or worse are active at the end.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        /// Write chosen quantities after every step to a CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        timeseries: Option<PathBuf>,
+        /// Quantities for --timeseries, comma-separated: it_load_kw, grid_import_kw,
+        /// grid_import_kvar, losses_kw, cooling_kw, pue, hottest_inlet_c, zone:ID, loop:ID, element:ID.
+        #[arg(long, default_value = dctwin::headless::timeseries::DEFAULT_SERIES)]
+        series: dctwin::headless::timeseries::SeriesSpec,
     },
     /// Validate site files; prints every problem and exits 2 if there are any.
     Check {
@@ -148,6 +155,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         report: None,
         format: Format::Json,
         fail_on: None,
+        timeseries: None,
+        series: dctwin::headless::timeseries::DEFAULT_SERIES.parse().expect("default series parse"),
     });
     match command {
         Command::Check { sites } => {
@@ -170,11 +179,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Run { site, duration, step, report, format, fail_on } => {
+        Command::Run { site, duration, step, report, format, fail_on, timeseries, series } => {
             let file = site.display().to_string();
             let parsed = load(&site, &catalog)?;
             let options = RunOptions { duration, step };
-            let result = headless::run(&parsed, &catalog, &options, &file);
+            let (result, csv) =
+                headless::run_recording(&parsed, &catalog, &options, &file, timeseries.as_ref().map(|_| &series));
+            if let (Some(path), Some(csv)) = (&timeseries, csv) {
+                dctwin::site::save::atomic_write(path, csv.as_bytes())
+                    .map_err(|e| format!("cannot write time series {}: {e}", path.display()))?;
+            }
             print!("{}", result.to_markdown(10));
             if let Some(path) = report {
                 let text = match format {

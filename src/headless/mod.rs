@@ -5,6 +5,7 @@
 //! report lists everything in a fixed order.
 
 pub mod report;
+pub mod timeseries;
 
 use std::time::Duration;
 
@@ -67,7 +68,31 @@ pub fn advance(app: &mut App, steps: u64) {
 
 /// Runs `site` for `options.duration` and returns the report.
 pub fn run(site: &SiteFile, catalog: &Catalog, options: &RunOptions, site_file: &str) -> Report {
+    run_recording(site, catalog, options, site_file, None).0
+}
+
+/// Runs `site` and, when `series` is given, records those quantities after every step.
+pub fn run_recording(
+    site: &SiteFile,
+    catalog: &Catalog,
+    options: &RunOptions,
+    site_file: &str,
+    series: Option<&timeseries::SeriesSpec>,
+) -> (Report, Option<String>) {
     let mut app = build_app(site, catalog, options.step);
-    advance(&mut app, options.steps());
-    Report::from_world(app.world_mut(), options, site_file)
+    let csv = match series {
+        None => {
+            advance(&mut app, options.steps());
+            None
+        }
+        Some(spec) => {
+            let mut recorder = timeseries::Recorder::new(spec);
+            for _ in 0..options.steps() {
+                advance(&mut app, 1);
+                recorder.record(app.world_mut());
+            }
+            Some(recorder.finish())
+        }
+    };
+    (Report::from_world(app.world_mut(), options, site_file), csv)
 }

@@ -10,7 +10,8 @@ use crate::sim::SimClock;
 use crate::sim::components::*;
 use crate::sim::electrical::{EnergyTotals, SiteTotals};
 use crate::sim::limits::{Alert, AlertLog, Headroom, HeadroomRow, Severity};
-use crate::sim::world::SiteMeta;
+use crate::sim::thermal::{CoolingPlant, RackThermal};
+use crate::sim::world::{RackCooling, SiteMeta};
 use crate::site::ElementKind;
 use crate::site::save::natural_cmp;
 
@@ -42,6 +43,8 @@ pub struct Report {
     pub alerts: Vec<Alert>,
     /// Per limit kind, the element with the least margin.
     pub headroom: Vec<HeadroomRow>,
+    /// Thermal results (sites with cooling).
+    pub thermal: Option<ThermalReport>,
 }
 
 /// Run parameters.
@@ -76,6 +79,116 @@ pub struct Totals {
     pub unserved_kw: f64,
     /// Dual-corded racks on one cord.
     pub single_cord_racks: u32,
+    /// Cooling power drawn through the network, kW.
+    pub cooling_kw: f64,
+    /// Instantaneous PUE (grid import / IT load) at the end of the run.
+    pub pue: Option<f64>,
+    /// Energy-weighted PUE over the run.
+    pub pue_energy_weighted: Option<f64>,
+}
+
+/// Thermal results at the end of the run (present when the site has cooling).
+#[derive(Debug, Clone, Serialize)]
+pub struct ThermalReport {
+    /// Outdoor dry and wet bulb, °C.
+    pub ambient_c: (f64, f64),
+    /// Cooling power by kind and heat flows, kW.
+    pub cooling_kw: CoolingKw,
+    /// Zones.
+    pub zones: Vec<ZoneResult>,
+    /// Water loops.
+    pub water_loops: Vec<LoopResult>,
+    /// CDUs.
+    pub cdus: Vec<CduResult>,
+    /// The hottest rack inlets (at most 10).
+    pub hottest_racks: Vec<RackTemperature>,
+}
+
+/// Cooling power and heat, kW.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoolingKw {
+    /// CRAH fans.
+    pub crah_fans: f64,
+    /// CDU pumps.
+    pub cdu_pumps: f64,
+    /// Water-loop pumps.
+    pub loop_pumps: f64,
+    /// Chillers.
+    pub chillers: f64,
+    /// Tower and dry-cooler fans.
+    pub heat_rejection_fans: f64,
+    /// Sum.
+    pub total: f64,
+    /// Heat removed through air.
+    pub heat_air: f64,
+    /// Heat removed through liquid.
+    pub heat_liquid: f64,
+    /// Heat rejected outdoors.
+    pub rejected: f64,
+}
+
+/// A zone's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneResult {
+    /// Id.
+    pub id: String,
+    /// Room (return) air, °C.
+    pub room_c: f64,
+    /// Supply air, °C.
+    pub supply_c: f64,
+    /// Hottest rack inlet, °C.
+    pub hottest_inlet_c: f64,
+    /// Recirculated share of rack intake.
+    pub recirculation: f64,
+    /// CRAH airflow, m³/s.
+    pub airflow_m3_s: f64,
+    /// Racks' airflow demand, m³/s.
+    pub demand_m3_s: f64,
+    /// CRAHs could not hold the setpoint.
+    pub over_capacity: bool,
+    /// Seconds until the hottest inlet reaches the allowable maximum, if rising.
+    pub time_to_allowable_s: Option<f64>,
+}
+
+/// A water loop's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoopResult {
+    /// Id.
+    pub id: String,
+    /// Supply temperature, °C.
+    pub supply_c: f64,
+    /// Setpoint, °C.
+    pub setpoint_c: f64,
+    /// Heat carried, kW.
+    pub heat_kw: f64,
+    /// Free cooling carries the load.
+    pub free_cooling: bool,
+    /// The plant cannot hold the setpoint.
+    pub over_capacity: bool,
+}
+
+/// A CDU's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct CduResult {
+    /// Id.
+    pub id: String,
+    /// Technology-loop supply, °C.
+    pub supply_c: f64,
+    /// Heat from racks, kW.
+    pub heat_kw: f64,
+    /// Capacity, kW.
+    pub capacity_kw: f64,
+}
+
+/// A rack's temperatures.
+#[derive(Debug, Clone, Serialize)]
+pub struct RackTemperature {
+    /// Id.
+    pub id: String,
+    /// Inlet, °C.
+    pub inlet_c: f64,
+    /// Outlet, °C.
+    pub outlet_c: f64,
 }
 
 /// Losses by kind, kW.
@@ -139,6 +252,76 @@ pub struct TopLoaded {
     pub kind: ElementKind,
     /// Loading, %.
     pub loading_pct: f64,
+}
+
+/// The thermal part of the report, when the site has cooling.
+fn thermal_report(world: &mut World) -> Option<ThermalReport> {
+    let plant = world.get_resource::<CoolingPlant>()?.clone();
+    if plant.zones.is_empty() && plant.loops.is_empty() {
+        return None;
+    }
+    let t = &plant.totals;
+    let kw = |w: f64| w / 1e3;
+    let mut racks: Vec<RackTemperature> = world
+        .query::<(&ElementId, &RackThermal, &RackPower, &RackCooling)>()
+        .iter(world)
+        .filter(|(_, _, p, c)| p.powered && c.zone.is_some())
+        .map(|(id, th, _, _)| RackTemperature { id: id.0.clone(), inlet_c: th.inlet_c, outlet_c: th.outlet_c })
+        .collect();
+    racks.sort_by(|a, b| b.inlet_c.total_cmp(&a.inlet_c).then_with(|| natural_cmp(&a.id, &b.id)));
+    racks.truncate(10);
+    Some(ThermalReport {
+        ambient_c: plant.ambient_c,
+        cooling_kw: CoolingKw {
+            crah_fans: kw(t.crah_fans_w),
+            cdu_pumps: kw(t.cdu_pumps_w),
+            loop_pumps: kw(t.loop_pumps_w),
+            chillers: kw(t.chillers_w),
+            heat_rejection_fans: kw(t.heat_rejection_fans_w),
+            total: kw(t.power_w()),
+            heat_air: kw(t.heat_air_w),
+            heat_liquid: kw(t.heat_liquid_w),
+            rejected: kw(t.rejected_w),
+        },
+        zones: plant
+            .zones
+            .iter()
+            .map(|z| ZoneResult {
+                id: z.id.clone(),
+                room_c: z.room_c,
+                supply_c: z.supply_c,
+                hottest_inlet_c: z.hottest_inlet_c,
+                recirculation: z.recirculation,
+                airflow_m3_s: z.airflow_m3_s,
+                demand_m3_s: z.demand_m3_s,
+                over_capacity: z.over_capacity,
+                time_to_allowable_s: z.time_to_allowable_s,
+            })
+            .collect(),
+        water_loops: plant
+            .loops
+            .iter()
+            .map(|l| LoopResult {
+                id: l.id.clone(),
+                supply_c: l.supply_c,
+                setpoint_c: l.setpoint_c,
+                heat_kw: kw(l.heat_in_w),
+                free_cooling: l.free_cooling,
+                over_capacity: l.over_capacity,
+            })
+            .collect(),
+        cdus: plant
+            .cdus
+            .iter()
+            .map(|c| CduResult {
+                id: c.id.clone(),
+                supply_c: c.supply_c,
+                heat_kw: kw(c.rack_heat_w),
+                capacity_kw: c.rating.capacity_kw,
+            })
+            .collect(),
+        hottest_racks: racks,
+    })
 }
 
 impl Report {
@@ -213,6 +396,9 @@ impl Report {
                 unpowered_racks: t.unpowered_racks,
                 unserved_kw: t.unserved_kw,
                 single_cord_racks: t.single_cord_racks,
+                cooling_kw: t.auxiliary_kw,
+                pue: t.pue(),
+                pue_energy_weighted: energy.pue(),
             },
             energy,
             elements,
@@ -220,6 +406,7 @@ impl Report {
             top_loaded: top,
             alerts,
             headroom: world.resource::<Headroom>().0.clone(),
+            thermal: thermal_report(world),
         }
     }
 
@@ -269,6 +456,14 @@ impl Report {
         );
         if t.unserved_kw > 0.0 {
             let _ = writeln!(o, "| unserved load | {:.1} kW |", t.unserved_kw);
+        }
+        if let Some(pue) = t.pue {
+            let _ = writeln!(
+                o,
+                "| PUE | {pue:.3} now, {} over the run (cooling {:.1} kW) |",
+                t.pue_energy_weighted.map_or("—".to_string(), |p| format!("{p:.3}")),
+                t.cooling_kw
+            );
         }
         let e = &self.energy;
         let _ = writeln!(
@@ -324,13 +519,79 @@ impl Report {
             let _ = writeln!(o);
         }
 
+        if let Some(th) = &self.thermal {
+            let c = &th.cooling_kw;
+            let _ = writeln!(o, "## Cooling\n");
+            let _ = writeln!(
+                o,
+                "Ambient {:.1} °C dry bulb, {:.1} °C wet bulb. Cooling power {:.1} kW: CRAH fans {:.1}, CDU pumps {:.1}, loop pumps {:.1}, chillers {:.1}, heat-rejection fans {:.1}. Heat removed: {:.1} kW by air, {:.1} kW by liquid; {:.1} kW rejected outdoors.\n",
+                th.ambient_c.0,
+                th.ambient_c.1,
+                c.total,
+                c.crah_fans,
+                c.cdu_pumps,
+                c.loop_pumps,
+                c.chillers,
+                c.heat_rejection_fans,
+                c.heat_air,
+                c.heat_liquid,
+                c.rejected
+            );
+            let _ = writeln!(
+                o,
+                "| zone | room | supply | hottest inlet | recirculation | airflow / demand | time to allowable |\n|---|---|---|---|---|---|---|"
+            );
+            for z in &th.zones {
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.1} °C | {:.1} °C{} | {:.1} °C | {:.0} % | {:.1} / {:.1} m³/s | {} |",
+                    z.id,
+                    z.room_c,
+                    z.supply_c,
+                    if z.over_capacity { " (over capacity)" } else { "" },
+                    z.hottest_inlet_c,
+                    z.recirculation * 100.0,
+                    z.airflow_m3_s,
+                    z.demand_m3_s,
+                    z.time_to_allowable_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
+                );
+            }
+            let _ = writeln!(o, "\n| water loop | supply | setpoint | heat | plant |\n|---|---|---|---|---|");
+            for l in &th.water_loops {
+                let plant = if l.over_capacity {
+                    "OVER CAPACITY"
+                } else if l.free_cooling {
+                    "free cooling"
+                } else {
+                    "chillers"
+                };
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.2} °C | {:.1} °C | {:.1} kW | {plant} |",
+                    l.id, l.supply_c, l.setpoint_c, l.heat_kw
+                );
+            }
+            let _ = writeln!(o);
+        }
         let _ = writeln!(o, "## Headroom (tightest first)\n");
-        let _ = writeln!(o, "| limit | binding element | value | limit | margin |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| limit | binding element | value | limit | margin | time to limit |\n|---|---|---|---|---|---|"
+        );
         for h in &self.headroom {
             let _ = writeln!(
                 o,
-                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) |",
-                h.limit, h.element, h.value, h.unit, h.limit_value, h.unit, h.margin, h.unit, h.margin_pct
+                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} |",
+                h.limit,
+                h.element,
+                h.value,
+                h.unit,
+                h.limit_value,
+                h.unit,
+                h.margin,
+                h.unit,
+                h.margin_pct,
+                h.time_to_limit_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
             );
         }
         let _ = writeln!(o);

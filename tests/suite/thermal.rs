@@ -162,3 +162,21 @@ fn crah_failure_raises_inlets_and_alerts_on_time() {
         .expect("warning before the critical alert");
     assert_eq!(warning.cleared_s, Some(critical.first_seen_s), "the warning escalates into the critical alert");
 }
+
+/// Chiller power follows the DOE-2 curves: at the reference point (6.67 °C leaving chilled
+/// water, 29.4 °C entering condenser) and full load, COP = 5.5; at 50 % load, 5.6
+/// (physics-reference 4.1's check values).
+#[test]
+fn chiller_curves_reproduce_the_reference_cop() {
+    use dctwin::sim::thermal::biquadratic;
+    let ch = &dctwin::catalog::Catalog::builtin().chillers["chiller-centrifugal-1000kw"];
+    let cop = |plr: f64, t_chw: f64, t_cond: f64| {
+        let avail = ch.capacity_kw * biquadratic(&ch.capft, t_chw, t_cond);
+        let k = &ch.eirfplr;
+        let power = avail / ch.cop_ref * biquadratic(&ch.eirft, t_chw, t_cond) * (k[0] + k[1] * plr + k[2] * plr * plr);
+        plr * avail / power
+    };
+    assert!((cop(1.0, 6.67, 29.4) - 5.5).abs() < 0.05, "{}", cop(1.0, 6.67, 29.4));
+    assert!((cop(0.5, 6.67, 29.4) - 5.6).abs() < 0.1, "{}", cop(0.5, 6.67, 29.4));
+    assert!((cop(1.0, 10.0, 24.0) - 6.5).abs() < 0.1, "{}", cop(1.0, 10.0, 24.0));
+}

@@ -119,6 +119,11 @@ pub struct SiteTotals {
 }
 
 impl SiteTotals {
+    /// Instantaneous PUE: grid import over IT load; `None` without IT load.
+    pub fn pue(&self) -> Option<f64> {
+        (self.it_load_kw > 0.0).then(|| self.grid_import_kw / self.it_load_kw)
+    }
+
     /// All electrical losses, kW.
     pub fn losses_kw(&self) -> f64 {
         self.transformer_losses_kw + self.ups_losses_kw + self.cable_losses_kw
@@ -140,6 +145,16 @@ pub struct EnergyTotals {
     pub peak_grid_import_kw: f64,
     /// Highest IT load seen, kW.
     pub peak_it_load_kw: f64,
+    /// Energy drawn by cooling (auxiliary loads), kWh.
+    pub cooling_kwh: f64,
+}
+
+impl EnergyTotals {
+    /// Energy-weighted PUE over the run (The Green Grid: total facility energy / IT energy,
+    /// with facility energy metered at the grid connection); `None` without IT energy.
+    pub fn pue(&self) -> Option<f64> {
+        (self.it_kwh > 0.0).then(|| self.grid_import_kwh / self.it_kwh)
+    }
 }
 
 /// Builds and solves the power network.
@@ -588,6 +603,7 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     energy.it_kwh += totals.it_load_kw * h;
     energy.losses_kwh += totals.losses_kw() * h;
     energy.grid_import_kwh += totals.grid_import_kw * h;
+    energy.cooling_kwh += totals.auxiliary_kw * h;
     energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
 }

@@ -647,11 +647,15 @@ impl CoolingPlant {
                         continue;
                     }
                     ch.cooling_w = delivered * ch.available_w / available;
-                    let plr = (ch.cooling_w / ch.available_w).max(ch.rating.min_plr);
+                    // Below the minimum part load the chiller cycles: power at the minimum PLR
+                    // times the cycling ratio (as EnergyPlus's Chiller:Electric:EIR does).
+                    let plr = ch.cooling_w / ch.available_w;
+                    let run_plr = plr.max(ch.rating.min_plr);
+                    let cycling = (plr / run_plr).min(1.0);
                     let eirft = biquadratic(&ch.rating.eirft, t_chw, leaving_c);
                     let k = &ch.rating.eirfplr;
-                    let eirfplr = k[0] + k[1] * plr + k[2] * plr * plr;
-                    ch.power_w = ch.available_w / ch.rating.cop_ref * eirft * eirfplr;
+                    let eirfplr = k[0] + k[1] * run_plr + k[2] * run_plr * run_plr;
+                    ch.power_w = ch.available_w / ch.rating.cop_ref * eirft * eirfplr * cycling;
                     chiller_w += ch.power_w;
                 }
                 for ch in self.chillers.iter_mut().filter(|c| c.water_loop == li && !c.supply.powered) {
