@@ -12,6 +12,7 @@
 //! | UPS, eco mode | same bus in and out; its losses as a constant-PQ `Load` |
 //! | switchboard, PDU, RPP, busway | no element: it shares its upstream bus |
 //! | rack | one constant-PQ `Load` per live cord at its present P/Q |
+//! | cooling unit (fan, pump, chiller) | a constant-PQ `Load` at the P/Q the last solve carried |
 //!
 //! Loads use `model=1` with `vminpu=0.5 vmaxpu=1.5`: OpenDSS otherwise turns constant-power loads
 //! into constant impedance outside 0.95–1.05 pu. Wye–wye transformers avoid the 30° shift of
@@ -198,6 +199,16 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 num(state.q_kvar)
             );
         }
+    }
+    for (i, &(k, s_va)) in net.applied_auxiliary.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "New Load.aux_{i} bus1={} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",
+            out_bus[k],
+            num(kv_ll(network.nodes[k].v_nom_out)),
+            num(s_va.re / 1000.0),
+            num(s_va.im / 1000.0)
+        );
     }
     let _ = writeln!(s, "Set mode=snap tolerance=1e-12 maxiterations=1000");
     let _ = writeln!(s, "Solve");

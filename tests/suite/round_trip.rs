@@ -129,7 +129,8 @@ fn step_length_sets_the_step_count_and_energy() {
         RunOptions { duration: std::time::Duration::from_secs(3600), step: std::time::Duration::from_secs(10) };
     let r = headless::run(&site, &catalog, &options, "x.ron");
     assert_eq!(r.run.steps, 360);
-    // Constant load for one hour: energy in kWh equals power in kW.
+    // Constant IT load for one hour: energy in kWh equals power in kW. (Import varies with the
+    // ambient profile through the cooling plant; it is bounded by its peak.)
     assert_rel(r.energy.it_kwh, r.totals.it_load_kw, 1e-9, "IT energy over 1 h");
-    assert_rel(r.energy.grid_import_kwh, r.totals.grid_import_kw, 1e-9, "import energy over 1 h");
+    assert!(r.energy.grid_import_kwh > r.energy.it_kwh && r.energy.grid_import_kwh <= r.energy.peak_grid_import_kw);
 }

@@ -180,3 +180,24 @@ fn chiller_curves_reproduce_the_reference_cop() {
     assert!((cop(0.5, 6.67, 29.4) - 5.6).abs() < 0.1, "{}", cop(0.5, 6.67, 29.4));
     assert!((cop(1.0, 10.0, 24.0) - 6.5).abs() < 0.1, "{}", cop(1.0, 10.0, 24.0));
 }
+
+/// The AI hall over a simulated day: facility power = IT + electrical losses + cooling power,
+/// PUE = facility / IT, and its PUE is plausible for a liquid-cooled hall (1.05–1.4).
+#[test]
+fn ai_hall_pue_over_a_day() {
+    let site = load(&root().join("sites/ai_hall_20mw.ron"));
+    let options = dctwin::headless::RunOptions {
+        duration: std::time::Duration::from_secs(24 * 3600),
+        step: std::time::Duration::from_secs(60),
+    };
+    let r = dctwin::headless::run(&site, &dctwin::catalog::Catalog::builtin(), &options, "ai.ron");
+    let t = &r.totals;
+    assert_rel(t.grid_import_kw, t.it_load_kw + t.losses_kw.total + t.cooling_kw, 1e-6, "facility power");
+    assert_rel(t.pue.unwrap(), t.grid_import_kw / t.it_load_kw, 1e-12, "PUE definition");
+    let pue = t.pue_energy_weighted.unwrap();
+    assert!((1.05..=1.4).contains(&pue), "energy-weighted PUE {pue}");
+    let th = r.thermal.as_ref().unwrap();
+    // 87.5 % of 150 × 132 kW leaves through liquid.
+    assert_rel(th.cooling_kw.heat_liquid, 150.0 * 132.0 * 0.875, 1e-9, "liquid heat");
+    assert!(r.active_alerts().next().is_none(), "the AI hall is healthy: {:?}", r.active_alerts().collect::<Vec<_>>());
+}

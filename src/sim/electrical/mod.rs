@@ -30,6 +30,8 @@ pub struct ElectricalNetwork {
     pub rebuilds: u64,
     /// Forces a rebuild on the next step.
     pub dirty: bool,
+    /// Auxiliary loads the last solve carried: `(node index, three-phase VA)`.
+    pub applied_auxiliary: Vec<(usize, C64)>,
     /// Per-node scratch: energized this step.
     node_live: Vec<bool>,
     /// Rack load per node, three-phase VA (kept while no rack changes).
@@ -475,13 +477,16 @@ fn solve_load_flow(
         }
     }
     flow.s_load.copy_from_slice(rack_load);
+    net.applied_auxiliary.clear();
     for load in &auxiliary.loads {
         let Ok((slot, ..)) = states.get(load.supply) else { continue };
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
         if live_nodes[k] {
             let pf = load.power_factor.clamp(1e-6, 1.0);
             let p = load.p_kw * 1e3;
-            flow.s_load[k] += C64::new(p, p * (1.0 - pf * pf).sqrt() / pf);
+            let s_va = C64::new(p, p * (1.0 - pf * pf).sqrt() / pf);
+            flow.s_load[k] += s_va;
+            net.applied_auxiliary.push((k, s_va));
             t.auxiliary_kw += load.p_kw;
         }
     }
