@@ -210,7 +210,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Export { site, opendss } => {
             let parsed = load(&site, &catalog)?;
             let mut app = headless::build_app(&parsed, &catalog, dctwin::sim::DEFAULT_STEP);
-            headless::advance(&mut app, 1);
+            // Two steps: cooling loads computed by the first thermal step join the network on the second.
+            headless::advance(&mut app, 2);
             let export = dctwin::export::opendss::export(app.world_mut());
             dctwin::site::save::atomic_write(&opendss, export.script.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", opendss.display()))?;

@@ -494,8 +494,8 @@ fn check_cooling<'a>(
                 severity: Severity::Critical,
                 element: zone.id.clone(),
                 quantity: Quantity::CoolingCapacity,
-                value: (zone.rack_heat_w) / 1e3,
-                limit: zone.coil_w.max(0.0) / 1e3,
+                value: zone.heat_load_w / 1e3,
+                limit: zone.running_capacity_w / 1e3,
                 time_to_limit_s: zone.time_to_allowable_s,
             });
         }

@@ -25,7 +25,8 @@ fn example_sites_agree_with_opendss() {
     let dir = std::env::temp_dir().join(format!("dctwin-opendss-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for path in example_sites() {
-        let mut app = app_after(&load(&path), 1);
+        // Two steps: the cooling loads the thermal step computes join the network on the second.
+        let mut app = app_after(&load(&path), 2);
         let export = dctwin::export::opendss::export(app.world_mut());
         let dss = dir.join(format!("{}.dss", path.file_stem().unwrap().to_string_lossy()));
         std::fs::write(&dss, &export.script).unwrap();
@@ -55,6 +56,7 @@ fn example_sites_agree_with_opendss() {
             );
         }
         assert!(export.buses.len() >= 5, "{}: compared {} buses", path.display(), export.buses.len());
+        assert!(export.script.contains("New Load.aux_"), "{}: cooling loads are exported", path.display());
         let losses_dss = result["losses_w"].as_f64().unwrap();
         assert_rel(losses_dss, export.losses_w, 1e-4, &format!("{}: line + transformer losses", path.display()));
         eprintln!(

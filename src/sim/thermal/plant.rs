@@ -67,6 +67,10 @@ pub struct ZoneState {
     pub rack_heat_w: f64,
     /// Heat removed by CRAH coils in the last step, W.
     pub coil_w: f64,
+    /// Heat load on the zone's air (racks and CRAH fans), W.
+    pub heat_load_w: f64,
+    /// Rated cooling of the CRAHs running in the zone, W.
+    pub running_capacity_w: f64,
     /// The CRAHs could not hold the supply setpoint.
     pub over_capacity: bool,
     /// Racks' thermal mass, J/K.
@@ -300,6 +304,8 @@ impl CoolingPlant {
                 demand_m3_s: 0.0,
                 rack_heat_w: 0.0,
                 coil_w: 0.0,
+                heat_load_w: 0.0,
+                running_capacity_w: 0.0,
                 over_capacity: false,
                 rack_c_j_k: 0.0,
                 regime: (0.0, 20.0, 0.0),
@@ -543,6 +549,8 @@ impl CoolingPlant {
             zone.supply_c = supply_c;
             zone.airflow_m3_s = airflow;
             zone.coil_w = coil_w;
+            zone.heat_load_w = q;
+            zone.running_capacity_w = units.iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
             zone.over_capacity = over && zone.rack_heat_w > 0.0;
             zone.regime = (g_eff, t_ref, q);
             zone.recirculation = if zone.demand_m3_s > 0.0 {
