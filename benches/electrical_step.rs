@@ -1,8 +1,9 @@
-//! One electrical step at 1k and 10k racks (generated 2N sites), single-threaded.
+//! Simulation steps at 1k and 10k racks (generated 2N sites with chilled-water cooling), single-threaded.
 //!
 //! * `step/N`: the whole `FixedUpdate` schedule in steady state: clock, change detection, load
-//!   flow, write-back of every network element, limits and alerts (racks whose inputs did not
-//!   move are not rewritten).
+//!   flow, write-back of every network element, the thermal model (racks, zones, CRAHs, loops,
+//!   chillers), limits and alerts (racks whose electrical inputs did not move are not rewritten).
+//! * `thermal_plant/N`: the cooling plant's step alone (zones, CRAHs, loops, chillers, towers).
 //! * `step_all_loads_change/N`: the same step when every rack's demand changed since the last
 //!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten:
 //!   the worst case. The edit itself is not timed.
@@ -19,10 +20,11 @@ use dctwin::generator::generate_site;
 use dctwin::headless::{advance, build_app};
 use dctwin::sim::components::Rack;
 use dctwin::sim::electrical::ElectricalNetwork;
+use dctwin::sim::thermal::CoolingPlant;
 
 fn electrical_step(c: &mut Criterion) {
     let catalog = Catalog::builtin();
-    let mut group = c.benchmark_group("electrical");
+    let mut group = c.benchmark_group("sim");
     for racks in [1_000usize, 10_000] {
         let site = generate_site(racks);
         let mut app = build_app(&site, &catalog, Duration::from_secs(1));
@@ -49,6 +51,16 @@ fn electrical_step(c: &mut Criterion) {
                 }
                 total
             });
+        });
+        let mut plant = app.world().resource::<CoolingPlant>().clone();
+        eprintln!(
+            "{racks} racks: {} zones, {} CRAHs, {} chillers",
+            plant.zones.len(),
+            plant.crahs.len(),
+            plant.chillers.len()
+        );
+        group.bench_with_input(BenchmarkId::new("thermal_plant", racks), &racks, |b, _| {
+            b.iter(|| plant.step(1.0, (25.0, 18.0)));
         });
         let net = app.world().resource::<ElectricalNetwork>();
         let network = net.network.clone();

@@ -5,8 +5,15 @@
 //! every rack corded to the same-numbered PDU on both sides. At failover one side carries
 //! 35 × 40.8 kW = 1428 kW (89 % of the UPS, about 90 % of a PDU breaker's continuous rating). Feeds of 25 MVA
 //! take 8 blocks each per side. The last block is partly filled.
+//!
+//! Cooling: each block is a hot-aisle zone with 10 chilled-water CRAHs (172 kW each) on a
+//! mechanical panel fed from the block's A transformer; every 8 blocks share an 8 °C chilled-water
+//! loop with 4 × 3.5 MW chillers and 4 cooling towers.
 
 use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides};
+use crate::site::cooling::{
+    AmbientSpec, AshraeClass, ChillerSpec, Containment, CrahSpec, HeatRejectionSpec, WaterLoopSpec, ZoneSpec,
+};
 use crate::site::{
     DistributionSpec, FeederSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsMode, UpsSpec,
 };
@@ -101,7 +108,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
                             feed_a: pdu.clone(),
                             feed_b: Some(format!("PDU-B{}-{}", b + 1, p + 1)),
                             utilization: 1.0,
-                            zone: None,
+                            zone: Some(format!("Z{}", b + 1)),
                             cdu: None,
                             overrides: RackOverrides::default(),
                             position_m: (0.3 + r as f64 * 0.6, row_y),
@@ -113,5 +120,85 @@ pub fn generate_site(racks: usize) -> SiteFile {
             }
         }
     }
+    add_cooling(&mut site, blocks);
     site.canonical()
+}
+
+/// CRAHs per block zone and the chilled-water plant per group of [`BLOCKS_PER_FEED`] blocks.
+fn add_cooling(site: &mut SiteFile, blocks: usize) {
+    let unit = |id: String, upstream: String, position_m: (f64, f64)| (id, upstream, position_m);
+    site.ambient = Some(AmbientSpec { dry_bulb_c: 25.0, wet_bulb_c: 18.0, hourly: vec![] });
+    for b in 0..blocks {
+        let y0 = b as f64 * 14.0;
+        let mcc = format!("MCC-{}", b + 1);
+        site.distribution.push(DistributionSpec {
+            id: mcc.clone(),
+            model: "busway-415v-1600a".into(),
+            upstream: format!("T-A{}", b + 1),
+            feeder: Some(FeederSpec { cable: "cu-xlpe-1c-630mm2-lv".into(), length_m: 30.0, sets: 2 }),
+            overrides: Default::default(),
+            position_m: (-12.0, y0 + 4.0),
+            rotation_deg: 0.0,
+            in_service: true,
+        });
+        let zone = format!("Z{}", b + 1);
+        site.zones.push(ZoneSpec {
+            id: zone.clone(),
+            volume_m3: 1500.0,
+            containment: Containment::HotAisle,
+            ashrae_class: AshraeClass::A2,
+            position_m: (-1.0, y0),
+        });
+        for c in 0..10 {
+            let (id, upstream, position_m) =
+                unit(format!("CRAH-{}-{}", b + 1, c + 1), mcc.clone(), (8.0, y0 + c as f64 * 1.2));
+            site.crahs.push(CrahSpec {
+                id,
+                model: "crah-cw-170kw".into(),
+                zone: zone.clone(),
+                water_loop: format!("CHW-{}", b / BLOCKS_PER_FEED + 1),
+                upstream,
+                overrides: Default::default(),
+                position_m,
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+        }
+    }
+    for g in 0..blocks.div_ceil(BLOCKS_PER_FEED) {
+        let loop_id = format!("CHW-{}", g + 1);
+        let mcc = |i: usize| format!("MCC-{}", (g * BLOCKS_PER_FEED + i).min(blocks - 1) + 1);
+        let y = g as f64 * 112.0;
+        site.water_loops.push(WaterLoopSpec {
+            id: loop_id.clone(),
+            supply_setpoint_c: 8.0,
+            volume_m3: 40.0,
+            water_class: None,
+            pump_power_kw: 60.0,
+            upstream: mcc(0),
+            position_m: (-60.0, y),
+        });
+        for i in 0..4 {
+            site.chillers.push(ChillerSpec {
+                id: format!("CH-{}-{}", g + 1, i + 1),
+                model: "chiller-centrifugal-3500kw".into(),
+                water_loop: loop_id.clone(),
+                upstream: mcc(i * 2),
+                overrides: Default::default(),
+                position_m: (-60.0, y + 4.0 + i as f64 * 4.0),
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+            site.heat_rejection.push(HeatRejectionSpec {
+                id: format!("CT-{}-{}", g + 1, i + 1),
+                model: "tower-4000kw".into(),
+                water_loop: loop_id.clone(),
+                upstream: mcc(i * 2 + 1),
+                overrides: Default::default(),
+                position_m: (-70.0, y + 4.0 + i as f64 * 5.0),
+                rotation_deg: 0.0,
+                in_service: true,
+            });
+        }
+    }
 }

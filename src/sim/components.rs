@@ -75,7 +75,12 @@ pub struct Distribution(pub DistributionRating);
 
 /// A rack, its rating and how much of it is in use.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(RackPower, crate::sim::electrical::RackCordNodes, crate::sim::thermal::RackThermal)]
+#[require(
+    RackPower,
+    crate::sim::electrical::RackCordNodes,
+    crate::sim::thermal::RackThermal,
+    crate::sim::thermal::RackCoolingSlot
+)]
 pub struct Rack {
     /// Rating.
     pub rating: RackRating,

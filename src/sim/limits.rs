@@ -261,6 +261,7 @@ type LimitColumns<'a> = (
     AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
 );
 
+#[allow(clippy::too_many_arguments)]
 fn check_limits(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
@@ -484,8 +485,7 @@ fn check_cooling<'a>(
         if zone.hottest_inlet_c > recommended || zone.time_to_allowable_s.is_some_and(|t| t < 3600.0) {
             hot_zones.push(zone);
         }
-        let running: Vec<_> = plant.crahs.iter().filter(|u| u.zone_id() == zone.id && u.supply.powered).collect();
-        let capacity_kw: f64 = running.iter().map(|u| u.rating.rated_cooling_kw).sum();
+        let capacity_kw = zone.running_capacity_w / 1e3;
         if capacity_kw > 0.0 {
             offer(best, row(LimitKind::CrahCapacity, &zone.id, zone.coil_w / 1e3, capacity_kw, "kW"));
         }

@@ -73,9 +73,21 @@ impl Plugin for ThermalPlugin {
     }
 }
 
-type RackHeatColumns<'a> = (&'a Rack, &'a RackPower, Option<&'a RackCooling>, &'a mut RackThermal);
+type RackHeatColumns<'a> =
+    (&'a Rack, &'a RackPower, Option<Ref<'a, RackCooling>>, &'a mut RackCoolingSlot, &'a mut RackThermal);
+
+/// A rack's zone and CDU as indices into the [`CoolingPlant`], refreshed when the plant is
+/// rebuilt or the rack's assignment changes (saves a lookup by id per rack per step).
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+pub struct RackCoolingSlot {
+    zone: Option<u32>,
+    cdu: Option<u32>,
+    /// Plant generation the indices belong to.
+    generation: u64,
+}
 
 /// One thermal step: gather heat, advance the plant, write rack temperatures and cooling loads.
+#[allow(clippy::too_many_arguments)]
 fn step_thermal(
     time: Res<Time<Fixed>>,
     clock: Res<SimClock>,
@@ -91,7 +103,9 @@ fn step_thermal(
         return;
     }
     if layout.is_changed() || plant.zones.len() != layout.zones.len() {
+        let generation = plant.generation + 1;
         *plant = CoolingPlant::build(&layout, &catalog.0);
+        plant.generation = generation;
     }
     if !plant.entities_resolved() {
         let ids: HashMap<String, Entity> = elements.iter().map(|(e, id, _)| (id.0.clone(), e)).collect();
@@ -101,24 +115,40 @@ fn step_thermal(
 
     // Heat from racks.
     plant.clear_heat();
-    for (rack, power, cooling, _) in &racks {
+    for (rack, power, cooling, mut slot, _) in &mut racks {
         let Some(cooling) = cooling else { continue };
+        if slot.generation != plant.generation || cooling.is_changed() {
+            let (zone, cdu) = plant.slots(&cooling);
+            *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
+        }
         if !power.powered {
             continue;
         }
         let p_w = power.p_kw * 1e3;
         let lf = rack.rating.liquid_fraction;
         let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
-        plant.add_rack_heat(cooling, p_w * (1.0 - lf), p_w * lf, rack.rating.airflow_m3_s_per_kw / 1e3, mass);
+        plant.add_rack_heat_at(
+            (slot.zone, slot.cdu),
+            p_w * (1.0 - lf),
+            p_w * lf,
+            rack.rating.airflow_m3_s_per_kw / 1e3,
+            mass,
+        );
     }
     let ambient = layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(clock.elapsed_s));
     plant.step(time.timestep().as_secs_f64(), ambient);
 
     // Rack temperatures.
-    for (rack, power, cooling, mut thermal) in &mut racks {
-        let Some(cooling) = cooling else { continue };
+    for (rack, power, cooling, slot, mut thermal) in &mut racks {
+        if cooling.is_none() {
+            continue;
+        }
         let p_air_w = if power.powered { power.p_kw * 1e3 * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
-        thermal.set_if_neq(plant.rack_thermal(cooling, p_air_w, rack.rating.airflow_m3_s_per_kw / 1e3));
+        thermal.set_if_neq(plant.rack_thermal_at(
+            (slot.zone, slot.cdu),
+            p_air_w,
+            rack.rating.airflow_m3_s_per_kw / 1e3,
+        ));
     }
     auxiliary.loads = plant
         .electrical_loads()

@@ -107,8 +107,6 @@ pub struct CrahUnit {
     pub id: String,
     /// Zone index.
     pub zone: usize,
-    /// Zone id.
-    pub zone_id: String,
     /// Loop index.
     pub water_loop: usize,
     /// Rating.
@@ -123,13 +121,6 @@ pub struct CrahUnit {
     pub fan_w: f64,
     /// Coil heat, W.
     pub coil_w: f64,
-}
-
-impl CrahUnit {
-    /// Id of the zone it serves.
-    pub fn zone_id(&self) -> &str {
-        &self.zone_id
-    }
 }
 
 /// A CDU and its technology loop.
@@ -281,8 +272,14 @@ pub struct CoolingPlant {
     pub totals: CoolingTotals,
     /// Outdoor `(dry bulb, wet bulb)` of the last step, °C.
     pub ambient_c: (f64, f64),
+    /// Bumped on every rebuild (racks cache their zone/CDU indices per generation).
+    pub generation: u64,
     zone_index: HashMap<String, usize>,
     cdu_index: HashMap<String, usize>,
+    /// CRAHs of each zone, chillers and heat-rejection units of each loop (indices).
+    zone_crahs: Vec<Vec<usize>>,
+    loop_chillers: Vec<Vec<usize>>,
+    loop_rejection: Vec<Vec<usize>>,
     initialized: bool,
 }
 
@@ -352,7 +349,6 @@ impl CoolingPlant {
             p.crahs.push(CrahUnit {
                 id: c.id.clone(),
                 zone,
-                zone_id: c.zone.clone(),
                 water_loop,
                 rating,
                 effectiveness,
@@ -410,7 +406,27 @@ impl CoolingPlant {
                 fan_w: 0.0,
             });
         }
+        p.zone_crahs = vec![Vec::new(); p.zones.len()];
+        for (i, u) in p.crahs.iter().enumerate() {
+            p.zone_crahs[u.zone].push(i);
+        }
+        p.loop_chillers = vec![Vec::new(); p.loops.len()];
+        for (i, u) in p.chillers.iter().enumerate() {
+            p.loop_chillers[u.water_loop].push(i);
+        }
+        p.loop_rejection = vec![Vec::new(); p.loops.len()];
+        for (i, u) in p.heat_rejection.iter().enumerate() {
+            p.loop_rejection[u.water_loop].push(i);
+        }
         p
+    }
+
+    /// `(zone index, CDU index)` of a rack's cooling assignment, for [`Self::add_rack_heat_at`].
+    pub fn slots(&self, cooling: &RackCooling) -> (Option<u32>, Option<u32>) {
+        (
+            cooling.zone.as_ref().and_then(|z| self.zone_index.get(z)).map(|&i| i as u32),
+            cooling.cdu.as_ref().and_then(|c| self.cdu_index.get(c)).map(|&i| i as u32),
+        )
     }
 
     fn supplies_mut(&mut self) -> impl Iterator<Item = &mut Supply> {
@@ -468,14 +484,27 @@ impl CoolingPlant {
         airflow_m3_s_per_w: f64,
         mass_j_k: f64,
     ) {
-        if let Some(&z) = cooling.zone.as_ref().and_then(|z| self.zone_index.get(z)) {
-            let zone = &mut self.zones[z];
+        let slots = self.slots(cooling);
+        self.add_rack_heat_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass_j_k);
+    }
+
+    /// [`Self::add_rack_heat`] with the zone and CDU already looked up.
+    pub fn add_rack_heat_at(
+        &mut self,
+        (zone, cdu): (Option<u32>, Option<u32>),
+        air_w: f64,
+        liquid_w: f64,
+        airflow_m3_s_per_w: f64,
+        mass_j_k: f64,
+    ) {
+        if let Some(z) = zone {
+            let zone = &mut self.zones[z as usize];
             zone.rack_heat_w += air_w;
             zone.demand_m3_s += air_w * airflow_m3_s_per_w;
             zone.rack_c_j_k += mass_j_k;
         }
-        if let Some(&c) = cooling.cdu.as_ref().and_then(|c| self.cdu_index.get(c)) {
-            self.cdus[c].rack_heat_w += liquid_w;
+        if let Some(c) = cdu {
+            self.cdus[c as usize].rack_heat_w += liquid_w;
         }
     }
 
@@ -492,14 +521,14 @@ impl CoolingPlant {
         // Zones and their CRAHs.
         for (zi, zone) in self.zones.iter_mut().enumerate() {
             let units: Vec<usize> =
-                (0..self.crahs.len()).filter(|&i| self.crahs[i].zone == zi && self.crahs[i].supply.powered).collect();
+                self.zone_crahs[zi].iter().copied().filter(|&i| self.crahs[i].supply.powered).collect();
             let rated_flow: f64 = units.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
             let min_speed = units.iter().map(|&i| self.crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
             let speed = if rated_flow > 0.0 { (zone.demand_m3_s / rated_flow).clamp(min_speed, 1.0) } else { 0.0 };
             let mut fan_w = 0.0;
-            for i in 0..self.crahs.len() {
+            for &i in &self.zone_crahs[zi] {
                 let u = &mut self.crahs[i];
-                let on = units.contains(&i);
+                let on = u.supply.powered;
                 u.fan_speed = if on { speed } else { 0.0 };
                 u.fan_w = if on { u.rating.fan_power_kw * 1e3 * speed.powi(3) } else { 0.0 };
                 fan_w += u.fan_w;
@@ -568,8 +597,7 @@ impl CoolingPlant {
             totals.heat_air_w += coil_w;
             // Forecast for the hottest inlet: inlet = (1 − f)·T_sup + f·T_room.
             let f = zone.recirculation;
-            let inlet_of = |room: f64| (1.0 - f) * supply_c + f * room;
-            zone.hottest_inlet_c = inlet_of(t1);
+            zone.hottest_inlet_c = (1.0 - f) * supply_c + f * t1;
             let c_total = c;
             let forecast = |limit: f64| {
                 if f <= 0.0 {
@@ -609,9 +637,8 @@ impl CoolingPlant {
             let q_in = loop_heat[li] + lp.pump_w;
             lp.heat_in_w = q_in;
             let demand = (q_in + lp.c_j_k * (lp.supply_c - lp.setpoint_c) / dt).max(0.0);
-            let rejection: Vec<usize> = (0..self.heat_rejection.len())
-                .filter(|&i| self.heat_rejection[i].water_loop == li && self.heat_rejection[i].supply.powered)
-                .collect();
+            let rejection: Vec<usize> =
+                self.loop_rejection[li].iter().copied().filter(|&i| self.heat_rejection[i].supply.powered).collect();
             let rejection_cap: f64 = rejection.iter().map(|&i| self.heat_rejection[i].rating.capacity_kw * 1e3).sum();
             let leaving_c = rejection
                 .iter()
@@ -635,9 +662,8 @@ impl CoolingPlant {
                 demand.min(rejection_cap)
             } else {
                 // Chillers with their condensers at the heat-rejection leaving temperature.
-                let running: Vec<usize> = (0..self.chillers.len())
-                    .filter(|&i| self.chillers[i].water_loop == li && self.chillers[i].supply.powered)
-                    .collect();
+                let running: Vec<usize> =
+                    self.loop_chillers[li].iter().copied().filter(|&i| self.chillers[i].supply.powered).collect();
                 let t_chw = lp.setpoint_c;
                 let mut available = 0.0;
                 for &i in &running {
@@ -700,15 +726,25 @@ impl CoolingPlant {
 
     /// Inlet, outlet and liquid supply temperatures of a rack with `air_w` of air-side heat.
     pub fn rack_thermal(&self, cooling: &RackCooling, air_w: f64, airflow_m3_s_per_w: f64) -> RackThermal {
+        self.rack_thermal_at(self.slots(cooling), air_w, airflow_m3_s_per_w)
+    }
+
+    /// [`Self::rack_thermal`] with the zone and CDU already looked up.
+    pub fn rack_thermal_at(
+        &self,
+        (zone, cdu): (Option<u32>, Option<u32>),
+        air_w: f64,
+        airflow_m3_s_per_w: f64,
+    ) -> RackThermal {
         let mut out = RackThermal::default();
-        if let Some(&z) = cooling.zone.as_ref().and_then(|z| self.zone_index.get(z)) {
-            let zone = &self.zones[z];
+        if let Some(z) = zone {
+            let zone = &self.zones[z as usize];
             let f = zone.recirculation;
             out.inlet_c = (1.0 - f) * zone.supply_c + f * zone.room_c;
             let flow = air_w * airflow_m3_s_per_w;
             out.outlet_c = if flow > 0.0 { out.inlet_c + air_w / (AIR_DENSITY * AIR_CP * flow) } else { out.inlet_c };
         }
-        out.liquid_supply_c = cooling.cdu.as_ref().and_then(|c| self.cdu_index.get(c)).map(|&c| self.cdus[c].supply_c);
+        out.liquid_supply_c = cdu.map(|c| self.cdus[c as usize].supply_c);
         out
     }
 
