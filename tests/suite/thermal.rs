@@ -201,3 +201,44 @@ fn ai_hall_pue_over_a_day() {
     assert_rel(th.cooling_kw.heat_liquid, 150.0 * 132.0 * 0.875, 1e-9, "liquid heat");
     assert!(r.active_alerts().next().is_none(), "the AI hall is healthy: {:?}", r.active_alerts().collect::<Vec<_>>());
 }
+
+/// Taking a CRAH out of service in the world mid-run (as a failure scenario or the editor
+/// would) rebuilds the plant without resetting its temperatures: the room keeps warming from
+/// where it was, and the second CRAH carries the load.
+#[test]
+fn editing_the_cooling_layout_keeps_the_transient() {
+    let mut app = app_after(&parse(&one_rack_one_crah(true)), 30);
+    let before = room_c(&app);
+    app.world_mut().resource_mut::<dctwin::sim::world::CoolingLayout>().crahs[0].in_service = false;
+    dctwin::headless::advance(&mut app, 1);
+    let plant = app.world().resource::<CoolingPlant>();
+    assert!((plant.zones[0].room_c - before).abs() < 0.5, "no reset: {} -> {}", before, plant.zones[0].room_c);
+    assert_eq!(plant.crahs.iter().filter(|c| c.fan_w > 0.0).count(), 1, "one CRAH left running");
+    let site = dctwin::sim::world::world_to_site(app.world_mut());
+    assert!(!site.crahs.iter().find(|c| c.id == "C1").unwrap().in_service, "the edit is saved");
+}
+
+/// Failing CRAHs in the site file: the report says which racks overheat and from when.
+#[test]
+fn failed_crahs_in_the_site_file_show_which_racks_overheat() {
+    let mut text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
+    for id in ["CRAH-1", "CRAH-2", "CRAH-3"] {
+        let start = text.find(&format!("(id: \"{id}\"")).unwrap();
+        let end = start + text[start..].find("),").unwrap() + 1;
+        let line = text[start..end].to_string();
+        text = text.replacen(&line, &format!("{}, in_service: false)", &line[..line.len() - 1]), 1);
+    }
+    let site = parse(&text);
+    let options = dctwin::headless::RunOptions {
+        duration: std::time::Duration::from_secs(7200),
+        step: std::time::Duration::from_secs(1),
+    };
+    let r = dctwin::headless::run(&site, &dctwin::catalog::Catalog::builtin(), &options, "failed.ron");
+    let inlet: Vec<_> =
+        r.alerts.iter().filter(|a| a.quantity == dctwin::sim::limits::Quantity::InletTemperature).collect();
+    let racks: std::collections::BTreeSet<&str> = inlet.iter().map(|a| a.element.as_str()).collect();
+    assert_eq!(racks.len(), 40, "every rack in the room overheats");
+    assert!(inlet.iter().all(|a| a.first_seen_s > 0.0));
+    let zone = &r.thermal.as_ref().unwrap().zones[0];
+    assert!(zone.over_capacity && zone.recirculation > 0.3, "two CRAHs short of air: {zone:?}");
+}

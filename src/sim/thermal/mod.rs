@@ -103,9 +103,11 @@ fn step_thermal(
         return;
     }
     if layout.is_changed() || plant.zones.len() != layout.zones.len() {
-        let generation = plant.generation + 1;
-        *plant = CoolingPlant::build(&layout, &catalog.0);
-        plant.generation = generation;
+        // An edit rebuilds the plant; temperatures carry over by id, so the transient goes on.
+        let mut rebuilt = CoolingPlant::build(&layout, &catalog.0);
+        rebuilt.carry_state_from(&plant);
+        rebuilt.generation = plant.generation + 1;
+        *plant = rebuilt;
     }
     if !plant.entities_resolved() {
         let ids: HashMap<String, Entity> = elements.iter().map(|(e, id, _)| (id.0.clone(), e)).collect();

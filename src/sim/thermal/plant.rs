@@ -421,6 +421,29 @@ impl CoolingPlant {
         p
     }
 
+    /// Takes temperatures from `old` for zones, loops and CDUs with the same ids (after an edit).
+    pub fn carry_state_from(&mut self, old: &CoolingPlant) {
+        if !old.initialized {
+            return;
+        }
+        for z in &mut self.zones {
+            if let Some(o) = old.zones.iter().find(|o| o.id == z.id) {
+                (z.room_c, z.supply_c) = (o.room_c, o.supply_c);
+            }
+        }
+        for l in &mut self.loops {
+            if let Some(o) = old.loops.iter().find(|o| o.id == l.id) {
+                l.supply_c = o.supply_c;
+            }
+        }
+        for c in &mut self.cdus {
+            if let Some(o) = old.cdus.iter().find(|o| o.id == c.id) {
+                c.supply_c = o.supply_c;
+            }
+        }
+        self.initialized = true;
+    }
+
     /// `(zone index, CDU index)` of a rack's cooling assignment, for [`Self::add_rack_heat_at`].
     pub fn slots(&self, cooling: &RackCooling) -> (Option<u32>, Option<u32>) {
         (
