@@ -169,7 +169,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             + site.ups.len()
                             + site.distribution.len()
                             + site.racks.len();
-                        println!("{}: ok ({n} elements, {} racks)", path.display(), site.racks.len());
+                        let cooling =
+                            site.crahs.len() + site.cdus.len() + site.chillers.len() + site.heat_rejection.len();
+                        println!(
+                            "{}: ok ({n} electrical elements, {} racks, {} zones, {cooling} cooling units)",
+                            path.display(),
+                            site.racks.len(),
+                            site.zones.len()
+                        );
                     }
                     Err(problems) => {
                         failed = true;

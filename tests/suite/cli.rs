@@ -20,9 +20,15 @@ fn check_reports_all_problems_and_exits_2() {
 
 #[test]
 fn check_accepts_every_example_site() {
-    let out = dctwin(&["check", "sites/ai_hall_20mw.ron", "sites/small_2n_room.ron", "sites/overloaded_room.ron"]);
+    let out = dctwin(&[
+        "check",
+        "sites/ai_hall_20mw.ron",
+        "sites/small_2n_room.ron",
+        "sites/overloaded_room.ron",
+        "sites/legacy_air_hall.ron",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.contains(": ok (")).count(), 3);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.contains(": ok (")).count(), 4);
 }
 
 #[test]
