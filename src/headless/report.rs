@@ -241,6 +241,12 @@ pub struct RackResult {
     pub cord_b_current_a: Option<f64>,
     /// Lowest live cord voltage, pu.
     pub voltage_pu: f64,
+    /// Inlet air, °C (null for racks outside a cooling zone).
+    pub inlet_c: Option<f64>,
+    /// Outlet air, °C.
+    pub outlet_c: Option<f64>,
+    /// Technology-loop supply at the rack (liquid-cooled racks), °C.
+    pub liquid_supply_c: Option<f64>,
 }
 
 /// A row of the most-loaded list.
@@ -345,8 +351,16 @@ impl Report {
         }
         elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));
         let mut racks = Vec::new();
-        let mut q = world.query::<(&ElementId, &CatalogModel, &InService, &RackPower)>();
-        for (id, model, in_service, p) in q.iter(world) {
+        let mut q = world.query::<(
+            &ElementId,
+            &CatalogModel,
+            &InService,
+            &RackPower,
+            Option<&RackThermal>,
+            Option<&RackCooling>,
+        )>();
+        for (id, model, in_service, p, thermal, cooling) in q.iter(world) {
+            let air = thermal.filter(|_| cooling.is_some_and(|c| c.zone.is_some()));
             let live_v = [Some(p.a), p.b].into_iter().flatten().filter(|c| c.live && c.voltage_pu > 0.0);
             racks.push(RackResult {
                 id: id.0.clone(),
@@ -358,6 +372,9 @@ impl Report {
                 cord_a_current_a: p.a.current_a,
                 cord_b_current_a: p.b.map(|b| b.current_a),
                 voltage_pu: live_v.map(|c| c.voltage_pu).fold(f64::NAN, f64::min),
+                inlet_c: air.map(|t| t.inlet_c),
+                outlet_c: air.map(|t| t.outlet_c),
+                liquid_supply_c: thermal.and_then(|t| t.liquid_supply_c),
             });
         }
         racks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
