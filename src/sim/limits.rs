@@ -192,6 +192,13 @@ pub struct Finding {
     pub time_to_limit_s: Option<f64>,
 }
 
+impl Finding {
+    /// A finding without a time-to-limit estimate.
+    pub fn new(severity: Severity, element: String, quantity: Quantity, value: f64, limit: f64) -> Finding {
+        Finding { severity, element, quantity, value, limit, time_to_limit_s: None }
+    }
+}
+
 /// The kinds of limit the headroom summary tracks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -278,14 +285,13 @@ fn check_limits(
     let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
 
     if !totals.converged && elements.iter().any(|e| e.2.energized) {
-        findings.push(Finding {
-            severity: Severity::Critical,
-            element: "site".into(),
-            quantity: Quantity::Convergence,
-            value: f64::from(totals.iterations),
-            limit: f64::from(super::electrical::network::MAX_ITERATIONS),
-            time_to_limit_s: None,
-        });
+        findings.push(Finding::new(
+            Severity::Critical,
+            "site".into(),
+            Quantity::Convergence,
+            f64::from(totals.iterations),
+            f64::from(super::electrical::network::MAX_ITERATIONS),
+        ));
     }
 
     for (id, _, state, kind) in &elements {
@@ -383,24 +389,16 @@ fn check_limits(
 
     // The solver lists the racks that lost supply; the rest need no look.
     for (id, rack) in racks.iter_many(&supply.unpowered) {
-        findings.push(Finding {
-            severity: Severity::Critical,
-            element: id.0.clone(),
-            quantity: Quantity::RackPower,
-            value: rack.rating.rated_kw * rack.utilization,
-            limit: 0.0,
-            time_to_limit_s: None,
-        });
+        findings.push(Finding::new(
+            Severity::Critical,
+            id.0.clone(),
+            Quantity::RackPower,
+            rack.rating.rated_kw * rack.utilization,
+            0.0,
+        ));
     }
     for (id, _) in racks.iter_many(&supply.single_cord) {
-        findings.push(Finding {
-            severity: Severity::Warning,
-            element: id.0.clone(),
-            quantity: Quantity::Redundancy,
-            value: 1.0,
-            limit: 2.0,
-            time_to_limit_s: None,
-        });
+        findings.push(Finding::new(Severity::Warning, id.0.clone(), Quantity::Redundancy, 1.0, 2.0));
     }
 
     if let Some(plant) = plant.as_deref() {
@@ -531,14 +529,13 @@ fn check_cooling<'a>(
         let capacity_kw = cdu.rating.capacity_kw;
         offer(best, row(LimitKind::CduCapacity, &cdu.id, cdu.rack_heat_w / 1e3, capacity_kw, "kW"));
         if cdu.rack_heat_w / 1e3 > capacity_kw {
-            findings.push(Finding {
-                severity: Severity::Critical,
-                element: cdu.id.clone(),
-                quantity: Quantity::CoolingCapacity,
-                value: cdu.rack_heat_w / 1e3,
-                limit: capacity_kw,
-                time_to_limit_s: None,
-            });
+            findings.push(Finding::new(
+                Severity::Critical,
+                cdu.id.clone(),
+                Quantity::CoolingCapacity,
+                cdu.rack_heat_w / 1e3,
+                capacity_kw,
+            ));
         }
     }
     for lp in &plant.loops {
@@ -556,38 +553,29 @@ fn check_cooling<'a>(
             offer(best, row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
         }
         if lp.over_capacity {
-            findings.push(Finding {
-                severity: Severity::Critical,
-                element: lp.id.clone(),
-                quantity: Quantity::CoolingCapacity,
-                value: lp.heat_in_w / 1e3,
-                limit: lp.plant_w / 1e3,
-                time_to_limit_s: None,
-            });
+            findings.push(Finding::new(
+                Severity::Critical,
+                lp.id.clone(),
+                Quantity::CoolingCapacity,
+                lp.heat_in_w / 1e3,
+                lp.plant_w / 1e3,
+            ));
         }
         if let Some(class) = lp.class
             && lp.supply_c > class.max_supply_c()
         {
-            findings.push(Finding {
-                severity: Severity::Critical,
-                element: lp.id.clone(),
-                quantity: Quantity::FacilityWater,
-                value: lp.supply_c,
-                limit: class.max_supply_c(),
-                time_to_limit_s: None,
-            });
+            findings.push(Finding::new(
+                Severity::Critical,
+                lp.id.clone(),
+                Quantity::FacilityWater,
+                lp.supply_c,
+                class.max_supply_c(),
+            ));
         }
     }
     for (id, supply, rated_kw) in plant.units() {
         if supply.in_service && !supply.powered {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                element: id.to_string(),
-                quantity: Quantity::CoolingPower,
-                value: rated_kw,
-                limit: 0.0,
-                time_to_limit_s: None,
-            });
+            findings.push(Finding::new(Severity::Warning, id.to_string(), Quantity::CoolingPower, rated_kw, 0.0));
         }
     }
 }
