@@ -577,11 +577,12 @@ impl CoolingPlant {
             };
             let c = zone.air_c_j_k + zone.rack_c_j_k;
             let q = zone.rack_heat_w + fan_w;
-            if first {
-                // Start in steady state where the setpoint holds.
-                if g > 0.0 && eps > 0.0 {
-                    zone.room_c = setpoint + q / g;
-                }
+            if first && g > 0.0 && eps > 0.0 {
+                // Start in steady state: with the setpoint held if the coil can hold it, else
+                // at the coil-limited balance `T_water + Q/(ε·G)`.
+                let held_c = setpoint + q / g;
+                zone.room_c =
+                    if setpoint >= (1.0 - eps) * held_c + eps * water_c { held_c } else { water_c + q / (eps * g) };
             }
             let t0 = zone.room_c;
             // Regime from the present state: setpoint held, coil-limited, or no cooling.
