@@ -76,9 +76,6 @@ pub struct ZoneState {
     /// Racks' thermal mass, J/K.
     #[serde(skip)]
     rack_c_j_k: f64,
-    /// Conductance of the last step's regime, W/K, and its reference temperature.
-    #[serde(skip)]
-    regime: (f64, f64, f64),
     /// Highest rack inlet in the zone, °C.
     pub hottest_inlet_c: f64,
     /// Seconds until the hottest inlet reaches the class's allowable maximum (if rising).
@@ -305,7 +302,6 @@ impl CoolingPlant {
                 running_capacity_w: 0.0,
                 over_capacity: false,
                 rack_c_j_k: 0.0,
-                regime: (0.0, 20.0, 0.0),
                 hottest_inlet_c: 20.0,
                 time_to_allowable_s: None,
                 time_to_recommended_s: None,
@@ -605,7 +601,6 @@ impl CoolingPlant {
             zone.heat_load_w = q;
             zone.running_capacity_w = units.iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
             zone.over_capacity = over && zone.rack_heat_w > 0.0;
-            zone.regime = (g_eff, t_ref, q);
             zone.recirculation = if zone.demand_m3_s > 0.0 {
                 zone.containment.base_recirculation().max(1.0 - airflow / zone.demand_m3_s).min(1.0)
             } else {
