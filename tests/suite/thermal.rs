@@ -238,7 +238,9 @@ fn failed_crahs_in_the_site_file_show_which_racks_overheat() {
         r.alerts.iter().filter(|a| a.quantity == dctwin::sim::limits::Quantity::InletTemperature).collect();
     let racks: std::collections::BTreeSet<&str> = inlet.iter().map(|a| a.element.as_str()).collect();
     assert_eq!(racks.len(), 40, "every rack in the room overheats");
-    assert!(inlet.iter().all(|a| a.first_seen_s > 0.0));
+    // The run starts from the healthy site; the failed units fail at t = 0, so the racks
+    // overheat after a transient, not at once.
+    assert!(inlet.iter().all(|a| a.first_seen_s > 60.0), "{:?}", inlet.first());
     let zone = &r.thermal.as_ref().unwrap().zones[0];
     assert!(zone.over_capacity && zone.recirculation > 0.3, "two CRAHs short of air: {zone:?}");
 }

@@ -440,6 +440,29 @@ impl CoolingPlant {
         self.initialized = true;
     }
 
+    /// Steady room temperature of zone `zi` with all its CRAHs running: at the setpoint's
+    /// balance if the coil can hold it, else at the coil-limited balance `T_water + Q/(ε·G)`.
+    fn healthy_room_c(&self, zi: usize, loop_temp: &[f64]) -> Option<f64> {
+        let units = &self.zone_crahs[zi];
+        let first = self.crahs.get(*units.first()?)?;
+        let zone = &self.zones[zi];
+        let rated_flow: f64 = units.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
+        let min_speed = units.iter().map(|&i| self.crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
+        let speed = (zone.demand_m3_s / rated_flow).clamp(min_speed, 1.0);
+        let g = AIR_DENSITY * AIR_CP * rated_flow * speed;
+        let eps =
+            units.iter().map(|&i| self.crahs[i].effectiveness * self.crahs[i].rating.rated_airflow_m3_s).sum::<f64>()
+                / rated_flow;
+        let fan_w: f64 = units.iter().map(|&i| self.crahs[i].rating.fan_power_kw * 1e3 * speed.powi(3)).sum();
+        let q = zone.rack_heat_w + fan_w;
+        let (setpoint, water_c) = (first.rating.supply_setpoint_c, loop_temp[first.water_loop]);
+        if g <= 0.0 || eps <= 0.0 {
+            return None;
+        }
+        let held_c = setpoint + q / g;
+        Some(if setpoint >= (1.0 - eps) * held_c + eps * water_c { held_c } else { water_c + q / (eps * g) })
+    }
+
     /// `(zone index, CDU index)` of a rack's cooling assignment, for [`Self::add_rack_heat_at`].
     pub fn slots(&self, cooling: &RackCooling) -> (Option<u32>, Option<u32>) {
         (
@@ -537,8 +560,14 @@ impl CoolingPlant {
         let mut loop_heat = vec![0.0; self.loops.len()];
         let mut totals = CoolingTotals::default();
 
+        // A run starts from the steady state of the healthy site: units out of service in the
+        // file fail at t = 0, so their effect shows as a transient.
+        let healthy: Vec<Option<f64>> =
+            if first { (0..self.zones.len()).map(|zi| self.healthy_room_c(zi, &loop_temp)).collect() } else { vec![] };
+
         // Zones and their CRAHs.
         for (zi, zone) in self.zones.iter_mut().enumerate() {
+            let healthy_room_c = healthy.get(zi).copied().flatten();
             let units: Vec<usize> =
                 self.zone_crahs[zi].iter().copied().filter(|&i| self.crahs[i].supply.powered).collect();
             let rated_flow: f64 = units.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
@@ -573,12 +602,8 @@ impl CoolingPlant {
             };
             let c = zone.air_c_j_k + zone.rack_c_j_k;
             let q = zone.rack_heat_w + fan_w;
-            if first && g > 0.0 && eps > 0.0 {
-                // Start in steady state: with the setpoint held if the coil can hold it, else
-                // at the coil-limited balance `T_water + Q/(ε·G)`.
-                let held_c = setpoint + q / g;
-                zone.room_c =
-                    if setpoint >= (1.0 - eps) * held_c + eps * water_c { held_c } else { water_c + q / (eps * g) };
+            if first && let Some(t) = healthy_room_c {
+                zone.room_c = t;
             }
             let t0 = zone.room_c;
             // Regime from the present state: setpoint held, coil-limited, or no cooling.
