@@ -40,6 +40,37 @@ pub fn biquadratic(k: &[f64; 6], x: f64, y: f64) -> f64 {
     k[0] + k[1] * x + k[2] * x * x + k[3] * y + k[4] * y * y + k[5] * x * y
 }
 
+/// How a group of CRAHs runs for a given airflow demand.
+struct OperatingPoint {
+    /// Airflow at full speed, m³/s.
+    rated_flow: f64,
+    /// Common fan speed, fraction.
+    speed: f64,
+    /// Airflow delivered, m³/s.
+    airflow: f64,
+    /// Air-side heat capacity rate, W/K.
+    g: f64,
+    /// Airflow-weighted coil effectiveness.
+    eps: f64,
+    /// Fan power of the group, W.
+    fan_w: f64,
+}
+
+/// Fans follow the racks' demand between the units' minimum and full speed.
+fn operating_point(crahs: &[CrahUnit], units: &[usize], demand_m3_s: f64) -> OperatingPoint {
+    let rated_flow: f64 = units.iter().map(|&i| crahs[i].rating.rated_airflow_m3_s).sum();
+    if rated_flow <= 0.0 {
+        return OperatingPoint { rated_flow: 0.0, speed: 0.0, airflow: 0.0, g: 0.0, eps: 0.0, fan_w: 0.0 };
+    }
+    let min_speed = units.iter().map(|&i| crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
+    let speed = (demand_m3_s / rated_flow).clamp(min_speed, 1.0);
+    let airflow = rated_flow * speed;
+    let eps =
+        units.iter().map(|&i| crahs[i].effectiveness * crahs[i].rating.rated_airflow_m3_s).sum::<f64>() / rated_flow;
+    let fan_w = units.iter().map(|&i| crahs[i].rating.fan_power_kw * 1e3 * speed.powi(3)).sum();
+    OperatingPoint { rated_flow, speed, airflow, g: AIR_DENSITY * AIR_CP * airflow, eps, fan_w }
+}
+
 /// A cooling zone's state and last step's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct ZoneState {
@@ -446,21 +477,18 @@ impl CoolingPlant {
         let units = &self.zone_crahs[zi];
         let first = self.crahs.get(*units.first()?)?;
         let zone = &self.zones[zi];
-        let rated_flow: f64 = units.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
-        let min_speed = units.iter().map(|&i| self.crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
-        let speed = (zone.demand_m3_s / rated_flow).clamp(min_speed, 1.0);
-        let g = AIR_DENSITY * AIR_CP * rated_flow * speed;
-        let eps =
-            units.iter().map(|&i| self.crahs[i].effectiveness * self.crahs[i].rating.rated_airflow_m3_s).sum::<f64>()
-                / rated_flow;
-        let fan_w: f64 = units.iter().map(|&i| self.crahs[i].rating.fan_power_kw * 1e3 * speed.powi(3)).sum();
-        let q = zone.rack_heat_w + fan_w;
-        let (setpoint, water_c) = (first.rating.supply_setpoint_c, loop_temp[first.water_loop]);
-        if g <= 0.0 || eps <= 0.0 {
+        let op = operating_point(&self.crahs, units, zone.demand_m3_s);
+        if op.g <= 0.0 || op.eps <= 0.0 {
             return None;
         }
-        let held_c = setpoint + q / g;
-        Some(if setpoint >= (1.0 - eps) * held_c + eps * water_c { held_c } else { water_c + q / (eps * g) })
+        let q = zone.rack_heat_w + op.fan_w;
+        let (setpoint, water_c) = (first.rating.supply_setpoint_c, loop_temp[first.water_loop]);
+        let held_c = setpoint + q / op.g;
+        Some(if setpoint >= (1.0 - op.eps) * held_c + op.eps * water_c {
+            held_c
+        } else {
+            water_c + q / (op.eps * op.g)
+        })
     }
 
     /// `(zone index, CDU index)` of a rack's cooling assignment, for [`Self::add_rack_heat_at`].
@@ -570,32 +598,21 @@ impl CoolingPlant {
             let healthy_room_c = healthy.get(zi).copied().flatten();
             let units: Vec<usize> =
                 self.zone_crahs[zi].iter().copied().filter(|&i| self.crahs[i].supply.powered).collect();
-            let rated_flow: f64 = units.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
-            let min_speed = units.iter().map(|&i| self.crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
-            let speed = if rated_flow > 0.0 { (zone.demand_m3_s / rated_flow).clamp(min_speed, 1.0) } else { 0.0 };
+            let op = operating_point(&self.crahs, &units, zone.demand_m3_s);
             let mut fan_w = 0.0;
             for &i in &self.zone_crahs[zi] {
                 let u = &mut self.crahs[i];
                 let on = u.supply.powered;
-                u.fan_speed = if on { speed } else { 0.0 };
-                u.fan_w = if on { u.rating.fan_power_kw * 1e3 * speed.powi(3) } else { 0.0 };
+                u.fan_speed = if on { op.speed } else { 0.0 };
+                u.fan_w = if on { u.rating.fan_power_kw * 1e3 * op.speed.powi(3) } else { 0.0 };
                 fan_w += u.fan_w;
             }
-            let airflow = rated_flow * speed;
-            let g = AIR_DENSITY * AIR_CP * airflow;
-            // Coil: the flow-weighted effectiveness, water from the first unit's loop.
+            let (rated_flow, airflow, g) = (op.rated_flow, op.airflow, op.g);
+            // Coil: water from the first unit's loop; no flow there, no coil.
             let (eps, water_c, setpoint) = match units.first() {
                 Some(&i) => {
                     let u = &self.crahs[i];
-                    let eps = if loop_flowing[u.water_loop] {
-                        units
-                            .iter()
-                            .map(|&j| self.crahs[j].effectiveness * self.crahs[j].rating.rated_airflow_m3_s)
-                            .sum::<f64>()
-                            / rated_flow
-                    } else {
-                        0.0
-                    };
+                    let eps = if loop_flowing[u.water_loop] { op.eps } else { 0.0 };
                     (eps, loop_temp[u.water_loop], u.rating.supply_setpoint_c)
                 }
                 None => (0.0, zone.room_c, zone.room_c),
