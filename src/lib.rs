@@ -1,4 +1,4 @@
-//! # dctwin: a digital twin of a data center's power chain
+//! # dctwin: a digital twin of a data center's power and cooling
 //!
 //! dctwin answers a site planner's questions — how many more racks fit, which limit binds first,
 //! what happens when equipment fails — from a site file kept in git.
@@ -7,7 +7,7 @@
 //! 1. [`catalog`] and [`site`]: the equipment catalog and the site file format (RON): parsing with
 //!    positions, validation that reports every problem, canonical saving. No Bevy.
 //! 2. [`sim`]: Bevy plugins that run under `MinimalPlugins`: the world of equipment entities,
-//!    the fixed-step electrical load flow, limits and alerts.
+//!    the fixed-step electrical load flow, the thermal and cooling model, limits and alerts.
 //! 3. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI.
 //!
 //! ```no_run

@@ -11,7 +11,7 @@ use dctwin::headless::{self, RunOptions};
 use dctwin::site::problem::Problems;
 use dctwin::site::{SiteFile, load::load_site};
 
-/// Digital twin of a data center's power chain.
+/// Digital twin of a data center's power and cooling.
 #[derive(Parser, Debug)]
 #[command(name = "dctwin", version, about)]
 struct Cli {
