@@ -244,3 +244,60 @@ fn failed_crahs_in_the_site_file_show_which_racks_overheat() {
     let zone = &r.thermal.as_ref().unwrap().zones[0];
     assert!(zone.over_capacity && zone.recirculation > 0.3, "two CRAHs short of air: {zone:?}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Energy conservation of the plant for any sequence of loads, steps, ambient and power
+    /// outages: heat in (racks, fans, pumps) − heat the plant removes = change in stored energy
+    /// (zone air, CDU loops, water loops), to rounding.
+    #[test]
+    fn plant_conserves_energy(
+        steps in proptest::collection::vec((0.0f64..300e3, 0.0f64..1.0, 0.1f64..30.0, 5.0f64..38.0, proptest::bool::weighted(0.8)), 1..60)
+    ) {
+        use dctwin::sim::world::{CoolingLayout, RackCooling};
+        let site = parse(&std::fs::read_to_string(root().join("tests/fixtures/cooled_room.ron")).unwrap());
+        let layout = CoolingLayout {
+            ambient: site.ambient.clone(),
+            zones: site.zones.clone(),
+            water_loops: site.water_loops.clone(),
+            crahs: site.crahs.clone(),
+            cdus: site.cdus.clone(),
+            chillers: site.chillers.clone(),
+            heat_rejection: site.heat_rejection.clone(),
+        };
+        let mut plant = CoolingPlant::build(&layout, &dctwin::catalog::Catalog::builtin());
+        let ids = site
+            .water_loops.iter().map(|l| l.upstream.clone())
+            .chain(site.crahs.iter().map(|c| c.upstream.clone()))
+            .chain(site.cdus.iter().map(|c| c.upstream.clone()))
+            .chain(site.chillers.iter().map(|c| c.upstream.clone()))
+            .chain(site.heat_rejection.iter().map(|c| c.upstream.clone()))
+            .map(|id| (id, bevy::prelude::Entity::PLACEHOLDER))
+            .collect();
+        plant.resolve_entities(&ids);
+        let cooling = RackCooling { zone: Some("ROOM".into()), cdu: Some("CDU-1".into()) };
+        let stored = |p: &CoolingPlant| {
+            p.zones.iter().map(|z| z.air_c_j_k * z.room_c).sum::<f64>()
+                + p.cdus.iter().map(|c| 998.0 * 4186.0 * c.rating.volume_m3 * c.supply_c).sum::<f64>()
+                + p.loops.iter().map(|l| l.c_j_k * l.supply_c).sum::<f64>()
+        };
+        // Settle one step so the initial condition is in place.
+        plant.update_power(|_| true);
+        plant.clear_heat();
+        plant.add_rack_heat(&cooling, 20e3, 100e3, 0.075e-3, 0.0);
+        plant.step(1.0, (25.0, 18.0));
+        let (mut e_in, e0) = (0.0, stored(&plant));
+        for (heat, liquid_share, dt, dry_bulb, powered) in steps {
+            plant.update_power(|_| powered);
+            plant.clear_heat();
+            plant.add_rack_heat(&cooling, heat * (1.0 - liquid_share), heat * liquid_share, 0.075e-3, 0.0);
+            plant.step(dt, (dry_bulb, dry_bulb - 6.0));
+            let t = &plant.totals;
+            let removed: f64 = plant.loops.iter().map(|l| l.plant_w).sum();
+            e_in += (heat + t.crah_fans_w + t.cdu_pumps_w + t.loop_pumps_w - removed) * dt;
+        }
+        let de = stored(&plant) - e0;
+        proptest::prop_assert!((de - e_in).abs() <= 1e-9 * e0.abs().max(1.0), "stored {de} J vs net heat {e_in} J");
+    }
+}
