@@ -4,6 +4,7 @@
 //!   flow, write-back of every network element, the thermal model (racks, zones, CRAHs, loops,
 //!   chillers), limits and alerts (racks whose electrical inputs did not move are not rewritten).
 //! * `thermal_plant/N`: the cooling plant's step alone (zones, CRAHs, loops, chillers, towers).
+//! * `electrical_only_step/N`: a full step on the same site without cooling.
 //! * `step_all_loads_change/N`: the same step when every rack's demand changed since the last
 //!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten:
 //!   the worst case. The edit itself is not timed.
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use bevy::app::FixedUpdate;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dctwin::catalog::Catalog;
-use dctwin::generator::generate_site;
+use dctwin::generator::{generate_power_only, generate_site};
 use dctwin::headless::{advance, build_app};
 use dctwin::sim::components::Rack;
 use dctwin::sim::electrical::ElectricalNetwork;
@@ -51,6 +52,11 @@ fn electrical_step(c: &mut Criterion) {
                 }
                 total
             });
+        });
+        let mut power_only = build_app(&generate_power_only(racks), &catalog, Duration::from_secs(1));
+        advance(&mut power_only, 2);
+        group.bench_with_input(BenchmarkId::new("electrical_only_step", racks), &racks, |b, _| {
+            b.iter(|| power_only.world_mut().run_schedule(FixedUpdate));
         });
         let mut plant = app.world().resource::<CoolingPlant>().clone();
         eprintln!(

@@ -25,8 +25,15 @@ pub const PDUS_PER_UPS: usize = 7;
 /// Blocks per grid feed.
 pub const BLOCKS_PER_FEED: usize = 8;
 
-/// A 2N site with `racks` racks.
+/// A 2N site with `racks` racks and its cooling plant.
 pub fn generate_site(racks: usize) -> SiteFile {
+    let mut site = generate_power_only(racks);
+    add_cooling(&mut site, racks.div_ceil(RACKS_PER_PDU * PDUS_PER_UPS).max(1));
+    site.canonical()
+}
+
+/// The same site without cooling (electrical studies, and to time the electrical step alone).
+pub fn generate_power_only(racks: usize) -> SiteFile {
     let racks_per_block = RACKS_PER_PDU * PDUS_PER_UPS;
     let blocks = racks.div_ceil(racks_per_block).max(1);
     let mut site = SiteFile {
@@ -108,7 +115,7 @@ pub fn generate_site(racks: usize) -> SiteFile {
                             feed_a: pdu.clone(),
                             feed_b: Some(format!("PDU-B{}-{}", b + 1, p + 1)),
                             utilization: 1.0,
-                            zone: Some(format!("Z{}", b + 1)),
+                            zone: None,
                             cdu: None,
                             overrides: RackOverrides::default(),
                             position_m: (0.3 + r as f64 * 0.6, row_y),
@@ -120,12 +127,17 @@ pub fn generate_site(racks: usize) -> SiteFile {
             }
         }
     }
-    add_cooling(&mut site, blocks);
     site.canonical()
 }
 
-/// CRAHs per block zone and the chilled-water plant per group of [`BLOCKS_PER_FEED`] blocks.
+/// CRAHs per block zone and the chilled-water plant per group of [`BLOCKS_PER_FEED`] blocks;
+/// racks are assigned to their block's zone.
 fn add_cooling(site: &mut SiteFile, blocks: usize) {
+    let per_block = RACKS_PER_PDU * PDUS_PER_UPS;
+    for rack in &mut site.racks {
+        let n: usize = rack.id.trim_start_matches('R').parse().unwrap_or(1);
+        rack.zone = Some(format!("Z{}", (n - 1) / per_block + 1));
+    }
     let unit = |id: String, upstream: String, position_m: (f64, f64)| (id, upstream, position_m);
     site.ambient = Some(AmbientSpec { dry_bulb_c: 25.0, wet_bulb_c: 18.0, hourly: vec![] });
     for b in 0..blocks {

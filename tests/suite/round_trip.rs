@@ -134,3 +134,15 @@ fn step_length_sets_the_step_count_and_energy() {
     assert_rel(r.energy.it_kwh, r.totals.it_load_kw, 1e-9, "IT energy over 1 h");
     assert!(r.energy.grid_import_kwh > r.energy.it_kwh && r.energy.grid_import_kwh <= r.energy.peak_grid_import_kw);
 }
+
+/// Generated sites (with and without cooling) are valid site files and round-trip.
+#[test]
+fn generated_sites_are_valid() {
+    let catalog = Catalog::builtin();
+    for site in [dctwin::generator::generate_site(100), dctwin::generator::generate_power_only(100)] {
+        let text = site.to_ron_string();
+        let back = parse_site(&text, "generated.ron", &catalog).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, site);
+        assert_eq!(back.racks.len(), 100);
+    }
+}
