@@ -503,7 +503,7 @@ impl Report {
         } else {
             let _ = writeln!(
                 o,
-                "| severity | element | quantity | value | limit | since | cleared |\n|---|---|---|---|---|---|---|"
+                "| severity | element | quantity | value | limit | since | cleared | next limit in |\n|---|---|---|---|---|---|---|---|"
             );
             let mut shown: Vec<&Alert> = self.alerts.iter().collect();
             shown.sort_by(|a, b| {
@@ -518,7 +518,7 @@ impl Report {
             for a in shown.iter().take(limit) {
                 let _ = writeln!(
                     o,
-                    "| {:?} | {} | {:?} | {:.3} {} | {:.3} {} | {} s | {} |",
+                    "| {:?} | {} | {:?} | {:.3} {} | {:.3} {} | {} s | {} | {} |",
                     a.severity,
                     a.element,
                     a.quantity,
@@ -527,7 +527,8 @@ impl Report {
                     a.limit,
                     a.unit,
                     a.first_seen_s,
-                    a.cleared_s.map_or("—".to_string(), |c| format!("{c} s"))
+                    a.cleared_s.map_or("—".to_string(), |c| format!("{c} s")),
+                    a.time_to_limit_s.map_or("—".to_string(), |t| format!("{t:.0} s"))
                 );
             }
             if shown.len() > limit {
