@@ -7,7 +7,6 @@ use super::components::*;
 use crate::catalog::{
     Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
 };
-use crate::site::save::natural_cmp;
 use crate::site::{
     DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
 };
@@ -254,9 +253,4 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
 pub fn find_element(world: &mut World, id: &str) -> Option<Entity> {
     let mut q = world.query::<(Entity, &ElementId)>();
     q.iter(world).find(|(_, e)| e.0 == id).map(|(e, _)| e)
-}
-
-/// Element ids sorted in natural order (for deterministic listings).
-pub fn sort_ids(ids: &mut [String]) {
-    ids.sort_by(|a, b| natural_cmp(a, b));
 }
