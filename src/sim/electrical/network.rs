@@ -198,11 +198,6 @@ impl LoadFlow {
             NodeRole::Feed | NodeRole::Distribution => 0.0,
         }
     }
-
-    /// Power delivered at a feed's point of connection (grid import), VA.
-    pub fn grid_import(&self, k: usize) -> C64 {
-        self.s_out(k)
-    }
 }
 
 impl PowerNetwork {
