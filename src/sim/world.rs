@@ -40,6 +40,32 @@ pub struct CoolingLayout {
     pub heat_rejection: Vec<crate::site::cooling::HeatRejectionSpec>,
 }
 
+impl CoolingLayout {
+    /// The cooling sections of `site`.
+    pub fn from_site(site: &SiteFile) -> CoolingLayout {
+        CoolingLayout {
+            ambient: site.ambient.clone(),
+            zones: site.zones.clone(),
+            water_loops: site.water_loops.clone(),
+            crahs: site.crahs.clone(),
+            cdus: site.cdus.clone(),
+            chillers: site.chillers.clone(),
+            heat_rejection: site.heat_rejection.clone(),
+        }
+    }
+
+    /// Puts these cooling sections into `site`.
+    pub fn write_into(&self, site: &mut SiteFile) {
+        site.ambient = self.ambient.clone();
+        site.zones = self.zones.clone();
+        site.water_loops = self.water_loops.clone();
+        site.crahs = self.crahs.clone();
+        site.cdus = self.cdus.clone();
+        site.chillers = self.chillers.clone();
+        site.heat_rejection = self.heat_rejection.clone();
+    }
+}
+
 /// Where a rack's heat goes: its zone (air) and CDU (liquid).
 #[derive(Component, Debug, Clone, Default, PartialEq, Eq)]
 pub struct RackCooling {
@@ -58,15 +84,7 @@ pub struct ActiveCatalog(pub Catalog);
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
-    world.insert_resource(CoolingLayout {
-        ambient: site.ambient.clone(),
-        zones: site.zones.clone(),
-        water_loops: site.water_loops.clone(),
-        crahs: site.crahs.clone(),
-        cdus: site.cdus.clone(),
-        chillers: site.chillers.clone(),
-        heat_rejection: site.heat_rejection.clone(),
-    });
+    world.insert_resource(CoolingLayout::from_site(site));
     for e in &site.grid_feeds {
         if let Some(m) = catalog.grid_feeds.get(&e.model) {
             spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())));
@@ -130,13 +148,7 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
         ..SiteFile::default()
     };
     if let Some(c) = world.get_resource::<CoolingLayout>() {
-        site.ambient = c.ambient.clone();
-        site.zones = c.zones.clone();
-        site.water_loops = c.water_loops.clone();
-        site.crahs = c.crahs.clone();
-        site.cdus = c.cdus.clone();
-        site.chillers = c.chillers.clone();
-        site.heat_rejection = c.heat_rejection.clone();
+        c.write_into(&mut site);
     }
     let mut q = world.query::<(
         &ElementId,
