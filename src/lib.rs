@@ -19,6 +19,7 @@
 //! ```
 
 pub mod catalog;
+pub mod edit;
 pub mod export;
 pub mod generator;
 pub mod headless;

@@ -4,6 +4,7 @@
 //! directory; `--catalog FILE` reads another one). Every entry cites its source, following
 //! `shared/physics-reference.md`.
 
+pub mod footprint;
 pub(crate) mod rated;
 
 use std::collections::BTreeMap;

@@ -7,6 +7,7 @@ use super::components::*;
 use crate::catalog::{
     Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
 };
+use crate::site::element::SiteElement;
 use crate::site::{
     DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
 };
@@ -20,8 +21,8 @@ pub struct SiteMeta {
     pub header: Vec<String>,
 }
 
-/// The site's cooling sections, kept as written so that saving never loses them. The thermal
-/// model (issue 3) will turn them into entities; until then they are carried, not simulated.
+/// The site's cooling sections as written; the thermal model builds its plant from them and
+/// rebuilds it when they change (temperatures carry over by id).
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct CoolingLayout {
     /// Outdoor conditions.
@@ -85,38 +86,45 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
     world.insert_resource(CoolingLayout::from_site(site));
-    for e in &site.grid_feeds {
-        if let Some(m) = catalog.grid_feeds.get(&e.model) {
-            spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())));
-        }
-    }
-    for e in &site.transformers {
-        if let Some(m) = catalog.transformers.get(&e.model) {
-            spawn_element(world, e, (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())));
-        }
-    }
-    for e in &site.ups {
-        if let Some(m) = catalog.ups.get(&e.model) {
-            let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
-            spawn_element(world, e, (ups, Upstream(e.upstream.clone())));
-        }
-    }
-    for e in &site.distribution {
-        if let Some(m) = catalog.distribution.get(&e.model) {
-            spawn_element(world, e, (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())));
-        }
-    }
-    for e in &site.racks {
-        if let Some(m) = catalog.racks.get(&e.model) {
-            let rack = Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization };
-            let cooling = RackCooling { zone: e.zone.clone(), cdu: e.cdu.clone() };
-            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }, cooling));
-        }
+    for e in SiteElement::all_of(site) {
+        spawn_electrical(world, &e, catalog);
     }
 }
 
+/// Spawns one element of the power network (feeds, transformers, UPSes, distribution, racks) and
+/// returns its entity; cooling elements live in [`CoolingLayout`] and give `None`, as does a
+/// model missing from the catalog.
+pub fn spawn_electrical(world: &mut World, element: &SiteElement, catalog: &Catalog) -> Option<Entity> {
+    Some(match element {
+        SiteElement::GridFeed(e) => {
+            let m = catalog.grid_feeds.get(&e.model)?;
+            spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())))
+        }
+        SiteElement::Transformer(e) => {
+            let m = catalog.transformers.get(&e.model)?;
+            spawn_element(world, e, (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())))
+        }
+        SiteElement::Ups(e) => {
+            let m = catalog.ups.get(&e.model)?;
+            let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
+            spawn_element(world, e, (ups, Upstream(e.upstream.clone())))
+        }
+        SiteElement::Distribution(e) => {
+            let m = catalog.distribution.get(&e.model)?;
+            spawn_element(world, e, (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())))
+        }
+        SiteElement::Rack(e) => {
+            let m = catalog.racks.get(&e.model)?;
+            let rack = Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization };
+            let cooling = RackCooling { zone: e.zone.clone(), cdu: e.cdu.clone() };
+            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }, cooling))
+        }
+        _ => return None,
+    })
+}
+
 /// Spawns one element: the components every element has, its feeder if any, and `specific`.
-fn spawn_element<E: ElementSpec>(world: &mut World, e: &E, specific: impl Bundle) {
+fn spawn_element<E: ElementSpec>(world: &mut World, e: &E, specific: impl Bundle) -> Entity {
     let (position_m, rotation_deg) = e.placement();
     let mut entity = world.spawn((
         ElementId(e.id().to_string()),
@@ -129,136 +137,78 @@ fn spawn_element<E: ElementSpec>(world: &mut World, e: &E, specific: impl Bundle
     if let Some(f) = e.feeder() {
         entity.insert(Feeder(f.clone()));
     }
+    entity.id()
 }
 
 /// Writes the world back as a site file (canonical order).
 pub fn world_to_site(world: &mut World) -> SiteFile {
     let (name, header) =
         world.get_resource::<SiteMeta>().map(|m| (m.name.clone(), m.header.clone())).unwrap_or_default();
-    let catalog = world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin);
-    let mut site = SiteFile {
-        header,
-        version: SITE_VERSION,
-        name,
-        grid_feeds: vec![],
-        transformers: vec![],
-        ups: vec![],
-        distribution: vec![],
-        racks: vec![],
-        ..SiteFile::default()
-    };
+    let mut site = SiteFile { header, version: SITE_VERSION, name, ..SiteFile::default() };
     if let Some(c) = world.get_resource::<CoolingLayout>() {
         c.write_into(&mut site);
     }
-    let mut q = world.query::<(
-        &ElementId,
-        &CatalogModel,
-        &Placement,
-        &InService,
-        Option<&Upstream>,
-        Option<&Feeder>,
-        AnyOf<(&GridFeed, &Transformer, &Ups, &Distribution, &Rack)>,
-        Option<&RackFeeds>,
-        Option<&RackCooling>,
-    )>();
-    for (id, model, place, in_service, upstream, feeder, kinds, feeds, cooling) in q.iter(world) {
-        let (id, model_name) = (id.0.clone(), model.0.clone());
-        let (position_m, rotation_deg, in_service) = (place.position_m, place.rotation_deg, in_service.0);
-        let upstream = upstream.map(|u| u.0.clone()).unwrap_or_default();
-        let feeder = feeder.map(|f| f.0.clone());
-        match kinds {
-            (Some(GridFeed(r)), ..) => {
-                let overrides = catalog
-                    .grid_feeds
-                    .get(&model_name)
-                    .map(|m| GridFeedOverrides::diff(&m.rating(), r))
-                    .unwrap_or_default();
-                site.grid_feeds.push(GridFeedSpec {
-                    id,
-                    model: model_name,
-                    overrides,
-                    position_m,
-                    rotation_deg,
-                    in_service,
-                });
-            }
-            (_, Some(Transformer(r)), ..) => {
-                let overrides = catalog
-                    .transformers
-                    .get(&model_name)
-                    .map(|m| TransformerOverrides::diff(&m.rating(), r))
-                    .unwrap_or_default();
-                site.transformers.push(TransformerSpec {
-                    id,
-                    model: model_name,
-                    upstream,
-                    feeder,
-                    overrides,
-                    position_m,
-                    rotation_deg,
-                    in_service,
-                });
-            }
-            (_, _, Some(u), ..) => {
-                let overrides = catalog
-                    .ups
-                    .get(&model_name)
-                    .map(|m| UpsOverrides::diff(&m.rating(), &u.rating))
-                    .unwrap_or_default();
-                site.ups.push(UpsSpec {
-                    id,
-                    model: model_name,
-                    upstream,
-                    feeder,
-                    mode: u.mode,
-                    overrides,
-                    position_m,
-                    rotation_deg,
-                    in_service,
-                });
-            }
-            (_, _, _, Some(Distribution(r)), _) => {
-                let overrides = catalog
-                    .distribution
-                    .get(&model_name)
-                    .map(|m| DistributionOverrides::diff(&m.rating(), r))
-                    .unwrap_or_default();
-                site.distribution.push(DistributionSpec {
-                    id,
-                    model: model_name,
-                    upstream,
-                    feeder,
-                    overrides,
-                    position_m,
-                    rotation_deg,
-                    in_service,
-                });
-            }
-            (_, _, _, _, Some(rack)) => {
-                let overrides = catalog
-                    .racks
-                    .get(&model_name)
-                    .map(|m| RackOverrides::diff(&m.rating(), &rack.rating))
-                    .unwrap_or_default();
-                let feeds = feeds.cloned().unwrap_or(RackFeeds { a: String::new(), b: None });
-                site.racks.push(RackSpec {
-                    id,
-                    model: model_name,
-                    feed_a: feeds.a,
-                    feed_b: feeds.b,
-                    utilization: rack.utilization,
-                    zone: cooling.and_then(|c| c.zone.clone()),
-                    cdu: cooling.and_then(|c| c.cdu.clone()),
-                    overrides,
-                    position_m,
-                    rotation_deg,
-                    in_service,
-                });
-            }
-            _ => {}
+    let entities: Vec<Entity> = world.query_filtered::<Entity, With<ElementId>>().iter(world).collect();
+    for e in entities {
+        if let Some(element) = entity_element(world, e) {
+            element.insert_into(&mut site);
         }
     }
     site.canonical()
+}
+
+/// The site-file form of one element entity (overrides recovered against the active catalog).
+pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
+    let catalog = &world.get_resource::<ActiveCatalog>()?.0;
+    let e = world.get_entity(entity).ok()?;
+    let id = e.get::<ElementId>()?.0.clone();
+    let model = e.get::<CatalogModel>()?.0.clone();
+    let place = e.get::<Placement>()?;
+    let (position_m, rotation_deg) = (place.position_m, place.rotation_deg);
+    let in_service = e.get::<InService>().is_none_or(|s| s.0);
+    let upstream = e.get::<Upstream>().map(|u| u.0.clone()).unwrap_or_default();
+    let feeder = e.get::<Feeder>().map(|f| f.0.clone());
+    if let Some(GridFeed(r)) = e.get::<GridFeed>() {
+        let overrides = catalog.grid_feeds.get(&model).map(|m| GridFeedOverrides::diff(&m.rating(), r));
+        let overrides = overrides.unwrap_or_default();
+        return Some(SiteElement::GridFeed(GridFeedSpec { id, model, overrides, position_m, rotation_deg, in_service }));
+    }
+    if let Some(Transformer(r)) = e.get::<Transformer>() {
+        let overrides = catalog.transformers.get(&model).map(|m| TransformerOverrides::diff(&m.rating(), r));
+        let overrides = overrides.unwrap_or_default();
+        let spec = TransformerSpec { id, model, upstream, feeder, overrides, position_m, rotation_deg, in_service };
+        return Some(SiteElement::Transformer(spec));
+    }
+    if let Some(u) = e.get::<Ups>() {
+        let overrides = catalog.ups.get(&model).map(|m| UpsOverrides::diff(&m.rating(), &u.rating));
+        let overrides = overrides.unwrap_or_default();
+        let mode = u.mode;
+        let spec = UpsSpec { id, model, upstream, feeder, mode, overrides, position_m, rotation_deg, in_service };
+        return Some(SiteElement::Ups(spec));
+    }
+    if let Some(Distribution(r)) = e.get::<Distribution>() {
+        let overrides = catalog.distribution.get(&model).map(|m| DistributionOverrides::diff(&m.rating(), r));
+        let overrides = overrides.unwrap_or_default();
+        let spec = DistributionSpec { id, model, upstream, feeder, overrides, position_m, rotation_deg, in_service };
+        return Some(SiteElement::Distribution(spec));
+    }
+    let rack = e.get::<Rack>()?;
+    let overrides = catalog.racks.get(&model).map(|m| RackOverrides::diff(&m.rating(), &rack.rating));
+    let feeds = e.get::<RackFeeds>().cloned().unwrap_or(RackFeeds { a: String::new(), b: None });
+    let cooling = e.get::<RackCooling>().cloned().unwrap_or_default();
+    Some(SiteElement::Rack(RackSpec {
+        id,
+        model,
+        feed_a: feeds.a,
+        feed_b: feeds.b,
+        utilization: rack.utilization,
+        zone: cooling.zone,
+        cdu: cooling.cdu,
+        overrides: overrides.unwrap_or_default(),
+        position_m,
+        rotation_deg,
+        in_service,
+    }))
 }
 
 /// Finds an element entity by id (linear scan: for tools and tests, not per-step code).

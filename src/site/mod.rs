@@ -8,6 +8,7 @@
 //! This layer knows nothing about Bevy: a site can be read, checked and written by any tool.
 
 pub mod cooling;
+pub mod element;
 pub mod load;
 pub mod problem;
 pub mod save;

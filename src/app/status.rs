@@ -1,0 +1,235 @@
+//! What the plan, tooltips and the single-line diagram show for each element: one flat table
+//! refreshed once per frame when the simulation has stepped (not once per fixed step), so drawing
+//! never walks the solver's structures.
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use crate::sim::SimClock;
+use crate::sim::components::*;
+use crate::sim::limits::{AlertLog, Severity};
+use crate::sim::thermal::{CoolingPlant, RackThermal};
+use crate::sim::world::{CoolingLayout, RackCooling};
+use crate::site::element::EquipmentKind;
+
+/// The latest results of one element, in the units the UI shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ElementStatus {
+    /// Kind, for legends and grouping.
+    pub kind: Option<EquipmentKind>,
+    /// Own loading against its rating, % (cooling units: duty against capacity).
+    pub loading_pct: Option<f64>,
+    /// Rack inlet air, °C.
+    pub inlet_c: Option<f64>,
+    /// The inlet's allowable maximum for the rack's zone class, °C.
+    pub inlet_allowable_c: Option<f64>,
+    /// Smallest margin to any of its limits, % of the limit.
+    pub headroom_pct: Option<f64>,
+    /// Most severe active alert on this element.
+    pub alert: Option<Severity>,
+    /// In service and live.
+    pub live: bool,
+    /// Key figures for the tooltip, `(label, value with unit)`.
+    pub figures: Vec<(&'static str, String)>,
+}
+
+/// Status of every element by id, and the step it was taken at.
+#[derive(Resource, Debug, Default)]
+pub struct SiteStatus {
+    /// By element id.
+    pub by_id: HashMap<String, ElementStatus>,
+    /// `SimClock::steps` when refreshed.
+    pub steps: u64,
+    /// Bumped on every refresh, so views can tell they are stale.
+    pub generation: u64,
+}
+
+/// Lowest inlet used as the "cold" end of the inlet margin, °C (ASHRAE recommended minimum).
+const INLET_COLD_C: f64 = 18.0;
+
+type StatusColumns<'a> = (
+    &'a ElementId,
+    &'a InService,
+    Option<&'a ElectricalState>,
+    Option<&'a Rack>,
+    Option<&'a RackPower>,
+    Option<&'a RackThermal>,
+    Option<&'a RackCooling>,
+    Option<&'a RackFeeds>,
+    &'a Kind,
+);
+
+/// Rebuilds [`SiteStatus`] from the world (also callable from tests).
+pub fn refresh_status(world: &mut World) {
+    let steps = world.get_resource::<SimClock>().map(|c| c.steps).unwrap_or(0);
+    let mut alerts: HashMap<&str, Severity> = HashMap::new();
+    let log = world.get_resource::<AlertLog>();
+    if let Some(log) = log {
+        for a in log.active() {
+            let e = alerts.entry(a.element.as_str()).or_insert(a.severity);
+            *e = (*e).max(a.severity);
+        }
+    }
+    let alerts: HashMap<String, Severity> = alerts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let plant = world.get_resource::<CoolingPlant>();
+    let zone_allowable: HashMap<String, f64> =
+        plant.map(|p| p.zones.iter().map(|z| (z.id.clone(), z.class.allowable_max_c())).collect()).unwrap_or_default();
+    let mut by_id: HashMap<String, ElementStatus> = HashMap::new();
+    let mut rack_feeds: Vec<(String, String, Option<String>)> = Vec::new();
+
+    let mut q = world.query::<StatusColumns>();
+    for (id, in_service, state, rack, power, thermal, cooling, feeds, kind) in q.iter(world) {
+        let mut s = ElementStatus {
+            kind: Some(match kind.0 {
+                crate::site::ElementKind::GridFeed => EquipmentKind::GridFeed,
+                crate::site::ElementKind::Transformer => EquipmentKind::Transformer,
+                crate::site::ElementKind::Ups => EquipmentKind::Ups,
+                crate::site::ElementKind::Distribution => EquipmentKind::Distribution,
+                crate::site::ElementKind::Rack => EquipmentKind::Rack,
+            }),
+            alert: alerts.get(&id.0).copied(),
+            ..Default::default()
+        };
+        if let Some(st) = state {
+            s.live = in_service.0 && st.energized;
+            s.loading_pct = Some(st.loading_pct.max(st.feeder_loading_pct));
+            s.headroom_pct = Some(100.0 - st.loading_pct.max(st.feeder_loading_pct));
+            s.figures = vec![
+                ("Voltage", format!("{:.0} V ({:.3} pu)", st.voltage_v, st.voltage_pu)),
+                ("Power", format!("{:.1} kW, {:.1} kvar", st.p_kw, st.q_kvar)),
+                ("Current", format!("{:.0} A", st.input_current_a)),
+                ("Loading", format!("{:.1} %", st.loading_pct)),
+                ("Losses", format!("{:.2} kW", st.losses_kw + st.feeder_losses_kw)),
+            ];
+        }
+        if let (Some(rack), Some(p)) = (rack, power) {
+            s.live = in_service.0 && p.powered;
+            s.figures = vec![
+                ("Power", format!("{:.1} of {:.1} kW", p.p_kw, rack.rating.rated_kw)),
+                ("Utilization", format!("{:.0} %", rack.utilization * 100.0)),
+                ("Cords", format!("A {:.0} A{}", p.a.current_a, if p.b.live { format!(", B {:.0} A", p.b.current_a) } else { String::new() })),
+            ];
+            if let Some(t) = thermal.filter(|_| cooling.and_then(|c| c.zone.as_ref()).is_some()) {
+                let allowable = cooling.and_then(|c| c.zone.as_ref()).and_then(|z| zone_allowable.get(z)).copied();
+                s.inlet_c = Some(t.inlet_c);
+                s.inlet_allowable_c = allowable;
+                s.figures.push(("Inlet / outlet", format!("{:.1} / {:.1} °C", t.inlet_c, t.outlet_c)));
+                if let Some(a) = allowable {
+                    s.headroom_pct = Some((a - t.inlet_c) / (a - INLET_COLD_C) * 100.0);
+                }
+            }
+            if let Some(f) = feeds {
+                rack_feeds.push((id.0.clone(), f.a.clone(), f.b.clone()));
+            }
+        }
+        by_id.insert(id.0.clone(), s);
+    }
+    // A rack has no breaker of its own: its loading is that of the busiest element feeding it.
+    for (rack, a, b) in rack_feeds {
+        let feed_loading = [Some(a), b]
+            .into_iter()
+            .flatten()
+            .filter_map(|f| by_id.get(&f).and_then(|s| s.loading_pct))
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        if let Some(s) = by_id.get_mut(&rack) {
+            s.loading_pct = feed_loading;
+            let feed_margin = feed_loading.map(|l| 100.0 - l);
+            s.headroom_pct = match (s.headroom_pct, feed_margin) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    if let Some(plant) = world.get_resource::<CoolingPlant>() {
+        let mut cooling = |id: &str, kind, duty_w: f64, capacity_w: f64, live: bool, figures| {
+            let pct = if capacity_w > 0.0 { duty_w / capacity_w * 100.0 } else { 0.0 };
+            by_id.insert(
+                id.to_string(),
+                ElementStatus {
+                    kind: Some(kind),
+                    loading_pct: Some(pct),
+                    headroom_pct: Some(100.0 - pct),
+                    alert: alerts.get(id).copied(),
+                    live,
+                    figures,
+                    ..Default::default()
+                },
+            );
+        };
+        for c in &plant.crahs {
+            let cap = c.rating.rated_cooling_kw * 1e3;
+            let figs = vec![
+                ("Coil duty", format!("{:.0} of {:.0} kW", c.coil_w / 1e3, cap / 1e3)),
+                ("Fan", format!("{:.0} % speed, {:.1} kW", c.fan_speed * 100.0, c.fan_w / 1e3)),
+            ];
+            cooling(&c.id, EquipmentKind::Crah, c.coil_w, cap, c.supply.in_service && c.supply.powered, figs);
+        }
+        for c in &plant.cdus {
+            let cap = c.rating.capacity_kw * 1e3;
+            let figs = vec![
+                ("Heat", format!("{:.0} of {:.0} kW", c.rack_heat_w / 1e3, cap / 1e3)),
+                ("Supply", format!("{:.1} °C", c.supply_c)),
+                ("Pump", format!("{:.1} kW", c.pump_w / 1e3)),
+            ];
+            cooling(&c.id, EquipmentKind::Cdu, c.rack_heat_w, cap, c.supply.in_service && c.supply.powered, figs);
+        }
+        for c in &plant.chillers {
+            let figs = vec![
+                ("Cooling", format!("{:.0} of {:.0} kW available", c.cooling_w / 1e3, c.available_w / 1e3)),
+                ("Power", format!("{:.0} kW", c.power_w / 1e3)),
+            ];
+            let live = c.supply.in_service && c.supply.powered;
+            cooling(&c.id, EquipmentKind::Chiller, c.cooling_w, c.available_w.max(1.0), live, figs);
+        }
+        for c in &plant.heat_rejection {
+            let cap = c.rating.capacity_kw * 1e3;
+            let figs = vec![
+                ("Rejected", format!("{:.0} of {:.0} kW", c.rejected_w / 1e3, cap / 1e3)),
+                ("Fans", format!("{:.1} kW", c.fan_w / 1e3)),
+            ];
+            let live = c.supply.in_service && c.supply.powered;
+            cooling(&c.id, EquipmentKind::HeatRejection, c.rejected_w, cap, live, figs);
+        }
+        for z in &plant.zones {
+            let figs = vec![
+                ("Room / supply", format!("{:.1} / {:.1} °C", z.room_c, z.supply_c)),
+                ("Hottest inlet", format!("{:.1} °C (allowable {:.0})", z.hottest_inlet_c, z.class.allowable_max_c())),
+                ("Heat load", format!("{:.0} kW", z.heat_load_w / 1e3)),
+            ];
+            let status = ElementStatus {
+                kind: Some(EquipmentKind::Zone),
+                inlet_c: Some(z.hottest_inlet_c),
+                inlet_allowable_c: Some(z.class.allowable_max_c()),
+                alert: alerts.get(&z.id).copied(),
+                live: true,
+                figures: figs,
+                ..Default::default()
+            };
+            by_id.insert(z.id.clone(), status);
+        }
+        for l in &plant.loops {
+            let figs = vec![
+                ("Supply", format!("{:.1} °C (setpoint {:.1})", l.supply_c, l.setpoint_c)),
+                ("Heat in", format!("{:.0} kW", l.heat_in_w / 1e3)),
+                ("Free cooling", if l.free_cooling { "yes".into() } else { "no".into() }),
+            ];
+            let status = ElementStatus {
+                kind: Some(EquipmentKind::WaterLoop),
+                alert: alerts.get(&l.id).copied(),
+                live: l.supply.powered,
+                figures: figs,
+                ..Default::default()
+            };
+            by_id.insert(l.id.clone(), status);
+        }
+    } else if let Some(layout) = world.get_resource::<CoolingLayout>() {
+        for z in &layout.zones {
+            by_id.entry(z.id.clone()).or_insert(ElementStatus { kind: Some(EquipmentKind::Zone), ..Default::default() });
+        }
+    }
+    let mut status = world.get_resource_or_insert_with(SiteStatus::default);
+    status.by_id = by_id;
+    status.steps = steps;
+    status.generation += 1;
+}

@@ -1,0 +1,209 @@
+//! Editing a site in a running world.
+//!
+//! Every change is an [`Edit`]: the elements it replaces and the elements it puts in their place
+//! (adding has nothing before, deleting nothing after). Before an edit touches the world the whole
+//! resulting site is validated with the same checks as a file on load, so the world never holds a
+//! site that could not be saved and loaded again; a refused edit changes nothing and says why.
+//! Undo applies the same edit the other way round. The solver picks changes up on its next step
+//! (new or despawned entities, a changed [`CoolingLayout`]).
+//!
+//! [`ops`] builds edits from what a planner does (place, place a row, move, delete, connect,
+//! change a rating); this module applies them and keeps the history. No rendering here: the
+//! desktop app and tests drive the same functions.
+
+pub mod ops;
+
+use std::collections::HashMap;
+
+use bevy::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::catalog::footprint::FootprintTable;
+use crate::sim::components::ElementId;
+use crate::sim::world::{ActiveCatalog, CoolingLayout, spawn_electrical, world_to_site};
+use crate::site::SiteFile;
+use crate::site::element::SiteElement;
+
+/// One undoable change: `before` is replaced by `after` (matched by id, any section).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    /// What the planner did, for the undo menu and messages ("Place GB151").
+    pub label: String,
+    /// Elements as they were (removed by the edit).
+    pub before: Vec<SiteElement>,
+    /// Elements as they become (added by the edit).
+    pub after: Vec<SiteElement>,
+}
+
+impl Edit {
+    /// The opposite edit.
+    pub fn inverse(&self) -> Edit {
+        Edit { label: self.label.clone(), before: self.after.clone(), after: self.before.clone() }
+    }
+}
+
+/// Done and undone edits, and which state of the site was saved last.
+#[derive(Resource, Debug, Default)]
+pub struct EditHistory {
+    done: Vec<(Edit, u64)>,
+    undone: Vec<(Edit, u64)>,
+    state: u64,
+    next_state: u64,
+    saved_state: u64,
+}
+
+impl EditHistory {
+    /// True when the site differs from the last saved (or opened) file.
+    pub fn is_dirty(&self) -> bool {
+        self.state != self.saved_state
+    }
+
+    /// Records that the current state is what the file on disk holds.
+    pub fn mark_saved(&mut self) {
+        self.saved_state = self.state;
+    }
+
+    /// Label of the edit Undo would revert.
+    pub fn undo_label(&self) -> Option<&str> {
+        self.done.last().map(|(e, _)| e.label.as_str())
+    }
+
+    /// Label of the edit Redo would apply.
+    pub fn redo_label(&self) -> Option<&str> {
+        self.undone.last().map(|(e, _)| e.label.as_str())
+    }
+
+    /// Number of edits that can be undone.
+    pub fn undo_depth(&self) -> usize {
+        self.done.len()
+    }
+}
+
+/// The floor footprints the editor checks placements against.
+#[derive(Resource, Debug, Clone)]
+pub struct Footprints(pub FootprintTable);
+
+impl Default for Footprints {
+    fn default() -> Self {
+        Footprints(FootprintTable::builtin())
+    }
+}
+
+/// Validates and applies `edit`, and records it for undo (clearing redo).
+pub fn apply(world: &mut World, edit: Edit) -> Result<(), String> {
+    replace(world, &edit.before, &edit.after)?;
+    let mut history = world.get_resource_or_insert_with(EditHistory::default);
+    history.next_state += 1;
+    let before_state = history.state;
+    history.state = history.next_state;
+    history.done.push((edit, before_state));
+    history.undone.clear();
+    Ok(())
+}
+
+/// Reverts the latest edit; returns its label, or `None` when there is nothing to undo.
+pub fn undo(world: &mut World) -> Result<Option<String>, String> {
+    let Some((edit, before_state)) = world.get_resource_mut::<EditHistory>().and_then(|mut h| h.done.pop()) else {
+        return Ok(None);
+    };
+    if let Err(e) = replace(world, &edit.after, &edit.before) {
+        world.resource_mut::<EditHistory>().done.push((edit, before_state));
+        return Err(e);
+    }
+    let mut history = world.resource_mut::<EditHistory>();
+    let label = edit.label.clone();
+    let after_state = history.state;
+    history.state = before_state;
+    history.undone.push((edit, after_state));
+    Ok(Some(label))
+}
+
+/// Applies the latest undone edit again.
+pub fn redo(world: &mut World) -> Result<Option<String>, String> {
+    let Some((edit, after_state)) = world.get_resource_mut::<EditHistory>().and_then(|mut h| h.undone.pop()) else {
+        return Ok(None);
+    };
+    if let Err(e) = replace(world, &edit.before, &edit.after) {
+        world.resource_mut::<EditHistory>().undone.push((edit, after_state));
+        return Err(e);
+    }
+    let mut history = world.resource_mut::<EditHistory>();
+    let label = edit.label.clone();
+    let before_state = history.state;
+    history.state = after_state;
+    history.done.push((edit, before_state));
+    Ok(Some(label))
+}
+
+/// The site as the world holds it now.
+pub fn current_site(world: &mut World) -> SiteFile {
+    world_to_site(world)
+}
+
+/// The catalog the world's site resolves against.
+pub fn catalog(world: &World) -> Catalog {
+    world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin)
+}
+
+/// `site` with `before` taken out and `after` put in, in canonical order; refused (with the
+/// validator's messages) when the result is not a valid site.
+pub fn edited_site(
+    site: &SiteFile,
+    before: &[SiteElement],
+    after: &[SiteElement],
+    catalog: &Catalog,
+) -> Result<SiteFile, String> {
+    let mut next = site.clone();
+    for b in before {
+        if !SiteElement::remove_from(&mut next, b.kind(), b.id()) {
+            return Err(format!("{} {} is no longer in the site", b.kind().label(), b.id()));
+        }
+    }
+    for a in after {
+        a.clone().insert_into(&mut next);
+    }
+    let next = next.canonical();
+    let text = next.to_ron_string();
+    crate::site::validate::validate(&next, &text, "site", catalog).map_err(|problems| {
+        let mut messages: Vec<String> = problems.0.iter().map(|p| p.message.clone()).collect();
+        messages.dedup();
+        let more = messages.len().saturating_sub(3);
+        messages.truncate(3);
+        let mut out = messages.join("; ");
+        if more > 0 {
+            out.push_str(&format!(" (and {more} more)"));
+        }
+        out
+    })?;
+    Ok(next)
+}
+
+/// Replaces `before` with `after` in the world after validating the resulting site.
+fn replace(world: &mut World, before: &[SiteElement], after: &[SiteElement]) -> Result<(), String> {
+    let catalog = catalog(world);
+    let site = current_site(world);
+    let next = edited_site(&site, before, after, &catalog)?;
+    let ids: HashMap<String, Entity> =
+        world.query::<(Entity, &ElementId)>().iter(world).map(|(e, id)| (id.0.clone(), e)).collect();
+    let mut cooling_changed = false;
+    for b in before {
+        if b.kind().electrical().is_some() {
+            if let Some(&e) = ids.get(b.id()) {
+                world.despawn(e);
+            }
+        } else {
+            cooling_changed = true;
+        }
+    }
+    for a in after {
+        if a.kind().electrical().is_some() {
+            spawn_electrical(world, a, &catalog);
+        } else {
+            cooling_changed = true;
+        }
+    }
+    if cooling_changed {
+        world.insert_resource(CoolingLayout::from_site(&next));
+    }
+    Ok(())
+}
