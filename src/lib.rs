@@ -8,7 +8,9 @@
 //!    positions, validation that reports every problem, canonical saving. No Bevy.
 //! 2. [`sim`]: Bevy plugins that run under `MinimalPlugins`: the world of equipment entities,
 //!    the fixed-step electrical load flow, the thermal and cooling model, limits and alerts.
-//! 3. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI.
+//! 3. [`edit`]: validated, undoable edits of a running world (what the desktop app does to a site).
+//! 4. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI,
+//!    and the desktop app (`app`, feature `desktop`, on by default).
 //!
 //! ```no_run
 //! use dctwin::{catalog::Catalog, headless, site::load::load_site};
@@ -18,6 +20,8 @@
 //! println!("{}", report.to_markdown(10));
 //! ```
 
+#[cfg(feature = "desktop")]
+pub mod app;
 pub mod catalog;
 pub mod edit;
 pub mod export;

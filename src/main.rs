@@ -27,6 +27,32 @@ const DEFAULT_SITE: &str = "sites/ai_hall_20mw.ron";
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Open a site in the desktop app (the default with no command: sites/ai_hall_20mw.ron).
+    Open {
+        /// Site file (RON).
+        site: Option<PathBuf>,
+        /// Write a PNG of the window after --frames frames, then quit (for CI and docs).
+        #[arg(long, value_name = "FILE.png")]
+        screenshot: Option<PathBuf>,
+        /// Frames to render before the screenshot; alone, quit after that many frames.
+        #[arg(long)]
+        frames: Option<u32>,
+        /// Simulation steps to run before the first frame.
+        #[arg(long, default_value_t = 0)]
+        steps: u64,
+        /// Select these elements at start (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Start with the simulation paused.
+        #[arg(long)]
+        paused: bool,
+        /// With --screenshot: write each element's screen rectangle to this JSON file.
+        #[arg(long, value_name = "FILE.json")]
+        element_rects: Option<PathBuf>,
+        /// Print the app's per-frame CPU time when quitting after --frames.
+        #[arg(long)]
+        timings: bool,
+    },
     /// Run a site headless for a simulated period and report.
     Run {
         /// Site file (RON).
@@ -145,20 +171,72 @@ fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
     load_site(path, catalog).map_err(|e| render(&e))
 }
 
+#[cfg(feature = "desktop")]
+#[allow(clippy::too_many_arguments)]
+fn open_desktop(
+    site: SiteFile,
+    catalog: Catalog,
+    path: PathBuf,
+    screenshot: Option<PathBuf>,
+    frames: Option<u32>,
+    steps: u64,
+    select: Vec<String>,
+    paused: bool,
+    element_rects: Option<PathBuf>,
+    print_timings: bool,
+) -> Result<ExitCode, String> {
+    let options = dctwin::app::DesktopOptions {
+        path: Some(path),
+        screenshot,
+        frames,
+        steps,
+        select,
+        paused,
+        element_rects,
+        print_timings,
+    };
+    match dctwin::app::run(site, catalog, options) {
+        bevy::app::AppExit::Success => Ok(ExitCode::SUCCESS),
+        bevy::app::AppExit::Error(code) => Err(format!("the app stopped with error code {code}")),
+    }
+}
+
+#[cfg(not(feature = "desktop"))]
+#[allow(clippy::too_many_arguments)]
+fn open_desktop(
+    _: SiteFile,
+    _: Catalog,
+    _: PathBuf,
+    _: Option<PathBuf>,
+    _: Option<u32>,
+    _: u64,
+    _: Vec<String>,
+    _: bool,
+    _: Option<PathBuf>,
+    _: bool,
+) -> Result<ExitCode, String> {
+    Err("this dctwin was built without the `desktop` feature; use `dctwin run` for headless runs".into())
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let catalog = load_catalog(cli.catalog.as_deref())?;
-    // Without a command: one simulated hour of the default site (the desktop app will open here).
-    let command = cli.command.unwrap_or_else(|| Command::Run {
-        site: default_site(),
-        duration: Duration::from_secs(3600),
-        step: dctwin::sim::DEFAULT_STEP,
-        report: None,
-        format: Format::Json,
-        fail_on: None,
-        timeseries: None,
-        series: dctwin::headless::timeseries::DEFAULT_SERIES.parse().expect("default series parse"),
+    // Without a command: the desktop app on the default site.
+    let command = cli.command.unwrap_or(Command::Open {
+        site: None,
+        screenshot: None,
+        frames: None,
+        steps: 0,
+        select: vec![],
+        paused: false,
+        element_rects: None,
+        timings: false,
     });
     match command {
+        Command::Open { site, screenshot, frames, steps, select, paused, element_rects, timings } => {
+            let path = site.unwrap_or_else(default_site);
+            let parsed = load(&path, &catalog)?;
+            open_desktop(parsed, catalog, path, screenshot, frames, steps, select, paused, element_rects, timings)
+        }
         Command::Check { sites } => {
             let mut failed = false;
             for path in &sites {

@@ -85,6 +85,8 @@ pub struct EditorState {
     pub selection: Vec<String>,
     /// Element under the mouse on the plan.
     pub hovered: Option<String>,
+    /// Floor point under the mouse, m.
+    pub hovered_floor: Option<bevy::math::Vec2>,
     /// Plan colouring.
     pub metric: ColorMetric,
     /// Placement grid, m.
@@ -101,8 +103,9 @@ pub struct EditorState {
     pub message: Option<(String, bool)>,
     /// Open dialog.
     pub dialog: Option<Dialog>,
-    /// Text being typed per rating field of the selected element (`(element, field)`).
-    pub rating_drafts: Vec<((String, String), String)>,
+    /// Text being typed per rating field (`(element, field)` → `(value it started from, text)`);
+    /// a draft is dropped when the value in force changes under it (undo, another edit).
+    pub rating_drafts: Vec<((String, String), (String, String))>,
     /// Set when the app should quit (after any unsaved-changes prompt).
     pub quit_requested: bool,
 }
@@ -113,6 +116,7 @@ impl Default for EditorState {
             tool: Tool::Select,
             selection: vec![],
             hovered: None,
+            hovered_floor: None,
             metric: ColorMetric::Loading,
             grid_m: 0.3,
             row: RowRequest { model: "gb200-nvl72".into(), count: 8, ..Default::default() },

@@ -26,12 +26,12 @@ pub struct ElementStatus {
     pub inlet_allowable_c: Option<f64>,
     /// Smallest margin to any of its limits, % of the limit.
     pub headroom_pct: Option<f64>,
+    /// Real power drawn (electrical elements and racks), kW.
+    pub p_kw: Option<f64>,
     /// Most severe active alert on this element.
     pub alert: Option<Severity>,
     /// In service and live.
     pub live: bool,
-    /// Key figures for the tooltip, `(label, value with unit)`.
-    pub figures: Vec<(&'static str, String)>,
 }
 
 /// Status of every element by id, and the step it was taken at.
@@ -94,27 +94,16 @@ pub fn refresh_status(world: &mut World) {
         if let Some(st) = state {
             s.live = in_service.0 && st.energized;
             s.loading_pct = Some(st.loading_pct.max(st.feeder_loading_pct));
+            s.p_kw = Some(st.p_kw);
             s.headroom_pct = Some(100.0 - st.loading_pct.max(st.feeder_loading_pct));
-            s.figures = vec![
-                ("Voltage", format!("{:.0} V ({:.3} pu)", st.voltage_v, st.voltage_pu)),
-                ("Power", format!("{:.1} kW, {:.1} kvar", st.p_kw, st.q_kvar)),
-                ("Current", format!("{:.0} A", st.input_current_a)),
-                ("Loading", format!("{:.1} %", st.loading_pct)),
-                ("Losses", format!("{:.2} kW", st.losses_kw + st.feeder_losses_kw)),
-            ];
         }
-        if let (Some(rack), Some(p)) = (rack, power) {
+        if let (Some(_), Some(p)) = (rack, power) {
             s.live = in_service.0 && p.powered;
-            s.figures = vec![
-                ("Power", format!("{:.1} of {:.1} kW", p.p_kw, rack.rating.rated_kw)),
-                ("Utilization", format!("{:.0} %", rack.utilization * 100.0)),
-                ("Cords", format!("A {:.0} A{}", p.a.current_a, if p.b.live { format!(", B {:.0} A", p.b.current_a) } else { String::new() })),
-            ];
+            s.p_kw = Some(p.p_kw);
             if let Some(t) = thermal.filter(|_| cooling.and_then(|c| c.zone.as_ref()).is_some()) {
                 let allowable = cooling.and_then(|c| c.zone.as_ref()).and_then(|z| zone_allowable.get(z)).copied();
                 s.inlet_c = Some(t.inlet_c);
                 s.inlet_allowable_c = allowable;
-                s.figures.push(("Inlet / outlet", format!("{:.1} / {:.1} °C", t.inlet_c, t.outlet_c)));
                 if let Some(a) = allowable {
                     s.headroom_pct = Some((a - t.inlet_c) / (a - INLET_COLD_C) * 100.0);
                 }
@@ -142,7 +131,7 @@ pub fn refresh_status(world: &mut World) {
         }
     }
     if let Some(plant) = world.get_resource::<CoolingPlant>() {
-        let mut cooling = |id: &str, kind, duty_w: f64, capacity_w: f64, live: bool, figures| {
+        let mut cooling = |id: &str, kind, duty_w: f64, capacity_w: f64, live: bool| {
             let pct = if capacity_w > 0.0 { duty_w / capacity_w * 100.0 } else { 0.0 };
             by_id.insert(
                 id.to_string(),
@@ -152,84 +141,111 @@ pub fn refresh_status(world: &mut World) {
                     headroom_pct: Some(100.0 - pct),
                     alert: alerts.get(id).copied(),
                     live,
-                    figures,
                     ..Default::default()
                 },
             );
         };
         for c in &plant.crahs {
             let cap = c.rating.rated_cooling_kw * 1e3;
-            let figs = vec![
-                ("Coil duty", format!("{:.0} of {:.0} kW", c.coil_w / 1e3, cap / 1e3)),
-                ("Fan", format!("{:.0} % speed, {:.1} kW", c.fan_speed * 100.0, c.fan_w / 1e3)),
-            ];
-            cooling(&c.id, EquipmentKind::Crah, c.coil_w, cap, c.supply.in_service && c.supply.powered, figs);
+            cooling(&c.id, EquipmentKind::Crah, c.coil_w, cap, c.supply.in_service && c.supply.powered);
         }
         for c in &plant.cdus {
             let cap = c.rating.capacity_kw * 1e3;
-            let figs = vec![
-                ("Heat", format!("{:.0} of {:.0} kW", c.rack_heat_w / 1e3, cap / 1e3)),
-                ("Supply", format!("{:.1} °C", c.supply_c)),
-                ("Pump", format!("{:.1} kW", c.pump_w / 1e3)),
-            ];
-            cooling(&c.id, EquipmentKind::Cdu, c.rack_heat_w, cap, c.supply.in_service && c.supply.powered, figs);
+            cooling(&c.id, EquipmentKind::Cdu, c.rack_heat_w, cap, c.supply.in_service && c.supply.powered);
         }
         for c in &plant.chillers {
-            let figs = vec![
-                ("Cooling", format!("{:.0} of {:.0} kW available", c.cooling_w / 1e3, c.available_w / 1e3)),
-                ("Power", format!("{:.0} kW", c.power_w / 1e3)),
-            ];
             let live = c.supply.in_service && c.supply.powered;
-            cooling(&c.id, EquipmentKind::Chiller, c.cooling_w, c.available_w.max(1.0), live, figs);
+            cooling(&c.id, EquipmentKind::Chiller, c.cooling_w, c.available_w.max(1.0), live);
         }
         for c in &plant.heat_rejection {
             let cap = c.rating.capacity_kw * 1e3;
-            let figs = vec![
-                ("Rejected", format!("{:.0} of {:.0} kW", c.rejected_w / 1e3, cap / 1e3)),
-                ("Fans", format!("{:.1} kW", c.fan_w / 1e3)),
-            ];
             let live = c.supply.in_service && c.supply.powered;
-            cooling(&c.id, EquipmentKind::HeatRejection, c.rejected_w, cap, live, figs);
+            cooling(&c.id, EquipmentKind::HeatRejection, c.rejected_w, cap, live);
         }
         for z in &plant.zones {
-            let figs = vec![
-                ("Room / supply", format!("{:.1} / {:.1} °C", z.room_c, z.supply_c)),
-                ("Hottest inlet", format!("{:.1} °C (allowable {:.0})", z.hottest_inlet_c, z.class.allowable_max_c())),
-                ("Heat load", format!("{:.0} kW", z.heat_load_w / 1e3)),
-            ];
             let status = ElementStatus {
                 kind: Some(EquipmentKind::Zone),
                 inlet_c: Some(z.hottest_inlet_c),
                 inlet_allowable_c: Some(z.class.allowable_max_c()),
                 alert: alerts.get(&z.id).copied(),
                 live: true,
-                figures: figs,
                 ..Default::default()
             };
             by_id.insert(z.id.clone(), status);
         }
         for l in &plant.loops {
-            let figs = vec![
-                ("Supply", format!("{:.1} °C (setpoint {:.1})", l.supply_c, l.setpoint_c)),
-                ("Heat in", format!("{:.0} kW", l.heat_in_w / 1e3)),
-                ("Free cooling", if l.free_cooling { "yes".into() } else { "no".into() }),
-            ];
             let status = ElementStatus {
                 kind: Some(EquipmentKind::WaterLoop),
                 alert: alerts.get(&l.id).copied(),
                 live: l.supply.powered,
-                figures: figs,
                 ..Default::default()
             };
             by_id.insert(l.id.clone(), status);
         }
     } else if let Some(layout) = world.get_resource::<CoolingLayout>() {
         for z in &layout.zones {
-            by_id.entry(z.id.clone()).or_insert(ElementStatus { kind: Some(EquipmentKind::Zone), ..Default::default() });
+            by_id
+                .entry(z.id.clone())
+                .or_insert(ElementStatus { kind: Some(EquipmentKind::Zone), ..Default::default() });
         }
     }
     let mut status = world.get_resource_or_insert_with(SiteStatus::default);
     status.by_id = by_id;
     status.steps = steps;
     status.generation += 1;
+}
+
+/// Key figures of one element for a tooltip, `(label, value with unit)` (computed on demand: only
+/// the hovered element needs them).
+pub fn figures(world: &mut World, id: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(e) = crate::sim::world::find_element(world, id) {
+        let entity = world.entity(e);
+        if let Some(st) = entity.get::<ElectricalState>() {
+            out.push(("Voltage", format!("{:.0} V ({:.3} pu)", st.voltage_v, st.voltage_pu)));
+            out.push(("Power", format!("{:.1} kW, {:.1} kvar", st.p_kw, st.q_kvar)));
+            out.push(("Current", format!("{:.0} A", st.input_current_a)));
+            out.push(("Loading", format!("{:.1} %", st.loading_pct)));
+            out.push(("Losses", format!("{:.2} kW", st.losses_kw + st.feeder_losses_kw)));
+        }
+        if let (Some(rack), Some(p)) = (entity.get::<Rack>(), entity.get::<RackPower>()) {
+            out.push(("Power", format!("{:.1} of {:.1} kW", p.p_kw, rack.rating.rated_kw)));
+            out.push(("Utilization", format!("{:.0} %", rack.utilization * 100.0)));
+            let b = p.b.filter(|b| b.live).map(|b| format!(", B {:.0} A", b.current_a)).unwrap_or_default();
+            out.push(("Cords", format!("A {:.0} A{b}", p.a.current_a)));
+            if let (Some(t), Some(_)) =
+                (entity.get::<RackThermal>(), entity.get::<RackCooling>().and_then(|c| c.zone.as_ref()))
+            {
+                out.push(("Inlet / outlet", format!("{:.1} / {:.1} °C", t.inlet_c, t.outlet_c)));
+            }
+        }
+        return out;
+    }
+    let Some(plant) = world.get_resource::<CoolingPlant>() else { return out };
+    if let Some(c) = plant.crahs.iter().find(|c| c.id == id) {
+        out.push(("Coil duty", format!("{:.0} of {:.0} kW", c.coil_w / 1e3, c.rating.rated_cooling_kw)));
+        out.push(("Fan", format!("{:.0} % speed, {:.1} kW", c.fan_speed * 100.0, c.fan_w / 1e3)));
+    } else if let Some(c) = plant.cdus.iter().find(|c| c.id == id) {
+        out.push(("Heat", format!("{:.0} of {:.0} kW", c.rack_heat_w / 1e3, c.rating.capacity_kw)));
+        out.push(("Supply", format!("{:.1} °C", c.supply_c)));
+        out.push(("Pump", format!("{:.1} kW", c.pump_w / 1e3)));
+    } else if let Some(c) = plant.chillers.iter().find(|c| c.id == id) {
+        out.push(("Cooling", format!("{:.0} of {:.0} kW available", c.cooling_w / 1e3, c.available_w / 1e3)));
+        out.push(("Power", format!("{:.0} kW", c.power_w / 1e3)));
+    } else if let Some(c) = plant.heat_rejection.iter().find(|c| c.id == id) {
+        out.push(("Rejected", format!("{:.0} of {:.0} kW", c.rejected_w / 1e3, c.rating.capacity_kw)));
+        out.push(("Fans", format!("{:.1} kW", c.fan_w / 1e3)));
+    } else if let Some(z) = plant.zones.iter().find(|z| z.id == id) {
+        out.push(("Room / supply", format!("{:.1} / {:.1} °C", z.room_c, z.supply_c)));
+        out.push((
+            "Hottest inlet",
+            format!("{:.1} °C (allowable {:.0})", z.hottest_inlet_c, z.class.allowable_max_c()),
+        ));
+        out.push(("Heat load", format!("{:.0} kW", z.heat_load_w / 1e3)));
+    } else if let Some(l) = plant.loops.iter().find(|l| l.id == id) {
+        out.push(("Supply", format!("{:.1} °C (setpoint {:.1})", l.supply_c, l.setpoint_c)));
+        out.push(("Heat in", format!("{:.0} kW", l.heat_in_w / 1e3)));
+        out.push(("Free cooling", if l.free_cooling { "yes".into() } else { "no".into() }));
+    }
+    out
 }

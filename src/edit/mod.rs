@@ -140,6 +140,17 @@ pub fn current_site(world: &mut World) -> SiteFile {
     world_to_site(world)
 }
 
+/// The current form of element `id`, whatever its section.
+pub fn element(world: &mut World, id: &str) -> Option<SiteElement> {
+    if let Some(e) = crate::sim::world::find_element(world, id) {
+        return crate::sim::world::entity_element(world, e);
+    }
+    let layout = world.get_resource::<CoolingLayout>()?;
+    let mut site = SiteFile::default();
+    layout.write_into(&mut site);
+    SiteElement::all_of(&site).into_iter().find(|e| e.id() == id)
+}
+
 /// The catalog the world's site resolves against.
 pub fn catalog(world: &World) -> Catalog {
     world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin)

@@ -198,9 +198,14 @@ fn blank(kind: EquipmentKind, model: &str, id: String, at: (f64, f64)) -> Option
     let model = model.to_string();
     let (position_m, rotation_deg, in_service) = (at, 0.0, true);
     Some(match kind {
-        EquipmentKind::GridFeed => {
-            SiteElement::GridFeed(GridFeedSpec { id, model, overrides: Default::default(), position_m, rotation_deg, in_service })
-        }
+        EquipmentKind::GridFeed => SiteElement::GridFeed(GridFeedSpec {
+            id,
+            model,
+            overrides: Default::default(),
+            position_m,
+            rotation_deg,
+            in_service,
+        }),
         EquipmentKind::Transformer => SiteElement::Transformer(TransformerSpec {
             id,
             model,

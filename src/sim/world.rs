@@ -171,7 +171,14 @@ pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
     if let Some(GridFeed(r)) = e.get::<GridFeed>() {
         let overrides = catalog.grid_feeds.get(&model).map(|m| GridFeedOverrides::diff(&m.rating(), r));
         let overrides = overrides.unwrap_or_default();
-        return Some(SiteElement::GridFeed(GridFeedSpec { id, model, overrides, position_m, rotation_deg, in_service }));
+        return Some(SiteElement::GridFeed(GridFeedSpec {
+            id,
+            model,
+            overrides,
+            position_m,
+            rotation_deg,
+            in_service,
+        }));
     }
     if let Some(Transformer(r)) = e.get::<Transformer>() {
         let overrides = catalog.transformers.get(&model).map(|m| TransformerOverrides::diff(&m.rating(), r));

@@ -3,13 +3,18 @@
 mod support;
 
 mod alerts;
+#[cfg(feature = "desktop")]
+mod app_ui;
 mod bad_input;
 mod catalog;
 mod cli;
 mod closed_form;
 mod conservation;
+mod editing;
 mod failover;
 mod live_edits;
 mod opendss;
 mod round_trip;
 mod thermal;
+#[cfg(feature = "desktop")]
+mod window;

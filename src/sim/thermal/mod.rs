@@ -97,7 +97,11 @@ fn step_thermal(
     mut racks: Query<RackHeatColumns>,
     elements: Query<(Entity, &ElementId, &ElectricalState)>,
     mut auxiliary: ResMut<AuxiliaryLoads>,
+    added: Query<(), Added<ElementId>>,
+    mut removed: RemovedComponents<ElementId>,
 ) {
+    // An edit respawns elements: units must find their supply's new entity.
+    let respawned = removed.read().count() > 0 || !added.is_empty();
     let (Some(layout), Some(catalog)) = (layout, catalog) else { return };
     if layout.zones.is_empty() && layout.water_loops.is_empty() {
         return;
@@ -109,7 +113,7 @@ fn step_thermal(
         rebuilt.generation = plant.generation + 1;
         *plant = rebuilt;
     }
-    if !plant.entities_resolved() {
+    if respawned || !plant.entities_resolved() {
         let ids: HashMap<String, Entity> = elements.iter().map(|(e, id, _)| (id.0.clone(), e)).collect();
         plant.resolve_entities(&ids);
     }

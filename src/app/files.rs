@@ -1,0 +1,96 @@
+//! Opening and saving site files from the app. Saving writes the same canonical RON as
+//! `dctwin fmt` through a temporary file and a rename, so a crash never leaves half a file.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+
+use super::history::SiteHistory;
+use super::state::{EditorState, OpenFile};
+use super::status::{SiteStatus, refresh_status};
+use crate::catalog::Catalog;
+use crate::edit::EditHistory;
+use crate::sim::SimClock;
+use crate::sim::components::ElementId;
+use crate::sim::electrical::EnergyTotals;
+use crate::sim::limits::{AlertLog, Headroom};
+use crate::sim::thermal::CoolingPlant;
+use crate::sim::world::{ActiveCatalog, spawn_site, world_to_site};
+use crate::site::SiteFile;
+
+/// Replaces whatever the world holds with `site`: a fresh simulation from its healthy steady
+/// state, an empty undo history and nothing selected.
+pub fn load_into_world(world: &mut World, site: &SiteFile, catalog: &Catalog, path: Option<PathBuf>) {
+    let old: Vec<Entity> = world.query_filtered::<Entity, With<ElementId>>().iter(world).collect();
+    for e in old {
+        world.despawn(e);
+    }
+    world.insert_resource(SimClock::default());
+    world.insert_resource(AlertLog::default());
+    world.insert_resource(Headroom::default());
+    world.insert_resource(EnergyTotals::default());
+    world.insert_resource(CoolingPlant::default());
+    world.insert_resource(SiteHistory::default());
+    world.insert_resource(SiteStatus::default());
+    world.insert_resource(EditHistory::default());
+    spawn_site(world, site, catalog);
+    world.insert_resource(OpenFile { path });
+    let mut editor = world.get_resource_or_insert_with(EditorState::default);
+    editor.selection.clear();
+    editor.hovered = None;
+    editor.fit_requested = true;
+    refresh_status(world);
+}
+
+/// Opens `path` (parsed and validated like `dctwin check`); on error nothing changes and the
+/// message names the file, line and column.
+pub fn open(world: &mut World, path: &Path) -> Result<(), String> {
+    let catalog = world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin);
+    let site = crate::site::load::load_site(path, &catalog).map_err(|p| p.to_string())?;
+    load_into_world(world, &site, &catalog, Some(path.to_path_buf()));
+    let mut editor = world.resource_mut::<EditorState>();
+    editor.info(format!("Opened {}", path.display()));
+    Ok(())
+}
+
+/// Saves the world to `path` atomically and marks the history saved.
+pub fn save(world: &mut World, path: &Path) -> Result<(), String> {
+    let site = world_to_site(world);
+    site.save(path).map_err(|e| format!("could not save {}: {e}", path.display()))?;
+    world.get_resource_or_insert_with(EditHistory::default).mark_saved();
+    world.insert_resource(OpenFile { path: Some(path.to_path_buf()) });
+    world.resource_mut::<EditorState>().info(format!("Saved {}", path.display()));
+    Ok(())
+}
+
+/// Window title: file name, a dot when there are unsaved changes, and the app name.
+pub fn title(world: &World) -> String {
+    let name = world
+        .get_resource::<OpenFile>()
+        .and_then(|f| f.path.as_ref())
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "untitled site".into());
+    let dirty = world.get_resource::<EditHistory>().is_some_and(|h| h.is_dirty());
+    format!("{}{name} — dctwin", if dirty { "● " } else { "" })
+}
+
+/// Site files (`*.ron`) in the open file's folder and in `sites/`, for the Open dialog.
+pub fn nearby_site_files(world: &World) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = vec![PathBuf::from("sites")];
+    if let Some(dir) = world.get_resource::<OpenFile>().and_then(|f| f.path.as_ref()).and_then(|p| p.parent()) {
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() };
+        if !dirs.contains(&dir) {
+            dirs.insert(0, dir);
+        }
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let mut files: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
+}

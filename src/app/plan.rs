@@ -1,0 +1,636 @@
+//! The floor plan: a top-down 2D view of every element at its position and true-to-scale
+//! footprint, coloured by the chosen metric; panning, zooming, picking, placing and moving.
+//!
+//! Each element is one sprite (Bevy batches sprites that share the default texture into one draw,
+//! so 10k racks stay cheap). Outlines for alerts, the selection and previews are gizmos, drawn in
+//! screen-constant line widths so an element over a limit stands out at any zoom. The view
+//! transform lives in [`PlanView`] (centre and metres per logical pixel), the one source the
+//! camera, picking and the egui labels agree on.
+
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+
+use super::colors::metric_color;
+use super::perf::{AppTimings, Timed};
+use super::state::{EditorState, Tool, UiFocus};
+use super::status::SiteStatus;
+use crate::edit::{self, Footprints, ops};
+use crate::sim::components::{CatalogModel, ElementId, Kind, Placement};
+use crate::sim::limits::Severity;
+use crate::sim::world::CoolingLayout;
+use crate::site::element::{EquipmentKind, SiteElement};
+
+/// Centre of the view (m) and zoom (m per logical pixel).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct PlanView {
+    /// Floor point at the centre of the window, m.
+    pub center_m: Vec2,
+    /// Metres per logical pixel.
+    pub m_per_px: f32,
+    /// Window size, logical pixels.
+    pub window_px: Vec2,
+}
+
+impl Default for PlanView {
+    fn default() -> Self {
+        PlanView { center_m: Vec2::ZERO, m_per_px: 0.1, window_px: Vec2::new(1600.0, 900.0) }
+    }
+}
+
+impl PlanView {
+    /// Floor point under window position `p` (logical pixels, origin top-left, y down).
+    pub fn to_floor(&self, p: Vec2) -> Vec2 {
+        let d = (p - self.window_px / 2.0) * self.m_per_px;
+        self.center_m + Vec2::new(d.x, -d.y)
+    }
+
+    /// Window position of floor point `m`.
+    pub fn to_screen(&self, m: Vec2) -> Vec2 {
+        let d = (m - self.center_m) / self.m_per_px;
+        self.window_px / 2.0 + Vec2::new(d.x, -d.y)
+    }
+
+    /// Zooms by `factor` (>1 zooms out) keeping the floor point under `p` fixed.
+    pub fn zoom_at(&mut self, p: Vec2, factor: f32) {
+        let anchor = self.to_floor(p);
+        self.m_per_px = (self.m_per_px * factor).clamp(0.002, 20.0);
+        let d = (p - self.window_px / 2.0) * self.m_per_px;
+        self.center_m = anchor - Vec2::new(d.x, -d.y);
+    }
+
+    /// Fits floor rectangle `min..max` into screen rectangle `rect` (logical pixels) with a margin.
+    pub fn fit(&mut self, min: Vec2, max: Vec2, rect_min: Vec2, rect_max: Vec2) {
+        let size = (max - min).max(Vec2::splat(1.0));
+        let avail = (rect_max - rect_min).max(Vec2::splat(50.0));
+        self.m_per_px = (size.x / avail.x).max(size.y / avail.y) * 1.1;
+        let rect_center = (rect_min + rect_max) / 2.0;
+        let d = (rect_center - self.window_px / 2.0) * self.m_per_px;
+        self.center_m = (min + max) / 2.0 - Vec2::new(d.x, -d.y);
+    }
+}
+
+/// Counts plan rebuilds: views that depend on the set of elements cache on it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanRevision(pub u64);
+
+/// Marks the plan's camera.
+#[derive(Component)]
+pub struct PlanCamera;
+
+/// One element drawn on the plan.
+#[derive(Component, Debug, Clone)]
+pub struct PlanItem {
+    /// Element id.
+    pub id: String,
+    /// Kind.
+    pub kind: EquipmentKind,
+    /// Centre, m.
+    pub center_m: Vec2,
+    /// Width and depth (rotation applied), m.
+    pub size_m: Vec2,
+    /// Ids this element connects to (its upstream, cords, zone, loop…).
+    pub links: Vec<String>,
+}
+
+impl PlanItem {
+    /// True when floor point `p` is on the item.
+    pub fn contains(&self, p: Vec2) -> bool {
+        let h = self.size_m / 2.0;
+        (p - self.center_m).abs().cmple(h).all()
+    }
+}
+
+/// Mouse gesture in progress on the plan.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub enum PlanGesture {
+    /// Nothing.
+    #[default]
+    Idle,
+    /// Dragging the view.
+    Pan,
+    /// Pressed on a selected element: moving the selection once the mouse travels.
+    Move {
+        /// Floor point where the drag started.
+        from_m: Vec2,
+        /// Window point where it started.
+        from_px: Vec2,
+        /// Current offset, m.
+        offset_m: Vec2,
+    },
+    /// Shift-drag on empty floor: box selection.
+    Box {
+        /// Floor corner where it started.
+        from_m: Vec2,
+    },
+}
+
+/// Draw order of kinds (zones and loops below equipment).
+fn z_of(kind: EquipmentKind) -> f32 {
+    match kind {
+        EquipmentKind::Zone => 0.0,
+        EquipmentKind::WaterLoop => 0.1,
+        EquipmentKind::Rack => 0.5,
+        _ => 0.3,
+    }
+}
+
+/// The plan's systems in `Update` (status and single steps run before them).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PlanSet;
+
+/// Plan drawing and interaction.
+pub struct PlanPlugin;
+
+impl Plugin for PlanPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PlanView>().init_resource::<PlanGesture>().add_systems(Startup, spawn_camera).add_systems(
+            Update,
+            (rebuild_items.run_if(plan_changed), color_items, plan_input, apply_view, draw_overlays)
+                .chain()
+                .in_set(PlanSet),
+        );
+    }
+}
+
+fn spawn_camera(mut commands: Commands) {
+    commands.spawn((Camera2d, PlanCamera, Msaa::Off));
+}
+
+/// True when elements were added, removed or moved, or cooling changed.
+fn plan_changed(
+    added: Query<(), Added<ElementId>>,
+    moved: Query<(), Changed<Placement>>,
+    mut removed: RemovedComponents<ElementId>,
+    layout: Option<Res<CoolingLayout>>,
+) -> bool {
+    let removed_any = removed.read().count() > 0;
+    !added.is_empty() || !moved.is_empty() || removed_any || layout.is_some_and(|l| l.is_changed())
+}
+
+/// Respawns every plan item from the world (on edits only; colours update separately).
+pub fn rebuild_items(world: &mut World) {
+    let started = std::time::Instant::now();
+    let old: Vec<Entity> = world.query_filtered::<Entity, With<PlanItem>>().iter(world).collect();
+    for e in old {
+        world.despawn(e);
+    }
+    let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
+    let mut items: Vec<PlanItem> = Vec::new();
+    let mut q = world.query::<(
+        &ElementId,
+        &Kind,
+        &CatalogModel,
+        &Placement,
+        Option<&crate::sim::components::Upstream>,
+        Option<&crate::sim::components::RackFeeds>,
+    )>();
+    for (id, kind, model, place, upstream, feeds) in q.iter(world) {
+        let k = match kind.0 {
+            crate::site::ElementKind::GridFeed => EquipmentKind::GridFeed,
+            crate::site::ElementKind::Transformer => EquipmentKind::Transformer,
+            crate::site::ElementKind::Ups => EquipmentKind::Ups,
+            crate::site::ElementKind::Distribution => EquipmentKind::Distribution,
+            crate::site::ElementKind::Rack => EquipmentKind::Rack,
+        };
+        let (w, d) = table.extent_m(k.key(), &model.0, place.rotation_deg);
+        let (x, y) = place.position_m;
+        items.push(PlanItem {
+            id: id.0.clone(),
+            kind: k,
+            center_m: Vec2::new(x as f32, y as f32),
+            size_m: Vec2::new(w as f32, d as f32),
+            links: upstream
+                .map(|u| u.0.clone())
+                .into_iter()
+                .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
+                .collect(),
+        });
+    }
+    if let Some(layout) = world.get_resource::<CoolingLayout>() {
+        let mut site = crate::site::SiteFile::default();
+        layout.write_into(&mut site);
+        for e in SiteElement::all_of(&site) {
+            let r = ops::footprint(&table, &e);
+            items.push(PlanItem {
+                id: e.id().to_string(),
+                kind: e.kind(),
+                center_m: Vec2::new(((r.min.0 + r.max.0) / 2.0) as f32, ((r.min.1 + r.max.1) / 2.0) as f32),
+                size_m: Vec2::new((r.max.0 - r.min.0) as f32, (r.max.1 - r.min.1) as f32),
+                links: e.links().into_iter().map(|(_, t)| t).collect(),
+            });
+        }
+    }
+    let batch: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let sprite = Sprite { color: Color::srgb(0.45, 0.47, 0.52), custom_size: Some(item.size_m), ..default() };
+            let at = Transform::from_xyz(item.center_m.x, item.center_m.y, z_of(item.kind));
+            (item, sprite, at)
+        })
+        .collect();
+    world.spawn_batch(batch);
+    world.get_resource_or_insert_with(PlanRevision::default).0 += 1;
+    // Colours must be recomputed for the new sprites.
+    if let Some(mut s) = world.get_resource_mut::<SiteStatus>() {
+        s.generation += 1;
+    }
+    world.get_resource_or_insert_with(AppTimings::default).record(Timed::PlanRebuild, started.elapsed());
+}
+
+/// Last generation/metric the sprites were coloured for.
+#[derive(Default)]
+struct Colored {
+    generation: u64,
+    metric: Option<super::state::ColorMetric>,
+}
+
+fn color_items(
+    status: Option<Res<SiteStatus>>,
+    editor: Res<EditorState>,
+    mut items: Query<(&PlanItem, &mut Sprite)>,
+    mut done: Local<Colored>,
+    mut timings: ResMut<AppTimings>,
+) {
+    let Some(status) = status else { return };
+    if done.generation == status.generation && done.metric == Some(editor.metric) {
+        return;
+    }
+    let started = std::time::Instant::now();
+    for (item, mut sprite) in &mut items {
+        let c = metric_color(editor.metric, status.by_id.get(&item.id));
+        let alpha = if item.kind.is_marker() { 0.6 } else { 1.0 };
+        let color = Color::srgba(c[0], c[1], c[2], alpha);
+        if sprite.color != color {
+            sprite.color = color;
+        }
+    }
+    done.generation = status.generation;
+    done.metric = Some(editor.metric);
+    timings.record(Timed::PlanColors, started.elapsed());
+}
+
+/// The top item under floor point `p` (equipment before markers, small before large).
+pub fn pick(items: &[(Entity, PlanItem)], p: Vec2) -> Option<&PlanItem> {
+    items.iter().map(|(_, i)| i).filter(|i| i.contains(p)).min_by(|a, b| {
+        (a.kind.is_marker(), a.size_m.x * a.size_m.y)
+            .partial_cmp(&(b.kind.is_marker(), b.size_m.x * b.size_m.y))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    })
+}
+
+/// Mouse and keyboard on the plan: pan, zoom, pick, place, move, box-select, connect.
+fn plan_input(world: &mut World) {
+    let started = std::time::Instant::now();
+    let Ok(window) = world.query_filtered::<&Window, With<PrimaryWindow>>().single(world) else { return };
+    let window_px = Vec2::new(window.width(), window.height());
+    let cursor = window.cursor_position();
+    world.resource_mut::<PlanView>().window_px = window_px;
+    let focus = *world.resource::<UiFocus>();
+    let buttons = world.resource::<ButtonInput<MouseButton>>().clone();
+    let keys = world.resource::<ButtonInput<KeyCode>>().clone();
+    let motion = world.resource::<AccumulatedMouseMotion>().delta;
+    let scroll = *world.resource::<AccumulatedMouseScroll>();
+    let view = *world.resource::<PlanView>();
+    let gesture = world.resource::<PlanGesture>().clone();
+
+    // Keys the plan owns (egui handles the rest, including Ctrl+Z).
+    if !focus.keyboard && keys.just_pressed(KeyCode::KeyF) {
+        world.resource_mut::<EditorState>().fit_requested = true;
+    }
+
+    // Continue or finish a gesture even when the pointer wanders over a panel.
+    match gesture {
+        PlanGesture::Pan => {
+            if buttons.pressed(MouseButton::Left)
+                || buttons.pressed(MouseButton::Right)
+                || buttons.pressed(MouseButton::Middle)
+            {
+                let mut v = world.resource_mut::<PlanView>();
+                let m = v.m_per_px;
+                v.center_m -= Vec2::new(motion.x, -motion.y) * m;
+            } else {
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+            }
+            return finish(world, started);
+        }
+        PlanGesture::Move { from_m, from_px, .. } => {
+            let Some(c) = cursor else { return finish(world, started) };
+            let offset_m = if c.distance(from_px) > 4.0 { view.to_floor(c) - from_m } else { Vec2::ZERO };
+            if buttons.pressed(MouseButton::Left) {
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Move { from_m, from_px, offset_m };
+            } else {
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+                if offset_m != Vec2::ZERO {
+                    let (ids, grid) = {
+                        let e = world.resource::<EditorState>();
+                        (e.selection.clone(), e.grid_m)
+                    };
+                    let result = ops::move_by(world, &ids, (offset_m.x as f64, offset_m.y as f64), grid)
+                        .and_then(|e| edit::apply(world, e));
+                    report(world, result, "Moved");
+                }
+            }
+            return finish(world, started);
+        }
+        PlanGesture::Box { from_m } => {
+            if !buttons.pressed(MouseButton::Left) {
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+                if let Some(c) = cursor {
+                    let to = view.to_floor(c);
+                    let (lo, hi) = (from_m.min(to), from_m.max(to));
+                    let mut q = world.query::<&PlanItem>();
+                    let ids: Vec<String> = q
+                        .iter(world)
+                        .filter(|i| !i.kind.is_marker())
+                        .filter(|i| {
+                            let (a, b) = (i.center_m - i.size_m / 2.0, i.center_m + i.size_m / 2.0);
+                            a.x <= hi.x && b.x >= lo.x && a.y <= hi.y && b.y >= lo.y
+                        })
+                        .map(|i| i.id.clone())
+                        .collect();
+                    let mut editor = world.resource_mut::<EditorState>();
+                    for id in ids {
+                        if !editor.selection.contains(&id) {
+                            editor.selection.push(id);
+                        }
+                    }
+                }
+            }
+            return finish(world, started);
+        }
+        PlanGesture::Idle => {}
+    }
+
+    let Some(cursor) = cursor else { return finish(world, started) };
+    let in_plan = !focus.pointer_over_ui && focus.plan_rect.is_none_or(|r| r.contains(egui::pos2(cursor.x, cursor.y)));
+    if !in_plan {
+        let mut editor = world.resource_mut::<EditorState>();
+        editor.hovered = None;
+        editor.hovered_floor = None;
+        return finish(world, started);
+    }
+
+    // Zoom around the cursor.
+    if scroll.delta.y != 0.0 {
+        let lines = match scroll.unit {
+            MouseScrollUnit::Line => scroll.delta.y,
+            MouseScrollUnit::Pixel => scroll.delta.y / 40.0,
+        };
+        world.resource_mut::<PlanView>().zoom_at(cursor, 1.15f32.powf(-lines));
+    }
+
+    let floor = view.to_floor(cursor);
+    let items: Vec<(Entity, PlanItem)> =
+        world.query::<(Entity, &PlanItem)>().iter(world).map(|(e, i)| (e, i.clone())).collect();
+    let under = pick(&items, floor).map(|i| i.id.clone());
+    {
+        let mut editor = world.resource_mut::<EditorState>();
+        editor.hovered = under.clone();
+        editor.hovered_floor = Some(floor);
+    }
+
+    if buttons.just_pressed(MouseButton::Right) || buttons.just_pressed(MouseButton::Middle) {
+        *world.resource_mut::<PlanGesture>() = PlanGesture::Pan;
+        return finish(world, started);
+    }
+    if !buttons.just_pressed(MouseButton::Left) {
+        return finish(world, started);
+    }
+    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+    let tool = world.resource::<EditorState>().tool.clone();
+    match tool {
+        Tool::Place { .. } | Tool::PlaceRow | Tool::Connect { .. } => {
+            use_tool_at(world, floor, under);
+        }
+        Tool::Select => match under {
+            Some(id) if shift => world.resource_mut::<EditorState>().toggle(&id),
+            Some(id) => {
+                let mut editor = world.resource_mut::<EditorState>();
+                if !editor.selection.contains(&id) {
+                    editor.select_only(id);
+                }
+                *world.resource_mut::<PlanGesture>() =
+                    PlanGesture::Move { from_m: floor, from_px: cursor, offset_m: Vec2::ZERO };
+            }
+            None if shift => *world.resource_mut::<PlanGesture>() = PlanGesture::Box { from_m: floor },
+            None => {
+                world.resource_mut::<EditorState>().selection.clear();
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Pan;
+            }
+        },
+    }
+    finish(world, started);
+}
+
+/// A click on the floor at `floor` (m) with the place, row or connect tool; `under` is the
+/// element there, if any. The mouse handler and the UI tests both come through here.
+pub fn use_tool_at(world: &mut World, floor: Vec2, under: Option<String>) {
+    let (tool, grid) = {
+        let e = world.resource::<EditorState>();
+        (e.tool.clone(), e.grid_m)
+    };
+    let at = (floor.x as f64, floor.y as f64);
+    match tool {
+        Tool::Place { kind, model } => {
+            let result = ops::place(world, kind, &model, at, grid).and_then(|e| {
+                let id = e.after[0].id().to_string();
+                edit::apply(world, e)?;
+                world.resource_mut::<EditorState>().select_only(id.clone());
+                Ok(id)
+            });
+            match result {
+                Ok(id) => world.resource_mut::<EditorState>().info(format!("Placed {id}")),
+                Err(e) => world.resource_mut::<EditorState>().error(e),
+            }
+        }
+        Tool::PlaceRow => {
+            let mut req = world.resource::<EditorState>().row.clone();
+            req.start_m = at;
+            let result = ops::place_row(world, &req, grid).and_then(|e| {
+                let ids: Vec<String> = e.after.iter().map(|r| r.id().to_string()).collect();
+                let label = e.label.clone();
+                edit::apply(world, e)?;
+                world.resource_mut::<EditorState>().selection = ids;
+                Ok(label)
+            });
+            match result {
+                Ok(label) => world.resource_mut::<EditorState>().info(label),
+                Err(e) => world.resource_mut::<EditorState>().error(e),
+            }
+        }
+        Tool::Connect { element, field } => {
+            let Some(target) = under else { return };
+            let result =
+                ops::connect(world, &element, &field, Some(target.clone())).and_then(|e| edit::apply(world, e));
+            report(world, result, &format!("Connected {element}.{field} to {target}"));
+            let mut editor = world.resource_mut::<EditorState>();
+            editor.tool = Tool::Select;
+            editor.select_only(element);
+        }
+        Tool::Select => {}
+    }
+}
+
+fn finish(world: &mut World, started: std::time::Instant) {
+    world.resource_mut::<AppTimings>().record(Timed::PlanInput, started.elapsed());
+}
+
+/// Puts an edit's outcome in the status bar.
+pub fn report(world: &mut World, result: Result<(), String>, ok: &str) {
+    let mut editor = world.resource_mut::<EditorState>();
+    match result {
+        Ok(()) => editor.info(ok),
+        Err(e) => editor.error(e),
+    }
+}
+
+/// Applies fit/centre requests and writes the view into the camera.
+fn apply_view(
+    mut editor: ResMut<EditorState>,
+    mut view: ResMut<PlanView>,
+    focus: Res<UiFocus>,
+    items: Query<&PlanItem>,
+    mut camera: Query<(&mut Transform, &mut Projection), With<PlanCamera>>,
+) {
+    // Fit once the panels have been laid out (the plan area is known) and there is something to fit.
+    if editor.fit_requested && !items.is_empty() && focus.plan_rect.is_some() {
+        let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
+        for i in &items {
+            lo = lo.min(i.center_m - i.size_m / 2.0);
+            hi = hi.max(i.center_m + i.size_m / 2.0);
+        }
+        let (rmin, rmax) = match focus.plan_rect {
+            Some(r) => (Vec2::new(r.min.x, r.min.y), Vec2::new(r.max.x, r.max.y)),
+            None => (Vec2::ZERO, view.window_px),
+        };
+        view.fit(lo, hi, rmin, rmax);
+        editor.fit_requested = false;
+    }
+    if let Some(id) = editor.center_on.take()
+        && let Some(item) = items.iter().find(|i| i.id == id)
+    {
+        let rect_center =
+            focus.plan_rect.map(|r| Vec2::new(r.center().x, r.center().y)).unwrap_or(view.window_px / 2.0);
+        // Zoom in far enough to read labels, never out.
+        view.m_per_px = view.m_per_px.min(0.05);
+        let d = (rect_center - view.window_px / 2.0) * view.m_per_px;
+        view.center_m = item.center_m - Vec2::new(d.x, -d.y);
+    }
+    for (mut t, mut p) in &mut camera {
+        t.translation = view.center_m.extend(t.translation.z);
+        if let Projection::Orthographic(o) = p.as_mut()
+            && o.scale != view.m_per_px
+        {
+            o.scale = view.m_per_px;
+        }
+    }
+}
+
+/// Outlines: alerts (blinking when critical), selection, hover, previews and the selection's
+/// connections.
+#[allow(clippy::too_many_arguments)]
+fn draw_overlays(
+    mut gizmos: Gizmos,
+    time: Res<Time<Real>>,
+    view: Res<PlanView>,
+    editor: Res<EditorState>,
+    status: Option<Res<SiteStatus>>,
+    gesture: Res<PlanGesture>,
+    items: Query<&PlanItem>,
+    footprints: Option<Res<Footprints>>,
+    mut timings: ResMut<AppTimings>,
+) {
+    let started = std::time::Instant::now();
+    let px = view.m_per_px;
+    let blink_on = (time.elapsed_secs() * 2.0).fract() < 0.6;
+    let min_marker_m = 7.0 * px;
+    let by_id: std::collections::HashMap<&str, &PlanItem> = items.iter().map(|i| (i.id.as_str(), i)).collect();
+    if let Some(status) = &status {
+        for (id, s) in &status.by_id {
+            let (Some(sev), Some(item)) = (s.alert, by_id.get(id.as_str())) else { continue };
+            let color = match sev {
+                Severity::Critical if blink_on => Color::srgb(1.0, 0.1, 0.1),
+                Severity::Critical => Color::srgb(1.0, 0.85, 0.85),
+                Severity::Warning => Color::srgb(1.0, 0.65, 0.0),
+            };
+            let pad = 2.0 * px;
+            gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(pad * 2.0), color);
+            // Tiny on screen: a ring that keeps its size in pixels so it is seen zoomed out.
+            if item.size_m.max_element() < min_marker_m {
+                gizmos.circle_2d(Isometry2d::from_translation(item.center_m), min_marker_m, color);
+            }
+        }
+    }
+    let offset = match *gesture {
+        PlanGesture::Move { offset_m, .. } => offset_m,
+        _ => Vec2::ZERO,
+    };
+    for id in &editor.selection {
+        if let Some(item) = by_id.get(id.as_str()) {
+            let c = item.center_m + offset;
+            gizmos.rect_2d(
+                Isometry2d::from_translation(c),
+                item.size_m + Vec2::splat(5.0 * px),
+                Color::srgb(0.3, 0.9, 1.0),
+            );
+        }
+    }
+    // Connections of the primary selection: to its feeds (solid) and from what it feeds.
+    if let Some(item) = editor.selection.first().and_then(|id| by_id.get(id.as_str())) {
+        for target in item.links.iter().filter_map(|t| by_id.get(t.as_str())) {
+            gizmos.line_2d(item.center_m, target.center_m, Color::srgb(0.3, 0.9, 1.0));
+        }
+        for child in items.iter().filter(|c| c.links.iter().any(|l| *l == item.id)) {
+            gizmos.line_2d(item.center_m, child.center_m, Color::srgba(1.0, 1.0, 1.0, 0.35));
+        }
+    }
+    if let Some(item) = editor.hovered.as_ref().and_then(|id| by_id.get(id.as_str())) {
+        gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(3.0 * px), Color::WHITE);
+    }
+    if let PlanGesture::Box { from_m } = *gesture
+        && let Some(h) = editor.hovered_floor
+    {
+        let (lo, hi) = (from_m.min(h), from_m.max(h));
+        gizmos.rect_2d(Isometry2d::from_translation((lo + hi) / 2.0), hi - lo, Color::srgb(0.3, 0.9, 1.0));
+    }
+    // Placement preview at the snapped cursor position.
+    if let (Some(cursor), Some(table)) = (editor.hovered_floor, footprints) {
+        let snap = |p: Vec2| {
+            let s = ops::snap((p.x as f64, p.y as f64), editor.grid_m);
+            Vec2::new(s.0 as f32, s.1 as f32)
+        };
+        let preview: Vec<(Vec2, Vec2)> = match &editor.tool {
+            Tool::Place { kind, model } => {
+                let (w, d) = table.0.extent_m(kind.key(), model, 0.0);
+                vec![(snap(cursor), Vec2::new(w as f32, d as f32))]
+            }
+            Tool::PlaceRow => {
+                let r = &editor.row;
+                let vertical = matches!(r.direction, ops::RowDirection::North | ops::RowDirection::South);
+                let (w, d) = table.0.extent_m("rack", &r.model, if vertical { 90.0 } else { 0.0 });
+                let pitch = w.min(d) as f32;
+                let dir = match r.direction {
+                    ops::RowDirection::East => Vec2::X,
+                    ops::RowDirection::West => -Vec2::X,
+                    ops::RowDirection::North => Vec2::Y,
+                    ops::RowDirection::South => -Vec2::Y,
+                };
+                (0..r.count.min(500))
+                    .map(|i| (snap(cursor) + dir * pitch * i as f32, Vec2::new(w as f32, d as f32)))
+                    .collect()
+            }
+            _ => vec![],
+        };
+        for (c, size) in preview {
+            let blocked = items.iter().any(|i| {
+                !i.kind.is_marker() && ((i.center_m - c).abs() - (i.size_m + size) / 2.0).max_element() < -1e-3
+            });
+            let color = if blocked { Color::srgb(1.0, 0.2, 0.2) } else { Color::srgb(0.4, 1.0, 0.5) };
+            gizmos.rect_2d(Isometry2d::from_translation(c), size, color);
+        }
+    }
+    timings.record(Timed::PlanOverlays, started.elapsed());
+}
+
+use bevy_egui::egui;

@@ -1,0 +1,510 @@
+//! The egui overlay. [`ui_root`] draws every panel from a `&mut World`: the Bevy app calls it each
+//! frame, and egui_kittest tests call the same function on a headless world, so what the tests
+//! click is what the planner clicks.
+//!
+//! Layout: a top bar (file, undo, time, colouring, search), the palette on the left, limits and
+//! the inspector on the right, charts and the single-line diagram at the bottom, the plan in the
+//! middle (drawn by Bevy, labelled and explained here).
+
+pub mod charts;
+pub mod inspector;
+pub mod limits;
+pub mod palette;
+pub mod sld;
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+use egui::{Color32, RichText};
+
+use super::colors::{Rgb, legend};
+use super::files;
+use super::perf::{AppTimings, Timed};
+use super::plan::{PlanItem, PlanView};
+use super::state::{ColorMetric, Dialog, EditorState, PendingAction, SimSpeed, Tool, UiFocus};
+use super::status::SiteStatus;
+use crate::edit::{self, EditHistory};
+use crate::sim::SimClock;
+use crate::sim::electrical::SiteTotals;
+
+/// Which view the bottom panel shows.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BottomTab {
+    /// Time series.
+    #[default]
+    Charts,
+    /// The power tree.
+    SingleLine,
+}
+
+/// egui colour of an sRGB triple.
+pub fn color32(c: Rgb) -> Color32 {
+    Color32::from_rgb((c[0] * 255.0) as u8, (c[1] * 255.0) as u8, (c[2] * 255.0) as u8)
+}
+
+/// Simulated time as `d hh:mm:ss`.
+pub fn format_clock(t_s: f64) -> String {
+    let t = t_s.max(0.0) as u64;
+    let (d, h, m, s) = (t / 86_400, t / 3600 % 24, t / 60 % 60, t % 60);
+    if d > 0 { format!("{d} d {h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}") }
+}
+
+/// Draws the whole overlay into `ui` (the window's root) and handles shortcuts.
+pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
+    let started = std::time::Instant::now();
+    world.get_resource_or_insert_with(EditorState::default);
+    world.get_resource_or_insert_with(BottomTab::default);
+    world.get_resource_or_insert_with(SimSpeed::default);
+    world.get_resource_or_insert_with(EditHistory::default);
+    shortcuts(ui.ctx(), world);
+
+    egui::Panel::top("top_bar").show(ui, |ui| top_bar(ui, world));
+    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar(ui, world));
+    egui::Panel::left("palette").default_size(230.0).resizable(true).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| palette::palette_panel(ui, world));
+    });
+    egui::Panel::right("right").default_size(380.0).resizable(true).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::CollapsingHeader::new(RichText::new("Limits").strong()).default_open(true).show(ui, |ui| {
+                limits::limits_panel(ui, world);
+            });
+            egui::CollapsingHeader::new(RichText::new("Inspector").strong()).default_open(true).show(ui, |ui| {
+                inspector::inspector_panel(ui, world);
+            });
+        });
+    });
+    egui::Panel::bottom("bottom").default_size(230.0).resizable(true).show(ui, |ui| {
+        let mut tab = *world.resource::<BottomTab>();
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut tab, BottomTab::Charts, "Charts");
+            ui.selectable_value(&mut tab, BottomTab::SingleLine, "Single-line diagram");
+        });
+        *world.resource_mut::<BottomTab>() = tab;
+        ui.separator();
+        match tab {
+            BottomTab::Charts => charts::charts_panel(ui, world),
+            BottomTab::SingleLine => sld::sld_panel(ui, world),
+        }
+    });
+    let plan_rect = ui.available_rect_before_wrap();
+    plan_overlay(ui, world, plan_rect);
+    dialogs(ui.ctx(), world);
+
+    let ctx = ui.ctx().clone();
+    // Panels live on the background layer around the plan; windows and popups sit above it.
+    let pointer_over_ui = ctx.pointer_hover_pos().is_some_and(|p| {
+        !plan_rect.contains(p) || ctx.layer_id_at(p).is_some_and(|l| l.order != egui::Order::Background)
+    });
+    let focus = UiFocus { pointer_over_ui, keyboard: ctx.egui_wants_keyboard_input(), plan_rect: Some(plan_rect) };
+    world.insert_resource(focus);
+    world.get_resource_or_insert_with(AppTimings::default).record(Timed::Panels, started.elapsed());
+}
+
+/// Ctrl+Z, Ctrl+Shift+Z / Ctrl+Y, Delete, Escape, Space (pause) and Ctrl+S.
+fn shortcuts(ctx: &egui::Context, world: &mut World) {
+    use egui::{Key, KeyboardShortcut, Modifiers};
+    let redo = ctx.input_mut(|i| {
+        i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z))
+            || i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
+    });
+    let undo = ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)));
+    let save = ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::S)));
+    if undo {
+        do_undo(world);
+    }
+    if redo {
+        do_redo(world);
+    }
+    if save {
+        save_current(world);
+    }
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let (delete, escape, space) =
+        ctx.input(|i| (i.key_pressed(Key::Delete), i.key_pressed(Key::Escape), i.key_pressed(Key::Space)));
+    if delete {
+        delete_selection(world);
+    }
+    if escape {
+        let mut e = world.resource_mut::<EditorState>();
+        e.tool = Tool::Select;
+        e.selection.clear();
+    }
+    if space {
+        let mut s = world.resource_mut::<SimSpeed>();
+        s.paused = !s.paused;
+    }
+}
+
+/// Undo with the outcome in the status bar.
+pub fn do_undo(world: &mut World) {
+    let r = edit::undo(world);
+    let mut e = world.resource_mut::<EditorState>();
+    match r {
+        Ok(Some(label)) => e.info(format!("Undid: {label}")),
+        Ok(None) => e.info("Nothing to undo"),
+        Err(msg) => e.error(format!("Undo refused: {msg}")),
+    }
+}
+
+/// Redo with the outcome in the status bar.
+pub fn do_redo(world: &mut World) {
+    let r = edit::redo(world);
+    let mut e = world.resource_mut::<EditorState>();
+    match r {
+        Ok(Some(label)) => e.info(format!("Redid: {label}")),
+        Ok(None) => e.info("Nothing to redo"),
+        Err(msg) => e.error(format!("Redo refused: {msg}")),
+    }
+}
+
+/// Deletes the selection (one undoable edit).
+pub fn delete_selection(world: &mut World) {
+    let ids = world.resource::<EditorState>().selection.clone();
+    if ids.is_empty() {
+        return;
+    }
+    let r = edit::ops::delete(world, &ids).and_then(|e| {
+        let label = e.label.clone();
+        edit::apply(world, e).map(|_| label)
+    });
+    let mut e = world.resource_mut::<EditorState>();
+    match r {
+        Ok(label) => {
+            e.selection.clear();
+            e.info(label);
+        }
+        Err(msg) => e.error(format!("Delete refused: {msg}")),
+    }
+}
+
+fn save_current(world: &mut World) {
+    match world.get_resource::<super::state::OpenFile>().and_then(|f| f.path.clone()) {
+        Some(p) => {
+            if let Err(e) = files::save(world, &p) {
+                world.resource_mut::<EditorState>().error(e);
+            }
+        }
+        None => world.resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs("site.ron".into())),
+    }
+}
+
+/// Asks before `action` when there are unsaved changes.
+pub fn guarded(world: &mut World, action: PendingAction) {
+    if world.get_resource::<EditHistory>().is_some_and(|h| h.is_dirty()) {
+        world.resource_mut::<EditorState>().dialog = Some(Dialog::ConfirmDiscard(action));
+    } else {
+        run_pending(world, action);
+    }
+}
+
+fn run_pending(world: &mut World, action: PendingAction) {
+    match action {
+        PendingAction::Open(path) => {
+            if let Err(e) = files::open(world, path.as_ref()) {
+                world.resource_mut::<EditorState>().error(e);
+            }
+        }
+        PendingAction::Quit => world.resource_mut::<EditorState>().quit_requested = true,
+    }
+}
+
+fn top_bar(ui: &mut egui::Ui, world: &mut World) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("dctwin").strong());
+        ui.separator();
+        if ui.button("Open…").clicked() {
+            world.resource_mut::<EditorState>().dialog = Some(Dialog::Open(String::new()));
+        }
+        if ui.button("Save").on_hover_text("Ctrl+S").clicked() {
+            save_current(world);
+        }
+        if ui.button("Save as…").clicked() {
+            let current = world
+                .get_resource::<super::state::OpenFile>()
+                .and_then(|f| f.path.clone())
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "site.ron".into());
+            world.resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs(current));
+        }
+        ui.separator();
+        let (undo_label, redo_label) = {
+            let h = world.resource::<EditHistory>();
+            (h.undo_label().map(str::to_string), h.redo_label().map(str::to_string))
+        };
+        let undo = ui.add_enabled(undo_label.is_some(), egui::Button::new("Undo"));
+        if undo.on_hover_text(format!("Ctrl+Z: {}", undo_label.unwrap_or_default())).clicked() {
+            do_undo(world);
+        }
+        let redo = ui.add_enabled(redo_label.is_some(), egui::Button::new("Redo"));
+        if redo.on_hover_text(format!("Ctrl+Shift+Z: {}", redo_label.unwrap_or_default())).clicked() {
+            do_redo(world);
+        }
+        ui.separator();
+        time_controls(ui, world);
+        ui.separator();
+        let mut metric = world.resource::<EditorState>().metric;
+        egui::ComboBox::from_id_salt("metric").selected_text(format!("Colour: {}", metric.label())).show_ui(ui, |ui| {
+            for m in ColorMetric::ALL {
+                ui.selectable_value(&mut metric, m, m.label());
+            }
+        });
+        world.resource_mut::<EditorState>().metric = metric;
+        ui.separator();
+        search_box(ui, world);
+        if ui.button("Fit").on_hover_text("F: fit the whole site").clicked() {
+            world.resource_mut::<EditorState>().fit_requested = true;
+        }
+    });
+}
+
+fn time_controls(ui: &mut egui::Ui, world: &mut World) {
+    let clock = world.get_resource::<SimClock>().copied().unwrap_or_default();
+    let mut speed = world.resource::<SimSpeed>().clone();
+    let label = if speed.paused { "▶ Play" } else { "⏸ Pause" };
+    if ui.button(label).on_hover_text("Space").clicked() {
+        speed.paused = !speed.paused;
+    }
+    if ui.add_enabled(speed.paused, egui::Button::new("Step")).on_hover_text("one simulation step").clicked() {
+        speed.pending_steps += 1;
+    }
+    for (x, name) in [(1.0, "1×"), (60.0, "60×"), (3600.0, "3600×")] {
+        if ui.selectable_label(speed.speed == x, name).clicked() {
+            speed.speed = x;
+        }
+    }
+    ui.label(RichText::new(format!("t = {}", format_clock(clock.elapsed_s))).monospace())
+        .on_hover_text(format!("{} steps of {:.1} s", clock.steps, clock.step_s));
+    if !speed.paused && speed.achieved > 0.0 && speed.achieved < speed.speed * 0.9 {
+        ui.label(RichText::new(format!("(running at {:.0}×: CPU bound)", speed.achieved)).color(Color32::YELLOW));
+    }
+    *world.resource_mut::<SimSpeed>() = speed;
+}
+
+fn search_box(ui: &mut egui::Ui, world: &mut World) {
+    let mut text = world.resource::<EditorState>().search.clone();
+    let r = ui.add(egui::TextEdit::singleline(&mut text).hint_text("find id…").desired_width(110.0));
+    let go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let mut found = None;
+    if !text.is_empty() {
+        let needle = text.to_lowercase();
+        let mut q = world.query::<&PlanItem>();
+        let mut ids: Vec<String> =
+            q.iter(world).filter(|i| i.id.to_lowercase().contains(&needle)).map(|i| i.id.clone()).collect();
+        ids.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
+        if let Some(exact) = ids.iter().find(|i| i.to_lowercase() == needle) {
+            found = Some(exact.clone());
+        } else {
+            found = ids.first().cloned();
+        }
+        if r.has_focus() && !ids.is_empty() {
+            ui.label(RichText::new(format!("{} match{}", ids.len(), if ids.len() == 1 { "" } else { "es" })).weak());
+        }
+    }
+    let mut e = world.resource_mut::<EditorState>();
+    e.search = text;
+    if go {
+        match found {
+            Some(id) => {
+                e.select_only(id.clone());
+                e.center_on = Some(id);
+            }
+            None => {
+                let msg = format!("no element matches `{}`", e.search);
+                e.error(msg);
+            }
+        }
+    }
+}
+
+fn status_bar(ui: &mut egui::Ui, world: &mut World) {
+    ui.horizontal(|ui| {
+        if let Some(t) = world.get_resource::<SiteTotals>() {
+            ui.label(format!(
+                "IT {:.0} kW · grid {:.0} kW · losses {:.0} kW · cooling {:.0} kW · PUE {}",
+                t.it_load_kw,
+                t.grid_import_kw,
+                t.losses_kw(),
+                t.auxiliary_kw,
+                t.pue().map(|p| format!("{p:.3}")).unwrap_or_else(|| "–".into())
+            ));
+        }
+        ui.separator();
+        if let Some((msg, is_error)) = &world.resource::<EditorState>().message {
+            let color = if *is_error { Color32::from_rgb(255, 110, 100) } else { ui.visuals().text_color() };
+            ui.label(RichText::new(msg).color(color));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(t) = world.get_resource::<AppTimings>() {
+                let detail: Vec<String> =
+                    Timed::ALL.iter().map(|k| format!("{}: {:.2} ms", k.label(), t.mean_ms(*k))).collect();
+                ui.label(RichText::new(format!("app {:.2} ms/frame", t.app_mean_ms())).weak())
+                    .on_hover_text(detail.join("\n"));
+            }
+        });
+    });
+}
+
+/// Labels, the tooltip and the legend over the plan area.
+fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
+    let view = world.get_resource::<PlanView>().copied().unwrap_or_default();
+    let painter = ui.painter_at(rect);
+    // Labels once an element is wide enough on screen to carry one.
+    if view.m_per_px < 0.04 {
+        let mut q = world.query::<&PlanItem>();
+        let mut drawn = 0;
+        for item in q.iter(world) {
+            let p = view.to_screen(item.center_m);
+            let pos = egui::pos2(p.x, p.y);
+            if !rect.contains(pos) || drawn > 800 {
+                continue;
+            }
+            drawn += 1;
+            let size = (item.size_m.x / view.m_per_px).min(14.0).max(9.0);
+            painter.text(pos, egui::Align2::CENTER_CENTER, &item.id, egui::FontId::proportional(size), Color32::BLACK);
+        }
+    }
+    // Legend.
+    let metric = world.resource::<EditorState>().metric;
+    egui::Area::new(egui::Id::new("legend")).fixed_pos(rect.left_top() + egui::vec2(8.0, 8.0)).show(ui.ctx(), |ui| {
+        egui::Frame::popup(ui.style()).show(ui, |ui| {
+            ui.label(RichText::new(metric.label()).strong());
+            for (c, text) in legend(metric) {
+                ui.horizontal(|ui| {
+                    let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+                    ui.painter().rect_filled(r, 2.0, color32(c));
+                    ui.label(RichText::new(text).small());
+                });
+            }
+            ui.label(RichText::new("red outline: alert (blinks when critical)").small());
+        });
+    });
+    // Tooltip for the element under the mouse.
+    let hovered = world.resource::<EditorState>().hovered.clone();
+    if let (Some(id), Some(pos)) = (hovered, ui.ctx().pointer_hover_pos())
+        && rect.contains(pos)
+    {
+        let status = world.get_resource::<SiteStatus>().and_then(|s| s.by_id.get(&id).cloned());
+        let figures = super::status::figures(world, &id);
+        egui::Area::new(egui::Id::new("plan_tooltip"))
+            .fixed_pos(pos + egui::vec2(16.0, 16.0))
+            .interactable(false)
+            .order(egui::Order::Tooltip)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    let kind = status.as_ref().and_then(|s| s.kind).map(|k| k.label()).unwrap_or("");
+                    ui.label(RichText::new(format!("{id}  ({kind})")).strong());
+                    if let Some(a) = status.and_then(|s| s.alert) {
+                        ui.label(RichText::new(format!("{a:?} alert")).color(Color32::from_rgb(255, 90, 80)));
+                    }
+                    egui::Grid::new("tooltip_grid").show(ui, |ui| {
+                        for (k, v) in figures {
+                            ui.label(k);
+                            ui.label(v);
+                            ui.end_row();
+                        }
+                    });
+                });
+            });
+    }
+    // What the active tool does.
+    let hint = match &world.resource::<EditorState>().tool {
+        Tool::Select => None,
+        Tool::Place { model, .. } => Some(format!("Click to place {model} (Esc: stop)")),
+        Tool::PlaceRow => Some("Click to place the row's first rack (Esc: stop)".into()),
+        Tool::Connect { element, field } => {
+            Some(format!("Click the element to connect {element}.{field} to (Esc: cancel)"))
+        }
+    };
+    if let Some(h) = hint {
+        painter.text(
+            rect.center_top() + egui::vec2(0.0, 14.0),
+            egui::Align2::CENTER_CENTER,
+            h,
+            egui::FontId::proportional(15.0),
+            Color32::WHITE,
+        );
+    }
+}
+
+fn dialogs(ctx: &egui::Context, world: &mut World) {
+    let Some(dialog) = world.resource::<EditorState>().dialog.clone() else { return };
+    let mut next = Some(dialog.clone());
+    match dialog.clone() {
+        Dialog::Open(mut path) => {
+            let nearby = files::nearby_site_files(world);
+            egui::Window::new("Open site").collapsible(false).show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("File:");
+                    ui.text_edit_singleline(&mut path);
+                });
+                for p in nearby {
+                    let shown = p.display().to_string();
+                    if ui.selectable_label(path == shown, &shown).clicked() {
+                        path = shown;
+                    }
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() {
+                        next = None;
+                        guarded(world, PendingAction::Open(path.clone()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
+            if let Some(Dialog::Open(p)) = &mut next {
+                *p = path;
+            }
+        }
+        Dialog::SaveAs(mut path) => {
+            egui::Window::new("Save site as").collapsible(false).show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("File:");
+                    ui.text_edit_singleline(&mut path);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        match files::save(world, path.as_ref()) {
+                            Ok(()) => next = None,
+                            Err(e) => world.resource_mut::<EditorState>().error(e),
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
+            if let Some(Dialog::SaveAs(p)) = &mut next {
+                *p = path;
+            }
+        }
+        Dialog::ConfirmDiscard(action) => {
+            egui::Window::new("Unsaved changes").collapsible(false).show(ctx, |ui| {
+                ui.label("The site has changes that are not saved.");
+                ui.horizontal(|ui| {
+                    if ui.button("Save first").clicked() {
+                        next = None;
+                        save_current(world);
+                        if !world.resource::<EditHistory>().is_dirty() {
+                            run_pending(world, action.clone());
+                        }
+                    }
+                    if ui.button("Discard changes").clicked() {
+                        next = None;
+                        run_pending(world, action.clone());
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
+        }
+    }
+    // Opening a file may have set its own dialog; only overwrite ours.
+    let mut e = world.resource_mut::<EditorState>();
+    if e.dialog.as_ref() == Some(&dialog) {
+        e.dialog = next;
+    }
+}

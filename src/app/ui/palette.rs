@@ -1,0 +1,106 @@
+//! The palette: catalog models to place, the row tool, and the grid.
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+use egui::RichText;
+
+use crate::app::state::{EditorState, Tool};
+use crate::edit::{self, ops::RowDirection};
+use crate::site::element::EquipmentKind;
+
+/// Chooses the active tool; the plan does the clicking.
+pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
+    let catalog = edit::catalog(world);
+    let mut editor = world.resource::<EditorState>().clone();
+    ui.heading("Palette");
+    if ui.selectable_label(editor.tool == Tool::Select, "⬚ Select / move").clicked() {
+        editor.tool = Tool::Select;
+    }
+    ui.label(
+        RichText::new("Click: select · Shift: add · drag: move · Shift-drag: box · right-drag: pan").small().weak(),
+    );
+    ui.horizontal(|ui| {
+        ui.label("Grid");
+        egui::ComboBox::from_id_salt("grid").selected_text(format!("{} m", editor.grid_m)).show_ui(ui, |ui| {
+            for g in [0.1, 0.3, 0.6, 1.0] {
+                ui.selectable_value(&mut editor.grid_m, g, format!("{g} m"));
+            }
+        });
+    });
+    ui.separator();
+    for kind in EquipmentKind::ALL {
+        let models = kind.models(&catalog);
+        if models.is_empty() {
+            continue;
+        }
+        egui::CollapsingHeader::new(kind.label())
+            .default_open(matches!(kind, EquipmentKind::Rack | EquipmentKind::Distribution))
+            .show(ui, |ui| {
+                for m in models {
+                    let active = editor.tool == Tool::Place { kind, model: m.clone() };
+                    if ui
+                        .selectable_label(active, &m)
+                        .on_hover_text(format!("Click, then click the floor to place a {m}"))
+                        .clicked()
+                    {
+                        editor.tool = Tool::Place { kind, model: m };
+                    }
+                }
+            });
+    }
+    ui.separator();
+    ui.label(RichText::new("Row of racks").strong());
+    egui::ComboBox::from_id_salt("row_model").selected_text(editor.row.model.clone()).show_ui(ui, |ui| {
+        for m in catalog.racks.keys() {
+            ui.selectable_value(&mut editor.row.model, m.clone(), m);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Racks");
+        ui.add(egui::DragValue::new(&mut editor.row.count).range(1..=200));
+        egui::ComboBox::from_id_salt("row_dir").selected_text(format!("{:?}", editor.row.direction)).show_ui(
+            ui,
+            |ui| {
+                for d in [RowDirection::East, RowDirection::West, RowDirection::North, RowDirection::South] {
+                    ui.selectable_value(&mut editor.row.direction, d, format!("{d:?}"));
+                }
+            },
+        );
+    });
+    let feeds: Vec<String> = {
+        use crate::sim::components::{Distribution, ElementId, Ups};
+        let mut q = world.query_filtered::<&ElementId, Or<(With<Distribution>, With<Ups>)>>();
+        crate::edit::ops::sorted_ids(q.iter(world).map(|id| id.0.clone()).collect())
+    };
+    for (side, list) in [("A", &mut editor.row.feeds_a), ("B", &mut editor.row.feeds_b)] {
+        let shown = if list.is_empty() { "like neighbours".to_string() } else { list.join(", ") };
+        egui::CollapsingHeader::new(format!("{side} feeds: {shown}")).id_salt(format!("row_feeds_{side}")).show(
+            ui,
+            |ui| {
+                egui::ScrollArea::vertical().max_height(160.0).id_salt(format!("row_feeds_scroll_{side}")).show(
+                    ui,
+                    |ui| {
+                        for f in &feeds {
+                            let mut on = list.contains(f);
+                            if ui.checkbox(&mut on, f).changed() {
+                                if on {
+                                    list.push(f.clone());
+                                } else {
+                                    list.retain(|x| x != f);
+                                }
+                            }
+                        }
+                    },
+                );
+            },
+        );
+    }
+    if ui
+        .selectable_label(editor.tool == Tool::PlaceRow, "Place row…")
+        .on_hover_text("then click the first rack's position")
+        .clicked()
+    {
+        editor.tool = Tool::PlaceRow;
+    }
+    *world.resource_mut::<EditorState>() = editor;
+}
