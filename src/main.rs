@@ -23,11 +23,11 @@ struct Cli {
 }
 
 /// The site `dctwin` runs when given no command.
-const DEFAULT_SITE: &str = "sites/ai_hall_20mw.ron";
+const DEFAULT_SITE: &str = "sites/gb200_pod.ron";
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Open a site in the desktop app (the default with no command: sites/ai_hall_20mw.ron).
+    /// Open a site in the desktop app (the default with no command: sites/gb200_pod.ron).
     Open {
         /// Site file (RON).
         site: Option<PathBuf>,

@@ -147,3 +147,58 @@ fn the_headroom_panel_names_the_element_that_binds_first() {
     h.run();
     assert_eq!(editor(&h).selection, vec![rows[0].element.clone()]);
 }
+
+/// The "done when": on the default site, place a GB200 rack next to a loaded PDU, connect
+/// it, see the PDU and the transformer above it go critical in the alert list and the plan's
+/// colours, then undo it all.
+#[test]
+fn one_more_gb200_rack_overloads_the_pdu_and_the_transformer_and_undo_clears_it() {
+    use dctwin::app::colors::metric_color;
+    use dctwin::app::state::ColorMetric;
+    use dctwin::app::status::{SiteStatus, refresh_status};
+
+    let mut h = harness("gb200_pod.ron", 3);
+    h.run();
+    assert!(h.query_by_label("No limit is exceeded.").is_some(), "the pod starts healthy");
+    h.get_by_label("gb200-nvl72").click();
+    h.run();
+    // Next to GB2 at the end of row 1, whose PDUs are at about 77 %.
+    use_tool_at(h.state_mut().world_mut(), Vec2::new(1.2, 0.0), None);
+    h.run();
+    assert_eq!(editor(&h).selection, vec!["GB7".to_string()]);
+    // Connect its A cord by picking PDU-A1 on the plan.
+    h.get_all_by_label("pick on plan").next().unwrap().click();
+    h.run();
+    assert_eq!(editor(&h).tool, Tool::Connect { element: "GB7".into(), field: "feed_a".into() });
+    use_tool_at(h.state_mut().world_mut(), Vec2::new(-2.5, 0.0), Some("PDU-A1".into()));
+    h.run();
+    let site = world_to_site(h.state_mut().world_mut());
+    let gb7 = site.racks.iter().find(|r| r.id == "GB7").unwrap();
+    assert_eq!((gb7.feed_a.as_str(), gb7.feed_b.as_deref()), ("PDU-A1", Some("PDU-B1")));
+
+    headless::advance(h.state_mut(), 3);
+    refresh_status(h.state_mut().world_mut());
+    h.run();
+    for label in ["CRIT PDU-A1 · breaker current", "CRIT PDU-B1 · breaker current", "CRIT T1 · transformer loading"]
+    {
+        assert!(h.query_all_by_label_contains(label).next().is_some(), "alert list shows `{label}`");
+    }
+    let world = h.state().world();
+    let status = world.resource::<SiteStatus>();
+    for id in ["PDU-A1", "T1"] {
+        let c = metric_color(ColorMetric::Loading, status.by_id.get(id));
+        assert!(c[0] > 0.8 && c[1] < 0.2, "{id} is red on the plan: {c:?}");
+    }
+    let c = metric_color(ColorMetric::Loading, status.by_id.get("PDU-A3"));
+    assert!(c[0] < 0.8 || c[1] > 0.2, "PDU-A3 on another row is not red: {c:?}");
+
+    // Undo the connection and the placement: the pod is healthy again.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(find_element(h.state_mut().world_mut(), "GB7").is_none());
+    headless::advance(h.state_mut(), 3);
+    h.run();
+    assert!(h.query_by_label("No limit is exceeded.").is_some(), "alerts clear after undo");
+}

@@ -50,7 +50,7 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
     }
     ui.separator();
     ui.label(RichText::new("Row of racks").strong());
-    egui::ComboBox::from_id_salt("row_model").selected_text(editor.row.model.clone()).show_ui(ui, |ui| {
+    egui::ComboBox::from_id_salt("row_model").selected_text(format!("model {}", editor.row.model)).show_ui(ui, |ui| {
         for m in catalog.racks.keys() {
             ui.selectable_value(&mut editor.row.model, m.clone(), m);
         }
