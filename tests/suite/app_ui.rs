@@ -202,3 +202,78 @@ fn one_more_gb200_rack_overloads_the_pdu_and_the_transformer_and_undo_clears_it(
     h.run();
     assert!(h.query_by_label("No limit is exceeded.").is_some(), "alerts clear after undo");
 }
+
+#[test]
+fn save_as_writes_the_canonical_file_and_unsaved_changes_prompt_before_opening_another() {
+    use dctwin::app::state::{Dialog, OpenFile};
+    use dctwin::edit::EditHistory;
+
+    let dir = std::env::temp_dir().join(format!("dctwin-ui-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness("small_2n_room.ron", 1);
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("R1");
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    assert!(h.state().world().resource::<EditHistory>().is_dirty());
+    assert!(dctwin::app::files::title(h.state().world()).starts_with("● "), "title marks unsaved changes");
+
+    // Save as: the path field, then Save.
+    let target = dir.join("saved.ron");
+    h.get_by_label("Save as…").click();
+    h.run();
+    assert!(h.query_by_label("Save site as").is_some(), "the Save as dialog opens");
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs(target.display().to_string()));
+    h.run();
+    h.get_by_label("Save to this file").click();
+    h.run();
+    assert!(!h.state().world().resource::<EditHistory>().is_dirty());
+    assert_eq!(h.state().world().resource::<OpenFile>().path.as_deref(), Some(target.as_path()));
+    let saved = load(&target);
+    assert!(saved.racks.iter().all(|r| r.id != "R1"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), saved.to_ron_string(), "saved text is canonical");
+
+    // Another edit, then Open: the prompt appears and Cancel keeps everything.
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("R2");
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    let other = root().join("sites/overloaded_room.ron").display().to_string();
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog = Some(Dialog::Open(other.clone()));
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    assert!(h.query_by_label("The site has changes that are not saved.").is_some(), "prompt before losing changes");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(find_element(h.state_mut().world_mut(), "R3").is_some(), "still the small room");
+    // Discarding opens the other file.
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog = Some(Dialog::Open(other));
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    h.get_by_label("Discard changes").click();
+    h.run();
+    assert!(find_element(h.state_mut().world_mut(), "PDU-1").is_some(), "overloaded room is open");
+    assert!(!h.state().world().resource::<EditHistory>().is_dirty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_broken_file_is_refused_with_its_location_and_the_open_site_is_kept() {
+    use dctwin::app::state::Dialog;
+    let dir = std::env::temp_dir().join(format!("dctwin-ui-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.ron");
+    std::fs::write(&broken, "(version: 1, name: \"x\", racks: [ (id: \"R1\" ]").unwrap();
+    let mut h = harness("small_2n_room.ron", 1);
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog = Some(Dialog::Open(broken.display().to_string()));
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    let msg = editor(&h).message.unwrap();
+    assert!(msg.1, "shown as an error");
+    assert!(msg.0.contains("broken.ron:1:"), "names file and line: {}", msg.0);
+    assert!(find_element(h.state_mut().world_mut(), "R1").is_some(), "the open site is untouched");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -181,7 +181,7 @@ fn chain(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
             }
             for (i, hop) in hops.iter().enumerate() {
                 if i > 0 {
-                    ui.label("→");
+                    ui.label("◀");
                 }
                 let loading =
                     world.get_resource::<SiteStatus>().and_then(|s| s.by_id.get(hop)).and_then(|s| s.loading_pct);

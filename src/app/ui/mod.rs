@@ -349,19 +349,29 @@ fn status_bar(ui: &mut egui::Ui, world: &mut World) {
 fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
     let view = world.get_resource::<PlanView>().copied().unwrap_or_default();
     let painter = ui.painter_at(rect);
-    // Labels once an element is wide enough on screen to carry one.
-    if view.m_per_px < 0.04 {
+    // Labels on elements wide enough on screen to carry one (the text fits the footprint).
+    {
         let mut q = world.query::<&PlanItem>();
         let mut drawn = 0;
         for item in q.iter(world) {
+            let width_px = item.size_m.x / view.m_per_px;
+            let min_px = if item.kind.is_marker() { 0.0 } else { 14.0 };
+            if width_px < min_px || drawn > 1500 {
+                continue;
+            }
             let p = view.to_screen(item.center_m);
             let pos = egui::pos2(p.x, p.y);
-            if !rect.contains(pos) || drawn > 800 {
+            if !rect.contains(pos) {
                 continue;
             }
             drawn += 1;
-            let size = (item.size_m.x / view.m_per_px).min(14.0).max(9.0);
-            painter.text(pos, egui::Align2::CENTER_CENTER, &item.id, egui::FontId::proportional(size), Color32::BLACK);
+            let size = (width_px / (item.id.len().max(2) as f32 * 0.62)).clamp(7.0, 14.0);
+            let galley = painter.layout_no_wrap(item.id.clone(), egui::FontId::proportional(size), Color32::BLACK);
+            if !item.kind.is_marker() && galley.size().x > width_px + 24.0 {
+                continue;
+            }
+            let color = if item.kind.is_marker() { Color32::from_gray(220) } else { Color32::BLACK };
+            painter.text(pos, egui::Align2::CENTER_CENTER, &item.id, egui::FontId::proportional(size), color);
         }
     }
     // Legend.
@@ -465,7 +475,7 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
                     ui.text_edit_singleline(&mut path);
                 });
                 ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
+                    if ui.button("Save to this file").clicked() {
                         match files::save(world, path.as_ref()) {
                             Ok(()) => next = None,
                             Err(e) => world.resource_mut::<EditorState>().error(e),
