@@ -1,0 +1,50 @@
+//! The desktop app's own per-frame CPU work on a generated 10k-rack site, without a window or GPU:
+//!
+//! * `panels`: one egui pass of the whole overlay (`ui_root`: top bar, palette, limits, inspector
+//!   with a rack selected, charts, status bar, plan labels and legend) at 1600x900.
+//! * `status_refresh`: rebuilding the per-element status table the plan colours come from (done at
+//!   most 10 times a second while the simulation runs).
+//! * `plan_rebuild`: respawning every plan sprite (after an edit only).
+//! * `single_line_layout`: laying out the power tree (after an edit only; cached otherwise).
+
+#![allow(missing_docs)] // criterion's macros generate undocumented functions
+
+use std::time::Duration;
+
+use bevy_egui::egui;
+use criterion::{Criterion, criterion_group, criterion_main};
+use dctwin::app::state::EditorState;
+use dctwin::app::{plan, status, ui};
+use dctwin::catalog::Catalog;
+use dctwin::generator::generate_site;
+use dctwin::headless::{advance, build_app};
+
+fn app_frame(c: &mut Criterion) {
+    let site = generate_site(10_000);
+    let mut app = build_app(&site, &Catalog::builtin(), Duration::from_secs(1));
+    advance(&mut app, 2);
+    let world = app.world_mut();
+    world.init_resource::<EditorState>();
+    world.resource_mut::<EditorState>().select_only(site.racks[0].id.clone());
+    status::refresh_status(world);
+    plan::rebuild_items(world);
+    let ctx = egui::Context::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 900.0))),
+        ..Default::default()
+    };
+    // Warm up fonts and layout caches as a running app would have.
+    for _ in 0..3 {
+        let _ = ctx.run_ui(input(), |ui| ui::ui_root(ui, app.world_mut()));
+    }
+    let mut group = c.benchmark_group("app_10k_racks");
+    group.sample_size(20);
+    group.bench_function("panels", |b| b.iter(|| ctx.run_ui(input(), |ui| ui::ui_root(ui, app.world_mut()))));
+    group.bench_function("status_refresh", |b| b.iter(|| status::refresh_status(app.world_mut())));
+    group.bench_function("plan_rebuild", |b| b.iter(|| plan::rebuild_items(app.world_mut())));
+    group.bench_function("single_line_layout", |b| b.iter(|| ui::sld::layout(app.world_mut())));
+    group.finish();
+}
+
+criterion_group!(benches, app_frame);
+criterion_main!(benches);
