@@ -46,6 +46,9 @@ enum Command {
         /// Start with the simulation paused.
         #[arg(long)]
         paused: bool,
+        /// Simulated seconds per real second at start (the app offers 1, 60 and 3600).
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
         /// With --screenshot: write each element's screen rectangle to this JSON file.
         #[arg(long, value_name = "FILE.json")]
         element_rects: Option<PathBuf>,
@@ -171,29 +174,31 @@ fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
     load_site(path, catalog).map_err(|e| render(&e))
 }
 
-#[cfg(feature = "desktop")]
-#[allow(clippy::too_many_arguments)]
-fn open_desktop(
-    site: SiteFile,
-    catalog: Catalog,
-    path: PathBuf,
+/// How `open` shows the site (see the `Open` command's options).
+#[cfg_attr(not(feature = "desktop"), allow(dead_code))]
+struct ViewOptions {
     screenshot: Option<PathBuf>,
     frames: Option<u32>,
     steps: u64,
     select: Vec<String>,
     paused: bool,
+    speed: f64,
     element_rects: Option<PathBuf>,
-    print_timings: bool,
-) -> Result<ExitCode, String> {
+    timings: bool,
+}
+
+#[cfg(feature = "desktop")]
+fn open_desktop(site: SiteFile, catalog: Catalog, path: PathBuf, v: ViewOptions) -> Result<ExitCode, String> {
     let options = dctwin::app::DesktopOptions {
         path: Some(path),
-        screenshot,
-        frames,
-        steps,
-        select,
-        paused,
-        element_rects,
-        print_timings,
+        screenshot: v.screenshot,
+        frames: v.frames,
+        steps: v.steps,
+        select: v.select,
+        paused: v.paused,
+        speed: v.speed,
+        element_rects: v.element_rects,
+        print_timings: v.timings,
     };
     match dctwin::app::run(site, catalog, options) {
         bevy::app::AppExit::Success => Ok(ExitCode::SUCCESS),
@@ -202,19 +207,7 @@ fn open_desktop(
 }
 
 #[cfg(not(feature = "desktop"))]
-#[allow(clippy::too_many_arguments)]
-fn open_desktop(
-    _: SiteFile,
-    _: Catalog,
-    _: PathBuf,
-    _: Option<PathBuf>,
-    _: Option<u32>,
-    _: u64,
-    _: Vec<String>,
-    _: bool,
-    _: Option<PathBuf>,
-    _: bool,
-) -> Result<ExitCode, String> {
+fn open_desktop(_: SiteFile, _: Catalog, _: PathBuf, _: ViewOptions) -> Result<ExitCode, String> {
     Err("this dctwin was built without the `desktop` feature; use `dctwin run` for headless runs".into())
 }
 
@@ -228,14 +221,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         steps: 0,
         select: vec![],
         paused: false,
+        speed: 60.0,
         element_rects: None,
         timings: false,
     });
     match command {
-        Command::Open { site, screenshot, frames, steps, select, paused, element_rects, timings } => {
+        Command::Open { site, screenshot, frames, steps, select, paused, speed, element_rects, timings } => {
             let path = site.unwrap_or_else(default_site);
             let parsed = load(&path, &catalog)?;
-            open_desktop(parsed, catalog, path, screenshot, frames, steps, select, paused, element_rects, timings)
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(format!("--speed must be a positive number (got {speed})"));
+            }
+            let view = ViewOptions { screenshot, frames, steps, select, paused, speed, element_rects, timings };
+            open_desktop(parsed, catalog, path, view)
         }
         Command::Check { sites } => {
             let mut failed = false;

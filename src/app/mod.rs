@@ -47,6 +47,8 @@ pub struct DesktopOptions {
     pub select: Vec<String>,
     /// Start paused.
     pub paused: bool,
+    /// Simulated seconds per real second at start (0 keeps the default, 60).
+    pub speed: f64,
     /// Write the screen rectangles of all elements (JSON) next to the screenshot.
     pub element_rects: Option<PathBuf>,
     /// Print the app's per-frame CPU time on exit.
@@ -264,7 +266,14 @@ pub fn run(site: SiteFile, catalog: Catalog, options: DesktopOptions) -> AppExit
         let mut editor = app.world_mut().resource_mut::<EditorState>();
         editor.selection = options.select.clone();
     }
-    app.world_mut().resource_mut::<SimSpeed>().paused = options.paused || options.screenshot.is_some();
+    {
+        let mut speed = app.world_mut().resource_mut::<SimSpeed>();
+        // A screenshot shows the state after `--steps`, whatever the frame rate.
+        speed.paused = options.paused || options.screenshot.is_some();
+        if options.speed > 0.0 {
+            speed.speed = options.speed;
+        }
+    }
     if options.screenshot.is_some() || options.frames.is_some() {
         app.insert_resource(ScreenshotPlan {
             frames: options.frames.unwrap_or(30),

@@ -277,3 +277,48 @@ fn a_broken_file_is_refused_with_its_location_and_the_open_site_is_kept() {
     assert!(find_element(h.state_mut().world_mut(), "R1").is_some(), "the open site is untouched");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_search_box_selects_and_centres_an_element_by_id() {
+    let mut h = harness("gb200_pod.ron", 1);
+    h.run();
+    h.get_by_role(Role::TextInput).focus();
+    h.run();
+    h.get_by_role(Role::TextInput).type_text("pdu-b2");
+    h.run();
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let e = editor(&h);
+    assert_eq!(e.selection, vec!["PDU-B2".to_string()], "case-insensitive exact match");
+    assert_eq!(e.center_on.as_deref(), Some("PDU-B2"));
+}
+
+#[test]
+fn the_single_line_diagram_follows_the_power_tree_and_selects_on_click() {
+    use dctwin::app::ui::sld::layout;
+    let mut h = harness("gb200_pod.ron", 1);
+    let tree = layout(h.state_mut().world_mut());
+    let ids: Vec<(&str, usize, usize)> = tree.nodes.iter().map(|n| (n.id.as_str(), n.depth, n.racks.len())).collect();
+    assert_eq!(ids[0], ("UTIL-1", 0, 0));
+    assert_eq!(ids[1], ("T1", 1, 0));
+    // Every PDU is under T1 with its two racks grouped below it; MCC-1 feeds no racks.
+    for pdu in ["PDU-A1", "PDU-A2", "PDU-A3", "PDU-B1", "PDU-B2", "PDU-B3"] {
+        let i = ids.iter().position(|(id, _, r)| *id == pdu && *r == 0).unwrap();
+        assert_eq!(ids[i].1, 2);
+        assert_eq!(tree.nodes[tree.nodes[i].parent.unwrap()].id, "T1");
+        assert_eq!(ids[i + 1], (pdu, 3, 2), "{pdu}'s racks grouped below it");
+    }
+    assert_eq!(tree.rows, 7, "six rack groups and MCC-1");
+    // The diagram is painted; click where the T1 box is drawn (column 1, its row) and it is selected.
+    *h.state_mut().world_mut().resource_mut::<dctwin::app::ui::BottomTab>() = dctwin::app::ui::BottomTab::SingleLine;
+    h.run();
+    // Only the rows in view are drawn (and clickable); the first rows are.
+    h.get_by_label("node MCC-1").click();
+    h.run();
+    assert_eq!(editor(&h).selection, vec!["MCC-1".to_string()]);
+    assert_eq!(editor(&h).center_on.as_deref(), Some("MCC-1"));
+    h.get_by_label("node PDU-A1 racks").click();
+    h.run();
+    assert_eq!(editor(&h).selection, vec!["GB1".to_string(), "GB2".to_string()], "a group selects its racks");
+}

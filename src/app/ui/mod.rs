@@ -288,9 +288,14 @@ fn search_box(ui: &mut egui::Ui, world: &mut World) {
     let mut found = None;
     if !text.is_empty() {
         let needle = text.to_lowercase();
-        let mut q = world.query::<&PlanItem>();
-        let mut ids: Vec<String> =
-            q.iter(world).filter(|i| i.id.to_lowercase().contains(&needle)).map(|i| i.id.clone()).collect();
+        let mut q = world.query::<&crate::sim::components::ElementId>();
+        let mut ids: Vec<String> = q.iter(world).map(|i| i.0.clone()).collect();
+        if let Some(layout) = world.get_resource::<crate::sim::world::CoolingLayout>() {
+            let mut site = crate::site::SiteFile::default();
+            layout.write_into(&mut site);
+            ids.extend(crate::site::element::SiteElement::all_of(&site).iter().map(|e| e.id().to_string()));
+        }
+        ids.retain(|i| i.to_lowercase().contains(&needle));
         ids.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
         if let Some(exact) = ids.iter().find(|i| i.to_lowercase() == needle) {
             found = Some(exact.clone());

@@ -147,7 +147,7 @@ pub fn sld_panel(ui: &mut egui::Ui, world: &mut World) {
     let status = world.get_resource::<SiteStatus>();
     let mut clicked: Option<(String, Vec<String>)> = None;
     let selection = world.resource::<EditorState>().selection.clone();
-    egui::ScrollArea::both().id_salt("sld").show(ui, |ui| {
+    egui::ScrollArea::both().id_salt("sld").auto_shrink([false, false]).show(ui, |ui| {
         let size = egui::vec2((tree.depth + 1) as f32 * COL_W + 20.0, tree.rows.max(1) as f32 * ROW_H + 10.0);
         let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
         let visible = ui.clip_rect();
@@ -202,6 +202,9 @@ pub fn sld_panel(ui: &mut egui::Ui, world: &mut World) {
             );
             let id = egui::Id::new(("sld_node", &n.id, n.racks.is_empty()));
             let resp = ui.interact(node_rect, id, egui::Sense::click());
+            // Named for screen readers and UI tests: "node T1", "node PDU-A1 racks".
+            let name = if n.racks.is_empty() { format!("node {}", n.id) } else { format!("node {} racks", n.id) };
+            resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, name.clone()));
             if resp.clicked() {
                 clicked = Some((n.id.clone(), n.racks.clone()));
             }
