@@ -103,35 +103,46 @@ pub fn apply(world: &mut World, edit: Edit) -> Result<(), String> {
 
 /// Reverts the latest edit; returns its label, or `None` when there is nothing to undo.
 pub fn undo(world: &mut World) -> Result<Option<String>, String> {
-    let Some((edit, before_state)) = world.get_resource_mut::<EditHistory>().and_then(|mut h| h.done.pop()) else {
-        return Ok(None);
-    };
-    if let Err(e) = replace(world, &edit.after, &edit.before) {
-        world.resource_mut::<EditHistory>().done.push((edit, before_state));
-        return Err(e);
-    }
-    let mut history = world.resource_mut::<EditHistory>();
-    let label = edit.label.clone();
-    let after_state = history.state;
-    history.state = before_state;
-    history.undone.push((edit, after_state));
-    Ok(Some(label))
+    travel(world, Direction::Back)
 }
 
 /// Applies the latest undone edit again.
 pub fn redo(world: &mut World) -> Result<Option<String>, String> {
-    let Some((edit, after_state)) = world.get_resource_mut::<EditHistory>().and_then(|mut h| h.undone.pop()) else {
+    travel(world, Direction::Forward)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Back,
+    Forward,
+}
+
+/// Moves one edit through the history: back (undo: apply it inverted) or forward (redo). A
+/// refused step (the world changed under it) leaves the history as it was.
+fn travel(world: &mut World, direction: Direction) -> Result<Option<String>, String> {
+    fn stack(h: &mut EditHistory, direction: Direction) -> &mut Vec<(Edit, u64)> {
+        if direction == Direction::Back { &mut h.done } else { &mut h.undone }
+    }
+    let Some((edit, other_state)) =
+        world.get_resource_mut::<EditHistory>().and_then(|mut h| stack(&mut h, direction).pop())
+    else {
         return Ok(None);
     };
-    if let Err(e) = replace(world, &edit.before, &edit.after) {
-        world.resource_mut::<EditHistory>().undone.push((edit, after_state));
+    let (from, to) = match direction {
+        Direction::Back => (&edit.after, &edit.before),
+        Direction::Forward => (&edit.before, &edit.after),
+    };
+    if let Err(e) = replace(world, from, to) {
+        stack(&mut world.resource_mut::<EditHistory>(), direction).push((edit, other_state));
         return Err(e);
     }
     let mut history = world.resource_mut::<EditHistory>();
     let label = edit.label.clone();
-    let before_state = history.state;
-    history.state = after_state;
-    history.done.push((edit, before_state));
+    let this_state = std::mem::replace(&mut history.state, other_state);
+    match direction {
+        Direction::Back => history.undone.push((edit, this_state)),
+        Direction::Forward => history.done.push((edit, this_state)),
+    }
     Ok(Some(label))
 }
 

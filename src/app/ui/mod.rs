@@ -139,22 +139,21 @@ fn shortcuts(ctx: &egui::Context, world: &mut World) {
 /// Undo with the outcome in the status bar.
 pub fn do_undo(world: &mut World) {
     let r = edit::undo(world);
-    let mut e = world.resource_mut::<EditorState>();
-    match r {
-        Ok(Some(label)) => e.info(format!("Undid: {label}")),
-        Ok(None) => e.info("Nothing to undo"),
-        Err(msg) => e.error(format!("Undo refused: {msg}")),
-    }
+    history_message(world, r, "Undid", "undo");
 }
 
 /// Redo with the outcome in the status bar.
 pub fn do_redo(world: &mut World) {
     let r = edit::redo(world);
+    history_message(world, r, "Redid", "redo");
+}
+
+fn history_message(world: &mut World, r: Result<Option<String>, String>, done: &str, verb: &str) {
     let mut e = world.resource_mut::<EditorState>();
     match r {
-        Ok(Some(label)) => e.info(format!("Redid: {label}")),
-        Ok(None) => e.info("Nothing to redo"),
-        Err(msg) => e.error(format!("Redo refused: {msg}")),
+        Ok(Some(label)) => e.info(format!("{done}: {label}")),
+        Ok(None) => e.info(format!("Nothing to {verb}")),
+        Err(msg) => e.error(format!("{} refused: {msg}", if verb == "undo" { "Undo" } else { "Redo" })),
     }
 }
 
