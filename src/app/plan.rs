@@ -70,6 +70,23 @@ impl PlanView {
     }
 }
 
+/// The plan's items by id, rebuilt with them, so per-frame drawing looks elements up instead of
+/// building a map of 10k items every frame.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct PlanIndex {
+    /// Items in spawn order.
+    pub items: Vec<PlanItem>,
+    /// Position in `items` by id.
+    pub by_id: std::collections::HashMap<String, usize>,
+}
+
+impl PlanIndex {
+    /// The item with `id`.
+    pub fn get(&self, id: &str) -> Option<&PlanItem> {
+        self.by_id.get(id).map(|&i| &self.items[i])
+    }
+}
+
 /// Counts plan rebuilds: views that depend on the set of elements cache on it.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlanRevision(pub u64);
@@ -221,6 +238,11 @@ pub fn rebuild_items(world: &mut World) {
             });
         }
     }
+    let index = PlanIndex {
+        by_id: items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect(),
+        items: items.clone(),
+    };
+    world.insert_resource(index);
     let batch: Vec<_> = items
         .into_iter()
         .map(|item| {
@@ -271,8 +293,8 @@ fn color_items(
 }
 
 /// The top item under floor point `p` (equipment before markers, small before large).
-pub fn pick(items: &[(Entity, PlanItem)], p: Vec2) -> Option<&PlanItem> {
-    items.iter().map(|(_, i)| i).filter(|i| i.contains(p)).min_by(|a, b| {
+pub fn pick<'a>(items: impl Iterator<Item = &'a PlanItem>, p: Vec2) -> Option<&'a PlanItem> {
+    items.filter(|i| i.contains(p)).min_by(|a, b| {
         (a.kind.is_marker(), a.size_m.x * a.size_m.y)
             .partial_cmp(&(b.kind.is_marker(), b.size_m.x * b.size_m.y))
             .unwrap_or(std::cmp::Ordering::Equal)
@@ -381,9 +403,10 @@ fn plan_input(world: &mut World) {
     }
 
     let floor = view.to_floor(cursor);
-    let items: Vec<(Entity, PlanItem)> =
-        world.query::<(Entity, &PlanItem)>().iter(world).map(|(e, i)| (e, i.clone())).collect();
-    let under = pick(&items, floor).map(|i| i.id.clone());
+    let under = {
+        let mut q = world.query::<&PlanItem>();
+        pick(q.iter(world), floor).map(|i| i.id.clone())
+    };
     {
         let mut editor = world.resource_mut::<EditorState>();
         editor.hovered = under.clone();
@@ -537,18 +560,18 @@ fn draw_overlays(
     editor: Res<EditorState>,
     status: Option<Res<SiteStatus>>,
     gesture: Res<PlanGesture>,
-    items: Query<&PlanItem>,
+    index: Option<Res<PlanIndex>>,
     footprints: Option<Res<Footprints>>,
     mut timings: ResMut<AppTimings>,
 ) {
+    let Some(index) = index else { return };
     let started = std::time::Instant::now();
     let px = view.m_per_px;
     let blink_on = (time.elapsed_secs() * 2.0).fract() < 0.6;
     let min_marker_m = 7.0 * px;
-    let by_id: std::collections::HashMap<&str, &PlanItem> = items.iter().map(|i| (i.id.as_str(), i)).collect();
     if let Some(status) = &status {
         for (id, s) in &status.by_id {
-            let (Some(sev), Some(item)) = (s.alert, by_id.get(id.as_str())) else { continue };
+            let (Some(sev), Some(item)) = (s.alert, index.get(id)) else { continue };
             let color = match sev {
                 Severity::Critical if blink_on => Color::srgb(1.0, 0.1, 0.1),
                 Severity::Critical => Color::srgb(1.0, 0.85, 0.85),
@@ -567,7 +590,7 @@ fn draw_overlays(
         _ => Vec2::ZERO,
     };
     for id in &editor.selection {
-        if let Some(item) = by_id.get(id.as_str()) {
+        if let Some(item) = index.get(id) {
             let c = item.center_m + offset;
             gizmos.rect_2d(
                 Isometry2d::from_translation(c),
@@ -577,15 +600,15 @@ fn draw_overlays(
         }
     }
     // Connections of the primary selection: to its feeds (solid) and from what it feeds.
-    if let Some(item) = editor.selection.first().and_then(|id| by_id.get(id.as_str())) {
-        for target in item.links.iter().filter_map(|t| by_id.get(t.as_str())) {
+    if let Some(item) = editor.selection.first().and_then(|id| index.get(id)) {
+        for target in item.links.iter().filter_map(|t| index.get(t)) {
             gizmos.line_2d(item.center_m, target.center_m, Color::srgb(0.3, 0.9, 1.0));
         }
-        for child in items.iter().filter(|c| c.links.iter().any(|l| *l == item.id)) {
+        for child in index.items.iter().filter(|c| c.links.iter().any(|l| *l == item.id)) {
             gizmos.line_2d(item.center_m, child.center_m, Color::srgba(1.0, 1.0, 1.0, 0.35));
         }
     }
-    if let Some(item) = editor.hovered.as_ref().and_then(|id| by_id.get(id.as_str())) {
+    if let Some(item) = editor.hovered.as_ref().and_then(|id| index.get(id)) {
         gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(3.0 * px), Color::WHITE);
     }
     if let PlanGesture::Box { from_m } = *gesture
@@ -623,7 +646,7 @@ fn draw_overlays(
             _ => vec![],
         };
         for (c, size) in preview {
-            let blocked = items.iter().any(|i| {
+            let blocked = index.items.iter().any(|i| {
                 !i.kind.is_marker() && ((i.center_m - c).abs() - (i.size_m + size) / 2.0).max_element() < -1e-3
             });
             let color = if blocked { Color::srgb(1.0, 0.2, 0.2) } else { Color::srgb(0.4, 1.0, 0.5) };
