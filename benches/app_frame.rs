@@ -6,6 +6,8 @@
 //!   most 10 times a second while the simulation runs).
 //! * `plan_rebuild`: respawning every plan sprite (after an edit only).
 //! * `single_line_layout`: laying out the power tree (after an edit only; cached otherwise).
+//! * `place_rack_and_undo`: placing one rack (id, connections, overlap check, whole-site
+//!   validation, spawn) and undoing it (validation again, despawn): what one edit costs.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
@@ -43,6 +45,20 @@ fn app_frame(c: &mut Criterion) {
     group.bench_function("status_refresh", |b| b.iter(|| status::refresh_status(app.world_mut())));
     group.bench_function("plan_rebuild", |b| b.iter(|| plan::rebuild_items(app.world_mut())));
     group.bench_function("single_line_layout", |b| b.iter(|| ui::sld::layout(app.world_mut())));
+    let free_spot = {
+        let max_x = site.racks.iter().map(|r| r.position_m.0).fold(f64::MIN, f64::max);
+        (max_x + 10.0, 0.0)
+    };
+    let model = site.racks[0].model.clone();
+    group.bench_function("place_rack_and_undo", |b| {
+        b.iter(|| {
+            let w = app.world_mut();
+            let e = dctwin::edit::ops::place(w, dctwin::site::element::EquipmentKind::Rack, &model, free_spot, 0.3)
+                .unwrap();
+            dctwin::edit::apply(w, e).unwrap();
+            dctwin::edit::undo(w).unwrap();
+        })
+    });
     group.finish();
 }
 

@@ -129,10 +129,13 @@ fn run_single_steps(world: &mut World) {
 
 /// Refreshes the status table when the simulation moved (at most 10 times a second while it
 /// runs) or the site changed.
-fn refresh_status_system(world: &mut World, mut last: Local<Option<Instant>>) {
+fn refresh_status_system(world: &mut World, mut last: Local<Option<Instant>>, mut seen_revision: Local<u64>) {
     let steps = world.get_resource::<crate::sim::SimClock>().map(|c| c.steps).unwrap_or(0);
     let stale = world.get_resource::<status::SiteStatus>().is_none_or(|s| s.steps != steps);
-    let edited = world.is_resource_changed::<crate::edit::EditHistory>();
+    // Edits respawn elements, which rebuilds the plan: refresh at once so colours follow.
+    let revision = world.get_resource::<plan::PlanRevision>().map_or(0, |r| r.0);
+    let edited = revision != *seen_revision;
+    *seen_revision = revision;
     let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
     if (stale && due) || edited {
         let started = Instant::now();

@@ -571,7 +571,8 @@ fn draw_overlays(
     let min_marker_m = 7.0 * px;
     if let Some(status) = &status {
         for (id, s) in &status.by_id {
-            let (Some(sev), Some(item)) = (s.alert, index.get(id)) else { continue };
+            let Some(sev) = s.alert else { continue };
+            let Some(item) = index.get(id) else { continue };
             let color = match sev {
                 Severity::Critical if blink_on => Color::srgb(1.0, 0.1, 0.1),
                 Severity::Critical => Color::srgb(1.0, 0.85, 0.85),

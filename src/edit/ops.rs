@@ -94,7 +94,10 @@ fn split_id(id: &str) -> (&str, Option<u64>) {
 /// Ids for `n` new elements of `model`: the prefix most used by that model (else by the kind,
 /// else the kind's usual prefix), numbered after the highest number in use with that prefix.
 pub fn new_ids(site: &SiteFile, kind: EquipmentKind, model: &str, n: usize) -> Vec<String> {
-    let all = SiteElement::all_of(site);
+    new_ids_in(&SiteElement::all_of(site), kind, model, n)
+}
+
+fn new_ids_in(all: &[SiteElement], kind: EquipmentKind, model: &str, n: usize) -> Vec<String> {
     let prefix_of = |filter: &dyn Fn(&SiteElement) -> bool| -> Option<String> {
         let mut counts: Vec<(String, usize)> = Vec::new();
         for e in all.iter().filter(|e| filter(e)) {
@@ -165,7 +168,10 @@ fn nominal_kv(e: &SiteElement, catalog: &Catalog) -> Option<(f64, Option<f64>)> 
 /// Ids that may go into connection `field` of `element`, nearest first: elements that may feed it
 /// at its voltage for `upstream`/`feed_a`/`feed_b`, zones, CDUs or water loops for the others.
 pub fn link_candidates(site: &SiteFile, element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
-    let all = SiteElement::all_of(site);
+    link_candidates_in(&SiteElement::all_of(site), element, field, catalog)
+}
+
+fn link_candidates_in(all: &[SiteElement], element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
     let here = element.position_m();
     let input_kv = nominal_kv(element, catalog).map(|(i, _)| i);
     let mut v: Vec<&SiteElement> = all
@@ -298,8 +304,7 @@ fn blank(kind: EquipmentKind, model: &str, id: String, at: (f64, f64)) -> Option
 /// Fills the connections of a new element: those of the nearest element of the same kind, else
 /// the nearest candidate for each required field (and for a rack's zone, and its CDU when the
 /// model is liquid-cooled).
-fn connect_like_neighbours(site: &SiteFile, e: &mut SiteElement, catalog: &Catalog) {
-    let all = SiteElement::all_of(site);
+fn connect_like_neighbours(all: &[SiteElement], e: &mut SiteElement, catalog: &Catalog) {
     let here = e.position_m();
     let nearest_same = all
         .iter()
@@ -317,7 +322,7 @@ fn connect_like_neighbours(site: &SiteFile, e: &mut SiteElement, catalog: &Catal
     };
     for &(field, optional) in SiteElement::link_fields(e.kind()) {
         let wanted = !optional || field == "zone" || (field == "cdu" && liquid);
-        if wanted && let Some(first) = link_candidates(site, e, field, catalog).into_iter().next() {
+        if wanted && let Some(first) = link_candidates_in(all, e, field, catalog).into_iter().next() {
             let _ = e.set_link(field, Some(first));
         }
     }
@@ -329,13 +334,13 @@ pub fn place(world: &mut World, kind: EquipmentKind, model: &str, at: (f64, f64)
     if !kind.models(&catalog).iter().any(|m| m == model) {
         return Err(format!("`{model}` is not a {} model in the catalog", kind.label()));
     }
-    let site = current_site(world);
-    let id = new_ids(&site, kind, model, 1).remove(0);
+    let all = SiteElement::all_of(&current_site(world));
+    let id = new_ids_in(&all, kind, model, 1).remove(0);
     let mut e = blank(kind, model, id.clone(), snap(at, grid_m))
         .ok_or_else(|| format!("{} cannot be placed from the palette", kind.label()))?;
-    connect_like_neighbours(&site, &mut e, &catalog);
+    connect_like_neighbours(&all, &mut e, &catalog);
     let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
-    if let Some(msg) = first_overlap(&table, &SiteElement::all_of(&site), std::slice::from_ref(&e), &[]) {
+    if let Some(msg) = first_overlap(&table, &all, std::slice::from_ref(&e), &[]) {
         return Err(msg);
     }
     Ok(Edit { label: format!("Place {id}"), before: vec![], after: vec![e] })
@@ -381,10 +386,10 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
     if !catalog.racks.contains_key(&req.model) {
         return Err(format!("`{}` is not a rack model in the catalog", req.model));
     }
-    let site = current_site(world);
+    let all = SiteElement::all_of(&current_site(world));
     let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
     let start = snap(req.start_m, grid_m);
-    let ids = new_ids(&site, EquipmentKind::Rack, &req.model, req.count);
+    let ids = new_ids_in(&all, EquipmentKind::Rack, &req.model, req.count);
     let mut racks = Vec::with_capacity(req.count);
     for (i, id) in ids.into_iter().enumerate() {
         let rotation = match req.direction {
@@ -403,7 +408,7 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
         if let SiteElement::Rack(r) = &mut rack {
             r.rotation_deg = rotation;
         }
-        connect_like_neighbours(&site, &mut rack, &catalog);
+        connect_like_neighbours(&all, &mut rack, &catalog);
         if !req.feeds_a.is_empty() {
             rack.set_link("feed_a", Some(req.feeds_a[i % req.feeds_a.len()].clone()))?;
         }
@@ -412,7 +417,7 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
         }
         racks.push(rack);
     }
-    if let Some(msg) = first_overlap(&table, &SiteElement::all_of(&site), &racks, &[]) {
+    if let Some(msg) = first_overlap(&table, &all, &racks, &[]) {
         return Err(msg);
     }
     let label = format!("Place row of {} {} ({}…{})", req.count, req.model, racks[0].id(), racks[req.count - 1].id());
