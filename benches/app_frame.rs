@@ -3,7 +3,7 @@
 //! * `panels`: one egui pass of the whole overlay (`ui_root`: top bar, palette, limits, inspector
 //!   with a rack selected, charts, status bar, plan labels and legend) at 1600x900.
 //! * `status_refresh`: rebuilding the per-element status table the plan colours come from (done at
-//!   most 10 times a second while the simulation runs).
+//!   most 4 times a second while the simulation runs).
 //! * `plan_rebuild`: respawning every plan sprite (after an edit only).
 //! * `single_line_layout`: laying out the power tree (after an edit only; cached otherwise).
 //! * `place_rack_and_undo`: placing one rack (id, connections, overlap check, whole-site

@@ -41,6 +41,11 @@ pub fn color32(c: Rgb) -> Color32 {
     Color32::from_rgb((c[0] * 255.0) as u8, (c[1] * 255.0) as u8, (c[2] * 255.0) as u8)
 }
 
+/// A power in kW or, from 10 MW up, MW.
+pub fn power(kw: f64) -> String {
+    if kw.abs() >= 10_000.0 { format!("{:.1} MW", kw / 1000.0) } else { format!("{kw:.0} kW") }
+}
+
 /// Simulated time as `d hh:mm:ss`.
 pub fn format_clock(t_s: f64) -> String {
     let t = t_s.max(0.0) as u64;
@@ -325,11 +330,11 @@ fn status_bar(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
         if let Some(t) = world.get_resource::<SiteTotals>() {
             ui.label(format!(
-                "IT {:.0} kW · grid {:.0} kW · losses {:.0} kW · cooling {:.0} kW · PUE {}",
-                t.it_load_kw,
-                t.grid_import_kw,
-                t.losses_kw(),
-                t.auxiliary_kw,
+                "IT {} · grid {} · losses {} · cooling {} · PUE {}",
+                power(t.it_load_kw),
+                power(t.grid_import_kw),
+                power(t.losses_kw()),
+                power(t.auxiliary_kw),
                 t.pue().map(|p| format!("{p:.3}")).unwrap_or_else(|| "–".into())
             ));
         }
@@ -358,9 +363,9 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
         let mut q = world.query::<&PlanItem>();
         let mut drawn = 0;
         for item in q.iter(world) {
-            let width_px = item.size_m.x / view.m_per_px;
-            let min_px = if item.kind.is_marker() { 0.0 } else { 14.0 };
-            if width_px < min_px || drawn > 1500 {
+            // Markers (zones, loops) take no floor: label them as if they were 2 m wide.
+            let width_px = if item.kind.is_marker() { 2.0 } else { item.size_m.x } / view.m_per_px;
+            if width_px < 14.0 || drawn > 1500 {
                 continue;
             }
             let p = view.to_screen(item.center_m);
@@ -380,19 +385,24 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
     }
     // Legend.
     let metric = world.resource::<EditorState>().metric;
-    egui::Area::new(egui::Id::new("legend")).fixed_pos(rect.left_top() + egui::vec2(8.0, 8.0)).show(ui.ctx(), |ui| {
-        egui::Frame::popup(ui.style()).show(ui, |ui| {
-            ui.label(RichText::new(metric.label()).strong());
-            for (c, text) in legend(metric) {
-                ui.horizontal(|ui| {
-                    let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
-                    ui.painter().rect_filled(r, 2.0, color32(c));
-                    ui.label(RichText::new(text).small());
-                });
-            }
-            ui.label(RichText::new("red outline: alert (blinks when critical)").small());
+    // Bottom-left corner of the plan (anchors are relative to the screen's corners).
+    let screen = ui.ctx().content_rect();
+    egui::Area::new(egui::Id::new("legend"))
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(rect.left() + 8.0, rect.bottom() - screen.bottom() - 8.0))
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.spacing_mut().item_spacing.y = 1.0;
+                ui.label(RichText::new(metric.label()).strong());
+                for (c, text) in legend(metric) {
+                    ui.horizontal(|ui| {
+                        let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+                        ui.painter().rect_filled(r, 2.0, color32(c));
+                        ui.label(RichText::new(text).small());
+                    });
+                }
+                ui.label(RichText::new("outline: alert (red blinks: critical, amber: warning)").small());
+            });
         });
-    });
     // Tooltip for the element under the mouse.
     let hovered = world.resource::<EditorState>().hovered.clone();
     if let (Some(id), Some(pos)) = (hovered, ui.ctx().pointer_hover_pos())
