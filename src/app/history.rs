@@ -49,14 +49,14 @@ impl Default for SiteHistory {
 impl SiteHistory {
     /// Adds a sample taken at step `step`, thinning the buffer when full.
     pub fn record(&mut self, step: u64, sample: Sample) {
-        if step % self.every_steps != 0 {
+        if !step.is_multiple_of(self.every_steps) {
             return;
         }
         if self.samples.len() == HISTORY_CAPACITY {
             let kept: Vec<Sample> = self.samples.iter().step_by(2).copied().collect();
             self.samples = kept;
             self.every_steps *= 2;
-            if step % self.every_steps != 0 {
+            if !step.is_multiple_of(self.every_steps) {
                 return;
             }
         }

@@ -605,7 +605,7 @@ fn draw_overlays(
         for target in item.links.iter().filter_map(|t| index.get(t)) {
             gizmos.line_2d(item.center_m, target.center_m, Color::srgb(0.3, 0.9, 1.0));
         }
-        for child in index.items.iter().filter(|c| c.links.iter().any(|l| *l == item.id)) {
+        for child in index.items.iter().filter(|c| c.links.contains(&item.id)) {
             gizmos.line_2d(item.center_m, child.center_m, Color::srgba(1.0, 1.0, 1.0, 0.35));
         }
     }
