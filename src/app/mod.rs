@@ -104,7 +104,7 @@ fn apply_speed(
     if time.relative_speed_f64() != speed.speed {
         time.set_relative_speed_f64(speed.speed);
     }
-    let step_ms = (timings.mean_ms(perf::Timed::SimSteps) / f64::from(timings.steps_last_frame.max(1))).max(0.01);
+    let step_ms = timings.mean_step_ms().unwrap_or(0.01).max(0.01);
     let budget_steps = (30.0 / step_ms).clamp(1.0, 100_000.0);
     let max_delta = (budget_steps / speed.speed).clamp(0.001, 0.25);
     time.set_max_delta(Duration::from_secs_f64(max_delta));

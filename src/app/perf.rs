@@ -67,8 +67,10 @@ pub struct AppTimings {
     frames: std::collections::VecDeque<Vec<(Timed, Duration)>>,
     /// Frames recorded since start.
     pub frame_count: u64,
-    /// Simulation steps in the latest frame.
-    pub steps_last_frame: u32,
+    /// Simulation steps in the frame being recorded.
+    steps_this_frame: u32,
+    /// Simulation steps per recorded frame, alongside `frames`.
+    steps: std::collections::VecDeque<u32>,
     sim_started: Option<Instant>,
     /// Every frame's app total, ms (for end-of-run reports; capped).
     pub app_totals_ms: Vec<f64>,
@@ -91,8 +93,10 @@ impl AppTimings {
             self.app_totals_ms.push(app.as_secs_f64() * 1e3);
         }
         self.frames.push_back(frame);
+        self.steps.push_back(std::mem::take(&mut self.steps_this_frame));
         if self.frames.len() > WINDOW {
             self.frames.pop_front();
+            self.steps.pop_front();
         }
         self.frame_count += 1;
     }
@@ -104,6 +108,12 @@ impl AppTimings {
         }
         let sum: Duration = self.frames.iter().flat_map(|f| f.iter().filter(|(k, _)| *k == t).map(|(_, d)| *d)).sum();
         sum.as_secs_f64() * 1e3 / self.frames.len() as f64
+    }
+
+    /// Mean CPU time of one simulation step over the recent window, ms (`None` before any step).
+    pub fn mean_step_ms(&self) -> Option<f64> {
+        let steps: u32 = self.steps.iter().sum();
+        (steps > 0).then(|| self.mean_ms(Timed::SimSteps) * self.frames.len() as f64 / f64::from(steps))
     }
 
     /// Mean of the app's own time per frame over the recent window, ms.
@@ -142,11 +152,30 @@ fn sim_start(mut t: ResMut<AppTimings>) {
 fn sim_end(mut t: ResMut<AppTimings>) {
     if let Some(s) = t.sim_started.take() {
         t.record(Timed::SimSteps, s.elapsed());
-        t.steps_last_frame += 1;
+        t.steps_this_frame += 1;
     }
 }
 
 fn end_frame(mut t: ResMut<AppTimings>) {
     t.end_frame();
-    t.steps_last_frame = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_cost_is_time_over_steps_not_time_per_frame() {
+        let mut t = AppTimings::default();
+        // Frame 1: two steps, 4 ms in all; frame 2: no step; frame 3: six steps, 12 ms.
+        for (ms, steps) in [(4, 2), (0, 0), (12, 6)] {
+            t.record(Timed::SimSteps, Duration::from_millis(ms));
+            t.steps_this_frame = steps;
+            t.end_frame();
+        }
+        let step = t.mean_step_ms().unwrap();
+        assert!((step - 2.0).abs() < 1e-9, "16 ms over 8 steps is 2 ms a step, got {step}");
+        assert!((t.mean_ms(Timed::SimSteps) - 16.0 / 3.0).abs() < 1e-9);
+        assert_eq!(AppTimings::default().mean_step_ms(), None);
+    }
 }

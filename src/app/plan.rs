@@ -7,7 +7,7 @@
 //! transform lives in [`PlanView`] (centre and metres per logical pixel), the one source the
 //! camera, picking and the egui labels agree on.
 
-use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
@@ -124,8 +124,11 @@ pub enum PlanGesture {
     /// Nothing.
     #[default]
     Idle,
-    /// Dragging the view.
-    Pan,
+    /// Dragging the view; the cursor's last window position.
+    Pan {
+        /// Logical pixels.
+        last_px: Vec2,
+    },
     /// Pressed on a selected element: moving the selection once the mouse travels.
     Move {
         /// Floor point where the drag started.
@@ -311,7 +314,6 @@ fn plan_input(world: &mut World) {
     let focus = *world.resource::<UiFocus>();
     let buttons = world.resource::<ButtonInput<MouseButton>>().clone();
     let keys = world.resource::<ButtonInput<KeyCode>>().clone();
-    let motion = world.resource::<AccumulatedMouseMotion>().delta;
     let scroll = *world.resource::<AccumulatedMouseScroll>();
     let view = *world.resource::<PlanView>();
     let gesture = world.resource::<PlanGesture>().clone();
@@ -323,14 +325,20 @@ fn plan_input(world: &mut World) {
 
     // Continue or finish a gesture even when the pointer wanders over a panel.
     match gesture {
-        PlanGesture::Pan => {
+        PlanGesture::Pan { last_px } => {
             if buttons.pressed(MouseButton::Left)
                 || buttons.pressed(MouseButton::Right)
                 || buttons.pressed(MouseButton::Middle)
             {
-                let mut v = world.resource_mut::<PlanView>();
-                let m = v.m_per_px;
-                v.center_m -= Vec2::new(motion.x, -motion.y) * m;
+                // From cursor positions, not raw device motion: the floor point under the
+                // cursor stays under it whatever the pointer acceleration.
+                if let Some(c) = cursor {
+                    let d = c - last_px;
+                    let mut v = world.resource_mut::<PlanView>();
+                    let m = v.m_per_px;
+                    v.center_m -= Vec2::new(d.x, -d.y) * m;
+                    *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: c };
+                }
             } else {
                 *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
             }
@@ -356,6 +364,8 @@ fn plan_input(world: &mut World) {
             return finish(world, started);
         }
         PlanGesture::Box { from_m } => {
+            // The rubber band follows the mouse (the overlay draws from `hovered_floor`).
+            world.resource_mut::<EditorState>().hovered_floor = cursor.map(|c| view.to_floor(c));
             if !buttons.pressed(MouseButton::Left) {
                 *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
                 if let Some(c) = cursor {
@@ -414,7 +424,7 @@ fn plan_input(world: &mut World) {
     }
 
     if buttons.just_pressed(MouseButton::Right) || buttons.just_pressed(MouseButton::Middle) {
-        *world.resource_mut::<PlanGesture>() = PlanGesture::Pan;
+        *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: cursor };
         return finish(world, started);
     }
     if !buttons.just_pressed(MouseButton::Left) {
@@ -439,7 +449,7 @@ fn plan_input(world: &mut World) {
             None if shift => *world.resource_mut::<PlanGesture>() = PlanGesture::Box { from_m: floor },
             None => {
                 world.resource_mut::<EditorState>().selection.clear();
-                *world.resource_mut::<PlanGesture>() = PlanGesture::Pan;
+                *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: cursor };
             }
         },
     }

@@ -199,7 +199,7 @@ fn link_candidates_in(all: &[SiteElement], element: &SiteElement, field: &str, c
     v.into_iter().map(|e| e.id().to_string()).collect()
 }
 
-/// A new element of `kind`/`model` at `at` with placeholder connections, before [`connect_like_neighbours`].
+/// A new element of `kind`/`model` at `at` whose connections are still empty (filled by [`connect_like_neighbours`]).
 fn blank(kind: EquipmentKind, model: &str, id: String, at: (f64, f64)) -> Option<SiteElement> {
     let model = model.to_string();
     let (position_m, rotation_deg, in_service) = (at, 0.0, true);

@@ -290,7 +290,8 @@ fn search_box(ui: &mut egui::Ui, world: &mut World) {
     let r = ui.add(egui::TextEdit::singleline(&mut text).hint_text("find id…").desired_width(110.0));
     let go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut found = None;
-    if !text.is_empty() {
+    // Matched only while the box is in use, not every frame the text stays in it.
+    if !text.is_empty() && (r.has_focus() || go) {
         let needle = text.to_lowercase();
         let mut q = world.query::<&crate::sim::components::ElementId>();
         let mut ids: Vec<String> = q.iter(world).map(|i| i.0.clone()).collect();

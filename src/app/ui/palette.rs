@@ -67,11 +67,8 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
             },
         );
     });
-    let feeds: Vec<String> = {
-        use crate::sim::components::{Distribution, ElementId, Ups};
-        let mut q = world.query_filtered::<&ElementId, Or<(With<Distribution>, With<Ups>)>>();
-        crate::edit::ops::sorted_ids(q.iter(world).map(|id| id.0.clone()).collect())
-    };
+    // Listed only while a feed list is open.
+    let mut feeds: Option<Vec<String>> = None;
     for (side, list) in [("A", &mut editor.row.feeds_a), ("B", &mut editor.row.feeds_b)] {
         let shown = if list.is_empty() { "like neighbours".to_string() } else { list.join(", ") };
         egui::CollapsingHeader::new(format!("{side} feeds: {shown}")).id_salt(format!("row_feeds_{side}")).show(
@@ -80,7 +77,12 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
                 egui::ScrollArea::vertical().max_height(160.0).id_salt(format!("row_feeds_scroll_{side}")).show(
                     ui,
                     |ui| {
-                        for f in &feeds {
+                        let feeds = feeds.get_or_insert_with(|| {
+                            use crate::sim::components::{Distribution, ElementId, Ups};
+                            let mut q = world.query_filtered::<&ElementId, Or<(With<Distribution>, With<Ups>)>>();
+                            crate::edit::ops::sorted_ids(q.iter(world).map(|id| id.0.clone()).collect())
+                        });
+                        for f in feeds.iter() {
                             let mut on = list.contains(f);
                             if ui.checkbox(&mut on, f).changed() {
                                 if on {
