@@ -189,6 +189,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
             pump_power_kw: 60.0,
             upstream: mcc(0),
             position_m: (-60.0, y),
+            in_service: true,
         });
         for i in 0..4 {
             site.chillers.push(ChillerSpec {

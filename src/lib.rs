@@ -23,6 +23,7 @@
 #[cfg(feature = "desktop")]
 pub mod app;
 pub mod catalog;
+pub mod constraint;
 pub mod edit;
 pub mod export;
 pub mod generator;

@@ -8,8 +8,34 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use dctwin::catalog::Catalog;
 use dctwin::headless::{self, RunOptions};
+use dctwin::site::SiteFile;
+use dctwin::site::load::load_site_with_warnings;
 use dctwin::site::problem::Problems;
-use dctwin::site::{SiteFile, load::load_site};
+
+/// Writes to stdout, ignoring failure: piped into `head` or `grep -q`, the reader may close the
+/// pipe early, and a command line tool then exits quietly instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// Writes to stderr, ignoring failure (as [`out!`]).
+macro_rules! err {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
 
 /// Digital twin of a data center's power and cooling.
 #[derive(Parser, Debug)]
@@ -138,9 +164,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprint!("{message}");
+            err!("{message}");
             if !message.ends_with('\n') {
-                eprintln!();
+                err!("\n");
             }
             ExitCode::from(2)
         }
@@ -170,8 +196,17 @@ fn render(problems: &Problems) -> String {
     s
 }
 
+/// Loads and validates a site; prints its plausibility warnings (they do not stop the command).
 fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
-    load_site(path, catalog).map_err(|e| render(&e))
+    let (site, warnings) = load_site_with_warnings(path, catalog).map_err(|e| render(&e))?;
+    print_warnings(&warnings);
+    Ok(site)
+}
+
+fn print_warnings(warnings: &[dctwin::site::problem::Problem]) {
+    for w in warnings {
+        err!("warning: {w}\n");
+    }
 }
 
 /// How `open` shows the site (see the `Open` command's options).
@@ -238,8 +273,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check { sites } => {
             let mut failed = false;
             for path in &sites {
-                match load_site(path, &catalog) {
-                    Ok(site) => {
+                match load_site_with_warnings(path, &catalog) {
+                    Ok((site, warnings)) => {
+                        print_warnings(&warnings);
                         let n = site.grid_feeds.len()
                             + site.transformers.len()
                             + site.ups.len()
@@ -247,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             + site.racks.len();
                         let cooling =
                             site.crahs.len() + site.cdus.len() + site.chillers.len() + site.heat_rejection.len();
-                        println!(
+                        outln!(
                             "{}: ok ({n} electrical elements, {} racks, {} zones, {cooling} cooling units)",
                             path.display(),
                             site.racks.len(),
@@ -256,7 +292,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                     Err(problems) => {
                         failed = true;
-                        eprint!("{}", render(&problems));
+                        err!("{}", render(&problems));
                     }
                 }
             }
@@ -264,15 +300,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Run { site, duration, step, report, format, fail_on, timeseries, series } => {
             let file = site.display().to_string();
-            let parsed = load(&site, &catalog)?;
             let options = RunOptions { duration, step };
+            options.check()?;
+            let parsed = load(&site, &catalog)?;
+            if timeseries.is_some() {
+                series.check(&parsed)?;
+            }
             let (result, csv) =
                 headless::run_recording(&parsed, &catalog, &options, &file, timeseries.as_ref().map(|_| &series));
             if let (Some(path), Some(csv)) = (&timeseries, csv) {
                 dctwin::site::save::atomic_write(path, csv.as_bytes())
                     .map_err(|e| format!("cannot write time series {}: {e}", path.display()))?;
             }
-            print!("{}", result.to_markdown(10));
+            out!("{}", result.to_markdown(10));
             if let Some(path) = report {
                 let text = match format {
                     Format::Json => result.to_json(),
@@ -280,7 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 };
                 dctwin::site::save::atomic_write(&path, text.as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
-                println!("Report written to {}", path.display());
+                outln!("Report written to {}", path.display());
             }
             let failing = fail_on.is_some_and(|level| {
                 result.active_alerts().any(|a| match level {
@@ -298,19 +338,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let export = dctwin::export::opendss::export(app.world_mut());
             dctwin::site::save::atomic_write(&opendss, export.script.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", opendss.display()))?;
-            println!("OpenDSS script written to {}", opendss.display());
+            outln!("OpenDSS script written to {}", opendss.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate { racks, out } => {
             let site = dctwin::generator::generate_site(racks);
             site.save(&out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            println!("{}: {} racks written", out.display(), site.racks.len());
+            outln!("{}: {} racks written", out.display(), site.racks.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Fmt { site } => {
             let parsed = load(&site, &catalog)?;
             parsed.save(&site).map_err(|e| format!("cannot write {}: {e}", site.display()))?;
-            println!("{}: rewritten in canonical form", site.display());
+            outln!("{}: rewritten in canonical form", site.display());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -12,22 +12,28 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::constraint::{
+    CHOICE, CURVE_COEFFICIENT, Constraint, FRACTION, POWER_FACTOR, VOLTAGE_KV, WATER_TEMPERATURE_C, X_R,
+};
 use crate::site::problem::{Problem, Problems};
 use crate::site::source_map::SourceMap;
-use rated::{AsNumber, rated};
+use rated::{Numeric, rated};
+
+/// UPS loss coefficients, percent: real units lose a few percent.
+const UPS_LOSS_PCT: Constraint = Constraint::range(0.0, 20.0, "%", "UPS losses are a few percent of the rating");
 
 rated! {
     /// A utility supply point: the slack source of the load flow.
     GridFeedRating, GridFeedModel, GridFeedOverrides {
         /// Nominal line-to-line voltage at the point of common coupling, kV.
-        voltage_kv: f64,
+        voltage_kv: f64 => VOLTAGE_KV,
         /// Contracted import capacity, MVA: the feed's limit.
-        capacity_mva: f64,
+        capacity_mva: f64 => Constraint::range(0.01, 10_000.0, "MVA", "a contracted import capacity"),
         /// Three-phase short-circuit level at the point of connection, MVA; sets the source
         /// impedance. 0 means an ideal (infinitely stiff) source.
-        short_circuit_mva: f64,
+        short_circuit_mva: f64 => Constraint::range(1.0, 1.0e6, "MVA", "a short-circuit level of a real supply point").or_zero("an ideal (infinitely stiff) source"),
         /// X/R ratio of the source impedance.
-        x_r: f64,
+        x_r: f64 => X_R,
     }
 }
 
@@ -35,19 +41,19 @@ rated! {
     /// A two-winding step-down transformer.
     TransformerRating, TransformerModel, TransformerOverrides {
         /// Rated apparent power, kVA.
-        rated_kva: f64,
+        rated_kva: f64 => Constraint::range(1.0, 1.0e6, "kVA", "distribution to substation transformers"),
         /// Rated primary (HV) line-to-line voltage, kV.
-        primary_kv: f64,
+        primary_kv: f64 => VOLTAGE_KV,
         /// Rated secondary (LV) line-to-line voltage, kV.
-        secondary_kv: f64,
+        secondary_kv: f64 => VOLTAGE_KV,
         /// Short-circuit impedance, percent on the rated base.
-        impedance_pct: f64,
+        impedance_pct: f64 => Constraint::range(0.5, 30.0, "%", "the short-circuit impedance of power transformers"),
         /// X/R ratio of the short-circuit impedance.
-        x_r: f64,
+        x_r: f64 => X_R,
         /// Core (no-load) loss at rated voltage, kW.
-        no_load_loss_kw: f64,
+        no_load_loss_kw: f64 => Constraint::range(0.0, 1.0e4, "kW", ""),
         /// Copper (load) loss at rated current, kW (nameplate; the solver derives R from %Z and X/R).
-        load_loss_kw: f64,
+        load_loss_kw: f64 => Constraint::range(0.0, 1.0e5, "kW", ""),
     }
 }
 
@@ -56,25 +62,25 @@ rated! {
     /// (Schneider WP108/WP113), with separate coefficients for eco mode.
     UpsRating, UpsModel, UpsOverrides {
         /// Rated real output power, kW.
-        rated_kw: f64,
+        rated_kw: f64 => Constraint::range(1.0, 1.0e5, "kW", "static UPS modules and systems"),
         /// Rated apparent output power, kVA.
-        rated_kva: f64,
+        rated_kva: f64 => Constraint::range(1.0, 1.0e5, "kVA", "static UPS modules and systems"),
         /// Input and output line-to-line voltage, kV.
-        voltage_kv: f64,
+        voltage_kv: f64 => VOLTAGE_KV,
         /// Double conversion: no-load loss, percent of rated kW.
-        no_load_loss_pct: f64,
+        no_load_loss_pct: f64 => UPS_LOSS_PCT,
         /// Double conversion: loss proportional to load, percent of output.
-        proportional_loss_pct: f64,
+        proportional_loss_pct: f64 => UPS_LOSS_PCT,
         /// Double conversion: square-law loss at rated load, percent of rated kW.
-        square_loss_pct: f64,
+        square_loss_pct: f64 => UPS_LOSS_PCT,
         /// Eco mode: no-load loss, percent of rated kW.
-        eco_no_load_loss_pct: f64,
+        eco_no_load_loss_pct: f64 => UPS_LOSS_PCT,
         /// Eco mode: loss proportional to load, percent of output.
-        eco_proportional_loss_pct: f64,
+        eco_proportional_loss_pct: f64 => UPS_LOSS_PCT,
         /// Eco mode: square-law loss at rated load, percent of rated kW.
-        eco_square_loss_pct: f64,
+        eco_square_loss_pct: f64 => UPS_LOSS_PCT,
         /// Input power factor of the rectifier in double conversion (lagging).
-        input_power_factor: f64,
+        input_power_factor: f64 => POWER_FACTOR,
     }
 }
 
@@ -91,9 +97,12 @@ pub enum DistributionKind {
     Busway,
 }
 
-impl AsNumber for DistributionKind {
-    fn as_number(&self) -> Option<f64> {
-        None
+impl Numeric for DistributionKind {
+    fn numbers(&self) -> Vec<f64> {
+        vec![]
+    }
+    fn set_number(&mut self, _: usize, _: f64) -> bool {
+        false
     }
 }
 
@@ -101,16 +110,16 @@ rated! {
     /// A PDU, RPP, busway or switchboard: a node whose limit is its breaker (or bar) current.
     DistributionRating, DistributionModel, DistributionOverrides {
         /// What the element is.
-        kind: DistributionKind,
+        kind: DistributionKind => CHOICE,
         /// Line-to-line voltage, kV.
-        voltage_kv: f64,
+        voltage_kv: f64 => VOLTAGE_KV,
         /// Number of phases (3 for everything the solver handles).
-        phases: u32,
+        phases: u32 => Constraint::range(3.0, 3.0, "", "the solver models balanced three-phase equipment").whole(),
         /// Breaker or bar rating, A.
-        breaker_a: f64,
+        breaker_a: f64 => Constraint::range(1.0, 10_000.0, "A", "breakers and busbars up to 10 kA"),
         /// Continuous-load limit as a percent of `breaker_a`: 80 for a standard breaker
         /// (NEC 210.20(A)/215.3), 100 for a 100 %-rated assembly.
-        continuous_pct: f64,
+        continuous_pct: f64 => Constraint::range(50.0, 100.0, "%", "80 for a standard breaker (NEC 210.20(A)), 100 for a 100 %-rated assembly"),
     }
 }
 
@@ -118,17 +127,17 @@ rated! {
     /// A rack of IT equipment: a constant-power load.
     RackRating, RackModel, RackOverrides {
         /// Design (maximum sustained) power, kW.
-        rated_kw: f64,
+        rated_kw: f64 => Constraint::range(0.1, 2000.0, "kW", "one rack, from a network rack to a megawatt-class accelerator rack"),
         /// Power factor (lagging).
-        power_factor: f64,
+        power_factor: f64 => POWER_FACTOR,
         /// Supply line-to-line voltage, kV.
-        voltage_kv: f64,
+        voltage_kv: f64 => VOLTAGE_KV,
         /// Share of the heat that leaves through liquid cooling (0 = all air).
-        liquid_fraction: f64,
+        liquid_fraction: f64 => FRACTION,
         /// Airflow drawn per kW of air-side heat, m³/s (sets the rack's ΔT: ΔT = 1/(ρ·c_p·this)).
-        airflow_m3_s_per_kw: f64,
+        airflow_m3_s_per_kw: f64 => Constraint::range(0.01, 0.5, "m³/s per kW", "a rack air temperature rise between about 2 and 80 K"),
         /// Heat capacity of the rack and its servers, kJ/K (slows the room's temperature rise).
-        thermal_mass_kj_per_k: f64,
+        thermal_mass_kj_per_k: f64 => Constraint::range(0.0, 1.0e5, "kJ/K", "up to some tonnes of steel"),
     }
 }
 
@@ -136,19 +145,19 @@ rated! {
     /// A chilled-water computer-room air handler: fans and a coil fed by a water loop.
     CrahRating, CrahModel, CrahOverrides {
         /// Cooling delivered at the rating point, kW.
-        rated_cooling_kw: f64,
+        rated_cooling_kw: f64 => Constraint::range(1.0, 5000.0, "kW", "room air handlers"),
         /// Airflow at full fan speed, m³/s.
-        rated_airflow_m3_s: f64,
+        rated_airflow_m3_s: f64 => Constraint::range(0.1, 200.0, "m³/s", "room air handlers"),
         /// Fan power at full speed, kW (falls with the cube of speed).
-        fan_power_kw: f64,
+        fan_power_kw: f64 => Constraint::range(0.0, 1000.0, "kW", ""),
         /// Lowest fan speed, percent.
-        min_fan_speed_pct: f64,
+        min_fan_speed_pct: f64 => Constraint::range(0.0, 100.0, "%", "a share of full fan speed"),
         /// Supply-air setpoint, °C.
-        supply_setpoint_c: f64,
+        supply_setpoint_c: f64 => Constraint::range(5.0, 40.0, "°C", "supply air of a data hall"),
         /// Return-air temperature of the rating point, °C.
-        rated_return_c: f64,
+        rated_return_c: f64 => Constraint::range(10.0, 70.0, "°C", "return air of a data hall"),
         /// Entering chilled-water temperature of the rating point, °C.
-        rated_water_c: f64,
+        rated_water_c: f64 => WATER_TEMPERATURE_C,
     }
 }
 
@@ -157,13 +166,13 @@ rated! {
     /// technology cooling loop and the facility water loop.
     CduRating, CduModel, CduOverrides {
         /// Heat it is rated to move, kW.
-        capacity_kw: f64,
+        capacity_kw: f64 => Constraint::range(1.0, 1.0e5, "kW", "rack to row to hall CDUs"),
         /// Approach at rated load: technology-loop supply minus facility-water supply, K.
-        approach_k: f64,
+        approach_k: f64 => Constraint::range(0.5, 30.0, "K", "liquid-to-liquid heat exchangers (typically 3–5 K)"),
         /// Pump power, kW.
-        pump_power_kw: f64,
+        pump_power_kw: f64 => Constraint::range(0.0, 1000.0, "kW", ""),
         /// Technology-loop water volume, m³ (its heat capacity).
-        volume_m3: f64,
+        volume_m3: f64 => Constraint::range(0.01, 1000.0, "m³", "the water of a technology cooling loop"),
     }
 }
 
@@ -171,17 +180,17 @@ rated! {
     /// An electric chiller, DOE-2 / EnergyPlus `Chiller:Electric:EIR` form.
     ChillerRating, ChillerModel, ChillerOverrides {
         /// Reference capacity, kW.
-        capacity_kw: f64,
+        capacity_kw: f64 => Constraint::range(10.0, 1.0e5, "kW", "electric chillers"),
         /// Reference COP.
-        cop_ref: f64,
+        cop_ref: f64 => Constraint::range(1.0, 15.0, "", "reference COP of electric chillers (EnergyPlus data set: 4.4–11.8)"),
         /// CAPFT biquadratic in leaving chilled water and entering condenser temperature.
-        capft: [f64; 6],
+        capft: [f64; 6] => CURVE_COEFFICIENT,
         /// EIRFT biquadratic in the same temperatures.
-        eirft: [f64; 6],
+        eirft: [f64; 6] => CURVE_COEFFICIENT,
         /// EIRFPLR quadratic in part-load ratio.
-        eirfplr: [f64; 3],
+        eirfplr: [f64; 3] => CURVE_COEFFICIENT,
         /// Lowest part-load ratio before cycling, fraction.
-        min_plr: f64,
+        min_plr: f64 => FRACTION,
     }
 }
 
@@ -194,9 +203,12 @@ pub enum HeatRejectionKind {
     DryCooler,
 }
 
-impl AsNumber for HeatRejectionKind {
-    fn as_number(&self) -> Option<f64> {
-        None
+impl Numeric for HeatRejectionKind {
+    fn numbers(&self) -> Vec<f64> {
+        vec![]
+    }
+    fn set_number(&mut self, _: usize, _: f64) -> bool {
+        false
     }
 }
 
@@ -204,13 +216,13 @@ rated! {
     /// A cooling tower or dry cooler.
     HeatRejectionRating, HeatRejectionModel, HeatRejectionOverrides {
         /// Tower or dry cooler.
-        kind: HeatRejectionKind,
+        kind: HeatRejectionKind => CHOICE,
         /// Heat it can reject at design, kW.
-        capacity_kw: f64,
+        capacity_kw: f64 => Constraint::range(1.0, 1.0e6, "kW", "cooling towers and dry coolers"),
         /// Leaving water minus wet bulb (tower) or dry bulb (dry cooler), K.
-        approach_k: f64,
+        approach_k: f64 => Constraint::range(0.5, 30.0, "K", "leaving water above the wet or dry bulb"),
         /// Fan power at full load, kW (cube of the load fraction).
-        fan_power_kw: f64,
+        fan_power_kw: f64 => Constraint::range(0.0, 1.0e4, "kW", ""),
     }
 }
 
@@ -218,11 +230,11 @@ rated! {
     /// A three-phase cable type: series impedance per km and ampacity per conductor set.
     CableRating, CableModel, CableOverrides {
         /// Positive-sequence resistance at operating temperature, Ω/km.
-        r_ohm_per_km: f64,
+        r_ohm_per_km: f64 => Constraint::range(0.001, 100.0, "Ω/km", "power cables"),
         /// Positive-sequence reactance, Ω/km.
-        x_ohm_per_km: f64,
+        x_ohm_per_km: f64 => Constraint::range(0.0, 100.0, "Ω/km", "power cables"),
         /// Ampacity of one conductor set, A.
-        ampacity_a: f64,
+        ampacity_a: f64 => Constraint::range(1.0, 10_000.0, "A", "one conductor set"),
     }
 }
 
@@ -291,66 +303,175 @@ impl Catalog {
                 format!("unsupported catalog version {}; this dctwin reads version 1", catalog.version),
             ));
         }
-        type Fields<'a> = Vec<(&'a String, Vec<(&'static str, f64)>)>;
-        let sections: [(&str, Fields); 10] = [
-            ("grid_feeds", catalog.grid_feeds.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("transformers", catalog.transformers.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("ups", catalog.ups.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("distribution", catalog.distribution.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("racks", catalog.racks.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("cables", catalog.cables.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("crahs", catalog.crahs.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("cdus", catalog.cdus.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("chillers", catalog.chillers.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-            ("heat_rejection", catalog.heat_rejection.iter().map(|(k, m)| (k, m.rating().numeric_fields())).collect()),
-        ];
-        for (section, entries) in sections {
-            for (name, fields) in entries {
-                for (field, value) in fields {
-                    if let Some(msg) = number_problem(field, value) {
-                        let path = format!("{section}{{{name}}}.{field}");
+        macro_rules! check_section {
+            ($($section:ident),*) => {$(
+                for (name, model) in &catalog.$section {
+                    let rating = model.rating();
+                    for n in rating.numeric_fields() {
+                        if let Some(msg) = n.problem() {
+                            let path = format!("{}{{{name}}}.{}", stringify!($section), n.path());
+                            problems.push(map.problem(file, &path, format!("catalog model \"{name}\": {msg}")));
+                        }
+                    }
+                    let cross = if rating.numbers_valid() { rating.inconsistencies() } else { vec![] };
+                    for (field, msg) in cross {
+                        let path = format!("{}{{{name}}}.{field}", stringify!($section));
                         problems.push(map.problem(file, &path, format!("catalog model \"{name}\": {msg}")));
                     }
                 }
-            }
+            )*};
         }
+        check_section!(
+            grid_feeds,
+            transformers,
+            ups,
+            distribution,
+            racks,
+            cables,
+            crahs,
+            cdus,
+            chillers,
+            heat_rejection
+        );
         problems.into_result(catalog)
     }
 }
 
-/// Fields that must be strictly positive (a zero rating would divide by zero in the solver).
-const STRICTLY_POSITIVE: &[&str] = &[
-    "voltage_kv",
-    "capacity_mva",
-    "rated_kva",
-    "primary_kv",
-    "secondary_kv",
-    "impedance_pct",
-    "x_r",
-    "rated_kw",
-    "breaker_a",
-    "continuous_pct",
-    "ampacity_a",
-    "power_factor",
-    "input_power_factor",
-    "phases",
-];
+/// Checks between the fields of one rating that no single range can express (a rating point
+/// that no real unit could have). Every rating says what it checks, even when that is nothing.
+pub trait Consistency {
+    /// `(field, problem)` for each inconsistency, pointing at the field to fix.
+    fn inconsistencies(&self) -> Vec<(&'static str, String)>;
+}
 
-/// The plain-language problem with a numeric field's value, if any.
-pub fn number_problem(field: &str, value: f64) -> Option<String> {
-    if !value.is_finite() {
-        Some(format!("{field} must be a finite number, not {value}"))
-    } else if value < 0.0 {
-        Some(format!("{field} must not be negative (got {value})"))
-    } else if value == 0.0 && STRICTLY_POSITIVE.contains(&field) {
-        Some(format!("{field} must be greater than zero"))
-    } else if (field == "power_factor" || field == "input_power_factor") && value > 1.0 {
-        Some(format!("{field} must be at most 1 (got {value})"))
-    } else if field == "liquid_fraction" && value > 1.0 {
-        Some(format!("{field} must be between 0 and 1 (got {value})"))
-    } else if field == "phases" && value != 3.0 {
-        Some(format!("{field} must be 3: the solver models balanced three-phase equipment (got {value})"))
-    } else {
-        None
+impl Consistency for GridFeedRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl Consistency for TransformerRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        if self.no_load_loss_kw > 0.05 * self.rated_kva {
+            v.push((
+                "no_load_loss_kw",
+                format!(
+                    "no-load loss {} kW is over 5 % of the {} kVA rating; real transformers lose well under 1 %",
+                    self.no_load_loss_kw, self.rated_kva
+                ),
+            ));
+        }
+        if self.load_loss_kw > 0.1 * self.rated_kva {
+            v.push((
+                "load_loss_kw",
+                format!(
+                    "load loss {} kW is over 10 % of the {} kVA rating; real transformers lose 1–2 %",
+                    self.load_loss_kw, self.rated_kva
+                ),
+            ));
+        }
+        v
+    }
+}
+
+impl Consistency for UpsRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        if self.rated_kw > self.rated_kva * (1.0 + 1e-9) {
+            vec![(
+                "rated_kw",
+                format!(
+                    "rated_kw {} is above rated_kva {}: the power factor would exceed 1",
+                    self.rated_kw, self.rated_kva
+                ),
+            )]
+        } else {
+            vec![]
+        }
+    }
+}
+
+impl Consistency for DistributionRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl Consistency for RackRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl Consistency for CableRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl Consistency for CrahRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        let dt = self.rated_return_c - self.rated_water_c;
+        if dt <= 1.0 {
+            v.push((
+                "rated_return_c",
+                format!(
+                    "the rating point's return air ({} °C) must be warmer than its entering water ({} °C)",
+                    self.rated_return_c, self.rated_water_c
+                ),
+            ));
+        } else {
+            let g = crate::sim::thermal::AIR_DENSITY * crate::sim::thermal::AIR_CP * self.rated_airflow_m3_s;
+            let eps = self.rated_cooling_kw * 1e3 / (g * dt);
+            if eps > 1.0 {
+                v.push(("rated_cooling_kw", format!(
+                    "{} kW at {} m³/s between {} °C return air and {} °C water needs a coil effectiveness of {eps:.2}; no coil exceeds 1",
+                    self.rated_cooling_kw, self.rated_airflow_m3_s, self.rated_return_c, self.rated_water_c
+                )));
+            }
+        }
+        v
+    }
+}
+
+impl Consistency for CduRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl Consistency for ChillerRating {
+    /// The curves must give positive capacity and power over their whole range of validity
+    /// (leaving chilled water 5–10 °C, entering condenser water 24–35 °C, part load `min_plr`–1,
+    /// DOE-2 / EnergyPlus), or the chiller would make or need negative power.
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        let grid = |lo: f64, hi: f64| (0..=4).map(move |i| lo + (hi - lo) * f64::from(i) / 4.0);
+        let mut capft_ok = true;
+        let mut eirft_ok = true;
+        for t_chw in grid(5.0, 10.0) {
+            for t_cw in grid(24.0, 35.0) {
+                capft_ok &= crate::sim::thermal::biquadratic(&self.capft, t_chw, t_cw) > 0.0;
+                eirft_ok &= crate::sim::thermal::biquadratic(&self.eirft, t_chw, t_cw) > 0.0;
+            }
+        }
+        if !capft_ok {
+            v.push(("capft", "CAPFT must be positive for chilled water 5–10 °C and condenser water 24–35 °C".into()));
+        }
+        if !eirft_ok {
+            v.push(("eirft", "EIRFT must be positive for chilled water 5–10 °C and condenser water 24–35 °C".into()));
+        }
+        let k = &self.eirfplr;
+        if grid(self.min_plr, 1.0).any(|p| k[0] + k[1] * p + k[2] * p * p <= 0.0) {
+            v.push(("eirfplr", format!("EIRFPLR must be positive for part loads {}–1", self.min_plr)));
+        }
+        v
+    }
+}
+
+impl Consistency for HeatRejectionRating {
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
     }
 }

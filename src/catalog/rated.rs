@@ -1,8 +1,12 @@
 //! The `rated!` macro: one declaration gives a rating, its catalog model (rating + source) and
-//! its per-instance overrides, so the three can never drift apart.
+//! its per-instance overrides, so the three can never drift apart, and each field declares the
+//! [`Constraint`](crate::constraint::Constraint) on its values right where it is declared.
+
+use crate::constraint::Constraint;
 
 /// Declares `$Rating` (what the solver uses), `$Model` (a catalog entry: the rating plus a
 /// `source` citation) and `$Overrides` (every field optional, as written in a site file).
+/// Each field is written `name: Type => CONSTRAINT`.
 ///
 /// `$Overrides::apply` resolves an instance's rating; `$Overrides::diff` recovers the overrides
 /// from a rating, which is how the world is written back to a site file without keeping a copy.
@@ -10,7 +14,7 @@ macro_rules! rated {
     (
         $(#[$meta:meta])*
         $Rating:ident, $Model:ident, $Overrides:ident {
-            $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty => $constraint:expr ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -63,52 +67,160 @@ macro_rules! rated {
                 true $( && self.$field.is_none() )*
             }
 
-            /// `(field name, value)` for each overridden numeric field, for validation.
-            pub fn numeric_fields(&self) -> Vec<(&'static str, f64)> {
+            /// True when `field` is overridden.
+            pub fn has(&self, field: &str) -> bool {
+                $( if field == stringify!($field) { return self.$field.is_some(); } )*
+                false
+            }
+
+            /// Every number in the overridden fields, with its constraint, for validation.
+            pub fn numeric_fields(&self) -> Vec<$crate::catalog::rated::NumericField> {
                 let mut out = Vec::new();
                 $( if let Some(v) = &self.$field {
-                    if let Some(x) = $crate::catalog::rated::AsNumber::as_number(v) {
-                        out.push((stringify!($field), x));
-                    }
+                    $crate::catalog::rated::push_numbers(&mut out, stringify!($field), v, $constraint);
                 } )*
                 out
+            }
+
+            /// These overrides with number `index` of `field` set to `value` (the other numbers of
+            /// an array field come from `base`); `None` when the field holds no such number or
+            /// its type cannot hold `value` (a whole-number field given NaN). For tools and tests
+            /// that probe every field.
+            pub fn with_number(&self, base: &$Rating, field: &str, index: usize, value: f64) -> Option<Self> {
+                let mut out = self.clone();
+                $( if field == stringify!($field) {
+                    let mut v = self.$field.clone().unwrap_or_else(|| base.$field.clone());
+                    if !$crate::catalog::rated::Numeric::set_number(&mut v, index, value) {
+                        return None;
+                    }
+                    out.$field = Some(v);
+                    return Some(out);
+                } )*
+                None
             }
         }
 
         impl $Rating {
-            /// `(field name, value)` for each numeric field, for validation.
-            pub fn numeric_fields(&self) -> Vec<(&'static str, f64)> {
+            /// `(field, constraint)` of every field, in declaration order.
+            pub const FIELDS: &'static [(&'static str, $crate::constraint::Constraint)] =
+                &[ $( (stringify!($field), $constraint), )* ];
+
+            /// Every number in the rating, with its constraint, for validation.
+            pub fn numeric_fields(&self) -> Vec<$crate::catalog::rated::NumericField> {
                 let mut out = Vec::new();
-                $( if let Some(x) = $crate::catalog::rated::AsNumber::as_number(&self.$field) {
-                    out.push((stringify!($field), x));
-                } )*
+                $( $crate::catalog::rated::push_numbers(&mut out, stringify!($field), &self.$field, $constraint); )*
                 out
+            }
+
+            /// True when every number is within its constraint (cross-field checks only make
+            /// sense then).
+            pub fn numbers_valid(&self) -> bool {
+                self.numeric_fields().iter().all(|n| n.problem().is_none())
+            }
+
+            /// The constraint on `field`, if the rating has such a field.
+            pub fn constraint_of(field: &str) -> Option<$crate::constraint::Constraint> {
+                Self::FIELDS.iter().find(|(f, _)| *f == field).map(|(_, c)| *c)
+            }
+
+            /// [`Self::constraint_of`] through a value (for code generic over ratings).
+            pub fn constraint(&self, field: &str) -> Option<$crate::constraint::Constraint> {
+                Self::constraint_of(field)
             }
         }
     };
 }
 pub(crate) use rated;
 
-/// Lets validation see the numeric fields of a rating generically.
-pub trait AsNumber {
-    /// The value as `f64` when the field is a number.
-    fn as_number(&self) -> Option<f64>;
+/// One number of a rating: its field, position in an array field, value and constraint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumericField {
+    /// Field name.
+    pub name: &'static str,
+    /// Position within an array field (`None` for a scalar).
+    pub index: Option<usize>,
+    /// The value.
+    pub value: f64,
+    /// What the field accepts.
+    pub constraint: Constraint,
 }
 
-impl AsNumber for f64 {
-    fn as_number(&self) -> Option<f64> {
-        Some(*self)
+impl NumericField {
+    /// The field's path below its owner: `name` or `name[i]`.
+    pub fn path(&self) -> String {
+        match self.index {
+            Some(i) => format!("{}[{i}]", self.name),
+            None => self.name.to_string(),
+        }
+    }
+
+    /// The problem with the value, if any.
+    pub fn problem(&self) -> Option<String> {
+        self.constraint.problem(&self.path(), self.value)
     }
 }
 
-impl AsNumber for u32 {
-    fn as_number(&self) -> Option<f64> {
-        Some(f64::from(*self))
+/// Adds the numbers of field `name` to `out`.
+pub fn push_numbers(out: &mut Vec<NumericField>, name: &'static str, value: &impl Numeric, constraint: Constraint) {
+    let numbers = value.numbers();
+    let array = value.is_array();
+    for (i, v) in numbers.into_iter().enumerate() {
+        out.push(NumericField { name, index: array.then_some(i), value: v, constraint });
     }
 }
 
-impl<const N: usize> AsNumber for [f64; N] {
-    fn as_number(&self) -> Option<f64> {
-        None
+/// Lets validation see the numbers of a rating field generically.
+pub trait Numeric {
+    /// The field's numbers: one for a scalar, N for an array, none for a named choice.
+    fn numbers(&self) -> Vec<f64>;
+    /// True for array fields (numbers are addressed by index).
+    fn is_array(&self) -> bool {
+        false
+    }
+    /// Sets number `index` to `value`; false when the type cannot hold it.
+    fn set_number(&mut self, index: usize, value: f64) -> bool;
+}
+
+impl Numeric for f64 {
+    fn numbers(&self) -> Vec<f64> {
+        vec![*self]
+    }
+    fn set_number(&mut self, index: usize, value: f64) -> bool {
+        if index != 0 {
+            return false;
+        }
+        *self = value;
+        true
+    }
+}
+
+impl Numeric for u32 {
+    fn numbers(&self) -> Vec<f64> {
+        vec![f64::from(*self)]
+    }
+    fn set_number(&mut self, index: usize, value: f64) -> bool {
+        if index != 0 || !(0.0..=f64::from(u32::MAX)).contains(&value) || value.fract() != 0.0 {
+            return false;
+        }
+        *self = value as u32;
+        true
+    }
+}
+
+impl<const N: usize> Numeric for [f64; N] {
+    fn numbers(&self) -> Vec<f64> {
+        self.to_vec()
+    }
+    fn is_array(&self) -> bool {
+        true
+    }
+    fn set_number(&mut self, index: usize, value: f64) -> bool {
+        match self.get_mut(index) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
     }
 }

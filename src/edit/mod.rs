@@ -19,6 +19,7 @@ use bevy::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::catalog::footprint::FootprintTable;
+use crate::sim::SimSnapshot;
 use crate::sim::components::ElementId;
 use crate::sim::world::{ActiveCatalog, CoolingLayout, spawn_electrical, world_to_site};
 use crate::site::SiteFile;
@@ -45,8 +46,8 @@ impl Edit {
 /// Done and undone edits, and which state of the site was saved last.
 #[derive(Resource, Debug, Default)]
 pub struct EditHistory {
-    done: Vec<(Edit, u64)>,
-    undone: Vec<(Edit, u64)>,
+    done: Vec<(Edit, u64, SimSnapshot)>,
+    undone: Vec<(Edit, u64, SimSnapshot)>,
     state: u64,
     next_state: u64,
     saved_state: u64,
@@ -65,12 +66,12 @@ impl EditHistory {
 
     /// Label of the edit Undo would revert.
     pub fn undo_label(&self) -> Option<&str> {
-        self.done.last().map(|(e, _)| e.label.as_str())
+        self.done.last().map(|(e, ..)| e.label.as_str())
     }
 
     /// Label of the edit Redo would apply.
     pub fn redo_label(&self) -> Option<&str> {
-        self.undone.last().map(|(e, _)| e.label.as_str())
+        self.undone.last().map(|(e, ..)| e.label.as_str())
     }
 
     /// Number of edits that can be undone.
@@ -89,14 +90,16 @@ impl Default for Footprints {
     }
 }
 
-/// Validates and applies `edit`, and records it for undo (clearing redo).
+/// Validates and applies `edit`, and records it for undo (clearing redo) together with the
+/// simulation state before it, which undo restores.
 pub fn apply(world: &mut World, edit: Edit) -> Result<(), String> {
+    let before = SimSnapshot::capture(world);
     replace(world, &edit.before, &edit.after)?;
     let mut history = world.get_resource_or_insert_with(EditHistory::default);
     history.next_state += 1;
     let before_state = history.state;
     history.state = history.next_state;
-    history.done.push((edit, before_state));
+    history.done.push((edit, before_state, before));
     history.undone.clear();
     Ok(())
 }
@@ -117,13 +120,16 @@ enum Direction {
     Forward,
 }
 
-/// Moves one edit through the history: back (undo: apply it inverted) or forward (redo). A
-/// refused step (the world changed under it) leaves the history as it was.
+/// Moves one edit through the history: back (undo: apply it inverted) or forward (redo), and
+/// puts back the simulation state recorded on the other side of it (undo: as it was before the
+/// edit; redo: as it was when the edit was undone). A refused step (the world changed under it)
+/// leaves the history as it was.
 fn travel(world: &mut World, direction: Direction) -> Result<Option<String>, String> {
-    fn stack(h: &mut EditHistory, direction: Direction) -> &mut Vec<(Edit, u64)> {
+    type Entry = (Edit, u64, SimSnapshot);
+    fn stack(h: &mut EditHistory, direction: Direction) -> &mut Vec<Entry> {
         if direction == Direction::Back { &mut h.done } else { &mut h.undone }
     }
-    let Some((edit, other_state)) =
+    let Some((edit, other_state, other_sim)) =
         world.get_resource_mut::<EditHistory>().and_then(|mut h| stack(&mut h, direction).pop())
     else {
         return Ok(None);
@@ -132,16 +138,18 @@ fn travel(world: &mut World, direction: Direction) -> Result<Option<String>, Str
         Direction::Back => (&edit.after, &edit.before),
         Direction::Forward => (&edit.before, &edit.after),
     };
+    let this_sim = SimSnapshot::capture(world);
     if let Err(e) = replace(world, from, to) {
-        stack(&mut world.resource_mut::<EditHistory>(), direction).push((edit, other_state));
+        stack(&mut world.resource_mut::<EditHistory>(), direction).push((edit, other_state, other_sim));
         return Err(e);
     }
+    other_sim.restore(world);
     let mut history = world.resource_mut::<EditHistory>();
     let label = edit.label.clone();
     let this_state = std::mem::replace(&mut history.state, other_state);
     match direction {
-        Direction::Back => history.undone.push((edit, this_state)),
-        Direction::Forward => history.done.push((edit, this_state)),
+        Direction::Back => history.undone.push((edit, this_state, this_sim)),
+        Direction::Forward => history.done.push((edit, this_state, this_sim)),
     }
     Ok(Some(label))
 }

@@ -522,11 +522,13 @@ pub fn set_in_service(world: &mut World, id: &str, on: bool) -> Result<Edit, Str
 /// Sets the utilization (fraction of rated power drawn) of rack `id`.
 pub fn set_utilization(world: &mut World, id: &str, utilization: f64) -> Result<Edit, String> {
     modify(world, id, format!("Set {id} utilization = {utilization}"), |e, _| match e {
-        SiteElement::Rack(r) if (0.0..=1.0).contains(&utilization) => {
-            r.utilization = utilization;
-            Ok(())
-        }
-        SiteElement::Rack(_) => Err(format!("utilization must be between 0 and 1 (got {utilization})")),
+        SiteElement::Rack(r) => match crate::site::limits::UTILIZATION.problem("utilization", utilization) {
+            None => {
+                r.utilization = utilization;
+                Ok(())
+            }
+            Some(msg) => Err(msg),
+        },
         other => Err(format!("{} {} has no utilization", other.kind().label(), other.id())),
     })
 }

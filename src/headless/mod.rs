@@ -33,11 +33,63 @@ impl Default for RunOptions {
     }
 }
 
+/// Shortest accepted step: the electrical model is a quasi-static phasor load flow, which says
+/// nothing about what happens within a millisecond (less than a tenth of a 50/60 Hz cycle).
+pub const MIN_STEP: Duration = Duration::from_millis(1);
+
+/// Most steps one run takes (about 6 h of CPU at a large site's 2 ms per step): beyond it a
+/// typo such as `--step 1ns` would run for days. Longer studies use longer steps.
+pub const MAX_STEPS: u64 = 10_000_000;
+
 impl RunOptions {
     /// Number of steps covering `duration` (at least one).
     pub fn steps(&self) -> u64 {
         let step = self.step.as_nanos().max(1);
         (self.duration.as_nanos().div_ceil(step) as u64).max(1)
+    }
+
+    /// Refuses a run that would not do what was asked: a step shorter than [`MIN_STEP`] or
+    /// longer than the run, a run that is not a whole number of steps (it would silently run
+    /// longer), or more than [`MAX_STEPS`] steps.
+    pub fn check(&self) -> Result<(), String> {
+        let show = |d: Duration| humantime::format_duration(d).to_string();
+        if self.step < MIN_STEP {
+            return Err(format!(
+                "--step {} is shorter than {}: the load flow is quasi-static and says nothing below a millisecond",
+                show(self.step),
+                show(MIN_STEP)
+            ));
+        }
+        if self.step > self.duration {
+            return Err(format!(
+                "--step {} is longer than --duration {}: the run would be one step of {} instead",
+                show(self.step),
+                show(self.duration),
+                show(self.step)
+            ));
+        }
+        let (d, s) = (self.duration.as_nanos(), self.step.as_nanos());
+        if d % s != 0 {
+            let n = d / s;
+            let lower = Duration::from_nanos((n * s) as u64);
+            let upper = Duration::from_nanos(((n + 1) * s) as u64);
+            return Err(format!(
+                "--duration {} is not a whole number of {} steps; use {} or {}",
+                show(self.duration),
+                show(self.step),
+                show(lower),
+                show(upper)
+            ));
+        }
+        if (d / s) > u128::from(MAX_STEPS) {
+            return Err(format!(
+                "--duration {} at --step {} is {} steps; one run takes at most {MAX_STEPS}: use a longer step",
+                show(self.duration),
+                show(self.step),
+                d / s
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@ use crate::site::ElementKind;
 use crate::site::save::natural_cmp;
 
 /// Report schema identifier; bump when fields change meaning.
-pub const REPORT_SCHEMA: &str = "dctwin.report.v1";
+pub const REPORT_SCHEMA: &str = "dctwin.report.v2";
 
 /// Everything a run produced.
 #[derive(Debug, Clone, Serialize)]
@@ -43,7 +43,8 @@ pub struct Report {
     pub alerts: Vec<Alert>,
     /// Per limit kind, the element with the least margin.
     pub headroom: Vec<HeadroomRow>,
-    /// Thermal results (sites with cooling).
+    /// Thermal results (absent for sites without cooling).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thermal: Option<ThermalReport>,
 }
 
@@ -61,16 +62,12 @@ pub struct RunInfo {
 /// Site totals at the end of the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
-    /// The final load flow converged.
+    /// The final load flow converged. When it did not, the electrical numbers below are left
+    /// out: a failed solve has no numbers to report.
     pub converged: bool,
-    /// IT load, kW.
-    pub it_load_kw: f64,
-    /// Grid import, kW.
-    pub grid_import_kw: f64,
-    /// Grid import, kvar.
-    pub grid_import_kvar: f64,
-    /// Losses by kind, kW.
-    pub losses_kw: Losses,
+    /// Electrical results of the final step (absent when it did not converge).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub electrical: Option<ElectricalTotals>,
     /// Racks in the site.
     pub racks: u32,
     /// Racks in service without power.
@@ -79,12 +76,27 @@ pub struct Totals {
     pub unserved_kw: f64,
     /// Dual-corded racks on one cord.
     pub single_cord_racks: u32,
+    /// Energy-weighted PUE over the run (absent without IT energy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pue_energy_weighted: Option<f64>,
+}
+
+/// The final step's electrical totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElectricalTotals {
+    /// IT load, kW.
+    pub it_load_kw: f64,
+    /// Grid import, kW.
+    pub grid_import_kw: f64,
+    /// Grid import, kvar.
+    pub grid_import_kvar: f64,
+    /// Losses by kind, kW.
+    pub losses_kw: Losses,
     /// Cooling power drawn through the network, kW.
     pub cooling_kw: f64,
-    /// Instantaneous PUE (grid import / IT load) at the end of the run.
+    /// Instantaneous PUE (grid import / IT load); absent without IT load.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pue: Option<f64>,
-    /// Energy-weighted PUE over the run.
-    pub pue_energy_weighted: Option<f64>,
 }
 
 /// Thermal results at the end of the run (present when the site has cooling).
@@ -146,7 +158,8 @@ pub struct ZoneResult {
     pub demand_m3_s: f64,
     /// CRAHs could not hold the setpoint.
     pub over_capacity: bool,
-    /// Seconds until the hottest inlet reaches the allowable maximum, if rising.
+    /// Seconds until the hottest inlet reaches the allowable maximum, if rising (else absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_allowable_s: Option<f64>,
 }
 
@@ -215,9 +228,9 @@ pub struct ElementResult {
     pub model: String,
     /// In service.
     pub in_service: bool,
-    /// Results.
-    #[serde(flatten)]
-    pub state: ElectricalState,
+    /// Results of the final step (absent when its load flow did not converge).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ElectricalState>,
 }
 
 /// One rack's results.
@@ -231,22 +244,35 @@ pub struct RackResult {
     pub in_service: bool,
     /// Has power.
     pub powered: bool,
+    /// Electrical results of the final step (absent when its load flow did not converge).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub power: Option<RackPowerResult>,
+    /// Inlet air, °C (absent for racks outside a cooling zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inlet_c: Option<f64>,
+    /// Outlet air, °C.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlet_c: Option<f64>,
+    /// Technology-loop supply at the rack (liquid-cooled racks), °C.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liquid_supply_c: Option<f64>,
+}
+
+/// A rack's electrical results.
+#[derive(Debug, Clone, Serialize)]
+pub struct RackPowerResult {
     /// Real power, kW.
     pub p_kw: f64,
     /// Reactive power, kvar.
     pub q_kvar: f64,
     /// A-cord current, A.
     pub cord_a_current_a: f64,
-    /// B-cord current, A (null for single-corded racks).
+    /// B-cord current, A (absent for single-corded racks).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cord_b_current_a: Option<f64>,
-    /// Lowest live cord voltage, pu.
-    pub voltage_pu: f64,
-    /// Inlet air, °C (null for racks outside a cooling zone).
-    pub inlet_c: Option<f64>,
-    /// Outlet air, °C.
-    pub outlet_c: Option<f64>,
-    /// Technology-loop supply at the rack (liquid-cooled racks), °C.
-    pub liquid_supply_c: Option<f64>,
+    /// Lowest live cord voltage, pu (absent when no cord is live).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voltage_pu: Option<f64>,
 }
 
 /// A row of the most-loaded list.
@@ -258,6 +284,18 @@ pub struct TopLoaded {
     pub kind: ElementKind,
     /// Loading, %.
     pub loading_pct: f64,
+}
+
+/// Removes `null` members from every object in `value` (see [`Report::to_json`]).
+fn drop_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// The thermal part of the report, when the site has cooling.
@@ -346,7 +384,7 @@ impl Report {
                 kind: kind.0,
                 model: model.0.clone(),
                 in_service: in_service.0,
-                state: s.clone(),
+                state: t.converged.then(|| s.clone()),
             });
         }
         elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));
@@ -362,16 +400,19 @@ impl Report {
         for (id, model, in_service, p, thermal, cooling) in q.iter(world) {
             let air = thermal.filter(|_| cooling.is_some_and(|c| c.zone.is_some()));
             let live_v = [Some(p.a), p.b].into_iter().flatten().filter(|c| c.live && c.voltage_pu > 0.0);
+            let power = RackPowerResult {
+                p_kw: p.p_kw,
+                q_kvar: p.q_kvar,
+                cord_a_current_a: p.a.current_a,
+                cord_b_current_a: p.b.map(|b| b.current_a),
+                voltage_pu: live_v.map(|c| c.voltage_pu).reduce(f64::min),
+            };
             racks.push(RackResult {
                 id: id.0.clone(),
                 model: model.0.clone(),
                 in_service: in_service.0,
                 powered: p.powered,
-                p_kw: p.p_kw,
-                q_kvar: p.q_kvar,
-                cord_a_current_a: p.a.current_a,
-                cord_b_current_a: p.b.map(|b| b.current_a),
-                voltage_pu: live_v.map(|c| c.voltage_pu).fold(f64::NAN, f64::min),
+                power: t.converged.then_some(power),
                 inlet_c: air.map(|t| t.inlet_c),
                 outlet_c: air.map(|t| t.outlet_c),
                 liquid_supply_c: thermal.and_then(|t| t.liquid_supply_c),
@@ -380,8 +421,8 @@ impl Report {
         racks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         let mut top: Vec<TopLoaded> = elements
             .iter()
-            .filter(|e| e.state.energized)
-            .map(|e| TopLoaded { id: e.id.clone(), kind: e.kind, loading_pct: e.state.loading_pct })
+            .filter_map(|e| e.state.as_ref().filter(|s| s.energized).map(|s| (e, s)))
+            .map(|(e, s)| TopLoaded { id: e.id.clone(), kind: e.kind, loading_pct: s.loading_pct })
             .collect();
         top.sort_by(|a, b| b.loading_pct.total_cmp(&a.loading_pct).then_with(|| natural_cmp(&a.id, &b.id)));
         top.truncate(10);
@@ -400,21 +441,23 @@ impl Report {
             run: RunInfo { duration_s: clock.elapsed_s, step_s: options.step.as_secs_f64(), steps: clock.steps },
             totals: Totals {
                 converged: t.converged,
-                it_load_kw: t.it_load_kw,
-                grid_import_kw: t.grid_import_kw,
-                grid_import_kvar: t.grid_import_kvar,
-                losses_kw: Losses {
-                    transformer: t.transformer_losses_kw,
-                    ups: t.ups_losses_kw,
-                    cable: t.cable_losses_kw,
-                    total: t.losses_kw(),
-                },
+                electrical: t.converged.then(|| ElectricalTotals {
+                    it_load_kw: t.it_load_kw,
+                    grid_import_kw: t.grid_import_kw,
+                    grid_import_kvar: t.grid_import_kvar,
+                    losses_kw: Losses {
+                        transformer: t.transformer_losses_kw,
+                        ups: t.ups_losses_kw,
+                        cable: t.cable_losses_kw,
+                        total: t.losses_kw(),
+                    },
+                    cooling_kw: t.auxiliary_kw,
+                    pue: t.pue(),
+                }),
                 racks: racks.len() as u32,
                 unpowered_racks: t.unpowered_racks,
                 unserved_kw: t.unserved_kw,
                 single_cord_racks: t.single_cord_racks,
-                cooling_kw: t.auxiliary_kw,
-                pue: t.pue(),
                 pue_energy_weighted: energy.pue(),
             },
             energy,
@@ -427,9 +470,14 @@ impl Report {
         }
     }
 
-    /// The report as pretty JSON (newline-terminated).
+    /// The report as pretty JSON (newline-terminated). Every field that may be missing is left
+    /// out rather than written as `null`, so a `null` can only come from a non-finite number;
+    /// such a value is dropped too (the solver has raised a critical `solver_failure` alert
+    /// naming its element), so the JSON never holds a number that is not one.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("reports always serialize");
+        let mut value = serde_json::to_value(self).expect("reports always serialize");
+        drop_nulls(&mut value);
+        let mut s = serde_json::to_string_pretty(&value).expect("reports always serialize");
         s.push('\n');
         s
     }
@@ -454,18 +502,29 @@ impl Report {
         );
         let _ = writeln!(o, "## Totals\n");
         let _ = writeln!(o, "| quantity | value |\n|---|---|");
-        let _ = writeln!(
-            o,
-            "| load flow | {} |",
-            if t.converged { "converged" } else { "**NOT CONVERGED (voltage collapse)**" }
-        );
-        let _ = writeln!(o, "| IT load | {:.1} kW |", t.it_load_kw);
-        let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", t.grid_import_kw, t.grid_import_kvar);
-        let _ = writeln!(
-            o,
-            "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
-            t.losses_kw.total, t.losses_kw.transformer, t.losses_kw.ups, t.losses_kw.cable
-        );
+        match &t.electrical {
+            None => {
+                let _ = writeln!(o, "| load flow | **NOT CONVERGED: no electrical results for the final step** |");
+            }
+            Some(el) => {
+                let _ = writeln!(o, "| load flow | converged |");
+                let _ = writeln!(o, "| IT load | {:.1} kW |", el.it_load_kw);
+                let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", el.grid_import_kw, el.grid_import_kvar);
+                let _ = writeln!(
+                    o,
+                    "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
+                    el.losses_kw.total, el.losses_kw.transformer, el.losses_kw.ups, el.losses_kw.cable
+                );
+                if let Some(pue) = el.pue {
+                    let _ = writeln!(
+                        o,
+                        "| PUE | {pue:.3} now, {} over the run (cooling {:.1} kW) |",
+                        t.pue_energy_weighted.map_or("—".to_string(), |p| format!("{p:.3}")),
+                        el.cooling_kw
+                    );
+                }
+            }
+        }
         let _ = writeln!(
             o,
             "| racks | {} ({} without power, {} on one cord) |",
@@ -474,20 +533,20 @@ impl Report {
         if t.unserved_kw > 0.0 {
             let _ = writeln!(o, "| unserved load | {:.1} kW |", t.unserved_kw);
         }
-        if let Some(pue) = t.pue {
-            let _ = writeln!(
-                o,
-                "| PUE | {pue:.3} now, {} over the run (cooling {:.1} kW) |",
-                t.pue_energy_weighted.map_or("—".to_string(), |p| format!("{p:.3}")),
-                t.cooling_kw
-            );
-        }
         let e = &self.energy;
         let _ = writeln!(
             o,
-            "| energy | IT {:.1} kWh, losses {:.1} kWh, import {:.1} kWh (peak {:.1} kW) |\n",
+            "| energy | IT {:.1} kWh, losses {:.1} kWh, import {:.1} kWh (peak {:.1} kW) |",
             e.it_kwh, e.losses_kwh, e.grid_import_kwh, e.peak_grid_import_kw
         );
+        if e.unsolved_seconds > 0.0 {
+            let _ = writeln!(
+                o,
+                "| unsolved | {} s of the run had no load-flow solution (no energy counted) |",
+                e.unsolved_seconds
+            );
+        }
+        let _ = writeln!(o);
 
         let active: Vec<&Alert> = self.active_alerts().collect();
         let critical = active.iter().filter(|a| a.severity == Severity::Critical).count();
@@ -629,7 +688,10 @@ impl Report {
                 "| element | kind | V (pu) | I in (A) | P (kW) | Q (kvar) | loading | losses (kW) |\n|---|---|---|---|---|---|---|---|"
             );
             for el in self.elements.iter().take(rows) {
-                let s = &el.state;
+                let Some(s) = &el.state else {
+                    let _ = writeln!(o, "| {} | {} | not solved | | | | | |", el.id, el.kind.noun());
+                    continue;
+                };
                 if !s.energized {
                     let _ = writeln!(o, "| {} | {} | dead | | | | | |", el.id, el.kind.noun());
                     continue;

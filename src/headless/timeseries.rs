@@ -78,6 +78,42 @@ impl std::str::FromStr for SeriesSpec {
     }
 }
 
+impl SeriesSpec {
+    /// Refuses series that name ids the site does not have (they would be empty columns).
+    pub fn check(&self, site: &crate::site::SiteFile) -> Result<(), String> {
+        use crate::site::element::{EquipmentKind, SiteElement};
+        let all = SiteElement::all_of(site);
+        let kind_of = |id: &str| all.iter().find(|e| e.id() == id).map(SiteElement::kind);
+        let mut problems = Vec::new();
+        for s in &self.0 {
+            let (id, wanted, what) = match s {
+                Series::Zone(id) => (id, &[EquipmentKind::Zone][..], "a zone"),
+                Series::Loop(id) => (id, &[EquipmentKind::WaterLoop][..], "a water loop"),
+                Series::Element(id) => (
+                    id,
+                    &[
+                        EquipmentKind::GridFeed,
+                        EquipmentKind::Transformer,
+                        EquipmentKind::Ups,
+                        EquipmentKind::Distribution,
+                    ][..],
+                    "a grid feed, transformer, UPS or distribution element",
+                ),
+                _ => continue,
+            };
+            let id_text = crate::site::problem::short_id(id);
+            match kind_of(id) {
+                Some(k) if wanted.contains(&k) => {}
+                Some(k) => {
+                    problems.push(format!("series `{}`: \"{id_text}\" is a {}, not {what}", s.header(), k.label()))
+                }
+                None => problems.push(format!("series `{}`: the site has no element \"{id_text}\"", s.header())),
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    }
+}
+
 impl Series {
     fn header(&self) -> String {
         match self {

@@ -69,6 +69,10 @@ pub enum Quantity {
     FacilityWater,
     /// Cooling unit in service without power.
     CoolingPower,
+    /// Technology-loop (liquid) supply above what its CDU is designed to hold, °C.
+    LiquidSupply,
+    /// A solver produced a non-finite number for the element: its results are withheld.
+    SolverFailure,
 }
 
 impl Quantity {
@@ -85,6 +89,8 @@ impl Quantity {
             Quantity::InletTemperature | Quantity::FacilityWater => "°C",
             Quantity::CoolingCapacity => "kW",
             Quantity::CoolingPower => "kW lost",
+            Quantity::LiquidSupply => "°C",
+            Quantity::SolverFailure => "non-finite results",
         }
     }
 }
@@ -106,14 +112,16 @@ pub struct Alert {
     pub unit: &'static str,
     /// Simulated time it was first seen, s.
     pub first_seen_s: f64,
-    /// Simulated time it cleared, s (`None` while active).
+    /// Simulated time it cleared, s (`None`, and absent in reports, while active).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cleared_s: Option<f64>,
     /// For a rising temperature: estimated seconds until the next (critical) limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_limit_s: Option<f64>,
 }
 
 /// All alerts raised so far; active ones are those without `cleared_s`.
-#[derive(Resource, Debug, Default)]
+#[derive(Resource, Debug, Clone, Default)]
 pub struct AlertLog {
     /// Every alert in the order first seen.
     pub alerts: Vec<Alert>,
@@ -243,6 +251,7 @@ pub struct HeadroomRow {
     /// Margin as a percent of the limit.
     pub margin_pct: f64,
     /// For a rising temperature: estimated seconds until the limit is reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_limit_s: Option<f64>,
 }
 
@@ -284,7 +293,7 @@ fn check_limits(
     // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
     let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
 
-    if !totals.converged && elements.iter().any(|e| e.2.energized) {
+    if !totals.converged {
         findings.push(Finding::new(
             Severity::Critical,
             "site".into(),
@@ -294,8 +303,13 @@ fn check_limits(
         ));
     }
 
-    for (id, _, state, kind) in &elements {
+    // A failed solve leaves last step's states in place: nothing to compare until it solves.
+    for (id, _, state, kind) in elements.iter().filter(|_| totals.converged) {
         if !state.energized {
+            continue;
+        }
+        if !electrical_state_finite(state) {
+            findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::SolverFailure, 0.0, 0.0));
             continue;
         }
         let id = id.0.as_str();
@@ -425,16 +439,44 @@ fn check_limits(
     headroom.0 = table;
 }
 
+/// True when every number of an element's load-flow results is finite.
+fn electrical_state_finite(s: &ElectricalState) -> bool {
+    [
+        s.voltage_pu,
+        s.voltage_v,
+        s.input_voltage_pu,
+        s.input_current_a,
+        s.output_current_a,
+        s.p_kw,
+        s.q_kvar,
+        s.loading_pct,
+        s.losses_kw,
+        s.feeder_losses_kw,
+        s.feeder_loading_pct,
+        s.feeder_ampacity_a,
+    ]
+    .iter()
+    .all(|x| x.is_finite())
+}
+
 /// Keeps `c` if it is strictly tighter than the current candidate of its kind. Ties (common:
-/// A and B sides are usually identical) keep the first element in query order, which is fixed
-/// for a given site file (entities are spawned in file order), so reports stay deterministic.
+/// A and B sides are usually identical) go to the first id in natural order, so reports do not
+/// depend on the order of elements in the file or in the world.
 fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) {
     let slot = &mut best[c.limit as usize];
-    let better = slot.as_ref().is_none_or(|old| c.margin_pct < old.margin_pct);
+    let better = slot.as_ref().is_none_or(|old| {
+        c.margin_pct < old.margin_pct
+            || (c.margin_pct == old.margin_pct
+                && crate::site::save::natural_cmp(c.element, old.element) == std::cmp::Ordering::Less)
+    });
     if better {
         *slot = Some(c);
     }
 }
+
+/// How far a CDU's technology-loop supply may rise above its design (facility-water setpoint +
+/// approach) before it is an alert: about the band a CDU's supply control holds (estimate).
+pub const LIQUID_SUPPLY_TOLERANCE_K: f64 = 1.0;
 
 /// Number of [`LimitKind`]s.
 const LIMIT_KINDS: usize = 10;
@@ -474,6 +516,18 @@ fn check_cooling<'a>(
     findings: &mut Vec<Finding>,
     best: &mut [Option<Candidate<'a>>; LIMIT_KINDS],
 ) {
+    // A non-finite temperature anywhere is a solver failure of that node, named as such.
+    let nodes = plant
+        .zones
+        .iter()
+        .map(|z| (&z.id, z.room_c.is_finite() && z.supply_c.is_finite() && z.hottest_inlet_c.is_finite()))
+        .chain(plant.loops.iter().map(|l| (&l.id, l.supply_c.is_finite())))
+        .chain(plant.cdus.iter().map(|c| (&c.id, c.supply_c.is_finite())));
+    for (id, finite) in nodes {
+        if !finite {
+            findings.push(Finding::new(Severity::Critical, id.clone(), Quantity::SolverFailure, 0.0, 0.0));
+        }
+    }
     let mut hot_zones = Vec::new();
     for zone in &plant.zones {
         let (recommended, allowable) = (zone.class.recommended_max_c(), zone.class.allowable_max_c());
@@ -526,15 +580,29 @@ fn check_cooling<'a>(
         }
     }
     for cdu in &plant.cdus {
-        let capacity_kw = cdu.rating.capacity_kw;
-        offer(best, row(LimitKind::CduCapacity, &cdu.id, cdu.rack_heat_w / 1e3, capacity_kw, "kW"));
-        if cdu.rack_heat_w / 1e3 > capacity_kw {
+        // What it can move now: nothing without power or facility water, so the loss of a CDU
+        // carrying racks is critical at once (their heat has nowhere to go).
+        let available_kw = cdu.available_w / 1e3;
+        let heat_kw = cdu.rack_heat_w / 1e3;
+        let mut c = row(LimitKind::CduCapacity, &cdu.id, heat_kw, available_kw, "kW");
+        c.margin_pct = (available_kw - heat_kw) / cdu.rating.capacity_kw * 100.0;
+        offer(best, c);
+        if heat_kw > available_kw {
             findings.push(Finding::new(
                 Severity::Critical,
                 cdu.id.clone(),
                 Quantity::CoolingCapacity,
-                cdu.rack_heat_w / 1e3,
-                capacity_kw,
+                heat_kw,
+                available_kw,
+            ));
+        }
+        if cdu.supply_c > cdu.design_supply_c + LIQUID_SUPPLY_TOLERANCE_K {
+            findings.push(Finding::new(
+                Severity::Critical,
+                cdu.id.clone(),
+                Quantity::LiquidSupply,
+                cdu.supply_c,
+                cdu.design_supply_c,
             ));
         }
     }

@@ -45,6 +45,49 @@ pub struct SimClock {
     pub step_s: f64,
 }
 
+/// The simulation's memory (what a load flow alone cannot recompute): temperatures of the
+/// cooling plant and the alert log. Undo puts it back so that undoing an edit returns to the
+/// state before the edit, not only to the topology before it.
+#[derive(Debug, Clone, Default)]
+pub struct SimSnapshot {
+    plant: Option<thermal::CoolingPlant>,
+    alerts: Option<limits::AlertLog>,
+}
+
+impl SimSnapshot {
+    /// The state of `world` now.
+    pub fn capture(world: &World) -> SimSnapshot {
+        SimSnapshot {
+            plant: world.get_resource::<thermal::CoolingPlant>().cloned(),
+            alerts: world.get_resource::<limits::AlertLog>().cloned(),
+        }
+    }
+
+    /// Puts this state back into `world`. The plant's indices are renewed so that racks and
+    /// units look their zone, CDU and supply up again (the world may have been respawned since).
+    pub fn restore(self, world: &mut World) {
+        if let Some(mut plant) = self.plant {
+            let generation = world.get_resource::<thermal::CoolingPlant>().map_or(0, |p| p.generation);
+            plant.generation = generation + 1;
+            plant.forget_entities();
+            world.insert_resource(plant);
+        }
+        if let Some(alerts) = self.alerts {
+            world.insert_resource(alerts);
+        }
+    }
+}
+
+/// Returns the simulation to the state a fresh run of the present site starts from: the plant
+/// rebuilt (its first step settles it at the healthy site's steady state) and no alerts.
+pub fn reset_to_steady_state(world: &mut World) {
+    let generation = world.get_resource::<thermal::CoolingPlant>().map_or(0, |p| p.generation);
+    let mut plant = thermal::CoolingPlant::default();
+    plant.generation = generation + 1;
+    world.insert_resource(plant);
+    world.insert_resource(limits::AlertLog::default());
+}
+
 /// Default fixed step of the solvers.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(1);
 

@@ -8,6 +8,7 @@ use crate::catalog::{
     Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
 };
 use crate::site::element::SiteElement;
+use crate::site::save::natural_cmp;
 use crate::site::{
     DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
 };
@@ -42,16 +43,22 @@ pub struct CoolingLayout {
 }
 
 impl CoolingLayout {
-    /// The cooling sections of `site`.
+    /// The cooling sections of `site`, each sorted by id (so nothing downstream depends on the
+    /// order of lines in the file).
     pub fn from_site(site: &SiteFile) -> CoolingLayout {
+        fn sorted<T: Clone>(v: &[T], id: impl Fn(&T) -> &str) -> Vec<T> {
+            let mut v = v.to_vec();
+            v.sort_by(|a, b| natural_cmp(id(a), id(b)));
+            v
+        }
         CoolingLayout {
             ambient: site.ambient.clone(),
-            zones: site.zones.clone(),
-            water_loops: site.water_loops.clone(),
-            crahs: site.crahs.clone(),
-            cdus: site.cdus.clone(),
-            chillers: site.chillers.clone(),
-            heat_rejection: site.heat_rejection.clone(),
+            zones: sorted(&site.zones, |e| &e.id),
+            water_loops: sorted(&site.water_loops, |e| &e.id),
+            crahs: sorted(&site.crahs, |e| &e.id),
+            cdus: sorted(&site.cdus, |e| &e.id),
+            chillers: sorted(&site.chillers, |e| &e.id),
+            heat_rejection: sorted(&site.heat_rejection, |e| &e.id),
         }
     }
 
@@ -81,12 +88,13 @@ pub struct RackCooling {
 pub struct ActiveCatalog(pub Catalog);
 
 /// Spawns a validated site into `world` (call [`crate::site::validate::validate`] first: models
-/// that are missing from the catalog are skipped here).
+/// that are missing from the catalog are skipped here). Elements are spawned in canonical order
+/// (by id), so queries, sums and reports do not depend on the order of lines in the file.
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
     world.insert_resource(ActiveCatalog(catalog.clone()));
     world.insert_resource(CoolingLayout::from_site(site));
-    for e in SiteElement::all_of(site) {
+    for e in SiteElement::all_of(&site.canonical()) {
         spawn_electrical(world, &e, catalog);
     }
 }

@@ -5,11 +5,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CduOverrides, ChillerOverrides, CrahOverrides, HeatRejectionOverrides};
 
+/// The constraints of the numbers in the cooling sections, each beside its field's doc.
+pub mod limits {
+    use crate::constraint::Constraint;
+    pub use crate::constraint::{OUTDOOR_C, WATER_TEMPERATURE_C};
+    /// [`super::ZoneSpec::volume_m3`].
+    pub const ZONE_VOLUME_M3: Constraint = Constraint::range(1.0, 1.0e7, "m³", "from a cabinet to the largest halls");
+    /// [`super::WaterLoopSpec::volume_m3`].
+    pub const LOOP_VOLUME_M3: Constraint = Constraint::range(0.01, 1.0e5, "m³", "the water of a loop, tanks included");
+    /// [`super::WaterLoopSpec::pump_power_kw`].
+    pub const PUMP_POWER_KW: Constraint = Constraint::range(0.0, 1.0e4, "kW", "");
+}
+
 /// Outdoor conditions: constant, or an hourly profile that repeats every 24 h.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmbientSpec {
-    /// Dry-bulb temperature, °C (used when `hourly` is empty).
+    /// Dry-bulb temperature, °C (used when `hourly` is empty; [`limits::OUTDOOR_C`]).
     pub dry_bulb_c: f64,
     /// Wet-bulb temperature, °C.
     pub wet_bulb_c: f64,
@@ -127,7 +139,7 @@ impl WaterClass {
 pub struct ZoneSpec {
     /// Unique id.
     pub id: String,
-    /// Air volume, m³.
+    /// Air volume, m³ ([`limits::ZONE_VOLUME_M3`]).
     pub volume_m3: f64,
     /// Containment.
     pub containment: Containment,
@@ -143,19 +155,23 @@ pub struct ZoneSpec {
 pub struct WaterLoopSpec {
     /// Unique id.
     pub id: String,
-    /// Supply temperature setpoint, °C.
+    /// Supply temperature setpoint, °C ([`limits::WATER_TEMPERATURE_C`]).
     pub supply_setpoint_c: f64,
-    /// Water volume, m³ (its heat capacity).
+    /// Water volume, m³ (its heat capacity; [`limits::LOOP_VOLUME_M3`]).
     pub volume_m3: f64,
     /// ASHRAE W class of the facility water, when it feeds liquid-cooled racks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub water_class: Option<WaterClass>,
-    /// Pump power, kW (drawn while the loop carries heat).
+    /// Pump power, kW (drawn while the pumps run; [`limits::PUMP_POWER_KW`]).
     pub pump_power_kw: f64,
     /// Electrical supply of the pumps.
     pub upstream: String,
     /// Floor position, m.
     pub position_m: (f64, f64),
+    /// False takes the loop's pumps out of service: no water flows, so its coils, CDUs and
+    /// chillers move no heat.
+    #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
+    pub in_service: bool,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {

@@ -225,6 +225,8 @@ pub struct RatingField {
     pub text: String,
     /// True when the element overrides the catalog here.
     pub overridden: bool,
+    /// What the field accepts (the same constraint file validation applies).
+    pub constraint: Option<crate::constraint::Constraint>,
 }
 
 impl SiteElement {
@@ -275,14 +277,25 @@ impl SiteElement {
         rated!(self, e, _r, _O => e.rotation_deg, _ => 0.0)
     }
 
-    /// False when the element is out of service (zones and loops are always in).
+    /// False when the element is out of service (a water loop: its pumps; zones are always in).
     pub fn in_service(&self) -> bool {
-        rated!(self, e, _r, _O => e.in_service, _ => true)
+        match self {
+            SiteElement::WaterLoop(e) => e.in_service,
+            other => rated!(other, e, _r, _O => e.in_service, _ => true),
+        }
     }
 
-    /// Takes the element in or out of service; zones and loops cannot be.
+    /// Takes the element in or out of service; zones cannot be.
     pub fn set_in_service(&mut self, on: bool) -> Result<(), String> {
-        rated!(self, e, _r, _O => { e.in_service = on; Ok(()) }, _ => Err("zones and water loops are always in service".into()))
+        match self {
+            SiteElement::WaterLoop(e) => {
+                e.in_service = on;
+                Ok(())
+            }
+            other => {
+                rated!(other, e, _r, _O => { e.in_service = on; Ok(()) }, _ => Err("zones are always in service".into()))
+            }
+        }
     }
 
     /// Connections by field name: `upstream`, `feed_a`, `feed_b`, `zone`, `cdu`, `water_loop`.
@@ -430,13 +443,15 @@ impl SiteElement {
 
     /// The resolved rating (catalog model with this element's overrides) as field → value.
     pub fn rating_fields(&self, catalog: &Catalog) -> Vec<RatingField> {
-        let resolved: Option<(Value, Value)> = rated!(self, e, base, _O => {
+        type Resolved = (Value, Value, Vec<(&'static str, crate::constraint::Constraint)>);
+        let resolved: Option<Resolved> = rated!(self, e, base, _O => {
             base(catalog).and_then(|b| {
                 let r = e.overrides.apply(&b);
-                Some((serde_json::to_value(r).ok()?, serde_json::to_value(&e.overrides).ok()?))
+                let constraints = b.numeric_fields().iter().map(|n| (n.name, n.constraint)).collect();
+                Some((serde_json::to_value(r).ok()?, serde_json::to_value(&e.overrides).ok()?, constraints))
             })
         }, _ => None);
-        let Some((Value::Object(fields), overrides)) = resolved else { return vec![] };
+        let Some((Value::Object(fields), overrides, constraints)) = resolved else { return vec![] };
         fields
             .into_iter()
             .map(|(name, v)| RatingField {
@@ -446,9 +461,28 @@ impl SiteElement {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 },
+                constraint: constraints.iter().find(|(f, _)| *f == name).map(|(_, c)| *c),
                 name,
             })
             .collect()
+    }
+
+    /// Every number of the resolved rating (catalog model + overrides), with its constraint;
+    /// empty for zones, loops and models missing from the catalog.
+    pub fn rating_numbers(&self, catalog: &Catalog) -> Vec<crate::catalog::rated::NumericField> {
+        rated!(self, e, base, _O => base(catalog).map(|b| e.overrides.apply(&b).numeric_fields()).unwrap_or_default(), _ => vec![])
+    }
+
+    /// This element with number `index` of rating field `field` overridden to `value`, whatever
+    /// the value (for tools that probe validation); `None` when there is no such number or its
+    /// type cannot hold `value`.
+    pub fn with_rating_number(&self, catalog: &Catalog, field: &str, index: usize, value: f64) -> Option<SiteElement> {
+        let mut out = self.clone();
+        rated!(&mut out, e, base, _O => {
+            let b = base(catalog)?;
+            e.overrides = e.overrides.with_number(&b, field, index, value)?;
+        }, _ => return None);
+        Some(out)
     }
 
     /// This element with rating field `name` set to `value` (stored as an override; setting the
@@ -462,6 +496,9 @@ impl SiteElement {
             let slot = v.get_mut(name).ok_or_else(|| format!("{id} has no rating `{name}`"))?;
             if !slot.is_number() {
                 return Err(format!("`{name}` is not a number and cannot be edited here"));
+            }
+            if let Some(msg) = b.constraint(name).and_then(|c| c.problem(name, value)) {
+                return Err(msg);
             }
             *slot = if slot.is_u64() || slot.is_i64() {
                 if value.fract() != 0.0 || value < 0.0 {

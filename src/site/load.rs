@@ -14,16 +14,79 @@ pub fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
 }
 
-/// Parses RON text into `T`; a syntax or shape error becomes a located [`Problem`].
+/// Parses RON text into `T`; a syntax or shape error becomes a located [`Problem`]. A UTF-8
+/// byte-order mark (which some editors write) is skipped.
 pub fn parse_ron<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Problems> {
+    let text = strip_bom(text);
     ron_options().from_str(text).map_err(|e| {
+        let (mut line, mut col) = (e.span.start.line.max(1), e.span.start.col.max(1));
+        if matches!(e.code, ron::Error::TrailingCharacters) {
+            // RON points at the end of the value; the stray text starts further on.
+            (line, col) = next_token_after(text, line, col);
+        }
         Problems::single(Problem {
             file: file.to_string(),
-            line: e.span.start.line.max(1),
-            col: e.span.start.col.max(1),
-            message: describe_ron_error(&e.code),
+            line,
+            col,
+            message: super::problem::shorten_quoted(&describe_ron_error(&e.code)),
         })
     })
+}
+
+/// `text` without a leading UTF-8 byte-order mark.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Line and column of the first character at or after (`line`, `col`) that is neither
+/// whitespace nor inside a comment; (`line`, `col`) itself when there is none.
+fn next_token_after(text: &str, line: usize, col: usize) -> (usize, usize) {
+    let mut chars = text.chars().peekable();
+    let (mut l, mut c) = (1usize, 1usize);
+    while (l, c) < (line, col) {
+        match chars.next() {
+            Some('\n') => (l, c) = (l + 1, 1),
+            Some(_) => c += 1,
+            None => return (line, col),
+        }
+    }
+    let mut in_line_comment = false;
+    let mut block_depth = 0usize;
+    while let Some(ch) = chars.next() {
+        let next = chars.peek().copied();
+        let here = (l, c);
+        if ch == '\n' {
+            (l, c) = (l + 1, 1);
+            in_line_comment = false;
+            continue;
+        }
+        c += 1;
+        if in_line_comment || ch.is_whitespace() {
+            continue;
+        }
+        if block_depth > 0 {
+            if ch == '*' && next == Some('/') {
+                chars.next();
+                c += 1;
+                block_depth -= 1;
+            } else if ch == '/' && next == Some('*') {
+                chars.next();
+                c += 1;
+                block_depth += 1;
+            }
+            continue;
+        }
+        match (ch, next) {
+            ('/', Some('/')) => in_line_comment = true,
+            ('/', Some('*')) => {
+                chars.next();
+                c += 1;
+                block_depth = 1;
+            }
+            _ => return here,
+        }
+    }
+    (line, col)
 }
 
 /// RON's messages, reworded where they would puzzle a planner.
@@ -46,6 +109,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => "expected `(` opening a structure".into(),
         E::Eof => "unexpected end of file (a closing bracket is missing)".into(),
+        E::TrailingCharacters => "unexpected text after the closing `)` (it must be the last thing in the file)".into(),
         other => other.to_string().replace("`SiteFile`", "the site"),
     }
 }
@@ -66,6 +130,11 @@ fn describe_outer(outer: &str) -> String {
 
 /// Reads a site file from disk, parses and validates it against `catalog`.
 pub fn load_site(path: &Path, catalog: &Catalog) -> Result<SiteFile, Problems> {
+    load_site_with_warnings(path, catalog).map(|(site, _)| site)
+}
+
+/// [`load_site`], also returning the plausibility warnings ([`super::validate::warnings`]).
+pub fn load_site_with_warnings(path: &Path, catalog: &Catalog) -> Result<(SiteFile, Vec<Problem>), Problems> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path)
         .map_err(|e| Problems::single(Problem::file(file.clone(), format!("cannot read site file: {e}"))))?;
@@ -76,11 +145,14 @@ pub fn load_site(path: &Path, catalog: &Catalog) -> Result<SiteFile, Problems> {
         let message = "site file is not UTF-8 text: invalid byte here".to_string();
         Problems::single(Problem { file: file.clone(), line, col, message })
     })?;
-    parse_site(&text, &file, catalog)
+    let site = parse_site(&text, &file, catalog)?;
+    let warnings = super::validate::warnings(&site, strip_bom(&text), &file, catalog);
+    Ok((site, warnings))
 }
 
 /// Parses and validates site text; `file` names it in messages.
 pub fn parse_site(text: &str, file: &str, catalog: &Catalog) -> Result<SiteFile, Problems> {
+    let text = strip_bom(text);
     let mut site: SiteFile = parse_ron(text, file)?;
     super::validate::validate(&site, text, file, catalog)?;
     site.header = header_comment(text);

@@ -72,15 +72,27 @@ pub struct SiteFile {
     pub heat_rejection: Vec<cooling::HeatRejectionSpec>,
 }
 
+/// The constraints of the numbers every element has, and of feeders.
+pub mod limits {
+    use crate::constraint::{Constraint, FRACTION};
+    pub use crate::constraint::{POSITION_M, ROTATION_DEG};
+    /// [`super::RackSpec::utilization`]: a share of the rated (design) power.
+    pub const UTILIZATION: Constraint = FRACTION;
+    /// [`super::FeederSpec::length_m`].
+    pub const FEEDER_LENGTH_M: Constraint = Constraint::range(0.0, 1.0e5, "m", "a cable route up to 100 km");
+    /// [`super::FeederSpec::sets`].
+    pub const FEEDER_SETS: Constraint = Constraint::range(1.0, 100.0, "", "parallel conductor sets").whole();
+}
+
 /// The cable between an element and its upstream. Without one the connection has no impedance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeederSpec {
     /// Cable model from the catalog.
     pub cable: String,
-    /// Route length, m.
+    /// Route length, m ([`limits::FEEDER_LENGTH_M`]).
     pub length_m: f64,
-    /// Parallel conductor sets (impedance divides, ampacity multiplies).
+    /// Parallel conductor sets (impedance divides, ampacity multiplies; [`limits::FEEDER_SETS`]).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub sets: u32,
 }
@@ -210,7 +222,7 @@ pub struct RackSpec {
     /// Id of the element feeding the B cord (dual-corded racks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_b: Option<String>,
-    /// Fraction of the rated power drawn (1 = design load).
+    /// Fraction of the rated power drawn (1 = design load; [`limits::UTILIZATION`]).
     #[serde(default = "one_f64", skip_serializing_if = "is_one_f64")]
     pub utilization: f64,
     /// Cooling zone its air-side heat goes to.
@@ -314,8 +326,11 @@ pub trait ElementSpec {
     fn placement(&self) -> ((f64, f64), f64);
     /// In service (false: failed or under maintenance).
     fn in_service(&self) -> bool;
-    /// Overridden numeric rating fields.
-    fn override_numbers(&self) -> Vec<(&'static str, f64)>;
+    /// Overridden numeric rating fields, with their constraints.
+    fn override_numbers(&self) -> Vec<crate::catalog::rated::NumericField>;
+    /// Inconsistencies of the resolved rating (catalog model + overrides); empty when the model
+    /// is missing or nothing is overridden (the catalog itself is checked on load).
+    fn override_inconsistencies(&self, catalog: &crate::catalog::Catalog) -> Vec<(&'static str, String)>;
     /// Nominal `(input, output)` kV of the resolved rating; `None` when the catalog lacks the model.
     fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)>;
 }
@@ -346,8 +361,21 @@ macro_rules! element_spec {
             fn in_service(&self) -> bool {
                 self.in_service
             }
-            fn override_numbers(&self) -> Vec<(&'static str, f64)> {
+            fn override_numbers(&self) -> Vec<crate::catalog::rated::NumericField> {
                 self.overrides.numeric_fields()
+            }
+            fn override_inconsistencies(&self, catalog: &crate::catalog::Catalog) -> Vec<(&'static str, String)> {
+                use crate::catalog::Consistency;
+                if self.overrides.is_empty() {
+                    return vec![];
+                }
+                catalog
+                    .$section
+                    .get(&self.model)
+                    .map(|m| self.overrides.apply(&m.rating()))
+                    .filter(|r| r.numbers_valid())
+                    .map(|r| r.inconsistencies())
+                    .unwrap_or_default()
             }
             fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)> {
                 let $r = self.overrides.apply(&catalog.$section.get(&self.model)?.rating());

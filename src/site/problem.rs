@@ -68,3 +68,52 @@ impl fmt::Display for Problems {
         Ok(())
     }
 }
+
+/// Longest id echoed whole in a message; longer ids are cut (a 1 MB id must not flood a terminal).
+pub const MAX_ID_IN_MESSAGE: usize = 40;
+
+/// `id` for a message: whole if short, else its start and the number of characters left out.
+pub fn short_id(id: &str) -> String {
+    let n = id.chars().count();
+    if n <= MAX_ID_IN_MESSAGE {
+        return id.to_string();
+    }
+    let head: String = id.chars().take(MAX_ID_IN_MESSAGE).collect();
+    format!("{head}… ({} more characters)", n - MAX_ID_IN_MESSAGE)
+}
+
+/// `message` with every double-quoted part longer than [`MAX_ID_IN_MESSAGE`] cut by
+/// [`short_id`]: messages quote ids, models and references, any of which a file may make huge.
+pub fn shorten_quoted(message: &str) -> String {
+    if message.len() <= MAX_ID_IN_MESSAGE {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        // Odd-numbered parts (0-based here: even i) sit between an opening and a closing quote.
+        if i % 2 == 0 { out.push_str(&short_id(part)) } else { out.push_str(part) }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_parts_are_cut() {
+        let id = "x".repeat(1_000_000);
+        let msg = shorten_quoted(&format!("duplicate id \"{id}\" (first defined on line 3)"));
+        assert!(msg.len() < 200, "{msg}");
+        assert!(
+            msg.starts_with("duplicate id \"xxxx")
+                && msg.ends_with("(999960 more characters)\" (first defined on line 3)")
+        );
+        assert_eq!(shorten_quoted("rack \"R1\" is fine"), "rack \"R1\" is fine");
+    }
+}

@@ -77,24 +77,74 @@ impl SiteFile {
     }
 }
 
-/// Replaces `path` with `bytes` via a temporary file and a rename.
+/// Replaces `path` with `bytes` via a temporary file and a rename, so readers see the old or
+/// the new file, never half of one. The file keeps its permissions; a symbolic link keeps
+/// pointing where it did (the file it points to is replaced). A temporary file left by a
+/// process that died mid-save is removed by the next save of the same file.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
+    let target = resolve_links(path)?;
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let prefix = format!(".{name}.tmp-");
+    remove_stale_temporaries(&dir, &prefix);
+    let tmp = dir.join(format!("{prefix}{}", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(&target) {
+            f.set_permissions(meta.permissions())?;
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, &target)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The file `path` finally names, following symbolic links (relative ones from the link's
+/// directory), so saving through a link replaces the file and keeps the link.
+fn resolve_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(std::io::Error::other(format!("too many levels of symbolic links at {}", path.display())))
+}
+
+/// Removes `dir/PREFIX<pid>` files whose process is gone (Linux: no `/proc/<pid>`; elsewhere:
+/// older than an hour). Such files are what a save interrupted by a crash or a kill leaves.
+fn remove_stale_temporaries(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let proc_dir = Path::new("/proc");
+        let gone = if proc_dir.is_dir() {
+            pid != std::process::id() && !proc_dir.join(pid.to_string()).exists()
+        } else {
+            entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600))
+        };
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn section<T: Serialize>(out: &mut String, name: &str, items: &[T]) {

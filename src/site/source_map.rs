@@ -50,7 +50,7 @@ impl SourceMap {
     /// A problem located at the value at `path`.
     pub fn problem(&self, file: &str, path: &str, message: impl Into<String>) -> Problem {
         let (line, col) = self.position(path);
-        Problem { file: file.to_string(), line, col, message: message.into() }
+        Problem { file: file.to_string(), line, col, message: super::problem::shorten_quoted(&message.into()) }
     }
 }
 

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::problem::Problems;
 use super::source_map::SourceMap;
 use super::{ElementKind, ElementSpec, FeederSpec, SITE_VERSION, SiteFile};
-use crate::catalog::{Catalog, number_problem};
+use crate::catalog::Catalog;
+use crate::catalog::rated::NumericField;
+use crate::constraint::Constraint;
 
 /// Relative tolerance when matching nominal voltages across a connection.
 const VOLTAGE_MATCH_TOLERANCE: f64 = 0.01;
@@ -48,9 +50,7 @@ pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> R
     collect(&site.distribution, catalog, &mut report, &mut nodes);
     collect(&site.racks, catalog, &mut report, &mut nodes);
     for (i, rack) in site.racks.iter().enumerate() {
-        if let Some(msg) = number_problem("utilization", rack.utilization) {
-            report(&format!("racks[{i}].utilization"), msg);
-        }
+        check_number(&mut report, &format!("racks[{i}]"), "utilization", rack.utilization, super::limits::UTILIZATION);
     }
 
     // Ids: present, printable, unique.
@@ -241,6 +241,9 @@ fn collect<'a, E: ElementSpec>(
             report(&format!("{path}.model"), unknown_model(catalog, E::KIND, e.model()));
         }
         check_numbers(report, &path, e.override_numbers());
+        for (field, msg) in e.override_inconsistencies(catalog) {
+            report(&format!("{path}.overrides.{field}"), msg);
+        }
         check_feeder(report, catalog, &path, e.feeder());
         let (position_m, rotation_deg) = e.placement();
         check_placement(report, &path, position_m, rotation_deg);
@@ -302,11 +305,18 @@ fn unknown_model(catalog: &Catalog, kind: ElementKind, model: &str) -> String {
     format!("unknown {} model \"{model}\"; the catalog has: {}", kind.noun(), list.join(", "))
 }
 
-fn check_numbers(report: &mut impl FnMut(&str, String), path: &str, fields: Vec<(&'static str, f64)>) {
-    for (field, value) in fields {
-        if let Some(msg) = number_problem(field, value) {
-            report(&format!("{path}.overrides.{field}"), msg);
+fn check_numbers(report: &mut impl FnMut(&str, String), path: &str, fields: Vec<NumericField>) {
+    for n in fields {
+        if let Some(msg) = n.problem() {
+            report(&format!("{path}.overrides.{}", n.path()), msg);
         }
+    }
+}
+
+/// Reports `value` of `field` (at `path.field`) when `constraint` refuses it.
+fn check_number(report: &mut impl FnMut(&str, String), path: &str, field: &str, value: f64, constraint: Constraint) {
+    if let Some(msg) = constraint.problem(field, value) {
+        report(&format!("{path}.{field}"), msg);
     }
 }
 
@@ -319,24 +329,20 @@ fn check_feeder(report: &mut impl FnMut(&str, String), catalog: &Catalog, path: 
             format!("unknown cable model \"{}\"; the catalog has: {}", f.cable, list.join(", ")),
         );
     }
-    if !f.length_m.is_finite() || f.length_m < 0.0 {
-        report(
-            &format!("{path}.feeder.length_m"),
-            format!("length_m must be a finite, non-negative number (got {})", f.length_m),
-        );
-    }
-    if f.sets == 0 {
-        report(&format!("{path}.feeder.sets"), "sets must be at least 1".to_string());
-    }
+    let feeder = format!("{path}.feeder");
+    check_number(report, &feeder, "length_m", f.length_m, super::limits::FEEDER_LENGTH_M);
+    check_number(report, &feeder, "sets", f64::from(f.sets), super::limits::FEEDER_SETS);
 }
 
 fn check_placement(report: &mut impl FnMut(&str, String), path: &str, position_m: (f64, f64), rotation_deg: f64) {
-    if !position_m.0.is_finite() || !position_m.1.is_finite() {
-        report(&format!("{path}.position_m"), "position_m must be two finite numbers (metres)".to_string());
+    use super::limits::{POSITION_M, ROTATION_DEG};
+    if !(POSITION_M.accepts(position_m.0) && POSITION_M.accepts(position_m.1)) {
+        report(
+            &format!("{path}.position_m"),
+            format!("position_m must be two finite numbers of metres within {}", POSITION_M.describe()),
+        );
     }
-    if !rotation_deg.is_finite() {
-        report(&format!("{path}.rotation_deg"), "rotation_deg must be a finite number".to_string());
-    }
+    check_number(report, path, "rotation_deg", rotation_deg, ROTATION_DEG);
 }
 
 /// Cooling sections: ids unique across the whole site, references to zones, loops, CDUs and
@@ -389,21 +395,24 @@ fn validate_cooling(
         ),
         None => report(&path, format!("electrical supply \"{id}\" does not exist")),
     };
-    let number = |path: String, field: &str, value: f64, report: &mut dyn FnMut(&str, String)| {
-        if let Some(msg) = number_problem(field, value) {
+    use super::cooling::limits::*;
+    let number = |path: String, field: &str, value: f64, c: Constraint, report: &mut dyn FnMut(&str, String)| {
+        if let Some(msg) = c.problem(field, value) {
             report(&path, msg);
         }
     };
 
     for (i, z) in site.zones.iter().enumerate() {
-        number(format!("zones[{i}].volume_m3"), "volume_m3", z.volume_m3, report);
+        number(format!("zones[{i}].volume_m3"), "volume_m3", z.volume_m3, ZONE_VOLUME_M3, report);
         check_placement(report, &format!("zones[{i}]"), z.position_m, 0.0);
     }
     for (i, l) in site.water_loops.iter().enumerate() {
-        number(format!("water_loops[{i}].volume_m3"), "volume_m3", l.volume_m3, report);
-        number(format!("water_loops[{i}].pump_power_kw"), "pump_power_kw", l.pump_power_kw, report);
-        if !l.supply_setpoint_c.is_finite() {
-            report(&format!("water_loops[{i}].supply_setpoint_c"), "supply_setpoint_c must be a finite number".into());
+        number(format!("water_loops[{i}].volume_m3"), "volume_m3", l.volume_m3, LOOP_VOLUME_M3, report);
+        number(format!("water_loops[{i}].pump_power_kw"), "pump_power_kw", l.pump_power_kw, PUMP_POWER_KW, report);
+        check_placement(report, &format!("water_loops[{i}]"), l.position_m, 0.0);
+        let setpoint_path = format!("water_loops[{i}].supply_setpoint_c");
+        if let Some(msg) = WATER_TEMPERATURE_C.problem("supply_setpoint_c", l.supply_setpoint_c) {
+            report(&setpoint_path, msg);
         } else if let Some(class) = l.water_class
             && l.supply_setpoint_c > class.max_supply_c()
         {
@@ -429,8 +438,20 @@ fn validate_cooling(
                         format!("unknown {} model \"{}\"; the catalog has: {}", $noun, u.model, list.join(", ")),
                     );
                 }
-                for (field, value) in u.overrides.numeric_fields() {
-                    number(format!("{path}.overrides.{field}"), field, value, report);
+                for n in u.overrides.numeric_fields() {
+                    if let Some(msg) = n.problem() {
+                        report(&format!("{path}.overrides.{}", n.path()), msg);
+                    }
+                }
+                if let Some(m) = catalog.$catalog.get(&u.model)
+                    && !u.overrides.is_empty()
+                {
+                    use crate::catalog::Consistency;
+                    let resolved = u.overrides.apply(&m.rating());
+                    let cross = if resolved.numbers_valid() { resolved.inconsistencies() } else { vec![] };
+                    for (field, msg) in cross {
+                        report(&format!("{path}.overrides.{field}"), msg);
+                    }
                 }
                 expect(format!("{path}.water_loop"), &u.water_loop, "water_loops", "water loop", report);
                 supply(format!("{path}.upstream"), &u.upstream, report);
@@ -451,13 +472,26 @@ fn validate_cooling(
         report("name", "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`".into());
     }
     if let Some(a) = &site.ambient {
-        let finite = a.dry_bulb_c.is_finite()
-            && a.wet_bulb_c.is_finite()
-            && a.hourly.iter().all(|h| h.0.is_finite() && h.1.is_finite());
+        let mut in_range = true;
+        for (path, field, value) in
+            [("ambient.dry_bulb_c", "dry_bulb_c", a.dry_bulb_c), ("ambient.wet_bulb_c", "wet_bulb_c", a.wet_bulb_c)]
+        {
+            if let Some(msg) = OUTDOOR_C.problem(field, value) {
+                report(path, msg);
+                in_range = false;
+            }
+        }
+        for (h, &(dry, wet)) in a.hourly.iter().enumerate() {
+            if !(OUTDOOR_C.accepts(dry) && OUTDOOR_C.accepts(wet)) {
+                report(
+                    &format!("ambient.hourly[{h}]"),
+                    format!("hour {h}: temperatures must be within {}", OUTDOOR_C.describe()),
+                );
+                in_range = false;
+            }
+        }
         let wet_below_dry = a.wet_bulb_c <= a.dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
-        if !finite {
-            report("ambient", "ambient temperatures must be finite numbers".into());
-        } else if !wet_below_dry {
+        if in_range && !wet_below_dry {
             report("ambient", "the wet bulb cannot be above the dry bulb".into());
         }
     }
@@ -480,4 +514,46 @@ fn validate_cooling(
             );
         }
     }
+}
+
+/// How far outside the catalog's span an overridden value may go before it earns a warning:
+/// a factor of ten either way is more than any real model differs from its neighbours, and is
+/// what a unit mistake (W for kW, A for kA) looks like.
+pub const PLAUSIBILITY_FACTOR: f64 = 10.0;
+
+/// Plausibility warnings (not refusals): overridden ratings more than [`PLAUSIBILITY_FACTOR`]
+/// outside the span of the catalog's models of the same kind. Call on a site that validated.
+pub fn warnings(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Vec<super::problem::Problem> {
+    let map = SourceMap::new(text);
+    let mut out = Vec::new();
+    macro_rules! sections {
+        ($($section:ident: $noun:literal),*) => {$(
+            let mut span: HashMap<(&str, Option<usize>), (f64, f64)> = HashMap::new();
+            for m in catalog.$section.values() {
+                for n in m.rating().numeric_fields() {
+                    let e = span.entry((n.name, n.index)).or_insert((n.value, n.value));
+                    *e = (e.0.min(n.value), e.1.max(n.value));
+                }
+            }
+            for (i, e) in site.$section.iter().enumerate() {
+                for n in e.overrides.numeric_fields() {
+                    let Some(&(lo, hi)) = span.get(&(n.name, n.index)) else { continue };
+                    let far_above = n.value > hi * PLAUSIBILITY_FACTOR && hi > 0.0;
+                    let far_below = n.value < lo / PLAUSIBILITY_FACTOR && lo > 0.0;
+                    if far_above || far_below {
+                        let unit = if n.constraint.unit.is_empty() { String::new() } else { format!(" {}", n.constraint.unit) };
+                        let path = format!("{}[{i}].overrides.{}", stringify!($section), n.path());
+                        out.push(map.problem(file, &path, format!(
+                            "{} \"{}\": {} {}{unit} is far outside the catalog's {} models ({lo}–{hi}{unit}); check the value and its unit",
+                            $noun, e.id, n.path(), n.value, $noun
+                        )));
+                    }
+                }
+            }
+        )*};
+    }
+    sections!(grid_feeds: "grid feed", transformers: "transformer", ups: "UPS", distribution: "distribution",
+        racks: "rack", crahs: "CRAH", cdus: "CDU", chillers: "chiller", heat_rejection: "heat rejection");
+    out.sort();
+    out
 }

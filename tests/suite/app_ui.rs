@@ -92,7 +92,9 @@ fn an_invalid_rating_is_refused_with_a_message_and_not_applied() {
         let e = find_element(w, "PDU-A1").unwrap();
         w.get::<Distribution>(e).unwrap().0.breaker_a
     };
-    for (typed, expected) in [("-5", "breaker_a must not be negative"), ("lots", "`lots` is not a number")] {
+    for (typed, expected) in
+        [("-5", "breaker_a must be between 1 and 10000 A (got -5)"), ("lots", "`lots` is not a number")]
+    {
         let field = h.get_by_role_and_label(Role::TextInput, "breaker_a");
         field.focus();
         h.run();

@@ -45,9 +45,12 @@ const CASES: &[(&str, &[&str])] = &[
             "15:57: voltage mismatch: distribution \"PDU-A\" is rated 0.415 kV but \"UTIL\" supplies 13.8 kV (a transformer is needed in between)",
         ],
     ),
-    ("negative_rating.ron", &["8:78: rated_kva must not be negative (got -1000)"]),
+    (
+        "negative_rating.ron",
+        &["8:78: rated_kva must be between 1 and 1000000 kVA (got -1000): distribution to substation transformers"],
+    ),
     ("non_finite_rating.ron", &["11:65: rated_kw must be a finite number, not NaN"]),
-    ("zero_breaker.ron", &["16:70: breaker_a must be greater than zero"]),
+    ("zero_breaker.ron", &["16:70: breaker_a must be between 1 and 10000 A (got 0): breakers and busbars up to 10 kA"]),
     (
         "rack_on_transformer.ron",
         &[
@@ -60,7 +63,10 @@ const CASES: &[(&str, &[&str])] = &[
             "11:75: unknown cable model \"al-240mm2\"; the catalog has: cu-xlpe-1c-240mm2-15kv, cu-xlpe-1c-630mm2-lv, cu-xlpe-4c-240mm2-lv, cu-xlpe-4c-95mm2-lv",
         ],
     ),
-    ("power_factor_above_one.ron", &["19:106: power_factor must be at most 1 (got 1.2)"]),
+    (
+        "power_factor_above_one.ron",
+        &["19:106: power_factor must be between 0.5 and 1 (got 1.2): power factors of IT and power electronics"],
+    ),
     ("cooling_no_ambient.ron", &["7:11: a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`"]),
     ("cooling_rack_without_cdu.ron", &["17:9: rack \"R2\" is 88 % liquid-cooled but has no `cdu`"]),
     ("cooling_setpoint_above_class.ron", &["23:40: setpoint 36 °C is above the W32 limit of 32 °C"]),
@@ -74,7 +80,7 @@ const CASES: &[(&str, &[&str])] = &[
         "many_problems.ron",
         &[
             "2:14: unsupported site file version 3; this dctwin reads version 1",
-            "12:71: position_m must be two finite numbers (metres)",
+            "12:71: position_m must be two finite numbers of metres within -1000000 … 1000000 m",
             "16:57: distribution \"PDU-B\" is connected to \"UPS-Z\", but no element has that id",
             "19:27: unknown rack model \"nope\"; the catalog has: dgx-b200-x4, dgx-h100-x4, gb200-nvl72, legacy-air-12kw, legacy-air-8kw, trn2-rack-estimate",
         ],
@@ -112,14 +118,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     /// Truncating or corrupting a valid file never panics; errors always carry a position.
+    /// Cuts and corruptions range over the whole file (half the cases keep it whole), so
+    /// validation, not only the parser, sees corrupted values.
     #[test]
-    fn corrupted_files_never_panic(cut in 0usize..4000, at in 0usize..4000, byte in any::<u8>()) {
+    fn corrupted_files_never_panic(cut in 0usize..1_000_000, at in 0usize..1_000_000, byte in any::<u8>(), whole in any::<bool>()) {
         let catalog = Catalog::builtin();
         let text = valid_text();
         let mut bytes = text.into_bytes();
-        let at = at % bytes.len();
+        let n = bytes.len();
+        let at = at % n;
         bytes[at] = byte;
-        bytes.truncate(cut.max(1).min(bytes.len()));
+        if !whole {
+            bytes.truncate(cut % n + 1);
+        }
         let text = String::from_utf8_lossy(&bytes);
         if let Err(problems) = parse_site(&text, "fuzz.ron", &catalog) {
             prop_assert!(!problems.0.is_empty());

@@ -20,15 +20,14 @@ fn check_reports_all_problems_and_exits_2() {
 
 #[test]
 fn check_accepts_every_example_site() {
-    let out = dctwin(&[
-        "check",
-        "sites/ai_hall_20mw.ron",
-        "sites/small_2n_room.ron",
-        "sites/overloaded_room.ron",
-        "sites/legacy_air_hall.ron",
-    ]);
+    let sites: Vec<String> =
+        crate::support::example_sites().iter().map(|p| p.strip_prefix(root()).unwrap().display().to_string()).collect();
+    let mut args = vec!["check"];
+    args.extend(sites.iter().map(String::as_str));
+    let out = dctwin(&args);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.contains(": ok (")).count(), 4);
+    assert!(out.stderr.is_empty(), "no warnings on the examples: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.contains(": ok (")).count(), sites.len());
 }
 
 #[test]
@@ -63,7 +62,7 @@ fn run_writes_identical_reports_and_fails_on_critical_alerts() {
     let ja = std::fs::read(&a).unwrap();
     assert_eq!(ja, std::fs::read(&b).unwrap(), "byte-identical reports");
     let report: serde_json::Value = serde_json::from_slice(&ja).unwrap();
-    assert_eq!(report["schema"], "dctwin.report.v1");
+    assert_eq!(report["schema"], "dctwin.report.v2");
     assert_eq!(report["run"]["steps"], 120);
     let out = dctwin(&[
         "run",
@@ -86,4 +85,120 @@ fn run_writes_identical_reports_and_fails_on_critical_alerts() {
 fn bad_duration_is_rejected() {
     let out = dctwin(&["run", "sites/small_2n_room.ron", "--duration", "soon"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dctwin-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_trailing_text_is_pointed_at() {
+    let dir = scratch("bom");
+    let text = std::fs::read_to_string(root().join("sites/gb200_pod.ron")).unwrap();
+    let bom = dir.join("bom.ron");
+    std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
+    let out = dctwin(&["check", bom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Text after the closing parenthesis, two lines below it.
+    let trailing = dir.join("trailing.ron");
+    std::fs::write(&trailing, format!("{text}\n  // a comment\n  oops\n")).unwrap();
+    let line = text.lines().count() + 3;
+    let out = dctwin(&["check", trailing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("trailing.ron:{line}:3: unexpected text after the closing `)`")), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_huge_id_is_not_echoed_whole() {
+    let dir = scratch("huge");
+    let text = std::fs::read_to_string(root().join("sites/gb200_pod.ron")).unwrap();
+    let huge = "G".repeat(1 << 20);
+    let path = dir.join("huge.ron");
+    // A rack with a 1 MB id fed from a PDU that does not exist: two messages quote ids.
+    std::fs::write(
+        &path,
+        text.replacen(
+            r#"(id: "GB1", model: "gb200-nvl72", feed_a: "PDU-A1""#,
+            &format!(r#"(id: "{huge}", model: "gb200-nvl72", feed_a: "{huge}""#),
+            1,
+        ),
+    )
+    .unwrap();
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.len() < 2000, "{} bytes of error", err.len());
+    assert!(err.contains("more characters)"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn run_refuses_steps_and_series_that_would_not_do_what_was_asked() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--step", "1ns", "--duration", "1h"], "--step 1ns is shorter than 1ms"),
+        (&["--step", "2h", "--duration", "1h"], "--step 2h is longer than --duration 1h"),
+        (
+            &["--step", "7s", "--duration", "1h"],
+            "--duration 1h is not a whole number of 7s steps; use 59m 58s or 1h 5s",
+        ),
+        (&["--step", "1ms", "--duration", "7days"], "one run takes at most 10000000"),
+        (
+            &["--timeseries", "/dev/null", "--series", "it_load_kw,zone:NOPE"],
+            "series `zone:NOPE_c`: the site has no element \"NOPE\"",
+        ),
+        (&["--timeseries", "/dev/null", "--series", "loop:POD"], "\"POD\" is a Zone, not a water loop"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["run", "sites/gb200_pod.ron"];
+        all.extend_from_slice(args);
+        let out = dctwin(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dctwin"))
+        .args(["run", "sites/small_2n_room.ron", "--duration", "10s"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader (`head`) has gone
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_permissions_and_links_and_cleans_up_after_a_crash() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = scratch("fmt");
+    let real = dir.join("real.ron");
+    std::fs::copy(root().join("sites/gb200_pod.ron"), &real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.join("link.ron");
+    symlink("real.ron", &link).unwrap();
+    // What a save killed half-way leaves: a temporary file of a process that no longer exists.
+    let stale = dir.join(".real.ron.tmp-4000000000");
+    std::fs::write(&stale, "half a file").unwrap();
+    let out = dctwin(&["fmt", link.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600, "permissions kept");
+    assert!(!stale.exists(), "the stale temporary file is gone");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    std::fs::remove_dir_all(&dir).ok();
 }

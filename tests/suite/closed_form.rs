@@ -113,3 +113,34 @@ fn double_conversion_ups_losses_and_regulation() {
     assert_rel(ups.q_kvar, 310.3 * (1.0 - 0.99f64 * 0.99).sqrt() / 0.99, 1e-9, "UPS input reactive power");
     assert_rel(ups.loading_pct, 60.0, 1e-9, "UPS loading");
 }
+
+/// A UPS in eco mode (static bypass): its output follows its input (no regulation, no
+/// impedance), and it loses `rated·(a + b·x + c·x²)` with the catalog's eco coefficients
+/// (ups-1000kw: 0.2 %, 0.5 %, 0.3 %), drawn at its input. A 400 kW, pf 1 load: `x = 0.4`,
+/// loss = 1000 kW · (0.002 + 0.005·0.4 + 0.003·0.16) = 4.48 kW. In double conversion the same
+/// load costs 1000 · (0.005 + 0.02·0.4 + 0.01·0.16) = 14.6 kW and the output sits at 1.0 pu.
+#[test]
+fn eco_mode_ups_follows_its_input_and_loses_the_eco_curve() {
+    let text = |mode: &str| {
+        format!(
+            r#"(
+        version: 1, name: "eco",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        ups: [(id: "UPS", model: "ups-1000kw", upstream: "T", mode: {mode}, position_m: (2.0, 0.0))],
+        distribution: [(id: "P", model: "pdu-415v-400a", upstream: "UPS", position_m: (3.0, 0.0))],
+        racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 400.0, power_factor: 1.0), position_m: (4.0, 0.0))],
+    )"#
+        )
+    };
+    let mut eco = app_after(&parse(&text("Eco")), 1);
+    let ups = state(&mut eco, "UPS");
+    assert_rel(ups.losses_kw, 1000.0 * (0.002 + 0.005 * 0.4 + 0.003 * 0.16), 1e-9, "eco loss");
+    assert_rel(ups.voltage_pu, ups.input_voltage_pu, 1e-12, "output follows input");
+    assert!(ups.voltage_pu < 0.999, "the transformer's drop reaches the load: {}", ups.voltage_pu);
+    assert_rel(ups.p_kw, 400.0 + ups.losses_kw, 1e-9, "input = load + loss");
+    let mut dc = app_after(&parse(&text("DoubleConversion")), 1);
+    let ups = state(&mut dc, "UPS");
+    assert_rel(ups.losses_kw, 1000.0 * (0.005 + 0.02 * 0.4 + 0.01 * 0.16), 1e-9, "double-conversion loss");
+    assert_rel(ups.voltage_pu, 1.0, 1e-12, "regulated output");
+}

@@ -146,7 +146,7 @@ fn ratings_and_connections_are_validated_before_they_apply() {
     // MCC-A feeds cooling units: a respawned element must keep the loads that name it.
     let pdu = "MCC-A".to_string();
     let err = ops::set_rating(w, &pdu, "breaker_a", -5.0).and_then(|e| edit::apply(w, e)).unwrap_err();
-    assert!(err.contains("breaker_a must not be negative"), "{err}");
+    assert!(err.contains("breaker_a must be between 1 and 10000 A (got -5)"), "{err}");
     let err = ops::connect(w, &site.racks[0].id, "feed_a", Some("NO-SUCH".into()))
         .and_then(|e| edit::apply(w, e))
         .unwrap_err();

@@ -10,11 +10,15 @@ mod catalog;
 mod cli;
 mod closed_form;
 mod conservation;
+mod cooling_plant;
 mod editing;
 mod failover;
+mod field_probe;
+mod golden;
 mod live_edits;
 mod opendss;
 mod round_trip;
+mod run_time;
 mod thermal;
 #[cfg(feature = "desktop")]
 mod window;

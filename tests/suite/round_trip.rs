@@ -131,7 +131,7 @@ fn step_length_sets_the_step_count_and_energy() {
     assert_eq!(r.run.steps, 360);
     // Constant IT load for one hour: energy in kWh equals power in kW. (Import varies with the
     // ambient profile through the cooling plant; it is bounded by its peak.)
-    assert_rel(r.energy.it_kwh, r.totals.it_load_kw, 1e-9, "IT energy over 1 h");
+    assert_rel(r.energy.it_kwh, r.totals.electrical.as_ref().unwrap().it_load_kw, 1e-9, "IT energy over 1 h");
     assert!(r.energy.grid_import_kwh > r.energy.it_kwh && r.energy.grid_import_kwh <= r.energy.peak_grid_import_kw);
 }
 

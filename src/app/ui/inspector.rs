@@ -251,8 +251,12 @@ fn ratings(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
         for f in &fields {
             let name =
                 if f.overridden { RichText::new(format!("{} *", f.name)).strong() } else { RichText::new(&f.name) };
-            let name_label =
-                ui.label(name).on_hover_text(if f.overridden { "overrides the catalog" } else { "catalog value" });
+            let origin = if f.overridden { "overrides the catalog" } else { "catalog value" };
+            let hint = match &f.constraint {
+                Some(c) => format!("{origin}; accepts {}", c.describe()),
+                None => origin.to_string(),
+            };
+            let name_label = ui.label(name).on_hover_text(hint);
             if f.value.is_some() {
                 let key = (id.clone(), f.name.clone());
                 drafts.retain(|(k, (origin, _))| *k != key || *origin == f.text);

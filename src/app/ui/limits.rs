@@ -25,6 +25,8 @@ pub fn quantity_label(q: Quantity) -> &'static str {
         Quantity::CoolingCapacity => "cooling capacity",
         Quantity::FacilityWater => "facility water",
         Quantity::CoolingPower => "cooling unit power",
+        Quantity::LiquidSupply => "liquid supply temperature",
+        Quantity::SolverFailure => "solver failure (no results)",
     }
 }
 

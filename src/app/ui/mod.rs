@@ -277,6 +277,14 @@ fn time_controls(ui: &mut egui::Ui, world: &mut World) {
             speed.speed = x;
         }
     }
+    if ui
+        .button("Reset")
+        .on_hover_text("Reset to steady state: temperatures as a fresh run of this site starts from, alerts cleared")
+        .clicked()
+    {
+        crate::sim::reset_to_steady_state(world);
+        world.resource_mut::<EditorState>().info("Reset to steady state".to_string());
+    }
     ui.label(RichText::new(format!("t = {}", format_clock(clock.elapsed_s))).monospace())
         .on_hover_text(format!("{} steps of {:.1} s", clock.steps, clock.step_s));
     if !speed.paused && speed.achieved > 0.0 && speed.achieved < speed.speed * 0.9 {

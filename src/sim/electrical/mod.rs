@@ -123,7 +123,7 @@ pub struct SiteTotals {
 impl SiteTotals {
     /// Instantaneous PUE: grid import over IT load; `None` without IT load.
     pub fn pue(&self) -> Option<f64> {
-        (self.it_load_kw > 0.0).then(|| self.grid_import_kw / self.it_load_kw)
+        (self.converged && self.it_load_kw > 0.0).then(|| self.grid_import_kw / self.it_load_kw)
     }
 
     /// All electrical losses, kW.
@@ -149,6 +149,8 @@ pub struct EnergyTotals {
     pub peak_it_load_kw: f64,
     /// Energy drawn by cooling (auxiliary loads), kWh.
     pub cooling_kwh: f64,
+    /// Simulated time whose load flow did not converge (no energy counted for it), s.
+    pub unsolved_seconds: f64,
 }
 
 impl EnergyTotals {
@@ -493,6 +495,22 @@ fn solve_load_flow(
     network.solve(flow);
     t.converged = flow.converged;
     t.iterations = flow.iterations;
+    if !flow.converged {
+        // A failed solve yields no numbers: components keep the last solved state (the thermal
+        // model keeps its last known heat), totals say "not solved" and the limits raise a
+        // critical alert. The next step starts again from nominal voltages.
+        *flow = network.new_flow();
+        net.written_v_abs.clear();
+        *totals = SiteTotals {
+            converged: false,
+            iterations: t.iterations,
+            unpowered_racks: t.unpowered_racks,
+            single_cord_racks: t.single_cord_racks,
+            unserved_kw: t.unserved_kw,
+            ..SiteTotals::default()
+        };
+        return;
+    }
 
     // Rack write-back. A rack's results depend only on its demand, its cords' liveness and its
     // nodes' voltage magnitudes, so only racks whose inputs changed are rewritten: a rack
@@ -514,7 +532,10 @@ fn solve_load_flow(
     for (_, rack, in_service, cords, mut power) in &mut racks {
         let (a, b) = (live(cords.a), live(cords.b));
         let inputs_changed = rack.is_changed() || in_service.is_changed() || cords.is_changed();
-        if !inputs_changed && !a.is_some_and(|k| dirty[k]) && !b.is_some_and(|k| dirty[k]) {
+        // A cord's node is checked whether or not it is live: a cord that went dead with its
+        // node (a rebuild marks every node dirty) must be rewritten as dead.
+        let node_dirty = |c: Option<u32>| c.is_some_and(|k| dirty[k as usize]);
+        if !inputs_changed && !node_dirty(cords.a) && !node_dirty(cords.b) {
             continue;
         }
         let on = in_service.0 && (a.is_some() || b.is_some());
@@ -605,6 +626,11 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     let dt = time.timestep().as_secs_f64();
     let h = dt / 3600.0;
     energy.seconds += dt;
+    if !totals.converged {
+        // No solution, no energy: the time is counted apart so the report can say so.
+        energy.unsolved_seconds += dt;
+        return;
+    }
     energy.it_kwh += totals.it_load_kw * h;
     energy.losses_kwh += totals.losses_kw() * h;
     energy.grid_import_kwh += totals.grid_import_kw * h;

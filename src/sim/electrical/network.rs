@@ -313,6 +313,11 @@ impl PowerNetwork {
         flow.child_current = child_current;
         flow.v_out_abs.clear();
         flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
+        // A non-finite number anywhere is a failed solve, whatever the sweep's change said
+        // (`f64::max` passes NaN by).
+        let finite = flow.v_out_abs.iter().all(|v| v.is_finite())
+            && flow.i_in.iter().all(|i| i.re.is_finite() && i.im.is_finite());
+        flow.converged &= finite;
         if flow.converged {
             let collapsed = self
                 .nodes

@@ -106,7 +106,8 @@ fn step_thermal(
     if layout.zones.is_empty() && layout.water_loops.is_empty() {
         return;
     }
-    if layout.is_changed() || plant.zones.len() != layout.zones.len() {
+    let unbuilt = plant.zones.len() != layout.zones.len() || plant.loops.len() != layout.water_loops.len();
+    if layout.is_changed() || unbuilt {
         // An edit rebuilds the plant; temperatures carry over by id, so the transient goes on.
         let mut rebuilt = CoolingPlant::build(&layout, &catalog.0);
         rebuilt.carry_state_from(&plant);
@@ -127,19 +128,17 @@ fn step_thermal(
             let (zone, cdu) = plant.slots(&cooling);
             *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
         }
-        if !power.powered {
-            continue;
-        }
-        let p_w = power.p_kw * 1e3;
         let lf = rack.rating.liquid_fraction;
         let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
-        plant.add_rack_heat_at(
-            (slot.zone, slot.cdu),
-            p_w * (1.0 - lf),
-            p_w * lf,
-            rack.rating.airflow_m3_s_per_kw / 1e3,
-            mass,
-        );
+        let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
+        if power.powered {
+            let p_w = power.p_kw * 1e3;
+            plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
+        } else {
+            // No heat now; its mass stays, and its design heat counts for the healthy start.
+            let design_w = super::electrical::rack_demand(rack).re;
+            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
+        }
     }
     let ambient = layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(clock.elapsed_s));
     plant.step(time.timestep().as_secs_f64(), ambient);

@@ -104,9 +104,15 @@ pub struct ZoneState {
     pub running_capacity_w: f64,
     /// The CRAHs could not hold the supply setpoint.
     pub over_capacity: bool,
-    /// Racks' thermal mass, J/K.
+    /// Racks' thermal mass, J/K (every rack in the zone, powered or not: the metal is there).
     #[serde(skip)]
     rack_c_j_k: f64,
+    /// Air-side heat and airflow demand of the racks with every element in service (the
+    /// healthy site a run starts from), W and m³/s; gathered before the first step only.
+    #[serde(skip)]
+    healthy_heat_w: f64,
+    #[serde(skip)]
+    healthy_demand_m3_s: f64,
     /// Highest rack inlet in the zone, °C.
     pub hottest_inlet_c: f64,
     /// Seconds until the hottest inlet reaches the class's allowable maximum (if rising).
@@ -170,6 +176,12 @@ pub struct CduUnit {
     pub to_loop_w: f64,
     /// Pump power, W.
     pub pump_w: f64,
+    /// Heat it can move now, W: its rating while powered with facility water flowing, else 0.
+    pub available_w: f64,
+    /// Technology-loop supply it is designed to hold: facility-water setpoint + approach, °C.
+    pub design_supply_c: f64,
+    /// Liquid heat of its racks with every element in service, W (before the first step only).
+    healthy_heat_w: f64,
 }
 
 /// A chiller.
@@ -333,6 +345,8 @@ impl CoolingPlant {
                 running_capacity_w: 0.0,
                 over_capacity: false,
                 rack_c_j_k: 0.0,
+                healthy_heat_w: 0.0,
+                healthy_demand_m3_s: 0.0,
                 hottest_inlet_c: 20.0,
                 time_to_allowable_s: None,
                 time_to_recommended_s: None,
@@ -354,7 +368,7 @@ impl CoolingPlant {
                 class: l.water_class,
                 c_j_k: WATER_DENSITY * WATER_CP * l.volume_m3,
                 pump_rated_w: l.pump_power_kw * 1e3,
-                supply: supply(&l.upstream, true),
+                supply: supply(&l.upstream, l.in_service),
                 heat_in_w: 0.0,
                 plant_w: 0.0,
                 free_cooling: false,
@@ -401,6 +415,9 @@ impl CoolingPlant {
                 rack_heat_w: 0.0,
                 to_loop_w: 0.0,
                 pump_w: 0.0,
+                available_w: 0.0,
+                design_supply_c: setpoint + c.overrides.apply(&m.rating()).approach_k,
+                healthy_heat_w: 0.0,
             });
         }
         for c in &layout.chillers {
@@ -471,17 +488,18 @@ impl CoolingPlant {
         self.initialized = true;
     }
 
-    /// Steady room temperature of zone `zi` with all its CRAHs running: at the setpoint's
+    /// Steady room temperature of zone `zi` in the healthy site (every rack and CRAH running,
+    /// water at its setpoint): at the setpoint's
     /// balance if the coil can hold it, else at the coil-limited balance `T_water + Q/(ε·G)`.
     fn healthy_room_c(&self, zi: usize, loop_temp: &[f64]) -> Option<f64> {
         let units = &self.zone_crahs[zi];
         let first = self.crahs.get(*units.first()?)?;
         let zone = &self.zones[zi];
-        let op = operating_point(&self.crahs, units, zone.demand_m3_s);
+        let op = operating_point(&self.crahs, units, zone.healthy_demand_m3_s);
         if op.g <= 0.0 || op.eps <= 0.0 {
             return None;
         }
-        let q = zone.rack_heat_w + op.fan_w;
+        let q = zone.healthy_heat_w + op.fan_w;
         let (setpoint, water_c) = (first.rating.supply_setpoint_c, loop_temp[first.water_loop]);
         let held_c = setpoint + q / op.g;
         Some(if setpoint >= (1.0 - op.eps) * held_c + op.eps * water_c {
@@ -516,6 +534,13 @@ impl CoolingPlant {
         }
     }
 
+    /// Forgets the feeder entities, so the next step looks them up again.
+    pub fn forget_entities(&mut self) {
+        for s in self.supplies_mut() {
+            s.entity = None;
+        }
+    }
+
     /// True when every unit's feeder entity has been looked up.
     pub fn entities_resolved(&self) -> bool {
         self.loops.iter().all(|l| l.supply.entity.is_some())
@@ -538,13 +563,21 @@ impl CoolingPlant {
             z.rack_heat_w = 0.0;
             z.demand_m3_s = 0.0;
             z.rack_c_j_k = 0.0;
+            z.healthy_heat_w = 0.0;
+            z.healthy_demand_m3_s = 0.0;
         }
         for c in &mut self.cdus {
             c.rack_heat_w = 0.0;
+            c.healthy_heat_w = 0.0;
         }
     }
 
-    /// Adds one rack's heat: `air_w` to its zone (drawing `airflow_m3_s_per_w · air_w`),
+    /// True once the plant has taken its first step (and settled at the healthy steady state).
+    pub fn is_initialized(&self) -> bool {
+        self.initialized
+    }
+
+    /// Adds one running rack's heat: `air_w` to its zone (drawing `airflow_m3_s_per_w · air_w`),
     /// `liquid_w` to its CDU, and its thermal mass to the zone.
     pub fn add_rack_heat(
         &mut self,
@@ -561,20 +594,48 @@ impl CoolingPlant {
     /// [`Self::add_rack_heat`] with the zone and CDU already looked up.
     pub fn add_rack_heat_at(
         &mut self,
+        slots: (Option<u32>, Option<u32>),
+        air_w: f64,
+        liquid_w: f64,
+        airflow_m3_s_per_w: f64,
+        mass_j_k: f64,
+    ) {
+        let (zone, cdu) = slots;
+        if let Some(z) = zone {
+            let zone = &mut self.zones[z as usize];
+            zone.rack_heat_w += air_w;
+            zone.demand_m3_s += air_w * airflow_m3_s_per_w;
+        }
+        if let Some(c) = cdu {
+            self.cdus[c as usize].rack_heat_w += liquid_w;
+        }
+        self.add_idle_rack_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass_j_k);
+    }
+
+    /// A rack that gives no heat now (out of service or without power): its thermal mass still
+    /// counts, and before the first step its design heat (`air_w`, `liquid_w`) counts toward
+    /// the healthy site's steady state the run starts from.
+    pub fn add_idle_rack_at(
+        &mut self,
         (zone, cdu): (Option<u32>, Option<u32>),
         air_w: f64,
         liquid_w: f64,
         airflow_m3_s_per_w: f64,
         mass_j_k: f64,
     ) {
+        let healthy = !self.initialized;
         if let Some(z) = zone {
             let zone = &mut self.zones[z as usize];
-            zone.rack_heat_w += air_w;
-            zone.demand_m3_s += air_w * airflow_m3_s_per_w;
             zone.rack_c_j_k += mass_j_k;
+            if healthy {
+                zone.healthy_heat_w += air_w;
+                zone.healthy_demand_m3_s += air_w * airflow_m3_s_per_w;
+            }
         }
-        if let Some(c) = cdu {
-            self.cdus[c as usize].rack_heat_w += liquid_w;
+        if let Some(c) = cdu
+            && healthy
+        {
+            self.cdus[c as usize].healthy_heat_w += liquid_w;
         }
     }
 
@@ -635,13 +696,20 @@ impl CoolingPlant {
                 (eps * g, water_c, (1.0 - eps) * t0 + eps * water_c, true)
             };
             let t1 = first_order(t0, q, g_eff, t_ref, c, dt);
-            let coil_w = q - c * (t1 - t0) / dt;
+            // Without a coil in the balance (no air, no water, or the room below the setpoint)
+            // the coil moves nothing; else what the room did not store.
+            let coil_w = if g_eff > 0.0 { q - c * (t1 - t0) / dt } else { 0.0 };
             zone.room_c = t1;
             zone.supply_c = supply_c;
             zone.airflow_m3_s = airflow;
             zone.coil_w = coil_w;
             zone.heat_load_w = q;
-            zone.running_capacity_w = units.iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
+            // Only coils with chilled water flowing count.
+            zone.running_capacity_w = units
+                .iter()
+                .filter(|&&i| loop_flowing[self.crahs[i].water_loop])
+                .map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3)
+                .sum();
             zone.over_capacity = over && zone.rack_heat_w > 0.0;
             zone.recirculation = if zone.demand_m3_s > 0.0 {
                 zone.containment.base_recirculation().max(1.0 - airflow / zone.demand_m3_s).min(1.0)
@@ -677,10 +745,13 @@ impl CoolingPlant {
             cdu.pump_w = if cdu.supply.powered { cdu.rating.pump_power_kw * 1e3 } else { 0.0 };
             let c = WATER_DENSITY * WATER_CP * cdu.rating.volume_m3;
             let ua = if flowing { cdu.rating.capacity_kw * 1e3 / cdu.rating.approach_k } else { 0.0 };
+            cdu.available_w = if flowing { cdu.rating.capacity_kw * 1e3 } else { 0.0 };
             let q = cdu.rack_heat_w + cdu.pump_w;
             let t_w = loop_temp[cdu.water_loop];
-            if first && ua > 0.0 {
-                cdu.supply_c = t_w + q / ua;
+            if first {
+                // The healthy site: every rack running, pumps on, facility water flowing.
+                let ua_rated = cdu.rating.capacity_kw * 1e3 / cdu.rating.approach_k;
+                cdu.supply_c = t_w + (cdu.healthy_heat_w + cdu.rating.pump_power_kw * 1e3) / ua_rated;
             }
             let t0 = cdu.supply_c;
             let t1 = first_order(t0, q, ua, t_w, c, dt);
@@ -698,8 +769,13 @@ impl CoolingPlant {
             let q_in = loop_heat[li] + lp.pump_w;
             lp.heat_in_w = q_in;
             let demand = (q_in + lp.c_j_k * (lp.supply_c - lp.setpoint_c) / dt).max(0.0);
-            let rejection: Vec<usize> =
-                self.loop_rejection[li].iter().copied().filter(|&i| self.heat_rejection[i].supply.powered).collect();
+            // Without pumps no water passes the chillers or the heat rejection: the plant moves nothing.
+            let flowing = loop_flowing[li];
+            let rejection: Vec<usize> = self.loop_rejection[li]
+                .iter()
+                .copied()
+                .filter(|&i| flowing && self.heat_rejection[i].supply.powered)
+                .collect();
             let rejection_cap: f64 = rejection.iter().map(|&i| self.heat_rejection[i].rating.capacity_kw * 1e3).sum();
             let leaving_c = rejection
                 .iter()
@@ -723,8 +799,11 @@ impl CoolingPlant {
                 demand.min(rejection_cap)
             } else {
                 // Chillers with their condensers at the heat-rejection leaving temperature.
-                let running: Vec<usize> =
-                    self.loop_chillers[li].iter().copied().filter(|&i| self.chillers[i].supply.powered).collect();
+                let running: Vec<usize> = self.loop_chillers[li]
+                    .iter()
+                    .copied()
+                    .filter(|&i| flowing && self.chillers[i].supply.powered)
+                    .collect();
                 let t_chw = lp.setpoint_c;
                 let mut available = 0.0;
                 for &i in &running {
@@ -753,7 +832,7 @@ impl CoolingPlant {
                     ch.power_w = ch.available_w / ch.rating.cop_ref * eirft * eirfplr * cycling;
                     chiller_w += ch.power_w;
                 }
-                for ch in self.chillers.iter_mut().filter(|c| c.water_loop == li && !c.supply.powered) {
+                for ch in self.chillers.iter_mut().filter(|c| c.water_loop == li && !(flowing && c.supply.powered)) {
                     ch.cooling_w = 0.0;
                     ch.power_w = 0.0;
                     ch.available_w = 0.0;
@@ -767,7 +846,7 @@ impl CoolingPlant {
             // Heat rejection: plant heat plus compressor work, fans on the cube of load.
             let rejected = plant_w + chiller_w;
             for hr in self.heat_rejection.iter_mut().filter(|h| h.water_loop == li) {
-                if rejection.is_empty() || !hr.supply.powered {
+                if rejection.is_empty() || !hr.supply.powered || !flowing {
                     hr.rejected_w = 0.0;
                     hr.fan_w = 0.0;
                     continue;

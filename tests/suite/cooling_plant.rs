@@ -1,0 +1,247 @@
+//! The cooling plant as it runs: chiller power against the DOE-2 curves computed by hand,
+//! free cooling, cycling below minimum part load, the time-to-limit forecast, and single-unit
+//! outages with the alerts they must raise.
+
+use bevy::prelude::*;
+use dctwin::sim::limits::{AlertLog, Quantity, Severity};
+use dctwin::sim::thermal::{AIR_CP, AIR_DENSITY, CoolingPlant};
+
+use crate::run_time::set_service;
+use crate::support::*;
+
+/// DOE-2 "Centrifugal/5.50COP" as printed in physics-reference 4.1 (typed here, not read from
+/// the catalog, so a catalog change shows).
+const CAPFT: [f64; 6] = [0.257896, 0.0389016, -0.00021708, 0.0468684, -0.00094284, -0.00034344];
+const EIRFT: [f64; 6] = [0.933884, -0.058212, 0.00450036, 0.00243, 0.000486, -0.001215];
+const EIRFPLR: [f64; 3] = [0.222903, 0.313387, 0.46371];
+
+fn biquad(k: &[f64; 6], x: f64, y: f64) -> f64 {
+    k[0] + k[1] * x + k[2] * x * x + k[3] * y + k[4] * y * y + k[5] * x * y
+}
+
+/// Electric power of a 1000 kW, COP 5.5 chiller delivering `q_w` at leaving chilled water
+/// `t_chw` and entering condenser water `t_cw` (EnergyPlus `Chiller:Electric:EIR`): available
+/// capacity `Q_ref·CAPFT`, `PLR = Q/avail`; below `min_plr = 0.1` it cycles, running at 0.1 for
+/// a share `PLR/0.1` of the time: `P = avail/COP·EIRFT·EIRFPLR(max(PLR, 0.1))·min(PLR/0.1, 1)`.
+fn chiller_power_w(q_w: f64, t_chw: f64, t_cw: f64) -> f64 {
+    let avail = 1000e3 * biquad(&CAPFT, t_chw, t_cw);
+    let plr = q_w / avail;
+    let run = plr.max(0.1);
+    let k = EIRFPLR;
+    avail / 5.5 * biquad(&EIRFT, t_chw, t_cw) * (k[0] + k[1] * run + k[2] * run * run) * (plr / run).min(1.0)
+}
+
+/// A hall on one chilled-water loop with one chiller and a tower, at `wet_bulb` °C outdoors,
+/// loop setpoint `setpoint` °C and `racks` 12 kW racks.
+fn chilled_site(wet_bulb: f64, setpoint: f64, racks: usize) -> String {
+    let rows: Vec<String> = (0..racks)
+        .map(|i| {
+            format!(r#"(id: "R{i}", model: "legacy-air-12kw", feed_a: "P", zone: "Z", position_m: ({}.0, 0.0))"#, 3 + i)
+        })
+        .collect();
+    format!(
+        r#"(version: 1, name: "chilled",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-2000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        distribution: [
+            (id: "P", model: "swbd-415v-4000a", upstream: "T", position_m: (2.0, 0.0)),
+            (id: "M", model: "pdu-415v-400a", upstream: "T", position_m: (2.0, 2.0)),
+        ],
+        racks: [{}],
+        ambient: (dry_bulb_c: {}, wet_bulb_c: {wet_bulb}),
+        zones: [(id: "Z", volume_m3: 3000.0, containment: HotAisle, ashrae_class: A1, position_m: (0.0, 0.0))],
+        water_loops: [(id: "CHW", supply_setpoint_c: {setpoint}, volume_m3: 5.0, pump_power_kw: 2.0, upstream: "M", position_m: (0.0, 5.0))],
+        crahs: [
+            (id: "C1", model: "crah-cw-170kw", zone: "Z", water_loop: "CHW", upstream: "M", position_m: (4.0, 3.0)),
+            (id: "C2", model: "crah-cw-170kw", zone: "Z", water_loop: "CHW", upstream: "M", position_m: (6.0, 3.0)),
+        ],
+        chillers: [(id: "CH", model: "chiller-centrifugal-1000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 7.0))],
+        heat_rejection: [(id: "CT", model: "tower-4000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 9.0))],
+    )"#,
+        rows.join(", "),
+        wet_bulb + 8.0
+    )
+}
+
+fn plant(app: &App) -> CoolingPlant {
+    app.world().resource::<CoolingPlant>().clone()
+}
+
+/// At the DOE-2 reference point (6.67 °C leaving chilled water; a 25.4 °C wet bulb + the
+/// tower's 4 K approach = 29.4 °C entering condenser water) the chiller in the running plant
+/// draws what the curves give for the heat it removes, and heat in = heat out.
+#[test]
+fn chiller_power_in_the_plant_follows_the_doe2_curves() {
+    let mut app = app_after(&parse(&chilled_site(25.4, 6.67, 20)), 300);
+    let p = plant(&app);
+    let ch = &p.chillers[0];
+    let lp = &p.loops[0];
+    assert!(!lp.free_cooling && !lp.over_capacity);
+    // Steady state: the chiller removes the loop's heat (coils + pump work).
+    assert_rel(ch.cooling_w, lp.heat_in_w, 1e-6, "chiller duty = loop heat");
+    // 20 × 12 kW of rack heat + two CRAHs' fans + the 2 kW pump reach the loop.
+    assert_rel(lp.heat_in_w, 240e3 + p.totals.crah_fans_w + 2e3, 1e-6, "loop heat");
+    assert_rel(ch.power_w, chiller_power_w(ch.cooling_w, 6.67, 29.4), 1e-9, "chiller power (DOE-2 by hand)");
+    // At PLR ≈ 0.25 the curves give a COP of about 4.2 at the reference temperatures
+    // (physics-reference 4.1's check values).
+    let cop = ch.cooling_w / ch.power_w;
+    assert!((cop - 4.2).abs() < 0.15, "part-load COP {cop}");
+    // Every watt the chiller takes is rejected at the tower with the heat it moved.
+    assert_rel(p.totals.rejected_w, ch.cooling_w + ch.power_w, 1e-9, "tower rejects duty + compressor work");
+    let _ = &mut app;
+}
+
+/// Below its 10 % minimum part load the chiller cycles: power at PLR 0.1 times PLR/0.1.
+#[test]
+fn chiller_below_minimum_part_load_cycles() {
+    let app = app_after(&parse(&chilled_site(25.4, 6.67, 3)), 300);
+    let p = plant(&app);
+    let ch = &p.chillers[0];
+    let plr = ch.cooling_w / ch.available_w;
+    assert!(plr < 0.1, "three racks are under 10 % of 1000 kW: PLR {plr}");
+    assert_rel(ch.power_w, chiller_power_w(ch.cooling_w, 6.67, 29.4), 1e-9, "cycling power");
+}
+
+/// With the wet bulb + approach below the setpoint the towers carry the load alone.
+#[test]
+fn free_cooling_runs_without_chiller_power() {
+    // 2 °C wet bulb + 4 K approach = 6 °C leaving the tower, under the 12 °C setpoint.
+    let app = app_after(&parse(&chilled_site(2.0, 12.0, 20)), 300);
+    let p = plant(&app);
+    assert!(p.loops[0].free_cooling);
+    assert_eq!(p.chillers[0].power_w, 0.0);
+    assert_rel(p.totals.rejected_w, p.loops[0].heat_in_w, 1e-6, "the tower rejects the loop's heat");
+    // Above the threshold (14 °C + 4 K = 18 °C > 12 °C) the chiller runs.
+    let warm = plant(&app_after(&parse(&chilled_site(14.0, 12.0, 20)), 300));
+    assert!(!warm.loops[0].free_cooling && warm.chillers[0].power_w > 0.0);
+}
+
+/// The forecast on a rising inlet: with all cooling gone the zone heats at `Q/C`, so the time
+/// left to the allowable 32 °C is `(32 − T_inlet)·C/Q`; the forecast read at any moment, added to
+/// that moment, gives the same arrival time, and the critical alert arrives then.
+#[test]
+fn time_to_limit_forecast_matches_the_closed_form() {
+    let mut app = app_after(&parse(&chilled_site(25.4, 6.67, 2)), 30);
+    set_service(&mut app, "M", false); // CRAHs, pumps, chiller and tower all stop
+    dctwin::headless::advance(&mut app, 1);
+    let p = plant(&app);
+    let z = &p.zones[0];
+    assert_eq!(z.airflow_m3_s, 0.0);
+    let q = 24e3;
+    let c = AIR_DENSITY * AIR_CP * 3000.0 + 2.0 * 350e3;
+    let now = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
+    let arrival = now + (32.0 - z.hottest_inlet_c) * c / q;
+    let mut seen = 0;
+    for _ in 0..((arrival - now) as u64 + 5) {
+        dctwin::headless::advance(&mut app, 1);
+        let p = plant(&app);
+        let t = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
+        if let Some(left) = p.zones[0].time_to_allowable_s.filter(|&s| s > 0.0) {
+            assert!((t + left - arrival).abs() < 1.0, "forecast at {t} s says {left} s; closed form {}", arrival - t);
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "the forecast was given while the zone warmed ({seen} times)");
+    let log = app.world().resource::<AlertLog>();
+    let critical = log
+        .alerts
+        .iter()
+        .find(|a| a.quantity == Quantity::InletTemperature && a.severity == Severity::Critical)
+        .expect("critical inlet alert");
+    assert!(
+        (critical.first_seen_s - arrival).abs() <= 1.0,
+        "critical at {} s, forecast {arrival} s",
+        critical.first_seen_s
+    );
+}
+
+fn active(app: &App, element: &str, quantity: Quantity, severity: Severity) -> bool {
+    app.world()
+        .resource::<AlertLog>()
+        .active()
+        .iter()
+        .any(|a| a.element == element && a.quantity == quantity && a.severity == severity)
+}
+
+/// The pod's only chiller out: its loop cannot hold the setpoint (critical, with the heat it
+/// carries against what the plant removes), and the unit itself is not in service (no
+/// "without power" alert: it was taken out, not cut off).
+#[test]
+fn losing_the_only_chiller_leaves_its_loop_over_capacity() {
+    let mut app = app_after(&load(&root().join("sites/gb200_pod.ron")), 5);
+    set_service(&mut app, "CH-1", false);
+    dctwin::headless::advance(&mut app, 300);
+    assert!(active(&app, "CHW", Quantity::CoolingCapacity, Severity::Critical));
+    assert!(!active(&app, "CH-1", Quantity::CoolingPower, Severity::Warning));
+    let p = plant(&app);
+    let chw = p.loops.iter().find(|l| l.id == "CHW").unwrap();
+    assert!(chw.supply_c > chw.setpoint_c + 1.0, "the chilled water warms: {}", chw.supply_c);
+    assert_eq!(chw.plant_w, 0.0, "nothing removes its heat (the tower cannot reach 7 °C)");
+}
+
+/// The warm-water loop's only tower out: facility water rises past its W32 class (critical
+/// facility-water alert) and the CDU's liquid supply past its design.
+#[test]
+fn losing_the_facility_water_tower_overheats_the_facility_water() {
+    let mut app = app_after(&load(&root().join("sites/gb200_pod.ron")), 5);
+    set_service(&mut app, "CT-2", false);
+    dctwin::headless::advance(&mut app, 30);
+    assert!(active(&app, "FWS", Quantity::CoolingCapacity, Severity::Critical));
+    // FWS: 4 m³ of water at 30 °C taking ~700 kW warms 2 °C in about 48 s.
+    dctwin::headless::advance(&mut app, 60);
+    assert!(active(&app, "FWS", Quantity::FacilityWater, Severity::Critical));
+    assert!(active(&app, "CDU-1", Quantity::LiquidSupply, Severity::Critical));
+    let log = app.world().resource::<AlertLog>();
+    let fw = log.alerts.iter().find(|a| a.element == "FWS" && a.quantity == Quantity::FacilityWater).unwrap();
+    assert_eq!(fw.limit, 32.0);
+    assert!(fw.value > 32.0);
+}
+
+/// A loop's pumps out of service: no water moves, so its CRAH coils stop and the zone is
+/// short of cooling although every CRAH has power.
+#[test]
+fn losing_a_loops_pumps_stops_its_coils() {
+    let mut app = app_after(&load(&root().join("sites/gb200_pod.ron")), 5);
+    set_service(&mut app, "CHW", false);
+    dctwin::headless::advance(&mut app, 10);
+    let p = plant(&app);
+    assert!(p.crahs.iter().all(|c| c.supply.powered && c.coil_w == 0.0), "no coil duty without water");
+    assert_eq!(p.zones[0].running_capacity_w, 0.0);
+    assert!(active(&app, "POD", Quantity::CoolingCapacity, Severity::Critical));
+}
+
+/// The cooling supply board out: every unit fed from it is in service without power (warning
+/// per unit) and the plant's loops and zone are short of cooling (critical).
+#[test]
+fn losing_the_cooling_supply_warns_per_unit() {
+    let mut app = app_after(&load(&root().join("sites/gb200_pod.ron")), 5);
+    set_service(&mut app, "MCC-1", false);
+    dctwin::headless::advance(&mut app, 2);
+    for id in ["CRAH-1", "CRAH-2", "CRAH-3", "CH-1", "CT-1", "CT-2", "CHW", "FWS"] {
+        assert!(active(&app, id, Quantity::CoolingPower, Severity::Warning), "{id}");
+    }
+    assert!(active(&app, "CDU-1", Quantity::CoolingCapacity, Severity::Critical));
+    assert!(active(&app, "POD", Quantity::CoolingCapacity, Severity::Critical));
+    let log = app.world().resource::<AlertLog>();
+    let crah = log.alerts.iter().find(|a| a.element == "CRAH-1" && a.quantity == Quantity::CoolingPower).unwrap();
+    assert_eq!((crah.value, crah.limit), (86.0, 0.0), "the unit's rated cooling is lost");
+}
+
+/// Grid import above the feed's contracted capacity is critical, with the apparent power as
+/// the value: here the pod's ~0.86 MVA against a 0.5 MVA contract.
+#[test]
+fn grid_import_above_the_contract_is_critical() {
+    let text = std::fs::read_to_string(root().join("sites/gb200_pod.ron")).unwrap().replace(
+        r#"(id: "UTIL-1", model: "utility-13.8kv-10mva","#,
+        r#"(id: "UTIL-1", model: "utility-13.8kv-10mva", overrides: (capacity_mva: 0.5),"#,
+    );
+    let mut app = app_after(&parse(&text), 3);
+    let feed = state(&mut app, "UTIL-1");
+    let s_mva = (feed.p_kw.powi(2) + feed.q_kvar.powi(2)).sqrt() / 1000.0;
+    let log = app.world().resource::<AlertLog>();
+    let a = log.alerts.iter().find(|a| a.element == "UTIL-1" && a.quantity == Quantity::GridImport).expect("alert");
+    assert_eq!(a.severity, Severity::Critical);
+    assert_eq!(a.limit, 0.5);
+    assert_rel(a.value, s_mva, 1e-12, "value is the apparent import");
+    assert!(s_mva > 0.8, "{s_mva}");
+}
