@@ -108,3 +108,21 @@ fn voltage_collapse_is_reported() {
         "{alerts:?}"
     );
 }
+
+/// A non-finite number in a solver (forced here: no valid input produces one) is a critical
+/// `solver_failure` alert naming the element, and never reaches the report as a number.
+#[test]
+fn a_non_finite_solver_value_is_a_critical_alert_and_not_a_number_in_the_report() {
+    let site = load(&root().join("sites/gb200_pod.ron"));
+    let mut app = app_after(&site, 2);
+    app.world_mut().resource_mut::<dctwin::sim::thermal::CoolingPlant>().zones[0].room_c = f64::NAN;
+    dctwin::headless::advance(&mut app, 1);
+    let alerts = active(&app);
+    assert!(
+        alerts.iter().any(|a| a.0 == Severity::Critical && a.1 == "POD" && a.2 == Quantity::SolverFailure),
+        "{alerts:?}"
+    );
+    let options = dctwin::headless::RunOptions::default();
+    let json = dctwin::headless::Report::from_world(app.world_mut(), &options, "x.ron").to_json();
+    assert!(!json.contains("null") && !json.contains("NaN"), "no null or NaN in the report");
+}

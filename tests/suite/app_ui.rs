@@ -324,3 +324,43 @@ fn the_single_line_diagram_follows_the_power_tree_and_selects_on_click() {
     h.run();
     assert_eq!(editor(&h).selection, vec!["GB1".to_string(), "GB2".to_string()], "a group selects its racks");
 }
+
+/// The failure study in the window: on the pod, take PDU-A1 and PDU-B1 out through the
+/// inspector's button; GB1 shows no power and the racks' heat leaves the CDU; undo returns the
+/// simulation to before (no stale critical alerts); Reset clears everything to steady state.
+#[test]
+fn taking_both_feeds_out_in_the_inspector_drops_the_rack_and_undo_returns_to_before() {
+    use dctwin::sim::limits::{AlertLog, Severity};
+    use dctwin::sim::thermal::CoolingPlant;
+    let mut h = harness("gb200_pod.ron", 5);
+    for pdu in ["PDU-A1", "PDU-B1"] {
+        h.state_mut().world_mut().resource_mut::<EditorState>().select_only(pdu);
+        h.run();
+        h.get_by_label("Take out of service").click();
+        h.run();
+        headless::advance(h.state_mut(), 2);
+    }
+    let gb1 = rack_power(h.state_mut(), "GB1");
+    assert!(!gb1.powered && gb1.p_kw == 0.0 && gb1.b.unwrap().current_a == 0.0, "{gb1:?}");
+    let cdu_heat = |h: &Harness<'_, App>| h.state().world().resource::<CoolingPlant>().cdus[0].rack_heat_w;
+    assert!((cdu_heat(&h) - 4.0 * 132e3 * 0.875).abs() < 1e-6, "CDU-1 carries four racks");
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("GB1");
+    h.run();
+    assert!(h.query_all_by_label_contains("Powered").next().is_some());
+    let critical = |h: &Harness<'_, App>| {
+        h.state().world().resource::<AlertLog>().active().iter().filter(|a| a.severity == Severity::Critical).count()
+    };
+    assert!(critical(&h) >= 2, "GB1 and GB2 without power");
+    for _ in 0..2 {
+        h.get_by_label("Undo").click();
+        h.run();
+    }
+    assert_eq!(critical(&h), 0, "undo returns to before the failures");
+    headless::advance(h.state_mut(), 1);
+    assert!(rack_power(h.state_mut(), "GB1").powered);
+    assert!((cdu_heat(&h) - 6.0 * 132e3 * 0.875).abs() < 1e-6);
+    h.get_by_label("Reset").click();
+    h.run();
+    assert!(h.state().world().resource::<AlertLog>().alerts.is_empty());
+    assert!(h.query_all_by_label_contains("Reset to steady state").next().is_some(), "status bar says so");
+}
