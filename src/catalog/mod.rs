@@ -46,14 +46,17 @@ rated! {
         primary_kv: f64 => VOLTAGE_KV,
         /// Rated secondary (LV) line-to-line voltage, kV.
         secondary_kv: f64 => VOLTAGE_KV,
-        /// Short-circuit impedance, percent on the rated base.
+        /// Short-circuit impedance |Z|, percent on the rated base (sets the reactance:
+        /// `X = √(Z² − R²)`).
         impedance_pct: f64 => Constraint::range(0.5, 30.0, "%", "the short-circuit impedance of power transformers"),
-        /// X/R ratio of the short-circuit impedance.
-        x_r: f64 => X_R,
-        /// Core (no-load) loss at rated voltage, kW.
+        /// Core (no-load) loss at rated voltage, kW (the magnetising branch's conductance).
         no_load_loss_kw: f64 => Constraint::range(0.0, 1.0e4, "kW", ""),
-        /// Copper (load) loss at rated current, kW (nameplate; the solver derives R from %Z and X/R).
+        /// Copper (load) loss at rated current, kW: sets the winding resistance
+        /// `R = P_k/S_n` per unit (IEC 60076-1; pandapower's `vkr_percent`).
         load_loss_kw: f64 => Constraint::range(0.0, 1.0e5, "kW", ""),
+        /// No-load (exciting) current, percent of rated current: the magnitude of the magnetising
+        /// branch; its reactive part is `√(i0² − (100·P0/S_n)²)` (pandapower's `i0_percent`).
+        no_load_current_pct: f64 => Constraint::range(0.0, 10.0, "%", "exciting currents of power transformers are a few percent at most"),
     }
 }
 
@@ -351,8 +354,24 @@ impl Consistency for GridFeedRating {
 }
 
 impl Consistency for TransformerRating {
+    /// Load loss sets R, so it must leave room for a reactance inside |Z|; the no-load current
+    /// must be at least its own loss component; both losses must be plausible fractions.
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();
+        let r_pct = self.load_loss_kw / self.rated_kva * 100.0;
+        if r_pct >= self.impedance_pct {
+            v.push(("load_loss_kw", format!(
+                "load loss {} kW is {r_pct:.3} % of the rating, at or above the {} % impedance: the winding resistance cannot exceed |Z|",
+                self.load_loss_kw, self.impedance_pct
+            )));
+        }
+        let core_pct = self.no_load_loss_kw / self.rated_kva * 100.0;
+        if self.no_load_current_pct < core_pct {
+            v.push(("no_load_current_pct", format!(
+                "no-load current {} % is below its own loss component ({core_pct:.3} % from the {} kW no-load loss)",
+                self.no_load_current_pct, self.no_load_loss_kw
+            )));
+        }
         if self.no_load_loss_kw > 0.05 * self.rated_kva {
             v.push((
                 "no_load_loss_kw",

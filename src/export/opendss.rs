@@ -7,7 +7,7 @@
 //! | first grid feed | `Circuit` (its Vsource) with `R1 X1 R0 X0` = the feed's source impedance |
 //! | other grid feeds | `Vsource` with the same parameters |
 //! | feeder cable | `Line` with `r1 x1 r0 x0` in ohms, `c1=c0=0`, `length=1 units=none` |
-//! | transformer | 2-winding wye–wye `Transformer`, `XHL` = X %, `%loadloss` = R %, `%noloadloss` = P0 %, `%imag=0`, `ppm_antifloat=0`; OpenDSS puts the magnetising branch on winding 2 (LV), as dctwin does |
+//! | transformer | 2-winding wye–wye `Transformer`, `XHL` = X %, `%loadloss` = R %, `%noloadloss` = P0 %, `%imag` = the magnetising susceptance B % (OpenDSS's `%imag` is the reactive part only; dctwin's `no_load_current_pct` is the magnitude), `ppm_antifloat=0`; OpenDSS puts the magnetising branch on winding 2 (LV), as dctwin does |
 //! | UPS, double conversion | a constant-PQ `Load` on its input bus at the UPS's present input P/Q, and a near-ideal `Vsource` (1e-10 Ω) at 1.0 pu on its output bus |
 //! | UPS, eco mode | same bus in and out; its losses as a constant-PQ `Load` |
 //! | switchboard, PDU, RPP, busway | no element: it shares its upstream bus |
@@ -40,6 +40,9 @@ pub struct OpenDssExport {
     pub buses: Vec<(String, f64, f64)>,
     /// dctwin's losses in lines and transformers (what OpenDSS reports as circuit losses), W.
     pub losses_w: f64,
+    /// The reactive power the same lines and transformers absorb (series reactance and
+    /// magnetising branch), var.
+    pub losses_var: f64,
 }
 
 /// Exports the world's solved network (run at least one step first).
@@ -73,6 +76,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
     let mut s = String::new();
     let mut buses: Vec<(String, f64, f64)> = Vec::new();
     let mut losses_w = 0.0;
+    let mut losses_var = 0.0;
     let _ = writeln!(s, "! OpenDSS export of dctwin site \"{}\"", site.replace('"', "'"));
     let _ = writeln!(s, "! Element mapping: see src/export/opendss.rs. Loads are at dctwin's present P/Q.");
     let _ = writeln!(s, "Clear");
@@ -98,6 +102,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 );
                 buses.push((b.clone(), flow.v_in[k].norm(), node.v_nom_in));
                 losses_w += flow.feeder_loss_w(network, k);
+                losses_var += 3.0 * flow.i_in[k].norm_sqr() * node.z_feeder.im;
                 b
             }
             Some(p) => out_bus[p].clone(),
@@ -137,17 +142,20 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 let z_base = node.v_nom_out * node.v_nom_out * 3.0 / (r.rated_kva * 1000.0);
                 let _ = writeln!(
                     s,
-                    "New Transformer.{own_bus} phases=3 windings=2 buses=[{in_bus} {own_bus}] conns=[wye wye] kVs=[{} {}] kVAs=[{} {}] XHL={} %loadloss={} %noloadloss={} %imag=0 ppm_antifloat=0",
+                    "New Transformer.{own_bus} phases=3 windings=2 buses=[{in_bus} {own_bus}] conns=[wye wye] kVs=[{} {}] kVAs=[{} {}] XHL={} %loadloss={} %noloadloss={} %imag={} ppm_antifloat=0",
                     num(r.primary_kv),
                     num(r.secondary_kv),
                     num(r.rated_kva),
                     num(r.rated_kva),
                     num(node.z_series.im / z_base * 100.0),
                     num(node.z_series.re / z_base * 100.0),
-                    num(r.no_load_loss_kw / r.rated_kva * 100.0)
+                    num(r.no_load_loss_kw / r.rated_kva * 100.0),
+                    num(node.b_shunt * z_base * 100.0)
                 );
                 buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));
                 losses_w += flow.element_loss_w(network, k);
+                losses_var +=
+                    3.0 * flow.i_out[k].norm_sqr() * node.z_series.im + 3.0 * node.b_shunt * flow.v_out[k].norm_sqr();
                 out_bus[k] = own_bus;
             }
             NodeRole::UpsDoubleConversion => {
@@ -212,7 +220,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
     }
     let _ = writeln!(s, "Set mode=snap tolerance=1e-12 maxiterations=1000");
     let _ = writeln!(s, "Solve");
-    OpenDssExport { script: s, buses, losses_w }
+    OpenDssExport { script: s, buses, losses_w, losses_var }
 }
 
 /// OpenDSS names: lowercase letters, digits and underscores.

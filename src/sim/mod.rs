@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | [`SimPlugin`] | [`SimSystems::Clock`] | advances the [`SimClock`] by the fixed step |
 //! | [`electrical::ElectricalPlugin`] | `Topology`, `Electrical` | rebuilds the network on change; load flow |
+//! | [`thermal::ThermalPlugin`] | `Thermal` | cooling plant and zones, between topology and load flow |
 //! | [`limits::LimitsPlugin`] | `Limits` | alerts and headroom |
 //!
 //! All systems run in `FixedUpdate`, chained in the order of [`SimSystems`]. Simulation code
@@ -26,10 +27,10 @@ pub enum SimSystems {
     Clock,
     /// Rebuild solver structures after edits.
     Topology,
-    /// Electrical load flow.
-    Electrical,
-    /// Thermal network (reserved for the cooling model).
+    /// Thermal network and cooling plant: heat from racks, power of cooling units.
     Thermal,
+    /// Electrical load flow, carrying the racks and this step's cooling power.
+    Electrical,
     /// Compare results with limits.
     Limits,
 }
@@ -112,8 +113,8 @@ impl Plugin for SimPlugin {
                 (
                     SimSystems::Clock,
                     SimSystems::Topology,
-                    SimSystems::Electrical,
                     SimSystems::Thermal,
+                    SimSystems::Electrical,
                     SimSystems::Limits,
                 )
                     .chain(),

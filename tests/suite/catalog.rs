@@ -35,12 +35,19 @@ fn catalog_covers_the_required_equipment() {
     assert!(c.distribution.values().any(|d| d.continuous_pct == 80.0));
 }
 
-/// Nameplate load loss agrees with the impedance the solver uses: `Pk = S·%Z/√(1+(X/R)²)/100`.
+/// The solver takes R from the load loss and X from |Z|; the X/R that gives back is the typical
+/// one the catalog cites (elecalculator: 1000 kVA X/R 7, 2000 kVA X/R 9; the 25 MVA estimate 20).
 #[test]
-fn transformer_load_loss_matches_impedance() {
+fn transformer_load_loss_gives_the_cited_x_r() {
+    let expected = |name: &str| match name {
+        "xfmr-1000kva-13.8kv-415v" => 7.0,
+        "xfmr-25mva-34.5kv-13.8kv" => 20.0,
+        _ => 9.0,
+    };
     for (name, t) in &Catalog::builtin().transformers {
-        let r_pct = t.impedance_pct / (1.0 + t.x_r * t.x_r).sqrt();
-        assert_rel(t.load_loss_kw, t.rated_kva * r_pct / 100.0, 0.005, name);
+        let r_pct: f64 = t.load_loss_kw / t.rated_kva * 100.0;
+        let x_pct = (t.impedance_pct * t.impedance_pct - r_pct * r_pct).sqrt();
+        assert_rel(x_pct / r_pct, expected(name), 0.01, name);
     }
 }
 

@@ -8,7 +8,7 @@ use crate::support::*;
 /// circuit is a single series impedance):
 /// * source EMF `E = 13.8 kV/√3 ÷ (13.8/0.415) = 415/√3 = 239.6003 V`;
 /// * transformer: `Z_base = 0.415²/1.0 MVA = 0.172225 Ω`, `|Z| = 5.5 % = 0.009472375 Ω`,
-///   `R = |Z|/√(1+7²)`, `X = 7R`;
+///   `R = P_k/S_n·Z_base` with the catalog's 7.778 kW load loss (0.7778 %), `X = √(|Z|² − R²)`;
 /// * cable: 50 m of 0.0961 + j0.078 Ω/km → `0.004805 + j0.0039 Ω`;
 /// * load: 600 kW at pf 0.95 lagging → per phase `P = 200 kW`, `Q = P·tan(acos 0.95)`.
 ///
@@ -21,7 +21,7 @@ fn transformer_cable_constant_power_load() {
         r#"(
         version: 1, name: "closed form",
         grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", overrides: (short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
-        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", overrides: (no_load_loss_kw: 0.0), position_m: (1.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", overrides: (no_load_loss_kw: 0.0, no_load_current_pct: 0.0), position_m: (1.0, 0.0))],
         distribution: [(id: "P", model: "pdu-415v-400a", upstream: "T",
                         feeder: (cable: "cu-xlpe-4c-240mm2-lv", length_m: 50.0), position_m: (2.0, 0.0))],
         racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 600.0, power_factor: 0.95), position_m: (3.0, 0.0))],
@@ -30,9 +30,9 @@ fn transformer_cable_constant_power_load() {
     let mut app = app_after(&site, 1);
 
     let e = 415.0 / 3f64.sqrt();
-    let z_t = 0.055 * 0.415 * 0.415 / 1.0;
-    let r_t = z_t / 50f64.sqrt();
-    let x_t = 7.0 * r_t;
+    let z_t: f64 = 0.055 * 0.415 * 0.415 / 1.0;
+    let r_t: f64 = 7.778 / 1000.0 * 0.415 * 0.415 / 1.0;
+    let x_t = (z_t * z_t - r_t * r_t).sqrt();
     let (r_c, x_c) = (0.0961 * 0.05, 0.078 * 0.05);
     let (r, x) = (r_t + r_c, x_t + x_c);
     let p = 200e3;
@@ -63,10 +63,13 @@ fn transformer_cable_constant_power_load() {
     assert_rel(1.0 - pdu.voltage_pu, 1.0 - v / e, 1e-6, "voltage drop");
 }
 
-/// An unloaded transformer: only the core-loss shunt `G = P0/(3V²)` at its LV terminal draws
-/// current, so `V_LV = E/(1 + Z_t·G)` exactly and the core loss is `3·G·|V_LV|²`.
+/// An unloaded transformer: only its magnetising branch `Y = G − jB` at the LV terminal draws
+/// current. 2500 kVA, 415 V: `G = P0/(3V²)` with P0 = 1.935 kW; `|Y| = i0·S/(3V²)` with
+/// i0 = 0.25 %, `B = √(|Y|² − G²)`; series `R = P_k/S·Z_base` (15.87 kW), `X = √(Z² − R²)`.
+/// Then exactly `V_LV = E/(1 + (R + jX)(G − jB))`, the core loss is `3·G·|V|²`, the winding
+/// loss `3·|I|²·R` with `I = Y·V`, and the feed supplies `S = 3·E·conj(I)` (ideal source).
 #[test]
-fn unloaded_transformer_core_loss() {
+fn unloaded_transformer_magnetising_branch() {
     let site = parse(
         r#"(
         version: 1, name: "no load",
@@ -74,20 +77,27 @@ fn unloaded_transformer_core_loss() {
         transformers: [(id: "T", model: "xfmr-2500kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
     )"#,
     );
+    use nalgebra::Complex;
     let mut app = app_after(&site, 1);
     let e = 415.0 / 3f64.sqrt();
     let g = 1935.0 / (3.0 * e * e);
-    let z = 0.0575 * 0.415 * 0.415 / 2.5;
-    let r = z / 82f64.sqrt();
-    let x = 9.0 * r;
-    // V = E / (1 + (R + jX) G)
-    let (dr, di) = (1.0 + r * g, x * g);
-    let v = e / (dr * dr + di * di).sqrt();
+    let y_abs = 0.0025 * 2500e3 / (3.0 * e * e);
+    let b = (y_abs * y_abs - g * g).sqrt();
+    let z_base: f64 = 0.415 * 0.415 / 2.5;
+    let r = 15.87 / 2500.0 * z_base;
+    let x = ((0.0575 * z_base).powi(2) - r * r).sqrt();
+    let y = Complex::new(g, -b);
+    let v = Complex::new(e, 0.0) / (Complex::new(1.0, 0.0) + Complex::new(r, x) * y);
+    let i = y * v;
     let t = state(&mut app, "T");
-    assert_rel(t.voltage_v, v * 3f64.sqrt(), 1e-9, "no-load LV voltage");
-    let core = 3.0 * g * v * v;
-    let i = g * v;
-    assert_rel(t.losses_kw, (core + 3.0 * i * i * r) / 1e3, 1e-9, "no-load losses");
+    assert_rel(t.voltage_v, v.norm() * 3f64.sqrt(), 1e-9, "no-load LV voltage");
+    let core = 3.0 * g * v.norm_sqr();
+    assert_rel(t.losses_kw, (core + 3.0 * i.norm_sqr() * r) / 1e3, 1e-9, "no-load losses");
+    let s_feed = Complex::new(e, 0.0) * i.conj() * 3.0;
+    let u = state(&mut app, "U");
+    assert_rel(u.p_kw, s_feed.re / 1e3, 1e-9, "feed P");
+    assert_rel(u.q_kvar, s_feed.im / 1e3, 1e-9, "feed Q: the magnetising current's reactive power");
+    assert!(u.q_kvar > 5.0, "about √(6.25² − 1.935²) = 5.94 kvar: {}", u.q_kvar);
 }
 
 /// A double-conversion UPS holds its output at nominal and draws `P_out + P_loss(P_out)`:
@@ -143,4 +153,33 @@ fn eco_mode_ups_follows_its_input_and_loses_the_eco_curve() {
     let ups = state(&mut dc, "UPS");
     assert_rel(ups.losses_kw, 1000.0 * (0.005 + 0.02 * 0.4 + 0.01 * 0.16), 1e-9, "double-conversion loss");
     assert_rel(ups.voltage_pu, 1.0, 1e-12, "regulated output");
+}
+
+/// Load loss sets the winding resistance: two transformers that differ only in load loss
+/// (7.778 vs 47.778 kW on 1000 kVA) lose `3·I²·ΔR` more at the same current, i.e. 40 kW × (I/I_n)².
+#[test]
+fn load_loss_sets_the_winding_resistance() {
+    let text = |pk: &str| {
+        format!(
+            r#"(version: 1, name: "load loss",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", overrides: (short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", overrides: (load_loss_kw: {pk}), position_m: (1.0, 0.0))],
+        ups: [(id: "UPS", model: "ups-1000kw", upstream: "T", position_m: (1.5, 0.0))],
+        distribution: [(id: "P", model: "pdu-415v-400a", upstream: "UPS", overrides: (breaker_a: 2000.0), position_m: (2.0, 0.0))],
+        racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 500.0, power_factor: 1.0), position_m: (3.0, 0.0))],
+    )"#
+        )
+    };
+    let mut low = app_after(&parse(&text("7.778")), 1);
+    let mut high = app_after(&parse(&text("47.778")), 1);
+    let (tl, th) = (state(&mut low, "T"), state(&mut high, "T"));
+    // The UPS draws constant power, so the current rises a little with the larger drop; compare
+    // each with its own current: loss = P0·(V/Vn)² + Pk·(I/In)².
+    let i_n = 1000e3 / (3f64.sqrt() * 415.0);
+    for (t, pk) in [(&tl, 7.778), (&th, 47.778)] {
+        let core = 0.973 * t.voltage_pu * t.voltage_pu;
+        let copper = pk * (t.output_current_a / i_n).powi(2);
+        assert_rel(t.losses_kw, core + copper, 1e-6, &format!("losses with Pk = {pk} kW"));
+    }
+    assert!(th.losses_kw > tl.losses_kw + 40.0 * (tl.output_current_a / i_n).powi(2) * 0.99);
 }

@@ -82,7 +82,7 @@ fn kirchhoff_current_law_at_every_node() {
             if !node.energized {
                 continue;
             }
-            let expected = injected[k] + flow.v_out[k] * node.g_shunt;
+            let expected = injected[k] + flow.v_out[k] * C64::new(node.g_shunt, -node.b_shunt);
             let scale = flow.i_out[k].norm().max(1.0);
             assert!(
                 (flow.i_out[k] - expected).norm() / scale < 1e-6,

@@ -44,6 +44,25 @@ pub struct ElectricalNetwork {
     written_rebuild: u64,
 }
 
+impl ElectricalNetwork {
+    /// True when `entity` is a network element in service with a live path to a feed (as of
+    /// the latest topology update).
+    pub fn entity_energized(&self, entity: Entity) -> bool {
+        self.index.get(&entity).is_some_and(|&k| self.network.nodes[k].energized)
+    }
+
+    /// True when node `k` is energized.
+    pub fn node_energized(&self, k: u32) -> bool {
+        self.network.nodes.get(k as usize).is_some_and(|n| n.energized)
+    }
+
+    /// True when a rack in service (`in_service`) with these cords has a live cord.
+    pub fn rack_supplied(&self, in_service: bool, cords: &RackCordNodes) -> bool {
+        in_service
+            && (cords.a.is_some_and(|k| self.node_energized(k)) || cords.b.is_some_and(|k| self.node_energized(k)))
+    }
+}
+
 /// A rack's place in the solver: which nodes its cords hang from (set when the network is
 /// rebuilt) and its demand (recomputed only when the rack's rating or utilization changes).
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
@@ -334,6 +353,17 @@ pub fn impedance_from_pct(pct: f64, x_r: f64, kv: f64, kva: f64) -> C64 {
     C64::new(r, r * x_r)
 }
 
+/// A transformer's series impedance referred to its LV side, Ω per phase: `R = P_k/S_n` per
+/// unit from the load loss (which wins for the resistance), `X = √(Z² − R²)` from the
+/// impedance (validation keeps `R < Z`).
+pub fn transformer_impedance(r: &crate::catalog::TransformerRating) -> C64 {
+    let z_base = r.secondary_kv * r.secondary_kv * 1000.0 / r.rated_kva;
+    let z_pu = r.impedance_pct / 100.0;
+    let r_pu = r.load_loss_kw / r.rated_kva;
+    let x_pu = (z_pu * z_pu - r_pu * r_pu).max(0.0).sqrt();
+    C64::new(r_pu * z_base, x_pu * z_base)
+}
+
 /// The circuit parameters of one element (parent, energized and feeder are set by the caller).
 fn node_circuit(
     entity: Entity,
@@ -354,6 +384,7 @@ fn node_circuit(
         z_series: zero,
         feeder_ampacity_a: 0.0,
         g_shunt: 0.0,
+        b_shunt: 0.0,
         ups_loss: UpsLossCurve::default(),
         ups_input_tan_phi: 0.0,
     };
@@ -369,8 +400,11 @@ fn node_circuit(
         (_, Some(Transformer(r)), ..) => {
             let mut n = base(NodeRole::Transformer, ln(r.primary_kv), ln(r.secondary_kv));
             n.ratio = r.primary_kv / r.secondary_kv;
-            n.z_series = impedance_from_pct(r.impedance_pct, r.x_r, r.secondary_kv, r.rated_kva);
-            n.g_shunt = r.no_load_loss_kw * 1000.0 / (3.0 * n.v_nom_out * n.v_nom_out);
+            n.z_series = transformer_impedance(r);
+            let v2 = 3.0 * n.v_nom_out * n.v_nom_out;
+            n.g_shunt = r.no_load_loss_kw * 1000.0 / v2;
+            let y_abs = r.no_load_current_pct / 100.0 * r.rated_kva * 1000.0 / v2;
+            n.b_shunt = (y_abs * y_abs - n.g_shunt * n.g_shunt).max(0.0).sqrt();
             n
         }
         (_, _, Some(u), _) => {

@@ -11,9 +11,11 @@
 //! ```
 //! * **Grid feed** (slack): input is the source EMF (nominal voltage, angle 0), `Z_series` the
 //!   source impedance `kV²/MVA_sc` with the given X/R; output is the point of connection.
-//! * **Transformer**: `Z_series = (%Z/100)·kV_LV²/MVA` referred to the LV side, split by X/R;
-//!   the no-load loss is a shunt conductance `G = P0/(3·V_ln²)` at the **LV terminal** (as
-//!   OpenDSS places its magnetising branch on winding 2). Ratio `n = kV_HV/kV_LV`, no phase shift.
+//! * **Transformer**: `Z_series = R + jX` referred to the LV side on the base `kV_LV²/MVA`, with
+//!   `R = P_k/S_n` from the load loss and `X = √(Z² − R²)` from the impedance; the magnetising
+//!   branch `Y = G − jB` sits at the **LV terminal** (as OpenDSS places it on winding 2):
+//!   `G = P0/(3·V_ln²)` from the no-load loss, `|Y| = (i0/100)·S_n/(3·V_ln²)` from the no-load
+//!   current, `B = √(|Y|² − G²)`. Ratio `n = kV_HV/kV_LV`, no phase shift.
 //! * **UPS, double conversion**: output held at nominal voltage, angle 0 (the inverter regulates);
 //!   input draws `P_in = P_out + P_loss(P_out)` at the rectifier's power factor.
 //! * **UPS, eco mode**: output = input (static bypass); its losses are drawn at the input.
@@ -102,6 +104,9 @@ pub struct Node {
     pub feeder_ampacity_a: f64,
     /// Shunt conductance per phase at the output terminal, S (transformer core loss).
     pub g_shunt: f64,
+    /// Shunt susceptance per phase at the output terminal, S (transformer magnetising
+    /// reactance; inductive: it draws `−j·b·V`).
+    pub b_shunt: f64,
     /// UPS loss curve (UPS roles only).
     pub ups_loss: UpsLossCurve,
     /// tan φ of the UPS rectifier input (double conversion).
@@ -255,7 +260,7 @@ impl PowerNetwork {
                 }
                 let v_out = flow.v_out[k];
                 let i_load = per_phase_current(flow.s_load[k], v_out);
-                let i_out = i_load + v_out * node.g_shunt + child_current[k];
+                let i_out = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
                 flow.i_out[k] = i_out;
                 let i_in = match node.role {
                     NodeRole::Transformer => i_out * (1.0 / node.ratio),

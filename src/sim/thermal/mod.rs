@@ -26,9 +26,10 @@
 //! (`T∞ + (T − T∞)·e^{−Δt/τ}`), so the update is stable for any step; heat moved in a step is
 //! taken from the energy balance of that step, so energy is conserved exactly.
 //!
-//! The thermal step runs after the electrical step: it sees which cooling units are energized
-//! and computes the power they draw, which the electrical step of the next fixed step carries
-//! (one step of lag, documented and harmless at 1 s steps).
+//! The thermal step runs between the topology update and the load flow: who has power follows
+//! from the topology alone, and racks are constant-power loads, so their heat is known before
+//! the load flow. The power the cooling units draw then joins the same step's load flow: there
+//! is no lag between the two, and a run's first step already carries its cooling.
 
 pub mod plant;
 
@@ -37,7 +38,7 @@ use std::collections::HashMap;
 use bevy::prelude::*;
 
 use super::components::*;
-use super::electrical::{AuxiliaryLoad, AuxiliaryLoads};
+use super::electrical::{AuxiliaryLoad, AuxiliaryLoads, ElectricalNetwork, RackCordNodes, rack_demand};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{SimClock, SimSystems};
 pub use plant::*;
@@ -64,7 +65,7 @@ pub struct RackThermal {
     pub liquid_supply_c: Option<f64>,
 }
 
-/// Runs the thermal model after the electrical step.
+/// Runs the thermal model before the electrical step of the same fixed step.
 pub struct ThermalPlugin;
 
 impl Plugin for ThermalPlugin {
@@ -73,8 +74,14 @@ impl Plugin for ThermalPlugin {
     }
 }
 
-type RackHeatColumns<'a> =
-    (&'a Rack, &'a RackPower, Option<Ref<'a, RackCooling>>, &'a mut RackCoolingSlot, &'a mut RackThermal);
+type RackHeatColumns<'a> = (
+    &'a Rack,
+    &'a InService,
+    &'a RackCordNodes,
+    Option<Ref<'a, RackCooling>>,
+    &'a mut RackCoolingSlot,
+    &'a mut RackThermal,
+);
 
 /// A rack's zone and CDU as indices into the [`CoolingPlant`], refreshed when the plant is
 /// rebuilt or the rack's assignment changes (saves a lookup by id per rack per step).
@@ -95,7 +102,8 @@ fn step_thermal(
     catalog: Option<Res<ActiveCatalog>>,
     mut plant: ResMut<CoolingPlant>,
     mut racks: Query<RackHeatColumns>,
-    elements: Query<(Entity, &ElementId, &ElectricalState)>,
+    elements: Query<(Entity, &ElementId)>,
+    network: Res<ElectricalNetwork>,
     mut auxiliary: ResMut<AuxiliaryLoads>,
     added: Query<(), Added<ElementId>>,
     mut removed: RemovedComponents<ElementId>,
@@ -115,14 +123,16 @@ fn step_thermal(
         *plant = rebuilt;
     }
     if respawned || !plant.entities_resolved() {
-        let ids: HashMap<String, Entity> = elements.iter().map(|(e, id, _)| (id.0.clone(), e)).collect();
+        let ids: HashMap<String, Entity> = elements.iter().map(|(e, id)| (id.0.clone(), e)).collect();
         plant.resolve_entities(&ids);
     }
-    plant.update_power(|e| elements.get(e).is_ok_and(|(_, _, s)| s.energized));
+    // Who has power follows from the topology alone (the load flow comes after this step and
+    // carries this step's cooling power, so there is no lag between the two).
+    plant.update_power(|e| network.entity_energized(e));
 
-    // Heat from racks.
+    // Heat from racks: constant-power loads draw their demand whenever a cord is live.
     plant.clear_heat();
-    for (rack, power, cooling, mut slot, _) in &mut racks {
+    for (rack, in_service, cords, cooling, mut slot, _) in &mut racks {
         let Some(cooling) = cooling else { continue };
         if slot.generation != plant.generation || cooling.is_changed() {
             let (zone, cdu) = plant.slots(&cooling);
@@ -131,24 +141,24 @@ fn step_thermal(
         let lf = rack.rating.liquid_fraction;
         let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        if power.powered {
-            let p_w = power.p_kw * 1e3;
+        let p_w = rack_demand(rack).re;
+        if network.rack_supplied(in_service.0, cords) {
             plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
         } else {
             // No heat now; its mass stays, and its design heat counts for the healthy start.
-            let design_w = super::electrical::rack_demand(rack).re;
-            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
+            plant.add_idle_rack_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
         }
     }
     let ambient = layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(clock.elapsed_s));
     plant.step(time.timestep().as_secs_f64(), ambient);
 
     // Rack temperatures.
-    for (rack, power, cooling, slot, mut thermal) in &mut racks {
+    for (rack, in_service, cords, cooling, slot, mut thermal) in &mut racks {
         if cooling.is_none() {
             continue;
         }
-        let p_air_w = if power.powered { power.p_kw * 1e3 * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
+        let supplied = network.rack_supplied(in_service.0, cords);
+        let p_air_w = if supplied { rack_demand(rack).re * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
         thermal.set_if_neq(plant.rack_thermal_at(
             (slot.zone, slot.cdu),
             p_air_w,
