@@ -68,6 +68,10 @@ pub struct Totals {
     /// Electrical results of the final step (absent when it did not converge).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub electrical: Option<ElectricalTotals>,
+    /// When the final load flow has no solution: the share of the demand the network could
+    /// carry, % (voltage collapse beyond it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loadability_pct: Option<f64>,
     /// Racks in the site.
     pub racks: u32,
     /// Racks in service without power.
@@ -454,6 +458,7 @@ impl Report {
                     cooling_kw: t.auxiliary_kw,
                     pue: t.pue(),
                 }),
+                loadability_pct: t.loadability.map(|l| l * 100.0),
                 racks: racks.len() as u32,
                 unpowered_racks: t.unpowered_racks,
                 unserved_kw: t.unserved_kw,
@@ -503,9 +508,17 @@ impl Report {
         let _ = writeln!(o, "## Totals\n");
         let _ = writeln!(o, "| quantity | value |\n|---|---|");
         match &t.electrical {
-            None => {
-                let _ = writeln!(o, "| load flow | **NOT CONVERGED: no electrical results for the final step** |");
-            }
+            None => match t.loadability_pct {
+                Some(pct) => {
+                    let _ = writeln!(
+                        o,
+                        "| load flow | **NO SOLUTION (voltage collapse): the network carries at most {pct:.2} % of the demand**; no electrical results |"
+                    );
+                }
+                None => {
+                    let _ = writeln!(o, "| load flow | **NOT CONVERGED: no electrical results for the final step** |");
+                }
+            },
             Some(el) => {
                 let _ = writeln!(o, "| load flow | converged |");
                 let _ = writeln!(o, "| IT load | {:.1} kW |", el.it_load_kw);

@@ -55,8 +55,11 @@ pub enum Quantity {
     GridImport,
     /// Voltage, pu.
     Voltage,
-    /// Load flow convergence.
+    /// Load flow convergence: a solution exists but was not reached in time.
     Convergence,
+    /// Voltage collapse: no load-flow solution exists; the value is the share of the demand the
+    /// network can carry, %.
+    VoltageCollapse,
     /// Rack supply.
     RackPower,
     /// Rack cord redundancy.
@@ -83,7 +86,8 @@ impl Quantity {
             Quantity::TransformerLoading | Quantity::UpsLoading => "%",
             Quantity::GridImport => "MVA",
             Quantity::Voltage => "pu",
-            Quantity::Convergence => "pu change",
+            Quantity::Convergence => "sweeps",
+            Quantity::VoltageCollapse => "% of demand carried",
             Quantity::RackPower => "kW unserved",
             Quantity::Redundancy => "live cords",
             Quantity::InletTemperature | Quantity::FacilityWater => "°C",
@@ -293,14 +297,24 @@ fn check_limits(
     // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
     let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
 
-    if !totals.converged {
-        findings.push(Finding::new(
+    match (totals.converged, totals.loadability) {
+        (true, _) => {}
+        // No solution: the demand is beyond what the network can carry (voltage collapse);
+        // the value says how much of it could be carried.
+        (false, Some(fraction)) => findings.push(Finding::new(
+            Severity::Critical,
+            "site".into(),
+            Quantity::VoltageCollapse,
+            fraction * 100.0,
+            100.0,
+        )),
+        (false, None) => findings.push(Finding::new(
             Severity::Critical,
             "site".into(),
             Quantity::Convergence,
             f64::from(totals.iterations),
-            f64::from(super::electrical::network::MAX_ITERATIONS),
-        ));
+            f64::from(super::electrical::network::PLAIN_ITERATIONS + 2 * super::electrical::network::MAX_ITERATIONS),
+        )),
     }
 
     // A failed solve leaves last step's states in place: nothing to compare until it solves.

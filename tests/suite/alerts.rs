@@ -89,7 +89,8 @@ fn headroom_names_the_binding_element() {
 }
 
 /// A constant-power load beyond what the cable can deliver has no load-flow solution: the
-/// solver reports voltage collapse as a critical alert instead of numbers.
+/// solver reports voltage collapse as a critical alert instead of numbers, with the share of
+/// the demand the network could carry (about a third here).
 #[test]
 fn voltage_collapse_is_reported() {
     let site = parse(
@@ -104,7 +105,10 @@ fn voltage_collapse_is_reported() {
     assert!(!app.world().resource::<SiteTotals>().converged);
     let alerts = active(&app);
     assert!(
-        alerts.iter().any(|a| a.0 == Severity::Critical && a.1 == "site" && a.2 == Quantity::Convergence),
+        alerts.iter().any(|a| a.0 == Severity::Critical
+            && a.1 == "site"
+            && a.2 == Quantity::VoltageCollapse
+            && (25.0..40.0).contains(&a.3)),
         "{alerts:?}"
     );
 }

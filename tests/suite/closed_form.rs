@@ -183,3 +183,54 @@ fn load_loss_sets_the_winding_resistance() {
     }
     assert!(th.losses_kw > tl.losses_kw + 40.0 * (tl.output_current_a / i_n).powi(2) * 0.99);
 }
+
+/// A constant-power load at the end of a long cable, close to and beyond the nose of its PV
+/// curve. One series impedance `Z = R + jX` (1000 kVA transformer without core, referred to
+/// 415 V, plus 300 m of 95 mm² cable) from an ideal 415 V source: per phase
+/// `|V|⁴ + (2(RP + XQ) − E²)|V|² + |Z|²|S|² = 0`, which has a real root only while
+/// `P ≤ P_max = E² / (2·(R + X·tanφ + |Z|/cosφ))` (its discriminant is zero there).
+/// At 99.5 % of `P_max` (where the plain sweep crawls) the solver must find the high root; at
+/// 102 % it must say there is no solution and that the network carries 1/1.02 = 98.04 % of it.
+#[test]
+fn near_and_beyond_the_nose_of_the_pv_curve() {
+    let e = 415.0 / 3f64.sqrt();
+    let z_base = 0.415f64 * 0.415 / 1.0;
+    let r_t = 7.778 / 1000.0 * z_base;
+    let x_t = ((0.055 * z_base).powi(2) - r_t * r_t).sqrt();
+    let (r, x) = (r_t + 0.246 * 0.3, x_t + 0.08 * 0.3);
+    let pf: f64 = 0.98;
+    let tan = (1.0 - pf * pf).sqrt() / pf;
+    let z = (r * r + x * x).sqrt();
+    let p_max = e * e / (2.0 * (r + x * tan + z / pf)); // per phase, W
+    let site = |fraction: f64| {
+        parse(&format!(
+            r#"(version: 1, name: "nose",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", overrides: (short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", overrides: (no_load_loss_kw: 0.0, no_load_current_pct: 0.0), position_m: (1.0, 0.0))],
+        distribution: [(id: "P", model: "pdu-415v-400a", upstream: "T", feeder: (cable: "cu-xlpe-4c-95mm2-lv", length_m: 300.0), position_m: (2.0, 0.0))],
+        racks: [(id: "R", model: "gb200-nvl72", feed_a: "P", overrides: (rated_kw: {}, power_factor: {pf}), position_m: (3.0, 0.0))],
+    )"#,
+            3.0 * p_max * fraction / 1e3
+        ))
+    };
+    // 99.5 %: the high-voltage root of the quartic.
+    let p = p_max * 0.995;
+    let q = p * tan;
+    let b = 2.0 * (r * p + x * q) - e * e;
+    let v_expected = ((-b + (b * b - 4.0 * z * z * (p * p + q * q)).sqrt()) / 2.0).sqrt();
+    let mut app = app_after(&site(0.995), 1);
+    let totals = app.world().resource::<dctwin::sim::electrical::SiteTotals>().clone();
+    assert!(totals.converged, "a solution exists at 99.5 % of the nose: {totals:?}");
+    let v = rack(&mut app, "R").a.voltage_pu;
+    assert_rel(v, v_expected / e, 1e-9, "rack voltage at 99.5 % of the maximum transfer");
+    assert!(v < 0.75, "this close to the nose the voltage is low: {v}");
+    // 102 %: no solution; the loadability is 1/1.02 of the demand.
+    let app = app_after(&site(1.02), 1);
+    let totals = app.world().resource::<dctwin::sim::electrical::SiteTotals>().clone();
+    assert!(!totals.converged);
+    let l = totals.loadability.expect("no solution, with its loadability");
+    assert!((l - 1.0 / 1.02).abs() < 2e-4, "loadability {l} vs {}", 1.0 / 1.02);
+    let log = app.world().resource::<dctwin::sim::limits::AlertLog>();
+    let a = log.alerts.iter().find(|a| a.quantity == dctwin::sim::limits::Quantity::VoltageCollapse).expect("alert");
+    assert!((a.value - 100.0 / 1.02).abs() < 0.02, "{a:?}");
+}

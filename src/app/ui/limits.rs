@@ -19,6 +19,7 @@ pub fn quantity_label(q: Quantity) -> &'static str {
         Quantity::GridImport => "grid import",
         Quantity::Voltage => "voltage",
         Quantity::Convergence => "load flow convergence",
+        Quantity::VoltageCollapse => "voltage collapse",
         Quantity::RackPower => "rack power lost",
         Quantity::Redundancy => "redundancy",
         Quantity::InletTemperature => "inlet temperature",

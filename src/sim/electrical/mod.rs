@@ -135,6 +135,9 @@ pub struct SiteTotals {
     pub auxiliary_kw: f64,
     /// The load flow converged.
     pub converged: bool,
+    /// When the load flow has no solution: the largest fraction of this step's demand the
+    /// network could carry (voltage collapse beyond it). `None` when it converged or was slow.
+    pub loadability: Option<f64>,
     /// Sweeps the load flow used this step.
     pub iterations: u32,
 }
@@ -529,6 +532,10 @@ fn solve_load_flow(
     network.solve(flow);
     t.converged = flow.converged;
     t.iterations = flow.iterations;
+    t.loadability = match flow.outcome {
+        network::Outcome::NoSolution { loadability } => Some(loadability),
+        _ => None,
+    };
     if !flow.converged {
         // A failed solve yields no numbers: components keep the last solved state (the thermal
         // model keeps its last known heat), totals say "not solved" and the limits raise a
@@ -538,6 +545,7 @@ fn solve_load_flow(
         *totals = SiteTotals {
             converged: false,
             iterations: t.iterations,
+            loadability: t.loadability,
             unpowered_racks: t.unpowered_racks,
             single_cord_racks: t.single_cord_racks,
             unserved_kw: t.unserved_kw,

@@ -37,8 +37,34 @@ pub type C64 = Complex<f64>;
 /// Convergence tolerance: largest voltage change between sweeps, per unit.
 pub const TOLERANCE_PU: f64 = 1e-10;
 
-/// Iterations before the sweep gives up (voltage collapse or a badly conditioned network).
-pub const MAX_ITERATIONS: u32 = 100;
+/// Plain sweeps before the solver turns to acceleration (a warm-started step takes one or two).
+pub const PLAIN_ITERATIONS: u32 = 50;
+
+/// Accelerated sweeps before a solve is declared slow or impossible.
+pub const MAX_ITERATIONS: u32 = 2000;
+
+/// Sweeps remembered by the Anderson acceleration.
+const ANDERSON_MEMORY: usize = 6;
+
+/// Precision of the loadability search when a load flow has no solution (fraction of demand).
+pub const LOADABILITY_TOLERANCE: f64 = 1e-4;
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Outcome {
+    /// Converged within [`TOLERANCE_PU`] with every voltage above [`COLLAPSE_PU`].
+    #[default]
+    Converged,
+    /// No solution exists: the network carries at most `loadability` (a fraction below 1) of
+    /// the demand; above it the voltage collapses.
+    NoSolution {
+        /// The largest fraction of every load at which the load flow still has a solution.
+        loadability: f64,
+    },
+    /// A solution exists at the full demand (or within [`LOADABILITY_TOLERANCE`] of it) but the
+    /// iteration did not reach it within [`MAX_ITERATIONS`].
+    Slow,
+}
 
 /// Below this voltage (per unit) a converged-looking answer is treated as collapse.
 pub const COLLAPSE_PU: f64 = 0.5;
@@ -165,6 +191,8 @@ pub struct LoadFlow {
     pub s_load: Vec<C64>,
     /// Converged within [`TOLERANCE_PU`] and above [`COLLAPSE_PU`].
     pub converged: bool,
+    /// How the latest solve ended (what "not converged" means).
+    pub outcome: Outcome,
     /// Sweeps used.
     pub iterations: u32,
     /// Largest voltage change in the last sweep, pu.
@@ -222,6 +250,14 @@ impl PowerNetwork {
 
     /// Solves the load flow for the loads in `flow.s_load`, starting from `flow`'s voltages
     /// (warm start: after the first step a solve takes one or two sweeps).
+    ///
+    /// Near voltage collapse the plain sweep converges ever more slowly (its contraction factor
+    /// tends to 1 at the nose of the PV curve), so after [`PLAIN_ITERATIONS`] it continues with
+    /// Anderson acceleration (Walker & Ni, SIAM J. Numer. Anal. 49(4), 2011), which on a nearly
+    /// linear fixed point behaves like GMRES and reaches solutions up to the nose. If that fails
+    /// too, a bisection on a common load factor finds the largest fraction of the demand that
+    /// still solves: below 1 there is **no solution** (voltage collapse, with the margin
+    /// known); at 1 the solve was merely **slow**.
     pub fn solve(&self, flow: &mut LoadFlow) {
         let n = self.nodes.len();
         if flow.v_out.len() != n || flow.s_load.len() != n {
@@ -245,91 +281,240 @@ impl PowerNetwork {
                 flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
             }
         }
-        flow.converged = false;
         flow.iterations = 0;
+        flow.outcome = Outcome::Converged;
+        let mut converged = self.plain_sweeps(flow, PLAIN_ITERATIONS);
+        if !converged {
+            converged = self.anderson_sweeps(flow, MAX_ITERATIONS);
+        }
+        if !converged {
+            // From nominal voltages once more, then find out whether a solution exists at all.
+            self.reset_to_nominal(flow);
+            converged = self.anderson_sweeps(flow, MAX_ITERATIONS);
+        }
+        if !converged {
+            let loadability = self.loadability(flow);
+            flow.outcome = if loadability < 1.0 - LOADABILITY_TOLERANCE {
+                Outcome::NoSolution { loadability }
+            } else {
+                Outcome::Slow
+            };
+        }
+        self.finish(flow, converged);
+    }
+
+    /// Voltages back to nominal (dead nodes stay at zero).
+    fn reset_to_nominal(&self, flow: &mut LoadFlow) {
+        for (k, node) in self.nodes.iter().enumerate() {
+            if node.energized {
+                flow.v_in[k] = C64::new(node.v_nom_in, 0.0);
+                flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
+            }
+        }
+    }
+
+    /// Fills `v_out_abs` and decides `converged`: the sweep converged, every number is finite
+    /// (`f64::max` passes NaN by, so the change alone cannot tell) and no voltage collapsed.
+    fn finish(&self, flow: &mut LoadFlow, converged: bool) {
+        flow.v_out_abs.clear();
+        flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
+        let finite = flow.v_out_abs.iter().all(|v| v.is_finite())
+            && flow.i_in.iter().all(|i| i.re.is_finite() && i.im.is_finite());
+        let collapsed =
+            self.nodes.iter().zip(&flow.v_out_abs).any(|(node, &v)| node.energized && v < COLLAPSE_PU * node.v_nom_out);
+        flow.converged = converged && finite && !collapsed;
+        if !flow.converged && flow.outcome == Outcome::Converged {
+            // Converged onto a collapsed (or non-finite) state: no usable solution.
+            flow.outcome = Outcome::NoSolution { loadability: self.loadability(flow) };
+        }
+    }
+
+    /// Up to `max` plain sweeps; true when the change falls below the tolerance.
+    fn plain_sweeps(&self, flow: &mut LoadFlow, max: u32) -> bool {
         let mut child_current = std::mem::take(&mut flow.child_current);
-        child_current.resize(n, zero);
-        while flow.iterations < MAX_ITERATIONS {
+        child_current.resize(self.nodes.len(), C64::new(0.0, 0.0));
+        let mut converged = false;
+        for _ in 0..max {
             flow.iterations += 1;
-            // Backward sweep: currents, leaves to sources.
-            child_current.iter_mut().for_each(|c| *c = zero);
-            for k in (0..n).rev() {
-                let node = &self.nodes[k];
-                if !node.energized {
-                    continue;
-                }
-                let v_out = flow.v_out[k];
-                let i_load = per_phase_current(flow.s_load[k], v_out);
-                let i_out = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
-                flow.i_out[k] = i_out;
-                let i_in = match node.role {
-                    NodeRole::Transformer => i_out * (1.0 / node.ratio),
-                    NodeRole::Feed | NodeRole::Distribution => i_out,
-                    NodeRole::UpsEco => {
-                        let p_out = 3.0 * (v_out * i_out.conj()).re;
-                        let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
-                        i_out + per_phase_current(loss, flow.v_in[k])
-                    }
-                    NodeRole::UpsDoubleConversion => {
-                        let p_out = 3.0 * (v_out * i_out.conj()).re;
-                        let p_in = p_out + node.ups_loss.loss_w(p_out);
-                        let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
-                        per_phase_current(s_in, flow.v_in[k])
-                    }
-                };
-                flow.i_in[k] = i_in;
-                if let Some(p) = node.parent {
-                    child_current[p] += i_in;
-                }
-            }
-            // Forward sweep: voltages, sources to leaves.
-            let mut change: f64 = 0.0;
-            for k in 0..n {
-                let node = &self.nodes[k];
-                if !node.energized {
-                    continue;
-                }
-                let upstream = match node.parent {
-                    Some(p) => flow.v_out[p],
-                    None => C64::new(node.v_nom_in, 0.0),
-                };
-                let v_in = upstream - node.z_feeder * flow.i_in[k];
-                let v_out = match node.role {
-                    NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
-                    NodeRole::Transformer => v_in * (1.0 / node.ratio) - node.z_series * flow.i_out[k],
-                    _ => v_in - node.z_series * flow.i_out[k],
-                };
-                // Squared per-unit change of the output (the input follows from the parent's output
-                // and this node's current, both of which are checked): no square root per node.
-                change = change.max((v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out));
-                flow.v_in[k] = v_in;
-                flow.v_out[k] = v_out;
-            }
-            let change = change.sqrt();
+            let change = self.sweep(flow, &mut child_current);
             flow.last_change_pu = change;
             if !change.is_finite() {
                 break;
             }
             if change < TOLERANCE_PU {
-                flow.converged = true;
+                converged = true;
                 break;
             }
         }
         flow.child_current = child_current;
-        flow.v_out_abs.clear();
-        flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
-        // A non-finite number anywhere is a failed solve, whatever the sweep's change said
-        // (`f64::max` passes NaN by).
-        let finite = flow.v_out_abs.iter().all(|v| v.is_finite())
-            && flow.i_in.iter().all(|i| i.re.is_finite() && i.im.is_finite());
-        flow.converged &= finite;
-        if flow.converged {
-            let collapsed = self
-                .nodes
-                .iter()
-                .zip(&flow.v_out_abs)
-                .any(|(node, &v)| node.energized && v < COLLAPSE_PU * node.v_nom_out);
-            flow.converged = !collapsed;
+        converged
+    }
+
+    /// Up to `max` sweeps with Anderson acceleration (type II, memory [`ANDERSON_MEMORY`]) on
+    /// the state `(v_in, v_out)` in per unit.
+    fn anderson_sweeps(&self, flow: &mut LoadFlow, max: u32) -> bool {
+        let n = self.nodes.len();
+        let dim = 4 * n;
+        let mut child_current = std::mem::take(&mut flow.child_current);
+        child_current.resize(n, C64::new(0.0, 0.0));
+        let pack = |flow: &LoadFlow, out: &mut Vec<f64>| {
+            out.clear();
+            for (k, node) in self.nodes.iter().enumerate() {
+                let (vi, vo) = (flow.v_in[k] / node.v_nom_in.max(1e-9), flow.v_out[k] / node.v_nom_out.max(1e-9));
+                out.extend_from_slice(&[vi.re, vi.im, vo.re, vo.im]);
+            }
+        };
+        let unpack = |flow: &mut LoadFlow, x: &[f64]| {
+            for (k, node) in self.nodes.iter().enumerate() {
+                if node.energized {
+                    flow.v_in[k] = C64::new(x[4 * k], x[4 * k + 1]) * node.v_nom_in;
+                    flow.v_out[k] = C64::new(x[4 * k + 2], x[4 * k + 3]) * node.v_nom_out;
+                }
+            }
+        };
+        let mut x = Vec::with_capacity(dim);
+        let mut g = Vec::with_capacity(dim);
+        let mut history_f: std::collections::VecDeque<Vec<f64>> = std::collections::VecDeque::new();
+        let mut history_g: std::collections::VecDeque<Vec<f64>> = std::collections::VecDeque::new();
+        let (mut f_prev, mut g_prev): (Option<Vec<f64>>, Option<Vec<f64>>) = (None, None);
+        let mut converged = false;
+        for _ in 0..max {
+            flow.iterations += 1;
+            pack(flow, &mut x);
+            let change = self.sweep(flow, &mut child_current);
+            flow.last_change_pu = change;
+            if !change.is_finite() {
+                break;
+            }
+            if change < TOLERANCE_PU {
+                converged = true;
+                break;
+            }
+            pack(flow, &mut g);
+            let f: Vec<f64> = g.iter().zip(&x).map(|(a, b)| a - b).collect();
+            if let (Some(fp), Some(gp)) = (&f_prev, &g_prev) {
+                history_f.push_back(f.iter().zip(fp).map(|(a, b)| a - b).collect());
+                history_g.push_back(g.iter().zip(gp).map(|(a, b)| a - b).collect());
+                if history_f.len() > ANDERSON_MEMORY {
+                    history_f.pop_front();
+                    history_g.pop_front();
+                }
+            }
+            let mut next = g.clone();
+            if !history_f.is_empty() {
+                let m = history_f.len();
+                let df = nalgebra::DMatrix::from_fn(dim, m, |r, c| history_f[c][r]);
+                let rhs = nalgebra::DVector::from_column_slice(&f);
+                if let Ok(gamma) = df.svd(true, true).solve(&rhs, 1e-12) {
+                    for (c, dg) in history_g.iter().enumerate() {
+                        for (v, d) in next.iter_mut().zip(dg) {
+                            *v -= gamma[c] * d;
+                        }
+                    }
+                }
+            }
+            if next.iter().all(|v| v.is_finite()) {
+                unpack(flow, &next);
+            }
+            f_prev = Some(f);
+            g_prev = Some(g.clone());
         }
+        flow.child_current = child_current;
+        converged
+    }
+
+    /// The largest fraction λ of every load (racks, cooling and UPS outputs alike) at which the
+    /// load flow has a solution, by bisection to [`LOADABILITY_TOLERANCE`]; 1 when the full
+    /// demand solves. `flow` is left as it was.
+    pub fn loadability(&self, flow: &LoadFlow) -> f64 {
+        let mut trial = flow.clone();
+        let solves = |lambda: f64, trial: &mut LoadFlow| {
+            trial.s_load.iter_mut().zip(&flow.s_load).for_each(|(t, s)| *t = s * lambda);
+            self.reset_to_nominal(trial);
+            trial.iterations = 0;
+            let ok = self.plain_sweeps(trial, PLAIN_ITERATIONS) || self.anderson_sweeps(trial, MAX_ITERATIONS);
+            ok && trial
+                .v_out
+                .iter()
+                .zip(&self.nodes)
+                .all(|(v, n)| !n.energized || (v.re.is_finite() && mag(*v) >= COLLAPSE_PU * n.v_nom_out))
+        };
+        if solves(1.0, &mut trial) {
+            return 1.0;
+        }
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while hi - lo > LOADABILITY_TOLERANCE {
+            let mid = 0.5 * (lo + hi);
+            if solves(mid, &mut trial) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// One backward and one forward sweep; returns the largest voltage change, per unit.
+    fn sweep(&self, flow: &mut LoadFlow, child_current: &mut [C64]) -> f64 {
+        let n = self.nodes.len();
+        let zero = C64::new(0.0, 0.0);
+        // Backward sweep: currents, leaves to sources.
+        child_current.iter_mut().for_each(|c| *c = zero);
+        for k in (0..n).rev() {
+            let node = &self.nodes[k];
+            if !node.energized {
+                continue;
+            }
+            let v_out = flow.v_out[k];
+            let i_load = per_phase_current(flow.s_load[k], v_out);
+            let i_out = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
+            flow.i_out[k] = i_out;
+            let i_in = match node.role {
+                NodeRole::Transformer => i_out * (1.0 / node.ratio),
+                NodeRole::Feed | NodeRole::Distribution => i_out,
+                NodeRole::UpsEco => {
+                    let p_out = 3.0 * (v_out * i_out.conj()).re;
+                    let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
+                    i_out + per_phase_current(loss, flow.v_in[k])
+                }
+                NodeRole::UpsDoubleConversion => {
+                    let p_out = 3.0 * (v_out * i_out.conj()).re;
+                    let p_in = p_out + node.ups_loss.loss_w(p_out);
+                    let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
+                    per_phase_current(s_in, flow.v_in[k])
+                }
+            };
+            flow.i_in[k] = i_in;
+            if let Some(p) = node.parent {
+                child_current[p] += i_in;
+            }
+        }
+        // Forward sweep: voltages, sources to leaves.
+        let mut change: f64 = 0.0;
+        let mut finite = true;
+        for k in 0..n {
+            let node = &self.nodes[k];
+            if !node.energized {
+                continue;
+            }
+            let upstream = match node.parent {
+                Some(p) => flow.v_out[p],
+                None => C64::new(node.v_nom_in, 0.0),
+            };
+            let v_in = upstream - node.z_feeder * flow.i_in[k];
+            let v_out = match node.role {
+                NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
+                NodeRole::Transformer => v_in * (1.0 / node.ratio) - node.z_series * flow.i_out[k],
+                _ => v_in - node.z_series * flow.i_out[k],
+            };
+            // Squared per-unit change of the output (the input follows from the parent's output
+            // and this node's current, both of which are checked): no square root per node.
+            let d = (v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out);
+            finite &= d.is_finite();
+            change = change.max(d);
+            flow.v_in[k] = v_in;
+            flow.v_out[k] = v_out;
+        }
+        if finite { change.sqrt() } else { f64::NAN }
     }
 }
