@@ -66,7 +66,7 @@ fn electrical_step(c: &mut Criterion) {
             plant.chillers.len()
         );
         group.bench_with_input(BenchmarkId::new("thermal_plant", racks), &racks, |b, _| {
-            b.iter(|| plant.step(1.0, (25.0, 18.0)));
+            b.iter(|| plant.step(1.0, |_| (25.0, 18.0)));
         });
         let net = app.world().resource::<ElectricalNetwork>();
         let network = net.network.clone();

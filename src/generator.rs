@@ -188,6 +188,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
             water_class: None,
             pump_power_kw: 60.0,
             upstream: mcc(0),
+            standby_pumps: vec![],
             position_m: (-60.0, y),
             in_service: true,
         });

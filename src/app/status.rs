@@ -196,7 +196,7 @@ pub fn refresh_status(world: &mut World) {
             let status = ElementStatus {
                 kind: Some(EquipmentKind::WaterLoop),
                 alert: alerts.get(&l.id).copied(),
-                live: l.supply.powered,
+                live: l.flowing(),
                 stamp,
                 ..Default::default()
             };

@@ -141,6 +141,16 @@ rated! {
         airflow_m3_s_per_kw: f64 => Constraint::range(0.01, 0.5, "m³/s per kW", "a rack air temperature rise between about 2 and 80 K"),
         /// Heat capacity of the rack and its servers, kJ/K (slows the room's temperature rise).
         thermal_mass_kj_per_k: f64 => Constraint::range(0.0, 1.0e5, "kJ/K", "up to some tonnes of steel"),
+        /// Inlet air temperature above which the servers throttle (power falls linearly to
+        /// half at the trip temperature), °C.
+        throttle_inlet_c: f64 => Constraint::range(20.0, 80.0, "°C", "server inlet limits"),
+        /// Inlet air temperature at which the servers shut down (they restart once the inlet is
+        /// back below the throttle temperature), °C.
+        trip_inlet_c: f64 => Constraint::range(20.0, 90.0, "°C", "server inlet limits"),
+        /// Technology-loop (coolant) supply above which a liquid-cooled rack throttles, °C.
+        throttle_liquid_c: f64 => Constraint::range(20.0, 90.0, "°C", "coolant supply limits"),
+        /// Coolant supply at which a liquid-cooled rack shuts down, °C.
+        trip_liquid_c: f64 => Constraint::range(20.0, 95.0, "°C", "coolant supply limits"),
     }
 }
 
@@ -161,6 +171,9 @@ rated! {
         rated_return_c: f64 => Constraint::range(10.0, 70.0, "°C", "return air of a data hall"),
         /// Entering chilled-water temperature of the rating point, °C.
         rated_water_c: f64 => WATER_TEMPERATURE_C,
+        /// Water temperature rise across the coil at the rating point, K: sets the rated water
+        /// flow (`Q/(c_p·ΔT)`), the valve fully open.
+        rated_water_rise_k: f64 => Constraint::range(1.0, 20.0, "K", "chilled-water coil temperature rises"),
     }
 }
 
@@ -194,6 +207,13 @@ rated! {
         eirfplr: [f64; 3] => CURVE_COEFFICIENT,
         /// Lowest part-load ratio before cycling, fraction.
         min_plr: f64 => FRACTION,
+        /// Leaving chilled-water temperatures over which the curves are valid, °C: inputs are
+        /// held within `(low, high)` when the curves are evaluated.
+        curve_chw_c: [f64; 2] => WATER_TEMPERATURE_C,
+        /// Entering condenser-water temperatures over which the curves are valid, °C.
+        curve_cw_c: [f64; 2] => WATER_TEMPERATURE_C,
+        /// Entering condenser water above which the chiller trips on high head pressure, °C.
+        max_condenser_c: f64 => WATER_TEMPERATURE_C,
     }
 }
 
@@ -417,8 +437,28 @@ impl Consistency for DistributionRating {
 }
 
 impl Consistency for RackRating {
+    /// Each protection must throttle before it trips.
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
-        vec![]
+        let mut v = Vec::new();
+        if self.trip_inlet_c <= self.throttle_inlet_c {
+            v.push((
+                "trip_inlet_c",
+                format!(
+                    "trip_inlet_c {} °C must be above throttle_inlet_c {} °C",
+                    self.trip_inlet_c, self.throttle_inlet_c
+                ),
+            ));
+        }
+        if self.trip_liquid_c <= self.throttle_liquid_c {
+            v.push((
+                "trip_liquid_c",
+                format!(
+                    "trip_liquid_c {} °C must be above throttle_liquid_c {} °C",
+                    self.trip_liquid_c, self.throttle_liquid_c
+                ),
+            ));
+        }
+        v
     }
 }
 
@@ -440,15 +480,11 @@ impl Consistency for CrahRating {
                     self.rated_return_c, self.rated_water_c
                 ),
             ));
-        } else {
-            let g = crate::sim::thermal::AIR_DENSITY * crate::sim::thermal::AIR_CP * self.rated_airflow_m3_s;
-            let eps = self.rated_cooling_kw * 1e3 / (g * dt);
-            if eps > 1.0 {
-                v.push(("rated_cooling_kw", format!(
-                    "{} kW at {} m³/s between {} °C return air and {} °C water needs a coil effectiveness of {eps:.2}; no coil exceeds 1",
-                    self.rated_cooling_kw, self.rated_airflow_m3_s, self.rated_return_c, self.rated_water_c
-                )));
-            }
+        } else if crate::sim::thermal::CoilRating::from_crah(self).is_none() {
+            v.push(("rated_cooling_kw", format!(
+                "{} kW at {} m³/s between {} °C return air and {} °C water (water rising {} K) is beyond what any coil can do: its effectiveness would reach 1",
+                self.rated_cooling_kw, self.rated_airflow_m3_s, self.rated_return_c, self.rated_water_c, self.rated_water_rise_k
+            )));
         }
         v
     }
@@ -461,25 +497,41 @@ impl Consistency for CduRating {
 }
 
 impl Consistency for ChillerRating {
-    /// The curves must give positive capacity and power over their whole range of validity
-    /// (leaving chilled water 5–10 °C, entering condenser water 24–35 °C, part load `min_plr`–1,
-    /// DOE-2 / EnergyPlus), or the chiller would make or need negative power.
+    /// The curves must give positive capacity and power over their whole declared range of
+    /// validity and part loads `min_plr`–1, or the chiller would make or need negative power;
+    /// the ranges must be ordered and the trip above them.
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();
         let grid = |lo: f64, hi: f64| (0..=4).map(move |i| lo + (hi - lo) * f64::from(i) / 4.0);
+        let ([chw_lo, chw_hi], [cw_lo, cw_hi]) = (self.curve_chw_c, self.curve_cw_c);
+        if chw_lo >= chw_hi {
+            v.push(("curve_chw_c", "curve_chw_c must be (low, high) with low below high".into()));
+        }
+        if cw_lo >= cw_hi {
+            v.push(("curve_cw_c", "curve_cw_c must be (low, high) with low below high".into()));
+        }
+        if self.max_condenser_c < cw_hi {
+            v.push((
+                "max_condenser_c",
+                format!(
+                    "max_condenser_c {} °C is below the curves' condenser range (up to {cw_hi} °C)",
+                    self.max_condenser_c
+                ),
+            ));
+        }
         let mut capft_ok = true;
         let mut eirft_ok = true;
-        for t_chw in grid(5.0, 10.0) {
-            for t_cw in grid(24.0, 35.0) {
+        for t_chw in grid(chw_lo, chw_hi) {
+            for t_cw in grid(cw_lo, cw_hi) {
                 capft_ok &= crate::sim::thermal::biquadratic(&self.capft, t_chw, t_cw) > 0.0;
                 eirft_ok &= crate::sim::thermal::biquadratic(&self.eirft, t_chw, t_cw) > 0.0;
             }
         }
         if !capft_ok {
-            v.push(("capft", "CAPFT must be positive for chilled water 5–10 °C and condenser water 24–35 °C".into()));
+            v.push(("capft", format!("CAPFT must be positive for chilled water {chw_lo}–{chw_hi} °C and condenser water {cw_lo}–{cw_hi} °C")));
         }
         if !eirft_ok {
-            v.push(("eirft", "EIRFT must be positive for chilled water 5–10 °C and condenser water 24–35 °C".into()));
+            v.push(("eirft", format!("EIRFT must be positive for chilled water {chw_lo}–{chw_hi} °C and condenser water {cw_lo}–{cw_hi} °C")));
         }
         let k = &self.eirfplr;
         if grid(self.min_plr, 1.0).any(|p| k[0] + k[1] * p + k[2] * p * p <= 0.0) {

@@ -74,6 +74,14 @@ pub enum Quantity {
     CoolingPower,
     /// Technology-loop (liquid) supply above what its CDU is designed to hold, °C.
     LiquidSupply,
+    /// Coil duty above the running units' rated capacity (the setpoint still held), kW.
+    CoolingRating,
+    /// Racks draw more air than the running CRAHs give, m³/s.
+    Airflow,
+    /// Entering condenser water above what a chiller can take (it trips), °C.
+    CondenserTemperature,
+    /// Water at boiling, °C.
+    Boiling,
     /// A solver produced a non-finite number for the element: its results are withheld.
     SolverFailure,
 }
@@ -93,7 +101,9 @@ impl Quantity {
             Quantity::InletTemperature | Quantity::FacilityWater => "°C",
             Quantity::CoolingCapacity => "kW",
             Quantity::CoolingPower => "kW lost",
-            Quantity::LiquidSupply => "°C",
+            Quantity::LiquidSupply | Quantity::CondenserTemperature | Quantity::Boiling => "°C",
+            Quantity::CoolingRating => "kW",
+            Quantity::Airflow => "m³/s",
             Quantity::SolverFailure => "non-finite results",
         }
     }
@@ -229,12 +239,16 @@ pub enum LimitKind {
     VoltageRangeA,
     /// Hottest rack inlet against the zone class's allowable maximum.
     InletTemperature,
-    /// CRAH coil duty against the zone's running CRAH capacity.
+    /// Heat on a zone's air against what its running CRAHs remove while holding setpoint.
     CrahCapacity,
+    /// Racks' airflow demand against the running CRAHs' full airflow.
+    Airflow,
     /// CDU heat against its capacity.
     CduCapacity,
     /// Water-loop plant load against its available capacity.
     PlantCapacity,
+    /// Heat to reject against the running towers' and dry coolers' capacity.
+    HeatRejection,
 }
 
 /// The smallest margin for one kind of limit.
@@ -488,12 +502,15 @@ fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) 
     }
 }
 
+/// Tolerance on capacities and airflow before an alert: rounding in the means over a step.
+const RATING_TOLERANCE: f64 = 1e-6;
+
 /// How far a CDU's technology-loop supply may rise above its design (facility-water setpoint +
 /// approach) before it is an alert: about the band a CDU's supply control holds (estimate).
 pub const LIQUID_SUPPLY_TOLERANCE_K: f64 = 1.0;
 
 /// Number of [`LimitKind`]s.
-const LIMIT_KINDS: usize = 10;
+const LIMIT_KINDS: usize = 12;
 
 /// A headroom row that borrows its element id (no allocation per element per step).
 #[derive(Debug, Clone, Copy)]
@@ -551,9 +568,36 @@ fn check_cooling<'a>(
         if zone.hottest_inlet_c > recommended || zone.time_to_allowable_s.is_some_and(|t| t < 3600.0) {
             hot_zones.push(zone);
         }
-        let capacity_kw = zone.running_capacity_w / 1e3;
-        if capacity_kw > 0.0 {
-            offer(best, row(LimitKind::CrahCapacity, &zone.id, zone.coil_w / 1e3, capacity_kw, "kW"));
+        // The coils' physical limit: the most they remove while every one holds its setpoint,
+        // at present water temperatures and full airflow.
+        let holding_kw = zone.holding_capacity_w / 1e3;
+        if holding_kw.is_finite() && holding_kw > 0.0 {
+            offer(best, row(LimitKind::CrahCapacity, &zone.id, zone.heat_load_w / 1e3, holding_kw, "kW"));
+        }
+        let rated_kw = zone.running_capacity_w / 1e3;
+        if rated_kw > 0.0 && zone.coil_w / 1e3 > rated_kw * (1.0 + RATING_TOLERANCE) && !zone.over_capacity {
+            // Still holding its setpoint, but beyond the units' rating (hotter return air than
+            // the rating point): the design has no margin left.
+            findings.push(Finding::new(
+                Severity::Warning,
+                zone.id.clone(),
+                Quantity::CoolingRating,
+                zone.coil_w / 1e3,
+                rated_kw,
+            ));
+        }
+        if zone.available_airflow_m3_s > 0.0 {
+            offer(best, row(LimitKind::Airflow, &zone.id, zone.demand_m3_s, zone.available_airflow_m3_s, "m³/s"));
+        }
+        if zone.demand_m3_s > zone.available_airflow_m3_s * (1.0 + RATING_TOLERANCE) && zone.demand_m3_s > 0.0 {
+            // The racks draw more air than the running CRAHs give: exhaust recirculates.
+            findings.push(Finding::new(
+                Severity::Warning,
+                zone.id.clone(),
+                Quantity::Airflow,
+                zone.demand_m3_s,
+                zone.available_airflow_m3_s,
+            ));
         }
         if zone.over_capacity {
             findings.push(Finding {
@@ -610,6 +654,9 @@ fn check_cooling<'a>(
                 available_kw,
             ));
         }
+        if cdu.boiling {
+            findings.push(Finding::new(Severity::Critical, cdu.id.clone(), Quantity::Boiling, cdu.supply_c, 100.0));
+        }
         if cdu.supply_c > cdu.design_supply_c + LIQUID_SUPPLY_TOLERANCE_K {
             findings.push(Finding::new(
                 Severity::Critical,
@@ -634,6 +681,25 @@ fn check_cooling<'a>(
         if available_kw > 0.0 {
             offer(best, row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
         }
+        let rejection_kw = lp.rejection_capacity_w / 1e3;
+        if rejection_kw > 0.0 && lp.rejection_load_w > 0.0 {
+            offer(best, row(LimitKind::HeatRejection, &lp.id, lp.rejection_load_w / 1e3, rejection_kw, "kW"));
+            if lp.rejection_load_w / 1e3 > rejection_kw * (1.0 + RATING_TOLERANCE) {
+                // Towers beyond capacity: the condenser water warms, chillers lose capacity.
+                for h in plant.heat_rejection.iter().filter(|h| h.loop_id(plant) == lp.id && h.rejected_w > 0.0) {
+                    findings.push(Finding::new(
+                        Severity::Critical,
+                        h.id.clone(),
+                        Quantity::CoolingCapacity,
+                        h.rejected_w / 1e3,
+                        h.rating.capacity_kw,
+                    ));
+                }
+            }
+        }
+        if lp.boiling {
+            findings.push(Finding::new(Severity::Critical, lp.id.clone(), Quantity::Boiling, lp.supply_c, 100.0));
+        }
         if lp.over_capacity {
             findings.push(Finding::new(
                 Severity::Critical,
@@ -654,6 +720,16 @@ fn check_cooling<'a>(
                 class.max_supply_c(),
             ));
         }
+    }
+    for ch in plant.chillers.iter().filter(|c| c.tripped || c.condenser_limited) {
+        let condenser = plant.loops[ch.water_loop].condenser_c.unwrap_or(ch.rating.max_condenser_c);
+        findings.push(Finding::new(
+            Severity::Critical,
+            ch.id.clone(),
+            Quantity::CondenserTemperature,
+            condenser,
+            ch.rating.max_condenser_c,
+        ));
     }
     for (id, supply, rated_kw) in plant.units() {
         if supply.in_service && !supply.powered {

@@ -164,8 +164,12 @@ pub struct WaterLoopSpec {
     pub water_class: Option<WaterClass>,
     /// Pump power, kW (drawn while the pumps run; [`limits::PUMP_POWER_KW`]).
     pub pump_power_kw: f64,
-    /// Electrical supply of the pumps.
+    /// Electrical supply of the duty pump set.
     pub upstream: String,
+    /// Electrical supplies of standby pump sets (each full duty, on its own supply): the loop
+    /// keeps its water flowing while any set has power.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standby_pumps: Vec<String>,
     /// Floor position, m.
     pub position_m: (f64, f64),
     /// False takes the loop's pumps out of service: no water flows, so its coils, CDUs and

@@ -312,7 +312,10 @@ impl SiteElement {
                 out.extend(e.zone.clone().map(|z| ("zone", z)));
                 out.extend(e.cdu.clone().map(|c| ("cdu", c)));
             }
-            SiteElement::WaterLoop(e) => out.push(("upstream", e.upstream.clone())),
+            SiteElement::WaterLoop(e) => {
+                out.push(("upstream", e.upstream.clone()));
+                out.extend(e.standby_pumps.iter().map(|s| ("standby_pumps", s.clone())));
+            }
             SiteElement::Crah(e) => {
                 out.push(("upstream", e.upstream.clone()));
                 out.push(("zone", e.zone.clone()));

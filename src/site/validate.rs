@@ -426,6 +426,15 @@ fn validate_cooling(
             );
         }
         supply(format!("water_loops[{i}].upstream"), &l.upstream, report);
+        for (k, standby) in l.standby_pumps.iter().enumerate() {
+            supply(format!("water_loops[{i}].standby_pumps[{k}]"), standby, report);
+            if *standby == l.upstream || l.standby_pumps[..k].contains(standby) {
+                report(
+                    &format!("water_loops[{i}].standby_pumps[{k}]"),
+                    format!("pump set supply \"{standby}\" is listed twice; a standby set needs its own supply"),
+                );
+            }
+        }
     }
     macro_rules! units {
         ($section:ident, $catalog:ident, $noun:literal) => {

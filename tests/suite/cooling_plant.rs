@@ -245,3 +245,207 @@ fn grid_import_above_the_contract_is_critical() {
     assert_rel(a.value, s_mva, 1e-12, "value is the apparent import");
     assert!(s_mva > 0.8, "{s_mva}");
 }
+
+/// [`chilled_site`] with the tower's capacity overridden to `tower_kw`.
+fn chilled_site_with_tower(wet_bulb: f64, setpoint: f64, racks: usize, tower_kw: f64) -> String {
+    chilled_site(wet_bulb, setpoint, racks).replace(
+        r#"(id: "CT", model: "tower-4000kw", water_loop: "CHW","#,
+        &format!(r#"(id: "CT", model: "tower-4000kw", water_loop: "CHW", overrides: (capacity_kw: {tower_kw}),"#),
+    )
+}
+
+fn headroom(app: &App, limit: dctwin::sim::limits::LimitKind) -> dctwin::sim::limits::HeadroomRow {
+    app.world().resource::<dctwin::sim::limits::Headroom>().0.iter().find(|r| r.limit == limit).cloned().expect("row")
+}
+
+/// A tower smaller than the heat it must reject: above capacity its approach grows with the
+/// load, `T_cw = T_wb + 4 K·Q_rej/Q_cap`, so the condenser water warms, and the chiller's
+/// power is the DOE-2 power at that warmer condenser (higher than with a right-sized tower).
+/// The tower is critical and the heat-rejection headroom negative.
+#[test]
+fn an_undersized_tower_warms_the_condenser_and_costs_chiller_power() {
+    let mut small = app_after(&parse(&chilled_site_with_tower(25.4, 6.67, 20, 150.0)), 300);
+    let big = app_after(&parse(&chilled_site(25.4, 6.67, 20)), 300);
+    let p = plant(&small);
+    let (ch, lp) = (&p.chillers[0], &p.loops[0]);
+    let q_rej = ch.cooling_w + ch.power_w;
+    let t_cw = lp.condenser_c.expect("chillers run");
+    assert!((t_cw - (25.4 + 4.0 * q_rej / 150e3)).abs() < 1e-3, "condenser {t_cw} vs 25.4 + 4·{q_rej}/150 kW");
+    assert!(t_cw > 32.0 && t_cw < 35.0, "{t_cw}");
+    assert_rel(ch.power_w, chiller_power_w(ch.cooling_w, 6.67, t_cw), 1e-6, "DOE-2 power at the warm condenser");
+    let cop_small = ch.cooling_w / ch.power_w;
+    let b = plant(&big);
+    let cop_big = b.chillers[0].cooling_w / b.chillers[0].power_w;
+    assert!(cop_small < 0.97 * cop_big, "COP {cop_small} with the small tower vs {cop_big}");
+    assert!(active(&small, "CT", Quantity::CoolingCapacity, Severity::Critical));
+    let row = headroom(&small, dctwin::sim::limits::LimitKind::HeatRejection);
+    assert!(row.margin < 0.0 && row.element == "CHW", "{row:?}");
+    let _ = &mut small;
+}
+
+/// A 10 kW tower for ~300 kW: the chiller's head-pressure control holds the condenser at its
+/// 40 °C limit by unloading, so it delivers only what the tower can take there,
+/// `Q_rej = 10 kW·(1 + (40 − 29.4)/4) = 36.5 kW` of duty plus compressor work; the loop warms and
+/// every limit says why.
+#[test]
+fn a_tower_far_too_small_unloads_the_chiller() {
+    let app = app_after(&parse(&chilled_site_with_tower(25.4, 6.67, 20, 10.0)), 300);
+    let p = plant(&app);
+    let ch = &p.chillers[0];
+    assert!(ch.condenser_limited && !ch.tripped, "{ch:?}");
+    assert_rel(ch.cooling_w + ch.power_w, 10e3 * (1.0 + (40.0 - 29.4) / 4.0), 1e-6, "heat the tower takes at 40 °C");
+    assert_eq!(p.loops[0].condenser_c, Some(40.0));
+    assert!(active(&app, "CH", Quantity::CondenserTemperature, Severity::Critical));
+    assert!(active(&app, "CHW", Quantity::CoolingCapacity, Severity::Critical));
+    assert!(active(&app, "CT", Quantity::CoolingCapacity, Severity::Critical));
+    assert!(p.loops[0].supply_c > 6.67 + 1.0, "the chilled water warms: {}", p.loops[0].supply_c);
+}
+
+/// Curve inputs are held within the curves' validity (5–10 °C, 24–35 °C): with an 18 °C wet bulb
+/// the tower leaves 22 °C water, but the chiller is evaluated at 24 °C and says so.
+#[test]
+fn chiller_curves_are_evaluated_within_their_validity() {
+    let app = app_after(&parse(&chilled_site(18.0, 6.67, 20)), 300);
+    let p = plant(&app);
+    let ch = &p.chillers[0];
+    assert_eq!(p.loops[0].condenser_c, Some(22.0));
+    assert!(ch.curve_clamped);
+    assert_rel(ch.power_w, chiller_power_w(ch.cooling_w, 6.67, 24.0), 1e-9, "power at the curve's 24 °C edge");
+}
+
+/// Three 1000 kW chillers on a loop carrying ~1.6 MW (twelve GB200 racks through a CDU): the
+/// fewest that carry it at no more than 90 % run (two: 1.6 MW > 0.9 × 1 MW, ≤ 0.9 × 2 MW),
+/// sharing it equally; the third is standby, idle, and draws nothing.
+#[test]
+fn chillers_stage_on_load_and_the_standby_stays_idle() {
+    let racks: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                r#"(id: "G{i}", model: "gb200-nvl72", feed_a: "P", zone: "Z", cdu: "CDU", position_m: ({i}.0, 0.0))"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"(version: 1, name: "staging",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-25mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-3000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        distribution: [
+            (id: "P", model: "swbd-415v-4000a", upstream: "T", position_m: (2.0, 0.0)),
+            (id: "M", model: "pdu-415v-400a", upstream: "T", position_m: (2.0, 2.0)),
+        ],
+        racks: [{}],
+        ambient: (dry_bulb_c: 33.0, wet_bulb_c: 25.4),
+        zones: [(id: "Z", volume_m3: 3000.0, containment: HotAisle, ashrae_class: A1, position_m: (0.0, 0.0))],
+        water_loops: [(id: "CHW", supply_setpoint_c: 6.67, volume_m3: 10.0, pump_power_kw: 20.0, upstream: "M", position_m: (0.0, 5.0))],
+        crahs: [
+            (id: "C1", model: "crah-cw-170kw", zone: "Z", water_loop: "CHW", upstream: "M", position_m: (4.0, 3.0)),
+            (id: "C2", model: "crah-cw-170kw", zone: "Z", water_loop: "CHW", upstream: "M", position_m: (6.0, 3.0)),
+        ],
+        cdus: [(id: "CDU", model: "cdu-2000kw", water_loop: "CHW", upstream: "M", position_m: (8.0, 3.0))],
+        chillers: [
+            (id: "CH-1", model: "chiller-centrifugal-1000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 7.0)),
+            (id: "CH-2", model: "chiller-centrifugal-1000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 9.0)),
+            (id: "CH-3", model: "chiller-centrifugal-1000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 11.0)),
+        ],
+        heat_rejection: [(id: "CT", model: "tower-4000kw", water_loop: "CHW", upstream: "M", position_m: (0.0, 13.0))],
+    )"#,
+        racks.join(", ")
+    );
+    let app = app_after(&parse(&text), 300);
+    let p = plant(&app);
+    let demand = p.loops[0].heat_in_w;
+    let avail = 1000e3 * biquad(&CAPFT, 6.67, 29.4);
+    assert!(demand > 0.9 * avail && demand <= 0.9 * 2.0 * avail, "demand {demand} W stages two");
+    let staged: Vec<&str> = p.chillers.iter().filter(|c| c.staged).map(|c| c.id.as_str()).collect();
+    assert_eq!(staged, ["CH-1", "CH-2"], "lead and lag in id order");
+    let standby = &p.chillers[2];
+    assert_eq!((standby.power_w, standby.cooling_w), (0.0, 0.0));
+    for ch in &p.chillers[..2] {
+        assert_rel(ch.cooling_w, demand / 2.0, 1e-6, "equal share");
+        assert_rel(ch.plr, demand / (2.0 * avail), 1e-6, "part load");
+        assert_rel(ch.power_w, chiller_power_w(ch.cooling_w, 6.67, 29.4), 1e-9, "DOE-2 power");
+    }
+}
+
+/// The coil's capacity comes from its rating point by ε-NTU (hand calculation below), and the
+/// zone's limits say when it runs beyond its rating and short of air.
+///
+/// crah-cw-170kw: `C_a = 1.2·1005·12 = 14 472 W/K`, `C_w = 172 kW/6 K = 28 667 W/K`,
+/// `ε = 172 kW/(C_a·(29 − 10 K)) = 0.6255`; at full speed the same ε, so `κ = ε·C_a`. With
+/// 6.67 °C water and an 18 °C setpoint a coil holds its setpoint until the room reaches
+/// `T* = (C_a·18 − κ·6.67)/(C_a − κ)`, where it removes `C_a·(T* − 18)`: two of them hold
+/// about 548 kW. 34 racks of 12 kW (408 kW + fans) sit beyond the two units' 344 kW rating
+/// but within what they hold: a warning, not a critical alert. They draw 34·12·0.075 = 30.6 m³/s
+/// from 24 m³/s of CRAH air: an airflow warning, with the rest recirculating.
+#[test]
+fn coil_capacity_rating_and_airflow_limits() {
+    let app = app_after(&parse(&chilled_site(25.4, 6.67, 34)), 600);
+    let c_a = 1.2 * 1005.0 * 12.0;
+    let eps = 172e3 / (c_a * 19.0);
+    let kappa = eps * c_a;
+    let t_star = (c_a * 18.0 - kappa * 6.67) / (c_a - kappa);
+    let holding = 2.0 * c_a * (t_star - 18.0);
+    let p = plant(&app);
+    let z = &p.zones[0];
+    assert_rel(z.holding_capacity_w, holding, 1e-9, "holding capacity by hand");
+    assert!(!z.over_capacity);
+    assert!(z.coil_w > 344e3, "{}", z.coil_w);
+    assert!(active(&app, "Z", Quantity::CoolingRating, Severity::Warning));
+    assert!(active(&app, "Z", Quantity::Airflow, Severity::Warning));
+    assert_rel(z.demand_m3_s, 34.0 * 12.0 * 0.075, 1e-9, "airflow demand");
+    assert_rel(z.recirculation, 1.0 - 24.0 / (34.0 * 12.0 * 0.075), 1e-9, "recirculation");
+    let row = headroom(&app, dctwin::sim::limits::LimitKind::Airflow);
+    assert!(row.margin < 0.0 && row.limit_value == 24.0, "{row:?}");
+    let row = headroom(&app, dctwin::sim::limits::LimitKind::CrahCapacity);
+    assert_rel(row.limit_value, holding / 1e3, 1e-9, "CRAH headroom against the holding capacity");
+}
+
+fn room(app: &App) -> f64 {
+    plant(app).zones[0].room_c
+}
+
+/// The 2N room's cooling: either chilled-water loop alone holds the room (no critical alert,
+/// inlets within the recommended 27 °C), and losing either loop's tower gives the same room
+/// (each coil uses its own loop's water, so the loops are symmetric).
+#[test]
+fn the_2n_room_survives_the_loss_of_either_loop() {
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let mut rooms = Vec::new();
+    for lost in ["CHW-A", "CHW-B", "CT-1", "CT-2"] {
+        let mut app = app_after(&site, 5);
+        set_service(&mut app, lost, false);
+        dctwin::headless::advance(&mut app, 7200);
+        let critical: Vec<String> = app
+            .world()
+            .resource::<AlertLog>()
+            .active()
+            .iter()
+            .filter(|a| a.severity == Severity::Critical)
+            .map(|a| format!("{} {:?}", a.element, a.quantity))
+            .collect();
+        // Nothing critical in the room: only the lost loop's own plant (its tower gone) may be.
+        assert!(critical.iter().all(|a| a.starts_with("CHW-")), "{lost} out: {critical:?}");
+        if lost.starts_with("CHW") {
+            assert!(critical.is_empty(), "{lost} out: {critical:?}");
+        }
+        let p = plant(&app);
+        assert!(p.zones[0].hottest_inlet_c <= 27.0, "{lost} out: inlet {}", p.zones[0].hottest_inlet_c);
+        rooms.push(room(&app));
+    }
+    assert!((rooms[0] - rooms[1]).abs() < 1e-6, "loop A or B lost: {rooms:?}");
+    assert!((rooms[2] - rooms[3]).abs() < 1e-6, "tower 1 or 2 lost: {rooms:?}");
+}
+
+/// A loop's standby pump set on another board keeps the water flowing when the duty set's
+/// supply is lost.
+#[test]
+fn standby_pumps_keep_the_water_flowing() {
+    let mut app = app_after(&load(&root().join("sites/small_2n_room.ron")), 5);
+    set_service(&mut app, "MCC-A", false);
+    dctwin::headless::advance(&mut app, 2);
+    let p = plant(&app);
+    let a = p.loops.iter().find(|l| l.id == "CHW-A").unwrap();
+    assert!(a.flowing(), "CHW-A runs on its standby pumps");
+    assert_eq!(a.running_pumps().unwrap().upstream, "MCC-B");
+    assert!(active(&app, "CHW-A", Quantity::CoolingPower, Severity::Warning), "the duty set is without power");
+}

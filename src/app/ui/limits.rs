@@ -27,6 +27,10 @@ pub fn quantity_label(q: Quantity) -> &'static str {
         Quantity::FacilityWater => "facility water",
         Quantity::CoolingPower => "cooling unit power",
         Quantity::LiquidSupply => "liquid supply temperature",
+        Quantity::CoolingRating => "above rated cooling",
+        Quantity::Airflow => "airflow short",
+        Quantity::CondenserTemperature => "condenser water (chiller trip)",
+        Quantity::Boiling => "water boiling",
         Quantity::SolverFailure => "solver failure (no results)",
     }
 }
@@ -42,8 +46,10 @@ pub fn limit_label(l: LimitKind) -> &'static str {
         LimitKind::VoltageRangeA => "Voltage (Range A)",
         LimitKind::InletTemperature => "Rack inlet temperature",
         LimitKind::CrahCapacity => "CRAH capacity",
+        LimitKind::Airflow => "CRAH airflow",
         LimitKind::CduCapacity => "CDU capacity",
         LimitKind::PlantCapacity => "Plant capacity",
+        LimitKind::HeatRejection => "Heat rejection",
     }
 }
 

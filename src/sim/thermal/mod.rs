@@ -32,6 +32,8 @@
 //! is no lag between the two, and a run's first step already carries its cooling.
 
 pub mod plant;
+pub mod water;
+pub mod zone;
 
 use std::collections::HashMap;
 
@@ -42,6 +44,7 @@ use super::electrical::{AuxiliaryLoad, AuxiliaryLoads, ElectricalNetwork, RackCo
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{SimClock, SimSystems};
 pub use plant::*;
+pub use zone::CoilRating;
 
 /// Air density, kg/m³ (physics-reference 2.2).
 pub const AIR_DENSITY: f64 = 1.2;
@@ -149,8 +152,10 @@ fn step_thermal(
             plant.add_idle_rack_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
         }
     }
-    let ambient = layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(clock.elapsed_s));
-    plant.step(time.timestep().as_secs_f64(), ambient);
+    // The clock already stands at the end of this step.
+    let dt = time.timestep().as_secs_f64();
+    let start = clock.elapsed_s - dt;
+    plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
 
     // Rack temperatures.
     for (rack, in_service, cords, cooling, slot, mut thermal) in &mut racks {

@@ -1,15 +1,37 @@
-//! The cooling plant as plain data: zones, CRAHs, CDUs, water loops, chillers and heat
-//! rejection, with the step that advances them. No ECS here, so it can be tested and timed alone.
+//! The cooling plant as plain data: zones and CRAHs ([`super::zone`]), CDUs, water loops,
+//! chillers and heat rejection ([`super::water`]), and the step that advances them together.
+//! No ECS here, so it can be tested and timed alone.
+//!
+//! # A step
+//! Racks' heat and the units' power are given for the whole step. The step is cut into
+//! sub-steps of at most [`MAX_SUBSTEP_S`]: in each, every zone is integrated exactly across its
+//! coil regimes at its CRAHs' loop temperatures, every CDU against its facility water, then
+//! every loop takes the heat its coils and CDUs passed it and its plant runs. The sub-step only
+//! bounds how long a loop's temperature is taken as constant by the zones and CDUs on it, so
+//! an hour-long step gives the same answers as one-second steps. Results are means over the
+//! step (power, heat) or end values (temperatures).
+//!
+//! # Initial state
+//! A run starts from the steady state of the healthy site: every rack, CRAH, pump and CDU in
+//! service and running, loops at their setpoints. Elements out of service fail at t = 0.
 
 use std::collections::HashMap;
 
 use bevy::prelude::Entity;
 use serde::Serialize;
 
-use super::{AIR_CP, AIR_DENSITY, RackThermal, WATER_CP, WATER_DENSITY};
-use crate::catalog::{Catalog, CduRating, ChillerRating, CrahRating, HeatRejectionKind, HeatRejectionRating};
+use super::RackThermal;
+use super::water;
+use super::zone::{self, CoilRating};
+use crate::catalog::Catalog;
 use crate::sim::world::{CoolingLayout, RackCooling};
-use crate::site::cooling::{AshraeClass, Containment, WaterClass};
+
+pub use super::water::{CduUnit, ChillerUnit, HeatRejectionUnit, LoopState};
+pub use super::zone::{CrahUnit, ZoneState};
+
+/// Longest sub-step of the plant, s: the time over which a loop's temperature is held constant
+/// for the zones and CDUs on it.
+pub const MAX_SUBSTEP_S: f64 = 10.0;
 
 /// Exact solution of `C·dT/dt = Q − G·(T − T_ref)` after `dt` seconds (G ≥ 0).
 pub fn first_order(t: f64, q_w: f64, g_w_k: f64, t_ref: f64, c_j_k: f64, dt: f64) -> f64 {
@@ -40,87 +62,6 @@ pub fn biquadratic(k: &[f64; 6], x: f64, y: f64) -> f64 {
     k[0] + k[1] * x + k[2] * x * x + k[3] * y + k[4] * y * y + k[5] * x * y
 }
 
-/// How a group of CRAHs runs for a given airflow demand.
-struct OperatingPoint {
-    /// Airflow at full speed, m³/s.
-    rated_flow: f64,
-    /// Common fan speed, fraction.
-    speed: f64,
-    /// Airflow delivered, m³/s.
-    airflow: f64,
-    /// Air-side heat capacity rate, W/K.
-    g: f64,
-    /// Airflow-weighted coil effectiveness.
-    eps: f64,
-    /// Fan power of the group, W.
-    fan_w: f64,
-}
-
-/// Fans follow the racks' demand between the units' minimum and full speed.
-fn operating_point(crahs: &[CrahUnit], units: &[usize], demand_m3_s: f64) -> OperatingPoint {
-    let rated_flow: f64 = units.iter().map(|&i| crahs[i].rating.rated_airflow_m3_s).sum();
-    if rated_flow <= 0.0 {
-        return OperatingPoint { rated_flow: 0.0, speed: 0.0, airflow: 0.0, g: 0.0, eps: 0.0, fan_w: 0.0 };
-    }
-    let min_speed = units.iter().map(|&i| crahs[i].rating.min_fan_speed_pct / 100.0).fold(0.0, f64::max);
-    let speed = (demand_m3_s / rated_flow).clamp(min_speed, 1.0);
-    let airflow = rated_flow * speed;
-    let eps =
-        units.iter().map(|&i| crahs[i].effectiveness * crahs[i].rating.rated_airflow_m3_s).sum::<f64>() / rated_flow;
-    let fan_w = units.iter().map(|&i| crahs[i].rating.fan_power_kw * 1e3 * speed.powi(3)).sum();
-    OperatingPoint { rated_flow, speed, airflow, g: AIR_DENSITY * AIR_CP * airflow, eps, fan_w }
-}
-
-/// A cooling zone's state and last step's results.
-#[derive(Debug, Clone, Serialize)]
-pub struct ZoneState {
-    /// Zone id.
-    pub id: String,
-    /// Air heat capacity, J/K (racks' thermal mass is added per step).
-    pub air_c_j_k: f64,
-    /// Containment.
-    #[serde(skip)]
-    pub containment: Containment,
-    /// ASHRAE class of its racks.
-    #[serde(skip)]
-    pub class: AshraeClass,
-    /// Room (return) air temperature, °C.
-    pub room_c: f64,
-    /// Supply air temperature, °C.
-    pub supply_c: f64,
-    /// Share of rack intake that is recirculated exhaust.
-    pub recirculation: f64,
-    /// CRAH airflow, m³/s.
-    pub airflow_m3_s: f64,
-    /// Racks' airflow demand, m³/s.
-    pub demand_m3_s: f64,
-    /// Air-side heat from racks, W.
-    pub rack_heat_w: f64,
-    /// Heat removed by CRAH coils in the last step, W.
-    pub coil_w: f64,
-    /// Heat load on the zone's air (racks and CRAH fans), W.
-    pub heat_load_w: f64,
-    /// Rated cooling of the CRAHs running in the zone, W.
-    pub running_capacity_w: f64,
-    /// The CRAHs could not hold the supply setpoint.
-    pub over_capacity: bool,
-    /// Racks' thermal mass, J/K (every rack in the zone, powered or not: the metal is there).
-    #[serde(skip)]
-    rack_c_j_k: f64,
-    /// Air-side heat and airflow demand of the racks with every element in service (the
-    /// healthy site a run starts from), W and m³/s; gathered before the first step only.
-    #[serde(skip)]
-    healthy_heat_w: f64,
-    #[serde(skip)]
-    healthy_demand_m3_s: f64,
-    /// Highest rack inlet in the zone, °C.
-    pub hottest_inlet_c: f64,
-    /// Seconds until the hottest inlet reaches the class's allowable maximum (if rising).
-    pub time_to_allowable_s: Option<f64>,
-    /// Seconds until it reaches the recommended maximum (if rising).
-    pub time_to_recommended_s: Option<f64>,
-}
-
 /// Where an electrically supplied unit gets its power.
 #[derive(Debug, Clone, Default)]
 pub struct Supply {
@@ -134,138 +75,13 @@ pub struct Supply {
     pub powered: bool,
 }
 
-/// A CRAH.
-#[derive(Debug, Clone)]
-pub struct CrahUnit {
-    /// Id.
-    pub id: String,
-    /// Zone index.
-    pub zone: usize,
-    /// Loop index.
-    pub water_loop: usize,
-    /// Rating.
-    pub rating: CrahRating,
-    /// Coil effectiveness from the rating point.
-    pub effectiveness: f64,
-    /// Power.
-    pub supply: Supply,
-    /// Fan speed, fraction.
-    pub fan_speed: f64,
-    /// Fan power, W.
-    pub fan_w: f64,
-    /// Coil heat, W.
-    pub coil_w: f64,
-}
-
-/// A CDU and its technology loop.
-#[derive(Debug, Clone)]
-pub struct CduUnit {
-    /// Id.
-    pub id: String,
-    /// Loop index.
-    pub water_loop: usize,
-    /// Rating.
-    pub rating: CduRating,
-    /// Power.
-    pub supply: Supply,
-    /// Technology-loop supply temperature, °C.
-    pub supply_c: f64,
-    /// Liquid heat from racks this step, W.
-    pub rack_heat_w: f64,
-    /// Heat passed to the facility water in the last step, W.
-    pub to_loop_w: f64,
-    /// Pump power, W.
-    pub pump_w: f64,
-    /// Heat it can move now, W: its rating while powered with facility water flowing, else 0.
-    pub available_w: f64,
-    /// Technology-loop supply it is designed to hold: facility-water setpoint + approach, °C.
-    pub design_supply_c: f64,
-    /// Liquid heat of its racks with every element in service, W (before the first step only).
-    healthy_heat_w: f64,
-}
-
-/// A chiller.
-#[derive(Debug, Clone)]
-pub struct ChillerUnit {
-    /// Id.
-    pub id: String,
-    /// Loop index.
-    pub water_loop: usize,
-    /// Rating.
-    pub rating: ChillerRating,
-    /// Power.
-    pub supply: Supply,
-    /// Cooling delivered, W.
-    pub cooling_w: f64,
-    /// Electrical power, W.
-    pub power_w: f64,
-    /// Available capacity at present conditions, W.
-    pub available_w: f64,
-}
-
-impl ChillerUnit {
-    /// Id of its loop.
-    pub fn loop_id<'a>(&self, plant: &'a CoolingPlant) -> &'a str {
-        &plant.loops[self.water_loop].id
+impl Supply {
+    fn new(upstream: &str, in_service: bool) -> Supply {
+        Supply { upstream: upstream.to_string(), entity: None, in_service, powered: false }
     }
 }
 
-/// A cooling tower or dry cooler.
-#[derive(Debug, Clone)]
-pub struct HeatRejectionUnit {
-    /// Id.
-    pub id: String,
-    /// Loop index.
-    pub water_loop: usize,
-    /// Rating.
-    pub rating: HeatRejectionRating,
-    /// Power.
-    pub supply: Supply,
-    /// Heat rejected, W.
-    pub rejected_w: f64,
-    /// Fan power, W.
-    pub fan_w: f64,
-}
-
-impl HeatRejectionUnit {
-    /// Id of its loop.
-    pub fn loop_id<'a>(&self, plant: &'a CoolingPlant) -> &'a str {
-        &plant.loops[self.water_loop].id
-    }
-}
-
-/// A water loop and its plant state.
-#[derive(Debug, Clone, Serialize)]
-pub struct LoopState {
-    /// Id.
-    pub id: String,
-    /// Supply temperature, °C.
-    pub supply_c: f64,
-    /// Setpoint, °C.
-    pub setpoint_c: f64,
-    /// W class.
-    #[serde(skip)]
-    pub class: Option<WaterClass>,
-    /// Heat capacity, J/K.
-    pub c_j_k: f64,
-    /// Pump power when running, W.
-    pub pump_rated_w: f64,
-    /// Pumps' power supply.
-    #[serde(skip)]
-    pub supply: Supply,
-    /// Heat taken in from coils, CDUs and pumps in the last step, W.
-    pub heat_in_w: f64,
-    /// Heat removed by the plant, W.
-    pub plant_w: f64,
-    /// Free cooling carried the load.
-    pub free_cooling: bool,
-    /// The plant could not hold the setpoint.
-    pub over_capacity: bool,
-    /// Pump power drawn, W.
-    pub pump_w: f64,
-}
-
-/// Cooling power and heat flows of the last step, W.
+/// Cooling power and heat flows of the last step (means over it), W.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CoolingTotals {
     /// CRAH fans.
@@ -278,11 +94,11 @@ pub struct CoolingTotals {
     pub chillers_w: f64,
     /// Cooling-tower and dry-cooler fans.
     pub heat_rejection_fans_w: f64,
-    /// Heat removed from racks through air (CRAH coils, including fan heat), W.
+    /// Heat removed from the zones' air by CRAH coils (racks, losses and fan heat), W.
     pub heat_air_w: f64,
     /// Heat removed from racks through liquid (CDUs), W.
     pub heat_liquid_w: f64,
-    /// Heat rejected to the outdoors, W.
+    /// Heat the heat rejection took out of the water (the loops' heat plus compressor work), W.
     pub rejected_w: f64,
 }
 
@@ -306,7 +122,7 @@ pub struct CoolingPlant {
     pub loops: Vec<LoopState>,
     /// Chillers.
     pub chillers: Vec<ChillerUnit>,
-    /// Heat rejection.
+    /// Towers and dry coolers.
     pub heat_rejection: Vec<HeatRejectionUnit>,
     /// Totals of the last step.
     pub totals: CoolingTotals,
@@ -329,51 +145,31 @@ impl CoolingPlant {
         let mut p = CoolingPlant::default();
         for z in &layout.zones {
             p.zone_index.insert(z.id.clone(), p.zones.len());
-            p.zones.push(ZoneState {
-                id: z.id.clone(),
-                air_c_j_k: AIR_DENSITY * AIR_CP * z.volume_m3,
-                containment: z.containment,
-                class: z.ashrae_class,
-                room_c: 20.0,
-                supply_c: 20.0,
-                recirculation: z.containment.base_recirculation(),
-                airflow_m3_s: 0.0,
-                demand_m3_s: 0.0,
-                rack_heat_w: 0.0,
-                coil_w: 0.0,
-                heat_load_w: 0.0,
-                running_capacity_w: 0.0,
-                over_capacity: false,
-                rack_c_j_k: 0.0,
-                healthy_heat_w: 0.0,
-                healthy_demand_m3_s: 0.0,
-                hottest_inlet_c: 20.0,
-                time_to_allowable_s: None,
-                time_to_recommended_s: None,
-            });
+            p.zones.push(ZoneState::new(z.id.clone(), z.volume_m3, z.containment, z.ashrae_class));
         }
         let loop_index: HashMap<&str, usize> =
             layout.water_loops.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
-        let supply = |upstream: &str, in_service: bool| Supply {
-            upstream: upstream.to_string(),
-            entity: None,
-            in_service,
-            powered: false,
-        };
         for l in &layout.water_loops {
+            let pumps =
+                std::iter::once(&l.upstream).chain(&l.standby_pumps).map(|u| Supply::new(u, l.in_service)).collect();
             p.loops.push(LoopState {
                 id: l.id.clone(),
                 supply_c: l.supply_setpoint_c,
                 setpoint_c: l.supply_setpoint_c,
                 class: l.water_class,
-                c_j_k: WATER_DENSITY * WATER_CP * l.volume_m3,
+                c_j_k: super::WATER_DENSITY * super::WATER_CP * l.volume_m3,
                 pump_rated_w: l.pump_power_kw * 1e3,
-                supply: supply(&l.upstream, l.in_service),
+                in_service: l.in_service,
+                pumps,
                 heat_in_w: 0.0,
                 plant_w: 0.0,
                 free_cooling: false,
                 over_capacity: false,
                 pump_w: 0.0,
+                rejection_load_w: 0.0,
+                rejection_capacity_w: 0.0,
+                condenser_c: None,
+                boiling: false,
             });
         }
         for c in &layout.crahs {
@@ -383,20 +179,20 @@ impl CoolingPlant {
                 continue;
             };
             let rating = c.overrides.apply(&m.rating());
-            let g_rated = AIR_DENSITY * AIR_CP * rating.rated_airflow_m3_s;
-            let effectiveness = (rating.rated_cooling_kw * 1e3
-                / (g_rated * (rating.rated_return_c - rating.rated_water_c)))
-                .clamp(0.0, 1.0);
+            // Validation refuses rating points no coil can meet.
+            let Some(coil) = CoilRating::from_crah(&rating) else { continue };
             p.crahs.push(CrahUnit {
                 id: c.id.clone(),
                 zone,
                 water_loop,
                 rating,
-                effectiveness,
-                supply: supply(&c.upstream, c.in_service),
+                coil,
+                supply: Supply::new(&c.upstream, c.in_service),
+                running: false,
                 fan_speed: 0.0,
                 fan_w: 0.0,
                 coil_w: 0.0,
+                supply_c: 20.0,
             });
         }
         for c in &layout.cdus {
@@ -406,18 +202,20 @@ impl CoolingPlant {
             };
             p.cdu_index.insert(c.id.clone(), p.cdus.len());
             let setpoint = layout.water_loops[water_loop].supply_setpoint_c;
+            let rating = c.overrides.apply(&m.rating());
             p.cdus.push(CduUnit {
                 id: c.id.clone(),
                 water_loop,
-                rating: c.overrides.apply(&m.rating()),
-                supply: supply(&c.upstream, c.in_service),
+                design_supply_c: setpoint + rating.approach_k,
+                rating,
+                supply: Supply::new(&c.upstream, c.in_service),
                 supply_c: setpoint,
                 rack_heat_w: 0.0,
                 to_loop_w: 0.0,
                 pump_w: 0.0,
                 available_w: 0.0,
-                design_supply_c: setpoint + c.overrides.apply(&m.rating()).approach_k,
                 healthy_heat_w: 0.0,
+                boiling: false,
             });
         }
         for c in &layout.chillers {
@@ -429,10 +227,15 @@ impl CoolingPlant {
                 id: c.id.clone(),
                 water_loop,
                 rating: c.overrides.apply(&m.rating()),
-                supply: supply(&c.upstream, c.in_service),
+                supply: Supply::new(&c.upstream, c.in_service),
                 cooling_w: 0.0,
                 power_w: 0.0,
                 available_w: 0.0,
+                staged: false,
+                tripped: false,
+                condenser_limited: false,
+                plr: 0.0,
+                curve_clamped: false,
             });
         }
         for h in &layout.heat_rejection {
@@ -445,7 +248,7 @@ impl CoolingPlant {
                 id: h.id.clone(),
                 water_loop,
                 rating: h.overrides.apply(&m.rating()),
-                supply: supply(&h.upstream, h.in_service),
+                supply: Supply::new(&h.upstream, h.in_service),
                 rejected_w: 0.0,
                 fan_w: 0.0,
             });
@@ -488,27 +291,6 @@ impl CoolingPlant {
         self.initialized = true;
     }
 
-    /// Steady room temperature of zone `zi` in the healthy site (every rack and CRAH running,
-    /// water at its setpoint): at the setpoint's
-    /// balance if the coil can hold it, else at the coil-limited balance `T_water + Q/(ε·G)`.
-    fn healthy_room_c(&self, zi: usize, loop_temp: &[f64]) -> Option<f64> {
-        let units = &self.zone_crahs[zi];
-        let first = self.crahs.get(*units.first()?)?;
-        let zone = &self.zones[zi];
-        let op = operating_point(&self.crahs, units, zone.healthy_demand_m3_s);
-        if op.g <= 0.0 || op.eps <= 0.0 {
-            return None;
-        }
-        let q = zone.healthy_heat_w + op.fan_w;
-        let (setpoint, water_c) = (first.rating.supply_setpoint_c, loop_temp[first.water_loop]);
-        let held_c = setpoint + q / op.g;
-        Some(if setpoint >= (1.0 - op.eps) * held_c + op.eps * water_c {
-            held_c
-        } else {
-            water_c + q / (op.eps * op.g)
-        })
-    }
-
     /// `(zone index, CDU index)` of a rack's cooling assignment, for [`Self::add_rack_heat_at`].
     pub fn slots(&self, cooling: &RackCooling) -> (Option<u32>, Option<u32>) {
         (
@@ -517,10 +299,15 @@ impl CoolingPlant {
         )
     }
 
+    /// Index of zone `id`.
+    pub fn zone_slot(&self, id: &str) -> Option<usize> {
+        self.zone_index.get(id).copied()
+    }
+
     fn supplies_mut(&mut self) -> impl Iterator<Item = &mut Supply> {
         self.loops
             .iter_mut()
-            .map(|l| &mut l.supply)
+            .flat_map(|l| l.pumps.iter_mut())
             .chain(self.crahs.iter_mut().map(|u| &mut u.supply))
             .chain(self.cdus.iter_mut().map(|u| &mut u.supply))
             .chain(self.chillers.iter_mut().map(|u| &mut u.supply))
@@ -543,7 +330,7 @@ impl CoolingPlant {
 
     /// True when every unit's feeder entity has been looked up.
     pub fn entities_resolved(&self) -> bool {
-        self.loops.iter().all(|l| l.supply.entity.is_some())
+        self.loops.iter().all(|l| l.pumps.iter().all(|s| s.entity.is_some()))
             && self.crahs.iter().all(|u| u.supply.entity.is_some())
             && self.cdus.iter().all(|u| u.supply.entity.is_some())
             && self.chillers.iter().all(|u| u.supply.entity.is_some())
@@ -557,10 +344,11 @@ impl CoolingPlant {
         }
     }
 
-    /// Forgets last step's rack heat.
+    /// Forgets last step's rack heat and other heat.
     pub fn clear_heat(&mut self) {
         for z in &mut self.zones {
             z.rack_heat_w = 0.0;
+            z.other_heat_w = 0.0;
             z.demand_m3_s = 0.0;
             z.rack_c_j_k = 0.0;
             z.healthy_heat_w = 0.0;
@@ -639,227 +427,219 @@ impl CoolingPlant {
         }
     }
 
-    /// Advances the plant by `dt` seconds at outdoor `(dry bulb, wet bulb)` °C.
-    pub fn step(&mut self, dt: f64, ambient_c: (f64, f64)) {
-        self.ambient_c = ambient_c;
-        let first = !self.initialized;
-        self.initialized = true;
-        let loop_flowing: Vec<bool> = self.loops.iter().map(|l| l.supply.powered).collect();
-        let loop_temp: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
-        let mut loop_heat = vec![0.0; self.loops.len()];
+    /// Heat released into zone `zone`'s air other than by racks (electrical losses), W.
+    pub fn add_zone_heat(&mut self, zone: usize, w: f64) {
+        self.zones[zone].other_heat_w += w;
+    }
+
+    /// CRAHs that run: powered, with water flowing in their loop that is colder than their
+    /// supply setpoint. A unit whose water has stopped or warmed past its setpoint is switched
+    /// off, as a BMS does: it could only blow return air into the supply.
+    fn running_units(&self, zi: usize) -> Vec<usize> {
+        self.zone_crahs[zi]
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let (u, lp) = (&self.crahs[i], &self.loops[self.crahs[i].water_loop]);
+                u.supply.powered && lp.flowing() && lp.supply_c < u.rating.supply_setpoint_c
+            })
+            .collect()
+    }
+
+    /// Settles the plant at the healthy site's steady state (every unit running, loops at
+    /// their setpoints); a run's first step starts there.
+    fn settle_healthy(&mut self) {
+        let setpoints: Vec<f64> = self.loops.iter().map(|l| l.setpoint_c).collect();
+        for l in &mut self.loops {
+            l.supply_c = l.setpoint_c;
+        }
+        for zi in 0..self.zones.len() {
+            let units = self.zone_crahs[zi].clone();
+            let speed = zone::fan_speed(&self.crahs, &units, self.zones[zi].healthy_demand_m3_s);
+            let coils = zone::active_coils(&self.crahs, &units, speed, &setpoints);
+            let fans: f64 = units.iter().map(|&i| self.crahs[i].rating.fan_power_kw * 1e3 * speed.powi(3)).sum();
+            let z = &mut self.zones[zi];
+            if let Some(t) = zone::steady_room_c(&coils, z.healthy_heat_w + z.other_heat_w + fans) {
+                z.room_c = t;
+            }
+        }
+        for c in &mut self.cdus {
+            let ua = c.rating.capacity_kw * 1e3 / c.rating.approach_k;
+            c.supply_c = setpoints[c.water_loop] + (c.healthy_heat_w + c.rating.pump_power_kw * 1e3) / ua;
+        }
+    }
+
+    /// Advances the plant by `dt` seconds; `ambient_c(s)` gives the outdoor `(dry bulb, wet
+    /// bulb)`, °C, `s` seconds into the step (each sub-step takes it at its middle).
+    pub fn step(&mut self, dt: f64, ambient_c: impl Fn(f64) -> (f64, f64)) {
+        self.ambient_c = ambient_c(dt);
+        if !self.initialized {
+            self.settle_healthy();
+            self.initialized = true;
+        }
+        let substeps = (dt / MAX_SUBSTEP_S).ceil().max(1.0);
+        let h = dt / substeps;
+        let n_sub = substeps as usize;
+
+        // What holds for the whole step: who runs, fan speeds, fan power.
+        let running: Vec<Vec<usize>> = (0..self.zones.len()).map(|zi| self.running_units(zi)).collect();
+        let speeds: Vec<f64> = running
+            .iter()
+            .enumerate()
+            .map(|(zi, u)| zone::fan_speed(&self.crahs, u, self.zones[zi].demand_m3_s))
+            .collect();
         let mut totals = CoolingTotals::default();
-
-        // A run starts from the steady state of the healthy site: units out of service in the
-        // file fail at t = 0, so their effect shows as a transient.
-        let healthy: Vec<Option<f64>> =
-            if first { (0..self.zones.len()).map(|zi| self.healthy_room_c(zi, &loop_temp)).collect() } else { vec![] };
-
-        // Zones and their CRAHs.
-        for (zi, zone) in self.zones.iter_mut().enumerate() {
-            let healthy_room_c = healthy.get(zi).copied().flatten();
-            let units: Vec<usize> =
-                self.zone_crahs[zi].iter().copied().filter(|&i| self.crahs[i].supply.powered).collect();
-            let op = operating_point(&self.crahs, &units, zone.demand_m3_s);
-            let mut fan_w = 0.0;
-            for &i in &self.zone_crahs[zi] {
+        for u in &mut self.crahs {
+            (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
+        }
+        for (zi, units) in running.iter().enumerate() {
+            for &i in units {
                 let u = &mut self.crahs[i];
-                let on = u.supply.powered;
-                u.fan_speed = if on { op.speed } else { 0.0 };
-                u.fan_w = if on { u.rating.fan_power_kw * 1e3 * op.speed.powi(3) } else { 0.0 };
-                fan_w += u.fan_w;
+                u.running = true;
+                u.fan_speed = speeds[zi];
+                u.fan_w = u.rating.fan_power_kw * 1e3 * speeds[zi].powi(3);
+                totals.crah_fans_w += u.fan_w;
             }
-            let (rated_flow, airflow, g) = (op.rated_flow, op.airflow, op.g);
-            // Coil: water from the first unit's loop; no flow there, no coil.
-            let (eps, water_c, setpoint) = match units.first() {
-                Some(&i) => {
-                    let u = &self.crahs[i];
-                    let eps = if loop_flowing[u.water_loop] { op.eps } else { 0.0 };
-                    (eps, loop_temp[u.water_loop], u.rating.supply_setpoint_c)
+        }
+        let zone_fans: Vec<f64> = running.iter().map(|u| u.iter().map(|&i| self.crahs[i].fan_w).sum()).collect();
+        for lp in &mut self.loops {
+            lp.pump_w = if lp.flowing() { lp.pump_rated_w } else { 0.0 };
+            totals.loop_pumps_w += lp.pump_w;
+        }
+
+        // Means over the step.
+        let mut zone_coil_j = vec![0.0; self.zones.len()];
+        let mut crah_coil_j = vec![0.0; self.crahs.len()];
+        let mut cdu_j = vec![0.0; self.cdus.len()];
+        let mut loop_in_j = vec![0.0; self.loops.len()];
+        let mut loop_plant_j = vec![0.0; self.loops.len()];
+        let mut loop_rejected_j = vec![0.0; self.loops.len()];
+        let mut chiller_j = vec![(0.0, 0.0); self.chillers.len()];
+        let mut tower_j = vec![(0.0, 0.0); self.heat_rejection.len()];
+        let mut end_linear = vec![(0.0, 0.0); self.zones.len()];
+        for k in 0..n_sub {
+            let outdoor = ambient_c((k as f64 + 0.5) * h);
+            let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
+            let flowing: Vec<bool> = self.loops.iter().map(LoopState::flowing).collect();
+            let mut loop_heat_j = vec![0.0; self.loops.len()];
+            for zi in 0..self.zones.len() {
+                let coils = zone::active_coils(&self.crahs, &running[zi], speeds[zi], &loop_c);
+                let z = &self.zones[zi];
+                let q = z.rack_heat_w + z.other_heat_w + zone_fans[zi];
+                let c = z.heat_capacity_j_k();
+                let t0 = z.room_c;
+                let r = zone::integrate(&coils, q, c, t0, h);
+                // The zone's removal from its own balance (exact to rounding), shared as the coils did.
+                let removed = q * h - c * (r.room_c - t0);
+                let sum: f64 = r.coil_j.iter().sum();
+                for (&i, &e) in running[zi].iter().zip(&r.coil_j) {
+                    let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
+                    crah_coil_j[i] += share;
+                    loop_heat_j[self.crahs[i].water_loop] += share;
                 }
-                None => (0.0, zone.room_c, zone.room_c),
-            };
-            let c = zone.air_c_j_k + zone.rack_c_j_k;
-            let q = zone.rack_heat_w + fan_w;
-            if first && let Some(t) = healthy_room_c {
-                zone.room_c = t;
+                zone_coil_j[zi] += removed;
+                end_linear[zi] = r.end_linear;
+                self.zones[zi].room_c = r.room_c;
             }
-            let t0 = zone.room_c;
-            // Regime from the present state: setpoint held, coil-limited, or no cooling.
-            let held = g > 0.0 && eps > 0.0 && setpoint >= (1.0 - eps) * t0 + eps * water_c;
-            let (g_eff, t_ref, supply_c, over) = if g <= 0.0 || eps <= 0.0 {
-                (0.0, t0, t0, g > 0.0 || zone.rack_heat_w > 0.0)
-            } else if t0 <= setpoint {
-                (0.0, t0, t0, false)
-            } else if held {
-                (g, setpoint, setpoint, false)
-            } else {
-                (eps * g, water_c, (1.0 - eps) * t0 + eps * water_c, true)
-            };
-            let t1 = first_order(t0, q, g_eff, t_ref, c, dt);
-            // Without a coil in the balance (no air, no water, or the room below the setpoint)
-            // the coil moves nothing; else what the room did not store.
-            let coil_w = if g_eff > 0.0 { q - c * (t1 - t0) / dt } else { 0.0 };
-            zone.room_c = t1;
-            zone.supply_c = supply_c;
-            zone.airflow_m3_s = airflow;
-            zone.coil_w = coil_w;
-            zone.heat_load_w = q;
-            // Only coils with chilled water flowing count.
-            zone.running_capacity_w = units
-                .iter()
-                .filter(|&&i| loop_flowing[self.crahs[i].water_loop])
-                .map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3)
-                .sum();
-            zone.over_capacity = over && zone.rack_heat_w > 0.0;
-            zone.recirculation = if zone.demand_m3_s > 0.0 {
-                zone.containment.base_recirculation().max(1.0 - airflow / zone.demand_m3_s).min(1.0)
-            } else {
-                zone.containment.base_recirculation()
-            };
-            // Coil heat goes to the loops, split by airflow.
-            for &i in &units {
-                let share = self.crahs[i].rating.rated_airflow_m3_s / rated_flow;
-                self.crahs[i].coil_w = coil_w * share;
-                loop_heat[self.crahs[i].water_loop] += coil_w * share;
+            for (ci, cdu) in self.cdus.iter_mut().enumerate() {
+                let e = cdu.step(loop_c[cdu.water_loop], flowing[cdu.water_loop], h);
+                cdu_j[ci] += e;
+                loop_heat_j[cdu.water_loop] += e;
             }
-            totals.crah_fans_w += fan_w;
-            totals.heat_air_w += coil_w;
-            // Forecast for the hottest inlet: inlet = (1 − f)·T_sup + f·T_room.
-            let f = zone.recirculation;
-            zone.hottest_inlet_c = (1.0 - f) * supply_c + f * t1;
-            let c_total = c;
+            for li in 0..self.loops.len() {
+                let q_in = loop_heat_j[li] / h + self.loops[li].pump_w;
+                let s = water::step_loop(
+                    &mut self.loops[li],
+                    &mut self.chillers,
+                    &mut self.heat_rejection,
+                    &self.loop_chillers[li],
+                    &self.loop_rejection[li],
+                    q_in,
+                    outdoor,
+                    h,
+                );
+                loop_in_j[li] += q_in * h;
+                loop_plant_j[li] += s.plant_w * h;
+                loop_rejected_j[li] += s.rejected_w * h;
+            }
+            for (j, ch) in chiller_j.iter_mut().zip(&self.chillers) {
+                j.0 += ch.cooling_w * h;
+                j.1 += ch.power_w * h;
+            }
+            for (j, t) in tower_j.iter_mut().zip(&self.heat_rejection) {
+                j.0 += t.rejected_w * h;
+                j.1 += t.fan_w * h;
+            }
+        }
+
+        // Results: means of powers and heat, end values of temperatures.
+        for (i, u) in self.crahs.iter_mut().enumerate() {
+            u.coil_w = crah_coil_j[i] / dt;
+        }
+        for (ci, cdu) in self.cdus.iter_mut().enumerate() {
+            cdu.to_loop_w = cdu_j[ci] / dt;
+            totals.cdu_pumps_w += cdu.pump_w;
+            totals.heat_liquid_w += cdu.rack_heat_w;
+        }
+        for (li, lp) in self.loops.iter_mut().enumerate() {
+            lp.heat_in_w = loop_in_j[li] / dt;
+            lp.plant_w = loop_plant_j[li] / dt;
+            lp.rejection_load_w = loop_rejected_j[li] / dt;
+            totals.rejected_w += lp.rejection_load_w;
+        }
+        for (ch, j) in self.chillers.iter_mut().zip(&chiller_j) {
+            ch.cooling_w = j.0 / dt;
+            ch.power_w = j.1 / dt;
+            totals.chillers_w += ch.power_w;
+        }
+        for (t, j) in self.heat_rejection.iter_mut().zip(&tower_j) {
+            t.rejected_w = j.0 / dt;
+            t.fan_w = j.1 / dt;
+            totals.heat_rejection_fans_w += t.fan_w;
+        }
+        let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
+        for zi in 0..self.zones.len() {
+            let coils = zone::active_coils(&self.crahs, &running[zi], speeds[zi], &loop_c);
+            let full = zone::active_coils(&self.crahs, &running[zi], 1.0, &loop_c);
+            let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + zone_fans[zi];
+            let z = &mut self.zones[zi];
+            let t = z.room_c;
+            for (&i, c) in running[zi].iter().zip(&coils) {
+                self.crahs[i].supply_c = zone::mixed_supply_c(std::slice::from_ref(c), t);
+            }
+            let rated: f64 = running[zi].iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
+            z.airflow_m3_s = rated * speeds[zi];
+            z.available_airflow_m3_s = rated;
+            z.supply_c = zone::mixed_supply_c(&coils, t);
+            z.coil_w = zone_coil_j[zi] / dt;
+            z.heat_load_w = q;
+            z.running_capacity_w = running[zi].iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
+            z.holding_capacity_w = zone::holding_capacity_w(&full);
+            z.over_capacity =
+                (zone::any_limited(&coils, t) || coils.is_empty()) && (z.rack_heat_w + z.other_heat_w) > 0.0;
+            z.recirculation = if z.demand_m3_s > 0.0 {
+                z.containment.base_recirculation().max(1.0 - z.airflow_m3_s / z.demand_m3_s).min(1.0)
+            } else {
+                z.containment.base_recirculation()
+            };
+            totals.heat_air_w += z.coil_w;
+            // Forecast for the hottest inlet, `(1 − f)·T_sup + f·T_room`, with the regimes the
+            // step ended in (removal `g·T − h`).
+            let f = z.recirculation;
+            z.hottest_inlet_c = (1.0 - f) * z.supply_c + f * t;
+            let (g, hh) = end_linear[zi];
+            let t_ref = if g > 0.0 { hh / g } else { t };
+            let c = z.heat_capacity_j_k();
+            let supply = z.supply_c;
             let forecast = |limit: f64| {
                 if f <= 0.0 {
                     return None;
                 }
-                let room_limit = (limit - (1.0 - f) * supply_c) / f;
-                time_to_reach(t1, q, g_eff, t_ref, c_total, room_limit)
+                let room_limit = (limit - (1.0 - f) * supply) / f;
+                time_to_reach(t, q, g, t_ref, c, room_limit)
             };
-            zone.time_to_allowable_s = forecast(zone.class.allowable_max_c());
-            zone.time_to_recommended_s = forecast(zone.class.recommended_max_c());
-        }
-
-        // CDUs.
-        for cdu in &mut self.cdus {
-            let flowing = cdu.supply.powered && loop_flowing[cdu.water_loop];
-            cdu.pump_w = if cdu.supply.powered { cdu.rating.pump_power_kw * 1e3 } else { 0.0 };
-            let c = WATER_DENSITY * WATER_CP * cdu.rating.volume_m3;
-            let ua = if flowing { cdu.rating.capacity_kw * 1e3 / cdu.rating.approach_k } else { 0.0 };
-            cdu.available_w = if flowing { cdu.rating.capacity_kw * 1e3 } else { 0.0 };
-            let q = cdu.rack_heat_w + cdu.pump_w;
-            let t_w = loop_temp[cdu.water_loop];
-            if first {
-                // The healthy site: every rack running, pumps on, facility water flowing.
-                let ua_rated = cdu.rating.capacity_kw * 1e3 / cdu.rating.approach_k;
-                cdu.supply_c = t_w + (cdu.healthy_heat_w + cdu.rating.pump_power_kw * 1e3) / ua_rated;
-            }
-            let t0 = cdu.supply_c;
-            let t1 = first_order(t0, q, ua, t_w, c, dt);
-            cdu.supply_c = t1;
-            cdu.to_loop_w = q - c * (t1 - t0) / dt;
-            loop_heat[cdu.water_loop] += cdu.to_loop_w;
-            totals.cdu_pumps_w += cdu.pump_w;
-            totals.heat_liquid_w += cdu.rack_heat_w;
-        }
-
-        // Water loops and their plant.
-        let (dry_bulb, wet_bulb) = ambient_c;
-        for (li, lp) in self.loops.iter_mut().enumerate() {
-            lp.pump_w = if lp.supply.powered { lp.pump_rated_w } else { 0.0 };
-            let q_in = loop_heat[li] + lp.pump_w;
-            lp.heat_in_w = q_in;
-            let demand = (q_in + lp.c_j_k * (lp.supply_c - lp.setpoint_c) / dt).max(0.0);
-            // Without pumps no water passes the chillers or the heat rejection: the plant moves nothing.
-            let flowing = loop_flowing[li];
-            let rejection: Vec<usize> = self.loop_rejection[li]
-                .iter()
-                .copied()
-                .filter(|&i| flowing && self.heat_rejection[i].supply.powered)
-                .collect();
-            let rejection_cap: f64 = rejection.iter().map(|&i| self.heat_rejection[i].rating.capacity_kw * 1e3).sum();
-            let leaving_c = rejection
-                .iter()
-                .map(|&i| {
-                    let r = &self.heat_rejection[i].rating;
-                    r.approach_k
-                        + match r.kind {
-                            HeatRejectionKind::CoolingTower => wet_bulb,
-                            HeatRejectionKind::DryCooler => dry_bulb,
-                        }
-                })
-                .fold(f64::INFINITY, f64::min);
-            let free = !rejection.is_empty() && leaving_c <= lp.setpoint_c;
-            let mut chiller_w = 0.0;
-            let plant_w = if free {
-                for ch in self.chillers.iter_mut().filter(|c| c.water_loop == li) {
-                    ch.cooling_w = 0.0;
-                    ch.power_w = 0.0;
-                    ch.available_w = 0.0;
-                }
-                demand.min(rejection_cap)
-            } else {
-                // Chillers with their condensers at the heat-rejection leaving temperature.
-                let running: Vec<usize> = self.loop_chillers[li]
-                    .iter()
-                    .copied()
-                    .filter(|&i| flowing && self.chillers[i].supply.powered)
-                    .collect();
-                let t_chw = lp.setpoint_c;
-                let mut available = 0.0;
-                for &i in &running {
-                    let ch = &mut self.chillers[i];
-                    let capft = biquadratic(&ch.rating.capft, t_chw, leaving_c).max(0.0);
-                    ch.available_w = if rejection.is_empty() { 0.0 } else { ch.rating.capacity_kw * 1e3 * capft };
-                    available += ch.available_w;
-                }
-                let delivered = demand.min(available);
-                for &i in &running {
-                    let ch = &mut self.chillers[i];
-                    if ch.available_w <= 0.0 || delivered <= 0.0 {
-                        ch.cooling_w = 0.0;
-                        ch.power_w = 0.0;
-                        continue;
-                    }
-                    ch.cooling_w = delivered * ch.available_w / available;
-                    // Below the minimum part load the chiller cycles: power at the minimum PLR
-                    // times the cycling ratio (as EnergyPlus's Chiller:Electric:EIR does).
-                    let plr = ch.cooling_w / ch.available_w;
-                    let run_plr = plr.max(ch.rating.min_plr);
-                    let cycling = (plr / run_plr).min(1.0);
-                    let eirft = biquadratic(&ch.rating.eirft, t_chw, leaving_c);
-                    let k = &ch.rating.eirfplr;
-                    let eirfplr = k[0] + k[1] * run_plr + k[2] * run_plr * run_plr;
-                    ch.power_w = ch.available_w / ch.rating.cop_ref * eirft * eirfplr * cycling;
-                    chiller_w += ch.power_w;
-                }
-                for ch in self.chillers.iter_mut().filter(|c| c.water_loop == li && !(flowing && c.supply.powered)) {
-                    ch.cooling_w = 0.0;
-                    ch.power_w = 0.0;
-                    ch.available_w = 0.0;
-                }
-                delivered
-            };
-            lp.free_cooling = free;
-            lp.plant_w = plant_w;
-            lp.supply_c += (q_in - plant_w) * dt / lp.c_j_k;
-            lp.over_capacity = lp.supply_c > lp.setpoint_c + 0.05;
-            // Heat rejection: plant heat plus compressor work, fans on the cube of load.
-            let rejected = plant_w + chiller_w;
-            for hr in self.heat_rejection.iter_mut().filter(|h| h.water_loop == li) {
-                if rejection.is_empty() || !hr.supply.powered || !flowing {
-                    hr.rejected_w = 0.0;
-                    hr.fan_w = 0.0;
-                    continue;
-                }
-                let share = hr.rating.capacity_kw * 1e3 / rejection_cap;
-                hr.rejected_w = rejected * share;
-                let load = (hr.rejected_w / (hr.rating.capacity_kw * 1e3)).min(1.0);
-                hr.fan_w = hr.rating.fan_power_kw * 1e3 * load.powi(3);
-                totals.heat_rejection_fans_w += hr.fan_w;
-            }
-            totals.rejected_w += rejected;
-            totals.chillers_w += chiller_w;
-            totals.loop_pumps_w += lp.pump_w;
+            z.time_to_allowable_s = forecast(z.class.allowable_max_c());
+            z.time_to_recommended_s = forecast(z.class.recommended_max_c());
         }
         self.totals = totals;
     }
@@ -882,16 +662,21 @@ impl CoolingPlant {
             let f = zone.recirculation;
             out.inlet_c = (1.0 - f) * zone.supply_c + f * zone.room_c;
             let flow = air_w * airflow_m3_s_per_w;
-            out.outlet_c = if flow > 0.0 { out.inlet_c + air_w / (AIR_DENSITY * AIR_CP * flow) } else { out.inlet_c };
+            out.outlet_c = if flow > 0.0 {
+                out.inlet_c + air_w / (super::AIR_DENSITY * super::AIR_CP * flow)
+            } else {
+                out.inlet_c
+            };
         }
         out.liquid_supply_c = cdu.map(|c| self.cdus[c as usize].supply_c);
         out
     }
 
-    /// Every electrically supplied unit: `(id, supply, rated cooling or power in kW)`.
+    /// Every electrically supplied unit: `(id, supply, rated cooling or power in kW)`; a loop
+    /// lists each of its pump sets.
     pub fn units(&self) -> Vec<(&str, &Supply, f64)> {
         let mut v: Vec<(&str, &Supply, f64)> = Vec::new();
-        v.extend(self.loops.iter().map(|u| (u.id.as_str(), &u.supply, u.pump_rated_w / 1e3)));
+        v.extend(self.loops.iter().flat_map(|u| u.pumps.iter().map(move |p| (u.id.as_str(), p, u.pump_rated_w / 1e3))));
         v.extend(self.crahs.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.rated_cooling_kw)));
         v.extend(self.cdus.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
         v.extend(self.chillers.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
@@ -910,11 +695,20 @@ impl CoolingPlant {
                 out.push((e, w / 1e3));
             }
         };
-        self.loops.iter().for_each(|u| push(&u.supply, u.pump_w));
+        for l in &self.loops {
+            if let Some(p) = l.running_pumps() {
+                push(p, l.pump_w);
+            }
+        }
         self.crahs.iter().for_each(|u| push(&u.supply, u.fan_w));
         self.cdus.iter().for_each(|u| push(&u.supply, u.pump_w));
         self.chillers.iter().for_each(|u| push(&u.supply, u.power_w));
         self.heat_rejection.iter().for_each(|u| push(&u.supply, u.fan_w));
         out
+    }
+
+    /// True when some loop or CDU reached boiling in the last step.
+    pub fn boiling(&self) -> bool {
+        self.loops.iter().any(|l| l.boiling) || self.cdus.iter().any(|c| c.boiling)
     }
 }
