@@ -139,8 +139,13 @@ pub struct CoolingKw {
     pub heat_air: f64,
     /// Heat removed through liquid.
     pub heat_liquid: f64,
-    /// Heat rejected outdoors.
+    /// Heat the heat rejection took out of the water.
     pub rejected: f64,
+    /// Losses of electrical equipment standing outdoors.
+    pub outdoor_losses: f64,
+    /// All heat leaving the site: rejected + heat-rejection fans + outdoor losses (in steady
+    /// state equal to IT + electrical losses + cooling power).
+    pub heat_to_outdoors: f64,
 }
 
 /// A zone's state.
@@ -330,6 +335,8 @@ fn thermal_report(world: &mut World) -> Option<ThermalReport> {
             heat_air: kw(t.heat_air_w),
             heat_liquid: kw(t.heat_liquid_w),
             rejected: kw(t.rejected_w),
+            outdoor_losses: kw(t.outdoor_losses_w),
+            heat_to_outdoors: kw(t.heat_to_outdoors_w()),
         },
         zones: plant
             .zones
@@ -614,7 +621,7 @@ impl Report {
             let _ = writeln!(o, "## Cooling\n");
             let _ = writeln!(
                 o,
-                "Ambient {:.1} °C dry bulb, {:.1} °C wet bulb. Cooling power {:.1} kW: CRAH fans {:.1}, CDU pumps {:.1}, loop pumps {:.1}, chillers {:.1}, heat-rejection fans {:.1}. Heat removed: {:.1} kW by air, {:.1} kW by liquid; {:.1} kW rejected outdoors.\n",
+                "Ambient {:.1} °C dry bulb, {:.1} °C wet bulb. Cooling power {:.1} kW: CRAH fans {:.1}, CDU pumps {:.1}, loop pumps {:.1}, chillers {:.1}, heat-rejection fans {:.1}. Heat removed: {:.1} kW by air, {:.1} kW by liquid; {:.1} kW leaves the site ({:.1} kW rejected from the water, {:.1} kW of outdoor equipment losses).\n",
                 th.ambient_c.0,
                 th.ambient_c.1,
                 c.total,
@@ -625,7 +632,9 @@ impl Report {
                 c.heat_rejection_fans,
                 c.heat_air,
                 c.heat_liquid,
-                c.rejected
+                c.heat_to_outdoors,
+                c.rejected,
+                c.outdoor_losses
             );
             let _ = writeln!(
                 o,

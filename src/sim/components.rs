@@ -44,6 +44,11 @@ pub struct RackFeeds {
     pub b: Option<String>,
 }
 
+/// The zone whose air an element's electrical losses (and its feeder cable's) heat; `None`:
+/// outdoors.
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq)]
+pub struct LossZone(pub Option<String>);
+
 /// The cable from the upstream element, when there is one.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct Feeder(pub FeederSpec);

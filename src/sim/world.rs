@@ -110,16 +110,20 @@ pub fn spawn_electrical(world: &mut World, element: &SiteElement, catalog: &Cata
         }
         SiteElement::Transformer(e) => {
             let m = catalog.transformers.get(&e.model)?;
-            spawn_element(world, e, (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())))
+            let specific =
+                (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone()), LossZone(e.zone.clone()));
+            spawn_element(world, e, specific)
         }
         SiteElement::Ups(e) => {
             let m = catalog.ups.get(&e.model)?;
             let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
-            spawn_element(world, e, (ups, Upstream(e.upstream.clone())))
+            spawn_element(world, e, (ups, Upstream(e.upstream.clone()), LossZone(e.zone.clone())))
         }
         SiteElement::Distribution(e) => {
             let m = catalog.distribution.get(&e.model)?;
-            spawn_element(world, e, (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone())))
+            let specific =
+                (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone()), LossZone(e.zone.clone()));
+            spawn_element(world, e, specific)
         }
         SiteElement::Rack(e) => {
             let m = catalog.racks.get(&e.model)?;
@@ -176,6 +180,7 @@ pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
     let in_service = e.get::<InService>().is_none_or(|s| s.0);
     let upstream = e.get::<Upstream>().map(|u| u.0.clone()).unwrap_or_default();
     let feeder = e.get::<Feeder>().map(|f| f.0.clone());
+    let zone = e.get::<LossZone>().and_then(|z| z.0.clone());
     if let Some(GridFeed(r)) = e.get::<GridFeed>() {
         let overrides = catalog.grid_feeds.get(&model).map(|m| GridFeedOverrides::diff(&m.rating(), r));
         let overrides = overrides.unwrap_or_default();
@@ -191,20 +196,22 @@ pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
     if let Some(Transformer(r)) = e.get::<Transformer>() {
         let overrides = catalog.transformers.get(&model).map(|m| TransformerOverrides::diff(&m.rating(), r));
         let overrides = overrides.unwrap_or_default();
-        let spec = TransformerSpec { id, model, upstream, feeder, overrides, position_m, rotation_deg, in_service };
+        let spec =
+            TransformerSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service };
         return Some(SiteElement::Transformer(spec));
     }
     if let Some(u) = e.get::<Ups>() {
         let overrides = catalog.ups.get(&model).map(|m| UpsOverrides::diff(&m.rating(), &u.rating));
         let overrides = overrides.unwrap_or_default();
         let mode = u.mode;
-        let spec = UpsSpec { id, model, upstream, feeder, mode, overrides, position_m, rotation_deg, in_service };
+        let spec = UpsSpec { id, model, upstream, feeder, mode, zone, overrides, position_m, rotation_deg, in_service };
         return Some(SiteElement::Ups(spec));
     }
     if let Some(Distribution(r)) = e.get::<Distribution>() {
         let overrides = catalog.distribution.get(&model).map(|m| DistributionOverrides::diff(&m.rating(), r));
         let overrides = overrides.unwrap_or_default();
-        let spec = DistributionSpec { id, model, upstream, feeder, overrides, position_m, rotation_deg, in_service };
+        let spec =
+            DistributionSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service };
         return Some(SiteElement::Distribution(spec));
     }
     let rack = e.get::<Rack>()?;

@@ -303,9 +303,18 @@ impl SiteElement {
         let mut out = Vec::new();
         match self {
             SiteElement::GridFeed(_) | SiteElement::Zone(_) => {}
-            SiteElement::Transformer(e) => out.push(("upstream", e.upstream.clone())),
-            SiteElement::Ups(e) => out.push(("upstream", e.upstream.clone())),
-            SiteElement::Distribution(e) => out.push(("upstream", e.upstream.clone())),
+            SiteElement::Transformer(e) => {
+                out.push(("upstream", e.upstream.clone()));
+                out.extend(e.zone.clone().map(|z| ("zone", z)));
+            }
+            SiteElement::Ups(e) => {
+                out.push(("upstream", e.upstream.clone()));
+                out.extend(e.zone.clone().map(|z| ("zone", z)));
+            }
+            SiteElement::Distribution(e) => {
+                out.push(("upstream", e.upstream.clone()));
+                out.extend(e.zone.clone().map(|z| ("zone", z)));
+            }
             SiteElement::Rack(e) => {
                 out.push(("feed_a", e.feed_a.clone()));
                 out.extend(e.feed_b.clone().map(|b| ("feed_b", b)));
@@ -341,7 +350,9 @@ impl SiteElement {
     pub fn link_fields(kind: EquipmentKind) -> &'static [(&'static str, bool)] {
         match kind {
             EquipmentKind::GridFeed | EquipmentKind::Zone => &[],
-            EquipmentKind::Transformer | EquipmentKind::Ups | EquipmentKind::Distribution => &[("upstream", false)],
+            EquipmentKind::Transformer | EquipmentKind::Ups | EquipmentKind::Distribution => {
+                &[("upstream", false), ("zone", true)]
+            }
             EquipmentKind::WaterLoop => &[("upstream", false)],
             EquipmentKind::Rack => &[("feed_a", false), ("feed_b", true), ("zone", true), ("cdu", true)],
             EquipmentKind::Crah => &[("upstream", false), ("zone", false), ("water_loop", false)],
@@ -364,8 +375,11 @@ impl SiteElement {
         }
         let t = target.clone().unwrap_or_default();
         match (self, field) {
+            (SiteElement::Transformer(e), "zone") => e.zone = target,
             (SiteElement::Transformer(e), _) => e.upstream = t,
+            (SiteElement::Ups(e), "zone") => e.zone = target,
             (SiteElement::Ups(e), _) => e.upstream = t,
+            (SiteElement::Distribution(e), "zone") => e.zone = target,
             (SiteElement::Distribution(e), _) => e.upstream = t,
             (SiteElement::WaterLoop(e), _) => e.upstream = t,
             (SiteElement::Rack(e), "feed_a") => e.feed_a = t,

@@ -141,6 +141,10 @@ pub struct TransformerSpec {
     /// Cable from the upstream element, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feeder: Option<FeederSpec>,
+    /// The room it stands in: its losses, and its feeder cable's, heat that zone's air.
+    /// Without one it stands outdoors (its losses leave with the outdoor air).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Per-instance changes to the catalog rating.
     #[serde(default, skip_serializing_if = "TransformerOverrides::is_empty")]
     pub overrides: TransformerOverrides,
@@ -170,6 +174,10 @@ pub struct UpsSpec {
     /// Operating mode.
     #[serde(default, skip_serializing_if = "is_default_mode")]
     pub mode: UpsMode,
+    /// The room it stands in: its losses, and its feeder cable's, heat that zone's air.
+    /// Without one it stands outdoors (its losses leave with the outdoor air).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Per-instance changes to the catalog rating.
     #[serde(default, skip_serializing_if = "UpsOverrides::is_empty")]
     pub overrides: UpsOverrides,
@@ -196,6 +204,10 @@ pub struct DistributionSpec {
     /// Cable from the upstream element, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feeder: Option<FeederSpec>,
+    /// The room it stands in: its losses, and its feeder cable's, heat that zone's air.
+    /// Without one it stands outdoors (its losses leave with the outdoor air).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// Per-instance changes to the catalog rating.
     #[serde(default, skip_serializing_if = "DistributionOverrides::is_empty")]
     pub overrides: DistributionOverrides,

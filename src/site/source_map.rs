@@ -105,6 +105,19 @@ fn tokenize(text: &str) -> Vec<(Tok, usize, usize)> {
                 advance(&chars, &mut i, &mut line, &mut col);
             }
             out.push((Tok::Str(s), l0, c0));
+        } else if c == 'r'
+            && chars.get(i + 1) == Some(&'#')
+            && chars.get(i + 2).is_some_and(|c| c.is_alphabetic() || *c == '_')
+        {
+            // Raw identifier `r#None` (an enum variant named like a keyword).
+            advance(&chars, &mut i, &mut line, &mut col);
+            advance(&chars, &mut i, &mut line, &mut col);
+            let mut s = String::new();
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                s.push(chars[i]);
+                advance(&chars, &mut i, &mut line, &mut col);
+            }
+            out.push((Tok::Ident(s), l0, c0));
         } else if c == 'r' && matches!(chars.get(i + 1), Some('"') | Some('#')) {
             // Raw string r#"..."#.
             advance(&chars, &mut i, &mut line, &mut col);
@@ -293,6 +306,14 @@ mod tests {
         assert_eq!(map.position("m{k}.a"), (8, 17));
         // Unknown paths fall back to the enclosing value.
         assert_eq!(map.position("racks[1].nothing"), (6, 5));
+    }
+
+    #[test]
+    fn raw_identifiers_do_not_swallow_the_rest() {
+        let text = "(\n  zones: [(id: \"Z\", containment: r#None)],\n  loops: [(id: \"L\", t: 1.0)],\n)";
+        let map = SourceMap::new(text);
+        assert_eq!(map.position("zones[0].containment"), (2, 35));
+        assert_eq!(map.position("loops[0].t"), (3, 23));
     }
 
     #[test]

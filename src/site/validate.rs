@@ -504,6 +504,19 @@ fn validate_cooling(
             report("ambient", "the wet bulb cannot be above the dry bulb".into());
         }
     }
+    // Rooms of electrical equipment (where their losses go).
+    let rooms = site
+        .transformers
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ("transformers", i, &e.zone))
+        .chain(site.ups.iter().enumerate().map(|(i, e)| ("ups", i, &e.zone)))
+        .chain(site.distribution.iter().enumerate().map(|(i, e)| ("distribution", i, &e.zone)));
+    for (section, i, zone) in rooms {
+        if let Some(z) = zone {
+            expect(format!("{section}[{i}].zone"), z, "zones", "zone", report);
+        }
+    }
     for (i, r) in site.racks.iter().enumerate() {
         if let Some(z) = &r.zone {
             expect(format!("racks[{i}].zone"), z, "zones", "zone", report);

@@ -33,9 +33,12 @@ fn overloaded_site_raises_the_expected_alerts() {
     let pdu2 = state(&mut app, "PDU-2");
     let i = 2.0 * 132e3 / 0.98 / (3f64.sqrt() * pdu2.voltage_v);
     assert_rel(pdu2.output_current_a, i, 1e-9, "PDU-2 current");
-    // The overloads are there from the first step and stay (nothing clears in a steady site).
+    // The electrical overloads are there from the first step and stay (the load is steady; the
+    // room's temperatures are still moving, so thermal alerts may escalate).
     let log = app.world().resource::<AlertLog>();
-    assert!(log.alerts.iter().all(|a| a.cleared_s.is_none()));
+    let electrical =
+        [Quantity::BreakerCurrent, Quantity::CableCurrent, Quantity::TransformerLoading, Quantity::UpsLoading];
+    assert!(log.alerts.iter().filter(|a| electrical.contains(&a.quantity)).all(|a| a.cleared_s.is_none()));
     let first = |id: &str, q| log.alerts.iter().find(|a| a.element == id && a.quantity == q).unwrap().first_seen_s;
     assert_eq!(first("PDU-1", Quantity::BreakerCurrent), 1.0);
     assert_eq!(first("T1", Quantity::TransformerLoading), 1.0);

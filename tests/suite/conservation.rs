@@ -133,3 +133,36 @@ fn totals_match_rack_sum() {
     let mut q = world.query_filtered::<&ElectricalState, With<Transformer>>();
     assert_eq!(q.iter(world).count(), 20);
 }
+
+/// Energy stored in the plant's water and air (racks' metal included), J.
+fn stored_j(app: &bevy::prelude::App) -> f64 {
+    let p = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
+    p.zones.iter().map(|z| z.heat_capacity_j_k() * z.room_c).sum::<f64>()
+        + p.loops.iter().map(|l| l.c_j_k * l.supply_c).sum::<f64>()
+        + p.cdus.iter().map(|c| c.heat_capacity_j_k() * c.supply_c).sum::<f64>()
+}
+
+/// Every example site, settled: the power it takes from the grid (IT + electrical losses +
+/// cooling power) leaves as heat to the outdoors (rejected from the water, tower fans, losses of
+/// outdoor equipment) or is stored, to 0.1 %. Electrical losses heat the rooms their
+/// equipment stands in and are cooled like any other heat.
+#[test]
+fn every_example_site_balances_power_in_and_heat_out() {
+    let step = std::time::Duration::from_secs(60);
+    for path in example_sites() {
+        let mut app = dctwin::headless::build_app(&load(&path), &dctwin::catalog::Catalog::builtin(), step);
+        dctwin::headless::advance(&mut app, 180);
+        let before = stored_j(&app);
+        dctwin::headless::advance(&mut app, 1);
+        let stored_kw = (stored_j(&app) - before) / 60.0 / 1e3;
+        let t = app.world().resource::<SiteTotals>().clone();
+        let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
+        let supplied = t.it_load_kw + t.losses_kw() + t.auxiliary_kw;
+        let out = plant.totals.heat_to_outdoors_w() / 1e3 + stored_kw;
+        assert_rel(out, supplied, 1e-3, &format!("{}: heat out + stored vs power in", path.display()));
+        // Losses of indoor equipment went into zones (not only outdoors).
+        let indoor_losses: f64 = plant.zones.iter().map(|z| z.other_heat_w).sum::<f64>() / 1e3;
+        assert_rel(indoor_losses + plant.totals.outdoor_losses_w / 1e3, t.losses_kw(), 1e-3, "every loss is somewhere");
+        assert!(indoor_losses > 0.0, "{}: some losses heat a room", path.display());
+    }
+}

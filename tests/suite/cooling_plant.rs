@@ -401,7 +401,7 @@ fn coil_capacity_rating_and_airflow_limits() {
 }
 
 fn room(app: &App) -> f64 {
-    plant(app).zones[0].room_c
+    plant(app).zones.iter().find(|z| z.id == "ROOM").unwrap().room_c
 }
 
 /// The 2N room's cooling: either chilled-water loop alone holds the room (no critical alert,
@@ -429,11 +429,14 @@ fn the_2n_room_survives_the_loss_of_either_loop() {
             assert!(critical.is_empty(), "{lost} out: {critical:?}");
         }
         let p = plant(&app);
-        assert!(p.zones[0].hottest_inlet_c <= 27.0, "{lost} out: inlet {}", p.zones[0].hottest_inlet_c);
+        let z = p.zones.iter().find(|z| z.id == "ROOM").unwrap();
+        assert!(z.hottest_inlet_c <= 27.0, "{lost} out: inlet {}", z.hottest_inlet_c);
         rooms.push(room(&app));
     }
-    assert!((rooms[0] - rooms[1]).abs() < 1e-6, "loop A or B lost: {rooms:?}");
-    assert!((rooms[2] - rooms[3]).abs() < 1e-6, "tower 1 or 2 lost: {rooms:?}");
+    // Symmetric to a thousandth of a kelvin (the sides' UPS modes differ, so their cable losses
+    // in the room differ slightly).
+    assert!((rooms[0] - rooms[1]).abs() < 1e-3, "loop A or B lost: {rooms:?}");
+    assert!((rooms[2] - rooms[3]).abs() < 1e-3, "tower 1 or 2 lost: {rooms:?}");
 }
 
 /// A loop's standby pump set on another board keeps the water flowing when the duty set's

@@ -96,6 +96,9 @@ fn electrical_only(mut site: dctwin::site::SiteFile) -> dctwin::site::SiteFile {
         r.zone = None;
         r.cdu = None;
     }
+    site.transformers.iter_mut().for_each(|e| e.zone = None);
+    site.ups.iter_mut().for_each(|e| e.zone = None);
+    site.distribution.iter_mut().for_each(|e| e.zone = None);
     site
 }
 

@@ -42,6 +42,14 @@ pub struct ElectricalNetwork {
     written_v_abs: Vec<f64>,
     /// `rebuilds` when racks were last written (a rebuild rewrites every rack).
     written_rebuild: u64,
+    /// `rebuilds` at the latest solve; `None` before the first.
+    solved_rebuild: Option<u64>,
+}
+
+/// True before the first load flow and after every rebuild: the thermal step then needs the
+/// new topology's losses (they heat rooms), so the load flow also runs before it.
+fn needs_presolve(net: Res<ElectricalNetwork>) -> bool {
+    net.solved_rebuild != Some(net.rebuilds)
 }
 
 impl ElectricalNetwork {
@@ -196,7 +204,9 @@ impl Plugin for ElectricalPlugin {
             .add_systems(
                 FixedUpdate,
                 (
-                    rebuild_network_on_change.in_set(SimSystems::Topology),
+                    (rebuild_network_on_change, solve_load_flow.run_if(needs_presolve))
+                        .chain()
+                        .in_set(SimSystems::Topology),
                     (solve_load_flow, accumulate_energy).chain().in_set(SimSystems::Electrical),
                 ),
             )
@@ -530,6 +540,7 @@ fn solve_load_flow(
         }
     }
     network.solve(flow);
+    net.solved_rebuild = Some(net.rebuilds);
     t.converged = flow.converged;
     t.iterations = flow.iterations;
     t.loadability = match flow.outcome {

@@ -106,6 +106,7 @@ fn step_thermal(
     mut plant: ResMut<CoolingPlant>,
     mut racks: Query<RackHeatColumns>,
     elements: Query<(Entity, &ElementId)>,
+    losses: Query<(&LossZone, &ElectricalState)>,
     network: Res<ElectricalNetwork>,
     mut auxiliary: ResMut<AuxiliaryLoads>,
     added: Query<(), Added<ElementId>>,
@@ -152,10 +153,21 @@ fn step_thermal(
             plant.add_idle_rack_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
         }
     }
+    // Electrical losses (of the last load flow: the load flow comes after this step) heat the
+    // room each element stands in, or the outdoors.
+    let mut outdoor_w = 0.0;
+    for (zone, state) in &losses {
+        let w = (state.losses_kw + state.feeder_losses_kw) * 1e3;
+        match zone.0.as_deref().and_then(|z| plant.zone_slot(z)) {
+            Some(zi) if w > 0.0 => plant.add_zone_heat(zi, w),
+            _ => outdoor_w += w,
+        }
+    }
     // The clock already stands at the end of this step.
     let dt = time.timestep().as_secs_f64();
     let start = clock.elapsed_s - dt;
     plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
+    plant.totals.outdoor_losses_w = outdoor_w;
 
     // Rack temperatures.
     for (rack, in_service, cords, cooling, slot, mut thermal) in &mut racks {

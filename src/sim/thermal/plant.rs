@@ -29,6 +29,10 @@ use crate::sim::world::{CoolingLayout, RackCooling};
 pub use super::water::{CduUnit, ChillerUnit, HeatRejectionUnit, LoopState};
 pub use super::zone::{CrahUnit, ZoneState};
 
+/// Air temperature rise of electrical equipment in a zone (UPS, switchgear), K: the
+/// traditional 20 °F design rise (physics-reference 2.2).
+pub const EQUIPMENT_AIR_RISE_K: f64 = 11.1;
+
 /// Longest sub-step of the plant, s: the time over which a loop's temperature is held constant
 /// for the zones and CDUs on it.
 pub const MAX_SUBSTEP_S: f64 = 10.0;
@@ -100,12 +104,21 @@ pub struct CoolingTotals {
     pub heat_liquid_w: f64,
     /// Heat the heat rejection took out of the water (the loops' heat plus compressor work), W.
     pub rejected_w: f64,
+    /// Electrical losses of equipment standing outdoors (no zone), W.
+    pub outdoor_losses_w: f64,
 }
 
 impl CoolingTotals {
     /// All cooling power, W.
     pub fn power_w(&self) -> f64 {
         self.crah_fans_w + self.cdu_pumps_w + self.loop_pumps_w + self.chillers_w + self.heat_rejection_fans_w
+    }
+
+    /// All heat leaving the site to the outdoors: what the heat rejection took from the water,
+    /// its own fans' power, and the losses of outdoor equipment, W. In steady state it equals
+    /// IT load + electrical losses + cooling power.
+    pub fn heat_to_outdoors_w(&self) -> f64 {
+        self.rejected_w + self.heat_rejection_fans_w + self.outdoor_losses_w
     }
 }
 
@@ -427,9 +440,13 @@ impl CoolingPlant {
         }
     }
 
-    /// Heat released into zone `zone`'s air other than by racks (electrical losses), W.
+    /// Heat released into zone `zone`'s air other than by racks (electrical losses), W. The
+    /// equipment draws air as if designed for an 11.1 K (20 °F) rise (physics-reference 2.2),
+    /// which the CRAH fans follow like the racks' airflow.
     pub fn add_zone_heat(&mut self, zone: usize, w: f64) {
-        self.zones[zone].other_heat_w += w;
+        let z = &mut self.zones[zone];
+        z.other_heat_w += w;
+        z.demand_m3_s += w / (super::AIR_DENSITY * super::AIR_CP * EQUIPMENT_AIR_RISE_K);
     }
 
     /// CRAHs that run: powered, with water flowing in their loop that is colder than their
