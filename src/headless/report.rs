@@ -80,6 +80,8 @@ pub struct Totals {
     pub unserved_kw: f64,
     /// Dual-corded racks on one cord.
     pub single_cord_racks: u32,
+    /// IT load shed by racks' thermal protection (throttled or shut down on over-temperature), kW.
+    pub it_shed_kw: f64,
     /// Energy-weighted PUE over the run (absent without IT energy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pue_energy_weighted: Option<f64>,
@@ -295,7 +297,8 @@ pub struct TopLoaded {
     pub loading_pct: f64,
 }
 
-/// Removes `null` members from every object in `value` (see [`Report::to_json`]).
+/// Removes `null` members from every object in `value` (see [`Report::to_json`]) and writes
+/// negative zero as zero (a sum of nothing, or `−0.0 · x`, is not a planner's −0).
 fn drop_nulls(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
@@ -303,6 +306,9 @@ fn drop_nulls(value: &mut serde_json::Value) {
             map.values_mut().for_each(drop_nulls);
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        serde_json::Value::Number(n) if n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()) => {
+            *value = serde_json::Value::from(0.0);
+        }
         _ => {}
     }
 }
@@ -470,6 +476,7 @@ impl Report {
                 unpowered_racks: t.unpowered_racks,
                 unserved_kw: t.unserved_kw,
                 single_cord_racks: t.single_cord_racks,
+                it_shed_kw: world.get_resource::<crate::sim::thermal::ThermalShedding>().map_or(0.0, |s| s.shed_kw()),
                 pue_energy_weighted: energy.pue(),
             },
             energy,
@@ -552,6 +559,9 @@ impl Report {
         );
         if t.unserved_kw > 0.0 {
             let _ = writeln!(o, "| unserved load | {:.1} kW |", t.unserved_kw);
+        }
+        if t.it_shed_kw > 0.0 {
+            let _ = writeln!(o, "| IT load lost to over-temperature | {:.1} kW |", t.it_shed_kw);
         }
         let e = &self.energy;
         let _ = writeln!(

@@ -82,6 +82,7 @@ pub struct Distribution(pub DistributionRating);
 #[derive(Component, Debug, Clone, PartialEq)]
 #[require(
     RackPower,
+    RackProtection,
     crate::sim::electrical::RackCordNodes,
     crate::sim::thermal::RackThermal,
     crate::sim::thermal::RackCoolingSlot
@@ -91,6 +92,62 @@ pub struct Rack {
     pub rating: RackRating,
     /// Fraction of rated power drawn.
     pub utilization: f64,
+}
+
+/// A rack's thermal protection: the share of its demand its servers draw (below 1 while they
+/// throttle on a hot inlet or coolant) and whether they have shut down. Set by the thermal step
+/// from the rack's temperatures; the load flow and the heat both follow it.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct RackProtection {
+    /// Share of the demand drawn, 0–1.
+    pub factor: f64,
+    /// Shut down on over-temperature.
+    pub tripped: bool,
+    /// Simulated time of the shutdown, s.
+    pub tripped_at_s: f64,
+}
+
+impl Default for RackProtection {
+    fn default() -> Self {
+        RackProtection { factor: 1.0, tripped: false, tripped_at_s: 0.0 }
+    }
+}
+
+/// How long servers stay off after a thermal shutdown before they restart on their own (once
+/// every temperature is back below its throttle point), s. An estimate: the BMC's power-restore
+/// policy waits minutes, and a restart every second would be no physical answer.
+pub const RACK_RESTART_DELAY_S: f64 = 300.0;
+
+impl RackProtection {
+    /// The protection for temperatures `inlet_c` (air, when the rack breathes zone air) and
+    /// `liquid_c` (coolant, when it has some), given the state it was in: linear throttling
+    /// from full power at the throttle temperature to half at the trip temperature, off at and
+    /// beyond the trip, back on once every temperature is below its throttle point and
+    /// [`RACK_RESTART_DELAY_S`] has passed (`now_s` is the simulated time).
+    pub fn next(
+        self,
+        r: &crate::catalog::RackRating,
+        inlet_c: Option<f64>,
+        liquid_c: Option<f64>,
+        now_s: f64,
+    ) -> RackProtection {
+        let share = |t: f64, throttle: f64, trip: f64| (1.0 - 0.5 * (t - throttle) / (trip - throttle)).clamp(0.5, 1.0);
+        let air = inlet_c.map_or((1.0, false, true), |t| {
+            (share(t, r.throttle_inlet_c, r.trip_inlet_c), t >= r.trip_inlet_c, t < r.throttle_inlet_c)
+        });
+        let liquid = liquid_c.map_or((1.0, false, true), |t| {
+            (share(t, r.throttle_liquid_c, r.trip_liquid_c), t >= r.trip_liquid_c, t < r.throttle_liquid_c)
+        });
+        let (tripped, tripped_at_s) = if self.tripped {
+            let may_restart = air.2 && liquid.2 && now_s - self.tripped_at_s >= RACK_RESTART_DELAY_S;
+            (!may_restart, self.tripped_at_s)
+        } else if air.1 || liquid.1 {
+            (true, now_s)
+        } else {
+            (false, 0.0)
+        };
+        RackProtection { factor: if tripped { 0.0 } else { air.0.min(liquid.0) }, tripped, tripped_at_s }
+    }
 }
 
 /// Load-flow results for a network element (feed, transformer, UPS, distribution).

@@ -82,6 +82,8 @@ pub enum Quantity {
     CondenserTemperature,
     /// Water at boiling, °C.
     Boiling,
+    /// IT load shed by a rack's thermal protection (throttled: warning; shut down: critical), kW.
+    OverTemperature,
     /// A solver produced a non-finite number for the element: its results are withheld.
     SolverFailure,
 }
@@ -103,6 +105,7 @@ impl Quantity {
             Quantity::CoolingPower => "kW lost",
             Quantity::LiquidSupply | Quantity::CondenserTemperature | Quantity::Boiling => "°C",
             Quantity::CoolingRating => "kW",
+            Quantity::OverTemperature => "kW shed",
             Quantity::Airflow => "m³/s",
             Quantity::SolverFailure => "non-finite results",
         }
@@ -306,7 +309,10 @@ fn check_limits(
     rack_zones: Query<(&ElementId, &RackCooling, &RackThermal, &RackPower)>,
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
+    shedding: Option<Res<super::thermal::ThermalShedding>>,
 ) {
+    let no_shedding = super::thermal::ThermalShedding::default();
+    let shedding = shedding.as_deref().unwrap_or(&no_shedding);
     let mut findings = Vec::new();
     // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
     let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
@@ -445,6 +451,14 @@ fn check_limits(
 
     if let Some(plant) = plant.as_deref() {
         check_cooling(plant, &rack_zones, &mut findings, &mut best);
+    }
+    // IT load lost to over-temperature: the thermal step lists the racks concerned.
+    for (list, severity) in [(&shedding.throttled, Severity::Warning), (&shedding.tripped, Severity::Critical)] {
+        for &(entity, shed_kw) in list {
+            if let Ok((id, _)) = racks.get(entity) {
+                findings.push(Finding::new(severity, id.0.clone(), Quantity::OverTemperature, shed_kw, 0.0));
+            }
+        }
     }
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));

@@ -53,14 +53,23 @@ pub struct SimClock {
 pub struct SimSnapshot {
     plant: Option<thermal::CoolingPlant>,
     alerts: Option<limits::AlertLog>,
+    /// Racks' thermal protection (a shut-down rack waits to restart), by rack id.
+    protection: Vec<(String, components::RackProtection)>,
 }
 
 impl SimSnapshot {
     /// The state of `world` now.
-    pub fn capture(world: &World) -> SimSnapshot {
+    pub fn capture(world: &mut World) -> SimSnapshot {
+        let mut q = world.query::<(&components::ElementId, &components::RackProtection)>();
+        let protection = q
+            .iter(world)
+            .filter(|(_, p)| **p != components::RackProtection::default())
+            .map(|(id, p)| (id.0.clone(), *p))
+            .collect();
         SimSnapshot {
             plant: world.get_resource::<thermal::CoolingPlant>().cloned(),
             alerts: world.get_resource::<limits::AlertLog>().cloned(),
+            protection,
         }
     }
 
@@ -76,6 +85,13 @@ impl SimSnapshot {
         if let Some(alerts) = self.alerts {
             world.insert_resource(alerts);
         }
+        let saved: std::collections::HashMap<String, components::RackProtection> =
+            self.protection.into_iter().collect();
+        let mut q = world.query::<(&components::ElementId, &mut components::RackProtection)>();
+        for (id, mut p) in q.iter_mut(world) {
+            let restored = saved.get(&id.0).copied().unwrap_or_default();
+            p.set_if_neq(restored);
+        }
     }
 }
 
@@ -87,6 +103,10 @@ pub fn reset_to_steady_state(world: &mut World) {
     plant.generation = generation + 1;
     world.insert_resource(plant);
     world.insert_resource(limits::AlertLog::default());
+    let mut q = world.query::<&mut components::RackProtection>();
+    for mut p in q.iter_mut(world) {
+        p.set_if_neq(components::RackProtection::default());
+    }
 }
 
 /// Default fixed step of the solvers.

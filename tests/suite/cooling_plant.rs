@@ -452,3 +452,43 @@ fn standby_pumps_keep_the_water_flowing() {
     assert_eq!(a.running_pumps().unwrap().upstream, "MCC-B");
     assert!(active(&app, "CHW-A", Quantity::CoolingPower, Severity::Warning), "the duty set is without power");
 }
+
+/// Thermal protection. In the AI hall, CDU-1 loses its supply (UPS-A1 out); its racks stay on
+/// their B cords, their coolant stagnates and warms at `Q/C`. From 45 °C the GB200-class racks
+/// throttle (linearly to half power at 55 °C: at coolant `T` they draw
+/// `132 kW · (1 − 0.5·(T − 45)/10)`), at 55 °C they shut down: their IT load is lost (critical),
+/// and the coolant stops warming far below boiling instead of running away.
+#[test]
+fn racks_throttle_then_shut_down_when_their_coolant_overheats() {
+    let site = load(&root().join("sites/ai_hall_20mw.ron"));
+    let on_cdu1: Vec<String> =
+        site.racks.iter().filter(|r| r.cdu.as_deref() == Some("CDU-1")).map(|r| r.id.clone()).collect();
+    assert!(on_cdu1.len() >= 10);
+    let mut app = app_after(&site, 5);
+    set_service(&mut app, "UPS-A1", false);
+    let first = on_cdu1[0].clone();
+    let e = entity(&mut app, &first);
+    let mut checked = 0;
+    for _ in 0..120 {
+        let before = app.world().get::<dctwin::sim::thermal::RackThermal>(e).unwrap().liquid_supply_c.unwrap();
+        dctwin::headless::advance(&mut app, 1);
+        let p = rack(&mut app, &first);
+        if before > 45.0 && before < 55.0 && p.powered && p.p_kw > 0.0 {
+            assert_rel(p.p_kw, 132.0 * (1.0 - 0.5 * (before - 45.0) / 10.0), 1e-9, "throttled power");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "the rack was seen throttling");
+    dctwin::headless::advance(&mut app, 600);
+    let plant = plant(&app);
+    let cdu = plant.cdus.iter().find(|c| c.id == "CDU-1").unwrap();
+    assert!(cdu.supply_c < 60.0 && !cdu.boiling, "coolant bounded: {}", cdu.supply_c);
+    for id in &on_cdu1 {
+        assert_eq!(rack(&mut app, id).p_kw, 0.0, "{id} shut down");
+        assert!(active(&app, id, Quantity::OverTemperature, Severity::Critical), "{id}");
+    }
+    let shed = app.world().resource::<dctwin::sim::thermal::ThermalShedding>().shed_kw();
+    assert_rel(shed, 132.0 * on_cdu1.len() as f64, 1e-9, "IT load lost");
+    let it = app.world().resource::<dctwin::sim::electrical::SiteTotals>().it_load_kw;
+    assert_rel(it, 132.0 * (site.racks.len() - on_cdu1.len()) as f64, 1e-9, "IT load served");
+}

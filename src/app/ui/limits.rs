@@ -31,6 +31,7 @@ pub fn quantity_label(q: Quantity) -> &'static str {
         Quantity::Airflow => "airflow short",
         Quantity::CondenserTemperature => "condenser water (chiller trip)",
         Quantity::Boiling => "water boiling",
+        Quantity::OverTemperature => "IT load lost to over-temperature",
         Quantity::SolverFailure => "solver failure (no results)",
     }
 }

@@ -445,13 +445,15 @@ fn node_circuit(
     })
 }
 
-type RackColumns<'a> = (Entity, Ref<'a, Rack>, Ref<'a, InService>, Mut<'a, RackCordNodes>, &'a mut RackPower);
+type RackColumns<'a> =
+    (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, Ref<'a, InService>, Mut<'a, RackCordNodes>, &'a mut RackPower);
 
 type NodeColumns<'a> =
     (&'a NetworkSlot, &'a mut ElectricalState, AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>);
 
 /// A rack whose demand, service state or cords changed.
-type RackLoadChanged = (With<Rack>, Or<(Changed<Rack>, Changed<InService>, Changed<RackCordNodes>)>);
+type RackLoadChanged =
+    (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>)>);
 
 /// Node voltage change (pu) below which racks on that node are not rewritten.
 pub const WRITE_BACK_TOLERANCE_PU: f64 = 1e-12;
@@ -496,9 +498,9 @@ fn solve_load_flow(
         rack_load.resize(network.nodes.len(), C64::new(0.0, 0.0));
         SiteTotals::default()
     };
-    for (entity, rack, in_service, mut cords, _) in racks.iter_mut().filter(|_| !loads_stand) {
-        if rack.is_changed() {
-            let demand = rack_demand(&rack);
+    for (entity, rack, protection, in_service, mut cords, _) in racks.iter_mut().filter(|_| !loads_stand) {
+        if rack.is_changed() || protection.is_changed() {
+            let demand = rack_demand(&rack) * protection.factor;
             cords.demand = demand;
             cords.demand_abs = mag(demand);
         }
@@ -582,9 +584,10 @@ fn solve_load_flow(
         }
     }
     let dirty = &net.node_dirty;
-    for (_, rack, in_service, cords, mut power) in &mut racks {
+    for (_, rack, protection, in_service, cords, mut power) in &mut racks {
         let (a, b) = (live(cords.a), live(cords.b));
-        let inputs_changed = rack.is_changed() || in_service.is_changed() || cords.is_changed();
+        let inputs_changed =
+            rack.is_changed() || protection.is_changed() || in_service.is_changed() || cords.is_changed();
         // A cord's node is checked whether or not it is live: a cord that went dead with its
         // node (a rebuild marks every node dirty) must be rewritten as dead.
         let node_dirty = |c: Option<u32>| c.is_some_and(|k| dirty[k as usize]);

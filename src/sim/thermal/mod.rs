@@ -73,18 +73,38 @@ pub struct ThermalPlugin;
 
 impl Plugin for ThermalPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<CoolingPlant>().add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
+        app.init_resource::<CoolingPlant>()
+            .init_resource::<ThermalShedding>()
+            .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
     }
 }
 
 type RackHeatColumns<'a> = (
+    Entity,
     &'a Rack,
     &'a InService,
     &'a RackCordNodes,
     Option<Ref<'a, RackCooling>>,
     &'a mut RackCoolingSlot,
     &'a mut RackThermal,
+    &'a mut RackProtection,
 );
+
+/// Racks whose thermal protection acts in the latest step, so limits need not scan every rack.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct ThermalShedding {
+    /// Throttled racks and the IT load they shed, kW.
+    pub throttled: Vec<(Entity, f64)>,
+    /// Racks shut down on over-temperature and the IT load they dropped, kW.
+    pub tripped: Vec<(Entity, f64)>,
+}
+
+impl ThermalShedding {
+    /// All IT load shed by thermal protection, kW.
+    pub fn shed_kw(&self) -> f64 {
+        self.throttled.iter().chain(&self.tripped).fold(0.0, |sum, (_, kw)| sum + kw)
+    }
+}
 
 /// A rack's zone and CDU as indices into the [`CoolingPlant`], refreshed when the plant is
 /// rebuilt or the rack's assignment changes (saves a lookup by id per rack per step).
@@ -109,6 +129,7 @@ fn step_thermal(
     losses: Query<(&LossZone, &ElectricalState)>,
     network: Res<ElectricalNetwork>,
     mut auxiliary: ResMut<AuxiliaryLoads>,
+    mut shedding: ResMut<ThermalShedding>,
     added: Query<(), Added<ElementId>>,
     mut removed: RemovedComponents<ElementId>,
 ) {
@@ -134,9 +155,15 @@ fn step_thermal(
     // carries this step's cooling power, so there is no lag between the two).
     plant.update_power(|e| network.entity_energized(e));
 
-    // Heat from racks: constant-power loads draw their demand whenever a cord is live.
+    // The clock already stands at the end of this step.
+    let dt = time.timestep().as_secs_f64();
+    let start = clock.elapsed_s - dt;
+    // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
+    // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();
-    for (rack, in_service, cords, cooling, mut slot, _) in &mut racks {
+    shedding.throttled.clear();
+    shedding.tripped.clear();
+    for (entity, rack, in_service, cords, cooling, mut slot, _, mut protection) in &mut racks {
         let Some(cooling) = cooling else { continue };
         if slot.generation != plant.generation || cooling.is_changed() {
             let (zone, cdu) = plant.slots(&cooling);
@@ -145,12 +172,26 @@ fn step_thermal(
         let lf = rack.rating.liquid_fraction;
         let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        let p_w = rack_demand(rack).re;
-        if network.rack_supplied(in_service.0, cords) {
+        let design_w = rack_demand(rack).re;
+        if plant.is_initialized() {
+            // The temperatures the plant holds now (the end of the last step).
+            let now = plant.rack_thermal_at((slot.zone, slot.cdu), 0.0, 0.0);
+            let inlet = slot.zone.map(|_| now.inlet_c).filter(|_| lf < 1.0);
+            let liquid = now.liquid_supply_c.filter(|_| lf > 0.0);
+            protection.set_if_neq(protection.next(&rack.rating, inlet, liquid, start));
+        }
+        let supplied = network.rack_supplied(in_service.0, cords);
+        if supplied && protection.tripped {
+            shedding.tripped.push((entity, design_w / 1e3));
+        } else if supplied && protection.factor < 1.0 {
+            shedding.throttled.push((entity, design_w * (1.0 - protection.factor) / 1e3));
+        }
+        let p_w = design_w * protection.factor;
+        if supplied {
             plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
         } else {
             // No heat now; its mass stays, and its design heat counts for the healthy start.
-            plant.add_idle_rack_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
+            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
         }
     }
     // Electrical losses (of the last load flow: the load flow comes after this step) heat the
@@ -163,19 +204,17 @@ fn step_thermal(
             _ => outdoor_w += w,
         }
     }
-    // The clock already stands at the end of this step.
-    let dt = time.timestep().as_secs_f64();
-    let start = clock.elapsed_s - dt;
     plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
     plant.totals.outdoor_losses_w = outdoor_w;
 
     // Rack temperatures.
-    for (rack, in_service, cords, cooling, slot, mut thermal) in &mut racks {
+    for (_, rack, in_service, cords, cooling, slot, mut thermal, protection) in &mut racks {
         if cooling.is_none() {
             continue;
         }
         let supplied = network.rack_supplied(in_service.0, cords);
-        let p_air_w = if supplied { rack_demand(rack).re * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
+        let p_air_w =
+            if supplied { rack_demand(rack).re * protection.factor * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
         thermal.set_if_neq(plant.rack_thermal_at(
             (slot.zone, slot.cdu),
             p_air_w,
