@@ -682,15 +682,15 @@ impl Report {
             }
             let _ = writeln!(o);
         }
-        let _ = writeln!(o, "## Headroom (tightest first)\n");
+        let _ = writeln!(o, "## Headroom (the limit reached first as the IT load grows comes first)\n");
         let _ = writeln!(
             o,
-            "| limit | binding element | value | limit | margin | time to limit |\n|---|---|---|---|---|---|"
+            "| limit | binding element | value | limit | margin | IT growth to limit | time to limit |\n|---|---|---|---|---|---|---|"
         );
         for h in &self.headroom {
             let _ = writeln!(
                 o,
-                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} |",
+                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
                 h.limit,
                 h.element,
                 h.value,
@@ -700,6 +700,7 @@ impl Report {
                 h.margin,
                 h.unit,
                 h.margin_pct,
+                h.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")),
                 h.time_to_limit_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
             );
         }

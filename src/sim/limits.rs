@@ -271,12 +271,19 @@ pub struct HeadroomRow {
     pub unit: &'static str,
     /// Margin as a percent of the limit.
     pub margin_pct: f64,
+    /// How much all IT load could grow, uniformly, before this limit binds, % (a linear
+    /// estimate: currents, powers, heat and airflow grow with the load; a voltage's drop below
+    /// nominal and a rack inlet's rise above its supply air do too). Absent when growth never
+    /// reaches it (a regulated voltage). Negative: already past the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_growth_pct: Option<f64>,
     /// For a rising temperature: estimated seconds until the limit is reached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_limit_s: Option<f64>,
 }
 
-/// Per limit kind, the binding element; sorted by `margin_pct`, tightest first.
+/// Per limit kind, the element that binds first as the IT load grows; sorted so the first row
+/// is the limit the site reaches first (smallest [`HeadroomRow::load_growth_pct`]).
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Headroom(pub Vec<HeadroomRow>);
 
@@ -364,23 +371,32 @@ fn check_limits(
                 }
                 offer(
                     &mut best,
-                    row(LimitKind::TransformerRating, id, state.loading_pct * r.rated_kva / 100.0, r.rated_kva, "kVA"),
+                    current_row(
+                        row(
+                            LimitKind::TransformerRating,
+                            id,
+                            state.loading_pct * r.rated_kva / 100.0,
+                            r.rated_kva,
+                            "kVA",
+                        ),
+                        state.voltage_pu,
+                    ),
                 );
             }
             (_, _, Some(u), _) => {
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
                 }
-                offer(
-                    &mut best,
-                    row(
-                        LimitKind::UpsRating,
-                        id,
-                        state.loading_pct * u.rating.rated_kw / 100.0,
-                        u.rating.rated_kw,
-                        "kW",
-                    ),
-                );
+                // Whichever rating binds, in its own unit: kW, or kVA when the load's
+                // reactive power makes the apparent power bind first.
+                let kw = state.p_kw - state.losses_kw;
+                let kva = 3f64.sqrt() * state.voltage_v * state.output_current_a / 1000.0;
+                let c = if kva / u.rating.rated_kva > kw / u.rating.rated_kw {
+                    row(LimitKind::UpsRating, id, kva, u.rating.rated_kva, "kVA")
+                } else {
+                    row(LimitKind::UpsRating, id, kw, u.rating.rated_kw, "kW")
+                };
+                offer(&mut best, c);
             }
             (_, _, _, Some(Distribution(r))) => {
                 let amps = state.input_current_a;
@@ -390,7 +406,10 @@ fn check_limits(
                 } else if amps > continuous {
                     push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
                 }
-                offer(&mut best, row(LimitKind::BreakerContinuous, id, amps, continuous, "A"));
+                offer(
+                    &mut best,
+                    current_row(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"), state.input_voltage_pu),
+                );
             }
             _ => {}
         }
@@ -403,7 +422,10 @@ fn check_limits(
             } else if amps > continuous {
                 push(Severity::Warning, Quantity::CableCurrent, amps, continuous);
             }
-            offer(&mut best, row(LimitKind::CableAmpacity, id, amps, continuous, "A"));
+            offer(
+                &mut best,
+                current_row(row(LimitKind::CableAmpacity, id, amps, continuous, "A"), state.input_voltage_pu),
+            );
         }
         let v = state.voltage_pu;
         if v < RANGE_B_PU.0 {
@@ -415,10 +437,14 @@ fn check_limits(
         } else if v > RANGE_A_PU.1 {
             push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.1);
         }
-        let (margin, limit) = if v - RANGE_A_PU.0 < RANGE_A_PU.1 - v {
-            (v - RANGE_A_PU.0, RANGE_A_PU.0)
+        // The drop below nominal grows with the load, so the lower bound is the one growth
+        // reaches; above the upper bound the element is over it already.
+        let (margin, limit, growth_pct) = if v > RANGE_A_PU.1 {
+            (RANGE_A_PU.1 - v, RANGE_A_PU.1, -100.0)
+        } else if v < 1.0 {
+            (v - RANGE_A_PU.0, RANGE_A_PU.0, ((1.0 - RANGE_A_PU.0) / (1.0 - v) - 1.0) * 100.0)
         } else {
-            (RANGE_A_PU.1 - v, RANGE_A_PU.1)
+            (v - RANGE_A_PU.0, RANGE_A_PU.0, f64::INFINITY)
         };
         offer(
             &mut best,
@@ -431,6 +457,7 @@ fn check_limits(
                 unit: "pu",
                 margin_pct: margin / limit * 100.0,
                 time_to_limit_s: None,
+                growth_pct,
             },
         );
     }
@@ -475,9 +502,15 @@ fn check_limits(
             unit: c.unit,
             margin_pct: c.margin_pct,
             time_to_limit_s: c.time_to_limit_s,
+            load_growth_pct: c.growth_pct.is_finite().then_some(c.growth_pct),
         })
         .collect();
-    table.sort_by(|a, b| a.margin_pct.total_cmp(&b.margin_pct).then(a.limit.cmp(&b.limit)));
+    // First the limit the site reaches first as its IT load grows; limits growth never reaches
+    // last, by margin.
+    table.sort_by(|a, b| {
+        let g = |r: &HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
+        g(a).total_cmp(&g(b)).then(a.margin_pct.total_cmp(&b.margin_pct)).then(a.limit.cmp(&b.limit))
+    });
     headroom.0 = table;
 }
 
@@ -501,16 +534,21 @@ fn electrical_state_finite(s: &ElectricalState) -> bool {
     .all(|x| x.is_finite())
 }
 
-/// Keeps `c` if it is strictly tighter than the current candidate of its kind. Ties (common:
+/// Which of two candidates binds first as the load grows: smaller growth, then smaller margin,
+/// then the first id in natural order.
+fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    a.growth_pct
+        .total_cmp(&b.growth_pct)
+        .then(a.margin_pct.total_cmp(&b.margin_pct))
+        .then_with(|| crate::site::save::natural_cmp(a.element, b.element))
+}
+
+/// Keeps `c` if it binds before the current candidate of its kind. Ties (common:
 /// A and B sides are usually identical) go to the first id in natural order, so reports do not
 /// depend on the order of elements in the file or in the world.
 fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) {
     let slot = &mut best[c.limit as usize];
-    let better = slot.as_ref().is_none_or(|old| {
-        c.margin_pct < old.margin_pct
-            || (c.margin_pct == old.margin_pct
-                && crate::site::save::natural_cmp(c.element, old.element) == std::cmp::Ordering::Less)
-    });
+    let better = slot.as_ref().is_none_or(|old| candidate_order(&c, old) == std::cmp::Ordering::Less);
     if better {
         *slot = Some(c);
     }
@@ -537,9 +575,13 @@ struct Candidate<'a> {
     unit: &'static str,
     margin_pct: f64,
     time_to_limit_s: Option<f64>,
+    /// Uniform IT load growth at which it binds, %; infinite when it never does.
+    growth_pct: f64,
 }
 
+/// A limit on a quantity that grows in proportion to the load (current, power, heat, airflow).
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
+    let growth_pct = if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY };
     Candidate {
         limit,
         element: id,
@@ -549,7 +591,21 @@ fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'
         unit,
         margin_pct: (limit_value - value) / limit_value * 100.0,
         time_to_limit_s: None,
+        growth_pct,
     }
+}
+
+/// A limit on a current at an element seen at `voltage_pu`: constant-power loads draw more
+/// current as the voltage sags with the load, `I(λ) = λ·I₀·V₀/V(λ)` with the drop below nominal
+/// growing in proportion, `V(λ) = 1 − λ·(1 − V₀)`; the current reaches the limit `L` at
+/// `λ = L / (I₀·V₀ + L·(1 − V₀))`.
+fn current_row(mut c: Candidate<'_>, voltage_pu: f64) -> Candidate<'_> {
+    let drop = (1.0 - voltage_pu).max(0.0);
+    if c.value > 0.0 && voltage_pu > 0.0 {
+        let lambda = c.limit_value / (c.value * (1.0 - drop) + c.limit_value * drop);
+        c.growth_pct = (lambda - 1.0) * 100.0;
+    }
+    c
 }
 
 /// Cooling limits: rack inlets against the zone's ASHRAE class (with the time until the
@@ -578,6 +634,9 @@ fn check_cooling<'a>(
         let (recommended, allowable) = (zone.class.recommended_max_c(), zone.class.allowable_max_c());
         let mut c = row(LimitKind::InletTemperature, &zone.id, zone.hottest_inlet_c, allowable, "°C");
         c.time_to_limit_s = zone.time_to_allowable_s;
+        // The inlet's rise above the supply air grows with the heat.
+        let rise = zone.hottest_inlet_c - zone.supply_c;
+        c.growth_pct = if rise > 0.0 { ((allowable - zone.supply_c) / rise - 1.0) * 100.0 } else { f64::INFINITY };
         offer(best, c);
         if zone.hottest_inlet_c > recommended || zone.time_to_allowable_s.is_some_and(|t| t < 3600.0) {
             hot_zones.push(zone);

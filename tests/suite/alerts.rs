@@ -75,8 +75,9 @@ fn headroom_names_the_binding_element() {
     ] {
         assert!(kinds.contains(&k), "{k:?} in {kinds:?}");
     }
-    // Sorted tightest first.
-    assert!(rows.windows(2).all(|w| w[0].margin_pct <= w[1].margin_pct));
+    // Sorted by the load growth at which each binds.
+    let g = |r: &dctwin::sim::limits::HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
+    assert!(rows.windows(2).all(|w| g(&w[0]) <= g(&w[1])));
     // The breaker row binds at the PDU with the highest current, computed here independently.
     let world = app.world_mut();
     let mut q = world.query::<(&ElementId, &Distribution, &ElectricalState)>();
@@ -132,4 +133,58 @@ fn a_non_finite_solver_value_is_a_critical_alert_and_not_a_number_in_the_report(
     let options = dctwin::headless::RunOptions::default();
     let json = dctwin::headless::Report::from_world(app.world_mut(), &options, "x.ron").to_json();
     assert!(!json.contains("null") && !json.contains("NaN"), "no null or NaN in the report");
+}
+
+/// Headroom rows are ordered by the uniform IT load growth at which each limit binds (a linear
+/// estimate), so the first row is the limit the site reaches first. Checked by simulation: with
+/// every rack's rating scaled to 1 % under that growth no limit is crossed; 1 % over it, that
+/// limit is.
+#[test]
+fn the_first_headroom_row_is_the_limit_reached_first_as_load_grows() {
+    for name in ["gb200_pod.ron", "small_2n_room.ron", "legacy_air_hall.ron"] {
+        let site = load(&root().join("sites").join(name));
+        let rows = app_after(&site, 3).world().resource::<Headroom>().0.clone();
+        let first = rows[0].clone();
+        let growth = first.load_growth_pct.expect("the first row binds with growth");
+        let g: Vec<Option<f64>> = rows.iter().map(|r| r.load_growth_pct).collect();
+        assert!(
+            g.windows(2).all(|w| w[0].unwrap_or(f64::INFINITY) <= w[1].unwrap_or(f64::INFINITY)),
+            "{name}: sorted {g:?}"
+        );
+        let scaled = |factor: f64| {
+            let mut s = site.clone();
+            let catalog = dctwin::catalog::Catalog::builtin();
+            for r in &mut s.racks {
+                let kw = r.overrides.rated_kw.unwrap_or(catalog.racks[&r.model].rated_kw);
+                r.overrides.rated_kw = Some(kw * factor);
+            }
+            app_after(&s, 3).world().resource::<Headroom>().0.clone()
+        };
+        let under = scaled((1.0 + growth / 100.0) * 0.99);
+        assert!(under.iter().all(|r| r.margin >= 0.0), "{name}: at 99 % of the growth nothing binds: {under:?}");
+        let over = scaled((1.0 + growth / 100.0) * 1.01);
+        let row = over.iter().find(|r| r.limit == first.limit).unwrap();
+        assert!(row.margin < 0.0, "{name}: at 101 % of the growth {:?} binds: {row:?}", first.limit);
+    }
+}
+
+/// A UPS whose apparent power binds before its real power shows its kVA, not kW: a 500 kW /
+/// 500 kVA UPS feeding 450 kW at power factor 0.8 (562.5 kVA).
+#[test]
+fn ups_headroom_is_in_the_unit_that_binds() {
+    let site = parse(
+        r#"(version: 1, name: "ups kva",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-1000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        ups: [(id: "UPS", model: "ups-500kw", upstream: "T", position_m: (2.0, 0.0))],
+        distribution: [(id: "P", model: "swbd-415v-4000a", upstream: "UPS", position_m: (3.0, 0.0))],
+        racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 450.0, power_factor: 0.8), position_m: (4.0, 0.0))],
+    )"#,
+    );
+    let app = app_after(&site, 1);
+    let rows = app.world().resource::<Headroom>().0.clone();
+    let ups = rows.iter().find(|r| r.limit == LimitKind::UpsRating).unwrap();
+    assert_eq!((ups.unit, ups.limit_value), ("kVA", 500.0));
+    assert_rel(ups.value, 450.0 / 0.8, 1e-9, "apparent power at the UPS output");
+    assert!(rows.iter().all(|r| r.margin != 0.0 || !r.margin.is_sign_negative()));
 }

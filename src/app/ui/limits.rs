@@ -96,12 +96,14 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
         }
     });
     ui.separator();
-    ui.label(RichText::new("Headroom (tightest first)").strong());
+    ui.label(RichText::new("Headroom (first reached as IT load grows)").strong())
+        .on_hover_text("Ordered by how much the whole IT load could grow before each limit binds (linear estimate)");
     let rows = world.get_resource::<Headroom>().map(|h| h.0.clone()).unwrap_or_default();
     egui::Grid::new("headroom").striped(true).show(ui, |ui| {
         ui.label(RichText::new("limit").weak());
         ui.label(RichText::new("binds first").weak());
         ui.label(RichText::new("margin").weak());
+        ui.label(RichText::new("IT growth").weak());
         ui.end_row();
         for r in &rows {
             ui.label(limit_label(r.limit));
@@ -120,6 +122,7 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
                 ui.visuals().text_color()
             };
             ui.label(RichText::new(format!("{} {} ({:.1} %)", number(r.margin), r.unit, r.margin_pct)).color(color));
+            ui.label(r.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")));
             ui.end_row();
         }
     });
