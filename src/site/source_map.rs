@@ -312,8 +312,8 @@ mod tests {
     fn raw_identifiers_do_not_swallow_the_rest() {
         let text = "(\n  zones: [(id: \"Z\", containment: r#None)],\n  loops: [(id: \"L\", t: 1.0)],\n)";
         let map = SourceMap::new(text);
-        assert_eq!(map.position("zones[0].containment"), (2, 35));
-        assert_eq!(map.position("loops[0].t"), (3, 23));
+        assert_eq!(map.position("zones[0].containment"), (2, 34));
+        assert_eq!(map.position("loops[0].t"), (3, 24));
     }
 
     #[test]
