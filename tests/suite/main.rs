@@ -19,6 +19,7 @@ mod live_edits;
 mod opendss;
 mod round_trip;
 mod run_time;
+mod schedule;
 mod thermal;
 #[cfg(feature = "desktop")]
 mod window;
