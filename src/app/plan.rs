@@ -202,7 +202,7 @@ pub fn rebuild_items(world: &mut World) {
         &Kind,
         &CatalogModel,
         &Placement,
-        Option<&crate::sim::components::Upstream>,
+        Option<&crate::sim::components::Sources>,
         Option<&crate::sim::components::RackFeeds>,
     )>();
     for (id, kind, model, place, upstream, feeds) in q.iter(world) {
@@ -221,7 +221,8 @@ pub fn rebuild_items(world: &mut World) {
             center_m: Vec2::new(x as f32, y as f32),
             size_m: Vec2::new(w as f32, d as f32),
             links: upstream
-                .map(|u| u.0.clone())
+                .into_iter()
+                .flat_map(|u| u.0.iter().cloned())
                 .into_iter()
                 .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
                 .collect(),

@@ -24,8 +24,8 @@ use std::fmt::Write as _;
 use bevy::prelude::*;
 
 use crate::sim::components::*;
-use crate::sim::electrical::ElectricalNetwork;
 use crate::sim::electrical::network::{C64, NodeRole};
+use crate::sim::electrical::{Circuit, ElectricalNetwork, NodeLimit};
 use crate::sim::world::SiteMeta;
 
 /// Impedance of the near-ideal sources standing for UPS outputs, Ω (1e-9 pu drop at 2 kA).
@@ -53,10 +53,10 @@ pub fn export(world: &mut World) -> OpenDssExport {
     for (e, id) in q.iter(world) {
         ids.insert(e, id.0.clone());
     }
-    let mut kinds: HashMap<Entity, (Option<Transformer>, Option<Ups>)> = HashMap::new();
-    let mut q = world.query::<(Entity, Option<&Transformer>, Option<&Ups>)>();
-    for (e, t, u) in q.iter(world) {
-        kinds.insert(e, (t.cloned(), u.cloned()));
+    let mut circuits: HashMap<Entity, Circuit> = HashMap::new();
+    let mut q = world.query::<(Entity, &Circuit)>();
+    for (e, c) in q.iter(world) {
+        circuits.insert(e, c.clone());
     }
     let mut rack_rows = Vec::new();
     let mut q = world.query::<(&ElementId, &RackPower, &crate::sim::electrical::RackCordNodes)>();
@@ -135,21 +135,19 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 out_bus[k] = own_bus;
             }
             NodeRole::Transformer => {
-                let Some((Some(t), _)) = kinds.get(&node.entity) else {
-                    continue;
-                };
-                let r = &t.0;
-                let z_base = node.v_nom_out * node.v_nom_out * 3.0 / (r.rated_kva * 1000.0);
+                let Some(c) = circuits.get(&node.entity) else { continue };
+                let NodeLimit::TransformerRating { rated_kva } = c.limit else { continue };
+                let z_base = node.v_nom_out * node.v_nom_out * 3.0 / (rated_kva * 1000.0);
                 let _ = writeln!(
                     s,
                     "New Transformer.{own_bus} phases=3 windings=2 buses=[{in_bus} {own_bus}] conns=[wye wye] kVs=[{} {}] kVAs=[{} {}] XHL={} %loadloss={} %noloadloss={} %imag={} ppm_antifloat=0",
-                    num(r.primary_kv),
-                    num(r.secondary_kv),
-                    num(r.rated_kva),
-                    num(r.rated_kva),
+                    num(c.input_kv),
+                    num(c.output_kv),
+                    num(rated_kva),
+                    num(rated_kva),
                     num(node.z_series.im / z_base * 100.0),
                     num(node.z_series.re / z_base * 100.0),
-                    num(r.no_load_loss_kw / r.rated_kva * 100.0),
+                    num(node.g_shunt * z_base * 100.0),
                     num(node.b_shunt * z_base * 100.0)
                 );
                 buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));

@@ -31,9 +31,23 @@ pub struct Placement {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InService(pub bool);
 
-/// Id of the element feeding this one (transformers, UPSes, distribution).
+/// The elements that can feed this one (transformers, UPSes, distribution), in order of
+/// preference: it is fed by the first that is energized. Every kind so far has one source; a
+/// transfer switch (utility or generator) or a static switch (two UPSes) will list two.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
-pub struct Upstream(pub String);
+pub struct Sources(pub Vec<String>);
+
+impl Sources {
+    /// A single source.
+    pub fn one(id: impl Into<String>) -> Sources {
+        Sources(vec![id.into()])
+    }
+
+    /// The preferred source.
+    pub fn primary(&self) -> Option<&str> {
+        self.0.first().map(String::as_str)
+    }
+}
 
 /// The A and B cords of a rack, by id of the feeding element.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
@@ -55,17 +69,14 @@ pub struct Feeder(pub FeederSpec);
 
 /// A utility feed and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct GridFeed(pub GridFeedRating);
 
 /// A transformer and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Transformer(pub TransformerRating);
 
 /// A UPS, its rating and operating mode.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Ups {
     /// Rating.
     pub rating: UpsRating,
@@ -75,7 +86,6 @@ pub struct Ups {
 
 /// A switchboard, PDU, RPP or busway and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(ElectricalState, crate::sim::electrical::NetworkSlot)]
 pub struct Distribution(pub DistributionRating);
 
 /// A rack, its rating and how much of it is in use.

@@ -19,7 +19,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::components::*;
-use super::electrical::{RackSupply, SiteTotals};
+use super::electrical::{Circuit, NodeLimit, RackSupply, SiteTotals};
 use super::thermal::{CoolingPlant, RackThermal};
 use super::world::RackCooling;
 use super::{SimClock, SimSystems};
@@ -298,12 +298,7 @@ impl Plugin for LimitsPlugin {
     }
 }
 
-type LimitColumns<'a> = (
-    &'a ElementId,
-    &'a InService,
-    &'a ElectricalState,
-    AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
-);
+type LimitColumns<'a> = (&'a ElementId, &'a InService, &'a ElectricalState, &'a Circuit);
 
 #[allow(clippy::too_many_arguments)]
 fn check_limits(
@@ -345,7 +340,7 @@ fn check_limits(
     }
 
     // A failed solve leaves last step's states in place: nothing to compare until it solves.
-    for (id, _, state, kind) in elements.iter().filter(|_| totals.converged) {
+    for (id, _, state, circuit) in elements.iter().filter(|_| totals.converged) {
         if !state.energized {
             continue;
         }
@@ -357,33 +352,27 @@ fn check_limits(
         let mut push = |severity, quantity, value: f64, limit: f64| {
             findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
         };
-        match kind {
-            (Some(GridFeed(r)), ..) => {
+        match circuit.limit {
+            NodeLimit::Import { capacity_mva } => {
                 let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
-                if s_mva > r.capacity_mva {
-                    push(Severity::Critical, Quantity::GridImport, s_mva, r.capacity_mva);
+                if s_mva > capacity_mva {
+                    push(Severity::Critical, Quantity::GridImport, s_mva, capacity_mva);
                 }
-                offer(&mut best, row(LimitKind::GridFeedCapacity, id, s_mva, r.capacity_mva, "MVA"));
+                offer(&mut best, row(LimitKind::GridFeedCapacity, id, s_mva, capacity_mva, "MVA"));
             }
-            (_, Some(Transformer(r)), ..) => {
+            NodeLimit::TransformerRating { rated_kva } => {
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
                 }
                 offer(
                     &mut best,
                     current_row(
-                        row(
-                            LimitKind::TransformerRating,
-                            id,
-                            state.loading_pct * r.rated_kva / 100.0,
-                            r.rated_kva,
-                            "kVA",
-                        ),
+                        row(LimitKind::TransformerRating, id, state.loading_pct * rated_kva / 100.0, rated_kva, "kVA"),
                         state.voltage_pu,
                     ),
                 );
             }
-            (_, _, Some(u), _) => {
+            NodeLimit::UpsRating { rated_kw, rated_kva } => {
                 if state.loading_pct > 100.0 {
                     push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
                 }
@@ -391,18 +380,18 @@ fn check_limits(
                 // reactive power makes the apparent power bind first.
                 let kw = state.p_kw - state.losses_kw;
                 let kva = 3f64.sqrt() * state.voltage_v * state.output_current_a / 1000.0;
-                let c = if kva / u.rating.rated_kva > kw / u.rating.rated_kw {
-                    row(LimitKind::UpsRating, id, kva, u.rating.rated_kva, "kVA")
+                let c = if kva / rated_kva > kw / rated_kw {
+                    row(LimitKind::UpsRating, id, kva, rated_kva, "kVA")
                 } else {
-                    row(LimitKind::UpsRating, id, kw, u.rating.rated_kw, "kW")
+                    row(LimitKind::UpsRating, id, kw, rated_kw, "kW")
                 };
                 offer(&mut best, c);
             }
-            (_, _, _, Some(Distribution(r))) => {
+            NodeLimit::Breaker { breaker_a, continuous_pct } => {
                 let amps = state.input_current_a;
-                let continuous = r.breaker_a * r.continuous_pct / 100.0;
-                if amps > r.breaker_a {
-                    push(Severity::Critical, Quantity::BreakerCurrent, amps, r.breaker_a);
+                let continuous = breaker_a * continuous_pct / 100.0;
+                if amps > breaker_a {
+                    push(Severity::Critical, Quantity::BreakerCurrent, amps, breaker_a);
                 } else if amps > continuous {
                     push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
                 }
@@ -411,7 +400,6 @@ fn check_limits(
                     current_row(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"), state.input_voltage_pu),
                 );
             }
-            _ => {}
         }
         if state.feeder_ampacity_a > 0.0 {
             let ampacity = state.feeder_ampacity_a;

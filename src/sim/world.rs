@@ -110,19 +110,25 @@ pub fn spawn_electrical(world: &mut World, element: &SiteElement, catalog: &Cata
         }
         SiteElement::Transformer(e) => {
             let m = catalog.transformers.get(&e.model)?;
-            let specific =
-                (Transformer(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone()), LossZone(e.zone.clone()));
+            let specific = (
+                Transformer(e.overrides.apply(&m.rating())),
+                Sources::one(e.upstream.clone()),
+                LossZone(e.zone.clone()),
+            );
             spawn_element(world, e, specific)
         }
         SiteElement::Ups(e) => {
             let m = catalog.ups.get(&e.model)?;
             let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
-            spawn_element(world, e, (ups, Upstream(e.upstream.clone()), LossZone(e.zone.clone())))
+            spawn_element(world, e, (ups, Sources::one(e.upstream.clone()), LossZone(e.zone.clone())))
         }
         SiteElement::Distribution(e) => {
             let m = catalog.distribution.get(&e.model)?;
-            let specific =
-                (Distribution(e.overrides.apply(&m.rating())), Upstream(e.upstream.clone()), LossZone(e.zone.clone()));
+            let specific = (
+                Distribution(e.overrides.apply(&m.rating())),
+                Sources::one(e.upstream.clone()),
+                LossZone(e.zone.clone()),
+            );
             spawn_element(world, e, specific)
         }
         SiteElement::Rack(e) => {
@@ -178,7 +184,7 @@ pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
     let place = e.get::<Placement>()?;
     let (position_m, rotation_deg) = (place.position_m, place.rotation_deg);
     let in_service = e.get::<InService>().is_none_or(|s| s.0);
-    let upstream = e.get::<Upstream>().map(|u| u.0.clone()).unwrap_or_default();
+    let upstream = e.get::<Sources>().and_then(|u| u.primary()).unwrap_or_default().to_string();
     let feeder = e.get::<Feeder>().map(|f| f.0.clone());
     let zone = e.get::<LossZone>().and_then(|z| z.0.clone());
     if let Some(GridFeed(r)) = e.get::<GridFeed>() {

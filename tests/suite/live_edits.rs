@@ -76,7 +76,7 @@ fn rack_with_unknown_feed_after_an_edit_is_unpowered_not_a_crash() {
     assert!(!rack(&mut app, "R8").powered);
     // An element whose upstream vanished is dead, not stale.
     let pdu = entity(&mut app, "PDU-4");
-    app.world_mut().get_mut::<Upstream>(pdu).unwrap().0 = "GONE".into();
+    app.world_mut().get_mut::<Sources>(pdu).unwrap().0 = vec!["GONE".into()];
     advance(&mut app, 1);
     assert!(!state(&mut app, "PDU-4").energized);
     assert!(!rack(&mut app, "R9").powered);
@@ -153,4 +153,64 @@ fn the_cached_incremental_solve_equals_a_fresh_solve_after_edits() {
         let (ta, tb) = (app.world().resource::<SiteTotals>().clone(), fresh.world().resource::<SiteTotals>().clone());
         assert!((ta.grid_import_kw - tb.grid_import_kw).abs() < 1e-6, "edit {n}: grid import");
     }
+}
+
+/// An element with two possible sources (as a transfer switch will be) is fed by the first that
+/// is energized, in its order of preference: here a switchboard preferring PDU "PA" (utility A)
+/// and falling back to "PB" (utility B) when PA is out, and back again when PA returns.
+#[test]
+fn an_element_with_two_sources_follows_the_first_live_one() {
+    let site = parse(
+        r#"(version: 1, name: "two sources",
+        grid_feeds: [
+            (id: "UA", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0)),
+            (id: "UB", model: "utility-13.8kv-10mva", position_m: (0.0, 5.0)),
+        ],
+        transformers: [
+            (id: "TA", model: "xfmr-1000kva-13.8kv-415v", upstream: "UA", position_m: (1.0, 0.0)),
+            (id: "TB", model: "xfmr-2000kva-13.8kv-415v", upstream: "UB", position_m: (1.0, 5.0)),
+        ],
+        distribution: [
+            (id: "PA", model: "pdu-415v-400a", upstream: "TA", position_m: (2.0, 0.0)),
+            (id: "PB", model: "pdu-415v-400a", upstream: "TB", position_m: (2.0, 5.0)),
+        ],
+    )"#,
+    );
+    let mut app = app_after(&site, 1);
+    let rating = Catalog::builtin().distribution["pdu-415v-400a"].rating();
+    let rack_rating = Catalog::builtin().racks["legacy-air-12kw"].rating();
+    app.world_mut().spawn((
+        ElementId("STS".into()),
+        Kind(ElementKind::Distribution),
+        CatalogModel("pdu-415v-400a".into()),
+        Placement { position_m: (3.0, 2.0), rotation_deg: 0.0 },
+        InService(true),
+        Distribution(rating),
+        Sources(vec!["PA".into(), "PB".into()]),
+    ));
+    app.world_mut().spawn((
+        ElementId("R".into()),
+        Kind(ElementKind::Rack),
+        CatalogModel("legacy-air-12kw".into()),
+        Placement { position_m: (4.0, 2.0), rotation_deg: 0.0 },
+        InService(true),
+        Rack { rating: rack_rating, utilization: 1.0 },
+        RackFeeds { a: "STS".into(), b: None },
+    ));
+    advance(&mut app, 1);
+    let feeds = |app: &mut App| (state(app, "UA").p_kw, state(app, "UB").p_kw);
+    let (a, b) = feeds(&mut app);
+    assert!(a > 12.0 && b < 5.0, "on the preferred source: A {a} kW, B {b} kW");
+    assert_rel(state(&mut app, "STS").voltage_pu, state(&mut app, "PA").voltage_pu, 1e-12, "STS hangs on PA");
+    let pa = entity(&mut app, "PA");
+    app.world_mut().get_mut::<InService>(pa).unwrap().0 = false;
+    advance(&mut app, 1);
+    let (a, b) = feeds(&mut app);
+    assert!(rack(&mut app, "R").powered, "the rack rides on the alternate source");
+    assert!(a < 5.0 && b > 12.0, "on the alternate: A {a} kW, B {b} kW");
+    assert_rel(state(&mut app, "STS").voltage_pu, state(&mut app, "PB").voltage_pu, 1e-12, "STS hangs on PB");
+    app.world_mut().get_mut::<InService>(pa).unwrap().0 = true;
+    advance(&mut app, 1);
+    let (a, _) = feeds(&mut app);
+    assert!(a > 12.0, "back on the preferred source");
 }

@@ -168,8 +168,8 @@ fn chain(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
         while hops.len() < 16 {
             let last = hops.last().cloned().unwrap_or_default();
             let next = find_element(world, &last)
-                .and_then(|e| world.get::<crate::sim::components::Upstream>(e))
-                .map(|u| u.0.clone());
+                .and_then(|e| world.get::<crate::sim::components::Sources>(e))
+                .and_then(|u| u.primary().map(str::to_string));
             match next {
                 Some(n) if !hops.contains(&n) => hops.push(n),
                 _ => break,

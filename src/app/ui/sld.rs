@@ -12,7 +12,7 @@ use super::color32;
 use crate::app::colors::{DEAD, NOT_APPLICABLE, load_color};
 use crate::app::state::EditorState;
 use crate::app::status::SiteStatus;
-use crate::sim::components::{ElementId, Kind, RackFeeds, Upstream};
+use crate::sim::components::{ElementId, Kind, RackFeeds, Sources};
 use crate::site::ElementKind;
 use crate::site::save::natural_cmp;
 
@@ -52,7 +52,7 @@ pub fn layout(world: &mut World) -> SldLayout {
     let mut children: HashMap<String, Vec<String>> = HashMap::new();
     let mut racks_on: HashMap<String, Vec<String>> = HashMap::new();
     let mut all: Vec<String> = Vec::new();
-    let mut q = world.query::<(&ElementId, &Kind, Option<&Upstream>, Option<&RackFeeds>)>();
+    let mut q = world.query::<(&ElementId, &Kind, Option<&Sources>, Option<&RackFeeds>)>();
     for (id, kind, up, feeds) in q.iter(world) {
         if kind.0 == ElementKind::Rack {
             if let Some(f) = feeds {
@@ -64,8 +64,8 @@ pub fn layout(world: &mut World) -> SldLayout {
             continue;
         }
         all.push(id.0.clone());
-        if let Some(u) = up {
-            children.entry(u.0.clone()).or_default().push(id.0.clone());
+        if let Some(u) = up.and_then(Sources::primary) {
+            children.entry(u.to_string()).or_default().push(id.0.clone());
         }
     }
     let known: std::collections::HashSet<&String> = all.iter().collect();

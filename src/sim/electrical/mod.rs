@@ -1,6 +1,7 @@
 //! Electrical solver plugin: keeps a [`PowerNetwork`] in step with the world and solves the
 //! load flow every fixed step, writing results back to components and [`SiteTotals`].
 
+pub mod circuit;
 pub mod network;
 
 use std::collections::HashMap;
@@ -13,9 +14,9 @@ const SQRT_3: f64 = 1.732_050_807_568_877_2;
 use super::SimSystems;
 use super::components::*;
 use super::world::ActiveCatalog;
-use crate::site::UpsMode;
 use crate::site::save::natural_cmp;
-use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve, cord_shares, mag};
+pub use circuit::{Circuit, NetworkKind, NodeLimit, impedance_from_pct, transformer_impedance};
+use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, cord_shares, mag};
 
 /// The solver's view of the network, rebuilt only when equipment or connections change.
 #[derive(Resource, Debug, Default)]
@@ -191,11 +192,20 @@ impl EnergyTotals {
     }
 }
 
+/// Where each kind derives its [`Circuit`] from its rating: before the network is rebuilt.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeriveCircuits;
+
 /// Builds and solves the power network.
 pub struct ElectricalPlugin;
 
 impl Plugin for ElectricalPlugin {
     fn build(&self, app: &mut App) {
+        circuit::register_kind::<GridFeed>(app);
+        circuit::register_kind::<Transformer>(app);
+        circuit::register_kind::<Ups>(app);
+        circuit::register_kind::<Distribution>(app);
+        app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(rebuild_network_on_change));
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
@@ -219,28 +229,10 @@ impl Plugin for ElectricalPlugin {
 
 /// Edits that reshape the network. Racks are only loads: their demand and in-service flag are
 /// read every step, so only their cords trigger a rebuild (checked in a separate, cheaper query).
-type NetworkChanged = (
-    Without<Rack>,
-    Or<(
-        Changed<ElementId>,
-        Changed<InService>,
-        Changed<Upstream>,
-        Changed<Feeder>,
-        Changed<GridFeed>,
-        Changed<Transformer>,
-        Changed<Ups>,
-        Changed<Distribution>,
-    )>,
-);
+type NetworkChanged =
+    (Without<Rack>, Or<(Changed<ElementId>, Changed<InService>, Changed<Sources>, Changed<Feeder>, Changed<Circuit>)>);
 
-type NetworkElement<'a> = (
-    Entity,
-    &'a ElementId,
-    &'a InService,
-    Option<&'a Upstream>,
-    Option<&'a Feeder>,
-    AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>,
-);
+type NetworkElement<'a> = (Entity, &'a ElementId, &'a InService, Option<&'a Sources>, Option<&'a Feeder>, &'a Circuit);
 
 /// Rebuilds the network when anything that shapes it was added, changed or removed.
 #[allow(clippy::too_many_arguments)]
@@ -279,67 +271,106 @@ fn rebuild_network_on_change(
     net.dirty = false;
 }
 
-/// Orders elements parent-before-child from the feeds down and derives each node's circuit.
-/// Elements that cannot reach a feed (dangling after an edit) are left out: they stay dead.
+/// Orders elements parent-before-child from the feeds down, choosing each element's source
+/// among its candidates (the first energized one, in its order of preference), and makes the
+/// solver's node from its circuit. Elements that cannot reach a feed (dangling after an edit)
+/// are left out: they stay dead.
 fn build_network<'a>(
-    elements: impl Iterator<
-        Item = (
-            Entity,
-            &'a ElementId,
-            &'a InService,
-            Option<&'a Upstream>,
-            Option<&'a Feeder>,
-            (Option<&'a GridFeed>, Option<&'a Transformer>, Option<&'a Ups>, Option<&'a Distribution>),
-        ),
-    >,
+    elements: impl Iterator<Item = NetworkElement<'a>>,
     cables: &std::collections::BTreeMap<String, crate::catalog::CableModel>,
 ) -> (PowerNetwork, HashMap<Entity, usize>, HashMap<String, usize>) {
     struct Pending<'a> {
         entity: Entity,
         id: &'a str,
         in_service: bool,
-        upstream: Option<&'a str>,
+        sources: &'a [String],
         feeder: Option<&'a Feeder>,
-        kind: (Option<&'a GridFeed>, Option<&'a Transformer>, Option<&'a Ups>, Option<&'a Distribution>),
+        circuit: &'a Circuit,
     }
     let mut all: Vec<Pending> = elements
-        .map(|(entity, id, in_service, upstream, feeder, kind)| Pending {
+        .map(|(entity, id, in_service, sources, feeder, circuit)| Pending {
             entity,
             id: &id.0,
             in_service: in_service.0,
-            upstream: upstream.map(|u| u.0.as_str()),
+            sources: sources.map_or(&[][..], |s| &s.0[..]),
             feeder,
-            kind,
+            circuit,
         })
         .collect();
     all.sort_by(|a, b| natural_cmp(a.id, b.id));
-    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let position: HashMap<&str, usize> = all.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    // Order by candidate edges (Kahn): every candidate source before what it may feed. Elements
+    // on a cycle never get an order and stay out (validation refuses cycles in files).
+    let mut waiting: Vec<usize> =
+        all.iter().map(|p| p.sources.iter().filter(|s| position.contains_key(s.as_str())).count()).collect();
+    let mut feeds_into: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
+    for (i, p) in all.iter().enumerate() {
+        for s in p.sources {
+            if let Some(&j) = position.get(s.as_str()) {
+                feeds_into[j].push(i);
+            }
+        }
+    }
+    let mut ready: std::collections::VecDeque<usize> = (0..all.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(all.len());
+    while let Some(i) = ready.pop_front() {
+        order.push(i);
+        for &c in &feeds_into[i] {
+            waiting[c] -= 1;
+            if waiting[c] == 0 {
+                ready.push_back(c);
+            }
+        }
+    }
+    // Each element's source: the first candidate that is energized, else the first that
+    // reaches a feed (the element is then dead but in the tree), else none.
+    const NONE: usize = usize::MAX;
+    let mut reaches = vec![false; all.len()];
+    let mut energized = vec![false; all.len()];
+    let mut parent = vec![NONE; all.len()];
+    for &i in &order {
+        let p = &all[i];
+        if p.circuit.role == NodeRole::Feed {
+            reaches[i] = true;
+            energized[i] = p.in_service;
+            continue;
+        }
+        let candidates: Vec<usize> = p.sources.iter().filter_map(|s| position.get(s.as_str()).copied()).collect();
+        let chosen = candidates
+            .iter()
+            .copied()
+            .find(|&j| energized[j])
+            .or_else(|| candidates.iter().copied().find(|&j| reaches[j]));
+        if let Some(j) = chosen {
+            parent[i] = j;
+            reaches[i] = true;
+            energized[i] = p.in_service && energized[j];
+        }
+    }
+    // Depth first from the feeds along the chosen sources: parents before children.
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
     let mut roots = Vec::new();
     for (i, p) in all.iter().enumerate() {
-        match (p.kind.0, p.upstream) {
-            (Some(_), _) => roots.push(i),
-            (None, Some(up)) => children.entry(up).or_default().push(i),
-            (None, None) => {}
+        if !reaches[i] {
+            continue;
+        }
+        match parent[i] {
+            NONE if p.circuit.role == NodeRole::Feed => roots.push(i),
+            NONE => {}
+            j => children[j].push(i),
         }
     }
     let mut network = PowerNetwork::default();
     let mut index = HashMap::new();
     let mut ids = HashMap::new();
     let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
-    while let Some((i, parent)) = stack.pop() {
+    while let Some((i, parent_node)) = stack.pop() {
         let p = &all[i];
-        if ids.contains_key(p.id) {
-            continue; // a cycle or a duplicate id: keep the first placement
-        }
         let k = network.nodes.len();
-        let parent_node = parent.map(|q| &network.nodes[q]);
-        let energized = p.in_service && parent_node.is_none_or(|q| q.energized);
-        let v_nom_parent = parent_node.map(|q| q.v_nom_out);
-        let Some(mut node) = node_circuit(p.entity, p.kind, v_nom_parent) else {
-            continue;
-        };
-        node.parent = parent;
-        node.energized = energized;
+        let v_parent = parent_node.map(|q: usize| network.nodes[q].v_nom_out);
+        let mut node = node_from_circuit(p.entity, p.circuit, v_parent);
+        node.parent = parent_node;
+        node.energized = energized[i];
         if let Some(f) = p.feeder
             && let Some(cable) = cables.get(&f.0.cable)
         {
@@ -351,105 +382,53 @@ fn build_network<'a>(
         network.nodes.push(node);
         index.insert(p.entity, k);
         ids.insert(p.id.to_string(), k);
-        if let Some(kids) = children.get(p.id) {
-            stack.extend(kids.iter().rev().map(|&c| (c, Some(k))));
-        }
+        stack.extend(children[i].iter().rev().map(|&c| (c, Some(k))));
     }
     (network, index, ids)
 }
 
-/// Series impedance from a percent impedance and X/R on a (kV, kVA) base, Ω.
-pub fn impedance_from_pct(pct: f64, x_r: f64, kv: f64, kva: f64) -> C64 {
-    let z_base = kv * kv * 1000.0 / kva;
-    let z = pct / 100.0 * z_base;
-    let r = z / (1.0 + x_r * x_r).sqrt();
-    C64::new(r, r * x_r)
-}
-
-/// A transformer's series impedance referred to its LV side, Ω per phase: `R = P_k/S_n` per
-/// unit from the load loss (which wins for the resistance), `X = √(Z² − R²)` from the
-/// impedance (validation keeps `R < Z`).
-pub fn transformer_impedance(r: &crate::catalog::TransformerRating) -> C64 {
-    let z_base = r.secondary_kv * r.secondary_kv * 1000.0 / r.rated_kva;
-    let z_pu = r.impedance_pct / 100.0;
-    let r_pu = r.load_loss_kw / r.rated_kva;
-    let x_pu = (z_pu * z_pu - r_pu * r_pu).max(0.0).sqrt();
-    C64::new(r_pu * z_base, x_pu * z_base)
-}
-
-/// The circuit parameters of one element (parent, energized and feeder are set by the caller).
-fn node_circuit(
-    entity: Entity,
-    kind: (Option<&GridFeed>, Option<&Transformer>, Option<&Ups>, Option<&Distribution>),
-    v_nom_parent: Option<f64>,
-) -> Option<Node> {
+/// The solver's node for an element's circuit (parent, energized and feeder are set by the
+/// caller); `v_parent` is the upstream's nominal output, line-to-neutral V.
+fn node_from_circuit(entity: Entity, c: &Circuit, v_parent: Option<f64>) -> Node {
     let ln = |kv: f64| kv * 1000.0 / SQRT_3;
-    let zero = C64::new(0.0, 0.0);
-    let base = |role, v_in: f64, v_out: f64| Node {
+    let (v_in, v_out) = match v_parent {
+        Some(v) if c.follows_parent_voltage => (v, v),
+        _ => (ln(c.input_kv), ln(c.output_kv)),
+    };
+    Node {
         entity,
-        role,
+        role: c.role,
         parent: None,
         energized: false,
         v_nom_in: v_in,
         v_nom_out: v_out,
-        ratio: 1.0,
-        z_feeder: zero,
-        z_series: zero,
+        ratio: c.ratio,
+        z_feeder: C64::new(0.0, 0.0),
+        z_series: c.z_series,
         feeder_ampacity_a: 0.0,
-        g_shunt: 0.0,
-        b_shunt: 0.0,
-        ups_loss: UpsLossCurve::default(),
-        ups_input_tan_phi: 0.0,
-    };
-    Some(match kind {
-        (Some(GridFeed(r)), ..) => {
-            let mut n = base(NodeRole::Feed, ln(r.voltage_kv), ln(r.voltage_kv));
-            if r.short_circuit_mva > 0.0 {
-                // Z = kV²/MVA_sc, i.e. 100 % on the short-circuit base.
-                n.z_series = impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
-            }
-            n
+        g_shunt: c.g_shunt,
+        b_shunt: c.b_shunt,
+        ups_loss: c.ups_loss,
+        ups_input_tan_phi: c.ups_input_tan_phi,
+    }
+}
+
+/// Loading of an element against its own limit, percent, from its solved flows.
+fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_out: f64) -> f64 {
+    match *limit {
+        NodeLimit::Import { capacity_mva } => mag(s_out) / (capacity_mva * 1e6) * 100.0,
+        NodeLimit::TransformerRating { rated_kva } => i_out / (rated_kva * 1000.0 / (3.0 * v_nom_out)) * 100.0,
+        NodeLimit::UpsRating { rated_kw, rated_kva } => {
+            (s_out.re / (rated_kw * 1000.0)).max(mag(s_out) / (rated_kva * 1000.0)) * 100.0
         }
-        (_, Some(Transformer(r)), ..) => {
-            let mut n = base(NodeRole::Transformer, ln(r.primary_kv), ln(r.secondary_kv));
-            n.ratio = r.primary_kv / r.secondary_kv;
-            n.z_series = transformer_impedance(r);
-            let v2 = 3.0 * n.v_nom_out * n.v_nom_out;
-            n.g_shunt = r.no_load_loss_kw * 1000.0 / v2;
-            let y_abs = r.no_load_current_pct / 100.0 * r.rated_kva * 1000.0 / v2;
-            n.b_shunt = (y_abs * y_abs - n.g_shunt * n.g_shunt).max(0.0).sqrt();
-            n
-        }
-        (_, _, Some(u), _) => {
-            let r = &u.rating;
-            let role = match u.mode {
-                UpsMode::DoubleConversion => NodeRole::UpsDoubleConversion,
-                UpsMode::Eco => NodeRole::UpsEco,
-            };
-            let mut n = base(role, ln(r.voltage_kv), ln(r.voltage_kv));
-            let (a, b, c) = match u.mode {
-                UpsMode::DoubleConversion => (r.no_load_loss_pct, r.proportional_loss_pct, r.square_loss_pct),
-                UpsMode::Eco => (r.eco_no_load_loss_pct, r.eco_proportional_loss_pct, r.eco_square_loss_pct),
-            };
-            n.ups_loss = UpsLossCurve { rated_w: r.rated_kw * 1000.0, a: a / 100.0, b: b / 100.0, c: c / 100.0 };
-            let pf = r.input_power_factor.clamp(1e-6, 1.0);
-            n.ups_input_tan_phi = (1.0 - pf * pf).sqrt() / pf;
-            n
-        }
-        (_, _, _, Some(Distribution(r))) => {
-            // Distribution takes its parent's actual nominal (validation keeps them within 1 %).
-            let v = v_nom_parent.unwrap_or(ln(r.voltage_kv));
-            base(NodeRole::Distribution, v, v)
-        }
-        _ => return None,
-    })
+        NodeLimit::Breaker { breaker_a, .. } => i_in / breaker_a * 100.0,
+    }
 }
 
 type RackColumns<'a> =
     (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, Ref<'a, InService>, Mut<'a, RackCordNodes>, &'a mut RackPower);
 
-type NodeColumns<'a> =
-    (&'a NetworkSlot, &'a mut ElectricalState, AnyOf<(&'a GridFeed, &'a Transformer, &'a Ups, &'a Distribution)>);
+type NodeColumns<'a> = (&'a NetworkSlot, &'a mut ElectricalState, &'a Circuit);
 
 /// A rack whose demand, service state or cords changed.
 type RackLoadChanged =
@@ -620,7 +599,7 @@ fn solve_load_flow(
         });
     }
 
-    for (slot, mut state, kind) in &mut states {
+    for (slot, mut state, circuit) in &mut states {
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
         let node = &network.nodes[k];
         if !node.energized {
@@ -633,15 +612,7 @@ fn solve_load_flow(
         let i_in = mag(flow.i_in[k]);
         let loss_w = flow.element_loss_w(network, k);
         let feeder_loss_w = flow.feeder_loss_w(network, k);
-        let loading_pct = match kind {
-            (Some(GridFeed(r)), ..) => mag(s_out) / (r.capacity_mva * 1e6) * 100.0,
-            (_, Some(Transformer(r)), ..) => i_out / (r.rated_kva * 1000.0 / (3.0 * node.v_nom_out)) * 100.0,
-            (_, _, Some(u), _) => {
-                (s_out.re / (u.rating.rated_kw * 1000.0)).max(mag(s_out) / (u.rating.rated_kva * 1000.0)) * 100.0
-            }
-            (_, _, _, Some(Distribution(r))) => i_in / r.breaker_a * 100.0,
-            _ => 0.0,
-        };
+        let loading_pct = loading_pct(&circuit.limit, s_out, i_in, i_out, node.v_nom_out);
         let feeder_loading_pct = if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 };
         let (p_kw, q_kvar) = match node.role {
             NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
