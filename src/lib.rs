@@ -28,5 +28,6 @@ pub mod edit;
 pub mod export;
 pub mod generator;
 pub mod headless;
+pub mod kinds;
 pub mod sim;
 pub mod site;

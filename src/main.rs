@@ -276,18 +276,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 match load_site_with_warnings(path, &catalog) {
                     Ok((site, warnings)) => {
                         print_warnings(&warnings);
-                        let n = site.grid_feeds.len()
-                            + site.transformers.len()
-                            + site.ups.len()
-                            + site.distribution.len()
-                            + site.racks.len();
-                        let cooling =
-                            site.crahs.len() + site.cdus.len() + site.chillers.len() + site.heat_rejection.len();
+                        let count = |pick: fn(dctwin::kinds::Role) -> bool| -> usize {
+                            let kinds = dctwin::kinds::EquipmentKind::ALL.iter().filter(|k| pick(k.role()));
+                            kinds.map(|&k| site.count(k)).sum()
+                        };
+                        use dctwin::kinds::Role;
+                        let n = count(|r| matches!(r, Role::Node | Role::Load));
+                        let cooling = count(|r| r == Role::Unit);
                         outln!(
                             "{}: ok ({n} electrical elements, {} racks, {} zones, {cooling} cooling units)",
                             path.display(),
-                            site.racks.len(),
-                            site.zones.len()
+                            site.count(dctwin::kinds::EquipmentKind::Rack),
+                            site.count(dctwin::kinds::EquipmentKind::Zone)
                         );
                     }
                     Err(problems) => {

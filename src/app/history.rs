@@ -87,7 +87,7 @@ fn record(
             it_kw: totals.it_load_kw,
             grid_kw: totals.grid_import_kw,
             losses_kw: totals.losses_kw(),
-            cooling_kw: totals.auxiliary_kw,
+            cooling_kw: totals.cooling_kw,
             pue: totals.pue(),
             hottest_inlet_c: hottest,
         },

@@ -28,7 +28,7 @@ use bevy::window::{PrimaryWindow, WindowCloseRequested, WindowResolution};
 use bevy_egui::{EguiContext, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext, egui};
 
 use crate::catalog::Catalog;
-use crate::sim::SimPlugin;
+use crate::sim::SimPlugins;
 use crate::site::SiteFile;
 use state::{EditorState, PendingAction, SimSpeed, UiFocus};
 
@@ -263,7 +263,7 @@ pub fn run(site: SiteFile, catalog: Catalog, options: DesktopOptions) -> AppExit
             }),
     )
     .add_plugins(EguiPlugin::default())
-    .add_plugins(SimPlugin::default())
+    .add_plugins(SimPlugins::default())
     .add_plugins(DesktopPlugin)
     .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)));
 

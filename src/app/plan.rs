@@ -206,14 +206,8 @@ pub fn rebuild_items(world: &mut World) {
         Option<&crate::sim::components::RackFeeds>,
     )>();
     for (id, kind, model, place, upstream, feeds) in q.iter(world) {
-        let k = match kind.0 {
-            crate::site::ElementKind::GridFeed => EquipmentKind::GridFeed,
-            crate::site::ElementKind::Transformer => EquipmentKind::Transformer,
-            crate::site::ElementKind::Ups => EquipmentKind::Ups,
-            crate::site::ElementKind::Distribution => EquipmentKind::Distribution,
-            crate::site::ElementKind::Rack => EquipmentKind::Rack,
-        };
-        let (w, d) = table.extent_m(k.key(), &model.0, place.rotation_deg);
+        let k = kind.0;
+        let (w, d) = table.extent_m(k, &model.0, place.rotation_deg);
         let (x, y) = place.position_m;
         items.push(PlanItem {
             id: id.0.clone(),
@@ -223,7 +217,6 @@ pub fn rebuild_items(world: &mut World) {
             links: upstream
                 .into_iter()
                 .flat_map(|u| u.0.iter().cloned())
-                .into_iter()
                 .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
                 .collect(),
         });
@@ -637,13 +630,14 @@ fn draw_overlays(
         };
         let preview: Vec<(Vec2, Vec2)> = match &editor.tool {
             Tool::Place { kind, model } => {
-                let (w, d) = table.0.extent_m(kind.key(), model, 0.0);
+                let (w, d) = table.0.extent_m(*kind, model, 0.0);
                 vec![(snap(cursor), Vec2::new(w as f32, d as f32))]
             }
             Tool::PlaceRow => {
                 let r = &editor.row;
                 let vertical = matches!(r.direction, ops::RowDirection::North | ops::RowDirection::South);
-                let (w, d) = table.0.extent_m("rack", &r.model, if vertical { 90.0 } else { 0.0 });
+                let (w, d) =
+                    table.0.extent_m(crate::kinds::EquipmentKind::Rack, &r.model, if vertical { 90.0 } else { 0.0 });
                 let pitch = w.min(d) as f32;
                 let dir = match r.direction {
                     ops::RowDirection::East => Vec2::X,

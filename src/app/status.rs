@@ -95,18 +95,8 @@ pub fn refresh_status(world: &mut World) {
 
     let mut q = world.query::<StatusColumns>();
     for (id, in_service, state, rack, power, thermal, cooling, feeds, kind) in q.iter(world) {
-        let mut s = ElementStatus {
-            kind: Some(match kind.0 {
-                crate::site::ElementKind::GridFeed => EquipmentKind::GridFeed,
-                crate::site::ElementKind::Transformer => EquipmentKind::Transformer,
-                crate::site::ElementKind::Ups => EquipmentKind::Ups,
-                crate::site::ElementKind::Distribution => EquipmentKind::Distribution,
-                crate::site::ElementKind::Rack => EquipmentKind::Rack,
-            }),
-            alert: alerts.get(&id.0).copied(),
-            stamp,
-            ..Default::default()
-        };
+        let mut s =
+            ElementStatus { kind: Some(kind.0), alert: alerts.get(&id.0).copied(), stamp, ..Default::default() };
         if let Some(st) = state {
             s.live = in_service.0 && st.energized;
             s.loading_pct = Some(st.loading_pct.max(st.feeder_loading_pct));

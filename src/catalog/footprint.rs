@@ -1,9 +1,12 @@
 //! Floor footprints: how much floor each piece of equipment takes, for the plan view and for
-//! keeping placements from overlapping. Data in `assets/footprints.ron` (compiled in).
+//! keeping placements from overlapping. Each kind's default is in the table of kinds
+//! ([`crate::kinds`]); models that differ are listed in `assets/footprints.ron` (compiled in).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+use crate::kinds::EquipmentKind;
 
 /// One footprint, centred on the element's position.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -17,12 +20,10 @@ pub struct Footprint {
     pub source: String,
 }
 
-/// Footprints by equipment kind (the section name's singular, e.g. `"rack"`) and by model.
+/// Footprints by model, where a model differs from its kind's default.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FootprintTable {
-    /// Default per kind.
-    pub kinds: BTreeMap<String, Footprint>,
     /// Per model, where it differs from its kind.
     pub models: BTreeMap<String, Footprint>,
 }
@@ -39,9 +40,11 @@ impl FootprintTable {
 
     /// Width and depth (m) of `model` of `kind` turned by `rotation_deg` (an axis-aligned
     /// bounding box for angles that are not multiples of 90°).
-    pub fn extent_m(&self, kind: &str, model: &str, rotation_deg: f64) -> (f64, f64) {
-        let f = self.models.get(model).or_else(|| self.kinds.get(kind));
-        let (w, d) = f.map(|f| (f.width_m, f.depth_m)).unwrap_or((1.0, 1.0));
+    pub fn extent_m(&self, kind: EquipmentKind, model: &str, rotation_deg: f64) -> (f64, f64) {
+        let (w, d) = match self.models.get(model) {
+            Some(f) => (f.width_m, f.depth_m),
+            None => (kind.footprint().0, kind.footprint().1),
+        };
         let a = rotation_deg.to_radians();
         let (s, c) = (a.sin().abs(), a.cos().abs());
         (w * c + d * s, w * s + d * c)

@@ -5,7 +5,7 @@
 //! `shared/physics-reference.md`.
 
 pub mod footprint;
-pub(crate) mod rated;
+pub mod rated;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::constraint::{
     CHOICE, CURVE_COEFFICIENT, Constraint, FRACTION, POWER_FACTOR, VOLTAGE_KV, WATER_TEMPERATURE_C, X_R,
 };
+use crate::kinds::EquipmentKind;
 use crate::site::problem::{Problem, Problems};
 use crate::site::source_map::SourceMap;
-use rated::{Numeric, rated};
+use rated::{CatalogModel, Numeric, Rating, rated};
 
 /// UPS loss coefficients, percent: real units lose a few percent.
 const UPS_LOSS_PCT: Constraint = Constraint::range(0.0, 20.0, "%", "UPS losses are a few percent of the rating");
@@ -261,36 +262,114 @@ rated! {
     }
 }
 
-/// The whole catalog, keyed by model name (sorted, so output is deterministic).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Catalog {
-    /// Catalog format version.
-    pub version: u32,
-    /// Utility feeds.
-    pub grid_feeds: BTreeMap<String, GridFeedModel>,
-    /// Transformers.
-    pub transformers: BTreeMap<String, TransformerModel>,
-    /// UPS systems.
-    pub ups: BTreeMap<String, UpsModel>,
-    /// PDUs, RPPs, busways and switchboards.
-    pub distribution: BTreeMap<String, DistributionModel>,
-    /// Rack models.
-    pub racks: BTreeMap<String, RackModel>,
-    /// Cable types.
-    pub cables: BTreeMap<String, CableModel>,
-    /// Computer-room air handlers.
-    #[serde(default)]
-    pub crahs: BTreeMap<String, CrahModel>,
-    /// Coolant distribution units.
-    #[serde(default)]
-    pub cdus: BTreeMap<String, CduModel>,
-    /// Chillers.
-    #[serde(default)]
-    pub chillers: BTreeMap<String, ChillerModel>,
-    /// Cooling towers and dry coolers.
-    #[serde(default)]
-    pub heat_rejection: BTreeMap<String, HeatRejectionModel>,
+/// Generates [`Catalog`] (one section per kind with a catalog model, plus cables), the
+/// [`Modelled`](crate::site::spec::Modelled) implementation of each kind's spec, and the checks
+/// of every section, from the table of kinds.
+macro_rules! define_catalog {
+    (
+        nodes: [ $( $NKind:ident { section: $nsection:ident, key: $nkey:literal, label: $nlabel:literal, noun: $nnoun:literal,
+            prefix: $nprefix:literal, spec: $NSpec:ident, model: $NModel:ident, $($nrest:tt)* } ),* $(,)? ],
+        loads: [ $( $LKind:ident { section: $lsection:ident, key: $lkey:literal, label: $llabel:literal, noun: $lnoun:literal,
+            prefix: $lprefix:literal, spec: $LSpec:ident, model: $LModel:ident, $($lrest:tt)* } ),* $(,)? ],
+        spaces: [ $($srest:tt)* ],
+        units: [ $( $UKind:ident { section: $usection:ident, key: $ukey:literal, label: $ulabel:literal, noun: $unoun:literal,
+            prefix: $uprefix:literal, spec: $USpec:ident, model: $UModel:ident, $($urest:tt)* } ),* $(,)? ] $(,)?
+    ) => {
+        /// The whole catalog, keyed by model name (sorted, so output is deterministic).
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Catalog {
+            /// Catalog format version.
+            pub version: u32,
+            $(
+                #[doc = concat!($nlabel, " models.")]
+                #[serde(default)]
+                pub $nsection: BTreeMap<String, $NModel>,
+            )*
+            $(
+                #[doc = concat!($llabel, " models.")]
+                #[serde(default)]
+                pub $lsection: BTreeMap<String, $LModel>,
+            )*
+            /// Cable types (feeders).
+            pub cables: BTreeMap<String, CableModel>,
+            $(
+                #[doc = concat!($ulabel, " models.")]
+                #[serde(default)]
+                pub $usection: BTreeMap<String, $UModel>,
+            )*
+        }
+
+        $( define_catalog!(@modelled $NSpec, $NModel, $nsection); )*
+        $( define_catalog!(@modelled $LSpec, $LModel, $lsection); )*
+        $( define_catalog!(@modelled $USpec, $UModel, $usection); )*
+
+        impl Catalog {
+            /// Model names of `kind`, sorted (empty for kinds without a catalog model).
+            pub fn model_names(&self, kind: EquipmentKind) -> Vec<String> {
+                match kind {
+                    $( EquipmentKind::$NKind => self.$nsection.keys().cloned().collect(), )*
+                    $( EquipmentKind::$LKind => self.$lsection.keys().cloned().collect(), )*
+                    $( EquipmentKind::$UKind => self.$usection.keys().cloned().collect(), )*
+                    _ => vec![],
+                }
+            }
+
+            /// The kinds (by noun; "cable" for cables) whose section has a model named `name`.
+            pub fn sections_with(&self, name: &str) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $( if self.$nsection.contains_key(name) { out.push($nnoun); } )*
+                $( if self.$lsection.contains_key(name) { out.push($lnoun); } )*
+                if self.cables.contains_key(name) { out.push("cable"); }
+                $( if self.$usection.contains_key(name) { out.push($unoun); } )*
+                out
+            }
+
+            /// `(path, message)` for every number out of range and every inconsistent rating.
+            fn section_problems(&self) -> Vec<(String, String)> {
+                let mut out = Vec::new();
+                $( section_problems(&mut out, stringify!($nsection), &self.$nsection); )*
+                $( section_problems(&mut out, stringify!($lsection), &self.$lsection); )*
+                section_problems(&mut out, "cables", &self.cables);
+                $( section_problems(&mut out, stringify!($usection), &self.$usection); )*
+                out
+            }
+        }
+    };
+    (@modelled $Spec:ident, $Model:ident, $section:ident) => {
+        impl crate::site::spec::Modelled for crate::site::$Spec {
+            type Model = $Model;
+            fn models(catalog: &Catalog) -> &BTreeMap<String, $Model> {
+                &catalog.$section
+            }
+            fn model(&self) -> &str {
+                &self.model
+            }
+            fn overrides(&self) -> &crate::site::spec::OverridesOf<Self> {
+                &self.overrides
+            }
+            fn overrides_mut(&mut self) -> &mut crate::site::spec::OverridesOf<Self> {
+                &mut self.overrides
+            }
+        }
+    };
+}
+crate::kinds::equipment_kinds!(define_catalog);
+
+/// Adds the problems of every model in one catalog section to `out`.
+fn section_problems<M: CatalogModel>(out: &mut Vec<(String, String)>, section: &str, models: &BTreeMap<String, M>) {
+    for (name, model) in models {
+        let rating = model.rating();
+        for n in rating.numeric_fields() {
+            if let Some(msg) = n.problem() {
+                out.push((format!("{section}{{{name}}}.{}", n.path()), format!("catalog model \"{name}\": {msg}")));
+            }
+        }
+        let cross = if rating.numbers_valid() { rating.inconsistencies() } else { vec![] };
+        for (field, msg) in cross {
+            out.push((format!("{section}{{{name}}}.{field}"), format!("catalog model \"{name}\": {msg}")));
+        }
+    }
 }
 
 /// The catalog that ships with dctwin.
@@ -326,54 +405,30 @@ impl Catalog {
                 format!("unsupported catalog version {}; this dctwin reads version 1", catalog.version),
             ));
         }
-        macro_rules! check_section {
-            ($($section:ident),*) => {$(
-                for (name, model) in &catalog.$section {
-                    let rating = model.rating();
-                    for n in rating.numeric_fields() {
-                        if let Some(msg) = n.problem() {
-                            let path = format!("{}{{{name}}}.{}", stringify!($section), n.path());
-                            problems.push(map.problem(file, &path, format!("catalog model \"{name}\": {msg}")));
-                        }
-                    }
-                    let cross = if rating.numbers_valid() { rating.inconsistencies() } else { vec![] };
-                    for (field, msg) in cross {
-                        let path = format!("{}{{{name}}}.{field}", stringify!($section));
-                        problems.push(map.problem(file, &path, format!("catalog model \"{name}\": {msg}")));
-                    }
-                }
-            )*};
+        for (path, msg) in catalog.section_problems() {
+            problems.push(map.problem(file, &path, msg));
         }
-        check_section!(
-            grid_feeds,
-            transformers,
-            ups,
-            distribution,
-            racks,
-            cables,
-            crahs,
-            cdus,
-            chillers,
-            heat_rejection
-        );
         problems.into_result(catalog)
     }
 }
 
-/// Checks between the fields of one rating that no single range can express (a rating point
-/// that no real unit could have). Every rating says what it checks, even when that is nothing.
-pub trait Consistency {
-    /// `(field, problem)` for each inconsistency, pointing at the field to fix.
-    fn inconsistencies(&self) -> Vec<(&'static str, String)>;
-}
+pub use rated::RatingRules;
 
-impl Consistency for GridFeedRating {
+impl RatingRules for GridFeedRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, Some(self.voltage_kv)))
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
     }
 }
 
-impl Consistency for TransformerRating {
+impl RatingRules for TransformerRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.primary_kv, Some(self.secondary_kv)))
+    }
+
     /// Load loss sets R, so it must leave room for a reactance inside |Z|; the no-load current
     /// must be at least its own loss component; both losses must be plausible fractions.
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
@@ -414,7 +469,11 @@ impl Consistency for TransformerRating {
     }
 }
 
-impl Consistency for UpsRating {
+impl RatingRules for UpsRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, Some(self.voltage_kv)))
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         if self.rated_kw > self.rated_kva * (1.0 + 1e-9) {
             vec![(
@@ -430,13 +489,21 @@ impl Consistency for UpsRating {
     }
 }
 
-impl Consistency for DistributionRating {
+impl RatingRules for DistributionRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, Some(self.voltage_kv)))
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
     }
 }
 
-impl Consistency for RackRating {
+impl RatingRules for RackRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, None))
+    }
+
     /// Each protection must throttle before it trips.
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();
@@ -462,13 +529,21 @@ impl Consistency for RackRating {
     }
 }
 
-impl Consistency for CableRating {
+impl RatingRules for CableRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        None
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
     }
 }
 
-impl Consistency for CrahRating {
+impl RatingRules for CrahRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        None
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         let mut v = Vec::new();
         let dt = self.rated_return_c - self.rated_water_c;
@@ -490,13 +565,21 @@ impl Consistency for CrahRating {
     }
 }
 
-impl Consistency for CduRating {
+impl RatingRules for CduRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        None
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
     }
 }
 
-impl Consistency for ChillerRating {
+impl RatingRules for ChillerRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        None
+    }
+
     /// The curves must give positive capacity and power over their whole declared range of
     /// validity and part loads `min_plr`–1, or the chiller would make or need negative power;
     /// the ranges must be ordered and the trip above them.
@@ -541,7 +624,11 @@ impl Consistency for ChillerRating {
     }
 }
 
-impl Consistency for HeatRejectionRating {
+impl RatingRules for HeatRejectionRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        None
+    }
+
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
     }

@@ -100,6 +100,41 @@ macro_rules! rated {
             }
         }
 
+        impl $crate::catalog::rated::CatalogModel for $Model {
+            type Rating = $Rating;
+            fn rating(&self) -> $Rating {
+                $Model::rating(self)
+            }
+        }
+
+        impl $crate::catalog::rated::Rating for $Rating {
+            type Overrides = $Overrides;
+            fn numeric_fields(&self) -> Vec<$crate::catalog::rated::NumericField> {
+                $Rating::numeric_fields(self)
+            }
+            fn constraint_of(field: &str) -> Option<$crate::constraint::Constraint> {
+                $Rating::constraint_of(field)
+            }
+        }
+
+        impl $crate::catalog::rated::Overrides<$Rating> for $Overrides {
+            fn apply(&self, base: &$Rating) -> $Rating {
+                $Overrides::apply(self, base)
+            }
+            fn diff(base: &$Rating, actual: &$Rating) -> Self {
+                $Overrides::diff(base, actual)
+            }
+            fn is_empty(&self) -> bool {
+                $Overrides::is_empty(self)
+            }
+            fn numeric_fields(&self) -> Vec<$crate::catalog::rated::NumericField> {
+                $Overrides::numeric_fields(self)
+            }
+            fn with_number(&self, base: &$Rating, field: &str, index: usize, value: f64) -> Option<Self> {
+                $Overrides::with_number(self, base, field, index, value)
+            }
+        }
+
         impl $Rating {
             /// `(field, constraint)` of every field, in declaration order.
             pub const FIELDS: &'static [(&'static str, $crate::constraint::Constraint)] =
@@ -131,6 +166,55 @@ macro_rules! rated {
     };
 }
 pub(crate) use rated;
+
+/// A catalog entry: a rating and where its figures come from.
+pub trait CatalogModel {
+    /// What the solver uses.
+    type Rating: Rating;
+    /// The rating without the citation.
+    fn rating(&self) -> Self::Rating;
+}
+
+/// What every rating has: its numbers and constraints (from `rated!`) and its own rules
+/// ([`RatingRules`], written by hand for each rating).
+pub trait Rating: RatingRules + Clone + PartialEq + serde::Serialize + serde::de::DeserializeOwned {
+    /// Its per-instance overrides.
+    type Overrides: Overrides<Self>;
+    /// Every number, with its constraint.
+    fn numeric_fields(&self) -> Vec<NumericField>;
+    /// The constraint on `field`, if the rating has such a field.
+    fn constraint_of(field: &str) -> Option<Constraint>;
+    /// True when every number is within its constraint.
+    fn numbers_valid(&self) -> bool {
+        self.numeric_fields().iter().all(|n| n.problem().is_none())
+    }
+}
+
+/// Per-instance overrides of rating `R`: every field optional.
+pub trait Overrides<R>: Clone + Default + PartialEq + serde::Serialize {
+    /// The catalog rating with these overrides applied.
+    fn apply(&self, base: &R) -> R;
+    /// The overrides that turn `base` into `actual`.
+    fn diff(base: &R, actual: &R) -> Self;
+    /// True when nothing is overridden.
+    fn is_empty(&self) -> bool;
+    /// Every number in the overridden fields, with its constraint.
+    fn numeric_fields(&self) -> Vec<NumericField>;
+    /// These overrides with number `index` of `field` set to `value`.
+    fn with_number(&self, base: &R, field: &str, index: usize, value: f64) -> Option<Self>;
+}
+
+/// What a rating must say about itself beyond the ranges of its fields. Every rating says it,
+/// even when the answer is "nothing": a new rating without it does not compile.
+pub trait RatingRules {
+    /// `(field, problem)` for each inconsistency between fields (a rating point no real unit
+    /// could have), pointing at the field to fix.
+    fn inconsistencies(&self) -> Vec<(&'static str, String)>;
+    /// Nominal `(input, output)` line-to-line kV for equipment on the power network (output
+    /// `None` for loads), `None` for equipment that is not a network element (cooling units are
+    /// loads through their supply, without a voltage check; cables).
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)>;
+}
 
 /// One number of a rating: its field, position in an array field, value and constraint.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,7 +13,7 @@
 
 pub mod ops;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use bevy::prelude::*;
 
@@ -176,7 +176,9 @@ pub fn catalog(world: &World) -> Catalog {
 }
 
 /// `site` with `before` taken out and `after` put in, in canonical order; refused (with the
-/// validator's messages) when the result is not a valid site.
+/// validator's messages) when the result is not a valid site. `site` must be valid (the world
+/// only ever holds valid sites): only what the edit can affect is checked
+/// ([`crate::site::validate::validate_change`]).
 pub fn edited_site(
     site: &SiteFile,
     before: &[SiteElement],
@@ -193,9 +195,10 @@ pub fn edited_site(
         a.clone().insert_into(&mut next);
     }
     let next = next.canonical();
+    let changed: BTreeSet<String> = before.iter().chain(after).map(|e| e.id().to_string()).collect();
     // The edit is judged by the messages alone: no text to point into (and writing 10k racks out
     // as RON just to locate a problem would cost more than the whole check).
-    crate::site::validate::validate(&next, "", "site", catalog).map_err(|problems| {
+    crate::site::validate::validate_change(&next, &changed, site.has_cooling(), catalog).map_err(|problems| {
         let mut messages: Vec<String> = problems.0.iter().map(|p| p.message.clone()).collect();
         messages.dedup();
         let more = messages.len().saturating_sub(3);
@@ -218,7 +221,7 @@ fn replace(world: &mut World, before: &[SiteElement], after: &[SiteElement]) -> 
         world.query::<(Entity, &ElementId)>().iter(world).map(|(e, id)| (id.0.clone(), e)).collect();
     let mut cooling_changed = false;
     for b in before {
-        if b.kind().electrical().is_some() {
+        if b.kind().is_electrical() {
             if let Some(&e) = ids.get(b.id()) {
                 world.despawn(e);
             }
@@ -227,7 +230,7 @@ fn replace(world: &mut World, before: &[SiteElement], after: &[SiteElement]) -> 
         }
     }
     for a in after {
-        if a.kind().electrical().is_some() {
+        if a.kind().is_electrical() {
             spawn_electrical(world, a, &catalog);
         } else {
             cooling_changed = true;

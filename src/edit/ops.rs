@@ -10,11 +10,10 @@ use bevy::prelude::*;
 use super::{Edit, Footprints, catalog, current_site};
 use crate::catalog::Catalog;
 use crate::catalog::footprint::FootprintTable;
-use crate::site::cooling::{CduSpec, ChillerSpec, CrahSpec, HeatRejectionSpec};
+use crate::site::SiteFile;
 use crate::site::element::{EquipmentKind, SiteElement};
 use crate::site::save::natural_cmp;
-use crate::site::validate::may_feed;
-use crate::site::{DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SiteFile, TransformerSpec, UpsSpec};
+use crate::site::spec::Target;
 
 /// Gap allowed between footprints that touch, m (so a row at exactly the rack pitch is fine).
 const TOUCH_TOLERANCE_M: f64 = 1e-3;
@@ -45,7 +44,7 @@ impl FloorRect {
 
 /// The floor an element takes (centred on its position).
 pub fn footprint(table: &FootprintTable, e: &SiteElement) -> FloorRect {
-    let (w, d) = table.extent_m(e.kind().key(), e.model().unwrap_or(""), e.rotation_deg());
+    let (w, d) = table.extent_m(e.kind(), e.model().unwrap_or(""), e.rotation_deg());
     let (x, y) = e.position_m();
     FloorRect { min: (x - w / 2.0, y - d / 2.0), max: (x + w / 2.0, y + d / 2.0) }
 }
@@ -155,14 +154,7 @@ fn distance2(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Nominal input and output voltage (kV) of an electrical element.
 fn nominal_kv(e: &SiteElement, catalog: &Catalog) -> Option<(f64, Option<f64>)> {
-    match e {
-        SiteElement::GridFeed(s) => s.nominal_kv(catalog),
-        SiteElement::Transformer(s) => s.nominal_kv(catalog),
-        SiteElement::Ups(s) => s.nominal_kv(catalog),
-        SiteElement::Distribution(s) => s.nominal_kv(catalog),
-        SiteElement::Rack(s) => s.nominal_kv(catalog),
-        _ => None,
-    }
+    e.spec().rated()?.nominal_kv(catalog)
 }
 
 /// Ids that may go into connection `field` of `element`, nearest first: elements that may feed it
@@ -174,134 +166,38 @@ pub fn link_candidates(site: &SiteFile, element: &SiteElement, field: &str, cata
 fn link_candidates_in(all: &[SiteElement], element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
     let here = element.position_m();
     let input_kv = nominal_kv(element, catalog).map(|(i, _)| i);
+    let target = element.kind().link_fields().iter().find(|l| l.name == field).map(|l| l.target);
     let mut v: Vec<&SiteElement> = all
         .iter()
         .filter(|c| c.id() != element.id())
-        .filter(|c| match field {
-            "zone" => c.kind() == EquipmentKind::Zone,
-            "cdu" => c.kind() == EquipmentKind::Cdu,
-            "water_loop" => c.kind() == EquipmentKind::WaterLoop,
-            _ => {
-                let Some(parent) = c.kind().electrical() else { return false };
+        .filter(|c| match target {
+            Some(Target::Kind(k)) => c.kind() == k,
+            Some(Target::Feed) => {
                 let kv_ok = |out: Option<f64>| match (input_kv, out) {
                     (Some(i), Some(o)) => (i - o).abs() <= 0.01 * i.max(o),
                     _ => true,
                 };
-                match element.kind().electrical() {
-                    Some(child) => may_feed(parent, child) && kv_ok(nominal_kv(c, catalog).and_then(|(_, o)| o)),
-                    // Cooling units take power from distribution or a UPS.
-                    None => matches!(parent, crate::site::ElementKind::Distribution | crate::site::ElementKind::Ups),
-                }
+                element.kind().may_be_fed_by(c.kind()) && kv_ok(nominal_kv(c, catalog).and_then(|(_, o)| o))
             }
+            None => false,
         })
         .collect();
     v.sort_by(|a, b| distance2(a.position_m(), here).total_cmp(&distance2(b.position_m(), here)));
     v.into_iter().map(|e| e.id().to_string()).collect()
 }
 
-/// A new element of `kind`/`model` at `at` whose connections are still empty (filled by [`connect_like_neighbours`]).
+/// A new element of `kind`/`model` at `at` whose connections are still empty (filled by
+/// [`connect_like_neighbours`]) and every other field at its default; `None` for kinds that need
+/// more than a model to exist (zones and loops: a volume, a setpoint).
 fn blank(kind: EquipmentKind, model: &str, id: String, at: (f64, f64)) -> Option<SiteElement> {
-    let model = model.to_string();
-    let (position_m, rotation_deg, in_service) = (at, 0.0, true);
-    Some(match kind {
-        EquipmentKind::GridFeed => SiteElement::GridFeed(GridFeedSpec {
-            id,
-            model,
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Transformer => SiteElement::Transformer(TransformerSpec {
-            id,
-            model,
-            upstream: String::new(),
-            feeder: None,
-            zone: None,
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Ups => SiteElement::Ups(UpsSpec {
-            id,
-            model,
-            upstream: String::new(),
-            feeder: None,
-            zone: None,
-            mode: Default::default(),
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Distribution => SiteElement::Distribution(DistributionSpec {
-            id,
-            model,
-            upstream: String::new(),
-            feeder: None,
-            zone: None,
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Rack => SiteElement::Rack(RackSpec {
-            id,
-            model,
-            feed_a: String::new(),
-            feed_b: None,
-            utilization: 1.0,
-            zone: None,
-            cdu: None,
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Crah => SiteElement::Crah(CrahSpec {
-            id,
-            model,
-            zone: String::new(),
-            water_loop: String::new(),
-            upstream: String::new(),
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Cdu => SiteElement::Cdu(CduSpec {
-            id,
-            model,
-            water_loop: String::new(),
-            upstream: String::new(),
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Chiller => SiteElement::Chiller(ChillerSpec {
-            id,
-            model,
-            water_loop: String::new(),
-            upstream: String::new(),
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::HeatRejection => SiteElement::HeatRejection(HeatRejectionSpec {
-            id,
-            model,
-            water_loop: String::new(),
-            upstream: String::new(),
-            overrides: Default::default(),
-            position_m,
-            rotation_deg,
-            in_service,
-        }),
-        EquipmentKind::Zone | EquipmentKind::WaterLoop => return None,
-    })
+    let mut fields = serde_json::Map::new();
+    fields.insert("id".into(), id.into());
+    fields.insert("model".into(), model.into());
+    fields.insert("position_m".into(), serde_json::json!([at.0, at.1]));
+    for link in kind.link_fields().iter().filter(|l| !l.optional()) {
+        fields.insert(link.name.into(), "".into());
+    }
+    SiteElement::from_json(kind, fields.into())
 }
 
 /// Fills the connections of a new element: those of the nearest element of the same kind, else
@@ -323,7 +219,7 @@ fn connect_like_neighbours(all: &[SiteElement], e: &mut SiteElement, catalog: &C
         SiteElement::Rack(r) => catalog.racks.get(&r.model).is_some_and(|m| m.liquid_fraction > 0.0),
         _ => false,
     };
-    for &(field, optional) in SiteElement::link_fields(e.kind()) {
+    for (field, optional) in SiteElement::link_fields(e.kind()) {
         let wanted = !optional || field == "zone" || (field == "cdu" && liquid);
         if wanted && let Some(first) = link_candidates_in(all, e, field, catalog).into_iter().next() {
             let _ = e.set_link(field, Some(first));
@@ -334,7 +230,7 @@ fn connect_like_neighbours(all: &[SiteElement], e: &mut SiteElement, catalog: &C
 /// Places one `model` of `kind` at `at` (snapped to `grid_m`).
 pub fn place(world: &mut World, kind: EquipmentKind, model: &str, at: (f64, f64), grid_m: f64) -> Result<Edit, String> {
     let catalog = catalog(world);
-    if !kind.models(&catalog).iter().any(|m| m == model) {
+    if !catalog.model_names(kind).iter().any(|m| m == model) {
         return Err(format!("`{model}` is not a {} model in the catalog", kind.label()));
     }
     let all = SiteElement::all_of(&current_site(world));
@@ -399,7 +295,8 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
             RowDirection::East | RowDirection::West => 0.0,
             RowDirection::North | RowDirection::South => 90.0,
         };
-        let pitch = table.extent_m("rack", &req.model, rotation).0.min(table.extent_m("rack", &req.model, rotation).1);
+        let (w, d) = table.extent_m(EquipmentKind::Rack, &req.model, rotation);
+        let pitch = w.min(d);
         let step = i as f64 * pitch;
         let at = match req.direction {
             RowDirection::East => (start.0 + step, start.1),

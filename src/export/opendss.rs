@@ -206,7 +206,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
             );
         }
     }
-    for (i, &(k, s_va)) in net.applied_auxiliary.iter().enumerate() {
+    for (i, &(k, s_va)) in net.applied_cooling.iter().enumerate() {
         let _ = writeln!(
             s,
             "New Load.aux_{i} bus1={} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",

@@ -14,7 +14,7 @@ use bevy::time::TimeUpdateStrategy;
 
 use crate::catalog::Catalog;
 use crate::sim::world::spawn_site;
-use crate::sim::{SimClock, SimPlugin};
+use crate::sim::{SimClock, SimPlugins};
 use crate::site::SiteFile;
 pub use report::Report;
 
@@ -96,7 +96,7 @@ impl RunOptions {
 /// A headless app with the site spawned, before its first step.
 pub fn build_app(site: &SiteFile, catalog: &Catalog, step: Duration) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins(SimPlugin { step });
+    app.add_plugins(MinimalPlugins).add_plugins(SimPlugins { step });
     // Each update advances exactly one fixed step; lift the 250 ms clamp so long steps are not cut.
     app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
     app.world_mut().resource_mut::<Time<Virtual>>().set_max_delta(step.saturating_mul(4).max(Duration::from_secs(1)));

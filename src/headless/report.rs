@@ -6,13 +6,13 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::RunOptions;
+use crate::kinds::EquipmentKind;
 use crate::sim::SimClock;
 use crate::sim::components::*;
 use crate::sim::electrical::{EnergyTotals, SiteTotals};
 use crate::sim::limits::{Alert, AlertLog, Headroom, HeadroomRow, Severity};
 use crate::sim::thermal::{CoolingPlant, RackThermal};
 use crate::sim::world::{RackCooling, SiteMeta};
-use crate::site::ElementKind;
 use crate::site::save::natural_cmp;
 
 /// Report schema identifier; bump when fields change meaning.
@@ -234,7 +234,7 @@ pub struct ElementResult {
     /// Id.
     pub id: String,
     /// Kind.
-    pub kind: ElementKind,
+    pub kind: EquipmentKind,
     /// Catalog model.
     pub model: String,
     /// In service.
@@ -292,7 +292,7 @@ pub struct TopLoaded {
     /// Id.
     pub id: String,
     /// Kind.
-    pub kind: ElementKind,
+    pub kind: EquipmentKind,
     /// Loading, %.
     pub loading_pct: f64,
 }
@@ -468,7 +468,7 @@ impl Report {
                         cable: t.cable_losses_kw,
                         total: t.losses_kw(),
                     },
-                    cooling_kw: t.auxiliary_kw,
+                    cooling_kw: t.cooling_kw,
                     pue: t.pue(),
                 }),
                 loadability_pct: t.loadability.map(|l| l * 100.0),
@@ -607,10 +607,10 @@ impl Report {
             for a in shown.iter().take(limit) {
                 let _ = writeln!(
                     o,
-                    "| {:?} | {} | {:?} | {:.3} {} | {:.3} {} | {} s | {} | {} |",
-                    a.severity,
+                    "| {} | {} | {} | {:.3} {} | {:.3} {} | {} s | {} | {} |",
+                    a.severity.label(),
                     a.element,
-                    a.quantity,
+                    a.quantity.label(),
                     a.value,
                     a.unit,
                     a.limit,
@@ -690,8 +690,8 @@ impl Report {
         for h in &self.headroom {
             let _ = writeln!(
                 o,
-                "| {:?} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
-                h.limit,
+                "| {} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
+                h.limit.label(),
                 h.element,
                 h.value,
                 h.unit,

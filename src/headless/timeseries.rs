@@ -159,7 +159,7 @@ impl Recorder {
                 Series::GridImportKw => Some(t.grid_import_kw),
                 Series::GridImportKvar => Some(t.grid_import_kvar),
                 Series::LossesKw => Some(t.losses_kw()),
-                Series::CoolingKw => Some(t.auxiliary_kw),
+                Series::CoolingKw => Some(t.cooling_kw),
                 Series::Pue => t.pue(),
                 Series::HottestInletC => world
                     .get_resource::<CoolingPlant>()

@@ -3,8 +3,9 @@
 
 use bevy::prelude::*;
 
-use crate::catalog::{DistributionRating, GridFeedRating, RackRating, TransformerRating, UpsRating};
-use crate::site::{ElementKind, FeederSpec, UpsMode};
+use crate::catalog::RackRating;
+use crate::kinds::EquipmentKind;
+use crate::site::FeederSpec;
 
 /// The element's unique id, as in the site file.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
@@ -12,7 +13,7 @@ pub struct ElementId(pub String);
 
 /// What kind of element this is (also implied by which rating component it carries).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kind(pub ElementKind);
+pub struct Kind(pub EquipmentKind);
 
 /// The catalog model the ratings were resolved from (overrides are the difference).
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
@@ -67,36 +68,11 @@ pub struct LossZone(pub Option<String>);
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct Feeder(pub FeederSpec);
 
-/// A utility feed and its rating.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct GridFeed(pub GridFeedRating);
-
-/// A transformer and its rating.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct Transformer(pub TransformerRating);
-
-/// A UPS, its rating and operating mode.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct Ups {
-    /// Rating.
-    pub rating: UpsRating,
-    /// Double conversion or eco.
-    pub mode: UpsMode,
-}
-
-/// A switchboard, PDU, RPP or busway and its rating.
-#[derive(Component, Debug, Clone, PartialEq)]
-pub struct Distribution(pub DistributionRating);
+pub use crate::sim::electrical::kinds::{Distribution, GridFeed, Transformer, Ups};
 
 /// A rack, its rating and how much of it is in use.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(
-    RackPower,
-    RackProtection,
-    crate::sim::electrical::RackCordNodes,
-    crate::sim::thermal::RackThermal,
-    crate::sim::thermal::RackCoolingSlot
-)]
+#[require(RackPower, RackProtection)]
 pub struct Rack {
     /// Rating.
     pub rating: RackRating,

@@ -112,6 +112,85 @@ impl Quantity {
     }
 }
 
+impl Quantity {
+    /// What an alert measures, for people (reports and the app alike).
+    pub fn label(self) -> &'static str {
+        match self {
+            Quantity::BreakerCurrent => "breaker current",
+            Quantity::CableCurrent => "cable current",
+            Quantity::TransformerLoading => "transformer loading",
+            Quantity::UpsLoading => "UPS loading",
+            Quantity::GridImport => "grid import",
+            Quantity::Voltage => "voltage",
+            Quantity::Convergence => "load flow convergence",
+            Quantity::VoltageCollapse => "voltage collapse",
+            Quantity::RackPower => "rack power lost",
+            Quantity::Redundancy => "redundancy",
+            Quantity::InletTemperature => "inlet temperature",
+            Quantity::CoolingCapacity => "cooling capacity",
+            Quantity::FacilityWater => "facility water",
+            Quantity::CoolingPower => "cooling unit power",
+            Quantity::LiquidSupply => "liquid supply temperature",
+            Quantity::CoolingRating => "above rated cooling",
+            Quantity::Airflow => "airflow short",
+            Quantity::CondenserTemperature => "condenser water (chiller trip)",
+            Quantity::Boiling => "water boiling",
+            Quantity::OverTemperature => "IT load lost to over-temperature",
+            Quantity::SolverFailure => "solver failure (no results)",
+        }
+    }
+}
+
+impl LimitKind {
+    /// A limit kind, for people (reports and the app alike).
+    pub fn label(self) -> &'static str {
+        match self {
+            LimitKind::GridFeedCapacity => "Grid feed capacity",
+            LimitKind::TransformerRating => "Transformer rating",
+            LimitKind::UpsRating => "UPS rating",
+            LimitKind::BreakerContinuous => "Breaker continuous",
+            LimitKind::CableAmpacity => "Cable ampacity",
+            LimitKind::VoltageRangeA => "Voltage (Range A)",
+            LimitKind::InletTemperature => "Rack inlet temperature",
+            LimitKind::CrahCapacity => "CRAH capacity",
+            LimitKind::Airflow => "CRAH airflow",
+            LimitKind::CduCapacity => "CDU capacity",
+            LimitKind::PlantCapacity => "Plant capacity",
+            LimitKind::HeatRejection => "Heat rejection",
+        }
+    }
+
+    /// The alert quantity that reports crossing this limit: headroom says how far a limit is,
+    /// an alert that it was crossed, and both name the same limit through this map (the units
+    /// may differ: headroom in the limit's own unit, e.g. % of a UPS's rating; the alert too).
+    pub fn quantity(self) -> Quantity {
+        match self {
+            LimitKind::GridFeedCapacity => Quantity::GridImport,
+            LimitKind::TransformerRating => Quantity::TransformerLoading,
+            LimitKind::UpsRating => Quantity::UpsLoading,
+            LimitKind::BreakerContinuous => Quantity::BreakerCurrent,
+            LimitKind::CableAmpacity => Quantity::CableCurrent,
+            LimitKind::VoltageRangeA => Quantity::Voltage,
+            LimitKind::InletTemperature => Quantity::InletTemperature,
+            LimitKind::CrahCapacity => Quantity::CoolingCapacity,
+            LimitKind::Airflow => Quantity::Airflow,
+            LimitKind::CduCapacity => Quantity::CoolingCapacity,
+            LimitKind::PlantCapacity => Quantity::CoolingCapacity,
+            LimitKind::HeatRejection => Quantity::CoolingCapacity,
+        }
+    }
+}
+
+impl Severity {
+    /// For people (reports and the app alike).
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// One alert, active or cleared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {

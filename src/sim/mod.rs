@@ -1,8 +1,13 @@
 //! The simulation: Bevy plugins that need only `MinimalPlugins`.
 //!
+//! [`SimPlugins`] is the group of them all; members can be disabled, e.g. the thermal model for
+//! an electrical-only study of a site that has cooling
+//! (`SimPlugins::default().build().disable::<thermal::ThermalPlugin>()`). Each solver registers
+//! the private components it keeps on element entities itself.
+//!
 //! | plugin | set | does |
 //! |---|---|---|
-//! | [`SimPlugin`] | [`SimSystems::Clock`] | advances the [`SimClock`] by the fixed step |
+//! | [`ClockPlugin`] | [`SimSystems::Clock`] | advances the [`SimClock`] by the fixed step |
 //! | [`electrical::ElectricalPlugin`] | `Topology`, `Electrical` | rebuilds the network on change; load flow |
 //! | [`thermal::ThermalPlugin`] | `Thermal` | cooling plant and zones, between topology and load flow |
 //! | [`limits::LimitsPlugin`] | `Limits` | alerts and headroom |
@@ -112,19 +117,35 @@ pub fn reset_to_steady_state(world: &mut World) {
 /// Default fixed step of the solvers.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(1);
 
-/// Everything the simulation needs: clock, electrical solver, limits.
-pub struct SimPlugin {
+/// The whole simulation: clock, electrical solver, thermal model, limits.
+pub struct SimPlugins {
     /// Fixed timestep of the solvers.
     pub step: Duration,
 }
 
-impl Default for SimPlugin {
+impl Default for SimPlugins {
     fn default() -> Self {
-        SimPlugin { step: DEFAULT_STEP }
+        SimPlugins { step: DEFAULT_STEP }
     }
 }
 
-impl Plugin for SimPlugin {
+impl PluginGroup for SimPlugins {
+    fn build(self) -> bevy::app::PluginGroupBuilder {
+        bevy::app::PluginGroupBuilder::start::<Self>()
+            .add(ClockPlugin { step: self.step })
+            .add(electrical::ElectricalPlugin)
+            .add(thermal::ThermalPlugin)
+            .add(limits::LimitsPlugin)
+    }
+}
+
+/// The fixed step, the simulation clock and the order of the stages.
+pub struct ClockPlugin {
+    /// Fixed timestep of the solvers.
+    pub step: Duration,
+}
+
+impl Plugin for ClockPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Time::<Fixed>::from_duration(self.step))
             .init_resource::<SimClock>()
@@ -139,8 +160,7 @@ impl Plugin for SimPlugin {
                 )
                     .chain(),
             )
-            .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock))
-            .add_plugins((electrical::ElectricalPlugin, thermal::ThermalPlugin, limits::LimitsPlugin));
+            .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock));
     }
 }
 

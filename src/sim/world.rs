@@ -4,14 +4,13 @@
 use bevy::prelude::*;
 
 use super::components::*;
-use crate::catalog::{
-    Catalog, DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides,
-};
-use crate::site::element::SiteElement;
+use super::electrical::circuit::{NetworkKind, NodeParts};
+use crate::catalog::rated::{CatalogModel as _, Overrides};
+use crate::catalog::{Catalog, RackOverrides};
+use crate::kinds::EquipmentKind;
 use crate::site::save::natural_cmp;
-use crate::site::{
-    DistributionSpec, ElementSpec, GridFeedSpec, RackSpec, SITE_VERSION, SiteFile, TransformerSpec, UpsSpec,
-};
+use crate::site::spec::{Modelled, SiteSpec, Target};
+use crate::site::{RackSpec, SITE_VERSION, SiteElement, SiteFile};
 
 /// The site's name and format version.
 #[derive(Resource, Debug, Clone)]
@@ -22,56 +21,164 @@ pub struct SiteMeta {
     pub header: Vec<String>,
 }
 
-/// The site's cooling sections as written; the thermal model builds its plant from them and
-/// rebuilds it when they change (temperatures carry over by id).
-#[derive(Resource, Debug, Clone, Default, PartialEq)]
-pub struct CoolingLayout {
-    /// Outdoor conditions.
-    pub ambient: Option<crate::site::cooling::AmbientSpec>,
-    /// Zones.
-    pub zones: Vec<crate::site::cooling::ZoneSpec>,
-    /// Water loops.
-    pub water_loops: Vec<crate::site::cooling::WaterLoopSpec>,
-    /// CRAHs.
-    pub crahs: Vec<crate::site::cooling::CrahSpec>,
-    /// CDUs.
-    pub cdus: Vec<crate::site::cooling::CduSpec>,
-    /// Chillers.
-    pub chillers: Vec<crate::site::cooling::ChillerSpec>,
-    /// Cooling towers and dry coolers.
-    pub heat_rejection: Vec<crate::site::cooling::HeatRejectionSpec>,
+/// Generates [`CoolingLayout`] (the cooling sections of the table: spaces and units) and the
+/// dispatch from a kind to how its elements live in the world (network nodes through their
+/// [`NetworkKind`], loads through [`LoadKind`], cooling in the layout).
+macro_rules! define_world_kinds {
+    (
+        nodes: [ $( $NKind:ident { section: $nsection:ident, key: $nkey:literal, label: $nlabel:literal, noun: $nnoun:literal,
+            prefix: $nprefix:literal, spec: $NSpec:ident, model: $NModel:ident, node: $Node:ident, $($nrest:tt)* } ),* $(,)? ],
+        loads: [ $( $LKind:ident { section: $lsection:ident, key: $lkey:literal, label: $llabel:literal, noun: $lnoun:literal,
+            prefix: $lprefix:literal, spec: $LSpec:ident, $($lrest:tt)* } ),* $(,)? ],
+        spaces: [ $( $SKind:ident { section: $ssection:ident, key: $skey:literal, label: $slabel:literal, noun: $snoun:literal,
+            prefix: $sprefix:literal, spec: $SSpec:ident, $($srest:tt)* } ),* $(,)? ],
+        units: [ $( $UKind:ident { section: $usection:ident, key: $ukey:literal, label: $ulabel:literal, noun: $unoun:literal,
+            prefix: $uprefix:literal, spec: $USpec:ident, $($urest:tt)* } ),* $(,)? ] $(,)?
+    ) => {
+        /// The site's cooling sections as written; the thermal model builds its plant from them
+        /// and rebuilds it when they change (temperatures carry over by id).
+        #[derive(Resource, Debug, Clone, Default, PartialEq)]
+        pub struct CoolingLayout {
+            /// Outdoor conditions.
+            pub ambient: Option<crate::site::cooling::AmbientSpec>,
+            $( #[doc = concat!($slabel, " elements.")] pub $ssection: Vec<crate::site::$SSpec>, )*
+            $( #[doc = concat!($ulabel, " elements.")] pub $usection: Vec<crate::site::$USpec>, )*
+        }
+
+        impl CoolingLayout {
+            /// The cooling sections of `site`, each sorted by id (so nothing downstream depends
+            /// on the order of lines in the file).
+            pub fn from_site(site: &SiteFile) -> CoolingLayout {
+                fn sorted<T: Clone + SiteSpec>(v: &[T]) -> Vec<T> {
+                    let mut v = v.to_vec();
+                    v.sort_by(|a, b| natural_cmp(a.id(), b.id()));
+                    v
+                }
+                CoolingLayout {
+                    ambient: site.ambient.clone(),
+                    $( $ssection: sorted(&site.$ssection), )*
+                    $( $usection: sorted(&site.$usection), )*
+                }
+            }
+
+            /// Puts these cooling sections into `site`.
+            pub fn write_into(&self, site: &mut SiteFile) {
+                site.ambient = self.ambient.clone();
+                $( site.$ssection = self.$ssection.clone(); )*
+                $( site.$usection = self.$usection.clone(); )*
+            }
+        }
+
+        /// Spawns one element of the power network (nodes and loads) and returns its entity;
+        /// cooling elements live in [`CoolingLayout`] and give `None`, as does a model missing
+        /// from the catalog.
+        pub fn spawn_electrical(world: &mut World, element: &SiteElement, catalog: &Catalog) -> Option<Entity> {
+            match element {
+                $( SiteElement::$NKind(e) => spawn_node::<$crate::sim::electrical::kinds::$Node>(world, e, catalog), )*
+                $( SiteElement::$LKind(e) => e.spawn(world, catalog), )*
+                $( SiteElement::$SKind(_) => None, )*
+                $( SiteElement::$UKind(_) => None, )*
+            }
+        }
+
+        /// The site-file form of one element entity (overrides recovered against the active
+        /// catalog).
+        pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
+            let catalog = &world.get_resource::<ActiveCatalog>()?.0;
+            let e = world.get_entity(entity).ok()?;
+            Some(match e.get::<Kind>()?.0 {
+                $( EquipmentKind::$NKind => SiteElement::$NKind(node_spec::<$crate::sim::electrical::kinds::$Node>(e, catalog)?), )*
+                $( EquipmentKind::$LKind => SiteElement::$LKind(<crate::site::$LSpec as LoadKind>::read(e, catalog)?), )*
+                $( EquipmentKind::$SKind => return None, )*
+                $( EquipmentKind::$UKind => return None, )*
+            })
+        }
+    };
+}
+crate::kinds::equipment_kinds!(define_world_kinds);
+
+/// How a load kind (racks) lives in the world: spawned from its spec, read back to one.
+pub trait LoadKind: Modelled {
+    /// Spawns the element; `None` when its model is missing from the catalog.
+    fn spawn(&self, world: &mut World, catalog: &Catalog) -> Option<Entity>;
+    /// The spec back from its entity.
+    fn read(entity: EntityRef, catalog: &Catalog) -> Option<Self>;
 }
 
-impl CoolingLayout {
-    /// The cooling sections of `site`, each sorted by id (so nothing downstream depends on the
-    /// order of lines in the file).
-    pub fn from_site(site: &SiteFile) -> CoolingLayout {
-        fn sorted<T: Clone>(v: &[T], id: impl Fn(&T) -> &str) -> Vec<T> {
-            let mut v = v.to_vec();
-            v.sort_by(|a, b| natural_cmp(id(a), id(b)));
-            v
-        }
-        CoolingLayout {
-            ambient: site.ambient.clone(),
-            zones: sorted(&site.zones, |e| &e.id),
-            water_loops: sorted(&site.water_loops, |e| &e.id),
-            crahs: sorted(&site.crahs, |e| &e.id),
-            cdus: sorted(&site.cdus, |e| &e.id),
-            chillers: sorted(&site.chillers, |e| &e.id),
-            heat_rejection: sorted(&site.heat_rejection, |e| &e.id),
-        }
+impl LoadKind for RackSpec {
+    fn spawn(&self, world: &mut World, catalog: &Catalog) -> Option<Entity> {
+        let rack = Rack { rating: self.resolved(catalog)?, utilization: self.utilization };
+        let cooling = RackCooling { zone: self.zone.clone(), cdu: self.cdu.clone() };
+        let feeds = RackFeeds { a: self.feed_a.clone(), b: self.feed_b.clone() };
+        Some(spawn_common(world, self, (rack, feeds, cooling)))
     }
 
-    /// Puts these cooling sections into `site`.
-    pub fn write_into(&self, site: &mut SiteFile) {
-        site.ambient = self.ambient.clone();
-        site.zones = self.zones.clone();
-        site.water_loops = self.water_loops.clone();
-        site.crahs = self.crahs.clone();
-        site.cdus = self.cdus.clone();
-        site.chillers = self.chillers.clone();
-        site.heat_rejection = self.heat_rejection.clone();
+    fn read(e: EntityRef, catalog: &Catalog) -> Option<Self> {
+        let rack = e.get::<Rack>()?;
+        let model = e.get::<CatalogModel>()?.0.clone();
+        let overrides = Self::models(catalog).get(&model).map(|m| RackOverrides::diff(&m.rating(), &rack.rating));
+        let feeds = e.get::<RackFeeds>().cloned().unwrap_or(RackFeeds { a: String::new(), b: None });
+        let cooling = e.get::<RackCooling>().cloned().unwrap_or_default();
+        let place = e.get::<Placement>()?;
+        Some(RackSpec {
+            id: e.get::<ElementId>()?.0.clone(),
+            model,
+            feed_a: feeds.a,
+            feed_b: feeds.b,
+            utilization: rack.utilization,
+            zone: cooling.zone,
+            cdu: cooling.cdu,
+            overrides: overrides.unwrap_or_default(),
+            position_m: place.position_m,
+            rotation_deg: place.rotation_deg,
+            in_service: e.get::<InService>().is_none_or(|s| s.0),
+        })
     }
+}
+
+/// Spawns a network node of kind `K`: what every element has, its sources and loss room, and
+/// its kind's component.
+fn spawn_node<K: NetworkKind>(world: &mut World, spec: &K::Spec, catalog: &Catalog) -> Option<Entity> {
+    let node = K::from_spec(spec, spec.resolved(catalog)?);
+    let targets = |want: Target| -> Vec<String> {
+        spec.links()
+            .into_iter()
+            .filter(|(f, _)| spec.link_fields().iter().any(|l| l.name == *f && l.target == want))
+            .map(|(_, id)| id.to_string())
+            .collect()
+    };
+    let sources = targets(Target::Feed);
+    // Kinds that stand in a room (a `zone` connection) heat it with their losses.
+    let in_room = spec.link_fields().iter().any(|l| l.target == Target::Kind(EquipmentKind::Zone));
+    let zone = targets(Target::Kind(EquipmentKind::Zone)).into_iter().next();
+    // One bundle per shape, so each element is spawned whole (no intermediate archetypes: the
+    // order of archetypes decides the order of query iteration, and so of sums).
+    Some(match (sources.is_empty(), in_room) {
+        (true, false) => spawn_common(world, spec, node),
+        (false, false) => spawn_common(world, spec, (node, Sources(sources))),
+        (true, true) => spawn_common(world, spec, (node, LossZone(zone))),
+        (false, true) => spawn_common(world, spec, (node, Sources(sources), LossZone(zone))),
+    })
+}
+
+/// The spec of a network node entity of kind `K`.
+fn node_spec<K: NetworkKind>(e: EntityRef, catalog: &Catalog) -> Option<K::Spec> {
+    let node = e.get::<K>()?;
+    let model = e.get::<CatalogModel>()?.0.clone();
+    let base = K::Spec::models(catalog).get(&model).map(|m| m.rating());
+    let overrides = base.map(|b| Overrides::diff(&b, node.rating())).unwrap_or_default();
+    let place = e.get::<Placement>()?;
+    Some(node.to_spec(NodeParts {
+        id: e.get::<ElementId>()?.0.clone(),
+        model,
+        overrides,
+        sources: e.get::<Sources>().map(|s| s.0.clone()).unwrap_or_default(),
+        feeder: e.get::<Feeder>().map(|f| f.0.clone()),
+        zone: e.get::<LossZone>().and_then(|z| z.0.clone()),
+        position_m: place.position_m,
+        rotation_deg: place.rotation_deg,
+        in_service: e.get::<InService>().is_none_or(|s| s.0),
+    }))
 }
 
 /// Where a rack's heat goes: its zone (air) and CDU (liquid).
@@ -99,56 +206,13 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
     }
 }
 
-/// Spawns one element of the power network (feeds, transformers, UPSes, distribution, racks) and
-/// returns its entity; cooling elements live in [`CoolingLayout`] and give `None`, as does a
-/// model missing from the catalog.
-pub fn spawn_electrical(world: &mut World, element: &SiteElement, catalog: &Catalog) -> Option<Entity> {
-    Some(match element {
-        SiteElement::GridFeed(e) => {
-            let m = catalog.grid_feeds.get(&e.model)?;
-            spawn_element(world, e, GridFeed(e.overrides.apply(&m.rating())))
-        }
-        SiteElement::Transformer(e) => {
-            let m = catalog.transformers.get(&e.model)?;
-            let specific = (
-                Transformer(e.overrides.apply(&m.rating())),
-                Sources::one(e.upstream.clone()),
-                LossZone(e.zone.clone()),
-            );
-            spawn_element(world, e, specific)
-        }
-        SiteElement::Ups(e) => {
-            let m = catalog.ups.get(&e.model)?;
-            let ups = Ups { rating: e.overrides.apply(&m.rating()), mode: e.mode };
-            spawn_element(world, e, (ups, Sources::one(e.upstream.clone()), LossZone(e.zone.clone())))
-        }
-        SiteElement::Distribution(e) => {
-            let m = catalog.distribution.get(&e.model)?;
-            let specific = (
-                Distribution(e.overrides.apply(&m.rating())),
-                Sources::one(e.upstream.clone()),
-                LossZone(e.zone.clone()),
-            );
-            spawn_element(world, e, specific)
-        }
-        SiteElement::Rack(e) => {
-            let m = catalog.racks.get(&e.model)?;
-            let rack = Rack { rating: e.overrides.apply(&m.rating()), utilization: e.utilization };
-            let cooling = RackCooling { zone: e.zone.clone(), cdu: e.cdu.clone() };
-            spawn_element(world, e, (rack, RackFeeds { a: e.feed_a.clone(), b: e.feed_b.clone() }, cooling))
-        }
-        _ => return None,
-    })
-}
-
-/// Spawns one element: the components every element has, its feeder if any, and `specific`.
-fn spawn_element<E: ElementSpec>(world: &mut World, e: &E, specific: impl Bundle) -> Entity {
-    let (position_m, rotation_deg) = e.placement();
+/// Spawns what every element has, `specific`, and its feeder if any.
+fn spawn_common<E: Modelled>(world: &mut World, e: &E, specific: impl Bundle) -> Entity {
     let mut entity = world.spawn((
         ElementId(e.id().to_string()),
         Kind(E::KIND),
-        CatalogModel(e.model().to_string()),
-        Placement { position_m, rotation_deg },
+        CatalogModel(Modelled::model(e).to_string()),
+        Placement { position_m: e.position_m(), rotation_deg: e.rotation_deg() },
         InService(e.in_service()),
         specific,
     ));
@@ -173,70 +237,6 @@ pub fn world_to_site(world: &mut World) -> SiteFile {
         }
     }
     site.canonical()
-}
-
-/// The site-file form of one element entity (overrides recovered against the active catalog).
-pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {
-    let catalog = &world.get_resource::<ActiveCatalog>()?.0;
-    let e = world.get_entity(entity).ok()?;
-    let id = e.get::<ElementId>()?.0.clone();
-    let model = e.get::<CatalogModel>()?.0.clone();
-    let place = e.get::<Placement>()?;
-    let (position_m, rotation_deg) = (place.position_m, place.rotation_deg);
-    let in_service = e.get::<InService>().is_none_or(|s| s.0);
-    let upstream = e.get::<Sources>().and_then(|u| u.primary()).unwrap_or_default().to_string();
-    let feeder = e.get::<Feeder>().map(|f| f.0.clone());
-    let zone = e.get::<LossZone>().and_then(|z| z.0.clone());
-    if let Some(GridFeed(r)) = e.get::<GridFeed>() {
-        let overrides = catalog.grid_feeds.get(&model).map(|m| GridFeedOverrides::diff(&m.rating(), r));
-        let overrides = overrides.unwrap_or_default();
-        return Some(SiteElement::GridFeed(GridFeedSpec {
-            id,
-            model,
-            overrides,
-            position_m,
-            rotation_deg,
-            in_service,
-        }));
-    }
-    if let Some(Transformer(r)) = e.get::<Transformer>() {
-        let overrides = catalog.transformers.get(&model).map(|m| TransformerOverrides::diff(&m.rating(), r));
-        let overrides = overrides.unwrap_or_default();
-        let spec =
-            TransformerSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service };
-        return Some(SiteElement::Transformer(spec));
-    }
-    if let Some(u) = e.get::<Ups>() {
-        let overrides = catalog.ups.get(&model).map(|m| UpsOverrides::diff(&m.rating(), &u.rating));
-        let overrides = overrides.unwrap_or_default();
-        let mode = u.mode;
-        let spec = UpsSpec { id, model, upstream, feeder, mode, zone, overrides, position_m, rotation_deg, in_service };
-        return Some(SiteElement::Ups(spec));
-    }
-    if let Some(Distribution(r)) = e.get::<Distribution>() {
-        let overrides = catalog.distribution.get(&model).map(|m| DistributionOverrides::diff(&m.rating(), r));
-        let overrides = overrides.unwrap_or_default();
-        let spec =
-            DistributionSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service };
-        return Some(SiteElement::Distribution(spec));
-    }
-    let rack = e.get::<Rack>()?;
-    let overrides = catalog.racks.get(&model).map(|m| RackOverrides::diff(&m.rating(), &rack.rating));
-    let feeds = e.get::<RackFeeds>().cloned().unwrap_or(RackFeeds { a: String::new(), b: None });
-    let cooling = e.get::<RackCooling>().cloned().unwrap_or_default();
-    Some(SiteElement::Rack(RackSpec {
-        id,
-        model,
-        feed_a: feeds.a,
-        feed_b: feeds.b,
-        utilization: rack.utilization,
-        zone: cooling.zone,
-        cdu: cooling.cdu,
-        overrides: overrides.unwrap_or_default(),
-        position_m,
-        rotation_deg,
-        in_service,
-    }))
 }
 
 /// Finds an element entity by id (linear scan: for tools and tests, not per-step code).

@@ -178,12 +178,49 @@ pub struct WaterLoopSpec {
     pub in_service: bool,
 }
 
+super::spec::site_spec!(ZoneSpec: Zone {
+    links: [],
+    numbers: [volume_m3 => limits::ZONE_VOLUME_M3],
+});
+super::spec::site_spec!(WaterLoopSpec: WaterLoop {
+    links: [upstream: One Feed, standby_pumps: Many Feed],
+    switchable: in_service,
+    numbers: [
+        supply_setpoint_c => limits::WATER_TEMPERATURE_C,
+        volume_m3 => limits::LOOP_VOLUME_M3,
+        pump_power_kw => limits::PUMP_POWER_KW,
+    ],
+    problems: loop_problems,
+});
+
+/// A loop's setpoint within its water class; each standby pump set on a supply of its own.
+fn loop_problems(l: &WaterLoopSpec, _: &crate::catalog::Catalog, _: super::spec::SiteFacts) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(class) = l.water_class
+        && l.supply_setpoint_c > class.max_supply_c()
+    {
+        out.push((
+            "supply_setpoint_c".to_string(),
+            format!("setpoint {} °C is above the {class:?} limit of {} °C", l.supply_setpoint_c, class.max_supply_c()),
+        ));
+    }
+    for (k, standby) in l.standby_pumps.iter().enumerate() {
+        if *standby == l.upstream || l.standby_pumps[..k].contains(standby) {
+            out.push((
+                format!("standby_pumps[{k}]"),
+                format!("pump set supply \"{standby}\" is listed twice; a standby set needs its own supply"),
+            ));
+        }
+    }
+    out
+}
+
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
 
 macro_rules! cooling_unit {
-    ($(#[$meta:meta])* $Spec:ident, $Overrides:ty, $($(#[$fmeta:meta])* $field:ident: $ty:ty),*) => {
+    ($(#[$meta:meta])* $Spec:ident: $Kind:ident, $Overrides:ty, $($(#[$fmeta:meta])* $field:ident => $FieldKind:ident),*) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -192,7 +229,7 @@ macro_rules! cooling_unit {
             pub id: String,
             /// Catalog model.
             pub model: String,
-            $($(#[$fmeta])* pub $field: $ty,)*
+            $($(#[$fmeta])* pub $field: String,)*
             /// Electrical supply (a distribution element or UPS).
             pub upstream: String,
             /// Per-instance changes to the catalog rating.
@@ -207,33 +244,40 @@ macro_rules! cooling_unit {
             #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
             pub in_service: bool,
         }
+
+        super::spec::site_spec!($Spec: $Kind {
+            links: [upstream: One Feed, $( $field: One Kind($FieldKind) ),*],
+            rated: rated,
+            rotated: rotation_deg,
+            switchable: in_service,
+        });
     };
 }
 
 cooling_unit!(
     /// A chilled-water CRAH serving a zone.
-    CrahSpec, CrahOverrides,
+    CrahSpec: Crah, CrahOverrides,
     /// Zone it cools.
-    zone: String,
+    zone => Zone,
     /// Water loop feeding its coil.
-    water_loop: String
+    water_loop => WaterLoop
 );
 cooling_unit!(
     /// A CDU serving the liquid-cooled racks that name it.
-    CduSpec, CduOverrides,
+    CduSpec: Cdu, CduOverrides,
     /// Facility water loop it rejects heat to.
-    water_loop: String
+    water_loop => WaterLoop
 );
 cooling_unit!(
     /// A chiller cooling a water loop.
-    ChillerSpec, ChillerOverrides,
+    ChillerSpec: Chiller, ChillerOverrides,
     /// Loop it cools.
-    water_loop: String
+    water_loop => WaterLoop
 );
 cooling_unit!(
     /// A cooling tower or dry cooler: rejects a loop's heat (directly when free cooling is
     /// possible, else from the chillers' condensers).
-    HeatRejectionSpec, HeatRejectionOverrides,
+    HeatRejectionSpec: HeatRejection, HeatRejectionOverrides,
     /// Loop it serves.
-    water_loop: String
+    water_loop => WaterLoop
 );

@@ -13,64 +13,194 @@ pub mod load;
 pub mod problem;
 pub mod save;
 pub mod source_map;
+pub mod spec;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
+
+pub use cooling::{CduSpec, ChillerSpec, CrahSpec, HeatRejectionSpec, WaterLoopSpec, ZoneSpec};
 
 use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides};
 
 /// The site file format version this build reads and writes.
 pub const SITE_VERSION: u32 = 1;
 
-/// A whole site, as written in the file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SiteFile {
-    /// Comment lines at the top of the file (without `//`), kept so saving does not lose the
-    /// site's description. Other comments are not preserved.
-    #[serde(skip)]
-    pub header: Vec<String>,
-    /// Format version; must be 1.
-    pub version: u32,
-    /// Human-readable site name.
-    pub name: String,
-    /// Utility feeds (slack sources).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub grid_feeds: Vec<GridFeedSpec>,
-    /// Transformers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub transformers: Vec<TransformerSpec>,
-    /// UPS systems.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ups: Vec<UpsSpec>,
-    /// Switchboards, PDUs, RPPs and busways.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub distribution: Vec<DistributionSpec>,
-    /// Racks.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub racks: Vec<RackSpec>,
-    /// Outdoor conditions (required when the site has cooling).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ambient: Option<cooling::AmbientSpec>,
-    /// Cooling zones.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub zones: Vec<cooling::ZoneSpec>,
-    /// Water loops.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub water_loops: Vec<cooling::WaterLoopSpec>,
-    /// Computer-room air handlers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub crahs: Vec<cooling::CrahSpec>,
-    /// Coolant distribution units.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cdus: Vec<cooling::CduSpec>,
-    /// Chillers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub chillers: Vec<cooling::ChillerSpec>,
-    /// Cooling towers and dry coolers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub heat_rejection: Vec<cooling::HeatRejectionSpec>,
+/// Generates [`SiteFile`] (one section per kind, in the table's order, with `ambient` between
+/// the loads and the cooling spaces), [`SiteElement`] and the section-wise operations
+/// on both, from the table of kinds.
+macro_rules! define_site_file {
+    (
+        nodes: [ $( $NKind:ident { section: $nsection:ident, key: $nkey:literal, label: $nlabel:literal, noun: $nnoun:literal,
+            prefix: $nprefix:literal, spec: $NSpec:ident, $($nrest:tt)* } ),* $(,)? ],
+        loads: [ $( $LKind:ident { section: $lsection:ident, key: $lkey:literal, label: $llabel:literal, noun: $lnoun:literal,
+            prefix: $lprefix:literal, spec: $LSpec:ident, $($lrest:tt)* } ),* $(,)? ],
+        spaces: [ $( $SKind:ident { section: $ssection:ident, key: $skey:literal, label: $slabel:literal, noun: $snoun:literal,
+            prefix: $sprefix:literal, spec: $SSpec:ident, $($srest:tt)* } ),* $(,)? ],
+        units: [ $( $UKind:ident { section: $usection:ident, key: $ukey:literal, label: $ulabel:literal, noun: $unoun:literal,
+            prefix: $uprefix:literal, spec: $USpec:ident, $($urest:tt)* } ),* $(,)? ] $(,)?
+    ) => {
+        define_site_file!(@file
+            before: [ $( $NKind $nsection $NSpec $nlabel, )* $( $LKind $lsection $LSpec $llabel, )* ],
+            after: [ $( $SKind $ssection $SSpec $slabel, )* $( $UKind $usection $USpec $ulabel, )* ]
+        );
+    };
+    (@file
+        before: [ $( $BKind:ident $bsection:ident $BSpec:ident $blabel:literal, )* ],
+        after: [ $( $AKind:ident $asection:ident $ASpec:ident $alabel:literal, )* ]
+    ) => {
+        /// A whole site, as written in the file.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct SiteFile {
+            /// Comment lines at the top of the file (without `//`), kept so saving does not lose
+            /// the site's description. Other comments are not preserved.
+            #[serde(skip)]
+            pub header: Vec<String>,
+            /// Format version; must be 1.
+            pub version: u32,
+            /// Human-readable site name.
+            pub name: String,
+            $(
+                #[doc = concat!($blabel, " elements.")]
+                #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                pub $bsection: Vec<$BSpec>,
+            )*
+            /// Outdoor conditions (required when the site has cooling).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub ambient: Option<cooling::AmbientSpec>,
+            $(
+                #[doc = concat!($alabel, " elements.")]
+                #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                pub $asection: Vec<$ASpec>,
+            )*
+        }
+
+        impl SiteFile {
+            /// Every element with its index in its section, in file order.
+            pub fn elements(&self) -> Vec<(usize, &dyn spec::SiteSpec)> {
+                let mut out: Vec<(usize, &dyn spec::SiteSpec)> = Vec::with_capacity(self.len());
+                $( out.extend(self.$bsection.iter().enumerate().map(|(i, e)| (i, e as &dyn spec::SiteSpec))); )*
+                $( out.extend(self.$asection.iter().enumerate().map(|(i, e)| (i, e as &dyn spec::SiteSpec))); )*
+                out
+            }
+
+            /// Number of elements of `kind`.
+            pub fn count(&self, kind: crate::kinds::EquipmentKind) -> usize {
+                match kind {
+                    $( crate::kinds::EquipmentKind::$BKind => self.$bsection.len(), )*
+                    $( crate::kinds::EquipmentKind::$AKind => self.$asection.len(), )*
+                }
+            }
+
+            /// Number of elements in all sections.
+            pub fn len(&self) -> usize {
+                0 $( + self.$bsection.len() )* $( + self.$asection.len() )*
+            }
+
+            /// True when the site has no elements.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// True when the site has cooling (any zone, water loop or cooling unit).
+            pub fn has_cooling(&self) -> bool {
+                crate::kinds::EquipmentKind::ALL.iter().any(|k| k.is_cooling() && self.count(*k) > 0)
+            }
+
+            /// Sorts every section by id in natural order.
+            pub(crate) fn sort_sections(&mut self) {
+                $( self.$bsection.sort_by(|a, b| save::natural_cmp(&a.id, &b.id)); )*
+                $( self.$asection.sort_by(|a, b| save::natural_cmp(&a.id, &b.id)); )*
+            }
+
+            /// Writes every section, and `ambient` in its place, one element per line.
+            pub(crate) fn write_sections(&self, out: &mut String) {
+                $( save::write_section(out, stringify!($bsection), &self.$bsection); )*
+                if let Some(ambient) = &self.ambient {
+                    out.push_str(&format!("    ambient: {},\n", save::inline(ambient)));
+                }
+                $( save::write_section(out, stringify!($asection), &self.$asection); )*
+            }
+        }
+
+        /// One element of a site file, whatever its section.
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(missing_docs)]
+        pub enum SiteElement {
+            $( $BKind($BSpec), )*
+            $( $AKind($ASpec), )*
+        }
+
+        $( impl From<$BSpec> for SiteElement {
+            fn from(e: $BSpec) -> SiteElement {
+                SiteElement::$BKind(e)
+            }
+        } )*
+        $( impl From<$ASpec> for SiteElement {
+            fn from(e: $ASpec) -> SiteElement {
+                SiteElement::$AKind(e)
+            }
+        } )*
+
+        impl SiteElement {
+            /// The element as its kind's spec, for what every kind has.
+            pub fn spec(&self) -> &dyn spec::SiteSpec {
+                match self {
+                    $( SiteElement::$BKind(e) => e, )*
+                    $( SiteElement::$AKind(e) => e, )*
+                }
+            }
+
+            /// The element as its kind's spec, for changing.
+            pub fn spec_mut(&mut self) -> &mut dyn spec::SiteSpec {
+                match self {
+                    $( SiteElement::$BKind(e) => e, )*
+                    $( SiteElement::$AKind(e) => e, )*
+                }
+            }
+
+            /// Every element of `site`, in file order.
+            pub fn all_of(site: &SiteFile) -> Vec<SiteElement> {
+                let mut v = Vec::with_capacity(site.len());
+                $( v.extend(site.$bsection.iter().cloned().map(SiteElement::$BKind)); )*
+                $( v.extend(site.$asection.iter().cloned().map(SiteElement::$AKind)); )*
+                v
+            }
+
+            /// Adds this element to its section of `site` (call `canonical()` afterwards for file
+            /// order).
+            pub fn insert_into(self, site: &mut SiteFile) {
+                match self {
+                    $( SiteElement::$BKind(e) => site.$bsection.push(e), )*
+                    $( SiteElement::$AKind(e) => site.$asection.push(e), )*
+                }
+            }
+
+            /// An element of `kind` from its fields as JSON (for tools that build elements of any
+            /// kind); `None` when the fields do not make one.
+            pub fn from_json(kind: crate::kinds::EquipmentKind, value: serde_json::Value) -> Option<SiteElement> {
+                match kind {
+                    $( crate::kinds::EquipmentKind::$BKind => serde_json::from_value::<$BSpec>(value).ok().map(SiteElement::$BKind), )*
+                    $( crate::kinds::EquipmentKind::$AKind => serde_json::from_value::<$ASpec>(value).ok().map(SiteElement::$AKind), )*
+                }
+            }
+
+            /// Removes the element of `kind` with `id` from `site`; true when it was there.
+            pub fn remove_from(site: &mut SiteFile, kind: crate::kinds::EquipmentKind, id: &str) -> bool {
+                fn take<T: spec::SiteSpec>(v: &mut Vec<T>, id: &str) -> bool {
+                    let n = v.len();
+                    v.retain(|e| e.id() != id);
+                    v.len() != n
+                }
+                match kind {
+                    $( crate::kinds::EquipmentKind::$BKind => take(&mut site.$bsection, id), )*
+                    $( crate::kinds::EquipmentKind::$AKind => take(&mut site.$asection, id), )*
+                }
+            }
+        }
+    };
 }
+crate::kinds::equipment_kinds!(define_site_file);
 
 /// The constraints of the numbers every element has, and of feeders.
 pub mod limits {
@@ -256,46 +386,6 @@ pub struct RackSpec {
     pub in_service: bool,
 }
 
-/// The kinds of element a site holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ElementKind {
-    /// Utility feed.
-    GridFeed,
-    /// Transformer.
-    Transformer,
-    /// UPS.
-    Ups,
-    /// Switchboard, PDU, RPP or busway.
-    Distribution,
-    /// Rack.
-    Rack,
-}
-
-impl ElementKind {
-    /// The word used in messages and reports.
-    pub fn noun(self) -> &'static str {
-        match self {
-            ElementKind::GridFeed => "grid feed",
-            ElementKind::Transformer => "transformer",
-            ElementKind::Ups => "UPS",
-            ElementKind::Distribution => "distribution",
-            ElementKind::Rack => "rack",
-        }
-    }
-
-    /// The site-file section holding this kind.
-    pub fn section(self) -> &'static str {
-        match self {
-            ElementKind::GridFeed => "grid_feeds",
-            ElementKind::Transformer => "transformers",
-            ElementKind::Ups => "ups",
-            ElementKind::Distribution => "distribution",
-            ElementKind::Rack => "racks",
-        }
-    }
-}
-
 fn yes() -> bool {
     true
 }
@@ -321,90 +411,56 @@ fn is_default_mode(m: &UpsMode) -> bool {
     *m == UpsMode::DoubleConversion
 }
 
-/// What every element of a site file has, whatever its kind: lets validation and tools treat
-/// the five sections alike.
-pub trait ElementSpec {
-    /// The element kind of this section.
-    const KIND: ElementKind;
-    /// Unique id.
-    fn id(&self) -> &str;
-    /// Catalog model name.
-    fn model(&self) -> &str;
-    /// `(field, upstream id)` for each connection.
-    fn links(&self) -> Vec<(&'static str, &str)>;
-    /// The feeder cable, if any.
-    fn feeder(&self) -> Option<&FeederSpec>;
-    /// Floor position (m) and rotation (degrees).
-    fn placement(&self) -> ((f64, f64), f64);
-    /// In service (false: failed or under maintenance).
-    fn in_service(&self) -> bool;
-    /// Overridden numeric rating fields, with their constraints.
-    fn override_numbers(&self) -> Vec<crate::catalog::rated::NumericField>;
-    /// Inconsistencies of the resolved rating (catalog model + overrides); empty when the model
-    /// is missing or nothing is overridden (the catalog itself is checked on load).
-    fn override_inconsistencies(&self, catalog: &crate::catalog::Catalog) -> Vec<(&'static str, String)>;
-    /// Nominal `(input, output)` kV of the resolved rating; `None` when the catalog lacks the model.
-    fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)>;
-}
+spec::site_spec!(GridFeedSpec: GridFeed {
+    links: [],
+    rated: rated,
+    rotated: rotation_deg,
+    switchable: in_service,
+});
+spec::site_spec!(TransformerSpec: Transformer {
+    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+    feeder: feeder,
+    rated: rated,
+    rotated: rotation_deg,
+    switchable: in_service,
+});
+spec::site_spec!(UpsSpec: Ups {
+    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+    feeder: feeder,
+    rated: rated,
+    rotated: rotation_deg,
+    switchable: in_service,
+});
+spec::site_spec!(DistributionSpec: Distribution {
+    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+    feeder: feeder,
+    rated: rated,
+    rotated: rotation_deg,
+    switchable: in_service,
+});
+spec::site_spec!(RackSpec: Rack {
+    links: [feed_a: One Feed, feed_b: Maybe Feed, zone: Maybe Kind(Zone), cdu: Maybe Kind(Cdu)],
+    rated: rated,
+    rotated: rotation_deg,
+    switchable: in_service,
+    numbers: [utilization => limits::UTILIZATION],
+    problems: rack_problems,
+});
 
-macro_rules! element_spec {
-    ($Spec:ty, $kind:expr, $section:ident, |$e:ident| links: $links:expr, feeder: $feeder:expr, kv: |$r:ident| $kv:expr) => {
-        impl ElementSpec for $Spec {
-            const KIND: ElementKind = $kind;
-            fn id(&self) -> &str {
-                &self.id
-            }
-            fn model(&self) -> &str {
-                &self.model
-            }
-            #[allow(unused_variables)]
-            fn links(&self) -> Vec<(&'static str, &str)> {
-                let $e = self;
-                $links
-            }
-            #[allow(unused_variables)]
-            fn feeder(&self) -> Option<&FeederSpec> {
-                let $e = self;
-                $feeder
-            }
-            fn placement(&self) -> ((f64, f64), f64) {
-                (self.position_m, self.rotation_deg)
-            }
-            fn in_service(&self) -> bool {
-                self.in_service
-            }
-            fn override_numbers(&self) -> Vec<crate::catalog::rated::NumericField> {
-                self.overrides.numeric_fields()
-            }
-            fn override_inconsistencies(&self, catalog: &crate::catalog::Catalog) -> Vec<(&'static str, String)> {
-                use crate::catalog::Consistency;
-                if self.overrides.is_empty() {
-                    return vec![];
-                }
-                catalog
-                    .$section
-                    .get(&self.model)
-                    .map(|m| self.overrides.apply(&m.rating()))
-                    .filter(|r| r.numbers_valid())
-                    .map(|r| r.inconsistencies())
-                    .unwrap_or_default()
-            }
-            fn nominal_kv(&self, catalog: &crate::catalog::Catalog) -> Option<(f64, Option<f64>)> {
-                let $r = self.overrides.apply(&catalog.$section.get(&self.model)?.rating());
-                Some($kv)
-            }
-        }
-    };
+/// Once the site has cooling, a rack must say where each side of its heat goes.
+fn rack_problems(r: &RackSpec, catalog: &crate::catalog::Catalog, facts: spec::SiteFacts) -> Vec<(String, String)> {
+    use spec::Modelled;
+    let Some(rating) = r.resolved(catalog) else { return vec![] };
+    let liquid = rating.liquid_fraction;
+    let mut out = Vec::new();
+    if facts.has_cooling && r.zone.is_none() && liquid < 1.0 {
+        out.push((String::new(), format!("rack \"{}\" has air-side heat but no `zone`", r.id)));
+    }
+    if facts.has_cooling && r.cdu.is_none() && liquid > 0.0 {
+        out.push((
+            String::new(),
+            format!("rack \"{}\" is {:.0} % liquid-cooled but has no `cdu`", r.id, liquid * 100.0),
+        ));
+    }
+    out
 }
-
-element_spec!(GridFeedSpec, ElementKind::GridFeed, grid_feeds, |e| links: vec![], feeder: None,
-    kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
-element_spec!(TransformerSpec, ElementKind::Transformer, transformers, |e| links: vec![("upstream", e.upstream.as_str())],
-    feeder: e.feeder.as_ref(), kv: |r| (r.primary_kv, Some(r.secondary_kv)));
-element_spec!(UpsSpec, ElementKind::Ups, ups, |e| links: vec![("upstream", e.upstream.as_str())],
-    feeder: e.feeder.as_ref(), kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
-element_spec!(DistributionSpec, ElementKind::Distribution, distribution, |e| links: vec![("upstream", e.upstream.as_str())],
-    feeder: e.feeder.as_ref(), kv: |r| (r.voltage_kv, Some(r.voltage_kv)));
-element_spec!(RackSpec, ElementKind::Rack, racks,
-    |e| links: std::iter::once(("feed_a", e.feed_a.as_str())).chain(e.feed_b.as_deref().map(|b| ("feed_b", b))).collect(),
-    feeder: None, kv: |r| (r.voltage_kv, None));

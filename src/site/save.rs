@@ -22,17 +22,7 @@ impl SiteFile {
     /// The same site with every section sorted by id in natural order.
     pub fn canonical(&self) -> SiteFile {
         let mut s = self.clone();
-        s.grid_feeds.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.transformers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.ups.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.distribution.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.racks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.zones.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.water_loops.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.crahs.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.cdus.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.chillers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-        s.heat_rejection.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        s.sort_sections();
         s
     }
 
@@ -52,20 +42,7 @@ impl SiteFile {
         out.push_str("(\n");
         out.push_str(&format!("    version: {},\n", s.version));
         out.push_str(&format!("    name: {},\n", inline(&s.name)));
-        section(&mut out, "grid_feeds", &s.grid_feeds);
-        section(&mut out, "transformers", &s.transformers);
-        section(&mut out, "ups", &s.ups);
-        section(&mut out, "distribution", &s.distribution);
-        section(&mut out, "racks", &s.racks);
-        if let Some(ambient) = &s.ambient {
-            out.push_str(&format!("    ambient: {},\n", inline(ambient)));
-        }
-        section(&mut out, "zones", &s.zones);
-        section(&mut out, "water_loops", &s.water_loops);
-        section(&mut out, "crahs", &s.crahs);
-        section(&mut out, "cdus", &s.cdus);
-        section(&mut out, "chillers", &s.chillers);
-        section(&mut out, "heat_rejection", &s.heat_rejection);
+        s.write_sections(&mut out);
         out.push_str(")\n");
         out
     }
@@ -147,7 +124,7 @@ fn remove_stale_temporaries(dir: &Path, prefix: &str) {
     }
 }
 
-fn section<T: Serialize>(out: &mut String, name: &str, items: &[T]) {
+pub(crate) fn write_section<T: Serialize>(out: &mut String, name: &str, items: &[T]) {
     if items.is_empty() {
         return;
     }
@@ -161,7 +138,7 @@ fn section<T: Serialize>(out: &mut String, name: &str, items: &[T]) {
 }
 
 /// One value as a single line of RON.
-fn inline<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn inline<T: Serialize + ?Sized>(value: &T) -> String {
     let config = PrettyConfig::new()
         .new_line("\n")
         .compact_structs(true)

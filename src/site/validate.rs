@@ -1,148 +1,364 @@
 //! Site validation: every problem in one pass, each pointing at the value that is wrong.
+//!
+//! The checks know no kind by name: they read each element through [`SiteSpec`] (its id, model,
+//! numbers, connections and their [`Target`]s) and the table of kinds (who may feed whom). They
+//! are split so an edit can be judged by checking only what it can affect
+//! ([`validate_change`]): the checks of one element, of the connections into it, and the walks
+//! (cycles, dual-cord paths) through it. A test holds the two to the same answers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use super::problem::Problems;
 use super::source_map::SourceMap;
-use super::{ElementKind, ElementSpec, FeederSpec, SITE_VERSION, SiteFile};
+use super::spec::{SiteFacts, SiteSpec, Target};
+use super::{FeederSpec, SITE_VERSION, SiteFile};
 use crate::catalog::Catalog;
-use crate::catalog::rated::NumericField;
 use crate::constraint::Constraint;
+use crate::kinds::{EquipmentKind, Role, with_article};
 
 /// Relative tolerance when matching nominal voltages across a connection.
 const VOLTAGE_MATCH_TOLERANCE: f64 = 0.01;
 
-/// A site-file element seen through what validation needs.
+/// One element of the site, with what the checks between elements need.
 struct Node<'a> {
-    kind: ElementKind,
+    spec: &'a dyn SiteSpec,
     index: usize,
-    id: &'a str,
-    /// `(field, upstream id)` for each connection (`upstream`, or `feed_a` / `feed_b`).
-    links: Vec<(&'static str, &'a str)>,
-    /// Nominal input and output voltage (kV) when the model resolved.
+    /// Nominal input and output voltage (kV) when the element is on the network and its model
+    /// resolved.
     input_kv: Option<f64>,
     output_kv: Option<f64>,
 }
 
-impl Node<'_> {
+impl<'a> Node<'a> {
+    fn kind(&self) -> EquipmentKind {
+        self.spec.kind()
+    }
+
+    fn id(&self) -> &'a str {
+        let spec: &'a dyn SiteSpec = self.spec;
+        spec.id()
+    }
+
     fn path(&self) -> String {
-        format!("{}[{}]", self.kind.section(), self.index)
+        format!("{}[{}]", self.kind().section(), self.index)
+    }
+}
+
+/// The site seen as a graph: every element, the first element of each id, and the elements
+/// that feed each one (resolved, allowed connections only).
+struct Graph<'a> {
+    nodes: Vec<Node<'a>>,
+    by_id: HashMap<&'a str, usize>,
+    /// For each element, the elements its feed connections resolve to, in field order.
+    feeds: Vec<Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(site: &'a SiteFile, catalog: &Catalog) -> Graph<'a> {
+        let nodes: Vec<Node> = site
+            .elements()
+            .into_iter()
+            .map(|(index, spec)| {
+                let kv = spec.rated().and_then(|r| r.nominal_kv(catalog));
+                Node { spec, index, input_kv: kv.map(|k| k.0), output_kv: kv.and_then(|k| k.1) }
+            })
+            .collect();
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
+        for (n, node) in nodes.iter().enumerate() {
+            by_id.entry(node.id()).or_insert(n);
+        }
+        let feeds = nodes
+            .iter()
+            .map(|node| {
+                node.spec
+                    .links()
+                    .into_iter()
+                    .filter(|(field, _)| link_target(node.spec, field) == Some(Target::Feed))
+                    .filter_map(|(_, up)| by_id.get(up).copied())
+                    .filter(|&p| node.kind().may_be_fed_by(nodes[p].kind()))
+                    .collect()
+            })
+            .collect();
+        Graph { nodes, by_id, feeds }
+    }
+
+    /// The element itself and every element above it through first feeds, nearest first.
+    fn ancestors(&self, start: usize) -> Vec<usize> {
+        let mut out = vec![start];
+        let mut at = start;
+        while let Some(&p) = self.feeds[at].first() {
+            if out.contains(&p) {
+                break;
+            }
+            out.push(p);
+            at = p;
+        }
+        out
+    }
+}
+
+/// What a connection field of `spec` points at.
+fn link_target(spec: &dyn SiteSpec, field: &str) -> Option<Target> {
+    spec.link_fields().iter().find(|l| l.name == field).map(|l| l.target)
+}
+
+/// Which elements to check: all, or those an edit can affect.
+enum Scope {
+    All,
+    /// Indices of the elements to check one by one and walk from.
+    Some(BTreeSet<usize>),
+}
+
+impl Scope {
+    fn has(&self, n: usize) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Some(set) => set.contains(&n),
+        }
     }
 }
 
 /// Checks `site` against `catalog`; `text` and `file` locate the problems.
 pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Result<(), Problems> {
     let map = SourceMap::new(text);
+    let graph = Graph::new(site, catalog);
+    report(&map, file, problems(site, catalog, &graph, &Scope::All, &map))
+}
+
+/// Checks `site` after an edit of the elements with ids `changed` (added, changed or removed),
+/// given that the site before the edit was valid and had cooling or not (`had_cooling`): only
+/// the elements the edit can affect are checked, with the same checks and messages as
+/// [`validate`] (a test holds the two to the same answers on random edits).
+pub fn validate_change(
+    site: &SiteFile,
+    changed: &BTreeSet<String>,
+    had_cooling: bool,
+    catalog: &Catalog,
+) -> Result<(), Problems> {
+    let (text, file) = ("", "site");
+    let map = SourceMap::new(text);
+    let graph = Graph::new(site, catalog);
+    // Whether the site has cooling decides what racks must say: when the edit changes it,
+    // every rack is affected.
+    let scope = if site.has_cooling() == had_cooling { affected(&graph, changed) } else { Scope::All };
+    report(&map, file, problems(site, catalog, &graph, &scope, &map))
+}
+
+fn report(map: &SourceMap, file: &str, mut found: Vec<(String, String)>) -> Result<(), Problems> {
+    found.sort();
+    found.dedup();
     let mut problems = Problems::default();
-    let mut report = |path: &str, msg: String| problems.push(map.problem(file, path, msg));
+    for (path, msg) in found {
+        problems.push(map.problem(file, &path, msg));
+    }
+    problems.into_result(())
+}
 
+/// The elements an edit of `changed` ids can affect: those with a changed id (and any other
+/// element of the same id), those connected to a changed id, and everything fed from below a
+/// changed element (its dual-cord paths may have changed).
+fn affected(graph: &Graph, changed: &BTreeSet<String>) -> Scope {
+    let mut set = BTreeSet::new();
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (n, node) in graph.nodes.iter().enumerate() {
+        if changed.contains(node.id()) {
+            set.insert(n);
+        }
+        if node.spec.links().iter().any(|(_, target)| changed.contains(*target)) {
+            set.insert(n);
+        }
+        for &p in &graph.feeds[n] {
+            children.entry(p).or_default().push(n);
+        }
+    }
+    let mut stack: Vec<usize> = set.iter().copied().collect();
+    while let Some(n) = stack.pop() {
+        for &c in children.get(&n).map(Vec::as_slice).unwrap_or_default() {
+            if set.insert(c) {
+                stack.push(c);
+            }
+        }
+    }
+    Scope::Some(set)
+}
+
+/// Every problem of the elements in `scope`, as `(path, message)`.
+fn problems(
+    site: &SiteFile,
+    catalog: &Catalog,
+    graph: &Graph,
+    scope: &Scope,
+    map: &SourceMap,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
     if site.version != SITE_VERSION {
-        report(
-            "version",
+        out.push((
+            "version".into(),
             format!("unsupported site file version {}; this dctwin reads version {SITE_VERSION}", site.version),
-        );
+        ));
     }
-
-    let mut nodes: Vec<Node> = Vec::new();
-    collect(&site.grid_feeds, catalog, &mut report, &mut nodes);
-    collect(&site.transformers, catalog, &mut report, &mut nodes);
-    collect(&site.ups, catalog, &mut report, &mut nodes);
-    collect(&site.distribution, catalog, &mut report, &mut nodes);
-    collect(&site.racks, catalog, &mut report, &mut nodes);
-    for (i, rack) in site.racks.iter().enumerate() {
-        check_number(&mut report, &format!("racks[{i}]"), "utilization", rack.utilization, super::limits::UTILIZATION);
-    }
-
-    // Ids: present, printable, unique.
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (n, node) in nodes.iter().enumerate() {
-        let id_path = format!("{}.id", node.path());
-        if node.id.is_empty() {
-            report(&id_path, format!("a {} has an empty id", node.kind.noun()));
+    let facts = SiteFacts { has_cooling: site.has_cooling() };
+    for (n, node) in graph.nodes.iter().enumerate() {
+        if !scope.has(n) {
             continue;
         }
-        if node.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            report(
-                &id_path,
-                format!("id \"{}\" contains whitespace; ids are single words like \"PDU-A1\"", node.id.escape_debug()),
-            );
-        }
-        if let Some(&first) = by_id.get(node.id) {
-            let (line, _) = map.position(&format!("{}.id", nodes[first].path()));
-            report(&id_path, format!("duplicate id \"{}\" (first defined on line {line})", node.id));
-        } else {
-            by_id.insert(node.id, n);
-        }
+        element_problems(&mut out, node, catalog, facts);
+        id_problems(&mut out, graph, n, map);
+        link_problems(&mut out, graph, n);
     }
+    let has_cycle = cycle_problems(&mut out, graph, scope);
+    if !has_cycle {
+        dual_cord_problems(&mut out, graph, scope);
+    }
+    site_problems(&mut out, site, facts);
+    out
+}
 
-    // Connections: exist, allowed kinds, matching voltage.
-    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (n, node) in nodes.iter().enumerate() {
-        for &(field, up) in &node.links {
-            let link_path = format!("{}.{field}", node.path());
-            let Some(&p) = by_id.get(up) else {
-                report(
-                    &link_path,
-                    format!(
-                        "{} \"{}\" is connected to \"{up}\", but no element has that id",
-                        node.kind.noun(),
-                        node.id
-                    ),
-                );
-                continue;
-            };
-            let parent = &nodes[p];
-            if !may_feed(parent.kind, node.kind) {
-                report(
-                    &link_path,
-                    format!(
-                        "a {} cannot be fed from a {} (\"{}\" feeds \"{}\"); {}",
-                        node.kind.noun(),
-                        parent.kind.noun(),
-                        parent.id,
-                        node.id,
-                        allowed_parents(node.kind)
-                    ),
-                );
-                continue;
-            }
-            parents[n].push(p);
-            if let (Some(out_kv), Some(in_kv)) = (parent.output_kv, node.input_kv)
-                && (out_kv - in_kv).abs() > VOLTAGE_MATCH_TOLERANCE * in_kv.max(out_kv)
-            {
-                let hint = if out_kv > in_kv * 1.5 { " (a transformer is needed in between)" } else { "" };
-                report(
-                    &link_path,
-                    format!(
-                        "voltage mismatch: {} \"{}\" is rated {in_kv} kV but \"{}\" supplies {out_kv} kV{hint}",
-                        node.kind.noun(),
-                        node.id,
-                        parent.id
-                    ),
-                );
+/// What one element can get wrong on its own: its model, numbers, feeder and placement.
+fn element_problems(out: &mut Vec<(String, String)>, node: &Node, catalog: &Catalog, facts: SiteFacts) {
+    let path = node.path();
+    let e = node.spec;
+    if let Some(r) = e.rated() {
+        if !r.model_known(catalog) {
+            out.push((format!("{path}.model"), unknown_model(catalog, node.kind(), r.model())));
+        }
+        for n in r.override_numbers() {
+            if let Some(msg) = n.problem() {
+                out.push((format!("{path}.overrides.{}", n.path()), msg));
             }
         }
+        for (field, msg) in r.override_inconsistencies(catalog) {
+            out.push((format!("{path}.overrides.{field}"), msg));
+        }
     }
+    let mut numbers_ok = true;
+    for (field, value, constraint) in e.own_numbers() {
+        if let Some(msg) = constraint.problem(field, value) {
+            out.push((format!("{path}.{field}"), msg));
+            numbers_ok = false;
+        }
+    }
+    if numbers_ok {
+        for (field, msg) in e.own_problems(catalog, facts) {
+            let at = if field.is_empty() { path.clone() } else { format!("{path}.{field}") };
+            out.push((at, msg));
+        }
+    }
+    if let Some(f) = e.feeder() {
+        feeder_problems(out, catalog, &path, f);
+    }
+    placement_problems(out, &path, e.position_m(), e.rotation_deg());
+}
 
-    // Cycles: follow the (single) upstream of every non-rack element.
+/// Ids are present, single words and unique across the whole site.
+fn id_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize, map: &SourceMap) {
+    let node = &graph.nodes[n];
+    let path = format!("{}.id", node.path());
+    let id = node.id();
+    if id.is_empty() {
+        out.push((path, format!("{} has an empty id", with_article(node.kind().noun()))));
+        return;
+    }
+    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        out.push((
+            path.clone(),
+            format!(
+                "id \"{}\" contains whitespace; ids are single words like \"{}1\"",
+                id.escape_debug(),
+                node.kind().id_prefix()
+            ),
+        ));
+    }
+    if let Some(&first) = graph.by_id.get(id)
+        && first != n
+    {
+        let (line, _) = map.position(&format!("{}.id", graph.nodes[first].path()));
+        out.push((path, format!("duplicate id \"{id}\" (first defined on line {line})")));
+    }
+}
+
+/// Connections: they exist, point at a kind that fits and, for power, at a matching voltage.
+fn link_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize) {
+    let node = &graph.nodes[n];
+    let (kind, id) = (node.kind(), node.id());
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (field, target) in node.spec.links() {
+        let Some(link) = node.spec.link_fields().iter().find(|l| l.name == field) else { continue };
+        let count = counts.entry(field).or_insert(0);
+        let link_path = match link.arity {
+            super::spec::Arity::Many => format!("{}.{field}[{count}]", node.path()),
+            _ => format!("{}.{field}", node.path()),
+        };
+        *count += 1;
+        let parent = graph.by_id.get(target).map(|&p| &graph.nodes[p]);
+        match (link.target, parent) {
+            (Target::Feed, None) => out.push((
+                link_path,
+                format!("{} \"{id}\" is connected to \"{target}\", but no element has that id", kind.noun()),
+            )),
+            (Target::Kind(k), None) => out.push((link_path, format!("no {} has the id \"{target}\"", k.noun()))),
+            (Target::Kind(k), Some(p)) if p.kind() != k => out.push((
+                link_path,
+                format!("\"{target}\" is {}, not {}", with_article(p.kind().noun()), with_article(k.noun())),
+            )),
+            (Target::Kind(_), Some(_)) => {}
+            (Target::Feed, Some(p)) if !kind.may_be_fed_by(p.kind()) => out.push((
+                link_path,
+                format!(
+                    "{} cannot be fed from {} (\"{}\" feeds \"{id}\"); {}",
+                    with_article(kind.noun()),
+                    with_article(p.kind().noun()),
+                    p.id(),
+                    kind.fed_from_sentence()
+                ),
+            )),
+            (Target::Feed, Some(p)) => {
+                if let (Some(out_kv), Some(in_kv)) = (p.output_kv, node.input_kv)
+                    && (out_kv - in_kv).abs() > VOLTAGE_MATCH_TOLERANCE * in_kv.max(out_kv)
+                {
+                    let hint = if out_kv > in_kv * 1.5 { " (a transformer is needed in between)" } else { "" };
+                    out.push((
+                        link_path,
+                        format!(
+                            "voltage mismatch: {} \"{id}\" is rated {in_kv} kV but \"{}\" supplies {out_kv} kV{hint}",
+                            kind.noun(),
+                            p.id()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Connection cycles among network nodes (power must flow from a grid feed); true when there
+/// is one. Walks from every node in scope: a cycle an edit made passes through a changed node.
+fn cycle_problems(out: &mut Vec<(String, String)>, graph: &Graph, scope: &Scope) -> bool {
+    let nodes = &graph.nodes;
     let mut state = vec![0u8; nodes.len()]; // 0 unvisited, 1 on the current walk, 2 done
+    let mut found = false;
     for start in 0..nodes.len() {
-        if state[start] != 0 || nodes[start].kind == ElementKind::Rack {
+        if state[start] != 0 || nodes[start].kind().role() != Role::Node || !scope.has(start) {
             continue;
         }
         let mut walk = vec![start];
         let mut at = start;
         state[at] = 1;
-        while let Some(&p) = parents[at].first() {
+        while let Some(&p) = graph.feeds[at].first() {
             if state[p] == 1 {
-                let cycle_start = walk.iter().position(|&w| w == p).unwrap_or(0);
-                let mut ids: Vec<&str> = walk[cycle_start..].iter().map(|&w| nodes[w].id).collect();
-                ids.push(nodes[p].id);
-                let first = walk[cycle_start..].iter().copied().min().unwrap_or(p);
-                report(
-                    &format!("{}.upstream", nodes[first].path()),
+                let mut cycle = walk[walk.iter().position(|&w| w == p).unwrap_or(0)..].to_vec();
+                // Written from the element first in the file, whichever the walk entered by.
+                let first = cycle.iter().copied().min().unwrap_or(p);
+                let turn = cycle.iter().position(|&w| w == first).unwrap_or(0);
+                cycle.rotate_left(turn);
+                let mut ids: Vec<&str> = cycle.iter().map(|&w| nodes[w].id()).collect();
+                ids.push(nodes[first].id());
+                let field = nodes[first].spec.links().first().map(|l| l.0).unwrap_or("upstream");
+                out.push((
+                    format!("{}.{field}", nodes[first].path()),
                     format!("connection cycle: {}; power must flow from a grid feed", ids.join(" → ")),
-                );
+                ));
+                found = true;
                 break;
             }
             if state[p] == 2 {
@@ -156,386 +372,120 @@ pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> R
             state[w] = 2;
         }
     }
-    let has_cycle = !is_acyclic(&nodes, &parents);
+    found
+}
 
-    // Dual-corded racks: the two cords must take independent paths below the grid feed.
-    if !has_cycle {
-        for node in nodes.iter().filter(|n| n.kind == ElementKind::Rack && n.links.len() == 2) {
-            let (a, b) = (node.links[0].1, node.links[1].1);
-            let b_path = format!("{}.feed_b", node.path());
-            if a == b {
-                report(
-                    &b_path,
+/// Dual-corded loads: the two cords must take independent paths below the grid feed.
+fn dual_cord_problems(out: &mut Vec<(String, String)>, graph: &Graph, scope: &Scope) {
+    for (n, node) in graph.nodes.iter().enumerate() {
+        if node.kind().role() != Role::Load || !scope.has(n) {
+            continue;
+        }
+        let cords: Vec<(&str, &str)> =
+            node.spec.links().into_iter().filter(|(f, _)| link_target(node.spec, f) == Some(Target::Feed)).collect();
+        let [(_, a), (b_field, b)] = cords[..] else { continue };
+        let b_path = format!("{}.{b_field}", node.path());
+        if a == b {
+            out.push((
+                b_path,
+                format!(
+                    "{} \"{}\" has \"{a}\" as both its A and B feed; a dual-corded {} needs two different feeds",
+                    node.kind().noun(),
+                    node.id(),
+                    node.kind().noun()
+                ),
+            ));
+            continue;
+        }
+        let (Some(&pa), Some(&pb)) = (graph.by_id.get(a), graph.by_id.get(b)) else { continue };
+        let chain_a = graph.ancestors(pa);
+        if let Some(shared) = graph.ancestors(pb).into_iter().find(|x| chain_a.contains(x)) {
+            let s = &graph.nodes[shared];
+            if s.kind().single_path() {
+                out.push((
+                    b_path,
                     format!(
-                        "rack \"{}\" has \"{a}\" as both its A and B feed; a dual-corded rack needs two different feeds",
-                        node.id
+                        "{} \"{}\" is fed twice from the same path: its A and B feeds both run through {} \"{}\"",
+                        node.kind().noun(),
+                        node.id(),
+                        s.kind().noun(),
+                        s.id()
                     ),
-                );
-                continue;
-            }
-            let (Some(&pa), Some(&pb)) = (by_id.get(a), by_id.get(b)) else {
-                continue;
-            };
-            let chain_a = ancestors(pa, &parents);
-            if let Some(shared) = ancestors(pb, &parents).into_iter().find(|x| chain_a.contains(x)) {
-                let s = &nodes[shared];
-                if matches!(s.kind, ElementKind::Ups | ElementKind::Distribution) {
-                    report(
-                        &b_path,
-                        format!(
-                            "rack \"{}\" is fed twice from the same path: its A and B feeds both run through {} \"{}\"",
-                            node.id,
-                            s.kind.noun(),
-                            s.id
-                        ),
-                    );
-                }
+                ));
             }
         }
     }
-
-    validate_cooling(site, catalog, &map, &nodes, &by_id, &mut report);
-    problems.into_result(())
 }
 
-/// True when following upstreams from any element ends at a root (no cycle).
-fn is_acyclic(nodes: &[Node], parents: &[Vec<usize>]) -> bool {
-    (0..nodes.len()).all(|start| {
-        let mut at = start;
-        for _ in 0..=nodes.len() {
-            match parents[at].first() {
-                Some(&p) if nodes[at].kind != ElementKind::Rack || at == start => at = p,
-                _ => return true,
-            }
-        }
-        false
-    })
-}
-
-/// The element itself and every element above it (first upstream only), nearest first.
-fn ancestors(start: usize, parents: &[Vec<usize>]) -> Vec<usize> {
-    let mut out = vec![start];
-    let mut at = start;
-    while let Some(&p) = parents[at].first() {
-        if out.contains(&p) {
-            break;
-        }
-        out.push(p);
-        at = p;
+/// What belongs to the site as a whole: outdoor conditions once there is cooling.
+fn site_problems(out: &mut Vec<(String, String)>, site: &SiteFile, facts: SiteFacts) {
+    use super::cooling::limits::OUTDOOR_C;
+    if facts.has_cooling && site.ambient.is_none() {
+        out.push(("name".into(), "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`".into()));
     }
-    out
-}
-
-/// Checks what every element of one section has in common and records it for the
-/// connection checks.
-fn collect<'a, E: ElementSpec>(
-    items: &'a [E],
-    catalog: &Catalog,
-    report: &mut impl FnMut(&str, String),
-    nodes: &mut Vec<Node<'a>>,
-) {
-    for (index, e) in items.iter().enumerate() {
-        let path = format!("{}[{index}]", E::KIND.section());
-        let kv = e.nominal_kv(catalog);
-        if kv.is_none() {
-            report(&format!("{path}.model"), unknown_model(catalog, E::KIND, e.model()));
+    let Some(a) = &site.ambient else { return };
+    let mut in_range = true;
+    for (path, field, value) in
+        [("ambient.dry_bulb_c", "dry_bulb_c", a.dry_bulb_c), ("ambient.wet_bulb_c", "wet_bulb_c", a.wet_bulb_c)]
+    {
+        if let Some(msg) = OUTDOOR_C.problem(field, value) {
+            out.push((path.into(), msg));
+            in_range = false;
         }
-        check_numbers(report, &path, e.override_numbers());
-        for (field, msg) in e.override_inconsistencies(catalog) {
-            report(&format!("{path}.overrides.{field}"), msg);
+    }
+    for (h, &(dry, wet)) in a.hourly.iter().enumerate() {
+        if !(OUTDOOR_C.accepts(dry) && OUTDOOR_C.accepts(wet)) {
+            out.push((
+                format!("ambient.hourly[{h}]"),
+                format!("hour {h}: temperatures must be within {}", OUTDOOR_C.describe()),
+            ));
+            in_range = false;
         }
-        check_feeder(report, catalog, &path, e.feeder());
-        let (position_m, rotation_deg) = e.placement();
-        check_placement(report, &path, position_m, rotation_deg);
-        nodes.push(Node {
-            kind: E::KIND,
-            index,
-            id: e.id(),
-            links: e.links(),
-            input_kv: kv.map(|k| k.0),
-            output_kv: kv.and_then(|k| k.1),
-        });
+    }
+    let wet_below_dry = a.wet_bulb_c <= a.dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
+    if in_range && !wet_below_dry {
+        out.push(("ambient".into(), "the wet bulb cannot be above the dry bulb".into()));
     }
 }
 
-/// Which kinds may feed which.
-pub fn may_feed(parent: ElementKind, child: ElementKind) -> bool {
-    use ElementKind::*;
-    matches!(
-        (parent, child),
-        (GridFeed | Transformer | Distribution, Transformer)
-            | (Transformer | Distribution, Ups)
-            | (GridFeed | Transformer | Ups | Distribution, Distribution)
-            | (Ups | Distribution, Rack)
-    )
-}
-
-fn allowed_parents(child: ElementKind) -> &'static str {
-    match child {
-        ElementKind::GridFeed => "grid feeds have no upstream",
-        ElementKind::Transformer => "a transformer is fed from a grid feed, a transformer or a switchboard",
-        ElementKind::Ups => "a UPS is fed from a transformer or a switchboard",
-        ElementKind::Distribution => "distribution is fed from a grid feed, transformer, UPS or other distribution",
-        ElementKind::Rack => "racks are fed from a PDU, RPP, busway, switchboard or UPS",
+fn unknown_model(catalog: &Catalog, kind: EquipmentKind, model: &str) -> String {
+    if let Some(other) = catalog.sections_with(model).first() {
+        let (other, this) = (format!("{other} model"), format!("{} model", kind.noun()));
+        return format!("\"{model}\" is {}, not {}", with_article(&other), with_article(&this));
     }
-}
-
-fn unknown_model(catalog: &Catalog, kind: ElementKind, model: &str) -> String {
-    let names: Vec<&String> = match kind {
-        ElementKind::GridFeed => catalog.grid_feeds.keys().collect(),
-        ElementKind::Transformer => catalog.transformers.keys().collect(),
-        ElementKind::Ups => catalog.ups.keys().collect(),
-        ElementKind::Distribution => catalog.distribution.keys().collect(),
-        ElementKind::Rack => catalog.racks.keys().collect(),
-    };
-    let elsewhere: BTreeMap<&str, bool> = [
-        ("grid feed", catalog.grid_feeds.contains_key(model)),
-        ("transformer", catalog.transformers.contains_key(model)),
-        ("UPS", catalog.ups.contains_key(model)),
-        ("distribution", catalog.distribution.contains_key(model)),
-        ("rack", catalog.racks.contains_key(model)),
-        ("cable", catalog.cables.contains_key(model)),
-    ]
-    .into_iter()
-    .collect();
-    if let Some((other, _)) = elsewhere.iter().find(|(_, found)| **found) {
-        return format!("\"{model}\" is a {other} model, not a {} model", kind.noun());
-    }
-    let list: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-    format!("unknown {} model \"{model}\"; the catalog has: {}", kind.noun(), list.join(", "))
-}
-
-fn check_numbers(report: &mut impl FnMut(&str, String), path: &str, fields: Vec<NumericField>) {
-    for n in fields {
-        if let Some(msg) = n.problem() {
-            report(&format!("{path}.overrides.{}", n.path()), msg);
-        }
-    }
+    let names = catalog.model_names(kind);
+    format!("unknown {} model \"{model}\"; the catalog has: {}", kind.noun(), names.join(", "))
 }
 
 /// Reports `value` of `field` (at `path.field`) when `constraint` refuses it.
-fn check_number(report: &mut impl FnMut(&str, String), path: &str, field: &str, value: f64, constraint: Constraint) {
+fn number_problem(out: &mut Vec<(String, String)>, path: &str, field: &str, value: f64, constraint: Constraint) {
     if let Some(msg) = constraint.problem(field, value) {
-        report(&format!("{path}.{field}"), msg);
+        out.push((format!("{path}.{field}"), msg));
     }
 }
 
-fn check_feeder(report: &mut impl FnMut(&str, String), catalog: &Catalog, path: &str, feeder: Option<&FeederSpec>) {
-    let Some(f) = feeder else { return };
+fn feeder_problems(out: &mut Vec<(String, String)>, catalog: &Catalog, path: &str, f: &FeederSpec) {
     if !catalog.cables.contains_key(&f.cable) {
         let list: Vec<&str> = catalog.cables.keys().map(|s| s.as_str()).collect();
-        report(
-            &format!("{path}.feeder.cable"),
+        out.push((
+            format!("{path}.feeder.cable"),
             format!("unknown cable model \"{}\"; the catalog has: {}", f.cable, list.join(", ")),
-        );
+        ));
     }
     let feeder = format!("{path}.feeder");
-    check_number(report, &feeder, "length_m", f.length_m, super::limits::FEEDER_LENGTH_M);
-    check_number(report, &feeder, "sets", f64::from(f.sets), super::limits::FEEDER_SETS);
+    number_problem(out, &feeder, "length_m", f.length_m, super::limits::FEEDER_LENGTH_M);
+    number_problem(out, &feeder, "sets", f64::from(f.sets), super::limits::FEEDER_SETS);
 }
 
-fn check_placement(report: &mut impl FnMut(&str, String), path: &str, position_m: (f64, f64), rotation_deg: f64) {
+fn placement_problems(out: &mut Vec<(String, String)>, path: &str, position_m: (f64, f64), rotation_deg: f64) {
     use super::limits::{POSITION_M, ROTATION_DEG};
     if !(POSITION_M.accepts(position_m.0) && POSITION_M.accepts(position_m.1)) {
-        report(
-            &format!("{path}.position_m"),
+        out.push((
+            format!("{path}.position_m"),
             format!("position_m must be two finite numbers of metres within {}", POSITION_M.describe()),
-        );
+        ));
     }
-    check_number(report, path, "rotation_deg", rotation_deg, ROTATION_DEG);
-}
-
-/// Cooling sections: ids unique across the whole site, references to zones, loops, CDUs and
-/// electrical supplies resolve to the right kind, numbers are physical, and once the site has
-/// cooling every rack's heat has somewhere to go.
-fn validate_cooling(
-    site: &SiteFile,
-    catalog: &Catalog,
-    map: &SourceMap,
-    nodes: &[Node],
-    by_id: &HashMap<&str, usize>,
-    report: &mut impl FnMut(&str, String),
-) {
-    // (section, index, id) of every cooling element, for duplicate ids and references.
-    let mut declared: Vec<(&'static str, usize, &str)> = Vec::new();
-    declared.extend(site.zones.iter().enumerate().map(|(i, e)| ("zones", i, e.id.as_str())));
-    declared.extend(site.water_loops.iter().enumerate().map(|(i, e)| ("water_loops", i, e.id.as_str())));
-    declared.extend(site.crahs.iter().enumerate().map(|(i, e)| ("crahs", i, e.id.as_str())));
-    declared.extend(site.cdus.iter().enumerate().map(|(i, e)| ("cdus", i, e.id.as_str())));
-    declared.extend(site.chillers.iter().enumerate().map(|(i, e)| ("chillers", i, e.id.as_str())));
-    declared.extend(site.heat_rejection.iter().enumerate().map(|(i, e)| ("heat_rejection", i, e.id.as_str())));
-    let mut section_of: HashMap<&str, &'static str> = HashMap::new();
-    for &(section, i, id) in &declared {
-        let path = format!("{section}[{i}].id");
-        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            report(&path, format!("id \"{}\" must be a single word like \"CRAH-1\"", id.escape_debug()));
-        } else if let Some(&n) = by_id.get(id) {
-            let (line, _) = map.position(&format!("{}.id", nodes[n].path()));
-            report(&path, format!("duplicate id \"{id}\" (first defined on line {line})"));
-        } else if section_of.insert(id, section).is_some() {
-            report(&path, format!("duplicate id \"{id}\""));
-        }
-    }
-    let expect = |path: String, id: &str, section: &'static str, what: &str, report: &mut dyn FnMut(&str, String)| {
-        match section_of.get(id) {
-            Some(&s) if s == section => {}
-            Some(&s) => report(&path, format!("\"{id}\" is in {s}, not a {what}")),
-            None => report(&path, format!("no {what} has the id \"{id}\"")),
-        }
-    };
-    // Electrical supplies of cooling equipment: loads, like racks.
-    let supply = |path: String, id: &str, report: &mut dyn FnMut(&str, String)| match by_id.get(id) {
-        Some(&n) if matches!(nodes[n].kind, ElementKind::Distribution | ElementKind::Ups) => {}
-        Some(&n) => report(
-            &path,
-            format!(
-                "cooling equipment is supplied like a rack, from distribution or a UPS, not from {} \"{id}\"",
-                nodes[n].kind.noun()
-            ),
-        ),
-        None => report(&path, format!("electrical supply \"{id}\" does not exist")),
-    };
-    use super::cooling::limits::*;
-    let number = |path: String, field: &str, value: f64, c: Constraint, report: &mut dyn FnMut(&str, String)| {
-        if let Some(msg) = c.problem(field, value) {
-            report(&path, msg);
-        }
-    };
-
-    for (i, z) in site.zones.iter().enumerate() {
-        number(format!("zones[{i}].volume_m3"), "volume_m3", z.volume_m3, ZONE_VOLUME_M3, report);
-        check_placement(report, &format!("zones[{i}]"), z.position_m, 0.0);
-    }
-    for (i, l) in site.water_loops.iter().enumerate() {
-        number(format!("water_loops[{i}].volume_m3"), "volume_m3", l.volume_m3, LOOP_VOLUME_M3, report);
-        number(format!("water_loops[{i}].pump_power_kw"), "pump_power_kw", l.pump_power_kw, PUMP_POWER_KW, report);
-        check_placement(report, &format!("water_loops[{i}]"), l.position_m, 0.0);
-        let setpoint_path = format!("water_loops[{i}].supply_setpoint_c");
-        if let Some(msg) = WATER_TEMPERATURE_C.problem("supply_setpoint_c", l.supply_setpoint_c) {
-            report(&setpoint_path, msg);
-        } else if let Some(class) = l.water_class
-            && l.supply_setpoint_c > class.max_supply_c()
-        {
-            report(
-                &format!("water_loops[{i}].supply_setpoint_c"),
-                format!(
-                    "setpoint {} °C is above the {class:?} limit of {} °C",
-                    l.supply_setpoint_c,
-                    class.max_supply_c()
-                ),
-            );
-        }
-        supply(format!("water_loops[{i}].upstream"), &l.upstream, report);
-        for (k, standby) in l.standby_pumps.iter().enumerate() {
-            supply(format!("water_loops[{i}].standby_pumps[{k}]"), standby, report);
-            if *standby == l.upstream || l.standby_pumps[..k].contains(standby) {
-                report(
-                    &format!("water_loops[{i}].standby_pumps[{k}]"),
-                    format!("pump set supply \"{standby}\" is listed twice; a standby set needs its own supply"),
-                );
-            }
-        }
-    }
-    macro_rules! units {
-        ($section:ident, $catalog:ident, $noun:literal) => {
-            for (i, u) in site.$section.iter().enumerate() {
-                let path = format!("{}[{i}]", stringify!($section));
-                if !catalog.$catalog.contains_key(&u.model) {
-                    let list: Vec<&str> = catalog.$catalog.keys().map(|s| s.as_str()).collect();
-                    report(
-                        &format!("{path}.model"),
-                        format!("unknown {} model \"{}\"; the catalog has: {}", $noun, u.model, list.join(", ")),
-                    );
-                }
-                for n in u.overrides.numeric_fields() {
-                    if let Some(msg) = n.problem() {
-                        report(&format!("{path}.overrides.{}", n.path()), msg);
-                    }
-                }
-                if let Some(m) = catalog.$catalog.get(&u.model)
-                    && !u.overrides.is_empty()
-                {
-                    use crate::catalog::Consistency;
-                    let resolved = u.overrides.apply(&m.rating());
-                    let cross = if resolved.numbers_valid() { resolved.inconsistencies() } else { vec![] };
-                    for (field, msg) in cross {
-                        report(&format!("{path}.overrides.{field}"), msg);
-                    }
-                }
-                expect(format!("{path}.water_loop"), &u.water_loop, "water_loops", "water loop", report);
-                supply(format!("{path}.upstream"), &u.upstream, report);
-                check_placement(report, &path, u.position_m, u.rotation_deg);
-            }
-        };
-    }
-    units!(crahs, crahs, "CRAH");
-    units!(cdus, cdus, "CDU");
-    units!(chillers, chillers, "chiller");
-    units!(heat_rejection, heat_rejection, "heat rejection");
-    for (i, c) in site.crahs.iter().enumerate() {
-        expect(format!("crahs[{i}].zone"), &c.zone, "zones", "zone", report);
-    }
-
-    let has_cooling = !section_of.is_empty();
-    if has_cooling && site.ambient.is_none() {
-        report("name", "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`".into());
-    }
-    if let Some(a) = &site.ambient {
-        let mut in_range = true;
-        for (path, field, value) in
-            [("ambient.dry_bulb_c", "dry_bulb_c", a.dry_bulb_c), ("ambient.wet_bulb_c", "wet_bulb_c", a.wet_bulb_c)]
-        {
-            if let Some(msg) = OUTDOOR_C.problem(field, value) {
-                report(path, msg);
-                in_range = false;
-            }
-        }
-        for (h, &(dry, wet)) in a.hourly.iter().enumerate() {
-            if !(OUTDOOR_C.accepts(dry) && OUTDOOR_C.accepts(wet)) {
-                report(
-                    &format!("ambient.hourly[{h}]"),
-                    format!("hour {h}: temperatures must be within {}", OUTDOOR_C.describe()),
-                );
-                in_range = false;
-            }
-        }
-        let wet_below_dry = a.wet_bulb_c <= a.dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
-        if in_range && !wet_below_dry {
-            report("ambient", "the wet bulb cannot be above the dry bulb".into());
-        }
-    }
-    // Rooms of electrical equipment (where their losses go).
-    let rooms = site
-        .transformers
-        .iter()
-        .enumerate()
-        .map(|(i, e)| ("transformers", i, &e.zone))
-        .chain(site.ups.iter().enumerate().map(|(i, e)| ("ups", i, &e.zone)))
-        .chain(site.distribution.iter().enumerate().map(|(i, e)| ("distribution", i, &e.zone)));
-    for (section, i, zone) in rooms {
-        if let Some(z) = zone {
-            expect(format!("{section}[{i}].zone"), z, "zones", "zone", report);
-        }
-    }
-    for (i, r) in site.racks.iter().enumerate() {
-        if let Some(z) = &r.zone {
-            expect(format!("racks[{i}].zone"), z, "zones", "zone", report);
-        }
-        if let Some(c) = &r.cdu {
-            expect(format!("racks[{i}].cdu"), c, "cdus", "CDU", report);
-        }
-        let Some(model) = catalog.racks.get(&r.model) else { continue };
-        let liquid = r.overrides.liquid_fraction.unwrap_or(model.liquid_fraction);
-        if has_cooling && r.zone.is_none() && liquid < 1.0 {
-            report(&format!("racks[{i}]"), format!("rack \"{}\" has air-side heat but no `zone`", r.id));
-        }
-        if has_cooling && r.cdu.is_none() && liquid > 0.0 {
-            report(
-                &format!("racks[{i}]"),
-                format!("rack \"{}\" is {:.0} % liquid-cooled but has no `cdu`", r.id, liquid * 100.0),
-            );
-        }
-    }
+    number_problem(out, path, "rotation_deg", rotation_deg, ROTATION_DEG);
 }
 
 /// How far outside the catalog's span an overridden value may go before it earns a warning:
@@ -548,34 +498,36 @@ pub const PLAUSIBILITY_FACTOR: f64 = 10.0;
 pub fn warnings(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Vec<super::problem::Problem> {
     let map = SourceMap::new(text);
     let mut out = Vec::new();
-    macro_rules! sections {
-        ($($section:ident: $noun:literal),*) => {$(
-            let mut span: HashMap<(&str, Option<usize>), (f64, f64)> = HashMap::new();
-            for m in catalog.$section.values() {
-                for n in m.rating().numeric_fields() {
-                    let e = span.entry((n.name, n.index)).or_insert((n.value, n.value));
-                    *e = (e.0.min(n.value), e.1.max(n.value));
-                }
+    let mut spans = HashMap::new();
+    for (index, e) in site.elements() {
+        let Some(r) = e.rated() else { continue };
+        let overridden = r.override_numbers();
+        if overridden.is_empty() {
+            continue;
+        }
+        let kind = e.kind();
+        let span = spans.entry(kind).or_insert_with(|| r.catalog_span(catalog));
+        for n in overridden {
+            let Some(&(lo, hi)) = span.get(&(n.name, n.index)) else { continue };
+            let far_above = n.value > hi * PLAUSIBILITY_FACTOR && hi > 0.0;
+            let far_below = n.value < lo / PLAUSIBILITY_FACTOR && lo > 0.0;
+            if far_above || far_below {
+                let unit = if n.constraint.unit.is_empty() { String::new() } else { format!(" {}", n.constraint.unit) };
+                let path = format!("{}[{index}].overrides.{}", kind.section(), n.path());
+                let noun = kind.noun();
+                out.push(map.problem(
+                    file,
+                    &path,
+                    format!(
+                        "{noun} \"{}\": {} {}{unit} is far outside the catalog's {noun} models ({lo}–{hi}{unit}); check the value and its unit",
+                        e.id(),
+                        n.path(),
+                        n.value
+                    ),
+                ));
             }
-            for (i, e) in site.$section.iter().enumerate() {
-                for n in e.overrides.numeric_fields() {
-                    let Some(&(lo, hi)) = span.get(&(n.name, n.index)) else { continue };
-                    let far_above = n.value > hi * PLAUSIBILITY_FACTOR && hi > 0.0;
-                    let far_below = n.value < lo / PLAUSIBILITY_FACTOR && lo > 0.0;
-                    if far_above || far_below {
-                        let unit = if n.constraint.unit.is_empty() { String::new() } else { format!(" {}", n.constraint.unit) };
-                        let path = format!("{}[{i}].overrides.{}", stringify!($section), n.path());
-                        out.push(map.problem(file, &path, format!(
-                            "{} \"{}\": {} {}{unit} is far outside the catalog's {} models ({lo}–{hi}{unit}); check the value and its unit",
-                            $noun, e.id, n.path(), n.value, $noun
-                        )));
-                    }
-                }
-            }
-        )*};
+        }
     }
-    sections!(grid_feeds: "grid feed", transformers: "transformer", ups: "UPS", distribution: "distribution",
-        racks: "rack", crahs: "CRAH", cdus: "CDU", chillers: "chiller", heat_rejection: "heat rejection");
     out.sort();
     out
 }

@@ -57,7 +57,7 @@ fn run_writes_identical_reports_and_fails_on_critical_alerts() {
         ]);
         assert_eq!(out.status.code(), Some(1), "critical alerts fail the run");
         let summary = String::from_utf8(out.stdout).unwrap();
-        assert!(summary.contains("| Critical | PDU-1 | BreakerCurrent |"), "{summary}");
+        assert!(summary.contains("| critical | PDU-1 | breaker current |"), "{summary}");
     }
     let ja = std::fs::read(&a).unwrap();
     assert_eq!(ja, std::fs::read(&b).unwrap(), "byte-identical reports");

@@ -30,7 +30,7 @@ fn import_equals_it_load_plus_losses_on_every_example_site() {
         }
         // Cooling fans, pumps and chillers drawn through the network in this solve.
         let cooling_kw: f64 =
-            world.resource::<ElectricalNetwork>().applied_auxiliary.iter().map(|(_, s)| s.re / 1e3).sum();
+            world.resource::<ElectricalNetwork>().applied_cooling.iter().map(|(_, s)| s.re / 1e3).sum();
         assert!(it_kw > 0.0 && losses_kw > 0.0, "{}: a loaded site has losses", path.display());
         assert_rel(import_kw, it_kw + losses_kw + cooling_kw, 1e-6, &format!("{}: energy balance", path.display()));
         let totals = world.resource::<SiteTotals>();
@@ -56,7 +56,7 @@ fn kirchhoff_current_law_at_every_node() {
         let (network, flow) = (&net.network, &net.flow);
         let n = network.nodes.len();
         let mut injected = vec![C64::new(0.0, 0.0); n];
-        for &(k, s) in &net.applied_auxiliary {
+        for &(k, s) in &net.applied_cooling {
             injected[k] += (s / 3.0 / flow.v_out[k]).conj();
         }
         for (k, node) in network.nodes.iter().enumerate() {
@@ -157,7 +157,7 @@ fn every_example_site_balances_power_in_and_heat_out() {
         let stored_kw = (stored_j(&app) - before) / 60.0 / 1e3;
         let t = app.world().resource::<SiteTotals>().clone();
         let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
-        let supplied = t.it_load_kw + t.losses_kw() + t.auxiliary_kw;
+        let supplied = t.it_load_kw + t.losses_kw() + t.cooling_kw;
         let out = plant.totals.heat_to_outdoors_w() / 1e3 + stored_kw;
         assert_rel(out, supplied, 1e-3, &format!("{}: heat out + stored vs power in", path.display()));
         // Losses of indoor equipment went into zones (not only outdoors).

@@ -3,9 +3,9 @@
 use bevy::prelude::*;
 use dctwin::catalog::Catalog;
 use dctwin::headless::advance;
+use dctwin::kinds::EquipmentKind;
 use dctwin::sim::components::*;
 use dctwin::sim::electrical::{ElectricalNetwork, SiteTotals};
-use dctwin::site::ElementKind;
 
 use crate::support::*;
 
@@ -28,7 +28,7 @@ fn added_changed_and_removed_equipment_is_picked_up() {
         .world_mut()
         .spawn((
             ElementId("R-NEW".into()),
-            Kind(ElementKind::Rack),
+            Kind(EquipmentKind::Rack),
             CatalogModel("gb200-nvl72".into()),
             Placement { position_m: (6.0, 4.5), rotation_deg: 0.0 },
             InService(true),
@@ -181,7 +181,7 @@ fn an_element_with_two_sources_follows_the_first_live_one() {
     let rack_rating = Catalog::builtin().racks["legacy-air-12kw"].rating();
     app.world_mut().spawn((
         ElementId("STS".into()),
-        Kind(ElementKind::Distribution),
+        Kind(EquipmentKind::Distribution),
         CatalogModel("pdu-415v-400a".into()),
         Placement { position_m: (3.0, 2.0), rotation_deg: 0.0 },
         InService(true),
@@ -190,7 +190,7 @@ fn an_element_with_two_sources_follows_the_first_live_one() {
     ));
     app.world_mut().spawn((
         ElementId("R".into()),
-        Kind(ElementKind::Rack),
+        Kind(EquipmentKind::Rack),
         CatalogModel("legacy-air-12kw".into()),
         Placement { position_m: (4.0, 2.0), rotation_deg: 0.0 },
         InService(true),

@@ -203,7 +203,7 @@ fn chain(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
 fn connections(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
     let id = element.id().to_string();
     let links = element.links();
-    for &(field, optional) in SiteElement::link_fields(element.kind()) {
+    for (field, optional) in SiteElement::link_fields(element.kind()) {
         let current = links.iter().find(|(f, _)| *f == field).map(|(_, t)| t.clone());
         ui.horizontal(|ui| {
             ui.label(format!("{field}:"));

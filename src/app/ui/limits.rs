@@ -7,52 +7,7 @@ use egui::{Color32, RichText};
 
 use super::format_clock;
 use crate::app::state::EditorState;
-use crate::sim::limits::{AlertLog, Headroom, LimitKind, Quantity, Severity};
-
-/// What an alert measures, for people.
-pub fn quantity_label(q: Quantity) -> &'static str {
-    match q {
-        Quantity::BreakerCurrent => "breaker current",
-        Quantity::CableCurrent => "cable current",
-        Quantity::TransformerLoading => "transformer loading",
-        Quantity::UpsLoading => "UPS loading",
-        Quantity::GridImport => "grid import",
-        Quantity::Voltage => "voltage",
-        Quantity::Convergence => "load flow convergence",
-        Quantity::VoltageCollapse => "voltage collapse",
-        Quantity::RackPower => "rack power lost",
-        Quantity::Redundancy => "redundancy",
-        Quantity::InletTemperature => "inlet temperature",
-        Quantity::CoolingCapacity => "cooling capacity",
-        Quantity::FacilityWater => "facility water",
-        Quantity::CoolingPower => "cooling unit power",
-        Quantity::LiquidSupply => "liquid supply temperature",
-        Quantity::CoolingRating => "above rated cooling",
-        Quantity::Airflow => "airflow short",
-        Quantity::CondenserTemperature => "condenser water (chiller trip)",
-        Quantity::Boiling => "water boiling",
-        Quantity::OverTemperature => "IT load lost to over-temperature",
-        Quantity::SolverFailure => "solver failure (no results)",
-    }
-}
-
-/// A limit kind, for people.
-pub fn limit_label(l: LimitKind) -> &'static str {
-    match l {
-        LimitKind::GridFeedCapacity => "Grid feed capacity",
-        LimitKind::TransformerRating => "Transformer rating",
-        LimitKind::UpsRating => "UPS rating",
-        LimitKind::BreakerContinuous => "Breaker continuous",
-        LimitKind::CableAmpacity => "Cable ampacity",
-        LimitKind::VoltageRangeA => "Voltage (Range A)",
-        LimitKind::InletTemperature => "Rack inlet temperature",
-        LimitKind::CrahCapacity => "CRAH capacity",
-        LimitKind::Airflow => "CRAH airflow",
-        LimitKind::CduCapacity => "CDU capacity",
-        LimitKind::PlantCapacity => "Plant capacity",
-        LimitKind::HeatRejection => "Heat rejection",
-    }
-}
+use crate::sim::limits::{AlertLog, Headroom, LimitKind, Severity};
 
 fn number(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -84,7 +39,7 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
             let text = format!(
                 "{tag} {} · {} {} / {} {} · since {}{ttl}",
                 a.element,
-                quantity_label(a.quantity),
+                a.quantity.label(),
                 number(a.value),
                 number(a.limit),
                 a.unit,
@@ -106,7 +61,7 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
         ui.label(RichText::new("IT growth").weak());
         ui.end_row();
         for r in &rows {
-            ui.label(limit_label(r.limit));
+            ui.label(LimitKind::label(r.limit));
             if ui
                 .link(&r.element)
                 .on_hover_text(format!("{} of {} {}", number(r.value), number(r.limit_value), r.unit))

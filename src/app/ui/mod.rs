@@ -343,7 +343,7 @@ fn status_bar(ui: &mut egui::Ui, world: &mut World) {
                 power(t.it_load_kw),
                 power(t.grid_import_kw),
                 power(t.losses_kw()),
-                power(t.auxiliary_kw),
+                power(t.cooling_kw),
                 t.pue().map(|p| format!("{p:.3}")).unwrap_or_else(|| "–".into())
             ));
         }

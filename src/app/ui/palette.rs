@@ -28,8 +28,8 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
         });
     });
     ui.separator();
-    for kind in EquipmentKind::ALL {
-        let models = kind.models(&catalog);
+    for &kind in EquipmentKind::ALL {
+        let models = catalog.model_names(kind);
         if models.is_empty() {
             continue;
         }

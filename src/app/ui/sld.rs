@@ -12,8 +12,8 @@ use super::color32;
 use crate::app::colors::{DEAD, NOT_APPLICABLE, load_color};
 use crate::app::state::EditorState;
 use crate::app::status::SiteStatus;
+use crate::kinds::EquipmentKind;
 use crate::sim::components::{ElementId, Kind, RackFeeds, Sources};
-use crate::site::ElementKind;
 use crate::site::save::natural_cmp;
 
 const COL_W: f32 = 170.0;
@@ -54,7 +54,7 @@ pub fn layout(world: &mut World) -> SldLayout {
     let mut all: Vec<String> = Vec::new();
     let mut q = world.query::<(&ElementId, &Kind, Option<&Sources>, Option<&RackFeeds>)>();
     for (id, kind, up, feeds) in q.iter(world) {
-        if kind.0 == ElementKind::Rack {
+        if kind.0 == EquipmentKind::Rack {
             if let Some(f) = feeds {
                 racks_on.entry(f.a.clone()).or_default().push(id.0.clone());
                 if let Some(b) = &f.b {

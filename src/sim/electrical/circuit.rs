@@ -8,8 +8,7 @@ use bevy::prelude::*;
 
 use super::SQRT_3;
 use super::network::{C64, NodeRole, UpsLossCurve};
-use crate::sim::components::{Distribution, GridFeed, Transformer, Ups};
-use crate::site::UpsMode;
+use crate::site::spec::{Modelled, OverridesOf, RatingOf};
 
 /// How a network element limits its own loading.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,7 +70,7 @@ pub struct Circuit {
 
 impl Circuit {
     /// A lossless node at `kv` with `limit` (the common base the kinds refine).
-    fn node(role: NodeRole, input_kv: f64, output_kv: f64, limit: NodeLimit) -> Circuit {
+    pub(crate) fn node(role: NodeRole, input_kv: f64, output_kv: f64, limit: NodeLimit) -> Circuit {
         Circuit {
             role,
             input_kv,
@@ -101,10 +100,51 @@ impl Default for Circuit {
     }
 }
 
-/// What every electrical node kind must say about itself.
-pub trait NetworkKind: Component {
+/// What every electrical node kind must say about itself: how it is made from its line in the
+/// site file and written back to one, and how it behaves on the network. Each kind's component
+/// implements it (in [`super::kinds`]); the table of kinds registers it with the load flow and
+/// the world conversion, so a kind without it does not compile.
+pub trait NetworkKind: Component + Sized {
+    /// Its spec in the site file.
+    type Spec: Modelled;
+    /// The component for `spec` with its resolved `rating`.
+    fn from_spec(spec: &Self::Spec, rating: RatingOf<Self::Spec>) -> Self;
+    /// Its rating (overrides are written back as the difference from the catalog model).
+    fn rating(&self) -> &RatingOf<Self::Spec>;
+    /// Its spec, from what every element has and this component.
+    fn to_spec(&self, parts: NodeParts<Self::Spec>) -> Self::Spec;
     /// Its circuit, from its rating and settings.
     fn circuit(&self) -> Circuit;
+}
+
+/// What every network node has in the world, as its spec writes it.
+#[derive(Clone)]
+pub struct NodeParts<S: Modelled> {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Overrides of the catalog rating.
+    pub overrides: OverridesOf<S>,
+    /// Its sources, in order of preference.
+    pub sources: Vec<String>,
+    /// The cable from its upstream.
+    pub feeder: Option<crate::site::FeederSpec>,
+    /// The room its losses heat.
+    pub zone: Option<String>,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation, degrees.
+    pub rotation_deg: f64,
+    /// In service.
+    pub in_service: bool,
+}
+
+impl<S: Modelled> NodeParts<S> {
+    /// The single upstream of kinds that have one (its preferred source).
+    pub fn upstream(&self) -> String {
+        self.sources.first().cloned().unwrap_or_default()
+    }
 }
 
 /// Series impedance from a percent impedance and X/R on a (kV, kVA) base, Ω.
@@ -124,77 +164,6 @@ pub fn transformer_impedance(r: &crate::catalog::TransformerRating) -> C64 {
     let r_pu = r.load_loss_kw / r.rated_kva;
     let x_pu = (z_pu * z_pu - r_pu * r_pu).max(0.0).sqrt();
     C64::new(r_pu * z_base, x_pu * z_base)
-}
-
-impl NetworkKind for GridFeed {
-    /// A slack source behind `Z = kV²/MVA_sc` (100 % on the short-circuit base), ideal at 0.
-    fn circuit(&self) -> Circuit {
-        let r = &self.0;
-        let mut c = Circuit::node(
-            NodeRole::Feed,
-            r.voltage_kv,
-            r.voltage_kv,
-            NodeLimit::Import { capacity_mva: r.capacity_mva },
-        );
-        if r.short_circuit_mva > 0.0 {
-            c.z_series = impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
-        }
-        c
-    }
-}
-
-impl NetworkKind for Transformer {
-    /// Series `R + jX` behind an ideal ratio, magnetising branch `G − jB` at the LV terminal.
-    fn circuit(&self) -> Circuit {
-        let r = &self.0;
-        let mut c = Circuit::node(
-            NodeRole::Transformer,
-            r.primary_kv,
-            r.secondary_kv,
-            NodeLimit::TransformerRating { rated_kva: r.rated_kva },
-        );
-        c.ratio = r.primary_kv / r.secondary_kv;
-        c.z_series = transformer_impedance(r);
-        let v_ln = c.v_ln_out();
-        let v2 = 3.0 * v_ln * v_ln;
-        c.g_shunt = r.no_load_loss_kw * 1000.0 / v2;
-        let y_abs = r.no_load_current_pct / 100.0 * r.rated_kva * 1000.0 / v2;
-        c.b_shunt = (y_abs * y_abs - c.g_shunt * c.g_shunt).max(0.0).sqrt();
-        c
-    }
-}
-
-impl NetworkKind for Ups {
-    /// Double conversion: regulated output, input at the rectifier's power factor; eco mode:
-    /// output follows input. Losses from the mode's curve.
-    fn circuit(&self) -> Circuit {
-        let r = &self.rating;
-        let role = match self.mode {
-            UpsMode::DoubleConversion => NodeRole::UpsDoubleConversion,
-            UpsMode::Eco => NodeRole::UpsEco,
-        };
-        let limit = NodeLimit::UpsRating { rated_kw: r.rated_kw, rated_kva: r.rated_kva };
-        let mut c = Circuit::node(role, r.voltage_kv, r.voltage_kv, limit);
-        let (a, b, k) = match self.mode {
-            UpsMode::DoubleConversion => (r.no_load_loss_pct, r.proportional_loss_pct, r.square_loss_pct),
-            UpsMode::Eco => (r.eco_no_load_loss_pct, r.eco_proportional_loss_pct, r.eco_square_loss_pct),
-        };
-        c.ups_loss = UpsLossCurve { rated_w: r.rated_kw * 1000.0, a: a / 100.0, b: b / 100.0, c: k / 100.0 };
-        let pf = r.input_power_factor.clamp(1e-6, 1.0);
-        c.ups_input_tan_phi = (1.0 - pf * pf).sqrt() / pf;
-        c
-    }
-}
-
-impl NetworkKind for Distribution {
-    /// A node without impedance limited by its breaker, at its upstream's nominal voltage.
-    fn circuit(&self) -> Circuit {
-        let r = &self.0;
-        let limit = NodeLimit::Breaker { breaker_a: r.breaker_a, continuous_pct: r.continuous_pct };
-        let mut c = Circuit::node(NodeRole::Distribution, r.voltage_kv, r.voltage_kv, limit);
-        c.follows_parent_voltage = true;
-        c
-    }
 }
 
 /// Derives the circuit of every element of kind `K` whose rating was added or changed.

@@ -2,6 +2,7 @@
 //! load flow every fixed step, writing results back to components and [`SiteTotals`].
 
 pub mod circuit;
+pub mod kinds;
 pub mod network;
 
 use std::collections::HashMap;
@@ -31,8 +32,8 @@ pub struct ElectricalNetwork {
     pub rebuilds: u64,
     /// Forces a rebuild on the next step.
     pub dirty: bool,
-    /// Auxiliary loads the last solve carried: `(node index, three-phase VA)`.
-    pub applied_auxiliary: Vec<(usize, C64)>,
+    /// Cooling loads the last solve carried: `(node index, three-phase VA)`.
+    pub applied_cooling: Vec<(usize, C64)>,
     /// Per-node scratch: energized this step.
     node_live: Vec<bool>,
     /// Rack load per node, three-phase VA (kept while no rack changes).
@@ -94,14 +95,14 @@ pub struct NetworkSlot(pub Option<u32>);
 /// Loads other than racks (cooling fans, pumps, chillers), each hanging from a distribution
 /// element or UPS. Written by the thermal model; the electrical step adds them to its loads.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
-pub struct AuxiliaryLoads {
+pub struct CoolingLoads {
     /// The loads.
-    pub loads: Vec<AuxiliaryLoad>,
+    pub loads: Vec<CoolingLoad>,
 }
 
-/// One auxiliary load.
+/// One cooling load (a CRAH, CDU, pump set, chiller or tower on its supply).
 #[derive(Debug, Clone, PartialEq)]
-pub struct AuxiliaryLoad {
+pub struct CoolingLoad {
     /// The element it is fed from.
     pub supply: Entity,
     /// Real power, kW.
@@ -140,8 +141,8 @@ pub struct SiteTotals {
     pub ups_losses_kw: f64,
     /// Feeder cable losses, kW.
     pub cable_losses_kw: f64,
-    /// Auxiliary (cooling) loads served, kW.
-    pub auxiliary_kw: f64,
+    /// Cooling loads served, kW.
+    pub cooling_kw: f64,
     /// The load flow converged.
     pub converged: bool,
     /// When the load flow has no solution: the largest fraction of this step's demand the
@@ -178,7 +179,7 @@ pub struct EnergyTotals {
     pub peak_grid_import_kw: f64,
     /// Highest IT load seen, kW.
     pub peak_it_load_kw: f64,
-    /// Energy drawn by cooling (auxiliary loads), kWh.
+    /// Energy drawn by cooling, kWh.
     pub cooling_kwh: f64,
     /// Simulated time whose load flow did not converge (no energy counted for it), s.
     pub unsolved_seconds: f64,
@@ -201,16 +202,23 @@ pub struct ElectricalPlugin;
 
 impl Plugin for ElectricalPlugin {
     fn build(&self, app: &mut App) {
-        circuit::register_kind::<GridFeed>(app);
-        circuit::register_kind::<Transformer>(app);
-        circuit::register_kind::<Ups>(app);
-        circuit::register_kind::<Distribution>(app);
+        macro_rules! register_node_kinds {
+            (nodes: [ $( $Kind:ident { $($field:ident: $value:tt),* $(,)? } ),* $(,)? ], $($rest:tt)*) => {
+                $( register_node_kinds!(@one $($field: $value),*); )*
+            };
+            (@one $($field:ident: $value:tt),*) => { $( register_node_kinds!(@field $field $value app); )* };
+            (@field node $Node:ident $app:ident) => { circuit::register_kind::<kinds::$Node>($app); };
+            (@field $other:ident $value:tt $app:ident) => {};
+        }
+        crate::kinds::equipment_kinds!(register_node_kinds);
         app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(rebuild_network_on_change));
+        // The load flow's own state on each rack: where its cords sit in the network.
+        app.register_required_components::<Rack, RackCordNodes>();
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
             .init_resource::<RackSupply>()
-            .init_resource::<AuxiliaryLoads>()
+            .init_resource::<CoolingLoads>()
             .add_systems(
                 FixedUpdate,
                 (
@@ -444,7 +452,7 @@ fn solve_load_flow(
     mut supply: ResMut<RackSupply>,
     mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>)>,
     mut states: Query<NodeColumns>,
-    auxiliary: Res<AuxiliaryLoads>,
+    cooling_loads: Res<CoolingLoads>,
 ) {
     let net = &mut *net;
     let (network, flow) = (&net.network, &mut net.flow);
@@ -507,8 +515,8 @@ fn solve_load_flow(
         }
     }
     flow.s_load.copy_from_slice(rack_load);
-    net.applied_auxiliary.clear();
-    for load in &auxiliary.loads {
+    net.applied_cooling.clear();
+    for load in &cooling_loads.loads {
         let Ok((slot, ..)) = states.get(load.supply) else { continue };
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
         if live_nodes[k] {
@@ -516,8 +524,8 @@ fn solve_load_flow(
             let p = load.p_kw * 1e3;
             let s_va = C64::new(p, p * (1.0 - pf * pf).sqrt() / pf);
             flow.s_load[k] += s_va;
-            net.applied_auxiliary.push((k, s_va));
-            t.auxiliary_kw += load.p_kw;
+            net.applied_cooling.push((k, s_va));
+            t.cooling_kw += load.p_kw;
         }
     }
     network.solve(flow);
@@ -661,7 +669,7 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     energy.it_kwh += totals.it_load_kw * h;
     energy.losses_kwh += totals.losses_kw() * h;
     energy.grid_import_kwh += totals.grid_import_kw * h;
-    energy.cooling_kwh += totals.auxiliary_kw * h;
+    energy.cooling_kwh += totals.cooling_kw * h;
     energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
 }

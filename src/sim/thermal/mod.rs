@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use bevy::prelude::*;
 
 use super::components::*;
-use super::electrical::{AuxiliaryLoad, AuxiliaryLoads, ElectricalNetwork, RackCordNodes, rack_demand};
+use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, RackCordNodes, rack_demand};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{SimClock, SimSystems};
 pub use plant::*;
@@ -73,6 +73,9 @@ pub struct ThermalPlugin;
 
 impl Plugin for ThermalPlugin {
     fn build(&self, app: &mut App) {
+        // The thermal model's own state on each rack.
+        app.register_required_components::<Rack, RackThermal>();
+        app.register_required_components::<Rack, RackCoolingSlot>();
         app.init_resource::<CoolingPlant>()
             .init_resource::<ThermalShedding>()
             .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
@@ -128,7 +131,7 @@ fn step_thermal(
     elements: Query<(Entity, &ElementId)>,
     losses: Query<(&LossZone, &ElectricalState)>,
     network: Res<ElectricalNetwork>,
-    mut auxiliary: ResMut<AuxiliaryLoads>,
+    mut cooling_loads: ResMut<CoolingLoads>,
     mut shedding: ResMut<ThermalShedding>,
     added: Query<(), Added<ElementId>>,
     mut removed: RemovedComponents<ElementId>,
@@ -221,9 +224,9 @@ fn step_thermal(
             rack.rating.airflow_m3_s_per_kw / 1e3,
         ));
     }
-    auxiliary.loads = plant
+    cooling_loads.loads = plant
         .electrical_loads()
         .into_iter()
-        .map(|(supply, p_kw)| AuxiliaryLoad { supply, p_kw, power_factor: COOLING_POWER_FACTOR })
+        .map(|(supply, p_kw)| CoolingLoad { supply, p_kw, power_factor: COOLING_POWER_FACTOR })
         .collect();
 }
