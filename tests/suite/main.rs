@@ -15,6 +15,7 @@ mod editing;
 mod failover;
 mod field_probe;
 mod golden;
+mod kinds;
 mod live_edits;
 mod opendss;
 mod round_trip;
