@@ -15,6 +15,7 @@ pub mod ops;
 
 use std::collections::{BTreeSet, HashMap};
 
+use bevy::ecs::change_detection::Tick;
 use bevy::prelude::*;
 
 use crate::catalog::Catalog;
@@ -154,9 +155,101 @@ fn travel(world: &mut World, direction: Direction) -> Result<Option<String>, Str
     Ok(Some(label))
 }
 
+/// The site as the world holds it, kept between edits so an edit does not write the whole
+/// world out as a site file (10k racks: ~10 ms) several times. It is rebuilt from the world
+/// whenever anything changed the world's elements other than an edit through this module
+/// (checked by change ticks: cheap), and updated in place by each edit.
+#[derive(Resource, Debug, Clone)]
+pub struct SiteCache {
+    site: SiteFile,
+    /// The world's change tick when `site` was last known to match it.
+    tick: Tick,
+    /// Number of element entities then (a despawn leaves no tick behind).
+    elements: usize,
+}
+
+/// True when the world's elements, the cooling layout or the site's name may have changed
+/// since `cache` was made (other than by edits, which update it).
+fn stale(world: &mut World, cache: &SiteCache) -> bool {
+    let this_run = world.change_tick();
+    let newer = |t: Tick| t.is_newer_than(cache.tick, this_run);
+    let resources_changed = world.get_resource_ref::<CoolingLayout>().is_some_and(|r| newer(r.last_changed()))
+        || world.get_resource_ref::<crate::sim::world::SiteMeta>().is_some_and(|r| newer(r.last_changed()));
+    if resources_changed {
+        return true;
+    }
+    let mut count = 0;
+    let mut q = world.query::<ElementTicks>();
+    for e in q.iter(world) {
+        count += 1;
+        if e.changed_since(&newer) {
+            return true;
+        }
+    }
+    count != cache.elements || crate::sim::world::node_kinds_changed(world, &newer)
+}
+
+/// What the site file is written from on every element entity (the node kinds' own
+/// components are checked by [`crate::sim::world::node_kinds_changed`]).
+#[derive(bevy::ecs::query::QueryData)]
+struct ElementTicks {
+    id: Ref<'static, ElementId>,
+    kind: Ref<'static, crate::sim::components::Kind>,
+    model: Ref<'static, crate::sim::components::CatalogModel>,
+    place: Ref<'static, crate::sim::components::Placement>,
+    in_service: Ref<'static, crate::sim::components::InService>,
+    sources: Option<Ref<'static, crate::sim::components::Sources>>,
+    feeder: Option<Ref<'static, crate::sim::components::Feeder>>,
+    loss_zone: Option<Ref<'static, crate::sim::components::LossZone>>,
+    rack: Option<Ref<'static, crate::sim::components::Rack>>,
+    feeds: Option<Ref<'static, crate::sim::components::RackFeeds>>,
+    cooling: Option<Ref<'static, crate::sim::world::RackCooling>>,
+}
+
+impl ElementTicksItem<'_, '_> {
+    fn changed_since(&self, newer: &impl Fn(Tick) -> bool) -> bool {
+        let opt = |t: Option<Tick>| t.is_some_and(newer);
+        newer(self.id.last_changed())
+            || newer(self.kind.last_changed())
+            || newer(self.model.last_changed())
+            || newer(self.place.last_changed())
+            || newer(self.in_service.last_changed())
+            || opt(self.sources.as_ref().map(|r| r.last_changed()))
+            || opt(self.feeder.as_ref().map(|r| r.last_changed()))
+            || opt(self.loss_zone.as_ref().map(|r| r.last_changed()))
+            || opt(self.rack.as_ref().map(|r| r.last_changed()))
+            || opt(self.feeds.as_ref().map(|r| r.last_changed()))
+            || opt(self.cooling.as_ref().map(|r| r.last_changed()))
+    }
+}
+
+/// Makes sure the [`SiteCache`] matches the world (and that [`Footprints`] exist), and hands
+/// the world back for reading it.
+pub(crate) fn fresh(world: &mut World) -> &World {
+    world.get_resource_or_insert_with(Footprints::default);
+    let cache = world.remove_resource::<SiteCache>();
+    let cache = match cache {
+        Some(c) if !stale(world, &c) => c,
+        _ => {
+            let site = world_to_site(world);
+            let elements = world.query::<&ElementId>().iter(world).count();
+            SiteCache { site, tick: world.change_tick(), elements }
+        }
+    };
+    world.insert_resource(cache);
+    // Later changes carry a newer tick than the cache's.
+    world.increment_change_tick();
+    world
+}
+
+/// The cached site of a world [`fresh`] returned.
+pub(crate) fn cached_site(world: &World) -> &SiteFile {
+    &world.resource::<SiteCache>().site
+}
+
 /// The site as the world holds it now.
 pub fn current_site(world: &mut World) -> SiteFile {
-    world_to_site(world)
+    cached_site(fresh(world)).clone()
 }
 
 /// The current form of element `id`, whatever its section.
@@ -185,20 +278,48 @@ pub fn edited_site(
     after: &[SiteElement],
     catalog: &Catalog,
 ) -> Result<SiteFile, String> {
-    let mut next = site.clone();
+    let mut next = site.canonical();
+    edit_in_place(&mut next, before, after, catalog)?;
+    Ok(next)
+}
+
+/// [`edited_site`] on a canonical `site` in place: on refusal `site` is put back as it was.
+fn edit_in_place(
+    site: &mut SiteFile,
+    before: &[SiteElement],
+    after: &[SiteElement],
+    catalog: &Catalog,
+) -> Result<(), String> {
+    let had_cooling = site.has_cooling();
+    let mut taken = Vec::with_capacity(before.len());
+    let undo = |site: &mut SiteFile, taken: Vec<SiteElement>, added: &[SiteElement]| {
+        for a in added {
+            SiteElement::take_from(site, a.kind(), a.id());
+        }
+        for t in taken {
+            t.insert_sorted(site);
+        }
+    };
     for b in before {
-        if !SiteElement::remove_from(&mut next, b.kind(), b.id()) {
-            return Err(format!("{} {} is no longer in the site", b.kind().label(), b.id()));
+        match SiteElement::take_from(site, b.kind(), b.id()) {
+            Some(t) => taken.push(t),
+            None => {
+                undo(site, taken, &[]);
+                return Err(format!("{} {} is no longer in the site", b.kind().label(), b.id()));
+            }
         }
     }
     for a in after {
-        a.clone().insert_into(&mut next);
+        a.clone().insert_sorted(site);
     }
-    let next = next.canonical();
     let changed: BTreeSet<String> = before.iter().chain(after).map(|e| e.id().to_string()).collect();
     // The edit is judged by the messages alone: no text to point into (and writing 10k racks out
     // as RON just to locate a problem would cost more than the whole check).
-    crate::site::validate::validate_change(&next, &changed, site.has_cooling(), catalog).map_err(|problems| {
+    let checked = crate::site::validate::validate_change(site, &changed, had_cooling, catalog);
+    if checked.is_err() {
+        undo(site, taken, after);
+    }
+    checked.map_err(|problems| {
         let mut messages: Vec<String> = problems.0.iter().map(|p| p.message.clone()).collect();
         messages.dedup();
         let more = messages.len().saturating_sub(3);
@@ -208,17 +329,27 @@ pub fn edited_site(
             out.push_str(&format!(" (and {more} more)"));
         }
         out
-    })?;
-    Ok(next)
+    })
 }
 
 /// Replaces `before` with `after` in the world after validating the resulting site.
 fn replace(world: &mut World, before: &[SiteElement], after: &[SiteElement]) -> Result<(), String> {
     let catalog = catalog(world);
-    let site = current_site(world);
-    let next = edited_site(&site, before, after, &catalog)?;
-    let ids: HashMap<String, Entity> =
-        world.query::<(Entity, &ElementId)>().iter(world).map(|(e, id)| (id.0.clone(), e)).collect();
+    fresh(world);
+    let mut cache = world.remove_resource::<SiteCache>().expect("fresh() made it");
+    let result = edit_in_place(&mut cache.site, before, after, &catalog);
+    if let Err(e) = result {
+        world.insert_resource(cache);
+        return Err(e);
+    }
+    let next = &cache.site;
+    let leaving: BTreeSet<&str> = before.iter().map(|b| b.id()).collect();
+    let ids: HashMap<String, Entity> = world
+        .query::<(Entity, &ElementId)>()
+        .iter(world)
+        .filter(|(_, id)| leaving.contains(id.0.as_str()))
+        .map(|(e, id)| (id.0.clone(), e))
+        .collect();
     let mut cooling_changed = false;
     for b in before {
         if b.kind().is_electrical() {
@@ -237,7 +368,12 @@ fn replace(world: &mut World, before: &[SiteElement], after: &[SiteElement]) -> 
         }
     }
     if cooling_changed {
-        world.insert_resource(CoolingLayout::from_site(&next));
+        world.insert_resource(CoolingLayout::from_site(next));
     }
+    // The world now matches the edited site.
+    cache.elements = world.query::<&ElementId>().iter(world).count();
+    cache.tick = world.change_tick();
+    world.insert_resource(cache);
+    world.increment_change_tick();
     Ok(())
 }

@@ -7,13 +7,13 @@
 
 use bevy::prelude::*;
 
-use super::{Edit, Footprints, catalog, current_site};
+use super::{Edit, Footprints, cached_site, catalog, fresh};
 use crate::catalog::Catalog;
 use crate::catalog::footprint::FootprintTable;
 use crate::site::SiteFile;
 use crate::site::element::{EquipmentKind, SiteElement};
 use crate::site::save::natural_cmp;
-use crate::site::spec::Target;
+use crate::site::spec::{SiteSpec, Target};
 
 /// Gap allowed between footprints that touch, m (so a row at exactly the rack pitch is fine).
 const TOUCH_TOLERANCE_M: f64 = 1e-3;
@@ -44,9 +44,20 @@ impl FloorRect {
 
 /// The floor an element takes (centred on its position).
 pub fn footprint(table: &FootprintTable, e: &SiteElement) -> FloorRect {
-    let (w, d) = table.extent_m(e.kind(), e.model().unwrap_or(""), e.rotation_deg());
+    footprint_of(table, e.spec())
+}
+
+/// [`footprint`] of any element of a site.
+fn footprint_of(table: &FootprintTable, e: &dyn SiteSpec) -> FloorRect {
+    let model = e.rated().map_or("", |r| r.model());
+    let (w, d) = table.extent_m(e.kind(), model, e.rotation_deg());
     let (x, y) = e.position_m();
     FloorRect { min: (x - w / 2.0, y - d / 2.0), max: (x + w / 2.0, y + d / 2.0) }
+}
+
+/// Every element of `site`, borrowed (what the helpers below search).
+fn borrowed(site: &SiteFile) -> Vec<&dyn SiteSpec> {
+    site.elements().into_iter().map(|(_, e)| e).collect()
 }
 
 /// `p` rounded to the nearest multiple of `grid_m` (no snapping for a zero grid).
@@ -62,14 +73,14 @@ pub fn snap(p: (f64, f64), grid_m: f64) -> (f64, f64) {
 /// The first existing element (not among `ignore`) whose footprint overlaps one of `placed`.
 fn first_overlap(
     table: &FootprintTable,
-    existing: &[SiteElement],
+    existing: &[&dyn SiteSpec],
     placed: &[SiteElement],
     ignore: &[&str],
 ) -> Option<String> {
     for p in placed.iter().filter(|p| !p.kind().is_marker()) {
         let rect = footprint(table, p);
         for e in existing.iter().filter(|e| !e.kind().is_marker() && !ignore.contains(&e.id())) {
-            if footprint(table, e).overlaps(&rect) {
+            if footprint_of(table, *e).overlaps(&rect) {
                 return Some(format!("{} would overlap {}", p.id(), e.id()));
             }
         }
@@ -93,13 +104,13 @@ fn split_id(id: &str) -> (&str, Option<u64>) {
 /// Ids for `n` new elements of `model`: the prefix most used by that model (else by the kind,
 /// else the kind's usual prefix), numbered after the highest number in use with that prefix.
 pub fn new_ids(site: &SiteFile, kind: EquipmentKind, model: &str, n: usize) -> Vec<String> {
-    new_ids_in(&SiteElement::all_of(site), kind, model, n)
+    new_ids_in(&borrowed(site), kind, model, n)
 }
 
-fn new_ids_in(all: &[SiteElement], kind: EquipmentKind, model: &str, n: usize) -> Vec<String> {
-    let prefix_of = |filter: &dyn Fn(&SiteElement) -> bool| -> Option<String> {
+fn new_ids_in(all: &[&dyn SiteSpec], kind: EquipmentKind, model: &str, n: usize) -> Vec<String> {
+    let prefix_of = |filter: &dyn Fn(&dyn SiteSpec) -> bool| -> Option<String> {
         let mut counts: Vec<(String, usize)> = Vec::new();
-        for e in all.iter().filter(|e| filter(e)) {
+        for e in all.iter().filter(|e| filter(**e)) {
             let (p, num) = split_id(e.id());
             if num.is_none() || p.is_empty() {
                 continue;
@@ -111,22 +122,9 @@ fn new_ids_in(all: &[SiteElement], kind: EquipmentKind, model: &str, n: usize) -
         }
         counts.into_iter().max_by_key(|(_, c)| *c).map(|(p, _)| p)
     };
-    let default_prefix = match kind {
-        EquipmentKind::GridFeed => "UTIL-",
-        EquipmentKind::Transformer => "T-",
-        EquipmentKind::Ups => "UPS-",
-        EquipmentKind::Distribution => "PDU-",
-        EquipmentKind::Rack => "R",
-        EquipmentKind::Zone => "ZONE-",
-        EquipmentKind::WaterLoop => "LOOP-",
-        EquipmentKind::Crah => "CRAH-",
-        EquipmentKind::Cdu => "CDU-",
-        EquipmentKind::Chiller => "CH-",
-        EquipmentKind::HeatRejection => "HR-",
-    };
-    let prefix = prefix_of(&|e| e.model() == Some(model))
+    let prefix = prefix_of(&|e| e.rated().is_some_and(|r| r.model() == model))
         .or_else(|| prefix_of(&|e| e.kind() == kind))
-        .unwrap_or_else(|| default_prefix.to_string());
+        .unwrap_or_else(|| kind.id_prefix().to_string());
     let highest = all
         .iter()
         .filter_map(|e| match split_id(e.id()) {
@@ -153,22 +151,23 @@ fn distance2(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// Nominal input and output voltage (kV) of an electrical element.
-fn nominal_kv(e: &SiteElement, catalog: &Catalog) -> Option<(f64, Option<f64>)> {
-    e.spec().rated()?.nominal_kv(catalog)
+fn nominal_kv(e: &dyn SiteSpec, catalog: &Catalog) -> Option<(f64, Option<f64>)> {
+    e.rated()?.nominal_kv(catalog)
 }
 
 /// Ids that may go into connection `field` of `element`, nearest first: elements that may feed it
 /// at its voltage for `upstream`/`feed_a`/`feed_b`, zones, CDUs or water loops for the others.
 pub fn link_candidates(site: &SiteFile, element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
-    link_candidates_in(&SiteElement::all_of(site), element, field, catalog)
+    link_candidates_in(&borrowed(site), element, field, catalog)
 }
 
-fn link_candidates_in(all: &[SiteElement], element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
+fn link_candidates_in(all: &[&dyn SiteSpec], element: &SiteElement, field: &str, catalog: &Catalog) -> Vec<String> {
     let here = element.position_m();
-    let input_kv = nominal_kv(element, catalog).map(|(i, _)| i);
+    let input_kv = nominal_kv(element.spec(), catalog).map(|(i, _)| i);
     let target = element.kind().link_fields().iter().find(|l| l.name == field).map(|l| l.target);
-    let mut v: Vec<&SiteElement> = all
+    let mut v: Vec<&dyn SiteSpec> = all
         .iter()
+        .copied()
         .filter(|c| c.id() != element.id())
         .filter(|c| match target {
             Some(Target::Kind(k)) => c.kind() == k,
@@ -177,7 +176,7 @@ fn link_candidates_in(all: &[SiteElement], element: &SiteElement, field: &str, c
                     (Some(i), Some(o)) => (i - o).abs() <= 0.01 * i.max(o),
                     _ => true,
                 };
-                element.kind().may_be_fed_by(c.kind()) && kv_ok(nominal_kv(c, catalog).and_then(|(_, o)| o))
+                element.kind().may_be_fed_by(c.kind()) && kv_ok(nominal_kv(*c, catalog).and_then(|(_, o)| o))
             }
             None => false,
         })
@@ -203,15 +202,16 @@ fn blank(kind: EquipmentKind, model: &str, id: String, at: (f64, f64)) -> Option
 /// Fills the connections of a new element: those of the nearest element of the same kind, else
 /// the nearest candidate for each required field (and for a rack's zone, and its CDU when the
 /// model is liquid-cooled).
-fn connect_like_neighbours(all: &[SiteElement], e: &mut SiteElement, catalog: &Catalog) {
+fn connect_like_neighbours(all: &[&dyn SiteSpec], e: &mut SiteElement, catalog: &Catalog) {
     let here = e.position_m();
     let nearest_same = all
         .iter()
+        .copied()
         .filter(|o| o.kind() == e.kind() && o.id() != e.id())
         .min_by(|a, b| distance2(a.position_m(), here).total_cmp(&distance2(b.position_m(), here)));
     if let Some(n) = nearest_same {
         for (field, target) in n.links() {
-            let _ = e.set_link(field, Some(target));
+            let _ = e.set_link(field, Some(target.to_string()));
         }
         return;
     }
@@ -233,13 +233,13 @@ pub fn place(world: &mut World, kind: EquipmentKind, model: &str, at: (f64, f64)
     if !catalog.model_names(kind).iter().any(|m| m == model) {
         return Err(format!("`{model}` is not a {} model in the catalog", kind.label()));
     }
-    let all = SiteElement::all_of(&current_site(world));
+    let world = fresh(world);
+    let all = borrowed(cached_site(world));
     let id = new_ids_in(&all, kind, model, 1).remove(0);
     let mut e = blank(kind, model, id.clone(), snap(at, grid_m))
         .ok_or_else(|| format!("{} cannot be placed from the palette", kind.label()))?;
     connect_like_neighbours(&all, &mut e, &catalog);
-    let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
-    if let Some(msg) = first_overlap(&table, &all, std::slice::from_ref(&e), &[]) {
+    if let Some(msg) = first_overlap(&world.resource::<Footprints>().0, &all, std::slice::from_ref(&e), &[]) {
         return Err(msg);
     }
     Ok(Edit { label: format!("Place {id}"), before: vec![], after: vec![e] })
@@ -285,8 +285,9 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
     if !catalog.racks.contains_key(&req.model) {
         return Err(format!("`{}` is not a rack model in the catalog", req.model));
     }
-    let all = SiteElement::all_of(&current_site(world));
-    let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
+    let world = fresh(world);
+    let all = borrowed(cached_site(world));
+    let table = &world.resource::<Footprints>().0;
     let start = snap(req.start_m, grid_m);
     let ids = new_ids_in(&all, EquipmentKind::Rack, &req.model, req.count);
     let mut racks = Vec::with_capacity(req.count);
@@ -317,7 +318,7 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
         }
         racks.push(rack);
     }
-    if let Some(msg) = first_overlap(&table, &all, &racks, &[]) {
+    if let Some(msg) = first_overlap(table, &all, &racks, &[]) {
         return Err(msg);
     }
     let label = format!("Place row of {} {} ({}…{})", req.count, req.model, racks[0].id(), racks[req.count - 1].id());
@@ -326,10 +327,7 @@ pub fn place_row(world: &mut World, req: &RowRequest, grid_m: f64) -> Result<Edi
 
 /// The current form of the elements with these ids (in the order given; unknown ids refused).
 fn elements(site: &SiteFile, ids: &[String]) -> Result<Vec<SiteElement>, String> {
-    let all = SiteElement::all_of(site);
-    ids.iter()
-        .map(|id| all.iter().find(|e| e.id() == id).cloned().ok_or_else(|| format!("no element `{id}` in the site")))
-        .collect()
+    ids.iter().map(|id| site.element(id).ok_or_else(|| format!("no element `{id}` in the site"))).collect()
 }
 
 /// Moves the elements by `delta_m` (the first element's new position is snapped to `grid_m`, the
@@ -338,8 +336,9 @@ pub fn move_by(world: &mut World, ids: &[String], delta_m: (f64, f64), grid_m: f
     if ids.is_empty() {
         return Err("nothing selected to move".into());
     }
-    let site = current_site(world);
-    let before = elements(&site, ids)?;
+    let world = fresh(world);
+    let site = cached_site(world);
+    let before = elements(site, ids)?;
     let (x0, y0) = before[0].position_m();
     let target = snap((x0 + delta_m.0, y0 + delta_m.1), grid_m);
     let d = (target.0 - x0, target.1 - y0);
@@ -352,9 +351,8 @@ pub fn move_by(world: &mut World, ids: &[String], delta_m: (f64, f64), grid_m: f
             m
         })
         .collect();
-    let table = world.get_resource_or_insert_with(Footprints::default).0.clone();
     let moving: Vec<&str> = ids.iter().map(String::as_str).collect();
-    if let Some(msg) = first_overlap(&table, &SiteElement::all_of(&site), &after, &moving) {
+    if let Some(msg) = first_overlap(&world.resource::<Footprints>().0, &borrowed(site), &after, &moving) {
         return Err(msg);
     }
     let label = match ids {
@@ -369,8 +367,7 @@ pub fn delete(world: &mut World, ids: &[String]) -> Result<Edit, String> {
     if ids.is_empty() {
         return Err("nothing selected to delete".into());
     }
-    let site = current_site(world);
-    let before = elements(&site, ids)?;
+    let before = elements(cached_site(fresh(world)), ids)?;
     let label = match ids {
         [one] => format!("Delete {one}"),
         many => format!("Delete {} elements", many.len()),
@@ -385,9 +382,8 @@ pub fn modify(
     label: String,
     change: impl FnOnce(&mut SiteElement, &Catalog) -> Result<(), String>,
 ) -> Result<Edit, String> {
-    let site = current_site(world);
     let catalog = catalog(world);
-    let before = elements(&site, &[id.to_string()])?;
+    let before = elements(cached_site(fresh(world)), &[id.to_string()])?;
     let mut after = before[0].clone();
     change(&mut after, &catalog)?;
     if after == before[0] {

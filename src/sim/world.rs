@@ -81,6 +81,12 @@ macro_rules! define_world_kinds {
             }
         }
 
+        /// True when a network node's own component (its rating and settings) changed at a
+        /// tick `newer` accepts.
+        pub fn node_kinds_changed(world: &mut World, newer: &impl Fn(bevy::ecs::change_detection::Tick) -> bool) -> bool {
+            false $( || world.query::<Ref<$crate::sim::electrical::kinds::$Node>>().iter(world).any(|r| newer(r.last_changed())) )*
+        }
+
         /// The site-file form of one element entity (overrides recovered against the active
         /// catalog).
         pub fn entity_element(world: &World, entity: Entity) -> Option<SiteElement> {

@@ -84,6 +84,17 @@ macro_rules! define_site_file {
                 out
             }
 
+            /// The element with `id`, whatever its section (a linear scan).
+            pub fn element(&self, id: &str) -> Option<SiteElement> {
+                $( if let Some(e) = self.$bsection.iter().find(|e| e.id == id) {
+                    return Some(SiteElement::$BKind(e.clone()));
+                } )*
+                $( if let Some(e) = self.$asection.iter().find(|e| e.id == id) {
+                    return Some(SiteElement::$AKind(e.clone()));
+                } )*
+                None
+            }
+
             /// Number of elements of `kind`.
             pub fn count(&self, kind: crate::kinds::EquipmentKind) -> usize {
                 match kind {
@@ -182,6 +193,34 @@ macro_rules! define_site_file {
                 match kind {
                     $( crate::kinds::EquipmentKind::$BKind => serde_json::from_value::<$BSpec>(value).ok().map(SiteElement::$BKind), )*
                     $( crate::kinds::EquipmentKind::$AKind => serde_json::from_value::<$ASpec>(value).ok().map(SiteElement::$AKind), )*
+                }
+            }
+
+            /// Puts this element into its section of a canonical `site` at its place in id
+            /// order, so the site stays canonical.
+            pub fn insert_sorted(self, site: &mut SiteFile) {
+                fn put<T: spec::SiteSpec>(v: &mut Vec<T>, e: T) {
+                    let at = v.partition_point(|x| save::natural_cmp(x.id(), e.id()).is_lt());
+                    v.insert(at, e);
+                }
+                match self {
+                    $( SiteElement::$BKind(e) => put(&mut site.$bsection, e), )*
+                    $( SiteElement::$AKind(e) => put(&mut site.$asection, e), )*
+                }
+            }
+
+            /// Takes the element of `kind` with `id` out of `site`, keeping the order of the
+            /// others.
+            pub fn take_from(site: &mut SiteFile, kind: crate::kinds::EquipmentKind, id: &str) -> Option<SiteElement> {
+                match kind {
+                    $( crate::kinds::EquipmentKind::$BKind => {
+                        let at = site.$bsection.iter().position(|e| e.id == id)?;
+                        Some(SiteElement::$BKind(site.$bsection.remove(at)))
+                    } )*
+                    $( crate::kinds::EquipmentKind::$AKind => {
+                        let at = site.$asection.iter().position(|e| e.id == id)?;
+                        Some(SiteElement::$AKind(site.$asection.remove(at)))
+                    } )*
                 }
             }
 

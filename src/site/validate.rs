@@ -6,6 +6,7 @@
 //! ([`validate_change`]): the checks of one element, of the connections into it, and the walks
 //! (cycles, dual-cord paths) through it. A test holds the two to the same answers.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 
 use super::problem::Problems;
@@ -24,9 +25,8 @@ struct Node<'a> {
     spec: &'a dyn SiteSpec,
     index: usize,
     /// Nominal input and output voltage (kV) when the element is on the network and its model
-    /// resolved.
-    input_kv: Option<f64>,
-    output_kv: Option<f64>,
+    /// resolved; worked out when first needed (an edit's check needs few).
+    kv: OnceCell<Option<(f64, Option<f64>)>>,
 }
 
 impl<'a> Node<'a> {
@@ -42,11 +42,24 @@ impl<'a> Node<'a> {
     fn path(&self) -> String {
         format!("{}[{}]", self.kind().section(), self.index)
     }
+
+    fn kv(&self, catalog: &Catalog) -> Option<(f64, Option<f64>)> {
+        *self.kv.get_or_init(|| self.spec.rated().and_then(|r| r.nominal_kv(catalog)))
+    }
+
+    fn input_kv(&self, catalog: &Catalog) -> Option<f64> {
+        self.kv(catalog).map(|k| k.0)
+    }
+
+    fn output_kv(&self, catalog: &Catalog) -> Option<f64> {
+        self.kv(catalog).and_then(|k| k.1)
+    }
 }
 
 /// The site seen as a graph: every element, the first element of each id, and the elements
 /// that feed each one (resolved, allowed connections only).
 struct Graph<'a> {
+    catalog: &'a Catalog,
     nodes: Vec<Node<'a>>,
     by_id: HashMap<&'a str, usize>,
     /// For each element, the elements its feed connections resolve to, in field order.
@@ -54,15 +67,9 @@ struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    fn new(site: &'a SiteFile, catalog: &Catalog) -> Graph<'a> {
-        let nodes: Vec<Node> = site
-            .elements()
-            .into_iter()
-            .map(|(index, spec)| {
-                let kv = spec.rated().and_then(|r| r.nominal_kv(catalog));
-                Node { spec, index, input_kv: kv.map(|k| k.0), output_kv: kv.and_then(|k| k.1) }
-            })
-            .collect();
+    fn new(site: &'a SiteFile, catalog: &'a Catalog) -> Graph<'a> {
+        let nodes: Vec<Node> =
+            site.elements().into_iter().map(|(index, spec)| Node { spec, index, kv: OnceCell::new() }).collect();
         let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
         for (n, node) in nodes.iter().enumerate() {
             by_id.entry(node.id()).or_insert(n);
@@ -79,7 +86,7 @@ impl<'a> Graph<'a> {
                     .collect()
             })
             .collect();
-        Graph { nodes, by_id, feeds }
+        Graph { catalog, nodes, by_id, feeds }
     }
 
     /// The element itself and every element above it through first feeds, nearest first.
@@ -313,7 +320,7 @@ fn link_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize) {
                 ),
             )),
             (Target::Feed, Some(p)) => {
-                if let (Some(out_kv), Some(in_kv)) = (p.output_kv, node.input_kv)
+                if let (Some(out_kv), Some(in_kv)) = (p.output_kv(graph.catalog), node.input_kv(graph.catalog))
                     && (out_kv - in_kv).abs() > VOLTAGE_MATCH_TOLERANCE * in_kv.max(out_kv)
                 {
                     let hint = if out_kv > in_kv * 1.5 { " (a transformer is needed in between)" } else { "" };

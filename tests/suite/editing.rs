@@ -193,3 +193,43 @@ fn saved_edits_are_canonical_and_load_back() {
     assert_eq!(changed.len(), 1, "one new line for one new rack: {changed:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The editor keeps the site between edits; anything that changes the world's elements
+/// another way (a scenario, a test, a tool) is seen at once.
+#[test]
+fn the_site_the_editor_sees_follows_direct_changes_to_the_world() {
+    let mut app = app_for("small_2n_room.ron");
+    let w = app.world_mut();
+    let original = edit::current_site(w);
+    let find = |s: &dctwin::site::SiteFile, id: &str| s.element(id).unwrap();
+
+    let pdu = find_element(w, "PDU-A1").unwrap();
+    w.get_mut::<InService>(pdu).unwrap().0 = false;
+    assert!(!find(&edit::current_site(w), "PDU-A1").in_service(), "a service flag set directly");
+
+    let rack = find_element(w, "R2").unwrap();
+    w.get_mut::<Rack>(rack).unwrap().utilization = 0.5;
+    let now = edit::current_site(w);
+    assert!(matches!(find(&now, "R2"), SiteElement::Rack(r) if r.utilization == 0.5), "a rack's demand");
+
+    let ups = find_element(w, "UPS-A").unwrap();
+    w.get_mut::<Ups>(ups).unwrap().rating.rated_kw *= 0.5;
+    assert!(matches!(find(&edit::current_site(w), "UPS-A"), SiteElement::Ups(u) if u.overrides.rated_kw.is_some()));
+
+    let r1 = find_element(w, "R1").unwrap();
+    w.despawn(r1);
+    assert!(edit::current_site(w).element("R1").is_none(), "a despawned rack");
+
+    let mut layout = w.resource::<dctwin::sim::world::CoolingLayout>().clone();
+    layout.zones[0].volume_m3 *= 2.0;
+    let zone = layout.zones[0].id.clone();
+    w.insert_resource(layout);
+    let now = edit::current_site(w);
+    assert!(matches!(find(&now, &zone), SiteElement::Zone(z) if z.volume_m3 == 2.0 * match find(&original, &zone) {
+        SiteElement::Zone(z) => z.volume_m3,
+        _ => unreachable!(),
+    }));
+    // And an edit made now is judged against that site: R1 is gone, so deleting it is refused.
+    assert!(ops::delete(w, &["R1".to_string()]).is_err());
+    assert_eq!(world_to_site(w), edit::current_site(w));
+}
