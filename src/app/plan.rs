@@ -70,21 +70,28 @@ impl PlanView {
     }
 }
 
-/// The plan's items by id, rebuilt with them, so per-frame drawing looks elements up instead of
-/// building a map of 10k items every frame.
+/// The plan's items by id, kept with their sprites, so per-frame drawing looks elements up
+/// instead of building a map of 10k items every frame.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct PlanIndex {
-    /// Items in spawn order.
-    pub items: Vec<PlanItem>,
-    /// Position in `items` by id.
-    pub by_id: std::collections::HashMap<String, usize>,
+    /// Items by id (sorted, so iteration is deterministic).
+    pub items: std::collections::BTreeMap<String, PlanItem>,
 }
 
 impl PlanIndex {
     /// The item with `id`.
     pub fn get(&self, id: &str) -> Option<&PlanItem> {
-        self.by_id.get(id).map(|&i| &self.items[i])
+        self.items.get(id)
     }
+}
+
+/// Which sprite draws which element, so an edit updates only the sprites it touched.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct PlanSprites {
+    /// Sprite of each element entity, with the element's id (despawned entities keep no id).
+    electrical: std::collections::HashMap<Entity, (String, Entity)>,
+    /// Sprites of the cooling layout's elements (few; redrawn when the layout changes).
+    cooling: Vec<Entity>,
 }
 
 /// Counts plan rebuilds: views that depend on the set of elements cache on it.
@@ -164,12 +171,16 @@ pub struct PlanPlugin;
 
 impl Plugin for PlanPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<PlanView>().init_resource::<PlanGesture>().add_systems(Startup, spawn_camera).add_systems(
-            Update,
-            (rebuild_items.run_if(plan_changed), color_items, plan_input, apply_view, draw_overlays)
-                .chain()
-                .in_set(PlanSet),
-        );
+        app.init_resource::<PlanView>()
+            .init_resource::<PlanGesture>()
+            .init_resource::<PlanIndex>()
+            .init_resource::<PlanRevision>()
+            .init_resource::<AppTimings>()
+            .add_systems(Startup, spawn_camera)
+            .add_systems(
+                Update,
+                (sync_items, color_items, plan_input, apply_view, draw_overlays).chain().in_set(PlanSet),
+            );
     }
 }
 
@@ -177,18 +188,143 @@ fn spawn_camera(mut commands: Commands) {
     commands.spawn((Camera2d, PlanCamera, Msaa::Off));
 }
 
-/// True when elements were added, removed or moved, or cooling changed.
-fn plan_changed(
-    added: Query<(), Added<ElementId>>,
-    moved: Query<(), Changed<Placement>>,
-    mut removed: RemovedComponents<ElementId>,
-    layout: Option<Res<CoolingLayout>>,
-) -> bool {
-    let removed_any = removed.read().count() > 0;
-    !added.is_empty() || !moved.is_empty() || removed_any || layout.is_some_and(|l| l.is_changed())
+/// Element entities whose plan item must be (re)drawn.
+type ItemChanged = Or<(
+    Added<ElementId>,
+    Changed<Placement>,
+    Changed<CatalogModel>,
+    Changed<crate::sim::components::Sources>,
+    Changed<crate::sim::components::RackFeeds>,
+)>;
+
+/// The plan item of one element entity.
+fn element_item(
+    table: &crate::catalog::footprint::FootprintTable,
+    id: &ElementId,
+    kind: &Kind,
+    model: &CatalogModel,
+    place: &Placement,
+    sources: Option<&crate::sim::components::Sources>,
+    feeds: Option<&crate::sim::components::RackFeeds>,
+) -> PlanItem {
+    let (w, d) = table.extent_m(kind.0, &model.0, place.rotation_deg);
+    let (x, y) = place.position_m;
+    PlanItem {
+        id: id.0.clone(),
+        kind: kind.0,
+        center_m: Vec2::new(x as f32, y as f32),
+        size_m: Vec2::new(w as f32, d as f32),
+        links: sources
+            .into_iter()
+            .flat_map(|u| u.0.iter().cloned())
+            .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
+            .collect(),
+    }
 }
 
-/// Respawns every plan item from the world (on edits only; colours update separately).
+/// The plan items of the cooling layout (zones, loops, cooling units).
+fn cooling_items(table: &crate::catalog::footprint::FootprintTable, layout: &CoolingLayout) -> Vec<PlanItem> {
+    let mut site = crate::site::SiteFile::default();
+    layout.write_into(&mut site);
+    SiteElement::all_of(&site)
+        .into_iter()
+        .map(|e| {
+            let r = ops::footprint(table, &e);
+            PlanItem {
+                id: e.id().to_string(),
+                kind: e.kind(),
+                center_m: Vec2::new(((r.min.0 + r.max.0) / 2.0) as f32, ((r.min.1 + r.max.1) / 2.0) as f32),
+                size_m: Vec2::new((r.max.0 - r.min.0) as f32, (r.max.1 - r.min.1) as f32),
+                links: e.links().into_iter().map(|(_, t)| t).collect(),
+            }
+        })
+        .collect()
+}
+
+/// A plan sprite for `item`, in its colour-to-be.
+fn item_sprite(item: PlanItem) -> (PlanItem, Sprite, Transform) {
+    let sprite = Sprite { color: Color::srgb(0.45, 0.47, 0.52), custom_size: Some(item.size_m), ..default() };
+    let at = Transform::from_xyz(item.center_m.x, item.center_m.y, z_of(item.kind));
+    (item, sprite, at)
+}
+
+/// Keeps the plan's sprites in step with the world: only elements added, removed, moved or
+/// reconnected since the last frame are redrawn (one edit touches a few sprites of 10k), and
+/// the cooling layout's few sprites when it changes.
+#[allow(clippy::too_many_arguments)]
+pub fn sync_items(
+    mut commands: Commands,
+    changed: Query<
+        (
+            Entity,
+            &ElementId,
+            &Kind,
+            &CatalogModel,
+            &Placement,
+            Option<&crate::sim::components::Sources>,
+            Option<&crate::sim::components::RackFeeds>,
+        ),
+        ItemChanged,
+    >,
+    mut removed: RemovedComponents<ElementId>,
+    layout: Option<Res<CoolingLayout>>,
+    footprints: Option<Res<Footprints>>,
+    mut sprites: Local<PlanSprites>,
+    mut index: ResMut<PlanIndex>,
+    mut revision: ResMut<PlanRevision>,
+    mut status: Option<ResMut<SiteStatus>>,
+    mut timings: ResMut<AppTimings>,
+) {
+    let removed: Vec<Entity> = removed.read().collect();
+    let cooling_changed = layout.as_ref().is_some_and(|l| l.is_changed());
+    if removed.is_empty() && changed.is_empty() && !cooling_changed {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let default_table;
+    let table = match &footprints {
+        Some(f) => &f.0,
+        None => {
+            default_table = Footprints::default();
+            &default_table.0
+        }
+    };
+    for entity in removed {
+        if let Some((id, sprite)) = sprites.electrical.remove(&entity) {
+            commands.entity(sprite).despawn();
+            index.items.remove(&id);
+        }
+    }
+    for (entity, id, kind, model, place, sources, feeds) in &changed {
+        let item = element_item(table, id, kind, model, place, sources, feeds);
+        if let Some((old_id, sprite)) = sprites.electrical.remove(&entity) {
+            commands.entity(sprite).despawn();
+            index.items.remove(&old_id);
+        }
+        index.items.insert(item.id.clone(), item.clone());
+        let sprite = commands.spawn(item_sprite(item)).id();
+        sprites.electrical.insert(entity, (id.0.clone(), sprite));
+    }
+    if cooling_changed && let Some(layout) = &layout {
+        for sprite in sprites.cooling.drain(..) {
+            commands.entity(sprite).despawn();
+        }
+        index.items.retain(|_, item| item.kind.is_electrical());
+        for item in cooling_items(table, layout) {
+            index.items.insert(item.id.clone(), item.clone());
+            sprites.cooling.push(commands.spawn(item_sprite(item)).id());
+        }
+    }
+    revision.0 += 1;
+    // Colours must be recomputed for the new sprites.
+    if let Some(s) = status.as_mut() {
+        s.generation += 1;
+    }
+    timings.record(Timed::PlanRebuild, started.elapsed());
+}
+
+/// Respawns every plan item from the world (what [`sync_items`] avoids on an edit; kept to
+/// measure it, and for tools).
 pub fn rebuild_items(world: &mut World) {
     let started = std::time::Instant::now();
     let old: Vec<Entity> = world.query_filtered::<Entity, With<PlanItem>>().iter(world).collect();
@@ -205,52 +341,16 @@ pub fn rebuild_items(world: &mut World) {
         Option<&crate::sim::components::Sources>,
         Option<&crate::sim::components::RackFeeds>,
     )>();
-    for (id, kind, model, place, upstream, feeds) in q.iter(world) {
-        let k = kind.0;
-        let (w, d) = table.extent_m(k, &model.0, place.rotation_deg);
-        let (x, y) = place.position_m;
-        items.push(PlanItem {
-            id: id.0.clone(),
-            kind: k,
-            center_m: Vec2::new(x as f32, y as f32),
-            size_m: Vec2::new(w as f32, d as f32),
-            links: upstream
-                .into_iter()
-                .flat_map(|u| u.0.iter().cloned())
-                .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
-                .collect(),
-        });
+    for (id, kind, model, place, sources, feeds) in q.iter(world) {
+        items.push(element_item(&table, id, kind, model, place, sources, feeds));
     }
     if let Some(layout) = world.get_resource::<CoolingLayout>() {
-        let mut site = crate::site::SiteFile::default();
-        layout.write_into(&mut site);
-        for e in SiteElement::all_of(&site) {
-            let r = ops::footprint(&table, &e);
-            items.push(PlanItem {
-                id: e.id().to_string(),
-                kind: e.kind(),
-                center_m: Vec2::new(((r.min.0 + r.max.0) / 2.0) as f32, ((r.min.1 + r.max.1) / 2.0) as f32),
-                size_m: Vec2::new((r.max.0 - r.min.0) as f32, (r.max.1 - r.min.1) as f32),
-                links: e.links().into_iter().map(|(_, t)| t).collect(),
-            });
-        }
+        items.extend(cooling_items(&table, layout));
     }
-    let index = PlanIndex {
-        by_id: items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect(),
-        items: items.clone(),
-    };
+    let index = PlanIndex { items: items.iter().map(|item| (item.id.clone(), item.clone())).collect() };
     world.insert_resource(index);
-    let batch: Vec<_> = items
-        .into_iter()
-        .map(|item| {
-            let sprite = Sprite { color: Color::srgb(0.45, 0.47, 0.52), custom_size: Some(item.size_m), ..default() };
-            let at = Transform::from_xyz(item.center_m.x, item.center_m.y, z_of(item.kind));
-            (item, sprite, at)
-        })
-        .collect();
-    world.spawn_batch(batch);
+    world.spawn_batch(items.into_iter().map(item_sprite).collect::<Vec<_>>());
     world.get_resource_or_insert_with(PlanRevision::default).0 += 1;
-    // Colours must be recomputed for the new sprites.
     if let Some(mut s) = world.get_resource_mut::<SiteStatus>() {
         s.generation += 1;
     }
@@ -609,7 +709,7 @@ fn draw_overlays(
         for target in item.links.iter().filter_map(|t| index.get(t)) {
             gizmos.line_2d(item.center_m, target.center_m, Color::srgb(0.3, 0.9, 1.0));
         }
-        for child in index.items.iter().filter(|c| c.links.contains(&item.id)) {
+        for child in index.items.values().filter(|c| c.links.contains(&item.id)) {
             gizmos.line_2d(item.center_m, child.center_m, Color::srgba(1.0, 1.0, 1.0, 0.35));
         }
     }
@@ -652,7 +752,7 @@ fn draw_overlays(
             _ => vec![],
         };
         for (c, size) in preview {
-            let blocked = index.items.iter().any(|i| {
+            let blocked = index.items.values().any(|i| {
                 !i.kind.is_marker() && ((i.center_m - c).abs() - (i.size_m + size) / 2.0).max_element() < -1e-3
             });
             let color = if blocked { Color::srgb(1.0, 0.2, 0.2) } else { Color::srgb(0.4, 1.0, 0.5) };

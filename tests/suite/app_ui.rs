@@ -364,3 +364,51 @@ fn taking_both_feeds_out_in_the_inspector_drops_the_rack_and_undo_returns_to_bef
     assert!(h.state().world().resource::<AlertLog>().alerts.is_empty());
     assert!(h.query_all_by_label_contains("Reset to steady state").next().is_some(), "status bar says so");
 }
+
+/// An edit redraws only the sprites it touched: the others keep their entities, and the plan's
+/// index equals a full rebuild's.
+#[test]
+fn an_edit_redraws_only_the_sprites_it_touched() {
+    use dctwin::app::plan::{PlanIndex, PlanItem, PlanRevision, rebuild_items, sync_items};
+    use std::collections::BTreeMap;
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let mut app = headless::build_app(&site, &Catalog::builtin(), dctwin::sim::DEFAULT_STEP);
+    app.init_resource::<PlanIndex>().init_resource::<PlanRevision>().init_resource::<dctwin::app::perf::AppTimings>();
+    app.add_systems(Update, sync_items);
+    app.update();
+    let sprites = |app: &mut App| -> BTreeMap<String, Entity> {
+        let w = app.world_mut();
+        w.query::<(Entity, &PlanItem)>().iter(w).map(|(e, i)| (i.id.clone(), e)).collect()
+    };
+    let first = sprites(&mut app);
+    assert_eq!(first.len(), dctwin::site::element::SiteElement::all_of(&site).len());
+
+    let w = app.world_mut();
+    let placed =
+        dctwin::edit::ops::place(w, dctwin::kinds::EquipmentKind::Rack, "dgx-b200-x4", (20.0, 12.0), 0.1).unwrap();
+    dctwin::edit::apply(w, placed).unwrap();
+    let moved = dctwin::edit::ops::move_by(w, &["R3".to_string()], (0.0, -8.0), 0.1).unwrap();
+    dctwin::edit::apply(w, moved).unwrap();
+    app.update();
+    let second = sprites(&mut app);
+    let redrawn: Vec<&String> = second.iter().filter(|(id, e)| first.get(*id) != Some(e)).map(|(id, _)| id).collect();
+    assert_eq!(redrawn, vec!["R3", "R41"], "only the placed and the moved rack are redrawn");
+
+    let incremental = app.world().resource::<PlanIndex>().items.clone();
+    let w = app.world_mut();
+    dctwin::edit::undo(w).unwrap();
+    dctwin::edit::undo(w).unwrap();
+    app.update();
+    assert_eq!(sprites(&mut app).len(), first.len());
+    // The index kept by redrawing equals one rebuilt from scratch.
+    let w = app.world_mut();
+    dctwin::edit::redo(w).unwrap();
+    dctwin::edit::redo(w).unwrap();
+    app.update();
+    let kept = app.world().resource::<PlanIndex>().items.clone();
+    rebuild_items(app.world_mut());
+    let rebuilt = app.world().resource::<PlanIndex>().items.clone();
+    let key = |m: &BTreeMap<String, PlanItem>| -> Vec<String> { m.values().map(|i| format!("{i:?}")).collect() };
+    assert_eq!(key(&kept), key(&rebuilt));
+    assert_eq!(key(&kept), key(&incremental));
+}
