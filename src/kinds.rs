@@ -23,23 +23,40 @@ macro_rules! equipment_kinds {
             nodes: [
                 GridFeed {
                     section: grid_feeds, key: "grid_feed", label: "Grid feed", noun: "grid feed", prefix: "UTIL-",
-                    spec: GridFeedSpec, model: GridFeedModel, node: GridFeed, parents: [], single_path: false,
+                    spec: GridFeedSpec,
+                    file: { links: [], rated: rated, rotated: rotation_deg, switchable: in_service, },
+                    model: GridFeedModel, node: GridFeed, parents: [], single_path: false,
                     footprint: (3.0, 3.0, "estimate: utility metering / ring main unit cubicle group"),
                 },
                 Transformer {
                     section: transformers, key: "transformer", label: "Transformer", noun: "transformer", prefix: "T-",
-                    spec: TransformerSpec, model: TransformerModel, node: Transformer,
+                    spec: TransformerSpec,
+                    file: {
+                        links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+                        feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: TransformerModel, node: Transformer,
                     parents: [GridFeed, Transformer, Distribution], single_path: false,
                     footprint: (2.4, 1.8, "estimate: 2-3 MVA cast-resin transformer in an IP enclosure"),
                 },
                 Ups {
                     section: ups, key: "ups", label: "UPS", noun: "UPS", prefix: "UPS-",
-                    spec: UpsSpec, model: UpsModel, node: Ups, parents: [Transformer, Distribution], single_path: true,
+                    spec: UpsSpec,
+                    file: {
+                        links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+                        feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: UpsModel, node: Ups, parents: [Transformer, Distribution], single_path: true,
                     footprint: (3.0, 1.0, "estimate: modular 500 kW-1.6 MW UPS line-up, 1 m deep cabinets"),
                 },
                 Distribution {
                     section: distribution, key: "distribution", label: "Distribution", noun: "distribution", prefix: "PDU-",
-                    spec: DistributionSpec, model: DistributionModel, node: Distribution,
+                    spec: DistributionSpec,
+                    file: {
+                        links: [upstream: One Feed, zone: Maybe Kind(Zone)],
+                        feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: DistributionModel, node: Distribution,
                     parents: [GridFeed, Transformer, Ups, Distribution], single_path: true,
                     footprint: (0.8, 0.8, "estimate: floor-standing PDU / RPP cabinet"),
                 },
@@ -47,41 +64,81 @@ macro_rules! equipment_kinds {
             loads: [
                 Rack {
                     section: racks, key: "rack", label: "Rack", noun: "rack", prefix: "R",
-                    spec: RackSpec, model: RackModel, parents: [Ups, Distribution],
+                    spec: RackSpec,
+                    file: {
+                        links: [feed_a: One Feed, feed_b: Maybe Feed, zone: Maybe Kind(Zone), cdu: Maybe Kind(Cdu)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                        numbers: [utilization => limits::UTILIZATION],
+                        problems: rack_problems,
+                    },
+                    model: RackModel, parents: [Ups, Distribution],
                     footprint: (0.6, 1.2, "common 600 x 1200 mm server cabinet"),
                 },
             ],
             spaces: [
                 Zone {
                     section: zones, key: "zone", label: "Zone", noun: "zone", prefix: "ZONE-",
-                    spec: ZoneSpec, parents: [],
+                    spec: ZoneSpec,
+                    file: { links: [], numbers: [volume_m3 => cooling::limits::ZONE_VOLUME_M3], },
+                    parents: [],
                     footprint: (0.5, 0.5, "marker only: a zone is a volume of air, drawn as its label point"),
                 },
                 WaterLoop {
                     section: water_loops, key: "water_loop", label: "Water loop", noun: "water loop", prefix: "LOOP-",
-                    spec: WaterLoopSpec, parents: [Ups, Distribution],
+                    spec: WaterLoopSpec,
+                    file: {
+                        links: [upstream: One Feed, standby_pumps: Many Feed],
+                        switchable: in_service,
+                        numbers: [
+                            supply_setpoint_c => cooling::limits::WATER_TEMPERATURE_C,
+                            volume_m3 => cooling::limits::LOOP_VOLUME_M3,
+                            pump_power_kw => cooling::limits::PUMP_POWER_KW,
+                        ],
+                        problems: cooling::loop_problems,
+                    },
+                    parents: [Ups, Distribution],
                     footprint: (1.0, 1.0, "marker only: a loop is pipework, drawn as its pump set"),
                 },
             ],
             units: [
                 Crah {
                     section: crahs, key: "crah", label: "CRAH", noun: "CRAH", prefix: "CRAH-",
-                    spec: CrahSpec, model: CrahModel, parents: [Ups, Distribution],
+                    spec: CrahSpec,
+                    file: {
+                        links: [upstream: One Feed, zone: One Kind(Zone), water_loop: One Kind(WaterLoop)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: CrahModel, parents: [Ups, Distribution],
                     footprint: (2.0, 0.9, "estimate: 2 m wide perimeter chilled-water CRAH"),
                 },
                 Cdu {
                     section: cdus, key: "cdu", label: "CDU", noun: "CDU", prefix: "CDU-",
-                    spec: CduSpec, model: CduModel, parents: [Ups, Distribution],
+                    spec: CduSpec,
+                    file: {
+                        links: [upstream: One Feed, water_loop: One Kind(WaterLoop)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: CduModel, parents: [Ups, Distribution],
                     footprint: (0.8, 1.2, "estimate: in-row / end-of-row liquid-to-liquid CDU cabinet"),
                 },
                 Chiller {
                     section: chillers, key: "chiller", label: "Chiller", noun: "chiller", prefix: "CH-",
-                    spec: ChillerSpec, model: ChillerModel, parents: [Ups, Distribution],
+                    spec: ChillerSpec,
+                    file: {
+                        links: [upstream: One Feed, water_loop: One Kind(WaterLoop)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: ChillerModel, parents: [Ups, Distribution],
                     footprint: (6.0, 2.2, "estimate: water-cooled centrifugal chiller skid"),
                 },
                 HeatRejection {
                     section: heat_rejection, key: "heat_rejection", label: "Heat rejection", noun: "heat rejection", prefix: "HR-",
-                    spec: HeatRejectionSpec, model: HeatRejectionModel, parents: [Ups, Distribution],
+                    spec: HeatRejectionSpec,
+                    file: {
+                        links: [upstream: One Feed, water_loop: One Kind(WaterLoop)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: HeatRejectionModel, parents: [Ups, Distribution],
                     footprint: (4.0, 4.0, "estimate: one 4 m square cooling-tower cell / dry-cooler module"),
                 },
             ],
@@ -108,8 +165,9 @@ macro_rules! define_equipment_kind {
     (
         $( $group:ident: [ $( $Kind:ident {
             section: $section:ident, key: $key:literal, label: $label:literal, noun: $noun:literal, prefix: $prefix:literal,
-            spec: $Spec:ident, $( model: $Model:ident, )? $( node: $Node:ident, )? parents: [ $( $Parent:ident ),* ],
-            $( single_path: $single:literal, )? footprint: ( $w:literal, $d:literal, $source:literal ) $(,)?
+            spec: $Spec:ident, file: $file:tt, $( model: $Model:ident, )? $( node: $Node:ident, )?
+            parents: [ $( $Parent:ident ),* ], $( feeds: [ $( $Fed:ident ),* ], )? $( single_path: $single:literal, )?
+            footprint: ( $w:literal, $d:literal, $source:literal ) $(,)?
         } ),* $(,)? ] ),* $(,)?
     ) => {
         /// Every kind of thing a site file holds (generated from the table in [`crate::kinds`]).
@@ -148,9 +206,15 @@ macro_rules! define_equipment_kind {
                 match self { $( $( EquipmentKind::$Kind => $prefix, )* )* }
             }
 
-            /// The kinds that may feed (electrically supply) this one.
-            pub fn parents(self) -> &'static [EquipmentKind] {
+            /// The kinds a row names as its parents.
+            fn declared_parents(self) -> &'static [EquipmentKind] {
                 match self { $( $( EquipmentKind::$Kind => &[ $( EquipmentKind::$Parent ),* ], )* )* }
+            }
+
+            /// The kinds a row says it may feed (so a new kind is one row: it need not be added
+            /// to the `parents` of the kinds it feeds).
+            fn declared_feeds(self) -> &'static [EquipmentKind] {
+                match self { $( $( EquipmentKind::$Kind => &[ $( $( EquipmentKind::$Fed ),* )? ], )* )* }
             }
 
             /// Default floor footprint: `(width m, depth m, source)`.
@@ -209,9 +273,15 @@ impl EquipmentKind {
         self.role() == Role::Space
     }
 
+    /// The kinds that may feed (electrically supply) this one, in table order: those its row
+    /// names as parents and those whose rows say they feed it.
+    pub fn parents(self) -> Vec<EquipmentKind> {
+        EquipmentKind::ALL.iter().copied().filter(|&p| self.may_be_fed_by(p)).collect()
+    }
+
     /// True when `parent` may feed this kind.
     pub fn may_be_fed_by(self, parent: EquipmentKind) -> bool {
-        self.parents().contains(&parent)
+        self.declared_parents().contains(&parent) || parent.declared_feeds().contains(&self)
     }
 
     /// "a transformer is fed from a grid feed, a transformer or distribution", for messages.
@@ -241,7 +311,7 @@ mod tests {
     #[test]
     fn the_table_is_consistent() {
         for &k in EquipmentKind::ALL {
-            assert_eq!(k.section().trim_end_matches('s'), k.key().trim_end_matches('s'), "{k:?}");
+            assert!(k.section().starts_with(k.key().trim_end_matches('s')), "{k:?}");
             assert!(k.parents().iter().all(|p| p.is_electrical()), "{k:?} is fed by electrical kinds");
             let (w, d, _) = k.footprint();
             assert!(w > 0.0 && d > 0.0);

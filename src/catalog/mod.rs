@@ -268,12 +268,12 @@ rated! {
 macro_rules! define_catalog {
     (
         nodes: [ $( $NKind:ident { section: $nsection:ident, key: $nkey:literal, label: $nlabel:literal, noun: $nnoun:literal,
-            prefix: $nprefix:literal, spec: $NSpec:ident, model: $NModel:ident, $($nrest:tt)* } ),* $(,)? ],
+            prefix: $nprefix:literal, spec: $NSpec:ident, file: $nfile:tt, model: $NModel:ident, $($nrest:tt)* } ),* $(,)? ],
         loads: [ $( $LKind:ident { section: $lsection:ident, key: $lkey:literal, label: $llabel:literal, noun: $lnoun:literal,
-            prefix: $lprefix:literal, spec: $LSpec:ident, model: $LModel:ident, $($lrest:tt)* } ),* $(,)? ],
+            prefix: $lprefix:literal, spec: $LSpec:ident, file: $lfile:tt, model: $LModel:ident, $($lrest:tt)* } ),* $(,)? ],
         spaces: [ $($srest:tt)* ],
         units: [ $( $UKind:ident { section: $usection:ident, key: $ukey:literal, label: $ulabel:literal, noun: $unoun:literal,
-            prefix: $uprefix:literal, spec: $USpec:ident, model: $UModel:ident, $($urest:tt)* } ),* $(,)? ] $(,)?
+            prefix: $uprefix:literal, spec: $USpec:ident, file: $ufile:tt, model: $UModel:ident, $($urest:tt)* } ),* $(,)? ] $(,)?
     ) => {
         /// The whole catalog, keyed by model name (sorted, so output is deterministic).
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -27,7 +27,7 @@ pub struct SiteMeta {
 macro_rules! define_world_kinds {
     (
         nodes: [ $( $NKind:ident { section: $nsection:ident, key: $nkey:literal, label: $nlabel:literal, noun: $nnoun:literal,
-            prefix: $nprefix:literal, spec: $NSpec:ident, model: $NModel:ident, node: $Node:ident, $($nrest:tt)* } ),* $(,)? ],
+            prefix: $nprefix:literal, spec: $NSpec:ident, file: $nfile:tt, model: $NModel:ident, node: $Node:ident, $($nrest:tt)* } ),* $(,)? ],
         loads: [ $( $LKind:ident { section: $lsection:ident, key: $lkey:literal, label: $llabel:literal, noun: $lnoun:literal,
             prefix: $lprefix:literal, spec: $LSpec:ident, $($lrest:tt)* } ),* $(,)? ],
         spaces: [ $( $SKind:ident { section: $ssection:ident, key: $skey:literal, label: $slabel:literal, noun: $snoun:literal,

@@ -178,23 +178,12 @@ pub struct WaterLoopSpec {
     pub in_service: bool,
 }
 
-super::spec::site_spec!(ZoneSpec: Zone {
-    links: [],
-    numbers: [volume_m3 => limits::ZONE_VOLUME_M3],
-});
-super::spec::site_spec!(WaterLoopSpec: WaterLoop {
-    links: [upstream: One Feed, standby_pumps: Many Feed],
-    switchable: in_service,
-    numbers: [
-        supply_setpoint_c => limits::WATER_TEMPERATURE_C,
-        volume_m3 => limits::LOOP_VOLUME_M3,
-        pump_power_kw => limits::PUMP_POWER_KW,
-    ],
-    problems: loop_problems,
-});
-
 /// A loop's setpoint within its water class; each standby pump set on a supply of its own.
-fn loop_problems(l: &WaterLoopSpec, _: &crate::catalog::Catalog, _: super::spec::SiteFacts) -> Vec<(String, String)> {
+pub(super) fn loop_problems(
+    l: &WaterLoopSpec,
+    _: &crate::catalog::Catalog,
+    _: super::spec::SiteFacts,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(class) = l.water_class
         && l.supply_setpoint_c > class.max_supply_c()
@@ -220,7 +209,7 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 }
 
 macro_rules! cooling_unit {
-    ($(#[$meta:meta])* $Spec:ident: $Kind:ident, $Overrides:ty, $($(#[$fmeta:meta])* $field:ident => $FieldKind:ident),*) => {
+    ($(#[$meta:meta])* $Spec:ident, $Overrides:ty, $($(#[$fmeta:meta])* $field:ident),*) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -244,40 +233,33 @@ macro_rules! cooling_unit {
             #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
             pub in_service: bool,
         }
-
-        super::spec::site_spec!($Spec: $Kind {
-            links: [upstream: One Feed, $( $field: One Kind($FieldKind) ),*],
-            rated: rated,
-            rotated: rotation_deg,
-            switchable: in_service,
-        });
     };
 }
 
 cooling_unit!(
     /// A chilled-water CRAH serving a zone.
-    CrahSpec: Crah, CrahOverrides,
+    CrahSpec, CrahOverrides,
     /// Zone it cools.
-    zone => Zone,
+    zone,
     /// Water loop feeding its coil.
-    water_loop => WaterLoop
+    water_loop
 );
 cooling_unit!(
     /// A CDU serving the liquid-cooled racks that name it.
-    CduSpec: Cdu, CduOverrides,
+    CduSpec, CduOverrides,
     /// Facility water loop it rejects heat to.
-    water_loop => WaterLoop
+    water_loop
 );
 cooling_unit!(
     /// A chiller cooling a water loop.
-    ChillerSpec: Chiller, ChillerOverrides,
+    ChillerSpec, ChillerOverrides,
     /// Loop it cools.
-    water_loop => WaterLoop
+    water_loop
 );
 cooling_unit!(
     /// A cooling tower or dry cooler: rejects a loop's heat (directly when free cooling is
     /// possible, else from the chillers' condensers).
-    HeatRejectionSpec: HeatRejection, HeatRejectionOverrides,
+    HeatRejectionSpec, HeatRejectionOverrides,
     /// Loop it serves.
-    water_loop => WaterLoop
+    water_loop
 );

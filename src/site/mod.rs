@@ -450,41 +450,14 @@ fn is_default_mode(m: &UpsMode) -> bool {
     *m == UpsMode::DoubleConversion
 }
 
-spec::site_spec!(GridFeedSpec: GridFeed {
-    links: [],
-    rated: rated,
-    rotated: rotation_deg,
-    switchable: in_service,
-});
-spec::site_spec!(TransformerSpec: Transformer {
-    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
-    feeder: feeder,
-    rated: rated,
-    rotated: rotation_deg,
-    switchable: in_service,
-});
-spec::site_spec!(UpsSpec: Ups {
-    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
-    feeder: feeder,
-    rated: rated,
-    rotated: rotation_deg,
-    switchable: in_service,
-});
-spec::site_spec!(DistributionSpec: Distribution {
-    links: [upstream: One Feed, zone: Maybe Kind(Zone)],
-    feeder: feeder,
-    rated: rated,
-    rotated: rotation_deg,
-    switchable: in_service,
-});
-spec::site_spec!(RackSpec: Rack {
-    links: [feed_a: One Feed, feed_b: Maybe Feed, zone: Maybe Kind(Zone), cdu: Maybe Kind(Cdu)],
-    rated: rated,
-    rotated: rotation_deg,
-    switchable: in_service,
-    numbers: [utilization => limits::UTILIZATION],
-    problems: rack_problems,
-});
+/// Implements each kind's [`spec::SiteSpec`] from the `file` part of its row in the table.
+macro_rules! define_site_specs {
+    ( $( $group:ident: [ $( $Kind:ident { section: $section:ident, key: $key:literal, label: $label:literal,
+        noun: $noun:literal, prefix: $prefix:literal, spec: $Spec:ident, file: { $($file:tt)* }, $($rest:tt)* } ),* $(,)? ] ),* $(,)? ) => {
+        $( $( spec::site_spec!($Spec: $Kind { $($file)* }); )* )*
+    };
+}
+crate::kinds::equipment_kinds!(define_site_specs);
 
 /// Once the site has cooling, a rack must say where each side of its heat goes.
 fn rack_problems(r: &RackSpec, catalog: &crate::catalog::Catalog, facts: spec::SiteFacts) -> Vec<(String, String)> {

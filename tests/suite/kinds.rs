@@ -15,13 +15,8 @@ use proptest::prelude::*;
 
 use crate::support::*;
 
-/// Every example site merged into one: each kind appears, so the tests below see them all.
 fn every_kind_site() -> SiteFile {
-    let site = load(&root().join("sites/overloaded_room.ron"));
-    for &k in EquipmentKind::ALL {
-        assert!(site.count(k) > 0, "overloaded_room.ron has no {}; pick a site that has every kind", k.noun());
-    }
-    site
+    site_with_every_kind()
 }
 
 #[test]

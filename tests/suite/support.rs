@@ -32,6 +32,31 @@ pub fn load(path: &Path) -> SiteFile {
     load_site(path, &Catalog::builtin()).unwrap_or_else(|e| panic!("{} should be valid:\n{e}", path.display()))
 }
 
+/// A valid site with at least one element of every kind: `sites/overloaded_room.ron`, plus one
+/// of each modelled kind it lacks placed from the palette (as a planner would), so a kind added
+/// to the table is in every test that uses this site without anyone writing a fixture.
+pub fn site_with_every_kind() -> SiteFile {
+    let catalog = Catalog::builtin();
+    let site = load(&root().join("sites/overloaded_room.ron"));
+    let mut app = headless::build_app(&site, &catalog, dctwin::sim::DEFAULT_STEP);
+    let w = app.world_mut();
+    for (i, &k) in dctwin::kinds::EquipmentKind::ALL.iter().enumerate() {
+        if site.count(k) > 0 {
+            continue;
+        }
+        assert!(k.has_model(), "{}: a kind without a catalog model must be in overloaded_room.ron", k.noun());
+        let model = catalog.model_names(k).remove(0);
+        let edit = dctwin::edit::ops::place(w, k, &model, (300.0 + 20.0 * i as f64, 300.0), 0.5)
+            .unwrap_or_else(|e| panic!("{}: {e}", k.noun()));
+        dctwin::edit::apply(w, edit).unwrap_or_else(|e| panic!("{}: {e}", k.noun()));
+    }
+    let out = dctwin::sim::world::world_to_site(w);
+    for &k in dctwin::kinds::EquipmentKind::ALL {
+        assert!(out.count(k) > 0, "{}", k.noun());
+    }
+    out
+}
+
 /// Parses site text that must be valid.
 pub fn parse(text: &str) -> SiteFile {
     parse_site(text, "test.ron", &Catalog::builtin()).unwrap_or_else(|e| panic!("test site should be valid:\n{e}"))
