@@ -674,9 +674,14 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
 }
 
+/// A rack's present real demand, W.
+pub fn rack_demand_w(rack: &Rack) -> f64 {
+    rack.rating.rated_kw * 1000.0 * rack.utilization
+}
+
 /// A rack's present three-phase demand, VA.
 pub fn rack_demand(rack: &Rack) -> C64 {
-    let p = rack.rating.rated_kw * 1000.0 * rack.utilization;
+    let p = rack_demand_w(rack);
     let pf = rack.rating.power_factor.clamp(1e-6, 1.0);
     C64::new(p, p * (1.0 - pf * pf).sqrt() / pf)
 }

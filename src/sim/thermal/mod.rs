@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use bevy::prelude::*;
 
 use super::components::*;
-use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, RackCordNodes, rack_demand};
+use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, RackCordNodes, rack_demand_w};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{SimClock, SimSystems};
 pub use plant::*;
@@ -76,6 +76,7 @@ impl Plugin for ThermalPlugin {
         // The thermal model's own state on each rack.
         app.register_required_components::<Rack, RackThermal>();
         app.register_required_components::<Rack, RackCoolingSlot>();
+        app.register_required_components::<LossZone, LossZoneSlot>();
         app.init_resource::<CoolingPlant>()
             .init_resource::<ThermalShedding>()
             .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
@@ -119,6 +120,14 @@ pub struct RackCoolingSlot {
     generation: u64,
 }
 
+/// The zone an element's losses heat, as an index into the [`CoolingPlant`] (refreshed like
+/// [`RackCoolingSlot`]).
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+pub struct LossZoneSlot {
+    zone: Option<u32>,
+    generation: u64,
+}
+
 /// One thermal step: gather heat, advance the plant, write rack temperatures and cooling loads.
 #[allow(clippy::too_many_arguments)]
 fn step_thermal(
@@ -129,7 +138,7 @@ fn step_thermal(
     mut plant: ResMut<CoolingPlant>,
     mut racks: Query<RackHeatColumns>,
     elements: Query<(Entity, &ElementId)>,
-    losses: Query<(&LossZone, &ElectricalState)>,
+    mut losses: Query<(Ref<LossZone>, &ElectricalState, &mut LossZoneSlot)>,
     network: Res<ElectricalNetwork>,
     mut cooling_loads: ResMut<CoolingLoads>,
     mut shedding: ResMut<ThermalShedding>,
@@ -175,7 +184,7 @@ fn step_thermal(
         let lf = rack.rating.liquid_fraction;
         let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        let design_w = rack_demand(rack).re;
+        let design_w = rack_demand_w(rack);
         if plant.is_initialized() {
             // The temperatures the plant holds now (the end of the last step).
             let now = plant.rack_thermal_at((slot.zone, slot.cdu), 0.0, 0.0);
@@ -200,9 +209,13 @@ fn step_thermal(
     // Electrical losses (of the last load flow: the load flow comes after this step) heat the
     // room each element stands in, or the outdoors.
     let mut outdoor_w = 0.0;
-    for (zone, state) in &losses {
+    for (zone, state, mut slot) in &mut losses {
         let w = (state.losses_kw + state.feeder_losses_kw) * 1e3;
-        match zone.0.as_deref().and_then(|z| plant.zone_slot(z)) {
+        if slot.generation != plant.generation || zone.is_changed() {
+            let zi = zone.0.as_deref().and_then(|z| plant.zone_slot(z)).map(|z| z as u32);
+            *slot = LossZoneSlot { zone: zi, generation: plant.generation };
+        }
+        match slot.zone.map(|z| z as usize) {
             Some(zi) if w > 0.0 => plant.add_zone_heat(zi, w),
             _ => outdoor_w += w,
         }
@@ -217,7 +230,7 @@ fn step_thermal(
         }
         let supplied = network.rack_supplied(in_service.0, cords);
         let p_air_w =
-            if supplied { rack_demand(rack).re * protection.factor * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
+            if supplied { rack_demand_w(rack) * protection.factor * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
         thermal.set_if_neq(plant.rack_thermal_at(
             (slot.zone, slot.cdu),
             p_air_w,

@@ -206,6 +206,8 @@ impl CoolingPlant {
                 fan_w: 0.0,
                 coil_w: 0.0,
                 supply_c: 20.0,
+                coil_at_speed: (f64::NAN, (0.0, 0.0)),
+                coil_at_full: coil.at_speed(1.0),
             });
         }
         for c in &layout.cdus {
@@ -513,7 +515,7 @@ impl CoolingPlant {
             for &i in units {
                 let u = &mut self.crahs[i];
                 u.running = true;
-                u.fan_speed = speeds[zi];
+                u.set_fan_speed(speeds[zi]);
                 u.fan_w = u.rating.fan_power_kw * 1e3 * speeds[zi].powi(3);
                 totals.crah_fans_w += u.fan_w;
             }
@@ -540,7 +542,7 @@ impl CoolingPlant {
             let flowing: Vec<bool> = self.loops.iter().map(LoopState::flowing).collect();
             let mut loop_heat_j = vec![0.0; self.loops.len()];
             for zi in 0..self.zones.len() {
-                let coils = zone::active_coils(&self.crahs, &running[zi], speeds[zi], &loop_c);
+                let coils = zone::running_coils(&self.crahs, &running[zi], &loop_c);
                 let z = &self.zones[zi];
                 let q = z.rack_heat_w + z.other_heat_w + zone_fans[zi];
                 let c = z.heat_capacity_j_k();
@@ -616,8 +618,8 @@ impl CoolingPlant {
         }
         let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
         for zi in 0..self.zones.len() {
-            let coils = zone::active_coils(&self.crahs, &running[zi], speeds[zi], &loop_c);
-            let full = zone::active_coils(&self.crahs, &running[zi], 1.0, &loop_c);
+            let coils = zone::running_coils(&self.crahs, &running[zi], &loop_c);
+            let full = zone::full_speed_coils(&self.crahs, &running[zi], &loop_c);
             let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + zone_fans[zi];
             let z = &mut self.zones[zi];
             let t = z.room_c;

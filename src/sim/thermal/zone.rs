@@ -123,6 +123,21 @@ pub struct CrahUnit {
     pub coil_w: f64,
     /// Supply air temperature at the end of the last step, °C.
     pub supply_c: f64,
+    /// The coil's `(G, κ)` at `fan_speed` and the speed they were worked out for (an
+    /// exponential and a power each: worked out again only when the speed changes).
+    pub(super) coil_at_speed: (f64, (f64, f64)),
+    /// The coil's `(G, κ)` at full speed.
+    pub(super) coil_at_full: (f64, f64),
+}
+
+impl CrahUnit {
+    /// Sets the fan speed, working the coil out again only if it changed.
+    pub(super) fn set_fan_speed(&mut self, speed: f64) {
+        self.fan_speed = speed;
+        if self.coil_at_speed.0 != speed {
+            self.coil_at_speed = (speed, self.coil.at_speed(speed));
+        }
+    }
 }
 
 /// A cooling zone's state and last step's results.
@@ -413,13 +428,32 @@ pub(super) fn steady_room_c(coils: &[ActiveCoil], q_w: f64) -> Option<f64> {
     (g > 0.0).then(|| (q_w + h) / g)
 }
 
-/// The running CRAHs of a zone at `speed`, with their loops' water temperatures.
+/// The CRAHs `units` of a zone at `speed`, with their loops' water temperatures.
 pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop_c: &[f64]) -> Vec<ActiveCoil> {
+    coils_with(crahs, units, loop_c, |u| u.coil.at_speed(speed))
+}
+
+/// The running CRAHs `units` at the fan speed they were set to ([`CrahUnit::set_fan_speed`]).
+pub(super) fn running_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Vec<ActiveCoil> {
+    coils_with(crahs, units, loop_c, |u| u.coil_at_speed.1)
+}
+
+/// The CRAHs `units` at full fan speed.
+pub(super) fn full_speed_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Vec<ActiveCoil> {
+    coils_with(crahs, units, loop_c, |u| u.coil_at_full)
+}
+
+fn coils_with(
+    crahs: &[CrahUnit],
+    units: &[usize],
+    loop_c: &[f64],
+    g_kappa: impl Fn(&CrahUnit) -> (f64, f64),
+) -> Vec<ActiveCoil> {
     units
         .iter()
         .map(|&i| {
             let u = &crahs[i];
-            let (g, kappa) = u.coil.at_speed(speed);
+            let (g, kappa) = g_kappa(u);
             ActiveCoil { g, kappa, setpoint_c: u.rating.supply_setpoint_c, water_c: loop_c[u.water_loop] }
         })
         .collect()
