@@ -39,146 +39,75 @@ pub enum Severity {
     Critical,
 }
 
-/// What an alert measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Quantity {
+/// Declares [`Quantity`] with, for each, its unit and its name for people: one line per
+/// quantity, so a new one cannot miss either.
+macro_rules! quantities {
+    ($( $(#[$doc:meta])* $Q:ident => $unit:literal, $label:literal; )*) => {
+        /// What an alert measures.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Quantity {
+            $( $(#[$doc])* $Q, )*
+        }
+
+        impl Quantity {
+            /// Unit of `value` and `limit`.
+            pub fn unit(self) -> &'static str {
+                match self { $( Quantity::$Q => $unit, )* }
+            }
+
+            /// What an alert measures, for people (reports and the app alike).
+            pub fn label(self) -> &'static str {
+                match self { $( Quantity::$Q => $label, )* }
+            }
+        }
+    };
+}
+
+quantities! {
     /// Breaker or bar current, A.
-    BreakerCurrent,
+    BreakerCurrent => "A", "breaker current";
     /// Feeder cable current, A.
-    CableCurrent,
+    CableCurrent => "A", "cable current";
     /// Transformer loading, %.
-    TransformerLoading,
+    TransformerLoading => "%", "transformer loading";
     /// UPS loading, %.
-    UpsLoading,
+    UpsLoading => "%", "UPS loading";
     /// Grid import, MVA.
-    GridImport,
+    GridImport => "MVA", "grid import";
     /// Voltage, pu.
-    Voltage,
+    Voltage => "pu", "voltage";
     /// Load flow convergence: a solution exists but was not reached in time.
-    Convergence,
+    Convergence => "sweeps", "load flow convergence";
     /// Voltage collapse: no load-flow solution exists; the value is the share of the demand the
     /// network can carry, %.
-    VoltageCollapse,
+    VoltageCollapse => "% of demand carried", "voltage collapse";
     /// Rack supply.
-    RackPower,
+    RackPower => "kW unserved", "rack power lost";
     /// Rack cord redundancy.
-    Redundancy,
+    Redundancy => "live cords", "redundancy";
     /// Rack inlet air temperature, °C.
-    InletTemperature,
+    InletTemperature => "°C", "inlet temperature";
     /// Cooling unit or plant short of capacity, kW.
-    CoolingCapacity,
+    CoolingCapacity => "kW", "cooling capacity";
     /// Facility-water supply temperature against its W class, °C.
-    FacilityWater,
+    FacilityWater => "°C", "facility water";
     /// Cooling unit in service without power.
-    CoolingPower,
+    CoolingPower => "kW lost", "cooling unit power";
     /// Technology-loop (liquid) supply above what its CDU is designed to hold, °C.
-    LiquidSupply,
+    LiquidSupply => "°C", "liquid supply temperature";
     /// Coil duty above the running units' rated capacity (the setpoint still held), kW.
-    CoolingRating,
+    CoolingRating => "kW", "above rated cooling";
     /// Racks draw more air than the running CRAHs give, m³/s.
-    Airflow,
+    Airflow => "m³/s", "airflow short";
     /// Entering condenser water above what a chiller can take (it trips), °C.
-    CondenserTemperature,
+    CondenserTemperature => "°C", "condenser water (chiller trip)";
     /// Water at boiling, °C.
-    Boiling,
+    Boiling => "°C", "water boiling";
     /// IT load shed by a rack's thermal protection (throttled: warning; shut down: critical), kW.
-    OverTemperature,
+    OverTemperature => "kW shed", "IT load lost to over-temperature";
     /// A solver produced a non-finite number for the element: its results are withheld.
-    SolverFailure,
-}
-
-impl Quantity {
-    /// Unit of `value` and `limit`.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Quantity::BreakerCurrent | Quantity::CableCurrent => "A",
-            Quantity::TransformerLoading | Quantity::UpsLoading => "%",
-            Quantity::GridImport => "MVA",
-            Quantity::Voltage => "pu",
-            Quantity::Convergence => "sweeps",
-            Quantity::VoltageCollapse => "% of demand carried",
-            Quantity::RackPower => "kW unserved",
-            Quantity::Redundancy => "live cords",
-            Quantity::InletTemperature | Quantity::FacilityWater => "°C",
-            Quantity::CoolingCapacity => "kW",
-            Quantity::CoolingPower => "kW lost",
-            Quantity::LiquidSupply | Quantity::CondenserTemperature | Quantity::Boiling => "°C",
-            Quantity::CoolingRating => "kW",
-            Quantity::OverTemperature => "kW shed",
-            Quantity::Airflow => "m³/s",
-            Quantity::SolverFailure => "non-finite results",
-        }
-    }
-}
-
-impl Quantity {
-    /// What an alert measures, for people (reports and the app alike).
-    pub fn label(self) -> &'static str {
-        match self {
-            Quantity::BreakerCurrent => "breaker current",
-            Quantity::CableCurrent => "cable current",
-            Quantity::TransformerLoading => "transformer loading",
-            Quantity::UpsLoading => "UPS loading",
-            Quantity::GridImport => "grid import",
-            Quantity::Voltage => "voltage",
-            Quantity::Convergence => "load flow convergence",
-            Quantity::VoltageCollapse => "voltage collapse",
-            Quantity::RackPower => "rack power lost",
-            Quantity::Redundancy => "redundancy",
-            Quantity::InletTemperature => "inlet temperature",
-            Quantity::CoolingCapacity => "cooling capacity",
-            Quantity::FacilityWater => "facility water",
-            Quantity::CoolingPower => "cooling unit power",
-            Quantity::LiquidSupply => "liquid supply temperature",
-            Quantity::CoolingRating => "above rated cooling",
-            Quantity::Airflow => "airflow short",
-            Quantity::CondenserTemperature => "condenser water (chiller trip)",
-            Quantity::Boiling => "water boiling",
-            Quantity::OverTemperature => "IT load lost to over-temperature",
-            Quantity::SolverFailure => "solver failure (no results)",
-        }
-    }
-}
-
-impl LimitKind {
-    /// A limit kind, for people (reports and the app alike).
-    pub fn label(self) -> &'static str {
-        match self {
-            LimitKind::GridFeedCapacity => "Grid feed capacity",
-            LimitKind::TransformerRating => "Transformer rating",
-            LimitKind::UpsRating => "UPS rating",
-            LimitKind::BreakerContinuous => "Breaker continuous",
-            LimitKind::CableAmpacity => "Cable ampacity",
-            LimitKind::VoltageRangeA => "Voltage (Range A)",
-            LimitKind::InletTemperature => "Rack inlet temperature",
-            LimitKind::CrahCapacity => "CRAH capacity",
-            LimitKind::Airflow => "CRAH airflow",
-            LimitKind::CduCapacity => "CDU capacity",
-            LimitKind::PlantCapacity => "Plant capacity",
-            LimitKind::HeatRejection => "Heat rejection",
-        }
-    }
-
-    /// The alert quantity that reports crossing this limit: headroom says how far a limit is,
-    /// an alert that it was crossed, and both name the same limit through this map (the units
-    /// may differ: headroom in the limit's own unit, e.g. % of a UPS's rating; the alert too).
-    pub fn quantity(self) -> Quantity {
-        match self {
-            LimitKind::GridFeedCapacity => Quantity::GridImport,
-            LimitKind::TransformerRating => Quantity::TransformerLoading,
-            LimitKind::UpsRating => Quantity::UpsLoading,
-            LimitKind::BreakerContinuous => Quantity::BreakerCurrent,
-            LimitKind::CableAmpacity => Quantity::CableCurrent,
-            LimitKind::VoltageRangeA => Quantity::Voltage,
-            LimitKind::InletTemperature => Quantity::InletTemperature,
-            LimitKind::CrahCapacity => Quantity::CoolingCapacity,
-            LimitKind::Airflow => Quantity::Airflow,
-            LimitKind::CduCapacity => Quantity::CoolingCapacity,
-            LimitKind::PlantCapacity => Quantity::CoolingCapacity,
-            LimitKind::HeatRejection => Quantity::CoolingCapacity,
-        }
-    }
+    SolverFailure => "non-finite results", "solver failure (no results)";
 }
 
 impl Severity {
@@ -303,34 +232,62 @@ impl Finding {
     }
 }
 
-/// The kinds of limit the headroom summary tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitKind {
+/// Declares [`LimitKind`] with, for each, its name for people and the alert [`Quantity`] that
+/// reports crossing it: one line per limit, so a new one cannot miss either (and the count of
+/// kinds follows).
+macro_rules! limit_kinds {
+    ($( $(#[$doc:meta])* $L:ident => $label:literal, $Q:ident; )*) => {
+        /// The kinds of limit the headroom summary tracks.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum LimitKind {
+            $( $(#[$doc])* $L, )*
+        }
+
+        impl LimitKind {
+            /// Every kind, in declaration order (the order of their discriminants).
+            pub const ALL: &'static [LimitKind] = &[ $( LimitKind::$L, )* ];
+
+            /// A limit kind, for people (reports and the app alike).
+            pub fn label(self) -> &'static str {
+                match self { $( LimitKind::$L => $label, )* }
+            }
+
+            /// The alert quantity that reports crossing this limit: headroom says how far a
+            /// limit is, an alert that it was crossed, and both name the same limit through
+            /// this map.
+            pub fn quantity(self) -> Quantity {
+                match self { $( LimitKind::$L => Quantity::$Q, )* }
+            }
+        }
+    };
+}
+
+limit_kinds! {
     /// Grid feed import capacity.
-    GridFeedCapacity,
+    GridFeedCapacity => "Grid feed capacity", GridImport;
     /// Transformer rating.
-    TransformerRating,
+    TransformerRating => "Transformer rating", TransformerLoading;
     /// UPS rating.
-    UpsRating,
+    UpsRating => "UPS rating", UpsLoading;
     /// Breaker continuous rating (PDU, RPP, busway, switchboard).
-    BreakerContinuous,
+    BreakerContinuous => "Breaker continuous", BreakerCurrent;
     /// Feeder cable continuous ampacity.
-    CableAmpacity,
+    CableAmpacity => "Cable ampacity", CableCurrent;
     /// Lowest voltage against Range A.
-    VoltageRangeA,
+    VoltageRangeA => "Voltage (Range A)", Voltage;
     /// Hottest rack inlet against the zone class's allowable maximum.
-    InletTemperature,
+    InletTemperature => "Rack inlet temperature", InletTemperature;
     /// Heat on a zone's air against what its running CRAHs remove while holding setpoint.
-    CrahCapacity,
+    CrahCapacity => "CRAH capacity", CoolingCapacity;
     /// Racks' airflow demand against the running CRAHs' full airflow.
-    Airflow,
+    Airflow => "CRAH airflow", Airflow;
     /// CDU heat against its capacity.
-    CduCapacity,
+    CduCapacity => "CDU capacity", CoolingCapacity;
     /// Water-loop plant load against its available capacity.
-    PlantCapacity,
+    PlantCapacity => "Plant capacity", CoolingCapacity;
     /// Heat to reject against the running towers' and dry coolers' capacity.
-    HeatRejection,
+    HeatRejection => "Heat rejection", CoolingCapacity;
 }
 
 /// The smallest margin for one kind of limit.
@@ -629,7 +586,7 @@ const RATING_TOLERANCE: f64 = 1e-6;
 pub const LIQUID_SUPPLY_TOLERANCE_K: f64 = 1.0;
 
 /// Number of [`LimitKind`]s.
-const LIMIT_KINDS: usize = 12;
+const LIMIT_KINDS: usize = LimitKind::ALL.len();
 
 /// A headroom row that borrows its element id (no allocation per element per step).
 #[derive(Debug, Clone, Copy)]
@@ -874,6 +831,20 @@ fn check_cooling<'a>(
     for (id, supply, rated_kw) in plant.units() {
         if supply.in_service && !supply.powered {
             findings.push(Finding::new(Severity::Warning, id.to_string(), Quantity::CoolingPower, rated_kw, 0.0));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The headroom table is indexed by discriminant: `ALL` must be in discriminant order.
+    #[test]
+    fn limit_kinds_are_listed_in_discriminant_order() {
+        for (i, &k) in LimitKind::ALL.iter().enumerate() {
+            assert_eq!(k as usize, i, "{k:?}");
+            assert!(!k.label().is_empty() && !k.quantity().unit().is_empty());
         }
     }
 }
