@@ -4,6 +4,7 @@
 //! (`TimeUpdateStrategy::FixedTimesteps(1)`), no wall-clock time enters the solvers, and the
 //! report lists everything in a fixed order.
 
+pub mod markdown;
 pub mod report;
 pub mod timeseries;
 

@@ -1,0 +1,250 @@
+//! The run report as Markdown, for people: the same [`Report`] the JSON carries, with every
+//! enum in the words the app uses (`Quantity::label`, `LimitKind::label`, `EquipmentKind::noun`).
+
+use std::fmt::Write as _;
+
+use super::report::Report;
+use crate::sim::limits::{Alert, Severity};
+use crate::site::save::natural_cmp;
+
+impl Report {
+    /// The report as Markdown; `element_rows` limits the element table (0 = all).
+    pub fn to_markdown(&self, element_rows: usize) -> String {
+        let mut o = String::new();
+        let t = &self.totals;
+        let _ = writeln!(o, "# dctwin report: {}\n", self.site);
+        let _ = writeln!(
+            o,
+            "Site file `{}`, {} simulated in {} steps of {} s.\n",
+            self.site_file,
+            humantime::format_duration(std::time::Duration::from_secs_f64(self.run.duration_s.max(0.0))),
+            self.run.steps,
+            self.run.step_s
+        );
+        let _ = writeln!(o, "## Totals\n");
+        let _ = writeln!(o, "| quantity | value |\n|---|---|");
+        match &t.electrical {
+            None => match t.loadability_pct {
+                Some(pct) => {
+                    let _ = writeln!(
+                        o,
+                        "| load flow | **NO SOLUTION (voltage collapse): the network carries at most {pct:.2} % of the demand**; no electrical results |"
+                    );
+                }
+                None => {
+                    let _ = writeln!(o, "| load flow | **NOT CONVERGED: no electrical results for the final step** |");
+                }
+            },
+            Some(el) => {
+                let _ = writeln!(o, "| load flow | converged |");
+                let _ = writeln!(o, "| IT load | {:.1} kW |", el.it_load_kw);
+                let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", el.grid_import_kw, el.grid_import_kvar);
+                let _ = writeln!(
+                    o,
+                    "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
+                    el.losses_kw.total, el.losses_kw.transformer, el.losses_kw.ups, el.losses_kw.cable
+                );
+                if let Some(pue) = el.pue {
+                    let _ = writeln!(
+                        o,
+                        "| PUE | {pue:.3} now, {} over the run (cooling {:.1} kW) |",
+                        t.pue_energy_weighted.map_or("—".to_string(), |p| format!("{p:.3}")),
+                        el.cooling_kw
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            o,
+            "| racks | {} ({} without power, {} on one cord) |",
+            t.racks, t.unpowered_racks, t.single_cord_racks
+        );
+        if t.unserved_kw > 0.0 {
+            let _ = writeln!(o, "| unserved load | {:.1} kW |", t.unserved_kw);
+        }
+        if t.it_shed_kw > 0.0 {
+            let _ = writeln!(o, "| IT load lost to over-temperature | {:.1} kW |", t.it_shed_kw);
+        }
+        let e = &self.energy;
+        let _ = writeln!(
+            o,
+            "| energy | IT {:.1} kWh, losses {:.1} kWh, import {:.1} kWh (peak {:.1} kW) |",
+            e.it_kwh, e.losses_kwh, e.grid_import_kwh, e.peak_grid_import_kw
+        );
+        if e.unsolved_seconds > 0.0 {
+            let _ = writeln!(
+                o,
+                "| unsolved | {} s of the run had no load-flow solution (no energy counted) |",
+                e.unsolved_seconds
+            );
+        }
+        let _ = writeln!(o);
+
+        let active: Vec<&Alert> = self.active_alerts().collect();
+        let critical = active.iter().filter(|a| a.severity == Severity::Critical).count();
+        let _ = writeln!(
+            o,
+            "## Alerts ({} active: {} critical, {} warning)\n",
+            active.len(),
+            critical,
+            active.len() - critical
+        );
+        if self.alerts.is_empty() {
+            let _ = writeln!(o, "None.\n");
+        } else {
+            let _ = writeln!(
+                o,
+                "| severity | element | quantity | value | limit | since | cleared | next limit in |\n|---|---|---|---|---|---|---|---|"
+            );
+            let mut shown: Vec<&Alert> = self.alerts.iter().collect();
+            shown.sort_by(|a, b| {
+                a.cleared_s
+                    .is_some()
+                    .cmp(&b.cleared_s.is_some())
+                    .then(b.severity.cmp(&a.severity))
+                    .then_with(|| natural_cmp(&a.element, &b.element))
+                    .then(a.quantity.cmp(&b.quantity))
+            });
+            let limit = if element_rows == 0 { usize::MAX } else { element_rows.max(20) };
+            for a in shown.iter().take(limit) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {:.3} {} | {:.3} {} | {} s | {} | {} |",
+                    a.severity.label(),
+                    a.element,
+                    a.quantity.label(),
+                    a.value,
+                    a.unit,
+                    a.limit,
+                    a.unit,
+                    a.first_seen_s,
+                    a.cleared_s.map_or("—".to_string(), |c| format!("{c} s")),
+                    a.time_to_limit_s.map_or("—".to_string(), |t| format!("{t:.0} s"))
+                );
+            }
+            if shown.len() > limit {
+                let _ = writeln!(o, "\n…and {} more (see the full report).", shown.len() - limit);
+            }
+            let _ = writeln!(o);
+        }
+
+        if let Some(th) = &self.thermal {
+            let c = &th.cooling_kw;
+            let _ = writeln!(o, "## Cooling\n");
+            let _ = writeln!(
+                o,
+                "Ambient {:.1} °C dry bulb, {:.1} °C wet bulb. Cooling power {:.1} kW: CRAH fans {:.1}, CDU pumps {:.1}, loop pumps {:.1}, chillers {:.1}, heat-rejection fans {:.1}. Heat removed: {:.1} kW by air, {:.1} kW by liquid; {:.1} kW leaves the site ({:.1} kW rejected from the water, {:.1} kW of outdoor equipment losses).\n",
+                th.ambient_c.0,
+                th.ambient_c.1,
+                c.total,
+                c.crah_fans,
+                c.cdu_pumps,
+                c.loop_pumps,
+                c.chillers,
+                c.heat_rejection_fans,
+                c.heat_air,
+                c.heat_liquid,
+                c.heat_to_outdoors,
+                c.rejected,
+                c.outdoor_losses
+            );
+            let _ = writeln!(
+                o,
+                "| zone | room | supply | hottest inlet | recirculation | airflow / demand | time to allowable |\n|---|---|---|---|---|---|---|"
+            );
+            for z in &th.zones {
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.1} °C | {:.1} °C{} | {:.1} °C | {:.0} % | {:.1} / {:.1} m³/s | {} |",
+                    z.id,
+                    z.room_c,
+                    z.supply_c,
+                    if z.over_capacity { " (over capacity)" } else { "" },
+                    z.hottest_inlet_c,
+                    z.recirculation * 100.0,
+                    z.airflow_m3_s,
+                    z.demand_m3_s,
+                    z.time_to_allowable_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
+                );
+            }
+            let _ = writeln!(o, "\n| water loop | supply | setpoint | heat | plant |\n|---|---|---|---|---|");
+            for l in &th.water_loops {
+                let plant = if l.over_capacity {
+                    "OVER CAPACITY"
+                } else if l.free_cooling {
+                    "free cooling"
+                } else {
+                    "chillers"
+                };
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.2} °C | {:.1} °C | {:.1} kW | {plant} |",
+                    l.id, l.supply_c, l.setpoint_c, l.heat_kw
+                );
+            }
+            let _ = writeln!(o);
+        }
+        let _ = writeln!(o, "## Headroom (the limit reached first as the IT load grows comes first)\n");
+        let _ = writeln!(
+            o,
+            "| limit | binding element | value | limit | margin | IT growth to limit | time to limit |\n|---|---|---|---|---|---|---|"
+        );
+        for h in &self.headroom {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
+                h.limit.label(),
+                h.element,
+                h.value,
+                h.unit,
+                h.limit_value,
+                h.unit,
+                h.margin,
+                h.unit,
+                h.margin_pct,
+                h.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")),
+                h.time_to_limit_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
+            );
+        }
+        let _ = writeln!(o);
+
+        let _ = writeln!(o, "## Most loaded elements\n");
+        let _ = writeln!(o, "| element | kind | loading |\n|---|---|---|");
+        for tl in &self.top_loaded {
+            let _ = writeln!(o, "| {} | {} | {:.1} % |", tl.id, tl.kind.noun(), tl.loading_pct);
+        }
+        let _ = writeln!(o);
+
+        let rows = if element_rows == 0 { self.elements.len() } else { 0 };
+        if rows > 0 {
+            let _ = writeln!(o, "## Elements\n");
+            let _ = writeln!(
+                o,
+                "| element | kind | V (pu) | I in (A) | P (kW) | Q (kvar) | loading | losses (kW) |\n|---|---|---|---|---|---|---|---|"
+            );
+            for el in self.elements.iter().take(rows) {
+                let Some(s) = &el.state else {
+                    let _ = writeln!(o, "| {} | {} | not solved | | | | | |", el.id, el.kind.noun());
+                    continue;
+                };
+                if !s.energized {
+                    let _ = writeln!(o, "| {} | {} | dead | | | | | |", el.id, el.kind.noun());
+                    continue;
+                }
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {:.4} | {:.1} | {:.1} | {:.1} | {:.1} % | {:.2} |",
+                    el.id,
+                    el.kind.noun(),
+                    s.voltage_pu,
+                    s.input_current_a,
+                    s.p_kw,
+                    s.q_kvar,
+                    s.loading_pct,
+                    s.losses_kw + s.feeder_losses_kw
+                );
+            }
+        }
+        o
+    }
+}
