@@ -399,105 +399,127 @@ pub fn pick<'a>(items: impl Iterator<Item = &'a PlanItem>, p: Vec2) -> Option<&'
 }
 
 /// Mouse and keyboard on the plan: pan, zoom, pick, place, move, box-select, connect.
+/// What the plan's input handlers read this frame.
+struct PointerInput {
+    cursor: Option<Vec2>,
+    buttons: ButtonInput<MouseButton>,
+    keys: ButtonInput<KeyCode>,
+    view: PlanView,
+}
+
+impl PointerInput {
+    fn any_button(&self) -> bool {
+        self.buttons.pressed(MouseButton::Left)
+            || self.buttons.pressed(MouseButton::Right)
+            || self.buttons.pressed(MouseButton::Middle)
+    }
+}
+
+/// The plan's mouse and keys: a gesture in progress goes on (or ends) whatever the pointer is
+/// over; a new one starts only over the plan.
 fn plan_input(world: &mut World) {
     let started = std::time::Instant::now();
     let Ok(window) = world.query_filtered::<&Window, With<PrimaryWindow>>().single(world) else { return };
     let window_px = Vec2::new(window.width(), window.height());
     let cursor = window.cursor_position();
     world.resource_mut::<PlanView>().window_px = window_px;
-    let focus = *world.resource::<UiFocus>();
-    let buttons = world.resource::<ButtonInput<MouseButton>>().clone();
-    let keys = world.resource::<ButtonInput<KeyCode>>().clone();
-    let scroll = *world.resource::<AccumulatedMouseScroll>();
-    let view = *world.resource::<PlanView>();
-    let gesture = world.resource::<PlanGesture>().clone();
-
+    let input = PointerInput {
+        cursor,
+        buttons: world.resource::<ButtonInput<MouseButton>>().clone(),
+        keys: world.resource::<ButtonInput<KeyCode>>().clone(),
+        view: *world.resource::<PlanView>(),
+    };
     // Keys the plan owns (egui handles the rest, including Ctrl+Z).
-    if !focus.keyboard && keys.just_pressed(KeyCode::KeyF) {
+    if !world.resource::<UiFocus>().keyboard && input.keys.just_pressed(KeyCode::KeyF) {
         world.resource_mut::<EditorState>().fit_requested = true;
     }
-
-    // Continue or finish a gesture even when the pointer wanders over a panel.
-    match gesture {
-        PlanGesture::Pan { last_px } => {
-            if buttons.pressed(MouseButton::Left)
-                || buttons.pressed(MouseButton::Right)
-                || buttons.pressed(MouseButton::Middle)
-            {
-                // From cursor positions, not raw device motion: the floor point under the
-                // cursor stays under it whatever the pointer acceleration.
-                if let Some(c) = cursor {
-                    let d = c - last_px;
-                    let mut v = world.resource_mut::<PlanView>();
-                    let m = v.m_per_px;
-                    v.center_m -= Vec2::new(d.x, -d.y) * m;
-                    *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: c };
-                }
-            } else {
-                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
-            }
-            return finish(world, started);
-        }
-        PlanGesture::Move { from_m, from_px, .. } => {
-            let Some(c) = cursor else { return finish(world, started) };
-            let offset_m = if c.distance(from_px) > 4.0 { view.to_floor(c) - from_m } else { Vec2::ZERO };
-            if buttons.pressed(MouseButton::Left) {
-                *world.resource_mut::<PlanGesture>() = PlanGesture::Move { from_m, from_px, offset_m };
-            } else {
-                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
-                if offset_m != Vec2::ZERO {
-                    let (ids, grid) = {
-                        let e = world.resource::<EditorState>();
-                        (e.selection.clone(), e.grid_m)
-                    };
-                    let result = ops::move_by(world, &ids, (offset_m.x as f64, offset_m.y as f64), grid)
-                        .and_then(|e| edit::apply(world, e));
-                    report(world, result, "Moved");
-                }
-            }
-            return finish(world, started);
-        }
-        PlanGesture::Box { from_m } => {
-            // The rubber band follows the mouse (the overlay draws from `hovered_floor`).
-            world.resource_mut::<EditorState>().hovered_floor = cursor.map(|c| view.to_floor(c));
-            if !buttons.pressed(MouseButton::Left) {
-                *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
-                if let Some(c) = cursor {
-                    let to = view.to_floor(c);
-                    let (lo, hi) = (from_m.min(to), from_m.max(to));
-                    let mut q = world.query::<&PlanItem>();
-                    let ids: Vec<String> = q
-                        .iter(world)
-                        .filter(|i| !i.kind.is_marker())
-                        .filter(|i| {
-                            let (a, b) = (i.center_m - i.size_m / 2.0, i.center_m + i.size_m / 2.0);
-                            a.x <= hi.x && b.x >= lo.x && a.y <= hi.y && b.y >= lo.y
-                        })
-                        .map(|i| i.id.clone())
-                        .collect();
-                    let mut editor = world.resource_mut::<EditorState>();
-                    for id in ids {
-                        if !editor.selection.contains(&id) {
-                            editor.selection.push(id);
-                        }
-                    }
-                }
-            }
-            return finish(world, started);
-        }
-        PlanGesture::Idle => {}
+    match world.resource::<PlanGesture>().clone() {
+        PlanGesture::Pan { last_px } => pan(world, &input, last_px),
+        PlanGesture::Move { from_m, from_px, .. } => drag_selection(world, &input, from_m, from_px),
+        PlanGesture::Box { from_m } => box_select(world, &input, from_m),
+        PlanGesture::Idle => hover_and_press(world, &input),
     }
+    finish(world, started);
+}
 
-    let Some(cursor) = cursor else { return finish(world, started) };
+/// Dragging the view: the floor point under the cursor stays under it (from cursor positions,
+/// not raw device motion, whatever the pointer acceleration).
+fn pan(world: &mut World, input: &PointerInput, last_px: Vec2) {
+    if !input.any_button() {
+        *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+        return;
+    }
+    if let Some(c) = input.cursor {
+        let d = c - last_px;
+        let mut v = world.resource_mut::<PlanView>();
+        let m = v.m_per_px;
+        v.center_m -= Vec2::new(d.x, -d.y) * m;
+        *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: c };
+    }
+}
+
+/// Dragging the selection: it follows the mouse once it travels 4 px; on release the move is
+/// one edit.
+fn drag_selection(world: &mut World, input: &PointerInput, from_m: Vec2, from_px: Vec2) {
+    let Some(c) = input.cursor else { return };
+    let offset_m = if c.distance(from_px) > 4.0 { input.view.to_floor(c) - from_m } else { Vec2::ZERO };
+    if input.buttons.pressed(MouseButton::Left) {
+        *world.resource_mut::<PlanGesture>() = PlanGesture::Move { from_m, from_px, offset_m };
+        return;
+    }
+    *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+    if offset_m != Vec2::ZERO {
+        let (ids, grid) = {
+            let e = world.resource::<EditorState>();
+            (e.selection.clone(), e.grid_m)
+        };
+        let result =
+            ops::move_by(world, &ids, (offset_m.x as f64, offset_m.y as f64), grid).and_then(|e| edit::apply(world, e));
+        report(world, result, "Moved");
+    }
+}
+
+/// Shift-drag on empty floor: the rubber band follows the mouse (the overlay draws it from
+/// `hovered_floor`); on release everything it touches joins the selection.
+fn box_select(world: &mut World, input: &PointerInput, from_m: Vec2) {
+    world.resource_mut::<EditorState>().hovered_floor = input.cursor.map(|c| input.view.to_floor(c));
+    if input.buttons.pressed(MouseButton::Left) {
+        return;
+    }
+    *world.resource_mut::<PlanGesture>() = PlanGesture::Idle;
+    let Some(c) = input.cursor else { return };
+    let to = input.view.to_floor(c);
+    let (lo, hi) = (from_m.min(to), from_m.max(to));
+    let mut q = world.query::<&PlanItem>();
+    let ids: Vec<String> = q
+        .iter(world)
+        .filter(|i| !i.kind.is_marker())
+        .filter(|i| {
+            let (a, b) = (i.center_m - i.size_m / 2.0, i.center_m + i.size_m / 2.0);
+            a.x <= hi.x && b.x >= lo.x && a.y <= hi.y && b.y >= lo.y
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let mut editor = world.resource_mut::<EditorState>();
+    for id in ids {
+        if !editor.selection.contains(&id) {
+            editor.selection.push(id);
+        }
+    }
+}
+
+/// No gesture yet: hover, zoom around the cursor, and a press starts one (or uses the tool).
+fn hover_and_press(world: &mut World, input: &PointerInput) {
+    let Some(cursor) = input.cursor else { return };
+    let focus = *world.resource::<UiFocus>();
     let in_plan = !focus.pointer_over_ui && focus.plan_rect.is_none_or(|r| r.contains(egui::pos2(cursor.x, cursor.y)));
     if !in_plan {
         let mut editor = world.resource_mut::<EditorState>();
         editor.hovered = None;
         editor.hovered_floor = None;
-        return finish(world, started);
+        return;
     }
-
-    // Zoom around the cursor.
+    let scroll = *world.resource::<AccumulatedMouseScroll>();
     if scroll.delta.y != 0.0 {
         let lines = match scroll.unit {
             MouseScrollUnit::Line => scroll.delta.y,
@@ -505,8 +527,7 @@ fn plan_input(world: &mut World) {
         };
         world.resource_mut::<PlanView>().zoom_at(cursor, 1.15f32.powf(-lines));
     }
-
-    let floor = view.to_floor(cursor);
+    let floor = input.view.to_floor(cursor);
     let under = {
         let mut q = world.query::<&PlanItem>();
         pick(q.iter(world), floor).map(|i| i.id.clone())
@@ -516,20 +537,20 @@ fn plan_input(world: &mut World) {
         editor.hovered = under.clone();
         editor.hovered_floor = Some(floor);
     }
-
-    if buttons.just_pressed(MouseButton::Right) || buttons.just_pressed(MouseButton::Middle) {
+    if input.buttons.just_pressed(MouseButton::Right) || input.buttons.just_pressed(MouseButton::Middle) {
         *world.resource_mut::<PlanGesture>() = PlanGesture::Pan { last_px: cursor };
-        return finish(world, started);
+    } else if input.buttons.just_pressed(MouseButton::Left) {
+        press(world, input, cursor, floor, under);
     }
-    if !buttons.just_pressed(MouseButton::Left) {
-        return finish(world, started);
-    }
-    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+}
+
+/// A left press on the plan: the tool acts, or (selecting) it selects, starts a move, a box
+/// or a pan.
+fn press(world: &mut World, input: &PointerInput, cursor: Vec2, floor: Vec2, under: Option<String>) {
+    let shift = input.keys.pressed(KeyCode::ShiftLeft) || input.keys.pressed(KeyCode::ShiftRight);
     let tool = world.resource::<EditorState>().tool.clone();
     match tool {
-        Tool::Place { .. } | Tool::PlaceRow | Tool::Connect { .. } => {
-            use_tool_at(world, floor, under);
-        }
+        Tool::Place { .. } | Tool::PlaceRow | Tool::Connect { .. } => use_tool_at(world, floor, under),
         Tool::Select => match under {
             Some(id) if shift => world.resource_mut::<EditorState>().toggle(&id),
             Some(id) => {
@@ -547,7 +568,6 @@ fn plan_input(world: &mut World) {
             }
         },
     }
-    finish(world, started);
 }
 
 /// A click on the floor at `floor` (m) with the place, row or connect tool; `under` is the

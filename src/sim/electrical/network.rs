@@ -518,3 +518,105 @@ impl PowerNetwork {
         if finite { change.sqrt() } else { f64::NAN }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node with no impedance and no losses: the base the tests change.
+    fn node(role: NodeRole, parent: Option<usize>, v_ln: f64) -> Node {
+        Node {
+            entity: Entity::PLACEHOLDER,
+            role,
+            parent,
+            energized: true,
+            v_nom_in: v_ln,
+            v_nom_out: v_ln,
+            ratio: 1.0,
+            z_feeder: C64::new(0.0, 0.0),
+            z_series: C64::new(0.0, 0.0),
+            feeder_ampacity_a: 0.0,
+            g_shunt: 0.0,
+            b_shunt: 0.0,
+            ups_loss: UpsLossCurve::default(),
+            ups_input_tan_phi: 0.0,
+        }
+    }
+
+    /// A stiff source, a cable of impedance `z` and a constant-power load `s` at its end:
+    /// `V = V0 − Z·conj(S/3V)` has the closed-form root of `|V|⁴ − (V0² − 2(RP + XQ)/3)|V|² + |Z|²|S|²/9 = 0`.
+    #[test]
+    fn a_loaded_cable_drops_the_closed_form_voltage() {
+        let v0 = 240.0;
+        let z = C64::new(0.05, 0.03);
+        let s = C64::new(90e3, 30e3);
+        let mut pdu = node(NodeRole::Distribution, Some(0), v0);
+        pdu.z_feeder = z;
+        let net = PowerNetwork { nodes: vec![node(NodeRole::Feed, None, v0), pdu] };
+        let mut flow = net.new_flow();
+        flow.s_load[1] = s;
+        net.solve(&mut flow);
+        assert!(flow.converged);
+        let (p, q) = (s.re / 3.0, s.im / 3.0);
+        let b = v0 * v0 - 2.0 * (z.re * p + z.im * q);
+        let c = z.norm_sqr() * (p * p + q * q);
+        let v2 = (b + (b * b - 4.0 * c).sqrt()) / 2.0;
+        assert!((flow.v_out_abs[1] - v2.sqrt()).abs() < 1e-9 * v0, "{} vs {}", flow.v_out_abs[1], v2.sqrt());
+    }
+
+    /// Kirchhoff on a feed → transformer → UPS → two PDUs tree: the power into each node is
+    /// what leaves it plus its losses, and the source delivers every load plus every loss.
+    #[test]
+    fn power_into_the_tree_equals_loads_plus_losses() {
+        let mut t = node(NodeRole::Transformer, Some(0), 240.0);
+        (t.v_nom_in, t.ratio, t.z_series, t.g_shunt, t.b_shunt) =
+            (7967.0, 7967.0 / 240.0, C64::new(0.002, 0.01), 1e-3, 4e-3);
+        t.z_feeder = C64::new(0.3, 0.2);
+        let mut feed = node(NodeRole::Feed, None, 7967.0);
+        feed.z_series = C64::new(0.5, 2.0);
+        let mut ups = node(NodeRole::UpsDoubleConversion, Some(1), 240.0);
+        ups.ups_loss = UpsLossCurve { rated_w: 1e6, a: 0.01, b: 0.02, c: 0.01 };
+        ups.ups_input_tan_phi = 0.1;
+        let mut pdu_a = node(NodeRole::Distribution, Some(2), 240.0);
+        pdu_a.z_feeder = C64::new(0.004, 0.002);
+        let mut pdu_b = node(NodeRole::Distribution, Some(1), 240.0);
+        pdu_b.z_feeder = C64::new(0.006, 0.001);
+        let net = PowerNetwork { nodes: vec![feed, t, ups, pdu_a, pdu_b] };
+        let mut flow = net.new_flow();
+        flow.s_load[3] = C64::new(400e3, 80e3);
+        flow.s_load[4] = C64::new(150e3, 60e3);
+        net.solve(&mut flow);
+        assert!(flow.converged);
+        let loads: f64 = flow.s_load.iter().map(|s| s.re).sum();
+        let losses: f64 =
+            (0..net.nodes.len()).map(|k| flow.element_loss_w(&net, k) + flow.feeder_loss_w(&net, k)).sum();
+        // The feed's own source impedance is the utility's: the meter sees its output terminal.
+        let delivered = flow.s_out(0).re;
+        assert!((delivered - (loads + losses)).abs() < 1e-6 * delivered, "{delivered} vs {}", loads + losses);
+        // At every node: in = out + own losses (+ feeder loss before the input terminal).
+        for k in 1..net.nodes.len() {
+            let out: f64 = flow.s_load[k].re
+                + (0..net.nodes.len())
+                    .filter(|&c| net.nodes[c].parent == Some(k))
+                    .map(|c| flow.s_in(c).re + flow.feeder_loss_w(&net, c))
+                    .sum::<f64>();
+            let inside = flow.element_loss_w(&net, k);
+            assert!((flow.s_in(k).re - out - inside).abs() < 1e-6 * flow.s_in(k).re.abs().max(1.0), "node {k}");
+        }
+        // A double-conversion UPS regulates its output.
+        assert!((flow.v_out_abs[2] - 240.0).abs() < 1e-9);
+    }
+
+    /// A dead node carries nothing and passes nothing on.
+    #[test]
+    fn a_dead_branch_carries_nothing() {
+        let mut pdu = node(NodeRole::Distribution, Some(0), 240.0);
+        pdu.energized = false;
+        let net = PowerNetwork { nodes: vec![node(NodeRole::Feed, None, 240.0), pdu] };
+        let mut flow = net.new_flow();
+        flow.s_load[1] = C64::new(10e3, 0.0);
+        net.solve(&mut flow);
+        assert_eq!(flow.s_in(0), C64::new(0.0, 0.0));
+        assert_eq!(flow.i_in[1], C64::new(0.0, 0.0));
+    }
+}

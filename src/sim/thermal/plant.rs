@@ -152,6 +152,108 @@ pub struct CoolingPlant {
     initialized: bool,
 }
 
+/// A part of the plant with a thermal state (its temperatures, which integrate over time),
+/// kept apart from what it is built from (its rating and connections, rebuilt on every edit).
+/// A rebuild carries the state over by id.
+trait Stateful {
+    /// The state: what a rebuild must carry over.
+    type State: Copy;
+    fn id(&self) -> &str;
+    fn state(&self) -> Self::State;
+    fn set_state(&mut self, state: Self::State);
+}
+
+/// Zones hold their room air and supply air temperatures.
+impl Stateful for ZoneState {
+    type State = (f64, f64);
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn state(&self) -> (f64, f64) {
+        (self.room_c, self.supply_c)
+    }
+    fn set_state(&mut self, (room_c, supply_c): (f64, f64)) {
+        (self.room_c, self.supply_c) = (room_c, supply_c);
+    }
+}
+
+/// Loops hold their supply water temperature.
+impl Stateful for LoopState {
+    type State = f64;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn state(&self) -> f64 {
+        self.supply_c
+    }
+    fn set_state(&mut self, supply_c: f64) {
+        self.supply_c = supply_c;
+    }
+}
+
+/// CDUs hold their technology-loop supply temperature.
+impl Stateful for CduUnit {
+    type State = f64;
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn state(&self) -> f64 {
+        self.supply_c
+    }
+    fn set_state(&mut self, supply_c: f64) {
+        self.supply_c = supply_c;
+    }
+}
+
+/// Gives each part of `new` the state of the part of `old` with its id.
+fn carry<T: Stateful>(new: &mut [T], old: &[T]) {
+    let by_id: HashMap<&str, T::State> = old.iter().map(|o| (o.id(), o.state())).collect();
+    for n in new {
+        if let Some(&state) = by_id.get(n.id()) {
+            n.set_state(state);
+        }
+    }
+}
+
+/// Who runs for a whole step: each zone's running CRAHs, their common fan speed and the
+/// zone's fan heat, W.
+struct RunningUnits {
+    running: Vec<Vec<usize>>,
+    speeds: Vec<f64>,
+    zone_fans: Vec<f64>,
+}
+
+/// Energy sums over a step's sub-steps (J; chillers and towers `(duty, power)`), from which
+/// the step's mean powers come.
+struct StepSums {
+    zone_coil_j: Vec<f64>,
+    crah_coil_j: Vec<f64>,
+    cdu_j: Vec<f64>,
+    loop_in_j: Vec<f64>,
+    loop_plant_j: Vec<f64>,
+    loop_rejected_j: Vec<f64>,
+    chiller_j: Vec<(f64, f64)>,
+    tower_j: Vec<(f64, f64)>,
+    /// Each zone's linearised removal `(g, h)` at the end of its last sub-step.
+    end_linear: Vec<(f64, f64)>,
+}
+
+impl StepSums {
+    fn new(p: &CoolingPlant) -> StepSums {
+        StepSums {
+            zone_coil_j: vec![0.0; p.zones.len()],
+            crah_coil_j: vec![0.0; p.crahs.len()],
+            cdu_j: vec![0.0; p.cdus.len()],
+            loop_in_j: vec![0.0; p.loops.len()],
+            loop_plant_j: vec![0.0; p.loops.len()],
+            loop_rejected_j: vec![0.0; p.loops.len()],
+            chiller_j: vec![(0.0, 0.0); p.chillers.len()],
+            tower_j: vec![(0.0, 0.0); p.heat_rejection.len()],
+            end_linear: vec![(0.0, 0.0); p.zones.len()],
+        }
+    }
+}
+
 impl CoolingPlant {
     /// Builds the plant from the site's cooling sections (validated, so references resolve).
     pub fn build(layout: &CoolingLayout, catalog: &Catalog) -> CoolingPlant {
@@ -288,21 +390,9 @@ impl CoolingPlant {
         if !old.initialized {
             return;
         }
-        for z in &mut self.zones {
-            if let Some(o) = old.zones.iter().find(|o| o.id == z.id) {
-                (z.room_c, z.supply_c) = (o.room_c, o.supply_c);
-            }
-        }
-        for l in &mut self.loops {
-            if let Some(o) = old.loops.iter().find(|o| o.id == l.id) {
-                l.supply_c = o.supply_c;
-            }
-        }
-        for c in &mut self.cdus {
-            if let Some(o) = old.cdus.iter().find(|o| o.id == c.id) {
-                c.supply_c = o.supply_c;
-            }
-        }
+        carry(&mut self.zones, &old.zones);
+        carry(&mut self.loops, &old.loops);
+        carry(&mut self.cdus, &old.cdus);
         self.initialized = true;
     }
 
@@ -498,16 +588,31 @@ impl CoolingPlant {
         }
         let substeps = (dt / MAX_SUBSTEP_S).ceil().max(1.0);
         let h = dt / substeps;
-        let n_sub = substeps as usize;
+        let mut totals = CoolingTotals::default();
+        let units = self.start_units(&mut totals);
+        let mut sums = StepSums::new(self);
+        for k in 0..substeps as usize {
+            let outdoor = ambient_c((k as f64 + 0.5) * h);
+            let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
+            let mut loop_heat_j = vec![0.0; self.loops.len()];
+            self.substep_zones(&units, &loop_c, h, &mut sums, &mut loop_heat_j);
+            self.substep_cdus(&loop_c, h, &mut sums, &mut loop_heat_j);
+            self.substep_loops(&loop_heat_j, outdoor, h, &mut sums);
+        }
+        self.finish_units(&sums, dt, &mut totals);
+        self.finish_zones(&units, &sums, dt, &mut totals);
+        self.totals = totals;
+    }
 
-        // What holds for the whole step: who runs, fan speeds, fan power.
+    /// What holds for the whole step: which CRAHs run, their fan speeds and power, the loops'
+    /// pumps.
+    fn start_units(&mut self, totals: &mut CoolingTotals) -> RunningUnits {
         let running: Vec<Vec<usize>> = (0..self.zones.len()).map(|zi| self.running_units(zi)).collect();
         let speeds: Vec<f64> = running
             .iter()
             .enumerate()
             .map(|(zi, u)| zone::fan_speed(&self.crahs, u, self.zones[zi].demand_m3_s))
             .collect();
-        let mut totals = CoolingTotals::default();
         for u in &mut self.crahs {
             (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
         }
@@ -525,114 +630,127 @@ impl CoolingPlant {
             lp.pump_w = if lp.flowing() { lp.pump_rated_w } else { 0.0 };
             totals.loop_pumps_w += lp.pump_w;
         }
+        RunningUnits { running, speeds, zone_fans }
+    }
 
-        // Means over the step.
-        let mut zone_coil_j = vec![0.0; self.zones.len()];
-        let mut crah_coil_j = vec![0.0; self.crahs.len()];
-        let mut cdu_j = vec![0.0; self.cdus.len()];
-        let mut loop_in_j = vec![0.0; self.loops.len()];
-        let mut loop_plant_j = vec![0.0; self.loops.len()];
-        let mut loop_rejected_j = vec![0.0; self.loops.len()];
-        let mut chiller_j = vec![(0.0, 0.0); self.chillers.len()];
-        let mut tower_j = vec![(0.0, 0.0); self.heat_rejection.len()];
-        let mut end_linear = vec![(0.0, 0.0); self.zones.len()];
-        for k in 0..n_sub {
-            let outdoor = ambient_c((k as f64 + 0.5) * h);
-            let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
-            let flowing: Vec<bool> = self.loops.iter().map(LoopState::flowing).collect();
-            let mut loop_heat_j = vec![0.0; self.loops.len()];
-            for zi in 0..self.zones.len() {
-                let coils = zone::running_coils(&self.crahs, &running[zi], &loop_c);
-                let z = &self.zones[zi];
-                let q = z.rack_heat_w + z.other_heat_w + zone_fans[zi];
-                let c = z.heat_capacity_j_k();
-                let t0 = z.room_c;
-                let r = zone::integrate(&coils, q, c, t0, h);
-                // The zone's removal from its own balance (exact to rounding), shared as the coils did.
-                let removed = q * h - c * (r.room_c - t0);
-                let sum: f64 = r.coil_j.iter().sum();
-                for (&i, &e) in running[zi].iter().zip(&r.coil_j) {
-                    let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
-                    crah_coil_j[i] += share;
-                    loop_heat_j[self.crahs[i].water_loop] += share;
-                }
-                zone_coil_j[zi] += removed;
-                end_linear[zi] = r.end_linear;
-                self.zones[zi].room_c = r.room_c;
+    /// One sub-step of every zone's air (exact within the sub-step), its coils' heat going to
+    /// their loops.
+    fn substep_zones(
+        &mut self,
+        units: &RunningUnits,
+        loop_c: &[f64],
+        h: f64,
+        sums: &mut StepSums,
+        loop_heat_j: &mut [f64],
+    ) {
+        for zi in 0..self.zones.len() {
+            let coils = zone::running_coils(&self.crahs, &units.running[zi], loop_c);
+            let z = &self.zones[zi];
+            let q = z.rack_heat_w + z.other_heat_w + units.zone_fans[zi];
+            let c = z.heat_capacity_j_k();
+            let t0 = z.room_c;
+            let r = zone::integrate(&coils, q, c, t0, h);
+            // The zone's removal from its own balance (exact to rounding), shared as the coils did.
+            let removed = q * h - c * (r.room_c - t0);
+            let sum: f64 = r.coil_j.iter().sum();
+            for (&i, &e) in units.running[zi].iter().zip(&r.coil_j) {
+                let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
+                sums.crah_coil_j[i] += share;
+                loop_heat_j[self.crahs[i].water_loop] += share;
             }
-            for (ci, cdu) in self.cdus.iter_mut().enumerate() {
-                let e = cdu.step(loop_c[cdu.water_loop], flowing[cdu.water_loop], h);
-                cdu_j[ci] += e;
-                loop_heat_j[cdu.water_loop] += e;
-            }
-            for li in 0..self.loops.len() {
-                let q_in = loop_heat_j[li] / h + self.loops[li].pump_w;
-                let s = water::step_loop(
-                    &mut self.loops[li],
-                    &mut self.chillers,
-                    &mut self.heat_rejection,
-                    &self.loop_chillers[li],
-                    &self.loop_rejection[li],
-                    q_in,
-                    outdoor,
-                    h,
-                );
-                loop_in_j[li] += q_in * h;
-                loop_plant_j[li] += s.plant_w * h;
-                loop_rejected_j[li] += s.rejected_w * h;
-            }
-            for (j, ch) in chiller_j.iter_mut().zip(&self.chillers) {
-                j.0 += ch.cooling_w * h;
-                j.1 += ch.power_w * h;
-            }
-            for (j, t) in tower_j.iter_mut().zip(&self.heat_rejection) {
-                j.0 += t.rejected_w * h;
-                j.1 += t.fan_w * h;
-            }
+            sums.zone_coil_j[zi] += removed;
+            sums.end_linear[zi] = r.end_linear;
+            self.zones[zi].room_c = r.room_c;
         }
+    }
 
-        // Results: means of powers and heat, end values of temperatures.
+    /// One sub-step of every CDU, its heat going to its loop.
+    fn substep_cdus(&mut self, loop_c: &[f64], h: f64, sums: &mut StepSums, loop_heat_j: &mut [f64]) {
+        for (ci, cdu) in self.cdus.iter_mut().enumerate() {
+            let flowing = self.loops[cdu.water_loop].flowing();
+            let e = cdu.step(loop_c[cdu.water_loop], flowing, h);
+            sums.cdu_j[ci] += e;
+            loop_heat_j[cdu.water_loop] += e;
+        }
+    }
+
+    /// One sub-step of every loop with its chillers and heat rejection.
+    fn substep_loops(&mut self, loop_heat_j: &[f64], outdoor: (f64, f64), h: f64, sums: &mut StepSums) {
+        for li in 0..self.loops.len() {
+            let q_in = loop_heat_j[li] / h + self.loops[li].pump_w;
+            let s = water::step_loop(
+                &mut self.loops[li],
+                &mut self.chillers,
+                &mut self.heat_rejection,
+                &self.loop_chillers[li],
+                &self.loop_rejection[li],
+                q_in,
+                outdoor,
+                h,
+            );
+            sums.loop_in_j[li] += q_in * h;
+            sums.loop_plant_j[li] += s.plant_w * h;
+            sums.loop_rejected_j[li] += s.rejected_w * h;
+        }
+        for (j, ch) in sums.chiller_j.iter_mut().zip(&self.chillers) {
+            j.0 += ch.cooling_w * h;
+            j.1 += ch.power_w * h;
+        }
+        for (j, t) in sums.tower_j.iter_mut().zip(&self.heat_rejection) {
+            j.0 += t.rejected_w * h;
+            j.1 += t.fan_w * h;
+        }
+    }
+
+    /// The units' results: means of powers and heat over the step.
+    fn finish_units(&mut self, sums: &StepSums, dt: f64, totals: &mut CoolingTotals) {
         for (i, u) in self.crahs.iter_mut().enumerate() {
-            u.coil_w = crah_coil_j[i] / dt;
+            u.coil_w = sums.crah_coil_j[i] / dt;
         }
         for (ci, cdu) in self.cdus.iter_mut().enumerate() {
-            cdu.to_loop_w = cdu_j[ci] / dt;
+            cdu.to_loop_w = sums.cdu_j[ci] / dt;
             totals.cdu_pumps_w += cdu.pump_w;
             totals.heat_liquid_w += cdu.rack_heat_w;
         }
         for (li, lp) in self.loops.iter_mut().enumerate() {
-            lp.heat_in_w = loop_in_j[li] / dt;
-            lp.plant_w = loop_plant_j[li] / dt;
-            lp.rejection_load_w = loop_rejected_j[li] / dt;
+            lp.heat_in_w = sums.loop_in_j[li] / dt;
+            lp.plant_w = sums.loop_plant_j[li] / dt;
+            lp.rejection_load_w = sums.loop_rejected_j[li] / dt;
             totals.rejected_w += lp.rejection_load_w;
         }
-        for (ch, j) in self.chillers.iter_mut().zip(&chiller_j) {
+        for (ch, j) in self.chillers.iter_mut().zip(&sums.chiller_j) {
             ch.cooling_w = j.0 / dt;
             ch.power_w = j.1 / dt;
             totals.chillers_w += ch.power_w;
         }
-        for (t, j) in self.heat_rejection.iter_mut().zip(&tower_j) {
+        for (t, j) in self.heat_rejection.iter_mut().zip(&sums.tower_j) {
             t.rejected_w = j.0 / dt;
             t.fan_w = j.1 / dt;
             totals.heat_rejection_fans_w += t.fan_w;
         }
+    }
+
+    /// The zones' results: supply air, airflow, capacities, recirculation and the forecasts of
+    /// the hottest inlet, from the end of the step.
+    fn finish_zones(&mut self, units: &RunningUnits, sums: &StepSums, dt: f64, totals: &mut CoolingTotals) {
         let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
         for zi in 0..self.zones.len() {
-            let coils = zone::running_coils(&self.crahs, &running[zi], &loop_c);
-            let full = zone::full_speed_coils(&self.crahs, &running[zi], &loop_c);
-            let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + zone_fans[zi];
+            let running = &units.running[zi];
+            let coils = zone::running_coils(&self.crahs, running, &loop_c);
+            let full = zone::full_speed_coils(&self.crahs, running, &loop_c);
+            let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + units.zone_fans[zi];
             let z = &mut self.zones[zi];
             let t = z.room_c;
-            for (&i, c) in running[zi].iter().zip(&coils) {
+            for (&i, c) in running.iter().zip(&coils) {
                 self.crahs[i].supply_c = zone::mixed_supply_c(std::slice::from_ref(c), t);
             }
-            let rated: f64 = running[zi].iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
-            z.airflow_m3_s = rated * speeds[zi];
+            let rated: f64 = running.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
+            z.airflow_m3_s = rated * units.speeds[zi];
             z.available_airflow_m3_s = rated;
             z.supply_c = zone::mixed_supply_c(&coils, t);
-            z.coil_w = zone_coil_j[zi] / dt;
+            z.coil_w = sums.zone_coil_j[zi] / dt;
             z.heat_load_w = q;
-            z.running_capacity_w = running[zi].iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
+            z.running_capacity_w = running.iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
             z.holding_capacity_w = zone::holding_capacity_w(&full);
             z.over_capacity =
                 (zone::any_limited(&coils, t) || coils.is_empty()) && (z.rack_heat_w + z.other_heat_w) > 0.0;
@@ -646,7 +764,7 @@ impl CoolingPlant {
             // step ended in (removal `g·T − h`).
             let f = z.recirculation;
             z.hottest_inlet_c = (1.0 - f) * z.supply_c + f * t;
-            let (g, hh) = end_linear[zi];
+            let (g, hh) = sums.end_linear[zi];
             let t_ref = if g > 0.0 { hh / g } else { t };
             let c = z.heat_capacity_j_k();
             let supply = z.supply_c;
@@ -660,7 +778,6 @@ impl CoolingPlant {
             z.time_to_allowable_s = forecast(z.class.allowable_max_c());
             z.time_to_recommended_s = forecast(z.class.recommended_max_c());
         }
-        self.totals = totals;
     }
 
     /// Inlet, outlet and liquid supply temperatures of a rack with `air_w` of air-side heat.
@@ -729,5 +846,86 @@ impl CoolingPlant {
     /// True when some loop or CDU reached boiling in the last step.
     pub fn boiling(&self) -> bool {
         self.loops.iter().any(|l| l.boiling) || self.cdus.iter().any(|c| c.boiling)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The small 2N room's plant with every unit powered, and `scale` × 100 kW of rack heat in
+    /// each zone (air-cooled racks of 1 t of thermal mass each per 10 kW).
+    fn plant_with_heat(scale: f64) -> CoolingPlant {
+        let catalog = Catalog::builtin();
+        let site = crate::site::load::load_site("sites/small_2n_room.ron".as_ref(), &catalog).unwrap();
+        let mut p = CoolingPlant::build(&CoolingLayout::from_site(&site), &catalog);
+        let ids: HashMap<String, Entity> =
+            site.elements().iter().map(|(_, e)| (e.id().to_string(), Entity::PLACEHOLDER)).collect();
+        p.resolve_entities(&ids);
+        p.update_power(|_| true);
+        heat(&mut p, scale);
+        p
+    }
+
+    fn heat(p: &mut CoolingPlant, scale: f64) {
+        p.clear_heat();
+        for zi in 0..p.zones.len() {
+            for _ in 0..10 {
+                p.add_rack_heat_at((Some(zi as u32), None), 10e3 * scale, 0.0, 1.0 / 10e3 * 0.8, 1.0e6);
+            }
+        }
+    }
+
+    /// Each zone's air over a step: the heat into it, less what its coils took, is what it
+    /// stored (`C·ΔT`), whatever regimes the coils passed through.
+    #[test]
+    fn each_zone_stores_what_its_coils_do_not_take() {
+        let mut p = plant_with_heat(1.0);
+        p.step(1.0, |_| (25.0, 18.0));
+        heat(&mut p, 1.6);
+        let before: Vec<f64> = p.zones.iter().map(|z| z.room_c).collect();
+        let dt = 600.0;
+        p.step(dt, |_| (25.0, 18.0));
+        for (z, t0) in p.zones.iter().zip(before) {
+            let stored = z.heat_capacity_j_k() * (z.room_c - t0);
+            let balance = (z.heat_load_w - z.coil_w) * dt;
+            assert!((stored - balance).abs() <= 1e-6 * (z.heat_load_w * dt), "{}: {stored} vs {balance}", z.id);
+        }
+    }
+
+    /// The plant starts at the healthy steady state: a step with the same heat leaves it there.
+    #[test]
+    fn the_healthy_steady_state_is_steady() {
+        let mut p = plant_with_heat(1.0);
+        p.step(1.0, |_| (25.0, 18.0));
+        let first: Vec<f64> = p.zones.iter().map(|z| z.room_c).chain(p.loops.iter().map(|l| l.supply_c)).collect();
+        heat(&mut p, 1.0);
+        p.step(60.0, |_| (25.0, 18.0));
+        let then: Vec<f64> = p.zones.iter().map(|z| z.room_c).chain(p.loops.iter().map(|l| l.supply_c)).collect();
+        for (a, b) in first.iter().zip(&then) {
+            assert!((a - b).abs() < 1e-6, "{a} → {b}");
+        }
+    }
+
+    /// A rebuild (an edit) carries every temperature over by id.
+    #[test]
+    fn a_rebuild_carries_temperatures_by_id() {
+        let mut p = plant_with_heat(1.5);
+        p.step(1.0, |_| (25.0, 18.0));
+        heat(&mut p, 2.0);
+        p.step(300.0, |_| (25.0, 18.0));
+        let catalog = Catalog::builtin();
+        let site = crate::site::load::load_site("sites/small_2n_room.ron".as_ref(), &catalog).unwrap();
+        let mut rebuilt = CoolingPlant::build(&CoolingLayout::from_site(&site), &catalog);
+        // A fresh plant starts elsewhere: the carry-over is what puts the temperatures back.
+        assert!(rebuilt.zones.iter().zip(&p.zones).all(|(a, b)| a.room_c != b.room_c));
+        rebuilt.carry_state_from(&p);
+        assert!(rebuilt.is_initialized());
+        for (a, b) in rebuilt.zones.iter().zip(&p.zones) {
+            assert_eq!((a.id.as_str(), a.room_c, a.supply_c), (b.id.as_str(), b.room_c, b.supply_c));
+        }
+        for (a, b) in rebuilt.loops.iter().zip(&p.loops) {
+            assert_eq!((a.id.as_str(), a.supply_c), (b.id.as_str(), b.supply_c));
+        }
     }
 }
