@@ -104,6 +104,9 @@ pub trait SiteSpec: std::fmt::Debug {
     /// `(field, id)` for every connection that is set, in field order (a list field repeats its
     /// name once per id).
     fn links(&self) -> Vec<(&'static str, &str)>;
+    /// Calls `f` with each set connection and its field, in field order (what [`Self::links`]
+    /// lists, without allocating: validation walks every element's connections).
+    fn visit_links(&self, f: &mut dyn FnMut(&'static LinkField, &str));
     /// The cable from its upstream, if any.
     fn feeder(&self) -> Option<&FeederSpec> {
         None
@@ -383,6 +386,16 @@ macro_rules! site_spec {
                 $( $crate::site::spec::site_spec!(@push out, stringify!($field), $arity, self.$field); )*
                 out
             }
+            #[allow(unused_variables)]
+            fn visit_links(&self, f: &mut dyn FnMut(&'static $crate::site::spec::LinkField, &str)) {
+                $( {
+                    let field = <Self as $crate::site::spec::SpecKind>::LINKS
+                        .iter()
+                        .find(|l| l.name == stringify!($field))
+                        .expect("each field is in LINKS");
+                    $crate::site::spec::site_spec!(@visit f, field, $arity, self.$field);
+                } )*
+            }
             $( fn $feeder(&self) -> Option<&$crate::site::FeederSpec> {
                 self.feeder.as_ref()
             } )?
@@ -408,6 +421,9 @@ macro_rules! site_spec {
     };
     (@target Feed) => { $crate::site::spec::Target::Feed };
     (@target Kind($k:ident)) => { $crate::site::spec::Target::Kind($crate::kinds::EquipmentKind::$k) };
+    (@visit $f:ident, $field:ident, One, $v:expr) => { $f($field, $v.as_str()) };
+    (@visit $f:ident, $field:ident, Maybe, $v:expr) => { if let Some(x) = &$v { $f($field, x.as_str()) } };
+    (@visit $f:ident, $field:ident, Many, $v:expr) => { for x in &$v { $f($field, x.as_str()) } };
     (@push $out:ident, $name:expr, One, $v:expr) => { $out.push(($name, $v.as_str())) };
     (@push $out:ident, $name:expr, Maybe, $v:expr) => { if let Some(x) = &$v { $out.push(($name, x.as_str())) } };
     (@push $out:ident, $name:expr, Many, $v:expr) => { for x in &$v { $out.push(($name, x.as_str())) } };

@@ -7,7 +7,11 @@
 //! (cycles, dual-cord paths) through it. A test holds the two to the same answers.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+/// Maps and sets of element ids, hashed fast (validation of a 10k-rack edit does ~50k lookups).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 use super::problem::Problems;
 use super::source_map::SourceMap;
@@ -64,29 +68,37 @@ struct Graph<'a> {
     by_id: HashMap<&'a str, usize>,
     /// For each element, the elements its feed connections resolve to, in field order.
     feeds: Vec<Vec<usize>>,
+    /// For each element, true when one of its connections names an id in the `changed` set
+    /// the graph was built with.
+    links_changed: Vec<bool>,
 }
 
 impl<'a> Graph<'a> {
-    fn new(site: &'a SiteFile, catalog: &'a Catalog) -> Graph<'a> {
+    /// The graph of `site`; `changed` marks the elements connected to those ids.
+    fn new(site: &'a SiteFile, catalog: &'a Catalog, changed: &HashSet<&str>) -> Graph<'a> {
         let nodes: Vec<Node> =
             site.elements().into_iter().map(|(index, spec)| Node { spec, index, kv: OnceCell::new() }).collect();
-        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity_and_hasher(nodes.len(), Default::default());
         for (n, node) in nodes.iter().enumerate() {
             by_id.entry(node.id()).or_insert(n);
         }
-        let feeds = nodes
-            .iter()
-            .map(|node| {
-                node.spec
-                    .links()
-                    .into_iter()
-                    .filter(|(field, _)| link_target(node.spec, field) == Some(Target::Feed))
-                    .filter_map(|(_, up)| by_id.get(up).copied())
-                    .filter(|&p| node.kind().may_be_fed_by(nodes[p].kind()))
-                    .collect()
-            })
-            .collect();
-        Graph { catalog, nodes, by_id, feeds }
+        let mut feeds = Vec::with_capacity(nodes.len());
+        let mut links_changed = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            let (mut to_changed, mut fed_by) = (false, Vec::new());
+            node.spec.visit_links(&mut |field, target| {
+                to_changed |= changed.contains(target);
+                if field.target == Target::Feed
+                    && let Some(&p) = by_id.get(target)
+                    && node.kind().may_be_fed_by(nodes[p].kind())
+                {
+                    fed_by.push(p);
+                }
+            });
+            links_changed.push(to_changed);
+            feeds.push(fed_by);
+        }
+        Graph { catalog, nodes, by_id, feeds, links_changed }
     }
 
     /// The element itself and every element above it through first feeds, nearest first.
@@ -112,15 +124,15 @@ fn link_target(spec: &dyn SiteSpec, field: &str) -> Option<Target> {
 /// Which elements to check: all, or those an edit can affect.
 enum Scope {
     All,
-    /// Indices of the elements to check one by one and walk from.
-    Some(BTreeSet<usize>),
+    /// Which elements (by index) to check one by one and walk from.
+    Some(Vec<bool>),
 }
 
 impl Scope {
     fn has(&self, n: usize) -> bool {
         match self {
             Scope::All => true,
-            Scope::Some(set) => set.contains(&n),
+            Scope::Some(set) => set[n],
         }
     }
 }
@@ -128,7 +140,7 @@ impl Scope {
 /// Checks `site` against `catalog`; `text` and `file` locate the problems.
 pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Result<(), Problems> {
     let map = SourceMap::new(text);
-    let graph = Graph::new(site, catalog);
+    let graph = Graph::new(site, catalog, &HashSet::default());
     report(&map, file, problems(site, catalog, &graph, &Scope::All, &map))
 }
 
@@ -144,10 +156,11 @@ pub fn validate_change(
 ) -> Result<(), Problems> {
     let (text, file) = ("", "site");
     let map = SourceMap::new(text);
-    let graph = Graph::new(site, catalog);
+    let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    let graph = Graph::new(site, catalog, &changed);
     // Whether the site has cooling decides what racks must say: when the edit changes it,
     // every rack is affected.
-    let scope = if site.has_cooling() == had_cooling { affected(&graph, changed) } else { Scope::All };
+    let scope = if site.has_cooling() == had_cooling { affected(&graph, &changed) } else { Scope::All };
     report(&map, file, problems(site, catalog, &graph, &scope, &map))
 }
 
@@ -164,24 +177,23 @@ fn report(map: &SourceMap, file: &str, mut found: Vec<(String, String)>) -> Resu
 /// The elements an edit of `changed` ids can affect: those with a changed id (and any other
 /// element of the same id), those connected to a changed id, and everything fed from below a
 /// changed element (its dual-cord paths may have changed).
-fn affected(graph: &Graph, changed: &BTreeSet<String>) -> Scope {
-    let mut set = BTreeSet::new();
-    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+fn affected(graph: &Graph, changed: &HashSet<&str>) -> Scope {
+    let mut set = vec![false; graph.nodes.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    let mut stack = Vec::new();
     for (n, node) in graph.nodes.iter().enumerate() {
-        if changed.contains(node.id()) {
-            set.insert(n);
-        }
-        if node.spec.links().iter().any(|(_, target)| changed.contains(*target)) {
-            set.insert(n);
+        if changed.contains(node.id()) || graph.links_changed[n] {
+            set[n] = true;
+            stack.push(n);
         }
         for &p in &graph.feeds[n] {
-            children.entry(p).or_default().push(n);
+            children[p].push(n);
         }
     }
-    let mut stack: Vec<usize> = set.iter().copied().collect();
     while let Some(n) = stack.pop() {
-        for &c in children.get(&n).map(Vec::as_slice).unwrap_or_default() {
-            if set.insert(c) {
+        for &c in &children[n] {
+            if !set[c] {
+                set[c] = true;
                 stack.push(c);
             }
         }
@@ -288,7 +300,7 @@ fn id_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize, map: &S
 fn link_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize) {
     let node = &graph.nodes[n];
     let (kind, id) = (node.kind(), node.id());
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::default();
     for (field, target) in node.spec.links() {
         let Some(link) = node.spec.link_fields().iter().find(|l| l.name == field) else { continue };
         let count = counts.entry(field).or_insert(0);
@@ -505,7 +517,7 @@ pub const PLAUSIBILITY_FACTOR: f64 = 10.0;
 pub fn warnings(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Vec<super::problem::Problem> {
     let map = SourceMap::new(text);
     let mut out = Vec::new();
-    let mut spans = HashMap::new();
+    let mut spans = HashMap::default();
     for (index, e) in site.elements() {
         let Some(r) = e.rated() else { continue };
         let overridden = r.override_numbers();
