@@ -8,8 +8,9 @@ use bevy::prelude::*;
 
 use crate::sim::SimClock;
 use crate::sim::components::*;
+use crate::sim::electrical::ElectricalNetwork;
 use crate::sim::limits::{AlertLog, Severity};
-use crate::sim::thermal::{CoolingPlant, RackThermal};
+use crate::sim::thermal::{CoolingPlant, RackInputs, rack_thermal};
 use crate::sim::world::{CoolingLayout, RackCooling};
 use crate::site::element::EquipmentKind;
 
@@ -50,20 +51,12 @@ pub struct SiteStatus {
 /// Lowest inlet used as the "cold" end of the inlet margin, °C (ASHRAE recommended minimum).
 const INLET_COLD_C: f64 = 18.0;
 
-type StatusColumns<'a> = (
-    &'a ElementId,
-    &'a InService,
-    Option<&'a ElectricalState>,
-    Option<&'a Rack>,
-    Option<&'a RackPower>,
-    Option<&'a RackThermal>,
-    Option<&'a RackCooling>,
-    Option<&'a RackFeeds>,
-    &'a Kind,
-);
+type StatusColumns<'a> =
+    (&'a ElementId, &'a InService, Option<&'a ElectricalState>, Option<RackInputs>, Option<&'a RackFeeds>, &'a Kind);
 
 /// Rebuilds [`SiteStatus`] from the world (also callable from tests).
 pub fn refresh_status(world: &mut World) {
+    let mut q = world.query::<StatusColumns>();
     let steps = world.get_resource::<SimClock>().map(|c| c.steps).unwrap_or(0);
     let mut alerts: HashMap<&str, Severity> = HashMap::new();
     let log = world.get_resource::<AlertLog>();
@@ -93,8 +86,8 @@ pub fn refresh_status(world: &mut World) {
         plant.map(|p| p.zones.iter().map(|z| (z.id.clone(), z.class.allowable_max_c())).collect()).unwrap_or_default();
     let mut rack_feeds: Vec<(&str, &str, Option<&str>)> = Vec::new();
 
-    let mut q = world.query::<StatusColumns>();
-    for (id, in_service, state, rack, power, thermal, cooling, feeds, kind) in q.iter(world) {
+    let net = world.get_resource::<ElectricalNetwork>();
+    for (id, in_service, state, rack, feeds, kind) in q.iter(world) {
         let mut s =
             ElementStatus { kind: Some(kind.0), alert: alerts.get(&id.0).copied(), stamp, ..Default::default() };
         if let Some(st) = state {
@@ -103,9 +96,12 @@ pub fn refresh_status(world: &mut World) {
             s.p_kw = Some(st.p_kw);
             s.headroom_pct = Some(100.0 - st.loading_pct.max(st.feeder_loading_pct));
         }
-        if let (Some(_), Some(p)) = (rack, power) {
+        if let (Some(rack), Some(net)) = (rack, net) {
+            let p = rack.power(net);
+            let cooling = rack.cooling;
             s.live = in_service.0 && p.powered;
             s.p_kw = Some(p.p_kw);
+            let thermal = plant.and_then(|plant| rack.thermal(plant, net));
             if let Some(t) = thermal.filter(|_| cooling.and_then(|c| c.zone.as_ref()).is_some()) {
                 let allowable = cooling.and_then(|c| c.zone.as_ref()).and_then(|z| zone_allowable.get(z)).copied();
                 s.inlet_c = Some(t.inlet_c);
@@ -217,13 +213,13 @@ pub fn figures(world: &mut World, id: &str) -> Vec<(&'static str, String)> {
             out.push(("Loading", format!("{:.1} %", st.loading_pct)));
             out.push(("Losses", format!("{:.2} kW", st.losses_kw + st.feeder_losses_kw)));
         }
-        if let (Some(rack), Some(p)) = (entity.get::<Rack>(), entity.get::<RackPower>()) {
+        if let (Some(rack), Some(p)) = (entity.get::<Rack>(), crate::sim::electrical::rack_power(world, e)) {
             out.push(("Power", format!("{:.1} of {:.1} kW", p.p_kw, rack.rating.rated_kw)));
             out.push(("Utilization", format!("{:.0} %", rack.utilization * 100.0)));
             let b = p.b.filter(|b| b.live).map(|b| format!(", B {:.0} A", b.current_a)).unwrap_or_default();
             out.push(("Cords", format!("A {:.0} A{b}", p.a.current_a)));
             if let (Some(t), Some(_)) =
-                (entity.get::<RackThermal>(), entity.get::<RackCooling>().and_then(|c| c.zone.as_ref()))
+                (rack_thermal(world, e), entity.get::<RackCooling>().and_then(|c| c.zone.as_ref()))
             {
                 out.push(("Inlet / outlet", format!("{:.1} / {:.1} °C", t.inlet_c, t.outlet_c)));
             }

@@ -59,9 +59,10 @@ pub fn export(world: &mut World) -> OpenDssExport {
         circuits.insert(e, c.clone());
     }
     let mut rack_rows = Vec::new();
-    let mut q = world.query::<(&ElementId, &RackPower, &crate::sim::electrical::RackCordNodes)>();
-    for (id, p, cords) in q.iter(world) {
-        rack_rows.push((id.0.clone(), *p, *cords));
+    let mut q = world.query::<(&ElementId, &InService, &crate::sim::electrical::RackCordNodes)>();
+    let net = world.resource::<ElectricalNetwork>();
+    for (id, in_service, cords) in q.iter(world) {
+        rack_rows.push((id.0.clone(), net.rack_power(in_service.0, cords), *cords));
     }
     rack_rows.sort_by(|a, b| crate::site::save::natural_cmp(&a.0, &b.0));
     let net = world.resource::<ElectricalNetwork>();

@@ -8,10 +8,11 @@ use super::RunOptions;
 use crate::kinds::EquipmentKind;
 use crate::sim::SimClock;
 use crate::sim::components::*;
+use crate::sim::electrical::ElectricalNetwork;
 use crate::sim::electrical::{EnergyTotals, SiteTotals};
 use crate::sim::limits::{Alert, AlertLog, Headroom, HeadroomRow};
-use crate::sim::thermal::{CoolingPlant, RackThermal};
-use crate::sim::world::{RackCooling, SiteMeta};
+use crate::sim::thermal::{CoolingPlant, RackInputs};
+use crate::sim::world::SiteMeta;
 use crate::site::save::natural_cmp;
 
 /// Report schema identifier; bump when fields change meaning.
@@ -320,11 +321,13 @@ fn thermal_report(world: &mut World) -> Option<ThermalReport> {
     }
     let t = &plant.totals;
     let kw = |w: f64| w / 1e3;
-    let mut racks: Vec<RackTemperature> = world
-        .query::<(&ElementId, &RackThermal, &RackPower, &RackCooling)>()
+    let mut q = world.query::<(&ElementId, RackInputs)>();
+    let net = world.resource::<ElectricalNetwork>();
+    let mut racks: Vec<RackTemperature> = q
         .iter(world)
-        .filter(|(_, _, p, c)| p.powered && c.zone.is_some())
-        .map(|(id, th, _, _)| RackTemperature { id: id.0.clone(), inlet_c: th.inlet_c, outlet_c: th.outlet_c })
+        .filter(|(_, r)| r.cooling.is_some_and(|c| c.zone.is_some()) && net.rack_supplied(r.in_service.0, r.cords))
+        .filter_map(|(id, r)| r.thermal(&plant, net).map(|th| (id, th)))
+        .map(|(id, th)| RackTemperature { id: id.0.clone(), inlet_c: th.inlet_c, outlet_c: th.outlet_c })
         .collect();
     racks.sort_by(|a, b| b.inlet_c.total_cmp(&a.inlet_c).then_with(|| natural_cmp(&a.id, &b.id)));
     racks.truncate(10);
@@ -405,16 +408,14 @@ impl Report {
         }
         elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));
         let mut racks = Vec::new();
-        let mut q = world.query::<(
-            &ElementId,
-            &CatalogModel,
-            &InService,
-            &RackPower,
-            Option<&RackThermal>,
-            Option<&RackCooling>,
-        )>();
-        for (id, model, in_service, p, thermal, cooling) in q.iter(world) {
-            let air = thermal.filter(|_| cooling.is_some_and(|c| c.zone.is_some()));
+        let mut q = world.query::<(&ElementId, &CatalogModel, RackInputs)>();
+        let net = world.resource::<ElectricalNetwork>();
+        let plant = world.get_resource::<CoolingPlant>();
+        for (id, model, rack) in q.iter(world) {
+            let in_service = rack.in_service;
+            let p = rack.power(net);
+            let thermal = plant.and_then(|plant| rack.thermal(plant, net));
+            let air = thermal.filter(|_| rack.cooling.is_some_and(|c| c.zone.is_some()));
             let live_v = [Some(p.a), p.b].into_iter().flatten().filter(|c| c.live && c.voltage_pu > 0.0);
             let power = RackPowerResult {
                 p_kw: p.p_kw,

@@ -72,7 +72,7 @@ pub use crate::sim::electrical::kinds::{Distribution, GridFeed, Transformer, Ups
 
 /// A rack, its rating and how much of it is in use.
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(RackPower, RackProtection)]
+#[require(RackProtection)]
 pub struct Rack {
     /// Rating.
     pub rating: RackRating,
@@ -185,8 +185,9 @@ pub struct CordState {
     pub voltage_pu: f64,
 }
 
-/// Load-flow results for a rack.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+/// Load-flow results for a rack, computed from the solution on demand
+/// ([`crate::sim::electrical::ElectricalNetwork::rack_power`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RackPower {
     /// At least one cord is live and the rack is in service.
     pub powered: bool,

@@ -20,8 +20,7 @@ use serde::Serialize;
 
 use super::components::*;
 use super::electrical::{Circuit, NodeLimit, RackSupply, SiteTotals};
-use super::thermal::{CoolingPlant, RackThermal};
-use super::world::RackCooling;
+use super::thermal::{CoolingPlant, RackInputs};
 use super::{SimClock, SimSystems};
 
 /// ANSI C84.1 Range A, per unit.
@@ -344,7 +343,8 @@ fn check_limits(
     supply: Res<RackSupply>,
     racks: Query<(&ElementId, &Rack)>,
     plant: Option<Res<CoolingPlant>>,
-    rack_zones: Query<(&ElementId, &RackCooling, &RackThermal, &RackPower)>,
+    rack_zones: Query<(&ElementId, RackInputs)>,
+    net: Res<super::electrical::ElectricalNetwork>,
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
     shedding: Option<Res<super::thermal::ThermalShedding>>,
@@ -501,7 +501,7 @@ fn check_limits(
     }
 
     if let Some(plant) = plant.as_deref() {
-        check_cooling(plant, &rack_zones, &mut findings, &mut best);
+        check_cooling(plant, &net, &rack_zones, &mut findings, &mut best);
     }
     // IT load lost to over-temperature: the thermal step lists the racks concerned.
     for (list, severity) in [(&shedding.throttled, Severity::Warning), (&shedding.tripped, Severity::Critical)] {
@@ -637,7 +637,8 @@ fn current_row(mut c: Candidate<'_>, voltage_pu: f64) -> Candidate<'_> {
 /// and units without power.
 fn check_cooling<'a>(
     plant: &'a CoolingPlant,
-    racks: &'a Query<(&ElementId, &RackCooling, &RackThermal, &RackPower)>,
+    net: &super::electrical::ElectricalNetwork,
+    racks: &'a Query<(&ElementId, RackInputs)>,
     findings: &mut Vec<Finding>,
     best: &mut [Option<Candidate<'a>>; LIMIT_KINDS],
 ) {
@@ -709,13 +710,15 @@ fn check_cooling<'a>(
     }
     // Per-rack inlet alerts, only in zones that are (or soon will be) too hot.
     if !hot_zones.is_empty() {
-        for (id, cooling, thermal, power) in racks.iter() {
+        for (id, rack) in racks.iter() {
+            let Some(cooling) = rack.cooling else { continue };
             let Some(zone) = hot_zones.iter().find(|z| cooling.zone.as_deref() == Some(z.id.as_str())) else {
                 continue;
             };
-            if !power.powered {
+            if !net.rack_supplied(rack.in_service.0, rack.cords) {
                 continue;
             }
+            let Some(thermal) = rack.thermal(plant, net) else { continue };
             let (recommended, allowable) = (zone.class.recommended_max_c(), zone.class.allowable_max_c());
             let (severity, limit) = if thermal.inlet_c > allowable {
                 (Severity::Critical, allowable)

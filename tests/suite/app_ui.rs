@@ -58,7 +58,7 @@ fn placing_a_model_from_the_palette_adds_it_with_the_next_id_at_the_snapped_posi
 
 fn rack_power(app: &mut App, id: &str) -> RackPower {
     let e = find_element(app.world_mut(), id).unwrap();
-    *app.world().get::<RackPower>(e).unwrap()
+    dctwin::sim::electrical::rack_power(app.world(), e).unwrap()
 }
 
 #[test]

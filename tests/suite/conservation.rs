@@ -24,8 +24,9 @@ fn import_equals_it_load_plus_losses_on_every_example_site() {
             }
         }
         let mut it_kw = 0.0;
-        let mut q = world.query::<&RackPower>();
-        for p in q.iter(world) {
+        let mut q = world.query::<(Entity, &Rack)>();
+        for (e, _) in q.iter(world) {
+            let p = dctwin::sim::electrical::rack_power(world, e).unwrap();
             it_kw += p.a.p_kw + p.b.map_or(0.0, |b| b.p_kw);
         }
         // Cooling fans, pumps and chillers drawn through the network in this solve.
@@ -48,9 +49,9 @@ fn kirchhoff_current_law_at_every_node() {
         let mut app = app_after(&load(&path), 2);
         let world = app.world_mut();
         let mut cords: Vec<(RackCordNodes, RackPower)> = Vec::new();
-        let mut q = world.query::<(&RackCordNodes, &RackPower)>();
-        for (c, p) in q.iter(world) {
-            cords.push((*c, *p));
+        let mut q = world.query::<(Entity, &RackCordNodes)>();
+        for (e, c) in q.iter(world) {
+            cords.push((*c, dctwin::sim::electrical::rack_power(world, e).unwrap()));
         }
         let net = world.resource::<ElectricalNetwork>();
         let (network, flow) = (&net.network, &net.flow);

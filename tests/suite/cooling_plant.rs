@@ -470,7 +470,7 @@ fn racks_throttle_then_shut_down_when_their_coolant_overheats() {
     let e = entity(&mut app, &first);
     let mut checked = 0;
     for _ in 0..120 {
-        let before = app.world().get::<dctwin::sim::thermal::RackThermal>(e).unwrap().liquid_supply_c.unwrap();
+        let before = dctwin::sim::thermal::rack_thermal(app.world(), e).unwrap().liquid_supply_c.unwrap();
         dctwin::headless::advance(&mut app, 1);
         let p = rack(&mut app, &first);
         if before > 45.0 && before < 55.0 && p.powered && p.p_kw > 0.0 {

@@ -54,7 +54,7 @@ fn placing_next_to_a_row_takes_the_next_id_and_the_rows_feeds_and_the_solver_see
     headless::advance(&mut app, 2);
     let w = app.world_mut();
     let rack = find_element(w, "GB151").unwrap();
-    let power = w.get::<RackPower>(rack).unwrap();
+    let power = dctwin::sim::electrical::rack_power(w, rack).unwrap();
     assert!(power.powered && (power.p_kw - 132.0).abs() < 1.0, "new rack draws its rated power: {power:?}");
     let it_after = w.resource::<dctwin::sim::electrical::SiteTotals>().it_load_kw;
     assert!((it_after - it_before - power.p_kw).abs() < 1e-6, "IT load grows by exactly the new rack");

@@ -38,7 +38,7 @@ fn added_changed_and_removed_equipment_is_picked_up() {
         .id();
     advance(&mut app, 1);
     assert_rel(it_kw(&app), base + 132.0, 1e-12, "new rack adds its load");
-    let p = *app.world().get::<RackPower>(new).unwrap();
+    let p = dctwin::sim::electrical::rack_power(app.world(), new).unwrap();
     assert_rel(p.a.p_kw, 66.0, 1e-12, "new rack split over both cords");
 
     // Change its utilization: the next step sees it.
@@ -110,8 +110,10 @@ fn all_states(app: &mut App) -> Vec<(String, ElectricalState)> {
 }
 
 fn all_racks(app: &mut App) -> Vec<(String, RackPower)> {
-    let mut q = app.world_mut().query::<(&ElementId, &RackPower)>();
-    let mut v: Vec<_> = q.iter(app.world()).map(|(i, p)| (i.0.clone(), *p)).collect();
+    let mut q = app.world_mut().query::<(Entity, &ElementId, &Rack)>();
+    let world = app.world();
+    let mut v: Vec<_> =
+        q.iter(world).map(|(e, i, _)| (i.0.clone(), dctwin::sim::electrical::rack_power(world, e).unwrap())).collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }

@@ -232,8 +232,12 @@ fn assert_same_settled_state(run_time: &mut App, fresh: &mut App, fresh_earlier:
         }
     }
     let racks = |app: &mut App| {
-        let mut q = app.world_mut().query::<(&ElementId, &RackPower)>();
-        let mut v: Vec<(String, RackPower)> = q.iter(app.world()).map(|(i, p)| (i.0.clone(), *p)).collect();
+        let mut q = app.world_mut().query::<(Entity, &ElementId, &Rack)>();
+        let world = app.world();
+        let mut v: Vec<(String, RackPower)> = q
+            .iter(world)
+            .map(|(e, i, _)| (i.0.clone(), dctwin::sim::electrical::rack_power(world, e).unwrap()))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     };

@@ -83,7 +83,7 @@ pub fn state(app: &mut App, id: &str) -> ElectricalState {
 /// The power state of rack `id`.
 pub fn rack(app: &mut App, id: &str) -> RackPower {
     let e = entity(app, id);
-    *app.world().get::<RackPower>(e).unwrap()
+    dctwin::sim::electrical::rack_power(app.world(), e).unwrap()
 }
 
 /// Relative difference.

@@ -1,7 +1,7 @@
 //! Thermal model: steady state, transients, cooling failure and coupling to the power chain.
 
 use dctwin::sim::electrical::SiteTotals;
-use dctwin::sim::thermal::{AIR_CP, AIR_DENSITY, CoolingPlant, RackThermal};
+use dctwin::sim::thermal::{AIR_CP, AIR_DENSITY, CoolingPlant, rack_thermal};
 
 use crate::support::*;
 
@@ -36,7 +36,7 @@ fn one_rack_one_crah(extra_crah: bool) -> String {
 fn steady_state_rack_delta_t_and_heat_balance() {
     let mut app = app_after(&parse(&one_rack_one_crah(false)), 600);
     let r = entity(&mut app, "R");
-    let t = *app.world().get::<RackThermal>(r).unwrap();
+    let t = rack_thermal(app.world(), r).unwrap();
     // 12 kW through 0.075 m³/s per kW: ΔT = P / (ρ·c_p·V) = 1 / (1.2 · 1005 · 0.075e-3) K.
     let dt_expected = 12e3 / (AIR_DENSITY * AIR_CP * 0.075e-3 * 12e3);
     assert_rel(t.outlet_c - t.inlet_c, dt_expected, 1e-3, "rack ΔT");
@@ -133,7 +133,7 @@ fn crah_failure_raises_inlets_and_alerts_on_time() {
     let mut last = f64::MIN;
     for _ in 0..((expected - failed_at) * 1.3) as u64 {
         dctwin::headless::advance(&mut app, 1);
-        let inlet = app.world().get::<RackThermal>(r).unwrap().inlet_c;
+        let inlet = rack_thermal(app.world(), r).unwrap().inlet_c;
         assert!(inlet >= last, "inlet rises monotonically");
         last = inlet;
     }

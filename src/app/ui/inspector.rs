@@ -11,8 +11,8 @@ use crate::app::plan::report;
 use crate::app::state::{EditorState, Tool};
 use crate::app::status::SiteStatus;
 use crate::edit::{self, ops};
-use crate::sim::components::{ElectricalState, RackPower};
-use crate::sim::thermal::RackThermal;
+use crate::sim::components::ElectricalState;
+use crate::sim::thermal::rack_thermal;
 use crate::sim::world::find_element;
 use crate::site::element::{EquipmentKind, SiteElement};
 
@@ -90,8 +90,8 @@ fn single(ui: &mut egui::Ui, world: &mut World, id: &str) {
 fn live_state(ui: &mut egui::Ui, world: &mut World, id: &str) {
     let entity = find_element(world, id);
     let state = entity.and_then(|e| world.get::<ElectricalState>(e).cloned());
-    let power = entity.and_then(|e| world.get::<RackPower>(e).copied());
-    let thermal = entity.and_then(|e| world.get::<RackThermal>(e).copied());
+    let power = entity.and_then(|e| crate::sim::electrical::rack_power(world, e));
+    let thermal = entity.and_then(|e| rack_thermal(world, e));
     let status = world.get_resource::<SiteStatus>().and_then(|s| s.by_id.get(id).cloned());
     let figures = if state.is_none() && power.is_none() { crate::app::status::figures(world, id) } else { vec![] };
     egui::Grid::new("live_state").striped(true).show(ui, |ui| {

@@ -7,6 +7,7 @@ pub mod network;
 
 use std::collections::HashMap;
 
+use bevy::ecs::entity::EntityHashMap;
 use bevy::prelude::*;
 
 /// √3, for line-to-line ↔ line-to-neutral.
@@ -25,7 +26,7 @@ pub struct ElectricalNetwork {
     /// Nodes in topological order.
     pub network: PowerNetwork,
     /// Entity → node index.
-    pub index: HashMap<Entity, usize>,
+    pub index: EntityHashMap<usize>,
     /// Last solution (warm start for the next step).
     pub flow: LoadFlow,
     /// How many times the network has been rebuilt (for tests and diagnostics).
@@ -38,12 +39,11 @@ pub struct ElectricalNetwork {
     node_live: Vec<bool>,
     /// Rack load per node, three-phase VA (kept while no rack changes).
     rack_load: Vec<C64>,
-    /// Per-node scratch: voltage moved since racks were last written.
-    node_dirty: Vec<bool>,
-    /// `|V|` per node when its racks were last written.
-    written_v_abs: Vec<f64>,
-    /// `rebuilds` when racks were last written (a rebuild rewrites every rack).
-    written_rebuild: u64,
+    /// `rebuilds` when `rack_load` was last summed (a rebuild moves every cord).
+    loads_rebuild: u64,
+    /// `|V|` (line-to-neutral) per node of the latest converged solve of this topology; empty
+    /// when it has none. Racks' results are read from it ([`Self::rack_power`]).
+    solved_v_abs: Vec<f64>,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
 }
@@ -71,6 +71,42 @@ impl ElectricalNetwork {
         in_service
             && (cords.a.is_some_and(|k| self.node_energized(k)) || cords.b.is_some_and(|k| self.node_energized(k)))
     }
+
+    /// A rack's load-flow results: its demand (as of the latest step) split over its live
+    /// cords, at its nodes' voltages of the latest converged solve. Racks are not written back
+    /// every step: their results follow from these arrays, so they are read here. Without a
+    /// converged solve of the present topology the cords carry power but no current or voltage.
+    pub fn rack_power(&self, in_service: bool, cords: &RackCordNodes) -> RackPower {
+        let live =
+            |c: Option<u32>| c.map(|k| k as usize).filter(|&k| self.network.nodes.get(k).is_some_and(|n| n.energized));
+        let (a, b) = (live(cords.a), live(cords.b));
+        let on = in_service && (a.is_some() || b.is_some());
+        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
+        let (s_kw, s_abs) = if on { (cords.demand * 1e-3, cords.demand_abs) } else { (C64::new(0.0, 0.0), 0.0) };
+        let cord = |node: Option<usize>, share: f64| match node {
+            Some(k) if on => {
+                let mut c =
+                    CordState { live: true, p_kw: s_kw.re * share, q_kvar: s_kw.im * share, ..CordState::default() };
+                if let Some(&v_abs) = self.solved_v_abs.get(k).filter(|&&v| v > 0.0) {
+                    c.current_a = s_abs * share / (3.0 * v_abs);
+                    c.voltage_pu = v_abs / self.network.nodes[k].v_nom_out;
+                }
+                c
+            }
+            Some(_) => CordState { live: true, ..CordState::default() },
+            None => CordState::default(),
+        };
+        RackPower { powered: on, p_kw: s_kw.re, q_kvar: s_kw.im, a: cord(a, sa), b: cords.b.map(|_| cord(b, sb)) }
+    }
+}
+
+/// A rack's load-flow results read from the world (see [`ElectricalNetwork::rack_power`]);
+/// `None` when `rack` is not a rack.
+pub fn rack_power(world: &World, rack: Entity) -> Option<RackPower> {
+    let net = world.get_resource::<ElectricalNetwork>()?;
+    let e = world.get_entity(rack).ok()?;
+    e.get::<Rack>()?;
+    Some(net.rack_power(e.get::<InService>()?.0, e.get::<RackCordNodes>()?))
 }
 
 /// A rack's place in the solver: which nodes its cords hang from (set when the network is
@@ -275,6 +311,7 @@ fn rebuild_network_on_change(
     net.flow = network.new_flow();
     net.network = network;
     net.index = index;
+    net.solved_v_abs.clear();
     net.rebuilds += 1;
     net.dirty = false;
 }
@@ -286,7 +323,7 @@ fn rebuild_network_on_change(
 fn build_network<'a>(
     elements: impl Iterator<Item = NetworkElement<'a>>,
     cables: &std::collections::BTreeMap<String, crate::catalog::CableModel>,
-) -> (PowerNetwork, HashMap<Entity, usize>, HashMap<String, usize>) {
+) -> (PowerNetwork, EntityHashMap<usize>, HashMap<String, usize>) {
     struct Pending<'a> {
         entity: Entity,
         id: &'a str,
@@ -369,7 +406,7 @@ fn build_network<'a>(
         }
     }
     let mut network = PowerNetwork::default();
-    let mut index = HashMap::new();
+    let mut index = EntityHashMap::default();
     let mut ids = HashMap::new();
     let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
     while let Some((i, parent_node)) = stack.pop() {
@@ -433,8 +470,7 @@ fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_out: 
     }
 }
 
-type RackColumns<'a> =
-    (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, Ref<'a, InService>, Mut<'a, RackCordNodes>, &'a mut RackPower);
+type RackColumns<'a> = (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, &'a InService, &'a mut RackCordNodes);
 
 type NodeColumns<'a> = (&'a NetworkSlot, &'a mut ElectricalState, &'a Circuit);
 
@@ -442,10 +478,8 @@ type NodeColumns<'a> = (&'a NetworkSlot, &'a mut ElectricalState, &'a Circuit);
 type RackLoadChanged =
     (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>)>);
 
-/// Node voltage change (pu) below which racks on that node are not rewritten.
-pub const WRITE_BACK_TOLERANCE_PU: f64 = 1e-12;
-
-/// Solves the load flow for the racks' present demand and writes all results back.
+/// Solves the load flow for the racks' present demand and writes the network elements' results
+/// back (racks' results are read from the solution: [`ElectricalNetwork::rack_power`]).
 fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
@@ -466,7 +500,7 @@ fn solve_load_flow(
 
     // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
     // When no rack and no connection changed since the last step, last step's loads stand.
-    let rebuilt = net.written_rebuild != net.rebuilds;
+    let rebuilt = net.loads_rebuild != net.rebuilds;
     let rack_load = &mut net.rack_load;
     let loads_stand = !rebuilt && rack_queries.p1().is_empty() && rack_load.len() == network.nodes.len();
     let mut racks = rack_queries.p0();
@@ -485,7 +519,8 @@ fn solve_load_flow(
         rack_load.resize(network.nodes.len(), C64::new(0.0, 0.0));
         SiteTotals::default()
     };
-    for (entity, rack, protection, in_service, mut cords, _) in racks.iter_mut().filter(|_| !loads_stand) {
+    net.loads_rebuild = net.rebuilds;
+    for (entity, rack, protection, in_service, mut cords) in racks.iter_mut().filter(|_| !loads_stand) {
         if rack.is_changed() || protection.is_changed() {
             let demand = rack_demand(&rack) * protection.factor;
             cords.demand = demand;
@@ -537,11 +572,10 @@ fn solve_load_flow(
         _ => None,
     };
     if !flow.converged {
-        // A failed solve yields no numbers: components keep the last solved state (the thermal
-        // model keeps its last known heat), totals say "not solved" and the limits raise a
-        // critical alert. The next step starts again from nominal voltages.
+        // A failed solve yields no numbers: components and racks keep the last solved state
+        // (the thermal model keeps its last known heat), totals say "not solved" and the limits
+        // raise a critical alert. The next step starts again from nominal voltages.
         *flow = network.new_flow();
-        net.written_v_abs.clear();
         *totals = SiteTotals {
             converged: false,
             iterations: t.iterations,
@@ -554,58 +588,9 @@ fn solve_load_flow(
         return;
     }
 
-    // Rack write-back. A rack's results depend only on its demand, its cords' liveness and its
-    // nodes' voltage magnitudes, so only racks whose inputs changed are rewritten: a rack
-    // whose node voltages moved by less than WRITE_BACK_TOLERANCE_PU keeps its results (which
-    // are then exact to that tolerance, well inside the solver's own 1e-10 pu).
-    net.written_rebuild = net.rebuilds;
-    net.written_v_abs.resize(network.nodes.len(), f64::NAN);
-    net.node_dirty.clear();
-    for (k, node) in network.nodes.iter().enumerate() {
-        // Written as "not within tolerance" so a NaN (nothing written yet) counts as moved.
-        let within = (flow.v_out_abs[k] - net.written_v_abs[k]).abs() <= WRITE_BACK_TOLERANCE_PU * node.v_nom_out;
-        let dirty = rebuilt || !within;
-        net.node_dirty.push(dirty);
-        if dirty {
-            net.written_v_abs[k] = flow.v_out_abs[k];
-        }
-    }
-    let dirty = &net.node_dirty;
-    for (_, rack, protection, in_service, cords, mut power) in &mut racks {
-        let (a, b) = (live(cords.a), live(cords.b));
-        let inputs_changed =
-            rack.is_changed() || protection.is_changed() || in_service.is_changed() || cords.is_changed();
-        // A cord's node is checked whether or not it is live: a cord that went dead with its
-        // node (a rebuild marks every node dirty) must be rewritten as dead.
-        let node_dirty = |c: Option<u32>| c.is_some_and(|k| dirty[k as usize]);
-        if !inputs_changed && !node_dirty(cords.a) && !node_dirty(cords.b) {
-            continue;
-        }
-        let on = in_service.0 && (a.is_some() || b.is_some());
-        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        let (s_kw, s_abs) = if on { (cords.demand * 1e-3, cords.demand_abs) } else { (C64::new(0.0, 0.0), 0.0) };
-        let cord = |node: Option<usize>, share: f64| match node {
-            Some(k) if on => {
-                let v_abs = flow.v_out_abs[k];
-                CordState {
-                    live: true,
-                    current_a: s_abs * share / (3.0 * v_abs),
-                    p_kw: s_kw.re * share,
-                    q_kvar: s_kw.im * share,
-                    voltage_pu: v_abs / network.nodes[k].v_nom_out,
-                }
-            }
-            Some(_) => CordState { live: true, ..CordState::default() },
-            None => CordState::default(),
-        };
-        power.set_if_neq(RackPower {
-            powered: on,
-            p_kw: s_kw.re,
-            q_kvar: s_kw.im,
-            a: cord(a, sa),
-            b: cords.b.map(|_| cord(b, sb)),
-        });
-    }
+    // Racks' results are read from the solution (`rack_power`), not written to 10k components.
+    net.solved_v_abs.clear();
+    net.solved_v_abs.extend_from_slice(&flow.v_out_abs);
 
     for (slot, mut state, circuit) in &mut states {
         let Some(k) = slot.0.map(|k| k as usize) else { continue };

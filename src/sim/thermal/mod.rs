@@ -57,8 +57,9 @@ pub const WATER_CP: f64 = 4186.0;
 /// Power factor of cooling motors on drives (estimate).
 pub const COOLING_POWER_FACTOR: f64 = 0.95;
 
-/// Thermal results of a rack.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+/// Thermal results of a rack, computed from the plant's state on demand ([`rack_thermal`],
+/// [`RackInputsItem::thermal`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct RackThermal {
     /// Inlet air temperature, °C.
     pub inlet_c: f64,
@@ -74,7 +75,6 @@ pub struct ThermalPlugin;
 impl Plugin for ThermalPlugin {
     fn build(&self, app: &mut App) {
         // The thermal model's own state on each rack.
-        app.register_required_components::<Rack, RackThermal>();
         app.register_required_components::<Rack, RackCoolingSlot>();
         app.register_required_components::<LossZone, LossZoneSlot>();
         app.init_resource::<CoolingPlant>()
@@ -90,7 +90,6 @@ type RackHeatColumns<'a> = (
     &'a RackCordNodes,
     Option<Ref<'a, RackCooling>>,
     &'a mut RackCoolingSlot,
-    &'a mut RackThermal,
     &'a mut RackProtection,
 );
 
@@ -128,7 +127,72 @@ pub struct LossZoneSlot {
     generation: u64,
 }
 
-/// One thermal step: gather heat, advance the plant, write rack temperatures and cooling loads.
+/// What a rack's results are computed from. Racks' cord currents and temperatures are not
+/// copied into components every step (at 10k racks that was most of a step): they follow from
+/// the solvers' arrays and the rack's own demand, so readers compute them with
+/// [`Self::power`] and [`Self::thermal`].
+#[derive(bevy::ecs::query::QueryData)]
+pub struct RackInputs {
+    /// The rack.
+    pub rack: &'static Rack,
+    /// In service.
+    pub in_service: &'static InService,
+    /// Its place in the load flow.
+    pub cords: &'static RackCordNodes,
+    /// Its thermal protection.
+    pub protection: &'static RackProtection,
+    /// Its zone and CDU, if cooled.
+    pub cooling: Option<&'static RackCooling>,
+    /// Its zone and CDU as plant indices (absent while the thermal model is off).
+    pub slot: Option<&'static RackCoolingSlot>,
+}
+
+impl RackInputsItem<'_, '_> {
+    /// The rack's load-flow results ([`ElectricalNetwork::rack_power`]).
+    pub fn power(&self, net: &ElectricalNetwork) -> RackPower {
+        net.rack_power(self.in_service.0, self.cords)
+    }
+
+    /// The rack's temperatures at the plant's present state; `None` for a rack without a zone
+    /// or CDU in the plant.
+    pub fn thermal(&self, plant: &CoolingPlant, net: &ElectricalNetwork) -> Option<RackThermal> {
+        let cooling = self.cooling?;
+        let slots = match self.slot {
+            Some(s) if s.generation == plant.generation => (s.zone, s.cdu),
+            _ => plant.slots(cooling),
+        };
+        if slots == (None, None) {
+            return None;
+        }
+        let rating = &self.rack.rating;
+        let supplied = net.rack_supplied(self.in_service.0, self.cords);
+        let p_air_w = if supplied {
+            rack_demand_w(self.rack) * self.protection.factor * (1.0 - rating.liquid_fraction)
+        } else {
+            0.0
+        };
+        Some(plant.rack_thermal_at(slots, p_air_w, rating.airflow_m3_s_per_kw / 1e3))
+    }
+}
+
+/// A rack's temperatures read from the world (see [`RackInputsItem::thermal`]); `None` when
+/// `rack` is not a cooled rack or the site has no cooling plant.
+pub fn rack_thermal(world: &World, rack: Entity) -> Option<RackThermal> {
+    let plant = world.get_resource::<CoolingPlant>()?;
+    let net = world.get_resource::<ElectricalNetwork>()?;
+    let e = world.get_entity(rack).ok()?;
+    let inputs = RackInputsItem {
+        rack: e.get::<Rack>()?,
+        in_service: e.get::<InService>()?,
+        cords: e.get::<RackCordNodes>()?,
+        protection: e.get::<RackProtection>()?,
+        cooling: e.get::<RackCooling>(),
+        slot: e.get::<RackCoolingSlot>(),
+    };
+    inputs.thermal(plant, net)
+}
+
+/// One thermal step: gather heat, advance the plant, write cooling loads.
 #[allow(clippy::too_many_arguments)]
 fn step_thermal(
     time: Res<Time<Fixed>>,
@@ -175,7 +239,7 @@ fn step_thermal(
     plant.clear_heat();
     shedding.throttled.clear();
     shedding.tripped.clear();
-    for (entity, rack, in_service, cords, cooling, mut slot, _, mut protection) in &mut racks {
+    for (entity, rack, in_service, cords, cooling, mut slot, mut protection) in &mut racks {
         let Some(cooling) = cooling else { continue };
         if slot.generation != plant.generation || cooling.is_changed() {
             let (zone, cdu) = plant.slots(&cooling);
@@ -223,20 +287,6 @@ fn step_thermal(
     plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
     plant.totals.outdoor_losses_w = outdoor_w;
 
-    // Rack temperatures.
-    for (_, rack, in_service, cords, cooling, slot, mut thermal, protection) in &mut racks {
-        if cooling.is_none() {
-            continue;
-        }
-        let supplied = network.rack_supplied(in_service.0, cords);
-        let p_air_w =
-            if supplied { rack_demand_w(rack) * protection.factor * (1.0 - rack.rating.liquid_fraction) } else { 0.0 };
-        thermal.set_if_neq(plant.rack_thermal_at(
-            (slot.zone, slot.cdu),
-            p_air_w,
-            rack.rating.airflow_m3_s_per_kw / 1e3,
-        ));
-    }
     cooling_loads.loads = plant
         .electrical_loads()
         .into_iter()
