@@ -520,33 +520,35 @@ fn solve_load_flow(
         SiteTotals::default()
     };
     net.loads_rebuild = net.rebuilds;
-    for (entity, rack, protection, in_service, mut cords) in racks.iter_mut().filter(|_| !loads_stand) {
-        if rack.is_changed() || protection.is_changed() {
-            let demand = rack_demand(&rack) * protection.factor;
-            cords.demand = demand;
-            cords.demand_abs = mag(demand);
-        }
-        if !in_service.0 {
-            continue;
-        }
-        let (a, b) = (live(cords.a), live(cords.b));
-        if a.is_none() && b.is_none() {
-            t.unpowered_racks += 1;
-            t.unserved_kw += cords.demand.re * 1e-3;
-            supply.unpowered.push(entity);
-            continue;
-        }
-        if cords.b.is_some() && (a.is_none() || b.is_none()) {
-            t.single_cord_racks += 1;
-            supply.single_cord.push(entity);
-        }
-        t.it_load_kw += cords.demand.re * 1e-3;
-        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        if let Some(k) = a {
-            rack_load[k] += cords.demand * sa;
-        }
-        if let Some(k) = b {
-            rack_load[k] += cords.demand * sb;
+    if !loads_stand {
+        for (entity, rack, protection, in_service, mut cords) in racks.iter_mut() {
+            if rack.is_changed() || protection.is_changed() {
+                let demand = rack_demand(&rack) * protection.factor;
+                cords.demand = demand;
+                cords.demand_abs = mag(demand);
+            }
+            if !in_service.0 {
+                continue;
+            }
+            let (a, b) = (live(cords.a), live(cords.b));
+            if a.is_none() && b.is_none() {
+                t.unpowered_racks += 1;
+                t.unserved_kw += cords.demand.re * 1e-3;
+                supply.unpowered.push(entity);
+                continue;
+            }
+            if cords.b.is_some() && (a.is_none() || b.is_none()) {
+                t.single_cord_racks += 1;
+                supply.single_cord.push(entity);
+            }
+            t.it_load_kw += cords.demand.re * 1e-3;
+            let (sa, sb) = cord_shares(a.is_some(), b.is_some());
+            if let Some(k) = a {
+                rack_load[k] += cords.demand * sa;
+            }
+            if let Some(k) = b {
+                rack_load[k] += cords.demand * sb;
+            }
         }
     }
     flow.s_load.copy_from_slice(rack_load);
