@@ -19,7 +19,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::components::*;
-use super::electrical::{Circuit, NodeLimit, RackSupply, SiteTotals};
+use super::electrical::{Circuit, NetworkSlot, NodeLimit, RackSupply, SiteTotals};
 use super::thermal::{CoolingPlant, RackInputs};
 use super::{SimClock, SimSystems};
 
@@ -333,7 +333,7 @@ impl Plugin for LimitsPlugin {
     }
 }
 
-type LimitColumns<'a> = (&'a ElementId, &'a InService, &'a ElectricalState, &'a Circuit);
+type LimitColumns<'a> = (&'a ElementId, &'a ElectricalState, &'a Circuit, Option<&'a NetworkSlot>);
 
 #[allow(clippy::too_many_arguments)]
 fn check_limits(
@@ -376,7 +376,7 @@ fn check_limits(
     }
 
     // A failed solve leaves last step's states in place: nothing to compare until it solves.
-    for (id, _, state, circuit) in elements.iter().filter(|_| totals.converged) {
+    for (id, state, circuit, slot) in elements.iter().filter(|_| totals.converged) {
         if !state.energized {
             continue;
         }
@@ -385,6 +385,8 @@ fn check_limits(
             continue;
         }
         let id = id.0.as_str();
+        let rank = slot.and_then(|s| s.0).and_then(|k| net.natural_rank.get(k as usize).copied());
+        let row = |limit, id, value, limit_value, unit| Candidate { rank, ..row(limit, id, value, limit_value, unit) };
         let mut push = |severity, quantity, value: f64, limit: f64| {
             findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
         };
@@ -473,6 +475,7 @@ fn check_limits(
         offer(
             &mut best,
             Candidate {
+                rank,
                 limit: LimitKind::VoltageRangeA,
                 element: id,
                 value: v,
@@ -561,10 +564,12 @@ fn electrical_state_finite(s: &ElectricalState) -> bool {
 /// Which of two candidates binds first as the load grows: smaller growth, then smaller margin,
 /// then the first id in natural order.
 fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
-    a.growth_pct
-        .total_cmp(&b.growth_pct)
-        .then(a.margin_pct.total_cmp(&b.margin_pct))
-        .then_with(|| crate::site::save::natural_cmp(a.element, b.element))
+    a.growth_pct.total_cmp(&b.growth_pct).then(a.margin_pct.total_cmp(&b.margin_pct)).then_with(|| {
+        match (a.rank, b.rank) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => crate::site::save::natural_cmp(a.element, b.element),
+        }
+    })
 }
 
 /// Keeps `c` if it binds before the current candidate of its kind. Ties (common:
@@ -591,6 +596,8 @@ const LIMIT_KINDS: usize = LimitKind::ALL.len();
 /// A headroom row that borrows its element id (no allocation per element per step).
 #[derive(Debug, Clone, Copy)]
 struct Candidate<'a> {
+    /// The element's place in the natural order of ids, when known (network elements).
+    rank: Option<u32>,
     limit: LimitKind,
     element: &'a str,
     value: f64,
@@ -607,6 +614,7 @@ struct Candidate<'a> {
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
     let growth_pct = if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY };
     Candidate {
+        rank: None,
         limit,
         element: id,
         value,

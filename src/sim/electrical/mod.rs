@@ -29,6 +29,9 @@ pub struct ElectricalNetwork {
     pub index: EntityHashMap<usize>,
     /// Last solution (warm start for the next step).
     pub flow: LoadFlow,
+    /// Per node: its element's place in the natural order of ids (ties in the headroom table
+    /// go to the first id in that order; comparing ranks saves comparing strings).
+    pub natural_rank: Vec<u32>,
     /// How many times the network has been rebuilt (for tests and diagnostics).
     pub rebuilds: u64,
     /// Forces a rebuild on the next step.
@@ -294,7 +297,7 @@ fn rebuild_network_on_change(
     }
     let no_cables = std::collections::BTreeMap::new();
     let cables = catalog.as_ref().map_or(&no_cables, |c| &c.0.cables);
-    let (network, index, ids) = build_network(elements.iter(), cables);
+    let (network, index, ids, natural_rank) = build_network(elements.iter(), cables);
     for (feeds, mut cords) in &mut racks {
         let node = |id: &str| ids.get(id).map(|&k| k as u32);
         let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node), ..*cords };
@@ -311,6 +314,7 @@ fn rebuild_network_on_change(
     net.flow = network.new_flow();
     net.network = network;
     net.index = index;
+    net.natural_rank = natural_rank;
     net.solved_v_abs.clear();
     net.rebuilds += 1;
     net.dirty = false;
@@ -323,7 +327,7 @@ fn rebuild_network_on_change(
 fn build_network<'a>(
     elements: impl Iterator<Item = NetworkElement<'a>>,
     cables: &std::collections::BTreeMap<String, crate::catalog::CableModel>,
-) -> (PowerNetwork, EntityHashMap<usize>, HashMap<String, usize>) {
+) -> (PowerNetwork, EntityHashMap<usize>, HashMap<String, usize>, Vec<u32>) {
     struct Pending<'a> {
         entity: Entity,
         id: &'a str,
@@ -408,6 +412,7 @@ fn build_network<'a>(
     let mut network = PowerNetwork::default();
     let mut index = EntityHashMap::default();
     let mut ids = HashMap::new();
+    let mut natural_rank = Vec::new();
     let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
     while let Some((i, parent_node)) = stack.pop() {
         let p = &all[i];
@@ -427,9 +432,10 @@ fn build_network<'a>(
         network.nodes.push(node);
         index.insert(p.entity, k);
         ids.insert(p.id.to_string(), k);
+        natural_rank.push(i as u32);
         stack.extend(children[i].iter().rev().map(|&c| (c, Some(k))));
     }
-    (network, index, ids)
+    (network, index, ids, natural_rank)
 }
 
 /// The solver's node for an element's circuit (parent, energized and feeder are set by the
