@@ -4,10 +4,11 @@
 //!   with a rack selected, charts, status bar, plan labels and legend) at 1600x900.
 //! * `status_refresh`: rebuilding the per-element status table the plan colours come from (done at
 //!   most 4 times a second while the simulation runs).
-//! * `plan_rebuild`: respawning every plan sprite (after an edit only).
+//! * `plan_rebuild`: drawing every plan sprite from scratch (on opening a site; an edit redraws
+//!   only the sprites it touched).
 //! * `single_line_layout`: laying out the power tree (after an edit only; cached otherwise).
-//! * `place_rack_and_undo`: placing one rack (id, connections, overlap check, whole-site
-//!   validation, spawn) and undoing it (validation again, despawn): what one edit costs.
+//! * `place_rack_and_undo`: placing one rack (id, connections, overlap check, validation of what
+//!   the edit can reach, spawn) and undoing it (the same again, despawn): what two edits cost.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 

@@ -248,24 +248,24 @@ fn item_sprite(item: PlanItem) -> (PlanItem, Sprite, Transform) {
     (item, sprite, at)
 }
 
+/// What a plan sprite is drawn from.
+type ItemColumns<'a> = (
+    Entity,
+    &'a ElementId,
+    &'a Kind,
+    &'a CatalogModel,
+    &'a Placement,
+    Option<&'a crate::sim::components::Sources>,
+    Option<&'a crate::sim::components::RackFeeds>,
+);
+
 /// Keeps the plan's sprites in step with the world: only elements added, removed, moved or
 /// reconnected since the last frame are redrawn (one edit touches a few sprites of 10k), and
 /// the cooling layout's few sprites when it changes.
 #[allow(clippy::too_many_arguments)]
 pub fn sync_items(
     mut commands: Commands,
-    changed: Query<
-        (
-            Entity,
-            &ElementId,
-            &Kind,
-            &CatalogModel,
-            &Placement,
-            Option<&crate::sim::components::Sources>,
-            Option<&crate::sim::components::RackFeeds>,
-        ),
-        ItemChanged,
-    >,
+    changed: Query<ItemColumns, ItemChanged>,
     mut removed: RemovedComponents<ElementId>,
     layout: Option<Res<CoolingLayout>>,
     footprints: Option<Res<Footprints>>,

@@ -125,7 +125,8 @@ fn the_cached_incremental_solve_equals_a_fresh_solve_after_edits() {
     use dctwin::edit::{self, ops};
     let site = electrical_only(load(&root().join("sites/small_2n_room.ron")));
     let mut app = app_after(&site, 2);
-    let edits: Vec<Box<dyn Fn(&mut World) -> Result<edit::Edit, String>>> = vec![
+    type MakeEdit = Box<dyn Fn(&mut World) -> Result<edit::Edit, String>>;
+    let edits: Vec<MakeEdit> = vec![
         Box::new(|w| ops::set_in_service(w, "UPS-A", false)),
         Box::new(|w| ops::set_utilization(w, "R3", 0.4)),
         Box::new(|w| ops::set_in_service(w, "PDU-B1", false)),

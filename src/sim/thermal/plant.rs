@@ -675,6 +675,7 @@ impl CoolingPlant {
     }
 
     /// One sub-step of every loop with its chillers and heat rejection.
+    #[allow(clippy::needless_range_loop)] // `li` indexes the loops and their unit lists alike
     fn substep_loops(&mut self, loop_heat_j: &[f64], outdoor: (f64, f64), h: f64, sums: &mut StepSums) {
         for li in 0..self.loops.len() {
             let q_in = loop_heat_j[li] / h + self.loops[li].pump_w;

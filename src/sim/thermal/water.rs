@@ -261,6 +261,7 @@ pub(super) struct LoopStep {
 
 /// Runs the plant of loop `li` for a sub-step of `dt` that brings `q_in_w` (coils, CDUs,
 /// pumps) into it, and advances its temperature.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn step_loop(
     lp: &mut LoopState,
     chillers: &mut [ChillerUnit],
