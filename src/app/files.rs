@@ -53,6 +53,39 @@ pub fn open(world: &mut World, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks that `path` is a site file that would open (parsed and validated against the active
+/// catalog), without touching the world: so a broken file is refused before anything is asked.
+pub fn check(world: &World, path: &Path) -> Result<(), String> {
+    let catalog = world.get_resource::<ActiveCatalog>().map(|c| c.0.clone()).unwrap_or_else(Catalog::builtin);
+    crate::site::load::load_site(path, &catalog).map(|_| ()).map_err(|p| p.to_string())
+}
+
+/// True when `path` is one of the example sites that come with dctwin (under the repository's
+/// `sites/`): saving over one asks first, so an edit does not silently change an example.
+pub fn is_bundled_example(path: &Path) -> bool {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
+    match (path.canonicalize(), examples.canonicalize()) {
+        (Ok(p), Ok(dir)) => p.starts_with(dir),
+        _ => false,
+    }
+}
+
+/// Where "Save as" suggests writing: `<name>-copy.ron` (then `-copy-2`…, whichever does not
+/// exist yet) beside the open file, or in the working folder when the open file is a bundled
+/// example or there is none.
+pub fn save_as_suggestion(open: Option<&Path>) -> PathBuf {
+    let stem =
+        open.and_then(|p| p.file_stem()).map_or_else(|| "site".to_string(), |s| s.to_string_lossy().into_owned());
+    let dir = match open {
+        Some(p) if !is_bundled_example(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        _ => PathBuf::new(),
+    };
+    (1..)
+        .map(|n| dir.join(if n == 1 { format!("{stem}-copy.ron") } else { format!("{stem}-copy-{n}.ron") }))
+        .find(|p| !p.exists())
+        .expect("an unused name")
+}
+
 /// Saves the world to `path` atomically and marks the history saved.
 pub fn save(world: &mut World, path: &Path) -> Result<(), String> {
     let site = world_to_site(world);

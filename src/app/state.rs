@@ -65,6 +65,8 @@ pub enum Dialog {
     SaveAs(String),
     /// There are unsaved changes; then do this.
     ConfirmDiscard(PendingAction),
+    /// Saving would overwrite an example that comes with dctwin: the path.
+    ConfirmOverwriteExample(String),
 }
 
 /// What to do once unsaved changes are saved or discarded.

@@ -412,3 +412,128 @@ fn an_edit_redraws_only_the_sprites_it_touched() {
     assert_eq!(key(&kept), key(&rebuilt));
     assert_eq!(key(&kept), key(&incremental));
 }
+
+#[test]
+fn saving_over_a_bundled_example_asks_first_and_suggests_a_copy() {
+    use dctwin::app::files;
+    use dctwin::app::state::{Dialog, OpenFile};
+
+    let example = root().join("sites/gb200_pod.ron");
+    let before = std::fs::read(&example).unwrap();
+    assert!(
+        files::is_bundled_example(&example) && files::is_bundled_example(std::path::Path::new("sites/gb200_pod.ron"))
+    );
+    let mut h = harness("gb200_pod.ron", 1);
+    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(example.clone()) });
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("GB1");
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    // Ctrl+S: a question, not a write.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    assert_eq!(editor(&h).dialog, Some(Dialog::ConfirmOverwriteExample(example.display().to_string())));
+    assert!(h.query_by_label_contains("is an example that comes with dctwin").is_some());
+    assert_eq!(std::fs::read(&example).unwrap(), before, "the example is untouched");
+    // "Save a copy…" suggests a new file outside the examples.
+    h.get_by_label("Save a copy…").click();
+    h.run();
+    let Some(Dialog::SaveAs(suggested)) = editor(&h).dialog else { panic!("Save as opens") };
+    let suggested = std::path::PathBuf::from(suggested);
+    assert!(suggested.file_name().unwrap().to_string_lossy().starts_with("gb200_pod-copy"), "{suggested:?}");
+    assert!(!files::is_bundled_example(&suggested) && !suggested.exists());
+    // Typing an example's path into Save as asks too.
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog =
+        Some(Dialog::SaveAs(example.display().to_string()));
+    h.run();
+    h.get_by_label("Save to this file").click();
+    h.run();
+    assert!(matches!(editor(&h).dialog, Some(Dialog::ConfirmOverwriteExample(_))));
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert_eq!(editor(&h).dialog, None);
+    assert_eq!(std::fs::read(&example).unwrap(), before, "still untouched");
+}
+
+#[test]
+fn save_as_suggests_a_new_name_beside_the_open_file() {
+    use dctwin::app::state::{Dialog, OpenFile};
+
+    let dir = std::env::temp_dir().join(format!("dctwin-ui-save-as-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mine = dir.join("room.ron");
+    std::fs::copy(root().join("sites/small_2n_room.ron"), &mine).unwrap();
+    std::fs::write(dir.join("room-copy.ron"), "taken").unwrap();
+    let mut h = harness("small_2n_room.ron", 1);
+    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(mine.clone()) });
+    h.get_by_label("Save as…").click();
+    h.run();
+    assert_eq!(editor(&h).dialog, Some(Dialog::SaveAs(dir.join("room-copy-2.ron").display().to_string())));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_broken_file_is_refused_before_the_unsaved_changes_prompt() {
+    use dctwin::app::state::Dialog;
+
+    let mut h = harness("small_2n_room.ron", 1);
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("R1");
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    let broken = root().join("tests/bad_sites/cooling_unknown_zone.ron").display().to_string();
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog = Some(Dialog::Open(broken.clone()));
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    assert!(
+        h.query_by_label("The site has changes that are not saved.").is_none(),
+        "no question for a file that cannot open"
+    );
+    let (message, is_error) = editor(&h).message.unwrap();
+    assert!(is_error && message.contains("cooling_unknown_zone.ron:"), "{message}");
+    assert_eq!(editor(&h).dialog, Some(Dialog::Open(broken)), "the dialog stays for another path");
+    assert!(find_element(h.state_mut().world_mut(), "R1").is_none(), "the edited site is kept as it was");
+}
+
+#[test]
+fn undoing_a_placement_drops_it_from_the_selection() {
+    let mut h = harness("small_2n_room.ron", 1);
+    h.get_by_label("dgx-b200-x4").click();
+    h.run();
+    use_tool_at(h.state_mut().world_mut(), Vec2::new(20.04, 12.13), None);
+    h.run();
+    let placed = editor(&h).selection;
+    assert_eq!(placed.len(), 1);
+    h.get_by_label("Undo").click();
+    h.run();
+    assert!(editor(&h).selection.is_empty(), "no stale selection: {:?}", editor(&h).selection);
+    assert!(h.query_by_label(&placed[0]).is_none(), "the inspector does not show the removed rack");
+    h.get_by_label("Redo").click();
+    h.run();
+    assert!(find_element(h.state_mut().world_mut(), &placed[0]).is_some());
+}
+
+#[test]
+fn a_long_refusal_message_wraps_and_the_side_panel_keeps_its_width() {
+    let mut h = harness("small_2n_room.ron", 1);
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("PDU-A1");
+    h.run();
+    let left_before = h.get_by_label("Inspector").rect().left();
+    h.get_by_role_and_label(Role::TextInput, "voltage_kv").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(Role::TextInput, "voltage_kv").type_text("4.16");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.run();
+    let (message, is_error) = editor(&h).message.unwrap();
+    assert!(is_error && message.len() > 80, "a long refusal: {message}");
+    let left_after = h.get_by_label("Inspector").rect().left();
+    assert!(
+        left_after >= 1600.0 * 0.6 - 1.0,
+        "the right panel stays within 40 % of the window: starts at x = {left_after}"
+    );
+    assert!((left_after - left_before).abs() < 1.0, "and keeps its width: {left_before} -> {left_after}");
+}

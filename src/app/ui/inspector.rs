@@ -282,16 +282,17 @@ fn ratings(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
                 ui.label("");
             }
             ui.end_row();
-            if let Some((eid, field, msg)) = &error
-                && *eid == id
-                && *field == f.name
-            {
-                ui.label("");
-                ui.label(RichText::new(msg).color(Color32::from_rgb(255, 110, 100)));
-                ui.end_row();
-            }
         }
     });
+    // Below the grid, wrapped: a long message in a grid cell would widen the whole panel.
+    if let Some((eid, field, msg)) = &error
+        && *eid == id
+        && fields.iter().any(|f| f.name == *field)
+    {
+        ui.add(
+            egui::Label::new(RichText::new(format!("{field}: {msg}")).color(Color32::from_rgb(255, 110, 100))).wrap(),
+        );
+    }
     world.resource_mut::<EditorState>().rating_drafts = drafts;
     if let Some((name, text)) = submit {
         submit_rating(world, &id, &name, &text);

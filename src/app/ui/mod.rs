@@ -64,10 +64,15 @@ pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
 
     egui::Panel::top("top_bar").show(ui, |ui| top_bar(ui, world));
     egui::Panel::bottom("status_bar").show(ui, |ui| status_bar(ui, world));
-    egui::Panel::left("palette").default_size(230.0).resizable(true).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| palette::palette_panel(ui, world));
-    });
-    egui::Panel::right("right").default_size(380.0).resizable(true).show(ui, |ui| {
+    egui::Panel::left("palette").default_size(230.0).max_size(ui.max_rect().width() * 0.3).resizable(true).show(
+        ui,
+        |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| palette::palette_panel(ui, world));
+        },
+    );
+    // The side panels never take more than their share of the window, whatever their content.
+    let side_max = (ui.max_rect().width() * 0.4).max(380.0);
+    egui::Panel::right("right").default_size(380.0).max_size(side_max).resizable(true).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             egui::CollapsingHeader::new(RichText::new("Limits").strong()).default_open(true).show(ui, |ui| {
                 limits::limits_panel(ui, world);
@@ -144,12 +149,14 @@ fn shortcuts(ctx: &egui::Context, world: &mut World) {
 /// Undo with the outcome in the status bar.
 pub fn do_undo(world: &mut World) {
     let r = edit::undo(world);
+    drop_stale_selection(world);
     history_message(world, r, "Undid", "undo");
 }
 
 /// Redo with the outcome in the status bar.
 pub fn do_redo(world: &mut World) {
     let r = edit::redo(world);
+    drop_stale_selection(world);
     history_message(world, r, "Redid", "redo");
 }
 
@@ -183,14 +190,34 @@ pub fn delete_selection(world: &mut World) {
 }
 
 fn save_current(world: &mut World) {
-    match world.get_resource::<super::state::OpenFile>().and_then(|f| f.path.clone()) {
+    match open_path(world) {
+        Some(p) if files::is_bundled_example(&p) => {
+            world.resource_mut::<EditorState>().dialog = Some(Dialog::ConfirmOverwriteExample(p.display().to_string()));
+        }
         Some(p) => {
             if let Err(e) = files::save(world, &p) {
                 world.resource_mut::<EditorState>().error(e);
             }
         }
-        None => world.resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs("site.ron".into())),
+        None => open_save_as(world),
     }
+}
+
+fn open_path(world: &World) -> Option<std::path::PathBuf> {
+    world.get_resource::<super::state::OpenFile>().and_then(|f| f.path.clone())
+}
+
+/// Opens "Save as" on a new name (never the open file's own path).
+fn open_save_as(world: &mut World) {
+    let suggestion = files::save_as_suggestion(open_path(world).as_deref()).display().to_string();
+    world.resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs(suggestion));
+}
+
+/// Undo and redo may remove what is selected (undoing a placement): keep only what exists.
+fn drop_stale_selection(world: &mut World) {
+    let selection = std::mem::take(&mut world.resource_mut::<EditorState>().selection);
+    let kept: Vec<String> = selection.into_iter().filter(|id| edit::element(world, id).is_some()).collect();
+    world.resource_mut::<EditorState>().selection = kept;
 }
 
 /// Asks before `action` when there are unsaved changes.
@@ -224,12 +251,7 @@ fn top_bar(ui: &mut egui::Ui, world: &mut World) {
             save_current(world);
         }
         if ui.button("Save as…").clicked() {
-            let current = world
-                .get_resource::<super::state::OpenFile>()
-                .and_then(|f| f.path.clone())
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "site.ron".into());
-            world.resource_mut::<EditorState>().dialog = Some(Dialog::SaveAs(current));
+            open_save_as(world);
         }
         ui.separator();
         let (undo_label, redo_label) = {
@@ -479,8 +501,15 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
                 }
                 ui.horizontal(|ui| {
                     if ui.button("Open").clicked() {
-                        next = None;
-                        guarded(world, PendingAction::Open(path.clone()));
+                        // A broken file is refused here, before any question about unsaved
+                        // changes: the dialog stays for another path.
+                        match files::check(world, path.as_ref()) {
+                            Ok(()) => {
+                                next = None;
+                                guarded(world, PendingAction::Open(path.clone()));
+                            }
+                            Err(e) => world.resource_mut::<EditorState>().error(e),
+                        }
                     }
                     if ui.button("Cancel").clicked() {
                         next = None;
@@ -499,9 +528,13 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
                 });
                 ui.horizontal(|ui| {
                     if ui.button("Save to this file").clicked() {
-                        match files::save(world, path.as_ref()) {
-                            Ok(()) => next = None,
-                            Err(e) => world.resource_mut::<EditorState>().error(e),
+                        if files::is_bundled_example(path.as_ref()) {
+                            next = Some(Dialog::ConfirmOverwriteExample(path.clone()));
+                        } else {
+                            match files::save(world, path.as_ref()) {
+                                Ok(()) => next = None,
+                                Err(e) => world.resource_mut::<EditorState>().error(e),
+                            }
                         }
                     }
                     if ui.button("Cancel").clicked() {
@@ -512,6 +545,26 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
             if let Some(Dialog::SaveAs(p)) = &mut next {
                 *p = path;
             }
+        }
+        Dialog::ConfirmOverwriteExample(path) => {
+            egui::Window::new("Bundled example").collapsible(false).show(ctx, |ui| {
+                ui.label(format!("{path} is an example that comes with dctwin. Save your changes as a copy instead?"));
+                ui.horizontal(|ui| {
+                    if ui.button("Save a copy…").clicked() {
+                        next =
+                            Some(Dialog::SaveAs(files::save_as_suggestion(Some(path.as_ref())).display().to_string()));
+                    }
+                    if ui.button("Overwrite the example").clicked() {
+                        next = None;
+                        if let Err(e) = files::save(world, path.as_ref()) {
+                            world.resource_mut::<EditorState>().error(e);
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
         }
         Dialog::ConfirmDiscard(action) => {
             egui::Window::new("Unsaved changes").collapsible(false).show(ctx, |ui| {
