@@ -59,6 +59,15 @@ pub fn metric_color(metric: ColorMetric, status: Option<&ElementStatus>) -> Rgb 
     }
 }
 
+/// How racks are coloured under `metric` (a rack has no rating of its own to load).
+pub fn rack_legend(metric: ColorMetric) -> &'static str {
+    match metric {
+        ColorMetric::Loading => "racks: the loading of their busiest feed",
+        ColorMetric::InletTemperature => "racks: their own inlet",
+        ColorMetric::Headroom => "racks: the tighter of their inlet and their busiest feed",
+    }
+}
+
 /// Legend entries for `metric`: `(colour, text)`.
 pub fn legend(metric: ColorMetric) -> Vec<(Rgb, String)> {
     let (unit_at, labels): (&str, [(f64, &str); 5]) = match metric {

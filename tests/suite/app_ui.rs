@@ -95,11 +95,11 @@ fn an_invalid_rating_is_refused_with_a_message_and_not_applied() {
     for (typed, expected) in
         [("-5", "breaker_a must be between 1 and 10000 A (got -5)"), ("lots", "`lots` is not a number")]
     {
-        let field = h.get_by_role_and_label(Role::TextInput, "breaker_a");
+        let field = h.get_by_role_and_label(Role::TextInput, "breaker (A)");
         field.focus();
         h.run();
         h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_role_and_label(Role::TextInput, "breaker_a").type_text(typed);
+        h.get_by_role_and_label(Role::TextInput, "breaker (A)").type_text(typed);
         h.run();
         h.key_press(egui::Key::Enter);
         h.run();
@@ -110,10 +110,10 @@ fn an_invalid_rating_is_refused_with_a_message_and_not_applied() {
         assert_eq!(w.resource::<dctwin::edit::EditHistory>().undo_depth(), 0);
     }
     // A good value goes through the same field.
-    h.get_by_role_and_label(Role::TextInput, "breaker_a").focus();
+    h.get_by_role_and_label(Role::TextInput, "breaker (A)").focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(Role::TextInput, "breaker_a").type_text("250");
+    h.get_by_role_and_label(Role::TextInput, "breaker (A)").type_text("250");
     h.run();
     h.key_press(egui::Key::Enter);
     h.run();
@@ -520,10 +520,10 @@ fn a_long_refusal_message_wraps_and_the_side_panel_keeps_its_width() {
     h.state_mut().world_mut().resource_mut::<EditorState>().select_only("PDU-A1");
     h.run();
     let left_before = h.get_by_label("Inspector").rect().left();
-    h.get_by_role_and_label(Role::TextInput, "voltage_kv").focus();
+    h.get_by_role_and_label(Role::TextInput, "voltage (kV)").focus();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_role_and_label(Role::TextInput, "voltage_kv").type_text("4.16");
+    h.get_by_role_and_label(Role::TextInput, "voltage (kV)").type_text("4.16");
     h.run();
     h.key_press(egui::Key::Enter);
     h.run();
@@ -536,4 +536,16 @@ fn a_long_refusal_message_wraps_and_the_side_panel_keeps_its_width() {
         "the right panel stays within 40 % of the window: starts at x = {left_after}"
     );
     assert!((left_after - left_before).abs() < 1.0, "and keeps its width: {left_before} -> {left_after}");
+}
+
+#[test]
+fn the_legend_says_how_racks_are_coloured_and_folds_away() {
+    let mut h = harness("gb200_pod.ron", 1);
+    h.run();
+    assert!(h.query_by_label("racks: the loading of their busiest feed").is_some());
+    h.get_by_label("Electrical loading").click();
+    h.run();
+    h.run();
+    assert!(h.query_by_label("racks: the loading of their busiest feed").is_none(), "folded");
+    assert!(h.query_by_label("Electrical loading").is_some(), "its title stays to unfold it");
 }

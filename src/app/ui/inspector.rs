@@ -249,12 +249,13 @@ fn ratings(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
     let mut submit: Option<(String, String)> = None;
     egui::Grid::new("ratings").striped(true).show(ui, |ui| {
         for f in &fields {
-            let name =
-                if f.overridden { RichText::new(format!("{} *", f.name)).strong() } else { RichText::new(&f.name) };
+            let label = field_label(&f.name, f.constraint.as_ref().map_or("", |c| c.unit));
+            let name = if f.overridden { RichText::new(format!("{label} *")).strong() } else { RichText::new(&label) };
             let origin = if f.overridden { "overrides the catalog" } else { "catalog value" };
+            // The file's own name of the field in the hint: what to write in a site file.
             let hint = match &f.constraint {
-                Some(c) => format!("{origin}; accepts {}", c.describe()),
-                None => origin.to_string(),
+                Some(c) => format!("`{}` in the file; {origin}; accepts {}", f.name, c.describe()),
+                None => format!("`{}` in the file; {origin}", f.name),
             };
             let name_label = ui.label(name).on_hover_text(hint);
             if f.value.is_some() {
@@ -268,13 +269,13 @@ fn ratings(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
                     }
                 };
                 let edit = egui::TextEdit::singleline(&mut drafts[idx].1.1)
-                    .desired_width(90.0)
+                    .desired_width(110.0)
                     .id_salt(format!("rating_{}", f.name));
                 let r = ui.add(edit).labelled_by(name_label.id);
                 if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     submit = Some((f.name.clone(), drafts[idx].1.1.clone()));
                 }
-                if ui.small_button("apply").on_hover_text(format!("apply {}", f.name)).clicked() {
+                if ui.small_button("apply").on_hover_text(format!("apply {label}")).clicked() {
                     submit = Some((f.name.clone(), drafts[idx].1.1.clone()));
                 }
             } else {
@@ -299,6 +300,33 @@ fn ratings(ui: &mut egui::Ui, world: &mut World, element: &SiteElement) {
     }
 }
 
+/// A rating field's name for people: words instead of the file's snake case, the unit (from
+/// its constraint) in brackets instead of the unit suffix (`breaker_a` → `breaker (A)`).
+pub fn field_label(name: &str, unit: &str) -> String {
+    // Longest first: `_kj_per_k` before `_k`.
+    const SUFFIXES: [&str; 16] = [
+        "_m3_s_per_kw",
+        "_kj_per_k",
+        "_ohm_per_km",
+        "_m3_s",
+        "_pct",
+        "_kva",
+        "_mva",
+        "_deg",
+        "_kw",
+        "_kv",
+        "_m3",
+        "_a",
+        "_c",
+        "_k",
+        "_m",
+        "_s",
+    ];
+    let base = if unit.is_empty() { name } else { SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name) };
+    let words = base.replace('_', " ");
+    if unit.is_empty() { words } else { format!("{words} ({unit})") }
+}
+
 /// Parses and applies a typed rating; a bad value is refused with a message and not applied.
 pub fn submit_rating(world: &mut World, id: &str, name: &str, text: &str) {
     let result = text
@@ -319,5 +347,21 @@ pub fn submit_rating(world: &mut World, id: &str, name: &str, text: &str) {
             // Forget the typed text so the field shows the value in force again.
             e.rating_drafts.retain(|((eid, f), _)| !(eid == id && f == name));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_label;
+
+    #[test]
+    fn rating_fields_read_as_words_with_units() {
+        assert_eq!(field_label("breaker_a", "A"), "breaker (A)");
+        assert_eq!(field_label("voltage_kv", "kV"), "voltage (kV)");
+        assert_eq!(field_label("continuous_pct", "%"), "continuous (%)");
+        assert_eq!(field_label("airflow_m3_s_per_kw", "m³/s per kW"), "airflow (m³/s per kW)");
+        assert_eq!(field_label("power_factor", ""), "power factor");
+        assert_eq!(field_label("thermal_mass_kj_per_k", "kJ/K"), "thermal mass (kJ/K)");
+        assert_eq!(field_label("rated_water_rise_k", "K"), "rated water rise (K)");
     }
 }

@@ -423,15 +423,21 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 1.0;
-                ui.label(RichText::new(metric.label()).strong());
-                for (c, text) in legend(metric) {
-                    ui.horizontal(|ui| {
-                        let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
-                        ui.painter().rect_filled(r, 2.0, color32(c));
-                        ui.label(RichText::new(text).small());
+                // Collapsible, so it can be folded away from the plan under it.
+                egui::CollapsingHeader::new(RichText::new(metric.label()).strong())
+                    .id_salt("legend")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        for (c, text) in legend(metric) {
+                            ui.horizontal(|ui| {
+                                let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+                                ui.painter().rect_filled(r, 2.0, color32(c));
+                                ui.label(RichText::new(text).small());
+                            });
+                        }
+                        ui.label(RichText::new(crate::app::colors::rack_legend(metric)).small());
+                        ui.label(RichText::new("outline: alert (red blinks: critical, amber: warning)").small());
                     });
-                }
-                ui.label(RichText::new("outline: alert (red blinks: critical, amber: warning)").small());
             });
         });
     // Tooltip for the element under the mouse.
