@@ -64,7 +64,7 @@ pub fn rack_legend(metric: ColorMetric) -> &'static str {
     match metric {
         ColorMetric::Loading => "racks: the loading of their busiest feed",
         ColorMetric::InletTemperature => "racks: their own inlet",
-        ColorMetric::Headroom => "racks: the tighter of their inlet and their busiest feed",
+        ColorMetric::Headroom => "racks: the tightest of their inlet and their feeds",
     }
 }
 

@@ -51,8 +51,15 @@ pub struct SiteStatus {
 /// Lowest inlet used as the "cold" end of the inlet margin, °C (ASHRAE recommended minimum).
 const INLET_COLD_C: f64 = 18.0;
 
-type StatusColumns<'a> =
-    (&'a ElementId, &'a InService, Option<&'a ElectricalState>, Option<RackInputs>, Option<&'a RackFeeds>, &'a Kind);
+type StatusColumns<'a> = (
+    &'a ElementId,
+    &'a InService,
+    Option<&'a ElectricalState>,
+    Option<RackInputs>,
+    Option<&'a RackFeeds>,
+    &'a Kind,
+    Option<&'a crate::sim::electrical::Circuit>,
+);
 
 /// Rebuilds [`SiteStatus`] from the world (also callable from tests).
 pub fn refresh_status(world: &mut World) {
@@ -87,14 +94,16 @@ pub fn refresh_status(world: &mut World) {
     let mut rack_feeds: Vec<(&str, &str, Option<&str>)> = Vec::new();
 
     let net = world.get_resource::<ElectricalNetwork>();
-    for (id, in_service, state, rack, feeds, kind) in q.iter(world) {
+    for (id, in_service, state, rack, feeds, kind, circuit) in q.iter(world) {
         let mut s =
             ElementStatus { kind: Some(kind.0), alert: alerts.get(&id.0).copied(), stamp, ..Default::default() };
         if let Some(st) = state {
             s.live = in_service.0 && st.energized;
             s.loading_pct = Some(st.loading_pct.max(st.feeder_loading_pct));
             s.p_kw = Some(st.p_kw);
-            s.headroom_pct = Some(100.0 - st.loading_pct.max(st.feeder_loading_pct));
+            // The margin of the limit the headroom table says binds first (continuous ratings,
+            // cables and voltage included), not just 100 % minus the loading.
+            s.headroom_pct = circuit.and_then(|c| crate::sim::limits::binding_margin_pct(st, c));
         }
         if let (Some(rack), Some(net)) = (rack, net) {
             let p = rack.power(net);
@@ -123,9 +132,13 @@ pub fn refresh_status(world: &mut World) {
             .flatten()
             .filter_map(|f| by_id.get(f).and_then(|s| s.loading_pct))
             .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        let feed_margin = [Some(a), b]
+            .into_iter()
+            .flatten()
+            .filter_map(|f| by_id.get(f).and_then(|s| s.headroom_pct))
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
         if let Some(s) = by_id.get_mut(rack) {
             s.loading_pct = feed_loading;
-            let feed_margin = feed_loading.map(|l| 100.0 - l);
             s.headroom_pct = match (s.headroom_pct, feed_margin) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

@@ -386,107 +386,8 @@ fn check_limits(
         }
         let id = id.0.as_str();
         let rank = slot.and_then(|s| s.0).and_then(|k| net.natural_rank.get(k as usize).copied());
-        let row = |limit, id, value, limit_value, unit| Candidate { rank, ..row(limit, id, value, limit_value, unit) };
-        let mut push = |severity, quantity, value: f64, limit: f64| {
-            findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
-        };
-        match circuit.limit {
-            NodeLimit::Import { capacity_mva } => {
-                let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
-                if s_mva > capacity_mva {
-                    push(Severity::Critical, Quantity::GridImport, s_mva, capacity_mva);
-                }
-                offer(&mut best, row(LimitKind::GridFeedCapacity, id, s_mva, capacity_mva, "MVA"));
-            }
-            NodeLimit::TransformerRating { rated_kva } => {
-                if state.loading_pct > 100.0 {
-                    push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
-                }
-                offer(
-                    &mut best,
-                    current_row(
-                        row(LimitKind::TransformerRating, id, state.loading_pct * rated_kva / 100.0, rated_kva, "kVA"),
-                        state.voltage_pu,
-                    ),
-                );
-            }
-            NodeLimit::UpsRating { rated_kw, rated_kva } => {
-                if state.loading_pct > 100.0 {
-                    push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
-                }
-                // Whichever rating binds, in its own unit: kW, or kVA when the load's
-                // reactive power makes the apparent power bind first.
-                let kw = state.p_kw - state.losses_kw;
-                let kva = 3f64.sqrt() * state.voltage_v * state.output_current_a / 1000.0;
-                let c = if kva / rated_kva > kw / rated_kw {
-                    row(LimitKind::UpsRating, id, kva, rated_kva, "kVA")
-                } else {
-                    row(LimitKind::UpsRating, id, kw, rated_kw, "kW")
-                };
-                offer(&mut best, c);
-            }
-            NodeLimit::Breaker { breaker_a, continuous_pct } => {
-                let amps = state.input_current_a;
-                let continuous = breaker_a * continuous_pct / 100.0;
-                if amps > breaker_a {
-                    push(Severity::Critical, Quantity::BreakerCurrent, amps, breaker_a);
-                } else if amps > continuous {
-                    push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
-                }
-                offer(
-                    &mut best,
-                    current_row(row(LimitKind::BreakerContinuous, id, amps, continuous, "A"), state.input_voltage_pu),
-                );
-            }
-        }
-        if state.feeder_ampacity_a > 0.0 {
-            let ampacity = state.feeder_ampacity_a;
-            let continuous = 0.8 * ampacity;
-            let amps = state.input_current_a;
-            if amps > ampacity {
-                push(Severity::Critical, Quantity::CableCurrent, amps, ampacity);
-            } else if amps > continuous {
-                push(Severity::Warning, Quantity::CableCurrent, amps, continuous);
-            }
-            offer(
-                &mut best,
-                current_row(row(LimitKind::CableAmpacity, id, amps, continuous, "A"), state.input_voltage_pu),
-            );
-        }
-        let v = state.voltage_pu;
-        if v < RANGE_B_PU.0 {
-            push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.0);
-        } else if v > RANGE_B_PU.1 {
-            push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.1);
-        } else if v < RANGE_A_PU.0 {
-            push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.0);
-        } else if v > RANGE_A_PU.1 {
-            push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.1);
-        }
-        // The drop below nominal grows with the load, so the lower bound is the one growth
-        // reaches; above the upper bound the element is over it already.
-        let (margin, limit, growth_pct) = if v > RANGE_A_PU.1 {
-            (RANGE_A_PU.1 - v, RANGE_A_PU.1, -100.0)
-        } else if v < 1.0 {
-            (v - RANGE_A_PU.0, RANGE_A_PU.0, ((1.0 - RANGE_A_PU.0) / (1.0 - v) - 1.0) * 100.0)
-        } else {
-            (v - RANGE_A_PU.0, RANGE_A_PU.0, f64::INFINITY)
-        };
-        offer(
-            &mut best,
-            Candidate {
-                rank,
-                limit: LimitKind::VoltageRangeA,
-                element: id,
-                value: v,
-                limit_value: limit,
-                margin,
-                unit: "pu",
-                margin_pct: margin / limit * 100.0,
-                time_to_limit_s: None,
-                growth_pct,
-            },
-        );
+        element_findings(id, state, circuit, &mut findings);
+        element_candidates(id, rank, state, circuit, |c| offer(&mut best, c));
     }
 
     // The solver lists the racks that lost supply; the rest need no look.
@@ -570,6 +471,144 @@ fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
             _ => crate::site::save::natural_cmp(a.element, b.element),
         }
     })
+}
+
+/// Alerts of one energized network element: its rating, its feeder cable, its voltage.
+fn element_findings(id: &str, state: &ElectricalState, circuit: &Circuit, findings: &mut Vec<Finding>) {
+    let mut push = |severity, quantity, value: f64, limit: f64| {
+        findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
+    };
+    match circuit.limit {
+        NodeLimit::Import { capacity_mva } => {
+            let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
+            if s_mva > capacity_mva {
+                push(Severity::Critical, Quantity::GridImport, s_mva, capacity_mva);
+            }
+        }
+        NodeLimit::TransformerRating { .. } => {
+            if state.loading_pct > 100.0 {
+                push(Severity::Critical, Quantity::TransformerLoading, state.loading_pct, 100.0);
+            }
+        }
+        NodeLimit::UpsRating { .. } => {
+            if state.loading_pct > 100.0 {
+                push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
+            }
+        }
+        NodeLimit::Breaker { breaker_a, continuous_pct } => {
+            let amps = state.input_current_a;
+            let continuous = breaker_a * continuous_pct / 100.0;
+            if amps > breaker_a {
+                push(Severity::Critical, Quantity::BreakerCurrent, amps, breaker_a);
+            } else if amps > continuous {
+                push(Severity::Warning, Quantity::BreakerCurrent, amps, continuous);
+            }
+        }
+    }
+    if state.feeder_ampacity_a > 0.0 {
+        let ampacity = state.feeder_ampacity_a;
+        let amps = state.input_current_a;
+        if amps > ampacity {
+            push(Severity::Critical, Quantity::CableCurrent, amps, ampacity);
+        } else if amps > 0.8 * ampacity {
+            push(Severity::Warning, Quantity::CableCurrent, amps, 0.8 * ampacity);
+        }
+    }
+    let v = state.voltage_pu;
+    if v < RANGE_B_PU.0 {
+        push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.0);
+    } else if v > RANGE_B_PU.1 {
+        push(Severity::Critical, Quantity::Voltage, v, RANGE_B_PU.1);
+    } else if v < RANGE_A_PU.0 {
+        push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.0);
+    } else if v > RANGE_A_PU.1 {
+        push(Severity::Warning, Quantity::Voltage, v, RANGE_A_PU.1);
+    }
+}
+
+/// Headroom rows of one energized network element, handed to `offer`: its rating, its feeder
+/// cable, its voltage (the same rows the headroom table picks its winners from).
+fn element_candidates<'a>(
+    id: &'a str,
+    rank: Option<u32>,
+    state: &ElectricalState,
+    circuit: &Circuit,
+    mut offer: impl FnMut(Candidate<'a>),
+) {
+    let row = |limit, id, value, limit_value, unit| Candidate { rank, ..row(limit, id, value, limit_value, unit) };
+    match circuit.limit {
+        NodeLimit::Import { capacity_mva } => {
+            let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
+            offer(row(LimitKind::GridFeedCapacity, id, s_mva, capacity_mva, "MVA"));
+        }
+        NodeLimit::TransformerRating { rated_kva } => offer(current_row(
+            row(LimitKind::TransformerRating, id, state.loading_pct * rated_kva / 100.0, rated_kva, "kVA"),
+            state.voltage_pu,
+        )),
+        NodeLimit::UpsRating { rated_kw, rated_kva } => {
+            // Whichever rating binds, in its own unit: kW, or kVA when the load's reactive
+            // power makes the apparent power bind first.
+            let kw = state.p_kw - state.losses_kw;
+            let kva = 3f64.sqrt() * state.voltage_v * state.output_current_a / 1000.0;
+            offer(if kva / rated_kva > kw / rated_kw {
+                row(LimitKind::UpsRating, id, kva, rated_kva, "kVA")
+            } else {
+                row(LimitKind::UpsRating, id, kw, rated_kw, "kW")
+            });
+        }
+        NodeLimit::Breaker { breaker_a, continuous_pct } => {
+            let continuous = breaker_a * continuous_pct / 100.0;
+            offer(current_row(
+                row(LimitKind::BreakerContinuous, id, state.input_current_a, continuous, "A"),
+                state.input_voltage_pu,
+            ));
+        }
+    }
+    if state.feeder_ampacity_a > 0.0 {
+        let continuous = 0.8 * state.feeder_ampacity_a;
+        offer(current_row(
+            row(LimitKind::CableAmpacity, id, state.input_current_a, continuous, "A"),
+            state.input_voltage_pu,
+        ));
+    }
+    let v = state.voltage_pu;
+    // The drop below nominal grows with the load, so the lower bound is the one growth
+    // reaches; above the upper bound the element is over it already.
+    let (margin, limit, growth_pct) = if v > RANGE_A_PU.1 {
+        (RANGE_A_PU.1 - v, RANGE_A_PU.1, -100.0)
+    } else if v < 1.0 {
+        (v - RANGE_A_PU.0, RANGE_A_PU.0, ((1.0 - RANGE_A_PU.0) / (1.0 - v) - 1.0) * 100.0)
+    } else {
+        (v - RANGE_A_PU.0, RANGE_A_PU.0, f64::INFINITY)
+    };
+    offer(Candidate {
+        rank,
+        limit: LimitKind::VoltageRangeA,
+        element: id,
+        value: v,
+        limit_value: limit,
+        margin,
+        unit: "pu",
+        margin_pct: margin / limit * 100.0,
+        time_to_limit_s: None,
+        growth_pct,
+    });
+}
+
+/// The margin, percent of its limit, of the limit an energized network element reaches first
+/// as IT load grows: its row in the headroom table's order (the plan's headroom colours use it,
+/// so they say what the table says). `None` when the element is dead or its state not finite.
+pub fn binding_margin_pct(state: &ElectricalState, circuit: &Circuit) -> Option<f64> {
+    if !state.energized || !electrical_state_finite(state) {
+        return None;
+    }
+    let mut best: Option<Candidate> = None;
+    element_candidates("", None, state, circuit, |c| {
+        if best.as_ref().is_none_or(|b| candidate_order(&c, b) == std::cmp::Ordering::Less) {
+            best = Some(c);
+        }
+    });
+    best.map(|c| c.margin_pct)
 }
 
 /// Keeps `c` if it binds before the current candidate of its kind. Ties (common:

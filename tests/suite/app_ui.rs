@@ -549,3 +549,32 @@ fn the_legend_says_how_racks_are_coloured_and_folds_away() {
     assert!(h.query_by_label("racks: the loading of their busiest feed").is_none(), "folded");
     assert!(h.query_by_label("Electrical loading").is_some(), "its title stays to unfold it");
 }
+
+/// The plan's headroom colours say what the headroom table says: PDU-A3 of the pod binds on
+/// its breaker's continuous rating (80 %), not on 100 % of the breaker.
+#[test]
+fn headroom_colours_use_the_margin_of_the_limit_that_binds_first() {
+    use dctwin::app::status::{SiteStatus, refresh_status};
+    use dctwin::sim::limits::{Headroom, LimitKind};
+
+    let mut h = harness("gb200_pod.ron", 5);
+    let world = h.state_mut().world_mut();
+    refresh_status(world);
+    let row = world
+        .resource::<Headroom>()
+        .0
+        .iter()
+        .find(|r| r.limit == LimitKind::BreakerContinuous)
+        .cloned()
+        .expect("a breaker row");
+    assert_eq!(row.element, "PDU-A3");
+    let status = world.resource::<SiteStatus>().by_id["PDU-A3"].clone();
+    let colour_margin = status.headroom_pct.unwrap();
+    assert!((colour_margin - row.margin_pct).abs() < 1e-9, "colour {colour_margin} % vs table {} %", row.margin_pct);
+    let naive = 100.0 - status.loading_pct.unwrap();
+    assert!(naive - colour_margin > 10.0, "not 100 % minus the loading ({naive} %)");
+    // A rack shows its tighter feed's margin (its inlet is far from its limit here).
+    let rack = world.resource::<SiteStatus>().by_id["GB5"].clone();
+    let feeds = ["PDU-A3", "PDU-B3"].map(|f| world.resource::<SiteStatus>().by_id[f].headroom_pct.unwrap());
+    assert!((rack.headroom_pct.unwrap() - feeds[0].min(feeds[1])).abs() < 1e-9);
+}
