@@ -92,7 +92,7 @@ impl Circuit {
     }
 }
 
-/// A placeholder until the kind's circuit is derived (in the same step, before the network
+/// The circuit an element has until its kind derives the real one (in the same step, before the network
 /// is built): an open breaker of no rating. Never solved: the derive system runs first.
 impl Default for Circuit {
     fn default() -> Self {
