@@ -92,8 +92,9 @@ impl Circuit {
     }
 }
 
-/// The circuit an element has until its kind derives the real one (in the same step, before the network
-/// is built): an open breaker of no rating. Never solved: the derive system runs first.
+/// The circuit an element has until its kind derives the real one (in the same step, before
+/// the network is built): an open breaker of no rating. Never solved: the derive system runs
+/// first.
 impl Default for Circuit {
     fn default() -> Self {
         Circuit::node(NodeRole::Distribution, 0.0, 0.0, NodeLimit::Breaker { breaker_a: 0.0, continuous_pct: 0.0 })
