@@ -578,3 +578,19 @@ fn headroom_colours_use_the_margin_of_the_limit_that_binds_first() {
     let feeds = ["PDU-A3", "PDU-B3"].map(|f| world.resource::<SiteStatus>().by_id[f].headroom_pct.unwrap());
     assert!((rack.headroom_pct.unwrap() - feeds[0].min(feeds[1])).abs() < 1e-9);
 }
+
+#[test]
+fn reset_layout_brings_folded_sections_back() {
+    let mut h = harness("gb200_pod.ron", 1);
+    h.run();
+    let headroom = "Headroom (first reached as IT load grows)";
+    assert!(h.query_by_label(headroom).is_some());
+    h.get_by_label("Limits").click();
+    h.run();
+    h.run();
+    assert!(h.query_by_label(headroom).is_none(), "folded");
+    h.get_by_label("Reset layout").click();
+    h.run();
+    h.run();
+    assert!(h.query_by_label(headroom).is_some(), "back after Reset layout");
+}

@@ -281,6 +281,22 @@ fn top_bar(ui: &mut egui::Ui, world: &mut World) {
         if ui.button("Fit").on_hover_text("F: fit the whole site").clicked() {
             world.resource_mut::<EditorState>().fit_requested = true;
         }
+        let reset =
+            ui.button("Reset layout").on_hover_text("panel sizes, folded sections and dialogs back to the default");
+        if reset.clicked() {
+            reset_layout(ui.ctx());
+            world.resource_mut::<EditorState>().fit_requested = true;
+        }
+    });
+}
+
+/// Forgets what egui remembers of the layout (panel sizes, folded sections, window positions,
+/// scroll offsets), keeping the display options: the panels come back at their default sizes.
+fn reset_layout(ctx: &egui::Context) {
+    ctx.memory_mut(|m| {
+        let options = m.options.clone();
+        *m = Default::default();
+        m.options = options;
     });
 }
 
