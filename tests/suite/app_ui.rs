@@ -150,6 +150,19 @@ fn the_headroom_panel_names_the_element_that_binds_first() {
     assert_eq!(editor(&h).selection, vec![rows[0].element.clone()]);
 }
 
+/// Headroom rows say what the element carries against its limit, as a planner reads it.
+#[test]
+fn headroom_rows_read_as_value_of_limit() {
+    let mut h = harness("gb200_pod.ron", 3);
+    h.run();
+    let rows = h.state().world().resource::<dctwin::sim::limits::Headroom>().0.clone();
+    let breaker = rows.iter().find(|r| r.limit == dctwin::sim::limits::LimitKind::BreakerContinuous).unwrap();
+    // PDU-A3: 250 A breaker at 80 % continuous = 200 A, carrying about 192 A.
+    assert_eq!(breaker.limit_value, 200.0);
+    let text = format!("{:.0} of 200 A ({:.1} %)", breaker.value, breaker.margin_pct);
+    assert!(h.query_by_label(&text).is_some(), "row reads `{text}`");
+}
+
 /// The "done when": on the default site, place a GB200 rack next to a loaded PDU, connect
 /// it, see the PDU and the transformer above it go critical in the alert list and the plan's
 /// colours, then undo it all.

@@ -57,16 +57,12 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
     egui::Grid::new("headroom").striped(true).show(ui, |ui| {
         ui.label(RichText::new("limit").weak());
         ui.label(RichText::new("binds first").weak());
-        ui.label(RichText::new("margin").weak());
+        ui.label(RichText::new("value of limit (margin)").weak());
         ui.label(RichText::new("IT growth").weak());
         ui.end_row();
         for r in &rows {
             ui.label(LimitKind::label(r.limit));
-            if ui
-                .link(&r.element)
-                .on_hover_text(format!("{} of {} {}", number(r.value), number(r.limit_value), r.unit))
-                .clicked()
-            {
+            if ui.link(&r.element).clicked() {
                 clicked = Some(r.element.clone());
             }
             let color = if r.margin_pct < 0.0 {
@@ -76,7 +72,9 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
             } else {
                 ui.visuals().text_color()
             };
-            ui.label(RichText::new(format!("{} {} ({:.1} %)", number(r.margin), r.unit, r.margin_pct)).color(color));
+            // What the element carries against its limit, as a planner reads it ("192 of 200 A").
+            let text = format!("{} of {} {} ({:.1} %)", number(r.value), number(r.limit_value), r.unit, r.margin_pct);
+            ui.label(RichText::new(text).color(color)).on_hover_text(format!("{} {} left", number(r.margin), r.unit));
             ui.label(r.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")));
             ui.end_row();
         }
