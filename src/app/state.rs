@@ -110,7 +110,13 @@ pub struct EditorState {
     pub rating_drafts: Vec<((String, String), (String, String))>,
     /// Set when the app should quit (after any unsaved-changes prompt).
     pub quit_requested: bool,
+    /// The latest placement preview and what it was worked out for (model, snapped position in
+    /// mm, simulation step), so it is solved once per position and step, not every frame.
+    pub preview: Option<(PreviewKey, Result<crate::edit::preview::PlacementPreview, String>)>,
 }
+
+/// What a placement preview depends on: model, snapped position (mm) and simulation step.
+pub type PreviewKey = (String, (i64, i64), u64);
 
 impl Default for EditorState {
     fn default() -> Self {
@@ -129,6 +135,7 @@ impl Default for EditorState {
             dialog: None,
             rating_drafts: vec![],
             quit_requested: false,
+            preview: None,
         }
     }
 }

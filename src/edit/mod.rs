@@ -12,6 +12,7 @@
 //! desktop app and tests drive the same functions.
 
 pub mod ops;
+pub mod preview;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -607,3 +607,50 @@ fn reset_layout_brings_folded_sections_back() {
     h.run();
     assert!(h.query_by_label(headroom).is_some(), "back after Reset layout");
 }
+
+/// Issue 14's "answers before you click": picking a GB200 rack and pointing next to row 1 shows
+/// what the rack would do to the PDU, the transformer and the CDU before the click, and the
+/// click then does what the preview said.
+#[test]
+fn the_placement_preview_shows_the_pdu_loading_before_the_click() {
+    let mut h = harness("gb200_pod.ron", 3);
+    h.get_by_label("gb200-nvl72").click();
+    h.run();
+    h.state_mut().world_mut().resource_mut::<EditorState>().hovered_floor = Some(Vec2::new(1.2, 0.0));
+    h.run();
+    let preview = editor(&h).preview.expect("a preview").1.expect("placeable");
+    assert_eq!(preview.id, "GB7");
+    let line =
+        |id: &str| preview.lines.iter().find(|l| l.element == id).unwrap_or_else(|| panic!("{id} listed")).clone();
+    let (pdu, t1) = (line("PDU-A1"), line("T1"));
+    assert!(pdu.now_pct < 100.0 && pdu.after_pct > 100.0, "{pdu:?}");
+    assert!(line("CDU-1").after_pct > line("CDU-1").now_pct);
+    assert_eq!(preview.first_crossed().map(|l| l.element.as_str()), Some("PDU-A1"));
+    let label = format!("PDU-A1 loading: {:.0} % ▶ {:.0} %", pdu.now_pct, pdu.after_pct);
+    assert!(h.query_by_label(&label).is_some(), "shown: `{label}`");
+    assert!(h.query_by_label("PDU-A1 would go over its limit first").is_some());
+    // The click, then one step: the loadings the preview gave (cooling power moves a little).
+    assert_eq!(world_to_site(h.state_mut().world_mut()).racks.len(), 6, "nothing placed yet");
+    use_tool_at(h.state_mut().world_mut(), Vec2::new(1.2, 0.0), None);
+    h.run();
+    headless::advance(h.state_mut(), 1);
+    for (id, expected) in [("PDU-A1", pdu.after_pct), ("T1", t1.after_pct)] {
+        let got = state(h.state_mut(), id).loading_pct;
+        assert!((got - expected).abs() < 0.5, "{id}: preview {expected:.2} %, placed {got:.2} %");
+    }
+}
+
+/// The bottom panel keeps its size frame after frame (it used to creep by a few pixels a frame,
+/// down to ~100 px or up over the plan, depending on its content).
+#[test]
+fn the_charts_panel_keeps_its_size() {
+    let mut h = harness("gb200_pod.ron", 30);
+    h.run();
+    let top = h.get_by_label("Charts").rect().top();
+    for _ in 0..60 {
+        h.run();
+    }
+    let after = h.get_by_label("Charts").rect().top();
+    assert!((after - top).abs() < 0.5, "the Charts tab moved from y = {top} to {after}");
+    assert!(900.0 - after > 200.0, "and the panel is tall enough to read: top at y = {after}");
+}

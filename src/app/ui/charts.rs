@@ -53,6 +53,12 @@ fn plot(id: &str, width: f32, height: f32, range: Option<(f64, f64)>) -> Plot<'s
     }
 }
 
+/// What is left for a plot under its title in a column of `full` height: the plot fills the
+/// panel and never more (a panel follows its content, so any excess would grow it every frame).
+fn plot_height(ui: &egui::Ui, full: f32) -> f32 {
+    (full - ui.min_rect().height() - ui.spacing().item_spacing.y).max(60.0)
+}
+
 /// Power, PUE and hottest-inlet charts side by side.
 pub fn charts_panel(ui: &mut egui::Ui, world: &mut World) {
     let Some(h) = world.get_resource::<SiteHistory>() else { return };
@@ -76,8 +82,8 @@ pub fn charts_panel(ui: &mut egui::Ui, world: &mut World) {
     );
     let pue_range = y_range_with_min_span(pue.iter().map(|p| p[1]), PUE_MIN_SPAN);
     let inlet_range = y_range_with_min_span(inlet.iter().map(|p| p[1]), INLET_MIN_SPAN_K);
-    let height = ui.available_height().max(80.0);
     let width = (ui.available_width() - 16.0) / 3.0;
+    let full = ui.available_height();
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
             ui.set_max_width(width);
@@ -86,10 +92,10 @@ pub fn charts_panel(ui: &mut egui::Ui, world: &mut World) {
                 ui.label("Power (kW)");
                 for (name, color, _) in &power {
                     let text = format!("— {}", name.trim_end_matches(" kW"));
-                    ui.label(egui::RichText::new(text).small().color(*color));
+                    ui.add(egui::Label::new(egui::RichText::new(text).small().color(*color)).extend());
                 }
             });
-            plot("power_plot", width, height - 20.0, power_range).show(ui, |p| {
+            plot("power_plot", width, plot_height(ui, full), power_range).show(ui, |p| {
                 for (name, color, pts) in power {
                     p.line(Line::new(name, PlotPoints::from(pts)).color(color));
                 }
@@ -97,13 +103,13 @@ pub fn charts_panel(ui: &mut egui::Ui, world: &mut World) {
         });
         ui.vertical(|ui| {
             ui.label("PUE");
-            plot("pue_plot", width, height - 20.0, pue_range).show(ui, |p| {
+            plot("pue_plot", width, plot_height(ui, full), pue_range).show(ui, |p| {
                 p.line(Line::new("PUE", PlotPoints::from(pue)));
             });
         });
         ui.vertical(|ui| {
             ui.label("Hottest rack inlet (°C)");
-            plot("inlet_plot", width, height - 20.0, inlet_range).show(ui, |p| {
+            plot("inlet_plot", width, plot_height(ui, full), inlet_range).show(ui, |p| {
                 p.line(Line::new("hottest inlet °C", PlotPoints::from(inlet)));
             });
         });

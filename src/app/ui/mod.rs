@@ -83,6 +83,9 @@ pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
         });
     });
     egui::Panel::bottom("bottom").default_size(230.0).resizable(true).show(ui, |ui| {
+        // The panel keeps the size it is given (its content fills it exactly): a panel sized by
+        // its content would creep a little every frame.
+        ui.set_min_height(ui.available_height());
         let mut tab = *world.resource::<BottomTab>();
         ui.horizontal(|ui| {
             ui.selectable_value(&mut tab, BottomTab::Charts, "Charts");
@@ -430,6 +433,7 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
             painter.text(pos, egui::Align2::CENTER_CENTER, &item.id, egui::FontId::proportional(size), color);
         }
     }
+    placement_preview(ui, world, rect);
     // Legend.
     let metric = world.resource::<EditorState>().metric;
     // Bottom-left corner of the plan (anchors are relative to the screen's corners).
@@ -502,6 +506,67 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
             Color32::WHITE,
         );
     }
+}
+
+/// While a rack model is picked and the mouse is on the floor: what placing it there would do
+/// (the loading its feeds up to the grid, its CDU and its zone would reach, and the first limit
+/// it would cross), before the click.
+fn placement_preview(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
+    let (tool, floor, grid_m) = {
+        let e = world.resource::<EditorState>();
+        (e.tool.clone(), e.hovered_floor, e.grid_m)
+    };
+    let (Tool::Place { kind: crate::site::element::EquipmentKind::Rack, model }, Some(floor)) = (tool, floor) else {
+        return;
+    };
+    let at = crate::edit::ops::snap((f64::from(floor.x), f64::from(floor.y)), grid_m);
+    let step = world.get_resource::<crate::sim::SimClock>().map_or(0, |c| c.steps);
+    let key = (model.clone(), ((at.0 * 1000.0).round() as i64, (at.1 * 1000.0).round() as i64), step);
+    let cached = world.resource::<EditorState>().preview.clone().filter(|(k, _)| *k == key);
+    let preview = match cached {
+        Some((_, p)) => p,
+        None => {
+            let p = crate::edit::preview::placement_preview(world, &model, at, grid_m);
+            world.resource_mut::<EditorState>().preview = Some((key, p.clone()));
+            p
+        }
+    };
+    egui::Area::new(egui::Id::new("placement_preview"))
+        .fixed_pos(rect.left_top() + egui::vec2(8.0, 8.0))
+        .interactable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| match &preview {
+                Err(msg) => {
+                    ui.label(
+                        RichText::new(format!("Cannot place here: {msg}")).color(Color32::from_rgb(255, 110, 100)),
+                    );
+                }
+                Ok(p) => {
+                    ui.label(RichText::new(format!("Placing {} here would take", p.id)).strong());
+                    for l in &p.lines {
+                        let c = if l.after_pct > 100.0 {
+                            crate::app::colors::load_color(1.2)
+                        } else {
+                            crate::app::colors::load_color(l.after_pct / 100.0)
+                        };
+                        ui.label(
+                            RichText::new(format!(
+                                "{} {}: {:.0} % ▶ {:.0} %",
+                                l.element, l.what, l.now_pct, l.after_pct
+                            ))
+                            .color(color32(c)),
+                        );
+                    }
+                    match p.first_crossed() {
+                        Some(l) => ui.label(
+                            RichText::new(format!("{} would go over its limit first", l.element))
+                                .color(Color32::from_rgb(255, 110, 100)),
+                        ),
+                        None => ui.label("no limit crossed"),
+                    };
+                }
+            });
+        });
 }
 
 fn dialogs(ctx: &egui::Context, world: &mut World) {

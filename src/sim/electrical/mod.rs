@@ -465,7 +465,7 @@ fn node_from_circuit(entity: Entity, c: &Circuit, v_parent: Option<f64>) -> Node
 }
 
 /// Loading of an element against its own limit, percent, from its solved flows.
-fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_out: f64) -> f64 {
+pub fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_out: f64) -> f64 {
     match *limit {
         NodeLimit::Import { capacity_mva } => mag(s_out) / (capacity_mva * 1e6) * 100.0,
         NodeLimit::TransformerRating { rated_kva } => i_out / (rated_kva * 1000.0 / (3.0 * v_nom_out)) * 100.0,
