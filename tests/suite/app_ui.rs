@@ -654,3 +654,21 @@ fn the_charts_panel_keeps_its_size() {
     assert!((after - top).abs() < 0.5, "the Charts tab moved from y = {top} to {after}");
     assert!(900.0 - after > 200.0, "and the panel is tall enough to read: top at y = {after}");
 }
+
+/// A CDU out of service has no capacity: the preview says so instead of printing `inf %`.
+#[test]
+fn the_placement_preview_names_a_unit_without_capacity() {
+    let mut h = harness("gb200_pod.ron", 2);
+    let e = dctwin::edit::ops::set_in_service(h.state_mut().world_mut(), "CDU-1", false).unwrap();
+    dctwin::edit::apply(h.state_mut().world_mut(), e).unwrap();
+    headless::advance(h.state_mut(), 2);
+    h.get_by_label("gb200-nvl72").click();
+    h.run();
+    h.state_mut().world_mut().resource_mut::<EditorState>().hovered_floor = Some(Vec2::new(1.2, 0.0));
+    h.run();
+    let preview = editor(&h).preview.expect("a preview").1.expect("placeable");
+    let cdu = preview.lines.iter().find(|l| l.element == "CDU-1").expect("CDU-1 listed");
+    assert!(!cdu.after_pct.is_finite(), "{cdu:?}");
+    assert!(h.query_by_label_contains("CDU-1 heat: no capacity ▶ no capacity").is_some());
+    assert!(h.query_all_by_label_contains("inf").next().is_none(), "no `inf` on screen");
+}

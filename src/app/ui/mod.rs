@@ -551,8 +551,11 @@ fn placement_preview(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                         };
                         ui.label(
                             RichText::new(format!(
-                                "{} {}: {:.0} % ▶ {:.0} %",
-                                l.element, l.what, l.now_pct, l.after_pct
+                                "{} {}: {} ▶ {}",
+                                l.element,
+                                l.what,
+                                preview_pct(l.now_pct),
+                                preview_pct(l.after_pct)
                             ))
                             .color(color32(c)),
                         );
@@ -567,6 +570,12 @@ fn placement_preview(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                 }
             });
         });
+}
+
+/// A preview loading: a percentage, or what an unbounded one means (no capacity running, or no
+/// load-flow solution with the rack added).
+fn preview_pct(pct: f64) -> String {
+    if pct.is_finite() { format!("{pct:.0} %") } else { "no capacity".into() }
 }
 
 fn dialogs(ctx: &egui::Context, world: &mut World) {
