@@ -127,16 +127,18 @@ pub fn refresh_status(world: &mut World) {
     }
     // A rack has no breaker of its own: its loading is that of the busiest element feeding it.
     for (rack, a, b) in rack_feeds {
-        let feed_loading = [Some(a), b]
-            .into_iter()
-            .flatten()
-            .filter_map(|f| by_id.get(f).and_then(|s| s.loading_pct))
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-        let feed_margin = [Some(a), b]
-            .into_iter()
-            .flatten()
-            .filter_map(|f| by_id.get(f).and_then(|s| s.headroom_pct))
-            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
+        // One look-up per feed for both its loading and its margin.
+        let (mut feed_loading, mut feed_margin): (Option<f64>, Option<f64>) = (None, None);
+        for f in [Some(a), b].into_iter().flatten() {
+            if let Some(s) = by_id.get(f) {
+                if let Some(l) = s.loading_pct {
+                    feed_loading = Some(feed_loading.map_or(l, |m| m.max(l)));
+                }
+                if let Some(h) = s.headroom_pct {
+                    feed_margin = Some(feed_margin.map_or(h, |m| m.min(h)));
+                }
+            }
+        }
         if let Some(s) = by_id.get_mut(rack) {
             s.loading_pct = feed_loading;
             s.headroom_pct = match (s.headroom_pct, feed_margin) {
