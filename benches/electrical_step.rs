@@ -30,7 +30,7 @@ fn electrical_step(c: &mut Criterion) {
         let site = generate_site(racks);
         let mut app = build_app(&site, &catalog, Duration::from_secs(1));
         advance(&mut app, 2);
-        let nodes = app.world().resource::<ElectricalNetwork>().network.nodes.len();
+        let nodes = app.world().resource::<ElectricalNetwork>().network.nodes().len();
         eprintln!("{racks} racks: {nodes} network nodes");
         group.bench_with_input(BenchmarkId::new("step", racks), &racks, |b, _| {
             b.iter(|| app.world_mut().run_schedule(FixedUpdate));

@@ -70,7 +70,7 @@ pub fn placement_preview(
     if let Some(net) = world.get_resource::<ElectricalNetwork>() {
         let node = |e: Option<Entity>| e.and_then(|e| net.index.get(&e).copied());
         let (a, b) = (node(feeds[0]), node(feeds[1]));
-        let live = |k: Option<usize>| k.filter(|&k| net.network.nodes[k].energized);
+        let live = |k: Option<usize>| k.filter(|&k| net.network.nodes()[k].energized);
         let (sa, sb) = cord_shares(live(a).is_some(), live(b).is_some());
         let mut flow = net.flow.clone();
         for (k, share) in [(live(a), sa), (live(b), sb)] {
@@ -89,11 +89,11 @@ pub fn placement_preview(
                 if !chain.contains(&i) {
                     chain.push(i);
                 }
-                k = net.network.nodes[i].parent;
+                k = net.network.nodes()[i].parent;
             }
         }
         for k in chain {
-            let node = &net.network.nodes[k];
+            let node = &net.network.nodes()[k];
             let (Some(id), Some(circuit), Some(state)) = (
                 world.get::<crate::sim::components::ElementId>(node.entity),
                 world.get::<Circuit>(node.entity),

@@ -69,11 +69,11 @@ pub fn export(world: &mut World) -> OpenDssExport {
     let (network, flow) = (&net.network, &net.flow);
 
     let name = |k: usize| -> String {
-        let id = ids.get(&network.nodes[k].entity).map(String::as_str).unwrap_or("node");
+        let id = ids.get(&network.nodes()[k].entity).map(String::as_str).unwrap_or("node");
         format!("{}_{k}", sanitize(id))
     };
     let kv_ll = |v_ln: f64| v_ln * 3f64.sqrt() / 1000.0;
-    let mut out_bus: Vec<String> = vec![String::new(); network.nodes.len()];
+    let mut out_bus: Vec<String> = vec![String::new(); network.nodes().len()];
     let mut s = String::new();
     let mut buses: Vec<(String, f64, f64)> = Vec::new();
     let mut losses_w = 0.0;
@@ -82,7 +82,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
     let _ = writeln!(s, "! Element mapping: see src/export/opendss.rs. Loads are at dctwin's present P/Q.");
     let _ = writeln!(s, "Clear");
     let mut circuit_done = false;
-    for (k, node) in network.nodes.iter().enumerate() {
+    for (k, node) in network.nodes().iter().enumerate() {
         if !node.energized {
             continue;
         }
@@ -193,7 +193,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 continue;
             };
             let k = node as usize;
-            if !state.live || state.p_kw == 0.0 && state.q_kvar == 0.0 || !network.nodes[k].energized {
+            if !state.live || state.p_kw == 0.0 && state.q_kvar == 0.0 || !network.nodes()[k].energized {
                 continue;
             }
             let _ = writeln!(
@@ -201,7 +201,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
                 "New Load.{}_{cord} bus1={} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",
                 sanitize(id),
                 out_bus[k],
-                num(kv_ll(network.nodes[k].v_nom_out)),
+                num(kv_ll(network.nodes()[k].v_nom_out)),
                 num(state.p_kw),
                 num(state.q_kvar)
             );
@@ -212,7 +212,7 @@ pub fn export(world: &mut World) -> OpenDssExport {
             s,
             "New Load.aux_{i} bus1={} phases=3 conn=wye kV={} kW={} kvar={} model=1 vminpu=0.5 vmaxpu=1.5",
             out_bus[k],
-            num(kv_ll(network.nodes[k].v_nom_out)),
+            num(kv_ll(network.nodes()[k].v_nom_out)),
             num(s_va.re / 1000.0),
             num(s_va.im / 1000.0)
         );

@@ -55,12 +55,12 @@ fn kirchhoff_current_law_at_every_node() {
         }
         let net = world.resource::<ElectricalNetwork>();
         let (network, flow) = (&net.network, &net.flow);
-        let n = network.nodes.len();
+        let n = network.nodes().len();
         let mut injected = vec![C64::new(0.0, 0.0); n];
         for &(k, s) in &net.applied_cooling {
             injected[k] += (s / 3.0 / flow.v_out[k]).conj();
         }
-        for (k, node) in network.nodes.iter().enumerate() {
+        for (k, node) in network.nodes().iter().enumerate() {
             if let Some(p) = node.parent
                 && node.energized
             {
@@ -79,7 +79,7 @@ fn kirchhoff_current_law_at_every_node() {
             }
         }
         let mut checked = 0;
-        for (k, node) in network.nodes.iter().enumerate() {
+        for (k, node) in network.nodes().iter().enumerate() {
             if !node.energized {
                 continue;
             }

@@ -61,12 +61,12 @@ impl ElectricalNetwork {
     /// True when `entity` is a network element in service with a live path to a feed (as of
     /// the latest topology update).
     pub fn entity_energized(&self, entity: Entity) -> bool {
-        self.index.get(&entity).is_some_and(|&k| self.network.nodes[k].energized)
+        self.index.get(&entity).is_some_and(|&k| self.network.nodes()[k].energized)
     }
 
     /// True when node `k` is energized.
     pub fn node_energized(&self, k: u32) -> bool {
-        self.network.nodes.get(k as usize).is_some_and(|n| n.energized)
+        self.network.nodes().get(k as usize).is_some_and(|n| n.energized)
     }
 
     /// True when a rack in service (`in_service`) with these cords has a live cord.
@@ -81,7 +81,7 @@ impl ElectricalNetwork {
     /// converged solve of the present topology the cords carry power but no current or voltage.
     pub fn rack_power(&self, in_service: bool, cords: &RackCordNodes) -> RackPower {
         let live =
-            |c: Option<u32>| c.map(|k| k as usize).filter(|&k| self.network.nodes.get(k).is_some_and(|n| n.energized));
+            |c: Option<u32>| c.map(|k| k as usize).filter(|&k| self.network.nodes().get(k).is_some_and(|n| n.energized));
         let (a, b) = (live(cords.a), live(cords.b));
         let on = in_service && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
@@ -92,7 +92,7 @@ impl ElectricalNetwork {
                     CordState { live: true, p_kw: s_kw.re * share, q_kvar: s_kw.im * share, ..CordState::default() };
                 if let Some(&v_abs) = self.solved_v_abs.get(k).filter(|&&v| v > 0.0) {
                     c.current_a = s_abs * share / (3.0 * v_abs);
-                    c.voltage_pu = v_abs / self.network.nodes[k].v_nom_out;
+                    c.voltage_pu = v_abs / self.network.nodes()[k].v_nom_out;
                 }
                 c
             }
@@ -409,15 +409,15 @@ fn build_network<'a>(
             j => children[j].push(i),
         }
     }
-    let mut network = PowerNetwork::default();
+    let mut nodes: Vec<Node> = Vec::with_capacity(all.len());
     let mut index = EntityHashMap::default();
     let mut ids = HashMap::new();
     let mut natural_rank = Vec::new();
     let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
     while let Some((i, parent_node)) = stack.pop() {
         let p = &all[i];
-        let k = network.nodes.len();
-        let v_parent = parent_node.map(|q: usize| network.nodes[q].v_nom_out);
+        let k = nodes.len();
+        let v_parent = parent_node.map(|q: usize| nodes[q].v_nom_out);
         let mut node = node_from_circuit(p.entity, p.circuit, v_parent);
         node.parent = parent_node;
         node.energized = energized[i];
@@ -429,13 +429,13 @@ fn build_network<'a>(
             node.z_feeder = C64::new(cable.r_ohm_per_km * km / sets, cable.x_ohm_per_km * km / sets);
             node.feeder_ampacity_a = cable.ampacity_a * sets;
         }
-        network.nodes.push(node);
+        nodes.push(node);
         index.insert(p.entity, k);
         ids.insert(p.id.to_string(), k);
         natural_rank.push(i as u32);
         stack.extend(children[i].iter().rev().map(|&c| (c, Some(k))));
     }
-    (network, index, ids, natural_rank)
+    (PowerNetwork::new(nodes), index, ids, natural_rank)
 }
 
 /// The solver's node for an element's circuit (parent, energized and feeder are set by the
@@ -496,19 +496,19 @@ fn solve_load_flow(
 ) {
     let net = &mut *net;
     let (network, flow) = (&net.network, &mut net.flow);
-    if flow.s_load.len() != network.nodes.len() {
+    if flow.s_load.len() != network.nodes().len() {
         *flow = network.new_flow();
     }
     let live_nodes = &mut net.node_live;
     live_nodes.clear();
-    live_nodes.extend(network.nodes.iter().map(|n| n.energized));
+    live_nodes.extend(network.nodes().iter().map(|n| n.energized));
     let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| live_nodes[k]);
 
     // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
     // When no rack and no connection changed since the last step, last step's loads stand.
     let rebuilt = net.loads_rebuild != net.rebuilds;
     let rack_load = &mut net.rack_load;
-    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && rack_load.len() == network.nodes.len();
+    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && rack_load.len() == network.nodes().len();
     let mut racks = rack_queries.p0();
     let mut t = if loads_stand {
         SiteTotals {
@@ -522,7 +522,7 @@ fn solve_load_flow(
         supply.unpowered.clear();
         supply.single_cord.clear();
         rack_load.clear();
-        rack_load.resize(network.nodes.len(), C64::new(0.0, 0.0));
+        rack_load.resize(network.nodes().len(), C64::new(0.0, 0.0));
         SiteTotals::default()
     };
     net.loads_rebuild = net.rebuilds;
@@ -602,7 +602,7 @@ fn solve_load_flow(
 
     for (slot, mut state, circuit) in &mut states {
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
-        let node = &network.nodes[k];
+        let node = &network.nodes()[k];
         if !node.energized {
             state.set_if_neq(ElectricalState::default());
             continue;

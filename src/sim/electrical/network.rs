@@ -139,11 +139,63 @@ pub struct Node {
     pub ups_input_tan_phi: f64,
 }
 
-/// The network in topological order: everything the per-step solve needs.
+/// The network in topological order: everything the per-step solve needs. Built once per
+/// topology ([`PowerNetwork::new`]) and not changed after, so its packed sweep table stays true.
 #[derive(Debug, Clone, Default)]
 pub struct PowerNetwork {
     /// Nodes, parents before children.
-    pub nodes: Vec<Node>,
+    nodes: Vec<Node>,
+    /// What a sweep reads per node, packed: most nodes of a large site are distribution
+    /// without impedance, for which 32 bytes say everything (a [`Node`] takes ~150; at 10k
+    /// racks the whole node list would not fit the core's cache next to the flow's vectors).
+    packed: Vec<Packed>,
+}
+
+/// The per-node data a sweep reads, packed for cache. Nodes of other kinds than
+/// [`PackedKind::Plain`] read their full [`Node`] (they are few: feeds, transformers, UPS).
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    /// Feeder cable impedance, Ω.
+    z_feeder: C64,
+    /// `1 / v_nom_out²`, 1/V² (the per-unit change test).
+    inv_v_nom_out_sq: f64,
+    /// Parent index; [`NO_PARENT`] for a source.
+    parent: u32,
+    kind: PackedKind,
+}
+
+/// A node's parent index when it has none.
+const NO_PARENT: u32 = u32::MAX;
+
+/// How a sweep treats a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PackedKind {
+    /// Not energized: skipped.
+    Dead,
+    /// Distribution without series impedance or shunt: output = input.
+    Plain,
+    /// Anything else: the full [`Node`] is read.
+    Full,
+}
+
+impl Packed {
+    fn of(node: &Node) -> Packed {
+        let plain = node.role == NodeRole::Distribution
+            && node.parent.is_some()
+            && node.z_series == C64::new(0.0, 0.0)
+            && node.g_shunt == 0.0
+            && node.b_shunt == 0.0;
+        Packed {
+            z_feeder: node.z_feeder,
+            inv_v_nom_out_sq: 1.0 / (node.v_nom_out * node.v_nom_out),
+            parent: node.parent.map_or(NO_PARENT, |p| p as u32),
+            kind: match (node.energized, plain) {
+                (false, _) => PackedKind::Dead,
+                (true, true) => PackedKind::Plain,
+                (true, false) => PackedKind::Full,
+            },
+        }
+    }
 }
 
 /// Current drawn per phase by three-phase power `s` at line-to-neutral voltage `v`:
@@ -234,6 +286,17 @@ impl LoadFlow {
 }
 
 impl PowerNetwork {
+    /// The network of `nodes`, given parents before children.
+    pub fn new(nodes: Vec<Node>) -> PowerNetwork {
+        let packed = nodes.iter().map(Packed::of).collect();
+        PowerNetwork { nodes, packed }
+    }
+
+    /// Nodes, parents before children.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
     /// A load flow sized for this network, at nominal voltages with no load.
     pub fn new_flow(&self) -> LoadFlow {
         let n = self.nodes.len();
@@ -269,14 +332,16 @@ impl PowerNetwork {
         }
         let zero = C64::new(0.0, 0.0);
         // Dead nodes sit at zero; a node coming back to life restarts from nominal.
-        for (k, node) in self.nodes.iter().enumerate() {
-            if !node.energized {
+        for (k, p) in self.packed.iter().enumerate() {
+            if p.kind == PackedKind::Dead {
                 flow.v_in[k] = zero;
                 flow.v_out[k] = zero;
                 flow.i_in[k] = zero;
                 flow.i_out[k] = zero;
-            } else if flow.v_out[k].norm_sqr() < (COLLAPSE_PU * node.v_nom_out).powi(2) || !flow.v_out[k].re.is_finite()
+            } else if flow.v_out[k].norm_sqr() * p.inv_v_nom_out_sq < COLLAPSE_PU * COLLAPSE_PU
+                || !flow.v_out[k].re.is_finite()
             {
+                let node = &self.nodes[k];
                 flow.v_in[k] = C64::new(node.v_nom_in, 0.0);
                 flow.v_out[k] = C64::new(node.v_nom_out, 0.0);
             }
@@ -318,10 +383,12 @@ impl PowerNetwork {
     fn finish(&self, flow: &mut LoadFlow, converged: bool) {
         flow.v_out_abs.clear();
         flow.v_out_abs.extend(flow.v_out.iter().map(|&v| mag(v)));
-        let finite = flow.v_out_abs.iter().all(|v| v.is_finite())
-            && flow.i_in.iter().all(|i| i.re.is_finite() && i.im.is_finite());
-        let collapsed =
-            self.nodes.iter().zip(&flow.v_out_abs).any(|(node, &v)| node.energized && v < COLLAPSE_PU * node.v_nom_out);
+        // One pass; `is_finite` of a sum is false when either term is NaN or infinite.
+        let (mut finite, mut collapsed) = (true, false);
+        for ((p, &v), i) in self.packed.iter().zip(&flow.v_out_abs).zip(&flow.i_in) {
+            finite &= (v + i.re + i.im).is_finite();
+            collapsed |= p.kind != PackedKind::Dead && v * v * p.inv_v_nom_out_sq < COLLAPSE_PU * COLLAPSE_PU;
+        }
         flow.converged = converged && finite && !collapsed;
         if !flow.converged && flow.outcome == Outcome::Converged {
             // Converged onto a collapsed (or non-finite) state: no usable solution.
@@ -455,65 +522,89 @@ impl PowerNetwork {
     }
 
     /// One backward and one forward sweep; returns the largest voltage change, per unit.
+    ///
+    /// Plain distribution nodes take a short path through the packed table; the arithmetic is
+    /// the general path's with its zero terms left out (adding an exact zero changes no bit).
     fn sweep(&self, flow: &mut LoadFlow, child_current: &mut [C64]) -> f64 {
         let n = self.nodes.len();
         let zero = C64::new(0.0, 0.0);
+        let packed = &self.packed[..n];
+        let (v_in, v_out, i_in, i_out) = (&mut flow.v_in[..n], &mut flow.v_out[..n], &mut flow.i_in[..n], &mut flow.i_out[..n]);
+        let s_load = &flow.s_load[..n];
+        let child_current = &mut child_current[..n];
         // Backward sweep: currents, leaves to sources.
         child_current.iter_mut().for_each(|c| *c = zero);
         for k in (0..n).rev() {
-            let node = &self.nodes[k];
-            if !node.energized {
-                continue;
-            }
-            let v_out = flow.v_out[k];
-            let i_load = per_phase_current(flow.s_load[k], v_out);
-            let i_out = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
-            flow.i_out[k] = i_out;
-            let i_in = match node.role {
-                NodeRole::Transformer => i_out * (1.0 / node.ratio),
-                NodeRole::Feed | NodeRole::Distribution => i_out,
-                NodeRole::UpsEco => {
-                    let p_out = 3.0 * (v_out * i_out.conj()).re;
-                    let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
-                    i_out + per_phase_current(loss, flow.v_in[k])
+            let p = packed[k];
+            let i_in_k = match p.kind {
+                PackedKind::Dead => continue,
+                PackedKind::Plain => {
+                    let i = per_phase_current(s_load[k], v_out[k]) + child_current[k];
+                    i_out[k] = i;
+                    i
                 }
-                NodeRole::UpsDoubleConversion => {
-                    let p_out = 3.0 * (v_out * i_out.conj()).re;
-                    let p_in = p_out + node.ups_loss.loss_w(p_out);
-                    let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
-                    per_phase_current(s_in, flow.v_in[k])
+                PackedKind::Full => {
+                    let node = &self.nodes[k];
+                    let v_out = v_out[k];
+                    let i_load = per_phase_current(s_load[k], v_out);
+                    let i = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
+                    i_out[k] = i;
+                    match node.role {
+                        NodeRole::Transformer => i * (1.0 / node.ratio),
+                        NodeRole::Feed | NodeRole::Distribution => i,
+                        NodeRole::UpsEco => {
+                            let p_out = 3.0 * (v_out * i.conj()).re;
+                            let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
+                            i + per_phase_current(loss, v_in[k])
+                        }
+                        NodeRole::UpsDoubleConversion => {
+                            let p_out = 3.0 * (v_out * i.conj()).re;
+                            let p_in = p_out + node.ups_loss.loss_w(p_out);
+                            let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
+                            per_phase_current(s_in, v_in[k])
+                        }
+                    }
                 }
             };
-            flow.i_in[k] = i_in;
-            if let Some(p) = node.parent {
-                child_current[p] += i_in;
+            i_in[k] = i_in_k;
+            if p.parent != NO_PARENT {
+                child_current[p.parent as usize] += i_in_k;
             }
         }
         // Forward sweep: voltages, sources to leaves.
         let mut change: f64 = 0.0;
         let mut finite = true;
         for k in 0..n {
-            let node = &self.nodes[k];
-            if !node.energized {
-                continue;
-            }
-            let upstream = match node.parent {
-                Some(p) => flow.v_out[p],
-                None => C64::new(node.v_nom_in, 0.0),
-            };
-            let v_in = upstream - node.z_feeder * flow.i_in[k];
-            let v_out = match node.role {
-                NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
-                NodeRole::Transformer => v_in * (1.0 / node.ratio) - node.z_series * flow.i_out[k],
-                _ => v_in - node.z_series * flow.i_out[k],
+            let p = packed[k];
+            let new_out = match p.kind {
+                PackedKind::Dead => continue,
+                PackedKind::Plain => {
+                    // A plain node always has a parent (feeds are `Full`).
+                    let vi = v_out[p.parent as usize] - p.z_feeder * i_in[k];
+                    v_in[k] = vi;
+                    vi
+                }
+                PackedKind::Full => {
+                    let node = &self.nodes[k];
+                    let upstream = match node.parent {
+                        Some(q) => v_out[q],
+                        None => C64::new(node.v_nom_in, 0.0),
+                    };
+                    let vi = upstream - node.z_feeder * i_in[k];
+                    v_in[k] = vi;
+                    match node.role {
+                        NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
+                        NodeRole::Transformer => vi * (1.0 / node.ratio) - node.z_series * i_out[k],
+                        _ => vi - node.z_series * i_out[k],
+                    }
+                }
             };
             // Squared per-unit change of the output (the input follows from the parent's output
             // and this node's current, both of which are checked): no square root per node.
-            let d = (v_out - flow.v_out[k]).norm_sqr() / (node.v_nom_out * node.v_nom_out);
+            let d = (new_out - v_out[k]).norm_sqr() * p.inv_v_nom_out_sq;
             finite &= d.is_finite();
             change = change.max(d);
-            flow.v_in[k] = v_in;
-            flow.v_out[k] = v_out;
+            v_out[k] = new_out;
         }
         if finite { change.sqrt() } else { f64::NAN }
     }
@@ -552,7 +643,7 @@ mod tests {
         let s = C64::new(90e3, 30e3);
         let mut pdu = node(NodeRole::Distribution, Some(0), v0);
         pdu.z_feeder = z;
-        let net = PowerNetwork { nodes: vec![node(NodeRole::Feed, None, v0), pdu] };
+        let net = PowerNetwork::new(vec![node(NodeRole::Feed, None, v0), pdu]);
         let mut flow = net.new_flow();
         flow.s_load[1] = s;
         net.solve(&mut flow);
@@ -581,7 +672,7 @@ mod tests {
         pdu_a.z_feeder = C64::new(0.004, 0.002);
         let mut pdu_b = node(NodeRole::Distribution, Some(1), 240.0);
         pdu_b.z_feeder = C64::new(0.006, 0.001);
-        let net = PowerNetwork { nodes: vec![feed, t, ups, pdu_a, pdu_b] };
+        let net = PowerNetwork::new(vec![feed, t, ups, pdu_a, pdu_b]);
         let mut flow = net.new_flow();
         flow.s_load[3] = C64::new(400e3, 80e3);
         flow.s_load[4] = C64::new(150e3, 60e3);
@@ -612,7 +703,7 @@ mod tests {
     fn a_dead_branch_carries_nothing() {
         let mut pdu = node(NodeRole::Distribution, Some(0), 240.0);
         pdu.energized = false;
-        let net = PowerNetwork { nodes: vec![node(NodeRole::Feed, None, 240.0), pdu] };
+        let net = PowerNetwork::new(vec![node(NodeRole::Feed, None, 240.0), pdu]);
         let mut flow = net.new_flow();
         flow.s_load[1] = C64::new(10e3, 0.0);
         net.solve(&mut flow);
