@@ -52,9 +52,9 @@ pub struct SiteStatus {
 const INLET_COLD_C: f64 = 18.0;
 
 type StatusColumns<'a> = (
+    Entity,
     &'a ElementId,
     &'a InService,
-    Option<&'a ElectricalState>,
     Option<RackInputs>,
     Option<&'a RackFeeds>,
     &'a Kind,
@@ -94,10 +94,12 @@ pub fn refresh_status(world: &mut World) {
     let mut rack_feeds: Vec<(&str, &str, Option<&str>)> = Vec::new();
 
     let net = world.get_resource::<ElectricalNetwork>();
-    for (id, in_service, state, rack, feeds, kind, circuit) in q.iter(world) {
+    for (entity, id, in_service, rack, feeds, kind, circuit) in q.iter(world) {
         let mut s =
             ElementStatus { kind: Some(kind.0), alert: alerts.get(&id.0).copied(), stamp, ..Default::default() };
-        if let Some(st) = state {
+        // Network elements (they have a circuit) have load-flow results.
+        if let (Some(net), Some(_)) = (net, circuit) {
+            let st = &net.state(entity);
             s.live = in_service.0 && st.energized;
             s.loading_pct = Some(st.loading_pct.max(st.feeder_loading_pct));
             s.p_kw = Some(st.p_kw);
@@ -221,7 +223,9 @@ pub fn figures(world: &mut World, id: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if let Some(e) = crate::sim::world::find_element(world, id) {
         let entity = world.entity(e);
-        if let Some(st) = entity.get::<ElectricalState>() {
+        if entity.contains::<crate::sim::electrical::Circuit>()
+            && let Some(st) = &crate::sim::electrical::element_state(world, e)
+        {
             out.push(("Voltage", format!("{:.0} V ({:.3} pu)", st.voltage_v, st.voltage_pu)));
             out.push(("Power", format!("{:.1} kW, {:.1} kvar", st.p_kw, st.q_kvar)));
             out.push(("Current", format!("{:.0} A", st.input_current_a)));

@@ -9,7 +9,7 @@
 use bevy::prelude::*;
 
 use super::ops;
-use crate::sim::components::{ElectricalState, Rack};
+use crate::sim::components::Rack;
 use crate::sim::electrical::network::{cord_shares, mag};
 use crate::sim::electrical::{Circuit, ElectricalNetwork, loading_pct, rack_demand};
 use crate::sim::thermal::CoolingPlant;
@@ -94,11 +94,10 @@ pub fn placement_preview(
         }
         for k in chain {
             let node = &net.network.nodes()[k];
-            let (Some(id), Some(circuit), Some(state)) = (
-                world.get::<crate::sim::components::ElementId>(node.entity),
-                world.get::<Circuit>(node.entity),
-                world.get::<ElectricalState>(node.entity),
-            ) else {
+            let state = &net.node_state(k);
+            let (Some(id), Some(circuit)) =
+                (world.get::<crate::sim::components::ElementId>(node.entity), world.get::<Circuit>(node.entity))
+            else {
                 continue;
             };
             let after = if flow.converged {

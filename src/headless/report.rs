@@ -395,15 +395,18 @@ impl Report {
         let t = world.resource::<SiteTotals>().clone();
         let energy = world.resource::<EnergyTotals>().clone();
         let mut elements = Vec::new();
-        let mut q =
-            world.query_filtered::<(&ElementId, &Kind, &CatalogModel, &InService, &ElectricalState), Without<Rack>>();
-        for (id, kind, model, in_service, s) in q.iter(world) {
+        let mut q = world.query_filtered::<(Entity, &ElementId, &Kind, &CatalogModel, &InService), (
+            With<crate::sim::electrical::Circuit>,
+            Without<Rack>,
+        )>();
+        let net = world.resource::<crate::sim::electrical::ElectricalNetwork>();
+        for (entity, id, kind, model, in_service) in q.iter(world) {
             elements.push(ElementResult {
                 id: id.0.clone(),
                 kind: kind.0,
                 model: model.0.clone(),
                 in_service: in_service.0,
-                state: t.converged.then(|| s.clone()),
+                state: t.converged.then(|| net.state(entity)),
             });
         }
         elements.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| natural_cmp(&a.id, &b.id)));

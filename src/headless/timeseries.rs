@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use bevy::prelude::*;
 
 use crate::sim::SimClock;
-use crate::sim::components::{ElectricalState, ElementId};
+use crate::sim::components::ElementId;
 use crate::sim::electrical::SiteTotals;
 use crate::sim::thermal::CoolingPlant;
 
@@ -173,8 +173,9 @@ impl Recorder {
                     .and_then(|p| p.loops.iter().find(|l| &l.id == id))
                     .map(|l| l.supply_c),
                 Series::Element(id) => {
-                    let mut q = world.query::<(&ElementId, &ElectricalState)>();
-                    q.iter(world).find(|(e, _)| &e.0 == id).map(|(_, s)| s.loading_pct)
+                    let mut q = world.query_filtered::<(Entity, &ElementId), With<crate::sim::electrical::Circuit>>();
+                    let net = world.get_resource::<crate::sim::electrical::ElectricalNetwork>();
+                    q.iter(world).find(|(_, e)| &e.0 == id).zip(net).map(|((e, _), net)| net.state(e).loading_pct)
                 }
             };
             self.csv.push(',');

@@ -136,11 +136,13 @@ impl RackProtection {
     }
 }
 
-/// Load-flow results for a network element (feed, transformer, UPS, distribution).
+/// Load-flow results for a network element (feed, transformer, UPS, distribution), worked out
+/// from the solver's arrays when asked ([`crate::sim::electrical::ElectricalNetwork::state`]):
+/// writing them to 5,000 components every step cost more than the load flow itself.
 ///
 /// Voltages are magnitudes; "input" is the element's upstream terminal (after its feeder cable),
 /// "output" the terminal its children hang from. Powers are three-phase totals at the input.
-#[derive(Component, Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ElectricalState {
     /// In service and connected to a live source.
     pub energized: bool,

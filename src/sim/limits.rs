@@ -19,7 +19,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::components::*;
-use super::electrical::{Circuit, NetworkSlot, NodeLimit, RackSupply, SiteTotals};
+use super::electrical::{Circuit, NodeLimit, RackSupply, SiteTotals};
 use super::thermal::{CoolingPlant, RackInputs};
 use super::{SimClock, SimSystems};
 
@@ -333,13 +333,10 @@ impl Plugin for LimitsPlugin {
     }
 }
 
-type LimitColumns<'a> = (&'a ElementId, &'a ElectricalState, &'a Circuit, Option<&'a NetworkSlot>);
-
 #[allow(clippy::too_many_arguments)]
 fn check_limits(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
-    elements: Query<LimitColumns>,
     supply: Res<RackSupply>,
     racks: Query<(&ElementId, &Rack)>,
     plant: Option<Res<CoolingPlant>>,
@@ -376,18 +373,19 @@ fn check_limits(
     }
 
     // A failed solve leaves last step's states in place: nothing to compare until it solves.
-    for (id, state, circuit, slot) in elements.iter().filter(|_| totals.converged) {
-        if !state.energized {
-            continue;
-        }
+    // In node order: the solver's arrays are read front to back.
+    let nodes = if totals.converged { net.network.nodes().len() } else { 0 };
+    for k in 0..nodes {
+        let Some(state) = net.node_state_ref(k) else { continue };
+        let id = net.node_ids[k].as_str();
+        let limit = &net.network.nodes()[k].limit;
         if !electrical_state_finite(state) {
-            findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::SolverFailure, 0.0, 0.0));
+            findings.push(Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0));
             continue;
         }
-        let id = id.0.as_str();
-        let rank = slot.and_then(|s| s.0).and_then(|k| net.natural_rank.get(k as usize).copied());
-        element_findings(id, state, circuit, &mut findings);
-        element_candidates(id, rank, state, circuit, |c| offer(&mut best, c));
+        let rank = net.natural_rank.get(k).copied();
+        element_findings(id, state, limit, &mut findings);
+        element_candidates(id, rank, state, limit, |c| offer(&mut best, c));
     }
 
     // The solver lists the racks that lost supply; the rest need no look.
@@ -474,11 +472,11 @@ fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
 }
 
 /// Alerts of one energized network element: its rating, its feeder cable, its voltage.
-fn element_findings(id: &str, state: &ElectricalState, circuit: &Circuit, findings: &mut Vec<Finding>) {
+fn element_findings(id: &str, state: &ElectricalState, limit: &NodeLimit, findings: &mut Vec<Finding>) {
     let mut push = |severity, quantity, value: f64, limit: f64| {
         findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
     };
-    match circuit.limit {
+    match *limit {
         NodeLimit::Import { capacity_mva } => {
             let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
             if s_mva > capacity_mva {
@@ -532,11 +530,11 @@ fn element_candidates<'a>(
     id: &'a str,
     rank: Option<u32>,
     state: &ElectricalState,
-    circuit: &Circuit,
+    node_limit: &NodeLimit,
     mut offer: impl FnMut(Candidate<'a>),
 ) {
     let row = |limit, id, value, limit_value, unit| Candidate { rank, ..row(limit, id, value, limit_value, unit) };
-    match circuit.limit {
+    match *node_limit {
         NodeLimit::Import { capacity_mva } => {
             let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
             offer(row(LimitKind::GridFeedCapacity, id, s_mva, capacity_mva, "MVA"));
@@ -603,7 +601,7 @@ pub fn binding_margin_pct(state: &ElectricalState, circuit: &Circuit) -> Option<
         return None;
     }
     let mut best: Option<Candidate> = None;
-    element_candidates("", None, state, circuit, |c| {
+    element_candidates("", None, state, &circuit.limit, |c| {
         if best.as_ref().is_none_or(|b| candidate_order(&c, b) == std::cmp::Ordering::Less) {
             best = Some(c);
         }

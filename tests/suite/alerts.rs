@@ -80,10 +80,13 @@ fn headroom_names_the_binding_element() {
     assert!(rows.windows(2).all(|w| g(&w[0]) <= g(&w[1])));
     // The breaker row binds at the PDU with the highest current, computed here independently.
     let world = app.world_mut();
-    let mut q = world.query::<(&ElementId, &Distribution, &ElectricalState)>();
+    let mut q = world.query::<(bevy::prelude::Entity, &ElementId, &Distribution)>();
+    let net = world.resource::<dctwin::sim::electrical::ElectricalNetwork>();
     let ratios: Vec<(String, f64)> = q
         .iter(world)
-        .map(|(id, d, s)| (id.0.clone(), s.input_current_a / (d.0.breaker_a * d.0.continuous_pct / 100.0)))
+        .map(|(e, id, d)| {
+            (id.0.clone(), net.state(e).input_current_a / (d.0.breaker_a * d.0.continuous_pct / 100.0))
+        })
         .collect();
     let highest = ratios.iter().map(|r| r.1).fold(0.0, f64::max);
     let row = rows.iter().find(|r| r.limit == LimitKind::BreakerContinuous).unwrap();

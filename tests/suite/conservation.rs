@@ -15,8 +15,10 @@ fn import_equals_it_load_plus_losses_on_every_example_site() {
         let world = app.world_mut();
         let mut import_kw = 0.0;
         let mut losses_kw = 0.0;
-        let mut q = world.query::<(&ElectricalState, Option<&GridFeed>)>();
-        for (s, feed) in q.iter(world) {
+        let mut q = world.query_filtered::<(Entity, Option<&GridFeed>), With<dctwin::sim::electrical::Circuit>>();
+        let net = world.resource::<dctwin::sim::electrical::ElectricalNetwork>();
+        for (e, feed) in q.iter(world) {
+            let s = net.state(e);
             if feed.is_some() {
                 import_kw += s.p_kw;
             } else {
@@ -131,8 +133,9 @@ fn totals_match_rack_sum() {
     assert_rel(totals.it_load_kw, 150.0 * 132.0, 1e-12, "AI hall IT load");
     assert_eq!(totals.unpowered_racks, 0);
     let world = app.world_mut();
-    let mut q = world.query_filtered::<&ElectricalState, With<Transformer>>();
-    assert_eq!(q.iter(world).count(), 20);
+    let mut q = world.query_filtered::<Entity, With<Transformer>>();
+    let net = world.resource::<dctwin::sim::electrical::ElectricalNetwork>();
+    assert_eq!(q.iter(world).filter(|&e| net.state(e).energized).count(), 20);
 }
 
 /// Energy stored in the plant's water and air (racks' metal included), J.

@@ -155,7 +155,7 @@ fn ratings_and_connections_are_validated_before_they_apply() {
     // A valid change applies, is written as an override, and the solver uses it: the same
     // current against a breaker a quarter the size reads four times the loading.
     let entity = find_element(w, &pdu).unwrap();
-    let loading_before = w.get::<ElectricalState>(entity).unwrap().loading_pct;
+    let loading_before = dctwin::sim::electrical::element_state(w, entity).unwrap().loading_pct;
     let Distribution(old) = w.get::<Distribution>(entity).unwrap().clone();
     let e = ops::set_rating(w, &pdu, "breaker_a", old.breaker_a / 4.0).unwrap();
     edit::apply(w, e).unwrap();
@@ -165,7 +165,7 @@ fn ratings_and_connections_are_validated_before_they_apply() {
     headless::advance(&mut app, 2);
     let w = app.world_mut();
     let e = find_element(w, &pdu).unwrap();
-    let loading_after = w.get::<ElectricalState>(e).unwrap().loading_pct;
+    let loading_after = dctwin::sim::electrical::element_state(w, e).unwrap().loading_pct;
     assert_rel(
         loading_after,
         4.0 * loading_before,

@@ -102,12 +102,7 @@ fn electrical_only(mut site: dctwin::site::SiteFile) -> dctwin::site::SiteFile {
     site
 }
 
-fn all_states(app: &mut App) -> Vec<(String, ElectricalState)> {
-    let mut q = app.world_mut().query::<(&ElementId, &ElectricalState)>();
-    let mut v: Vec<_> = q.iter(app.world()).map(|(i, s)| (i.0.clone(), s.clone())).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
+
 
 fn all_racks(app: &mut App) -> Vec<(String, RackPower)> {
     let mut q = app.world_mut().query::<(Entity, &ElementId, &Rack)>();

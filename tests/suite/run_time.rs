@@ -212,14 +212,7 @@ fn assert_same_settled_state(run_time: &mut App, fresh: &mut App, fresh_earlier:
             assert!((a - b).abs() < 0.1, "{context}: {id}: {a} °C at run time vs {b} °C from the file");
         }
     }
-    let states = |app: &mut App| {
-        let mut q = app.world_mut().query::<(&ElementId, &ElectricalState)>();
-        let mut v: Vec<(String, ElectricalState)> =
-            q.iter(app.world()).map(|(i, s)| (i.0.clone(), s.clone())).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    };
-    for ((id, a), (_, b)) in states(run_time).iter().zip(states(fresh)) {
+    for ((id, a), (_, b)) in all_states(run_time).iter().zip(all_states(fresh)) {
         assert_eq!(a.energized, b.energized, "{id} energized");
         if all_steady {
             assert!(

@@ -77,7 +77,17 @@ pub fn entity(app: &mut App, id: &str) -> Entity {
 /// The electrical state of element `id`.
 pub fn state(app: &mut App, id: &str) -> ElectricalState {
     let e = entity(app, id);
-    app.world().get::<ElectricalState>(e).unwrap().clone()
+    dctwin::sim::electrical::element_state(app.world(), e).unwrap()
+}
+
+/// Every network element's electrical state, by id.
+pub fn all_states(app: &mut App) -> Vec<(String, ElectricalState)> {
+    let world = app.world_mut();
+    let mut q = world.query_filtered::<(Entity, &ElementId), With<dctwin::sim::electrical::Circuit>>();
+    let net = world.resource::<dctwin::sim::electrical::ElectricalNetwork>();
+    let mut v: Vec<_> = q.iter(world).map(|(e, i)| (i.0.clone(), net.state(e))).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }
 
 /// The power state of rack `id`.

@@ -11,7 +11,6 @@ use crate::app::plan::report;
 use crate::app::state::{EditorState, Tool};
 use crate::app::status::SiteStatus;
 use crate::edit::{self, ops};
-use crate::sim::components::ElectricalState;
 use crate::sim::thermal::rack_thermal;
 use crate::sim::world::find_element;
 use crate::site::element::{EquipmentKind, SiteElement};
@@ -89,7 +88,9 @@ fn single(ui: &mut egui::Ui, world: &mut World, id: &str) {
 
 fn live_state(ui: &mut egui::Ui, world: &mut World, id: &str) {
     let entity = find_element(world, id);
-    let state = entity.and_then(|e| world.get::<ElectricalState>(e).cloned());
+    let state = entity
+        .filter(|&e| world.get::<crate::sim::electrical::Circuit>(e).is_some())
+        .and_then(|e| crate::sim::electrical::element_state(world, e));
     let power = entity.and_then(|e| crate::sim::electrical::rack_power(world, e));
     let thermal = entity.and_then(|e| rack_thermal(world, e));
     let status = world.get_resource::<SiteStatus>().and_then(|s| s.by_id.get(id).cloned());

@@ -179,7 +179,6 @@ pub fn derive_circuits<K: NetworkKind>(mut nodes: Query<(&K, &mut Circuit), Chan
 pub fn register_kind<K: NetworkKind>(app: &mut App) {
     app.register_required_components::<K, Circuit>();
     app.register_required_components::<K, super::NetworkSlot>();
-    app.register_required_components::<K, crate::sim::components::ElectricalState>();
     // Each kind's system touches only the entities of its kind (an element has one), so the
     // systems of different kinds never meet on an entity.
     app.add_systems(

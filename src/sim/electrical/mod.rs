@@ -27,8 +27,19 @@ pub struct ElectricalNetwork {
     pub network: PowerNetwork,
     /// Entity → node index.
     pub index: EntityHashMap<usize>,
-    /// Last solution (warm start for the next step).
+    /// The latest converged solution of this topology (after a rebuild, nominal voltages and
+    /// no currents until the first solve converges; a failed solve leaves it as it was).
+    /// Elements' results are read from it ([`Self::state`]), not written to components.
     pub flow: LoadFlow,
+    /// The solver's working copy: the warm start for the next step.
+    work: LoadFlow,
+    /// `rebuilds` when `flow` was last solved; `None` when this topology has no solution yet.
+    flow_rebuild: Option<u64>,
+    /// Per node: its element's results of `flow`, worked out once per converged solve in
+    /// node order (a sequential pass; writing them to components cost more than the solve).
+    states: Vec<ElectricalState>,
+    /// Per node: its element's id.
+    pub node_ids: Vec<String>,
     /// Per node: its element's place in the natural order of ids (ties in the headroom table
     /// go to the first id in that order; comparing ranks saves comparing strings).
     pub natural_rank: Vec<u32>,
@@ -38,15 +49,10 @@ pub struct ElectricalNetwork {
     pub dirty: bool,
     /// Cooling loads the last solve carried: `(node index, three-phase VA)`.
     pub applied_cooling: Vec<(usize, C64)>,
-    /// Per-node scratch: energized this step.
-    node_live: Vec<bool>,
     /// Rack load per node, three-phase VA (kept while no rack changes).
     rack_load: Vec<C64>,
     /// `rebuilds` when `rack_load` was last summed (a rebuild moves every cord).
     loads_rebuild: u64,
-    /// `|V|` (line-to-neutral) per node of the latest converged solve of this topology; empty
-    /// when it has none. Racks' results are read from it ([`Self::rack_power`]).
-    solved_v_abs: Vec<f64>,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
 }
@@ -61,12 +67,12 @@ impl ElectricalNetwork {
     /// True when `entity` is a network element in service with a live path to a feed (as of
     /// the latest topology update).
     pub fn entity_energized(&self, entity: Entity) -> bool {
-        self.index.get(&entity).is_some_and(|&k| self.network.nodes()[k].energized)
+        self.index.get(&entity).is_some_and(|&k| self.network.is_live(k))
     }
 
     /// True when node `k` is energized.
     pub fn node_energized(&self, k: u32) -> bool {
-        self.network.nodes().get(k as usize).is_some_and(|n| n.energized)
+        self.network.is_live(k as usize)
     }
 
     /// True when a rack in service (`in_service`) with these cords has a live cord.
@@ -80,8 +86,7 @@ impl ElectricalNetwork {
     /// every step: their results follow from these arrays, so they are read here. Without a
     /// converged solve of the present topology the cords carry power but no current or voltage.
     pub fn rack_power(&self, in_service: bool, cords: &RackCordNodes) -> RackPower {
-        let live =
-            |c: Option<u32>| c.map(|k| k as usize).filter(|&k| self.network.nodes().get(k).is_some_and(|n| n.energized));
+        let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| self.network.is_live(k));
         let (a, b) = (live(cords.a), live(cords.b));
         let on = in_service && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
@@ -90,7 +95,7 @@ impl ElectricalNetwork {
             Some(k) if on => {
                 let mut c =
                     CordState { live: true, p_kw: s_kw.re * share, q_kvar: s_kw.im * share, ..CordState::default() };
-                if let Some(&v_abs) = self.solved_v_abs.get(k).filter(|&&v| v > 0.0) {
+                if let Some(&v_abs) = self.solved().and_then(|f| f.v_out_abs.get(k)).filter(|&&v| v > 0.0) {
                     c.current_a = s_abs * share / (3.0 * v_abs);
                     c.voltage_pu = v_abs / self.network.nodes()[k].v_nom_out;
                 }
@@ -101,6 +106,71 @@ impl ElectricalNetwork {
         };
         RackPower { powered: on, p_kw: s_kw.re, q_kvar: s_kw.im, a: cord(a, sa), b: cords.b.map(|_| cord(b, sb)) }
     }
+
+    /// The latest converged solution of the present topology, if there is one.
+    pub fn solved(&self) -> Option<&LoadFlow> {
+        (self.flow_rebuild == Some(self.rebuilds)).then_some(&self.flow)
+    }
+
+    /// The load-flow results of network element `entity`: dead (the default) when it is not
+    /// in the network, is not energized, or the present topology has no solution yet.
+    pub fn state(&self, entity: Entity) -> ElectricalState {
+        self.index.get(&entity).map_or_else(ElectricalState::default, |&k| self.node_state(k))
+    }
+
+    /// [`Self::state`] of node `k`.
+    pub fn node_state(&self, k: usize) -> ElectricalState {
+        self.node_state_ref(k).cloned().unwrap_or_default()
+    }
+
+    /// [`Self::node_state`] without a copy; `None` when dead or unsolved.
+    pub fn node_state_ref(&self, k: usize) -> Option<&ElectricalState> {
+        self.solved()?;
+        self.states.get(k).filter(|s| s.energized)
+    }
+
+    /// Node `k`'s `(element, feeder)` losses, kW (zero when dead or unsolved).
+    pub fn node_losses_kw(&self, k: usize) -> (f64, f64) {
+        self.node_state_ref(k).map_or((0.0, 0.0), |s| (s.losses_kw, s.feeder_losses_kw))
+    }
+}
+
+/// Results of node `k` of `flow`.
+fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> ElectricalState {
+    let node = &network.nodes()[k];
+    if !node.energized {
+        return ElectricalState::default();
+    }
+    let s_in = flow.s_in(k);
+    let s_out = flow.s_out(k);
+    let i_out = mag(flow.i_out[k]);
+    let i_in = mag(flow.i_in[k]);
+    let (loss_w, feeder_loss_w) = (flow.element_loss_w(network, k), flow.feeder_loss_w(network, k));
+    let (p_kw, q_kvar) = match node.role {
+        NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
+        _ => (s_in.re / 1000.0, s_in.im / 1000.0),
+    };
+    ElectricalState {
+        energized: true,
+        voltage_pu: flow.v_out_abs[k] / node.v_nom_out,
+        voltage_v: flow.v_out_abs[k] * SQRT_3,
+        input_voltage_pu: mag(flow.v_in[k]) / node.v_nom_in,
+        input_current_a: i_in,
+        output_current_a: i_out,
+        p_kw,
+        q_kvar,
+        loading_pct: loading_pct(&node.limit, s_out, i_in, i_out, node.v_nom_out),
+        losses_kw: loss_w / 1000.0,
+        feeder_losses_kw: feeder_loss_w / 1000.0,
+        feeder_loading_pct: if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 },
+        feeder_ampacity_a: node.feeder_ampacity_a,
+    }
+}
+
+/// A network element's load-flow results read from the world (see
+/// [`ElectricalNetwork::state`]); `None` when the world has no network.
+pub fn element_state(world: &World, entity: Entity) -> Option<ElectricalState> {
+    Some(world.get_resource::<ElectricalNetwork>()?.state(entity))
 }
 
 /// A rack's load-flow results read from the world (see [`ElectricalNetwork::rack_power`]);
@@ -289,7 +359,7 @@ fn rebuild_network_on_change(
     rewired: Query<(), Changed<RackFeeds>>,
     elements: Query<NetworkElement>,
     mut racks: Query<(&RackFeeds, &mut RackCordNodes)>,
-    mut states: Query<(Entity, &mut ElectricalState, &mut NetworkSlot)>,
+    mut slots: Query<(Entity, &mut NetworkSlot)>,
     catalog: Option<Res<ActiveCatalog>>,
 ) {
     if !(net.dirty || !changed.is_empty() || !rewired.is_empty()) {
@@ -304,18 +374,22 @@ fn rebuild_network_on_change(
         cords.set_if_neq(new);
     }
     // Elements that cannot reach a feed are not in the network: they are dead.
-    for (entity, mut state, mut slot) in &mut states {
-        let k = index.get(&entity).map(|&k| k as u32);
-        slot.set_if_neq(NetworkSlot(k));
-        if k.is_none() {
-            state.set_if_neq(ElectricalState::default());
-        }
+    for (entity, mut slot) in &mut slots {
+        slot.set_if_neq(NetworkSlot(index.get(&entity).map(|&k| k as u32)));
     }
     net.flow = network.new_flow();
+    net.work = network.new_flow();
+    net.flow_rebuild = None;
     net.network = network;
     net.index = index;
     net.natural_rank = natural_rank;
-    net.solved_v_abs.clear();
+    net.node_ids = {
+        let mut v = vec![String::new(); ids.len()];
+        for (id, &k) in &ids {
+            v[k] = id.clone();
+        }
+        v
+    };
     net.rebuilds += 1;
     net.dirty = false;
 }
@@ -461,6 +535,7 @@ fn node_from_circuit(entity: Entity, c: &Circuit, v_parent: Option<f64>) -> Node
         b_shunt: c.b_shunt,
         ups_loss: c.ups_loss,
         ups_input_tan_phi: c.ups_input_tan_phi,
+        limit: c.limit,
     }
 }
 
@@ -478,8 +553,6 @@ pub fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_o
 
 type RackColumns<'a> = (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, &'a InService, &'a mut RackCordNodes);
 
-type NodeColumns<'a> = (&'a NetworkSlot, &'a mut ElectricalState, &'a Circuit);
-
 /// A rack whose demand, service state or cords changed.
 type RackLoadChanged =
     (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>)>);
@@ -491,17 +564,15 @@ fn solve_load_flow(
     mut totals: ResMut<SiteTotals>,
     mut supply: ResMut<RackSupply>,
     mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>)>,
-    mut states: Query<NodeColumns>,
+    slots: Query<&NetworkSlot, With<Circuit>>,
     cooling_loads: Res<CoolingLoads>,
 ) {
     let net = &mut *net;
-    let (network, flow) = (&net.network, &mut net.flow);
+    let (network, flow) = (&net.network, &mut net.work);
     if flow.s_load.len() != network.nodes().len() {
         *flow = network.new_flow();
     }
-    let live_nodes = &mut net.node_live;
-    live_nodes.clear();
-    live_nodes.extend(network.nodes().iter().map(|n| n.energized));
+    let live_nodes = network.live();
     let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| live_nodes[k]);
 
     // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
@@ -560,7 +631,7 @@ fn solve_load_flow(
     flow.s_load.copy_from_slice(rack_load);
     net.applied_cooling.clear();
     for load in &cooling_loads.loads {
-        let Ok((slot, ..)) = states.get(load.supply) else { continue };
+        let Ok(slot) = slots.get(load.supply) else { continue };
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
         if live_nodes[k] {
             let pf = load.power_factor.clamp(1e-6, 1.0);
@@ -596,55 +667,31 @@ fn solve_load_flow(
         return;
     }
 
-    // Racks' results are read from the solution (`rack_power`), not written to 10k components.
-    net.solved_v_abs.clear();
-    net.solved_v_abs.extend_from_slice(&flow.v_out_abs);
+    // The solution becomes the one results are read from; the working copy keeps its voltages
+    // as the next step's warm start (currents are recomputed from them by the first sweep).
+    std::mem::swap(&mut net.flow, &mut net.work);
+    net.work.v_in.clone_from(&net.flow.v_in);
+    net.work.v_out.clone_from(&net.flow.v_out);
+    net.flow_rebuild = Some(net.rebuilds);
 
-    for (slot, mut state, circuit) in &mut states {
-        let Some(k) = slot.0.map(|k| k as usize) else { continue };
-        let node = &network.nodes()[k];
-        if !node.energized {
-            state.set_if_neq(ElectricalState::default());
-            continue;
-        }
-        let s_in = flow.s_in(k);
-        let s_out = flow.s_out(k);
-        let i_out = mag(flow.i_out[k]);
-        let i_in = mag(flow.i_in[k]);
-        let loss_w = flow.element_loss_w(network, k);
-        let feeder_loss_w = flow.feeder_loss_w(network, k);
-        let loading_pct = loading_pct(&circuit.limit, s_out, i_in, i_out, node.v_nom_out);
-        let feeder_loading_pct = if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 };
-        let (p_kw, q_kvar) = match node.role {
-            NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
-            _ => (s_in.re / 1000.0, s_in.im / 1000.0),
-        };
-        match node.role {
+    let (network, flow) = (&net.network, &net.flow);
+    net.states.clear();
+    net.states.extend((0..network.nodes().len()).map(|k| solved_state(network, flow, k)));
+
+    // Totals, in the elements' storage order (the order of the sums is part of the result).
+    for slot in &slots {
+        let Some(state) = slot.0.and_then(|k| net.states.get(k as usize)).filter(|s| s.energized) else { continue };
+        let role = net.network.nodes()[slot.0.unwrap_or_default() as usize].role;
+        match role {
             NodeRole::Feed => {
-                t.grid_import_kw += p_kw;
-                t.grid_import_kvar += q_kvar;
+                t.grid_import_kw += state.p_kw;
+                t.grid_import_kvar += state.q_kvar;
             }
-            NodeRole::Transformer => t.transformer_losses_kw += loss_w / 1000.0,
-            NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += loss_w / 1000.0,
+            NodeRole::Transformer => t.transformer_losses_kw += state.losses_kw,
+            NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += state.losses_kw,
             NodeRole::Distribution => {}
         }
-        t.cable_losses_kw += feeder_loss_w / 1000.0;
-        let new = ElectricalState {
-            energized: true,
-            voltage_pu: flow.v_out_abs[k] / node.v_nom_out,
-            voltage_v: flow.v_out_abs[k] * SQRT_3,
-            input_voltage_pu: mag(flow.v_in[k]) / node.v_nom_in,
-            input_current_a: i_in,
-            output_current_a: i_out,
-            p_kw,
-            q_kvar,
-            loading_pct,
-            losses_kw: loss_w / 1000.0,
-            feeder_losses_kw: feeder_loss_w / 1000.0,
-            feeder_loading_pct,
-            feeder_ampacity_a: node.feeder_ampacity_a,
-        };
-        state.set_if_neq(new);
+        t.cable_losses_kw += state.feeder_losses_kw;
     }
     *totals = t;
 }

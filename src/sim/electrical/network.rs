@@ -137,6 +137,8 @@ pub struct Node {
     pub ups_loss: UpsLossCurve,
     /// tan φ of the UPS rectifier input (double conversion).
     pub ups_input_tan_phi: f64,
+    /// What the element's loading is measured against.
+    pub limit: super::circuit::NodeLimit,
 }
 
 /// The network in topological order: everything the per-step solve needs. Built once per
@@ -149,6 +151,8 @@ pub struct PowerNetwork {
     /// without impedance, for which 32 bytes say everything (a [`Node`] takes ~150; at 10k
     /// racks the whole node list would not fit the core's cache next to the flow's vectors).
     packed: Vec<Packed>,
+    /// Energized, per node (read per rack and per step: a dense copy of `Node::energized`).
+    live: Vec<bool>,
 }
 
 /// The per-node data a sweep reads, packed for cache. Nodes of other kinds than
@@ -289,7 +293,19 @@ impl PowerNetwork {
     /// The network of `nodes`, given parents before children.
     pub fn new(nodes: Vec<Node>) -> PowerNetwork {
         let packed = nodes.iter().map(Packed::of).collect();
-        PowerNetwork { nodes, packed }
+        let live = nodes.iter().map(|n| n.energized).collect();
+        PowerNetwork { nodes, packed, live }
+    }
+
+    /// True when node `k` exists and is energized.
+    #[inline]
+    pub fn is_live(&self, k: usize) -> bool {
+        self.live.get(k).copied().unwrap_or(false)
+    }
+
+    /// Energized, per node.
+    pub fn live(&self) -> &[bool] {
+        &self.live
     }
 
     /// Nodes, parents before children.
@@ -631,6 +647,7 @@ mod tests {
             b_shunt: 0.0,
             ups_loss: UpsLossCurve::default(),
             ups_input_tan_phi: 0.0,
+            limit: crate::sim::electrical::NodeLimit::Import { capacity_mva: 1e3 },
         }
     }
 

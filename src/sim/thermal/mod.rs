@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use bevy::prelude::*;
 
 use super::components::*;
-use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, RackCordNodes, rack_demand_w};
+use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, NetworkSlot, RackCordNodes, rack_demand_w};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{SimClock, SimSystems};
 pub use plant::*;
@@ -202,7 +202,7 @@ fn step_thermal(
     mut plant: ResMut<CoolingPlant>,
     mut racks: Query<RackHeatColumns>,
     elements: Query<(Entity, &ElementId)>,
-    mut losses: Query<(Ref<LossZone>, &ElectricalState, &mut LossZoneSlot)>,
+    mut losses: Query<(Ref<LossZone>, Option<&NetworkSlot>, &mut LossZoneSlot)>,
     network: Res<ElectricalNetwork>,
     mut cooling_loads: ResMut<CoolingLoads>,
     mut shedding: ResMut<ThermalShedding>,
@@ -251,10 +251,15 @@ fn step_thermal(
         let design_w = rack_demand_w(rack);
         if plant.is_initialized() {
             // The temperatures the plant holds now (the end of the last step).
-            let now = plant.rack_thermal_at((slot.zone, slot.cdu), 0.0, 0.0);
-            let inlet = slot.zone.map(|_| now.inlet_c).filter(|_| lf < 1.0);
-            let liquid = now.liquid_supply_c.filter(|_| lf > 0.0);
-            protection.set_if_neq(protection.next(&rack.rating, inlet, liquid, start));
+            let inlet = slot.zone.filter(|_| lf < 1.0).map(|z| plant.zone_inlet_c(z as usize));
+            let liquid = slot.cdu.filter(|_| lf > 0.0).map(|c| plant.cdus[c as usize].supply_c);
+            // A rack at full power below both throttle points stays so: no need to work it out.
+            let calm = *protection == RackProtection::default()
+                && inlet.is_none_or(|t| t < rack.rating.throttle_inlet_c)
+                && liquid.is_none_or(|t| t < rack.rating.throttle_liquid_c);
+            if !calm {
+                protection.set_if_neq(protection.next(&rack.rating, inlet, liquid, start));
+            }
         }
         let supplied = network.rack_supplied(in_service.0, cords);
         if supplied && protection.tripped {
@@ -273,8 +278,9 @@ fn step_thermal(
     // Electrical losses (of the last load flow: the load flow comes after this step) heat the
     // room each element stands in, or the outdoors.
     let mut outdoor_w = 0.0;
-    for (zone, state, mut slot) in &mut losses {
-        let w = (state.losses_kw + state.feeder_losses_kw) * 1e3;
+    for (zone, node, mut slot) in &mut losses {
+        let (element_kw, feeder_kw) = node.and_then(|n| n.0).map_or((0.0, 0.0), |k| network.node_losses_kw(k as usize));
+        let w = (element_kw + feeder_kw) * 1e3;
         if slot.generation != plant.generation || zone.is_changed() {
             let zi = zone.0.as_deref().and_then(|z| plant.zone_slot(z)).map(|z| z as u32);
             *slot = LossZoneSlot { zone: zi, generation: plant.generation };

@@ -616,11 +616,21 @@ impl CoolingPlant {
         for u in &mut self.crahs {
             (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
         }
+        // The units of a zone share one speed and usually one model: their coil is worked out
+        // once (an exponential and a power) and copied to the units like it.
+        let mut last: Option<(CoilRating, f64, (f64, f64))> = None;
         for (zi, units) in running.iter().enumerate() {
             for &i in units {
                 let u = &mut self.crahs[i];
                 u.running = true;
-                u.set_fan_speed(speeds[zi]);
+                match last {
+                    Some((coil, speed, at_speed)) if coil == u.coil && speed == speeds[zi] => {
+                        u.fan_speed = speed;
+                        u.coil_at_speed = (speed, at_speed);
+                    }
+                    _ => u.set_fan_speed(speeds[zi]),
+                }
+                last = Some((u.coil, speeds[zi], u.coil_at_speed.1));
                 u.fan_w = u.rating.fan_power_kw * 1e3 * speeds[zi].powi(3);
                 totals.crah_fans_w += u.fan_w;
             }
@@ -781,6 +791,14 @@ impl CoolingPlant {
         }
     }
 
+    /// Rack inlet air of zone `z`: supply air mixed with recirculated room air, °C.
+    #[inline]
+    pub fn zone_inlet_c(&self, z: usize) -> f64 {
+        let zone = &self.zones[z];
+        let f = zone.recirculation;
+        (1.0 - f) * zone.supply_c + f * zone.room_c
+    }
+
     /// Inlet, outlet and liquid supply temperatures of a rack with `air_w` of air-side heat.
     pub fn rack_thermal(&self, cooling: &RackCooling, air_w: f64, airflow_m3_s_per_w: f64) -> RackThermal {
         self.rack_thermal_at(self.slots(cooling), air_w, airflow_m3_s_per_w)
@@ -795,9 +813,7 @@ impl CoolingPlant {
     ) -> RackThermal {
         let mut out = RackThermal::default();
         if let Some(z) = zone {
-            let zone = &self.zones[z as usize];
-            let f = zone.recirculation;
-            out.inlet_c = (1.0 - f) * zone.supply_c + f * zone.room_c;
+            out.inlet_c = self.zone_inlet_c(z as usize);
             let flow = air_w * airflow_m3_s_per_w;
             out.outlet_c = if flow > 0.0 {
                 out.inlet_c + air_w / (super::AIR_DENSITY * super::AIR_CP * flow)
