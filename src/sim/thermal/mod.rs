@@ -93,6 +93,108 @@ type RackHeatColumns<'a> = (
     &'a mut RackProtection,
 );
 
+/// A rack whose heat inputs changed: demand, protection, service, cords or cooling.
+type RackHeatChanged = (
+    With<Rack>,
+    Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>, Changed<RackCooling>)>,
+);
+
+/// The racks' heat summed by the last full pass over them, and what it takes for the sums to
+/// stand: at 10k racks the pass is most of the thermal step, and in a steady hall nothing in
+/// it changes (the sums are the same numbers in the same order, so reusing them changes no bit).
+#[derive(Default)]
+struct RackHeatCache {
+    /// `(plant generation, network rebuilds)` of the pass.
+    key: Option<(u64, u64)>,
+    /// The racks' share of the zones' and CDUs' heat.
+    sums: plant::RackHeatSums,
+    /// Per zone: the lowest throttle inlet of the racks that breathe its air, °C.
+    zone_throttle_c: Vec<f64>,
+    /// Per CDU: the lowest throttle coolant temperature of its racks, °C.
+    cdu_throttle_c: Vec<f64>,
+    /// Every rack ran at full power with its protection at rest after the pass.
+    calm: bool,
+}
+
+impl RackHeatCache {
+    /// True when a pass over the racks would find what the last one found: no rack changed,
+    /// same plant and topology, every rack calm and every temperature below every throttle
+    /// point (so no protection would act).
+    fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: bool) -> bool {
+        unchanged
+            && self.calm
+            && plant.is_initialized()
+            && self.key == Some((plant.generation, network.rebuilds))
+            && self.zone_throttle_c.iter().enumerate().all(|(z, &t)| plant.zone_inlet_c(z) < t)
+            && self.cdu_throttle_c.iter().zip(&plant.cdus).all(|(&t, c)| c.supply_c < t)
+    }
+}
+
+/// Adds every rack's heat to its zone and CDU, its protection worked out first; fills `cache`.
+fn add_rack_heat(
+    plant: &mut CoolingPlant,
+    racks: &mut Query<RackHeatColumns>,
+    network: &ElectricalNetwork,
+    shedding: &mut ThermalShedding,
+    cache: &mut RackHeatCache,
+    start: f64,
+) {
+    cache.zone_throttle_c.clear();
+    cache.zone_throttle_c.resize(plant.zones.len(), f64::INFINITY);
+    cache.cdu_throttle_c.clear();
+    cache.cdu_throttle_c.resize(plant.cdus.len(), f64::INFINITY);
+    let mut calm_all = true;
+    for (entity, rack, in_service, cords, cooling, mut slot, mut protection) in racks.iter_mut() {
+        let Some(cooling) = cooling else { continue };
+        if slot.generation != plant.generation || cooling.is_changed() {
+            let (zone, cdu) = plant.slots(&cooling);
+            *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
+        }
+        let lf = rack.rating.liquid_fraction;
+        let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
+        let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
+        let design_w = rack_demand_w(rack);
+        let (air_zone, liquid_cdu) = (slot.zone.filter(|_| lf < 1.0), slot.cdu.filter(|_| lf > 0.0));
+        if let Some(z) = air_zone {
+            let t = &mut cache.zone_throttle_c[z as usize];
+            *t = t.min(rack.rating.throttle_inlet_c);
+        }
+        if let Some(c) = liquid_cdu {
+            let t = &mut cache.cdu_throttle_c[c as usize];
+            *t = t.min(rack.rating.throttle_liquid_c);
+        }
+        if plant.is_initialized() {
+            // The temperatures the plant holds now (the end of the last step).
+            let inlet = air_zone.map(|z| plant.zone_inlet_c(z as usize));
+            let liquid = liquid_cdu.map(|c| plant.cdus[c as usize].supply_c);
+            // A rack at full power below both throttle points stays so: no need to work it out.
+            let calm = *protection == RackProtection::default()
+                && inlet.is_none_or(|t| t < rack.rating.throttle_inlet_c)
+                && liquid.is_none_or(|t| t < rack.rating.throttle_liquid_c);
+            if !calm {
+                protection.set_if_neq(protection.next(&rack.rating, inlet, liquid, start));
+            }
+        }
+        calm_all &= *protection == RackProtection::default();
+        let supplied = network.rack_supplied(in_service.0, cords);
+        if supplied && protection.tripped {
+            shedding.tripped.push((entity, design_w / 1e3));
+        } else if supplied && protection.factor < 1.0 {
+            shedding.throttled.push((entity, design_w * (1.0 - protection.factor) / 1e3));
+        }
+        let p_w = design_w * protection.factor;
+        if supplied {
+            plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
+        } else {
+            // No heat now; its mass stays, and its design heat counts for the healthy start.
+            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
+        }
+    }
+    cache.calm = calm_all;
+    cache.key = Some((plant.generation, network.rebuilds));
+    plant.rack_heat_sums_into(&mut cache.sums);
+}
+
 /// Racks whose thermal protection acts in the latest step, so limits need not scan every rack.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct ThermalShedding {
@@ -200,7 +302,7 @@ fn step_thermal(
     layout: Option<Res<CoolingLayout>>,
     catalog: Option<Res<ActiveCatalog>>,
     mut plant: ResMut<CoolingPlant>,
-    mut racks: Query<RackHeatColumns>,
+    mut racks: ParamSet<(Query<RackHeatColumns>, Query<(), RackHeatChanged>)>,
     elements: Query<(Entity, &ElementId)>,
     mut losses: Query<(Ref<LossZone>, Option<&NetworkSlot>, &mut LossZoneSlot)>,
     network: Res<ElectricalNetwork>,
@@ -208,6 +310,7 @@ fn step_thermal(
     mut shedding: ResMut<ThermalShedding>,
     added: Query<(), Added<ElementId>>,
     mut removed: RemovedComponents<ElementId>,
+    mut cache: Local<RackHeatCache>,
 ) {
     // An edit respawns elements: units must find their supply's new entity.
     let respawned = removed.read().count() > 0 || !added.is_empty();
@@ -237,43 +340,13 @@ fn step_thermal(
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();
-    shedding.throttled.clear();
-    shedding.tripped.clear();
-    for (entity, rack, in_service, cords, cooling, mut slot, mut protection) in &mut racks {
-        let Some(cooling) = cooling else { continue };
-        if slot.generation != plant.generation || cooling.is_changed() {
-            let (zone, cdu) = plant.slots(&cooling);
-            *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
-        }
-        let lf = rack.rating.liquid_fraction;
-        let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
-        let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        let design_w = rack_demand_w(rack);
-        if plant.is_initialized() {
-            // The temperatures the plant holds now (the end of the last step).
-            let inlet = slot.zone.filter(|_| lf < 1.0).map(|z| plant.zone_inlet_c(z as usize));
-            let liquid = slot.cdu.filter(|_| lf > 0.0).map(|c| plant.cdus[c as usize].supply_c);
-            // A rack at full power below both throttle points stays so: no need to work it out.
-            let calm = *protection == RackProtection::default()
-                && inlet.is_none_or(|t| t < rack.rating.throttle_inlet_c)
-                && liquid.is_none_or(|t| t < rack.rating.throttle_liquid_c);
-            if !calm {
-                protection.set_if_neq(protection.next(&rack.rating, inlet, liquid, start));
-            }
-        }
-        let supplied = network.rack_supplied(in_service.0, cords);
-        if supplied && protection.tripped {
-            shedding.tripped.push((entity, design_w / 1e3));
-        } else if supplied && protection.factor < 1.0 {
-            shedding.throttled.push((entity, design_w * (1.0 - protection.factor) / 1e3));
-        }
-        let p_w = design_w * protection.factor;
-        if supplied {
-            plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
-        } else {
-            // No heat now; its mass stays, and its design heat counts for the healthy start.
-            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
-        }
+    let unchanged = !respawned && racks.p1().is_empty();
+    if !cache.stands(&plant, &network, unchanged) {
+        shedding.throttled.clear();
+        shedding.tripped.clear();
+        add_rack_heat(&mut plant, &mut racks.p0(), &network, &mut shedding, &mut cache, start);
+    } else {
+        plant.restore_rack_heat(&cache.sums);
     }
     // Electrical losses (of the last load flow: the load flow comes after this step) heat the
     // room each element stands in, or the outdoors.

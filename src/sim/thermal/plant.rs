@@ -223,6 +223,15 @@ struct RunningUnits {
     zone_fans: Vec<f64>,
 }
 
+/// The racks' share of each zone's heat `[rack heat W, airflow demand m³/s, racks' heat
+/// capacity J/K, healthy heat W, healthy demand m³/s]` and each CDU's `[rack heat W, healthy
+/// heat W]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RackHeatSums {
+    zones: Vec<[f64; 5]>,
+    cdus: Vec<[f64; 2]>,
+}
+
 /// Energy sums over a step's sub-steps (J; chillers and towers `(duty, power)`), from which
 /// the step's mean powers come.
 struct StepSums {
@@ -462,6 +471,27 @@ impl CoolingPlant {
         for c in &mut self.cdus {
             c.rack_heat_w = 0.0;
             c.healthy_heat_w = 0.0;
+        }
+    }
+
+    /// Copies the racks' share of the zones' and CDUs' heat (what [`Self::add_rack_heat_at`]
+    /// and [`Self::add_idle_rack_at`] summed since [`Self::clear_heat`]) into `out`.
+    pub fn rack_heat_sums_into(&self, out: &mut RackHeatSums) {
+        out.zones.clear();
+        out.zones.extend(self.zones.iter().map(|z| {
+            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s]
+        }));
+        out.cdus.clear();
+        out.cdus.extend(self.cdus.iter().map(|c| [c.rack_heat_w, c.healthy_heat_w]));
+    }
+
+    /// Puts sums taken by [`Self::rack_heat_sums_into`] back (after [`Self::clear_heat`]).
+    pub fn restore_rack_heat(&mut self, sums: &RackHeatSums) {
+        for (z, s) in self.zones.iter_mut().zip(&sums.zones) {
+            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s] = *s;
+        }
+        for (c, s) in self.cdus.iter_mut().zip(&sums.cdus) {
+            [c.rack_heat_w, c.healthy_heat_w] = *s;
         }
     }
 
