@@ -217,8 +217,11 @@ fn carry<T: Stateful>(new: &mut [T], old: &[T]) {
 
 /// Who runs for a whole step: each zone's running CRAHs, their common fan speed and the
 /// zone's fan heat, W.
+/// A zone's running CRAHs (indices).
+type ZoneUnits = smallvec::SmallVec<[usize; zone::ZONE_UNITS]>;
+
 struct RunningUnits {
-    running: Vec<Vec<usize>>,
+    running: Vec<ZoneUnits>,
     speeds: Vec<f64>,
     zone_fans: Vec<f64>,
 }
@@ -574,7 +577,7 @@ impl CoolingPlant {
     /// CRAHs that run: powered, with water flowing in their loop that is colder than their
     /// supply setpoint. A unit whose water has stopped or warmed past its setpoint is switched
     /// off, as a BMS does: it could only blow return air into the supply.
-    fn running_units(&self, zi: usize) -> Vec<usize> {
+    fn running_units(&self, zi: usize) -> ZoneUnits {
         self.zone_crahs[zi]
             .iter()
             .copied()
@@ -637,7 +640,7 @@ impl CoolingPlant {
     /// What holds for the whole step: which CRAHs run, their fan speeds and power, the loops'
     /// pumps.
     fn start_units(&mut self, totals: &mut CoolingTotals) -> RunningUnits {
-        let running: Vec<Vec<usize>> = (0..self.zones.len()).map(|zi| self.running_units(zi)).collect();
+        let running: Vec<ZoneUnits> = (0..self.zones.len()).map(|zi| self.running_units(zi)).collect();
         let speeds: Vec<f64> = running
             .iter()
             .enumerate()

@@ -304,11 +304,17 @@ impl ActiveCoil {
 }
 
 /// Result of integrating a zone over one step.
+/// CRAHs per zone kept inline (no heap allocation) in the per-step lists; more spill to the heap.
+pub(super) const ZONE_UNITS: usize = 16;
+
+/// The active coils of a zone.
+pub(super) type Coils = smallvec::SmallVec<[ActiveCoil; ZONE_UNITS]>;
+
 pub(super) struct ZoneStep {
     /// Room temperature at the end, °C.
     pub room_c: f64,
     /// Heat each coil removed over the step, J.
-    pub coil_j: Vec<f64>,
+    pub coil_j: smallvec::SmallVec<[f64; ZONE_UNITS]>,
     /// `(g, h)` of the removal `g·T − h` at the end, for the forecast.
     pub end_linear: (f64, f64),
 }
@@ -316,7 +322,7 @@ pub(super) struct ZoneStep {
 /// Integrates `C·dT/dt = Q − Σ removal_i(T)` exactly over `dt` from `t0`, switching regimes
 /// where the trajectory crosses a breakpoint.
 pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_j_k: f64, t0: f64, dt: f64) -> ZoneStep {
-    let mut coil_j = vec![0.0; coils.len()];
+    let mut coil_j: smallvec::SmallVec<[f64; ZONE_UNITS]> = smallvec::smallvec![0.0; coils.len()];
     let mut t = t0;
     let mut left = dt;
     // Direction of motion at the start, to settle regimes on breakpoints.
@@ -334,7 +340,7 @@ pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_j_k: f64, t0: f64, dt:
     // Each coil has two breakpoints; the trajectory is monotone within a step, so it can cross
     // each at most once.
     for _ in 0..=2 * coils.len() + 1 {
-        let regimes: Vec<Regime> = coils.iter().map(|c| c.regime(t, direction)).collect();
+        let regimes: smallvec::SmallVec<[Regime; ZONE_UNITS]> = coils.iter().map(|c| c.regime(t, direction)).collect();
         let (mut g, mut h) = (0.0, 0.0);
         for (c, r) in coils.iter().zip(&regimes) {
             let (a, b) = c.linear(*r);
@@ -429,17 +435,17 @@ pub(super) fn steady_room_c(coils: &[ActiveCoil], q_w: f64) -> Option<f64> {
 }
 
 /// The CRAHs `units` of a zone at `speed`, with their loops' water temperatures.
-pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop_c: &[f64]) -> Vec<ActiveCoil> {
+pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop_c: &[f64]) -> Coils {
     coils_with(crahs, units, loop_c, |u| u.coil.at_speed(speed))
 }
 
 /// The running CRAHs `units` at the fan speed they were set to ([`CrahUnit::set_fan_speed`]).
-pub(super) fn running_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Vec<ActiveCoil> {
+pub(super) fn running_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Coils {
     coils_with(crahs, units, loop_c, |u| u.coil_at_speed.1)
 }
 
 /// The CRAHs `units` at full fan speed.
-pub(super) fn full_speed_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Vec<ActiveCoil> {
+pub(super) fn full_speed_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Coils {
     coils_with(crahs, units, loop_c, |u| u.coil_at_full)
 }
 
@@ -448,7 +454,7 @@ fn coils_with(
     units: &[usize],
     loop_c: &[f64],
     g_kappa: impl Fn(&CrahUnit) -> (f64, f64),
-) -> Vec<ActiveCoil> {
+) -> Coils {
     units
         .iter()
         .map(|&i| {
