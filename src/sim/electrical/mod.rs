@@ -207,6 +207,8 @@ pub struct NetworkSlot(pub Option<u32>);
 pub struct CoolingLoads {
     /// The loads.
     pub loads: Vec<CoolingLoad>,
+    /// The network rebuild the loads' `node` refer to (else each is looked up by entity).
+    pub rebuild: Option<u64>,
 }
 
 /// One cooling load (a CRAH, CDU, pump set, chiller or tower on its supply).
@@ -214,6 +216,8 @@ pub struct CoolingLoads {
 pub struct CoolingLoad {
     /// The element it is fed from.
     pub supply: Entity,
+    /// Its node in the network of [`CoolingLoads::rebuild`].
+    pub node: Option<u32>,
     /// Real power, kW.
     pub p_kw: f64,
     /// Power factor (lagging).
@@ -631,8 +635,12 @@ fn solve_load_flow(
     flow.s_load.copy_from_slice(rack_load);
     net.applied_cooling.clear();
     for load in &cooling_loads.loads {
-        let Ok(slot) = slots.get(load.supply) else { continue };
-        let Some(k) = slot.0.map(|k| k as usize) else { continue };
+        let node = if cooling_loads.rebuild == Some(net.rebuilds) {
+            load.node
+        } else {
+            slots.get(load.supply).ok().and_then(|s| s.0)
+        };
+        let Some(k) = node.map(|k| k as usize) else { continue };
         if live_nodes[k] {
             let pf = load.power_factor.clamp(1e-6, 1.0);
             let p = load.p_kw * 1e3;

@@ -332,7 +332,10 @@ fn step_thermal(
     }
     // Who has power follows from the topology alone (the load flow comes after this step and
     // carries this step's cooling power, so there is no lag between the two).
-    plant.update_power(|e| network.entity_energized(e));
+    if respawned || plant.nodes_rebuild != Some(network.rebuilds) {
+        plant.resolve_nodes(network.rebuilds, |e| network.index.get(&e).map(|&k| k as u32));
+    }
+    plant.update_power(|k| network.network.is_live(k as usize));
 
     // The clock already stands at the end of this step.
     let dt = time.timestep().as_secs_f64();
@@ -366,9 +369,12 @@ fn step_thermal(
     plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
     plant.totals.outdoor_losses_w = outdoor_w;
 
-    cooling_loads.loads = plant
-        .electrical_loads()
-        .into_iter()
-        .map(|(supply, p_kw)| CoolingLoad { supply, p_kw, power_factor: COOLING_POWER_FACTOR })
-        .collect();
+    cooling_loads.loads.clear();
+    cooling_loads.loads.extend(
+        plant
+            .electrical_loads()
+            .into_iter()
+            .map(|(supply, node, p_kw)| CoolingLoad { supply, node, p_kw, power_factor: COOLING_POWER_FACTOR }),
+    );
+    cooling_loads.rebuild = plant.nodes_rebuild;
 }

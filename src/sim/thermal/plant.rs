@@ -77,11 +77,14 @@ pub struct Supply {
     pub in_service: bool,
     /// In service and its feeder is energized.
     pub powered: bool,
+    /// Its feeder's node in the electrical network of [`CoolingPlant::nodes_rebuild`]
+    /// (looked up once per topology: 3,000 units' hash look-ups cost ~50 µs a step).
+    pub node: Option<u32>,
 }
 
 impl Supply {
     fn new(upstream: &str, in_service: bool) -> Supply {
-        Supply { upstream: upstream.to_string(), entity: None, in_service, powered: false }
+        Supply { upstream: upstream.to_string(), entity: None, in_service, powered: false, node: None }
     }
 }
 
@@ -143,6 +146,8 @@ pub struct CoolingPlant {
     pub ambient_c: (f64, f64),
     /// Bumped on every rebuild (racks cache their zone/CDU indices per generation).
     pub generation: u64,
+    /// The electrical network rebuild the units' `Supply::node` refer to.
+    pub nodes_rebuild: Option<u64>,
     zone_index: HashMap<String, usize>,
     cdu_index: HashMap<String, usize>,
     /// CRAHs of each zone, chillers and heat-rejection units of each loop (indices).
@@ -442,7 +447,18 @@ impl CoolingPlant {
     pub fn forget_entities(&mut self) {
         for s in self.supplies_mut() {
             s.entity = None;
+            s.node = None;
         }
+        self.nodes_rebuild = None;
+    }
+
+    /// Looks up every unit's feeder node (`node_of` maps an entity) for network rebuild
+    /// `rebuild`.
+    pub fn resolve_nodes(&mut self, rebuild: u64, node_of: impl Fn(Entity) -> Option<u32>) {
+        for s in self.supplies_mut() {
+            s.node = s.entity.and_then(&node_of);
+        }
+        self.nodes_rebuild = Some(rebuild);
     }
 
     /// True when every unit's feeder entity has been looked up.
@@ -454,10 +470,10 @@ impl CoolingPlant {
             && self.heat_rejection.iter().all(|u| u.supply.entity.is_some())
     }
 
-    /// Updates which units have power (`energized` tells whether a feeder is live).
-    pub fn update_power(&mut self, energized: impl Fn(Entity) -> bool) {
+    /// Updates which units have power (`live` tells whether a feeder node is energized).
+    pub fn update_power(&mut self, live: impl Fn(u32) -> bool) {
         for s in self.supplies_mut() {
-            s.powered = s.in_service && s.entity.is_some_and(&energized);
+            s.powered = s.in_service && s.node.is_some_and(&live);
         }
     }
 
@@ -871,14 +887,14 @@ impl CoolingPlant {
     }
 
     /// Electrical power each unit draws: `(feeding entity, kW)`.
-    pub fn electrical_loads(&self) -> Vec<(Entity, f64)> {
-        let mut out = Vec::new();
+    pub fn electrical_loads(&self) -> Vec<(Entity, Option<u32>, f64)> {
+        let mut out = Vec::with_capacity(self.crahs.len() + self.cdus.len() + self.chillers.len());
         let mut push = |s: &Supply, w: f64| {
             if let Some(e) = s.entity
                 && s.powered
                 && w > 0.0
             {
-                out.push((e, w / 1e3));
+                out.push((e, s.node, w / 1e3));
             }
         };
         for l in &self.loops {
