@@ -268,6 +268,7 @@ proptest::proptest! {
             .map(|id| (id, bevy::prelude::Entity::PLACEHOLDER))
             .collect();
         plant.resolve_entities(&ids);
+        plant.resolve_nodes(0, |_| Some(0));
         let cooling = RackCooling { zone: Some("ROOM".into()), cdu: Some("CDU-1".into()) };
         let stored = |p: &CoolingPlant| {
             p.zones.iter().map(|z| z.air_c_j_k * z.room_c).sum::<f64>()
@@ -363,4 +364,47 @@ fn the_pue_of_an_hour_does_not_depend_on_the_step() {
             assert_rel(pue(step), reference, 0.005, &format!("{}: PUE at {step} s steps", path.display()));
         }
     }
+}
+
+/// The thermal step reuses the racks' heat sums while nothing about the racks changed and all
+/// sit below their throttle points. Forcing a full pass over the racks every step (every rack
+/// marked changed, values untouched) must give the same run to the bit, through a failure
+/// that heats the room past the throttle points (racks throttle, then trip).
+#[test]
+fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
+    use bevy::prelude::{DetectChangesMut, Mut};
+    use dctwin::sim::components::{Rack, RackProtection};
+    let mut text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
+    for id in ["CRAH-1", "CRAH-2", "CRAH-3", "CRAH-4", "CRAH-5", "CRAH-6", "CRAH-7"] {
+        let start = text.find(&format!("(id: \"{id}\"")).unwrap();
+        let end = start + text[start..].find("),").unwrap() + 1;
+        let line = text[start..end].to_string();
+        text = text.replacen(&line, &format!("{}, in_service: false)", &line[..line.len() - 1]), 1);
+    }
+    let site = parse(&text);
+    let (mut reused, mut full) = (app_after(&site, 0), app_after(&site, 0));
+    let mut shed_steps = 0;
+    for _ in 0..1200 {
+        dctwin::headless::advance(&mut reused, 1);
+        let world = full.world_mut();
+        let mut q = world.query::<&mut Rack>();
+        q.iter_mut(world).for_each(|mut r: Mut<Rack>| r.set_changed());
+        dctwin::headless::advance(&mut full, 1);
+        let shed = |app: &bevy::prelude::App| app.world().resource::<dctwin::sim::thermal::ThermalShedding>().clone();
+        assert_eq!(shed(&reused), shed(&full));
+        shed_steps += usize::from(!shed(&reused).throttled.is_empty() || !shed(&reused).tripped.is_empty());
+    }
+    assert!(shed_steps > 0, "the run must reach the throttle points to test anything");
+    let rooms = |app: &bevy::prelude::App| -> Vec<u64> {
+        app.world().resource::<CoolingPlant>().zones.iter().map(|z| z.room_c.to_bits()).collect()
+    };
+    assert_eq!(rooms(&reused), rooms(&full));
+    let protections = |app: &mut bevy::prelude::App| -> Vec<RackProtection> {
+        let world = app.world_mut();
+        let mut q = world.query::<&RackProtection>();
+        q.iter(world).copied().collect()
+    };
+    assert_eq!(protections(&mut reused), protections(&mut full));
+    let totals = |app: &bevy::prelude::App| format!("{:?}", app.world().resource::<SiteTotals>());
+    assert_eq!(totals(&reused), totals(&full));
 }

@@ -928,6 +928,7 @@ mod tests {
         let ids: HashMap<String, Entity> =
             site.elements().iter().map(|(_, e)| (e.id().to_string(), Entity::PLACEHOLDER)).collect();
         p.resolve_entities(&ids);
+        p.resolve_nodes(0, |_| Some(0));
         p.update_power(|_| true);
         heat(&mut p, scale);
         p
