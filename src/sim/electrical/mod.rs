@@ -197,7 +197,8 @@ pub struct RackCordNodes {
 }
 
 /// A network element's node index in [`PowerNetwork::nodes`] (`None` while it cannot reach a
-/// feed), set on rebuild so the per-step write-back walks the components in storage order.
+/// feed), set on rebuild so per-step passes (totals, losses as heat) find their node without
+/// a hash look-up, in the components' storage order.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NetworkSlot(pub Option<u32>);
 

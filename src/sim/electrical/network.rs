@@ -253,7 +253,7 @@ pub struct LoadFlow {
     pub iterations: u32,
     /// Largest voltage change in the last sweep, pu.
     pub last_change_pu: f64,
-    /// `|v_out|` per node, V (filled after each solve; saves square roots in write-back).
+    /// `|v_out|` per node, V (filled after each solve; saves square roots when results are read).
     pub v_out_abs: Vec<f64>,
     /// Scratch: sum of children's input currents per node (kept to avoid allocating per step).
     child_current: Vec<C64>,
