@@ -209,16 +209,23 @@ fn connect_like_neighbours(all: &[&dyn SiteSpec], e: &mut SiteElement, catalog: 
         .copied()
         .filter(|o| o.kind() == e.kind() && o.id() != e.id())
         .min_by(|a, b| distance2(a.position_m(), here).total_cmp(&distance2(b.position_m(), here)));
-    if let Some(n) = nearest_same {
-        for (field, target) in n.links() {
-            let _ = e.set_link(field, Some(target.to_string()));
-        }
-        return;
-    }
     let liquid = match e {
         SiteElement::Rack(r) => catalog.racks.get(&r.model).is_some_and(|m| m.liquid_fraction > 0.0),
         _ => false,
     };
+    if let Some(n) = nearest_same {
+        for (field, target) in n.links() {
+            let _ = e.set_link(field, Some(target.to_string()));
+        }
+        // A liquid-cooled model beside an air-cooled rack still needs a CDU: the nearest.
+        if liquid
+            && e.links().iter().all(|(field, _)| *field != "cdu")
+            && let Some(cdu) = link_candidates_in(all, e, "cdu", catalog).into_iter().next()
+        {
+            let _ = e.set_link("cdu", Some(cdu));
+        }
+        return;
+    }
     for (field, optional) in SiteElement::link_fields(e.kind()) {
         let wanted = !optional || field == "zone" || (field == "cdu" && liquid);
         if wanted && let Some(first) = link_candidates_in(all, e, field, catalog).into_iter().next() {

@@ -60,6 +60,13 @@ pub fn placement_preview(
     };
     let catalog = super::catalog(world);
     let rating = spec.resolved(&catalog).ok_or_else(|| format!("`{model}` is not in the catalog"))?;
+    // Where its heat would go: the same checks the edit meets when applied.
+    let facts = crate::site::spec::SiteFacts {
+        has_cooling: world.get_resource::<crate::sim::world::CoolingLayout>().is_some_and(|l| l.has_cooling()),
+    };
+    if let Some((_, problem)) = crate::site::rack_problems(spec, &catalog, facts).into_iter().next() {
+        return Err(problem);
+    }
     let demand = rack_demand(&Rack { rating: rating.clone(), utilization: spec.utilization });
     let feeds: Vec<Option<Entity>> = [Some(spec.feed_a.as_str()), spec.feed_b.as_deref()]
         .into_iter()

@@ -61,6 +61,11 @@ macro_rules! define_world_kinds {
                 }
             }
 
+            /// True when any cooling section has an element (as [`SiteFile::has_cooling`]).
+            pub fn has_cooling(&self) -> bool {
+                false $( || !self.$ssection.is_empty() )* $( || !self.$usection.is_empty() )*
+            }
+
             /// Puts these cooling sections into `site`.
             pub fn write_into(&self, site: &mut SiteFile) {
                 site.ambient = self.ambient.clone();

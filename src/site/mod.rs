@@ -460,7 +460,11 @@ macro_rules! define_site_specs {
 crate::kinds::equipment_kinds!(define_site_specs);
 
 /// Once the site has cooling, a rack must say where each side of its heat goes.
-fn rack_problems(r: &RackSpec, catalog: &crate::catalog::Catalog, facts: spec::SiteFacts) -> Vec<(String, String)> {
+pub(crate) fn rack_problems(
+    r: &RackSpec,
+    catalog: &crate::catalog::Catalog,
+    facts: spec::SiteFacts,
+) -> Vec<(String, String)> {
     use spec::Modelled;
     let Some(rating) = r.resolved(catalog) else { return vec![] };
     let liquid = rating.liquid_fraction;

@@ -84,9 +84,7 @@ fn headroom_names_the_binding_element() {
     let net = world.resource::<dctwin::sim::electrical::ElectricalNetwork>();
     let ratios: Vec<(String, f64)> = q
         .iter(world)
-        .map(|(e, id, d)| {
-            (id.0.clone(), net.state(e).input_current_a / (d.0.breaker_a * d.0.continuous_pct / 100.0))
-        })
+        .map(|(e, id, d)| (id.0.clone(), net.state(e).input_current_a / (d.0.breaker_a * d.0.continuous_pct / 100.0)))
         .collect();
     let highest = ratios.iter().map(|r| r.1).fold(0.0, f64::max);
     let row = rows.iter().find(|r| r.limit == LimitKind::BreakerContinuous).unwrap();

@@ -233,3 +233,39 @@ fn the_site_the_editor_sees_follows_direct_changes_to_the_world() {
     assert!(ops::delete(w, &["R1".to_string()]).is_err());
     assert_eq!(world_to_site(w), edit::current_site(w));
 }
+
+/// A liquid-cooled model placed beside air-cooled racks copies their feeds and zone, and takes
+/// the nearest CDU (their links have none); with no CDU in the site, the placement preview
+/// refuses it with the message the edit itself is refused with.
+#[test]
+fn a_liquid_rack_beside_air_racks_gets_a_cdu_or_a_refusal_before_the_click() {
+    let text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
+    // No CDU in the room: refused, in the preview as on the click.
+    let mut app =
+        headless::build_app(&parse(&text), &dctwin::catalog::Catalog::builtin(), std::time::Duration::from_secs(1));
+    headless::advance(&mut app, 1);
+    let w = app.world_mut();
+    let at = (30.0, 30.0);
+    let preview = dctwin::edit::preview::placement_preview(w, "gb200-nvl72", at, 0.3).unwrap_err();
+    assert!(preview.contains("liquid-cooled but has no `cdu`"), "{preview}");
+    let e = ops::place(w, EquipmentKind::Rack, "gb200-nvl72", at, 0.3).unwrap();
+    let refused = edit::apply(w, e).unwrap_err();
+    assert!(refused.contains(&preview), "the click says what the preview said: {refused}");
+    // With a CDU on the chilled-water loop, the new rack takes it.
+    let with_cdu = text.replacen(
+        "    chillers: [",
+        "    cdus: [\n        (id: \"CDU-9\", model: \"cdu-1200kw\", water_loop: \"CHW-A\", upstream: \"MCC-A\", position_m: (28.0, 30.0)),\n    ],\n    chillers: [",
+        1,
+    );
+    let mut app =
+        headless::build_app(&parse(&with_cdu), &dctwin::catalog::Catalog::builtin(), std::time::Duration::from_secs(1));
+    headless::advance(&mut app, 1);
+    let w = app.world_mut();
+    let preview = dctwin::edit::preview::placement_preview(w, "gb200-nvl72", at, 0.3).expect("placeable");
+    assert!(preview.lines.iter().any(|l| l.element == "CDU-9"), "{preview:?}");
+    let e = ops::place(w, EquipmentKind::Rack, "gb200-nvl72", at, 0.3).unwrap();
+    let Some(SiteElement::Rack(r)) = e.after.first() else { panic!("a rack") };
+    assert_eq!(r.cdu.as_deref(), Some("CDU-9"));
+    assert!(r.zone.is_some(), "its air side still goes to the room");
+    edit::apply(w, e).unwrap();
+}

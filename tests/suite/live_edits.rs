@@ -102,8 +102,6 @@ fn electrical_only(mut site: dctwin::site::SiteFile) -> dctwin::site::SiteFile {
     site
 }
 
-
-
 fn all_racks(app: &mut App) -> Vec<(String, RackPower)> {
     let mut q = app.world_mut().query::<(Entity, &ElementId, &Rack)>();
     let world = app.world();

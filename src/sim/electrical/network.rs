@@ -545,7 +545,8 @@ impl PowerNetwork {
         let n = self.nodes.len();
         let zero = C64::new(0.0, 0.0);
         let packed = &self.packed[..n];
-        let (v_in, v_out, i_in, i_out) = (&mut flow.v_in[..n], &mut flow.v_out[..n], &mut flow.i_in[..n], &mut flow.i_out[..n]);
+        let (v_in, v_out, i_in, i_out) =
+            (&mut flow.v_in[..n], &mut flow.v_out[..n], &mut flow.i_in[..n], &mut flow.i_out[..n]);
         let s_load = &flow.s_load[..n];
         let child_current = &mut child_current[..n];
         // Backward sweep: currents, leaves to sources.

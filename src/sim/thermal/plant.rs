@@ -497,9 +497,11 @@ impl CoolingPlant {
     /// and [`Self::add_idle_rack_at`] summed since [`Self::clear_heat`]) into `out`.
     pub fn rack_heat_sums_into(&self, out: &mut RackHeatSums) {
         out.zones.clear();
-        out.zones.extend(self.zones.iter().map(|z| {
-            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s]
-        }));
+        out.zones.extend(
+            self.zones
+                .iter()
+                .map(|z| [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s]),
+        );
         out.cdus.clear();
         out.cdus.extend(self.cdus.iter().map(|c| [c.rack_heat_w, c.healthy_heat_w]));
     }

@@ -449,12 +449,7 @@ pub(super) fn full_speed_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f6
     coils_with(crahs, units, loop_c, |u| u.coil_at_full)
 }
 
-fn coils_with(
-    crahs: &[CrahUnit],
-    units: &[usize],
-    loop_c: &[f64],
-    g_kappa: impl Fn(&CrahUnit) -> (f64, f64),
-) -> Coils {
+fn coils_with(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64], g_kappa: impl Fn(&CrahUnit) -> (f64, f64)) -> Coils {
     units
         .iter()
         .map(|&i| {
