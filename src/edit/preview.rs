@@ -44,6 +44,19 @@ impl PlacementPreview {
     pub fn first_crossed(&self) -> Option<&PreviewLine> {
         self.lines.iter().find(|l| l.after_pct > 100.0 && l.after_pct > l.now_pct)
     }
+
+    /// How many racks like this one (this one included) fit here before an element above them
+    /// reaches its limit, and that element: each adds the step this one adds to every line
+    /// (an estimate: with the voltage sagging, currents grow a little faster than the load).
+    /// `None` when no line grows (or one has no capacity).
+    pub fn room(&self) -> Option<(&PreviewLine, u32)> {
+        self.lines
+            .iter()
+            .filter(|l| l.after_pct.is_finite() && l.now_pct.is_finite() && l.after_pct > l.now_pct)
+            .map(|l| (l, ((100.0 - l.now_pct) / (l.after_pct - l.now_pct)).floor().max(0.0)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(l, n)| (l, n.min(f64::from(u32::MAX)) as u32))
+    }
 }
 
 /// The preview of placing one `model` rack at `at` (snapped to `grid_m`), connected as the

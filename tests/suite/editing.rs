@@ -269,3 +269,33 @@ fn a_liquid_rack_beside_air_racks_gets_a_cdu_or_a_refusal_before_the_click() {
     assert!(r.zone.is_some(), "its air side still goes to the room");
     edit::apply(w, e).unwrap();
 }
+
+
+/// "This PDU can take N more": the preview's count of racks like the one under the mouse that
+/// fit before the first element above them reaches its limit. Placing that many side by side
+/// keeps every element within its limit; one more takes the named element over it.
+#[test]
+fn the_preview_says_how_many_more_racks_fit_and_placing_them_confirms_it() {
+    let mut app = app_for("small_2n_room.ron");
+    headless::advance(&mut app, 2);
+    let model = "dgx-h100-x4";
+    let preview = dctwin::edit::preview::placement_preview(app.world_mut(), model, (0.0, 0.0), 0.3).unwrap();
+    let (binding, n) = preview.room().expect("room for some");
+    let binding = binding.element.clone();
+    assert!(n >= 3, "a few DGX racks fit on the room's PDUs: {n} ({binding})");
+    let place = |app: &mut App, i: u32| {
+        let w = app.world_mut();
+        let e = ops::place(w, EquipmentKind::Rack, model, (0.6 * f64::from(i), 0.0), 0.3).unwrap();
+        edit::apply(w, e).unwrap();
+    };
+    for i in 0..n {
+        place(&mut app, i);
+    }
+    headless::advance(&mut app, 1);
+    let within = state(&mut app, &binding).loading_pct;
+    assert!(within <= 100.0, "{n} racks placed: {binding} at {within:.1} %");
+    place(&mut app, n);
+    headless::advance(&mut app, 1);
+    let over = state(&mut app, &binding).loading_pct;
+    assert!(over > 100.0, "{} racks placed: {binding} at {over:.1} %", n + 1);
+}

@@ -565,7 +565,10 @@ fn placement_preview(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                             RichText::new(format!("{} would go over its limit first", l.element))
                                 .color(Color32::from_rgb(255, 110, 100)),
                         ),
-                        None => ui.label("no limit crossed"),
+                        None => match p.room() {
+                            Some((l, n)) => ui.label(format!("{} can take about {n} more like it", l.element)),
+                            None => ui.label("no limit crossed"),
+                        },
                     };
                 }
             });
