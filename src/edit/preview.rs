@@ -37,6 +37,8 @@ pub struct PlacementPreview {
     pub id: String,
     /// Its feeds' chains up to the grid (A first, shared elements once), then its CDU and zone.
     pub lines: Vec<PreviewLine>,
+    /// What to do instead, when its CDU would go over its capacity: the nearest CDU with room.
+    pub advice: Option<String>,
 }
 
 impl PlacementPreview {
@@ -77,9 +79,19 @@ pub fn placement_preview(
     let facts = crate::site::spec::SiteFacts {
         has_cooling: world.get_resource::<crate::sim::world::CoolingLayout>().is_some_and(|l| l.has_cooling()),
     };
+    let cdu_positions: Vec<(String, (f64, f64))> = world
+        .get_resource::<crate::sim::world::CoolingLayout>()
+        .map(|l| l.cdus.iter().map(|c| (c.id.clone(), c.position_m)).collect())
+        .unwrap_or_default();
     if let Some((_, problem)) = crate::site::rack_problems(spec, &catalog, facts).into_iter().next() {
-        return Err(problem);
+        let no_cdus = cdu_positions.is_empty();
+        return Err(if rating.liquid_fraction > 0.0 && no_cdus {
+            format!("{problem}: place a CDU first")
+        } else {
+            problem
+        });
     }
+    let mut advice = None;
     let demand = rack_demand(&Rack { rating: rating.clone(), utilization: spec.utilization });
     let feeds: Vec<Option<Entity>> = [Some(spec.feed_a.as_str()), spec.feed_b.as_deref()]
         .into_iter()
@@ -139,12 +151,26 @@ pub fn placement_preview(
         let lf = rating.liquid_fraction;
         if let Some(cdu) = spec.cdu.as_deref().and_then(|id| plant.cdus.iter().find(|c| c.id == id)) {
             let pct = |w: f64| if cdu.available_w > 0.0 { w / cdu.available_w * 100.0 } else { f64::INFINITY };
-            lines.push(PreviewLine {
-                element: cdu.id.clone(),
-                what: "heat",
-                now_pct: pct(cdu.rack_heat_w),
-                after_pct: pct(cdu.rack_heat_w + p_w * lf),
-            });
+            let after_pct = pct(cdu.rack_heat_w + p_w * lf);
+            lines.push(PreviewLine { element: cdu.id.clone(), what: "heat", now_pct: pct(cdu.rack_heat_w), after_pct });
+            if after_pct > 100.0 {
+                // The nearest CDU that would take the rack's liquid heat within its capacity.
+                let here = spec.position_m;
+                let position = |id: &str| cdu_positions.iter().find(|(c, _)| c == id).map(|(_, p)| *p);
+                let distance =
+                    |id: &str| position(id).map_or(f64::INFINITY, |p| (p.0 - here.0).powi(2) + (p.1 - here.1).powi(2));
+                advice = Some(
+                    plant
+                        .cdus
+                        .iter()
+                        .filter(|c| c.id != cdu.id && c.rack_heat_w + p_w * lf <= c.available_w)
+                        .min_by(|a, b| distance(&a.id).total_cmp(&distance(&b.id)))
+                        .map_or_else(
+                            || "no CDU has room for it: add a CDU".to_string(),
+                            |c| format!("nearest CDU with room: {}", c.id),
+                        ),
+                );
+            }
         }
         if let Some(zone) = spec.zone.as_deref().and_then(|id| plant.zone_slot(id)).map(|z| &plant.zones[z]) {
             let pct = |w: f64| {
@@ -158,5 +184,5 @@ pub fn placement_preview(
             });
         }
     }
-    Ok(PlacementPreview { id: spec.id.clone(), lines })
+    Ok(PlacementPreview { id: spec.id.clone(), lines, advice })
 }

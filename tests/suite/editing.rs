@@ -247,10 +247,11 @@ fn a_liquid_rack_beside_air_racks_gets_a_cdu_or_a_refusal_before_the_click() {
     let w = app.world_mut();
     let at = (30.0, 30.0);
     let preview = dctwin::edit::preview::placement_preview(w, "gb200-nvl72", at, 0.3).unwrap_err();
-    assert!(preview.contains("liquid-cooled but has no `cdu`"), "{preview}");
+    assert!(preview.contains("liquid-cooled but has no `cdu`: place a CDU first"), "{preview}");
     let e = ops::place(w, EquipmentKind::Rack, "gb200-nvl72", at, 0.3).unwrap();
     let refused = edit::apply(w, e).unwrap_err();
-    assert!(refused.contains(&preview), "the click says what the preview said: {refused}");
+    let reason = preview.trim_end_matches(": place a CDU first");
+    assert!(refused.contains(reason), "the click says what the preview said: {refused}");
     // With a CDU on the chilled-water loop, the new rack takes it.
     let with_cdu = text.replacen(
         "    chillers: [",
@@ -269,7 +270,6 @@ fn a_liquid_rack_beside_air_racks_gets_a_cdu_or_a_refusal_before_the_click() {
     assert!(r.zone.is_some(), "its air side still goes to the room");
     edit::apply(w, e).unwrap();
 }
-
 
 /// "This PDU can take N more": the preview's count of racks like the one under the mouse that
 /// fit before the first element above them reaches its limit. Placing that many side by side
@@ -298,4 +298,27 @@ fn the_preview_says_how_many_more_racks_fit_and_placing_them_confirms_it() {
     headless::advance(&mut app, 1);
     let over = state(&mut app, &binding).loading_pct;
     assert!(over > 100.0, "{} racks placed: {binding} at {over:.1} %", n + 1);
+}
+
+/// When the rack's CDU has no room for its liquid heat, the preview says which CDU has: the
+/// nearest one whose capacity takes it.
+#[test]
+fn the_preview_names_the_nearest_cdu_with_room() {
+    let text = std::fs::read_to_string(root().join("sites/gb200_pod.ron")).unwrap();
+    let cdu_1 = "        (id: \"CDU-1\", model: \"cdu-1200kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (4.0, 6.0)),\n";
+    assert!(text.contains(cdu_1));
+    let more = "        (id: \"CDU-FAR\", model: \"cdu-2000kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (30.0, 6.0)),\n        (id: \"CDU-NEAR\", model: \"cdu-1200kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (5.0, 6.0)),\n";
+    let text = text.replacen(cdu_1, &format!("{cdu_1}{more}"), 1);
+    let mut app =
+        headless::build_app(&parse(&text), &dctwin::catalog::Catalog::builtin(), std::time::Duration::from_secs(1));
+    headless::advance(&mut app, 2);
+    let w = app.world_mut();
+    // CDU-1 out of service: no capacity for the pod's racks or a new one.
+    let e = ops::set_in_service(w, "CDU-1", false).unwrap();
+    edit::apply(w, e).unwrap();
+    headless::advance(&mut app, 2);
+    let p = dctwin::edit::preview::placement_preview(app.world_mut(), "gb200-nvl72", (1.2, 0.0), 0.3).unwrap();
+    let cdu = p.lines.iter().find(|l| l.element == "CDU-1").expect("CDU-1 listed");
+    assert!(cdu.after_pct > 100.0, "{cdu:?}");
+    assert_eq!(p.advice.as_deref(), Some("nearest CDU with room: CDU-NEAR"));
 }

@@ -570,6 +570,9 @@ fn placement_preview(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                             None => ui.label("no limit crossed"),
                         },
                     };
+                    if let Some(advice) = &p.advice {
+                        ui.label(advice.as_str());
+                    }
                 }
             });
         });
