@@ -689,9 +689,9 @@ fn solve_load_flow(
 
     // Totals, in the elements' storage order (the order of the sums is part of the result).
     for slot in &slots {
-        let Some(state) = slot.0.and_then(|k| net.states.get(k as usize)).filter(|s| s.energized) else { continue };
-        let role = net.network.nodes()[slot.0.unwrap_or_default() as usize].role;
-        match role {
+        let Some(k) = slot.0.map(|k| k as usize) else { continue };
+        let Some(state) = net.states.get(k).filter(|s| s.energized) else { continue };
+        match net.network.role(k) {
             NodeRole::Feed => {
                 t.grid_import_kw += state.p_kw;
                 t.grid_import_kvar += state.q_kvar;

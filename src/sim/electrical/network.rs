@@ -153,6 +153,8 @@ pub struct PowerNetwork {
     packed: Vec<Packed>,
     /// Energized, per node (read per rack and per step: a dense copy of `Node::energized`).
     live: Vec<bool>,
+    /// Role, per node (a dense copy for per-step passes in other orders than the nodes').
+    roles: Vec<NodeRole>,
 }
 
 /// The per-node data a sweep reads, packed for cache. Nodes of other kinds than
@@ -294,7 +296,14 @@ impl PowerNetwork {
     pub fn new(nodes: Vec<Node>) -> PowerNetwork {
         let packed = nodes.iter().map(Packed::of).collect();
         let live = nodes.iter().map(|n| n.energized).collect();
-        PowerNetwork { nodes, packed, live }
+        let roles = nodes.iter().map(|n| n.role).collect();
+        PowerNetwork { nodes, packed, live, roles }
+    }
+
+    /// Role of node `k`.
+    #[inline]
+    pub fn role(&self, k: usize) -> NodeRole {
+        self.roles[k]
     }
 
     /// True when node `k` exists and is energized.
