@@ -534,13 +534,21 @@ fn element_candidates<'a>(
     mut offer: impl FnMut(Candidate<'a>),
 ) {
     let row = |limit, id, value, limit_value, unit| Candidate { rank, ..row(limit, id, value, limit_value, unit) };
+    let current = |limit, id, value, limit_value, unit, voltage_pu| Candidate {
+        rank,
+        ..current_row(limit, id, value, limit_value, unit, voltage_pu)
+    };
     match *node_limit {
         NodeLimit::Import { capacity_mva } => {
             let s_mva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt() / 1000.0;
             offer(row(LimitKind::GridFeedCapacity, id, s_mva, capacity_mva, "MVA"));
         }
-        NodeLimit::TransformerRating { rated_kva } => offer(current_row(
-            row(LimitKind::TransformerRating, id, state.loading_pct * rated_kva / 100.0, rated_kva, "kVA"),
+        NodeLimit::TransformerRating { rated_kva } => offer(current(
+            LimitKind::TransformerRating,
+            id,
+            state.loading_pct * rated_kva / 100.0,
+            rated_kva,
+            "kVA",
             state.voltage_pu,
         )),
         NodeLimit::UpsRating { rated_kw, rated_kva } => {
@@ -556,18 +564,19 @@ fn element_candidates<'a>(
         }
         NodeLimit::Breaker { breaker_a, continuous_pct } => {
             let continuous = breaker_a * continuous_pct / 100.0;
-            offer(current_row(
-                row(LimitKind::BreakerContinuous, id, state.input_current_a, continuous, "A"),
+            offer(current(
+                LimitKind::BreakerContinuous,
+                id,
+                state.input_current_a,
+                continuous,
+                "A",
                 state.input_voltage_pu,
             ));
         }
     }
     if state.feeder_ampacity_a > 0.0 {
         let continuous = 0.8 * state.feeder_ampacity_a;
-        offer(current_row(
-            row(LimitKind::CableAmpacity, id, state.input_current_a, continuous, "A"),
-            state.input_voltage_pu,
-        ));
+        offer(current(LimitKind::CableAmpacity, id, state.input_current_a, continuous, "A", state.input_voltage_pu));
     }
     let v = state.voltage_pu;
     // The drop below nominal grows with the load, so the lower bound is the one growth
@@ -650,6 +659,18 @@ struct Candidate<'a> {
 /// A limit on a quantity that grows in proportion to the load (current, power, heat, airflow).
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
     let growth_pct = if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY };
+    row_growing(limit, id, value, limit_value, unit, growth_pct)
+}
+
+/// A row whose growth to the limit is already known.
+fn row_growing<'a>(
+    limit: LimitKind,
+    id: &'a str,
+    value: f64,
+    limit_value: f64,
+    unit: &'static str,
+    growth_pct: f64,
+) -> Candidate<'a> {
     Candidate {
         rank: None,
         limit,
@@ -668,13 +689,21 @@ fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'
 /// current as the voltage sags with the load, `I(λ) = λ·I₀·V₀/V(λ)` with the drop below nominal
 /// growing in proportion, `V(λ) = 1 − λ·(1 − V₀)`; the current reaches the limit `L` at
 /// `λ = L / (I₀·V₀ + L·(1 − V₀))`.
-fn current_row(mut c: Candidate<'_>, voltage_pu: f64) -> Candidate<'_> {
-    let drop = (1.0 - voltage_pu).max(0.0);
-    if c.value > 0.0 && voltage_pu > 0.0 {
-        let lambda = c.limit_value / (c.value * (1.0 - drop) + c.limit_value * drop);
-        c.growth_pct = (lambda - 1.0) * 100.0;
+fn current_row<'a>(
+    limit: LimitKind,
+    id: &'a str,
+    value: f64,
+    limit_value: f64,
+    unit: &'static str,
+    voltage_pu: f64,
+) -> Candidate<'a> {
+    if value > 0.0 && voltage_pu > 0.0 {
+        let drop = (1.0 - voltage_pu).max(0.0);
+        let lambda = limit_value / (value * (1.0 - drop) + limit_value * drop);
+        row_growing(limit, id, value, limit_value, unit, (lambda - 1.0) * 100.0)
+    } else {
+        row(limit, id, value, limit_value, unit)
     }
-    c
 }
 
 /// Cooling limits: rack inlets against the zone's ASHRAE class (with the time until the
