@@ -315,6 +315,18 @@ macro_rules! define_catalog {
                 }
             }
 
+            /// The numbers of model `name` of `kind`'s rating, in field order (empty when there
+            /// is no such model).
+            pub fn model_numbers(&self, kind: EquipmentKind, name: &str) -> Vec<rated::NumericField> {
+                match kind {
+                    $( EquipmentKind::$NKind => self.$nsection.get(name).map(|m| m.rating().numeric_fields()), )*
+                    $( EquipmentKind::$LKind => self.$lsection.get(name).map(|m| m.rating().numeric_fields()), )*
+                    $( EquipmentKind::$UKind => self.$usection.get(name).map(|m| m.rating().numeric_fields()), )*
+                    _ => None,
+                }
+                .unwrap_or_default()
+            }
+
             /// The kinds (by noun; "cable" for cables) whose section has a model named `name`.
             pub fn sections_with(&self, name: &str) -> Vec<&'static str> {
                 let mut out = Vec::new();

@@ -5,12 +5,16 @@ use bevy_egui::egui;
 use egui::RichText;
 
 use crate::app::state::{EditorState, Tool};
+use crate::catalog::Catalog;
+use crate::catalog::footprint::FootprintTable;
 use crate::edit::{self, ops::RowDirection};
 use crate::site::element::EquipmentKind;
 
 /// Chooses the active tool; the plan does the clicking.
 pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
     let catalog = edit::catalog(world);
+    let footprints =
+        world.get_resource::<edit::Footprints>().map(|f| f.0.clone()).unwrap_or_else(FootprintTable::builtin);
     let mut editor = world.resource::<EditorState>().clone();
     ui.heading("Palette");
     if ui.selectable_label(editor.tool == Tool::Select, "⬚ Select / move").clicked() {
@@ -38,11 +42,9 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
             .show(ui, |ui| {
                 for m in models {
                     let active = editor.tool == Tool::Place { kind, model: m.clone() };
-                    if ui
-                        .selectable_label(active, &m)
-                        .on_hover_text(format!("Click, then click the floor to place a {m}"))
-                        .clicked()
-                    {
+                    let mut hint = model_summary(&catalog, &footprints, kind, &m);
+                    hint.push(format!("Click, then click the floor to place a {m}"));
+                    if ui.selectable_label(active, &m).on_hover_text(hint.join("\n")).clicked() {
                         editor.tool = Tool::Place { kind, model: m };
                     }
                 }
@@ -105,4 +107,57 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
         editor.tool = Tool::PlaceRow;
     }
     *world.resource_mut::<EditorState>() = editor;
+}
+
+/// What a planner picks a model by: its rating's numbers with units, and its footprint.
+pub fn model_summary(catalog: &Catalog, footprints: &FootprintTable, kind: EquipmentKind, model: &str) -> Vec<String> {
+    let mut out: Vec<String> = catalog
+        .model_numbers(kind, model)
+        .iter()
+        .map(|f| {
+            let label = crate::app::ui::inspector::field_label(f.name, f.constraint.unit);
+            let label = match f.index {
+                Some(i) => format!("{label} [{i}]"),
+                None => label,
+            };
+            format!("{label}: {}", compact(f.value))
+        })
+        .collect();
+    let (w, d) = footprints.extent_m(kind, model, 0.0);
+    out.push(format!("footprint: {w:.2} × {d:.2} m"));
+    out
+}
+
+/// A rating number as people write it: up to four significant digits, no trailing zeros.
+fn compact(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_reads_by_its_ratings_with_units_and_footprint() {
+        let lines = model_summary(&Catalog::builtin(), &FootprintTable::builtin(), EquipmentKind::Rack, "gb200-nvl72");
+        let text = lines.join("\n");
+        assert!(text.contains("rated (kW): 132"), "{text}");
+        assert!(text.contains("liquid fraction: 0.875"), "{text}");
+        assert!(text.contains("footprint: 0.60 × 1.20 m"), "{text}");
+        let pdu = model_summary(
+            &Catalog::builtin(),
+            &FootprintTable::builtin(),
+            EquipmentKind::Distribution,
+            "pdu-415v-250a",
+        );
+        assert!(pdu.iter().any(|l| l == "breaker (A): 250"), "{pdu:?}");
+        assert_eq!(compact(0.4149), "0.4149");
+        assert_eq!(compact(1200.0), "1200");
+        assert_eq!(compact(13.8), "13.8");
+    }
 }
