@@ -327,6 +327,31 @@ macro_rules! define_catalog {
                 .unwrap_or_default()
             }
 
+            /// A plausibility warning (not a refusal) for `value` in rating field `field`
+            /// (`index` for arrays) of an element of model `name`: far (over 4×) from the
+            /// model's own figure, as a value typed in the wrong unit would be.
+            pub fn implausible(
+                &self,
+                kind: EquipmentKind,
+                name: &str,
+                field: &str,
+                index: Option<usize>,
+                value: f64,
+            ) -> Option<String> {
+                let numbers = self.model_numbers(kind, name);
+                let f = numbers.iter().find(|f| f.name == field && f.index == index)?;
+                let ratio = value / f.value;
+                if !(f.value > 0.0 && value > 0.0) || (0.25..=4.0).contains(&ratio) {
+                    return None;
+                }
+                let unit = if f.constraint.unit.is_empty() { String::new() } else { format!(" {}", f.constraint.unit) };
+                let times = if ratio > 1.0 { format!("{ratio:.0}×") } else { format!("1/{:.0}", 1.0 / ratio) };
+                Some(format!(
+                    "{value}{unit} is {times} the {name}'s {}{unit}: check the figure and its unit",
+                    f.value
+                ))
+            }
+
             /// The kinds (by noun; "cable" for cables) whose section has a model named `name`.
             pub fn sections_with(&self, name: &str) -> Vec<&'static str> {
                 let mut out = Vec::new();
@@ -643,5 +668,21 @@ impl RatingRules for HeatRejectionRating {
 
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
         vec![]
+    }
+}
+
+#[cfg(test)]
+mod plausibility_tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_far_from_the_models_own_is_implausible() {
+        let c = Catalog::builtin();
+        let k = EquipmentKind::Distribution;
+        let w = c.implausible(k, "pdu-415v-250a", "breaker_a", None, 9000.0).expect("warned");
+        assert_eq!(w, "9000 A is 36× the pdu-415v-250a's 250 A: check the figure and its unit");
+        assert!(c.implausible(k, "pdu-415v-250a", "breaker_a", None, 400.0).is_none());
+        assert!(c.implausible(k, "pdu-415v-250a", "breaker_a", None, 25.0).is_some(), "a tenth");
+        assert!(c.implausible(k, "pdu-415v-250a", "no_such_field", None, 1e6).is_none());
     }
 }

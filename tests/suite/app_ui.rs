@@ -672,3 +672,20 @@ fn the_placement_preview_names_a_unit_without_capacity() {
     assert!(h.query_by_label_contains("CDU-1 heat: no capacity ▶ no capacity").is_some());
     assert!(h.query_all_by_label_contains("inf").next().is_none(), "no `inf` on screen");
 }
+
+/// A rating far from its model's figure (a breaker typed in the wrong unit) is applied, since it
+/// is a valid number, but the status line warns: issue 14's plausibility warning, not a refusal.
+#[test]
+fn a_rating_far_from_its_model_is_applied_with_a_warning() {
+    let mut h = harness("small_2n_room.ron", 2);
+    let w = h.state_mut().world_mut();
+    dctwin::app::ui::inspector::submit_rating(w, "PDU-A1", "breaker_a", "9000");
+    let e = find_element(w, "PDU-A1").unwrap();
+    assert_eq!(w.get::<Distribution>(e).unwrap().0.breaker_a, 9000.0, "applied");
+    let (text, _) = w.resource::<EditorState>().message.clone().expect("a message");
+    assert!(text.contains("9000 A is 22× the pdu-415v-400a's 400 A"), "{text}");
+    // A figure near the model's is applied without a word of warning.
+    dctwin::app::ui::inspector::submit_rating(w, "PDU-A1", "breaker_a", "250");
+    let (text, is_error) = w.resource::<EditorState>().message.clone().expect("a message");
+    assert!(!is_error && !text.contains("check"), "{text}");
+}

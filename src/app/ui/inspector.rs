@@ -339,7 +339,13 @@ pub fn submit_rating(world: &mut World, id: &str, name: &str, text: &str) {
     match result {
         Ok(()) => {
             world.insert_resource(RatingError(None));
-            world.resource_mut::<EditorState>().info(format!("{id}.{name} = {}", text.trim()));
+            let warning = implausible(world, id, name, text);
+            let applied = format!("{id}.{name} = {}", text.trim());
+            let mut e = world.resource_mut::<EditorState>();
+            match warning {
+                Some(w) => e.error(format!("{applied} (applied; {w})")),
+                None => e.info(applied),
+            }
         }
         Err(msg) => {
             world.insert_resource(RatingError(Some((id.to_string(), name.to_string(), msg.clone()))));
@@ -349,6 +355,19 @@ pub fn submit_rating(world: &mut World, id: &str, name: &str, text: &str) {
             e.rating_drafts.retain(|((eid, f), _)| !(eid == id && f == name));
         }
     }
+}
+
+/// The catalog's plausibility warning for `text` typed into `name` of element `id`.
+fn implausible(world: &mut World, id: &str, name: &str, text: &str) -> Option<String> {
+    let value = text.trim().parse::<f64>().ok()?;
+    let e = crate::sim::world::find_element(world, id)?;
+    let kind = world.get::<crate::sim::components::Kind>(e)?.0;
+    let model = world.get::<crate::sim::components::CatalogModel>(e)?.0.clone();
+    let (field, index) = match name.split_once('[') {
+        Some((f, rest)) => (f, rest.trim_end_matches(']').parse().ok()),
+        None => (name, None),
+    };
+    edit::catalog(world).implausible(kind, &model, field, index, value)
 }
 
 #[cfg(test)]
