@@ -76,13 +76,10 @@ pub fn placement_preview(
     let catalog = super::catalog(world);
     let rating = spec.resolved(&catalog).ok_or_else(|| format!("`{model}` is not in the catalog"))?;
     // Where its heat would go: the same checks the edit meets when applied.
-    let facts = crate::site::spec::SiteFacts {
-        has_cooling: world.get_resource::<crate::sim::world::CoolingLayout>().is_some_and(|l| l.has_cooling()),
-    };
-    let cdu_positions: Vec<(String, (f64, f64))> = world
-        .get_resource::<crate::sim::world::CoolingLayout>()
-        .map(|l| l.cdus.iter().map(|c| (c.id.clone(), c.position_m)).collect())
-        .unwrap_or_default();
+    let layout = world.get_resource::<crate::sim::world::CoolingLayout>();
+    let facts = crate::site::spec::SiteFacts { has_cooling: layout.is_some_and(|l| l.has_cooling()) };
+    let cdu_positions: Vec<(String, (f64, f64))> =
+        layout.map(|l| l.cdus.iter().map(|c| (c.id.clone(), c.position_m)).collect()).unwrap_or_default();
     if let Some((_, problem)) = crate::site::rack_problems(spec, &catalog, facts).into_iter().next() {
         let no_cdus = cdu_positions.is_empty();
         return Err(if rating.liquid_fraction > 0.0 && no_cdus {
@@ -102,7 +99,7 @@ pub fn placement_preview(
     if let Some(net) = world.get_resource::<ElectricalNetwork>() {
         let node = |e: Option<Entity>| e.and_then(|e| net.index.get(&e).copied());
         let (a, b) = (node(feeds[0]), node(feeds[1]));
-        let live = |k: Option<usize>| k.filter(|&k| net.network.nodes()[k].energized);
+        let live = |k: Option<usize>| k.filter(|&k| net.network.is_live(k));
         let (sa, sb) = cord_shares(live(a).is_some(), live(b).is_some());
         let mut flow = net.flow.clone();
         for (k, share) in [(live(a), sa), (live(b), sb)] {

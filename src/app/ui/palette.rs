@@ -13,8 +13,6 @@ use crate::site::element::EquipmentKind;
 /// Chooses the active tool; the plan does the clicking.
 pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
     let catalog = edit::catalog(world);
-    let footprints =
-        world.get_resource::<edit::Footprints>().map(|f| f.0.clone()).unwrap_or_else(FootprintTable::builtin);
     let mut editor = world.resource::<EditorState>().clone();
     ui.heading("Palette");
     if ui.selectable_label(editor.tool == Tool::Select, "⬚ Select / move").clicked() {
@@ -42,9 +40,22 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
             .show(ui, |ui| {
                 for m in models {
                     let active = editor.tool == Tool::Place { kind, model: m.clone() };
-                    let mut hint = model_summary(&catalog, &footprints, kind, &m);
-                    hint.push(format!("Click, then click the floor to place a {m}"));
-                    if ui.selectable_label(active, &m).on_hover_text(hint.join("\n")).clicked() {
+                    // Worked out only while hovered (a dozen formatted numbers per model).
+                    let hint = |ui: &mut egui::Ui| {
+                        let builtin;
+                        let footprints = match world.get_resource::<edit::Footprints>() {
+                            Some(f) => &f.0,
+                            None => {
+                                builtin = FootprintTable::builtin();
+                                &builtin
+                            }
+                        };
+                        for line in model_summary(&catalog, footprints, kind, &m) {
+                            ui.label(line);
+                        }
+                        ui.label(format!("Click, then click the floor to place a {m}"));
+                    };
+                    if ui.selectable_label(active, &m).on_hover_ui(hint).clicked() {
                         editor.tool = Tool::Place { kind, model: m };
                     }
                 }
