@@ -1,8 +1,8 @@
 //! Simulation steps at 1k and 10k racks (generated 2N sites with chilled-water cooling), single-threaded.
 //!
-//! * `step/N`: the whole `FixedUpdate` schedule in steady state: clock, change detection, load
-//!   flow, write-back of every network element, the thermal model (racks, zones, CRAHs, loops,
-//!   chillers), limits and alerts (racks whose electrical inputs did not move are not rewritten).
+//! * `step/N`: the whole `FixedUpdate` schedule in steady state: clock, change detection, the
+//!   thermal model (racks, zones, CRAHs, loops, chillers), limits and alerts. The loads do not
+//!   move, so the load flow's standing solution and the limits' scan of it are kept.
 //! * `thermal_plant/N`: the cooling plant's step alone (zones, CRAHs, loops, chillers, towers).
 //! * `electrical_only_step/N`: a full step on the same site without cooling.
 //! * `step_all_loads_change/N`: the same step when every rack's demand changed since the last

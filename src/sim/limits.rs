@@ -345,6 +345,7 @@ fn check_limits(
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
     shedding: Option<Res<super::thermal::ThermalShedding>>,
+    mut scan: Local<ElectricalScan>,
 ) {
     let no_shedding = super::thermal::ThermalShedding::default();
     let shedding = shedding.as_deref().unwrap_or(&no_shedding);
@@ -373,19 +374,12 @@ fn check_limits(
     }
 
     // A failed solve leaves last step's states in place: nothing to compare until it solves.
-    // In node order: the solver's arrays are read front to back.
-    let nodes = if totals.converged { net.network.nodes().len() } else { 0 };
-    for k in 0..nodes {
-        let Some(state) = net.node_state_ref(k) else { continue };
-        let id = net.node_ids[k].as_str();
-        let limit = &net.network.nodes()[k].limit;
-        if !electrical_state_finite(state) {
-            findings.push(Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0));
-            continue;
+    if totals.converged {
+        scan.update(&net);
+        findings.extend(scan.findings.iter().cloned());
+        for (slot, winner) in best.iter_mut().zip(&scan.best) {
+            *slot = winner.map(|(k, c)| Candidate { element: net.node_ids[k as usize].as_str(), ..c });
         }
-        let rank = net.natural_rank.get(k).copied();
-        element_findings(id, state, limit, &mut findings);
-        element_candidates(id, rank, state, limit, |c| offer(&mut best, c));
     }
 
     // The solver lists the racks that lost supply; the rest need no look.
@@ -438,6 +432,52 @@ fn check_limits(
         g(a).total_cmp(&g(b)).then(a.margin_pct.total_cmp(&b.margin_pct)).then(a.limit.cmp(&b.limit))
     });
     headroom.0 = table;
+}
+
+/// The network elements' alerts and headroom winners, worked out again only when the load
+/// flow has a new solution (in a steady hall it has none, and the scan was most of the limits).
+#[derive(Default)]
+struct ElectricalScan {
+    /// [`super::electrical::ElectricalNetwork::solutions`] when scanned.
+    solution: Option<u64>,
+    findings: Vec<Finding>,
+    /// Per limit kind: the node that binds first and its row (its id is looked up by node).
+    best: [Option<(u32, Candidate<'static>)>; LIMIT_KINDS],
+}
+
+impl ElectricalScan {
+    /// Scans every energized node of the latest solution unless this one was scanned already.
+    fn update(&mut self, net: &super::electrical::ElectricalNetwork) {
+        if self.solution == Some(net.solutions) {
+            return;
+        }
+        self.solution = Some(net.solutions);
+        self.findings.clear();
+        let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
+        let mut best_node = [0u32; LIMIT_KINDS];
+        // In node order: the solver's arrays are read front to back.
+        for k in 0..net.network.nodes().len() {
+            let Some(state) = net.node_state_ref(k) else { continue };
+            let id = net.node_ids[k].as_str();
+            let limit = &net.network.nodes()[k].limit;
+            if !electrical_state_finite(state) {
+                self.findings.push(Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0));
+                continue;
+            }
+            let rank = net.natural_rank.get(k).copied();
+            element_findings(id, state, limit, &mut self.findings);
+            element_candidates(id, rank, state, limit, |c| {
+                let kind = c.limit as usize;
+                if offer(&mut best, c) {
+                    best_node[kind] = k as u32;
+                }
+            });
+        }
+        // Kept without the borrowed id; it goes back in by node.
+        for ((slot, winner), &k) in self.best.iter_mut().zip(best).zip(&best_node) {
+            *slot = winner.map(|c| (k, Candidate { element: "", ..c }));
+        }
+    }
 }
 
 /// True when every number of an element's load-flow results is finite.
@@ -621,12 +661,13 @@ pub fn binding_margin_pct(state: &ElectricalState, circuit: &Circuit) -> Option<
 /// Keeps `c` if it binds before the current candidate of its kind. Ties (common:
 /// A and B sides are usually identical) go to the first id in natural order, so reports do not
 /// depend on the order of elements in the file or in the world.
-fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) {
+fn offer<'a>(best: &mut [Option<Candidate<'a>>; LIMIT_KINDS], c: Candidate<'a>) -> bool {
     let slot = &mut best[c.limit as usize];
     let better = slot.as_ref().is_none_or(|old| candidate_order(&c, old) == std::cmp::Ordering::Less);
     if better {
         *slot = Some(c);
     }
+    better
 }
 
 /// Tolerance on capacities and airflow before an alert: rounding in the means over a step.

@@ -210,3 +210,52 @@ fn an_element_with_two_sources_follows_the_first_live_one() {
     let (a, _) = feeds(&mut app);
     assert!(a > 12.0, "back on the preferred source");
 }
+
+/// A step with the same loads on the same topology keeps the standing solution (no sweep), and
+/// that solution is one: a sweep from it moves no voltage by the tolerance. A load change solves
+/// again, and the limits scan the new solution (a stale scan would keep the old alerts).
+#[test]
+fn a_steady_network_keeps_its_solution_until_a_load_changes() {
+    use dctwin::sim::electrical::network::TOLERANCE_PU;
+    use dctwin::sim::limits::{AlertLog, Headroom};
+    let site = dctwin::generator::generate_power_only(200);
+    let mut app = app_after(&site, 3);
+    let solutions = app.world().resource::<ElectricalNetwork>().solutions;
+    let before = app.world().resource::<SiteTotals>().clone();
+    let headroom = app.world().resource::<Headroom>().0.clone();
+    advance(&mut app, 2);
+    let net = app.world().resource::<ElectricalNetwork>();
+    assert_eq!(net.solutions, solutions, "no new solution without a change");
+    let totals = app.world().resource::<SiteTotals>();
+    assert_eq!(totals.iterations, 0, "no sweep");
+    assert!(totals.converged);
+    assert_eq!(totals.grid_import_kw.to_bits(), before.grid_import_kw.to_bits());
+    assert_eq!(totals.losses_kw().to_bits(), before.losses_kw().to_bits());
+    assert_eq!(app.world().resource::<Headroom>().0, headroom, "headroom stands with the solution");
+    let mut flow = net.flow.clone();
+    net.network.solve(&mut flow);
+    assert!(flow.converged && flow.iterations == 1, "the standing solution solves in one sweep");
+    assert!(flow.last_change_pu < TOLERANCE_PU);
+
+    // Every rack 20 % beyond the growth the first headroom row allows: a new solution, and the
+    // limits see it.
+    let scale = (1.0 + headroom[0].load_growth_pct.unwrap() / 100.0) * 1.2;
+    let alerts_before = app.world().resource::<AlertLog>().active().len();
+    let mut racks = app.world_mut().query::<&mut Rack>();
+    for mut rack in racks.iter_mut(app.world_mut()) {
+        rack.utilization = scale;
+    }
+    advance(&mut app, 1);
+    let net = app.world().resource::<ElectricalNetwork>();
+    assert_eq!(net.solutions, solutions + 1, "a load change solves again");
+    let totals = app.world().resource::<SiteTotals>();
+    assert!(totals.iterations > 1 && totals.converged);
+    assert_rel(totals.it_load_kw, before.it_load_kw * scale, 1e-12, "IT load follows");
+    assert!(totals.losses_kw() > before.losses_kw(), "losses grow with the load");
+    assert_rel(totals.grid_import_kw, totals.it_load_kw + totals.losses_kw(), 1e-9, "import = IT + losses");
+    let after = app.world().resource::<Headroom>().0.clone();
+    assert_ne!(after, headroom, "headroom follows the new solution");
+    let growth = |rows: &[dctwin::sim::limits::HeadroomRow]| rows[0].load_growth_pct.unwrap();
+    assert!(growth(&after) < growth(&headroom), "less room to grow");
+    assert!(app.world().resource::<AlertLog>().active().len() > alerts_before, "overloads raise alerts");
+}

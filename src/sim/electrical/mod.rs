@@ -55,6 +55,9 @@ pub struct ElectricalNetwork {
     loads_rebuild: u64,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
+    /// Converged solutions so far. While it does not change, neither do `flow`, the states
+    /// and everything worked out from them (the limits keep their electrical scan).
+    pub solutions: u64,
 }
 
 /// True before the first load flow and after every rebuild: the thermal step then needs the
@@ -651,8 +654,29 @@ fn solve_load_flow(
             t.cooling_kw += load.p_kw;
         }
     }
-    network.solve(flow);
     net.solved_rebuild = Some(net.rebuilds);
+    // The same loads on the same topology as the standing solution: it is this step's solution
+    // too (a steady hall re-solves nothing; a new sweep would only move it within tolerance).
+    let stands = totals.converged
+        && net.flow_rebuild == Some(net.rebuilds)
+        && net.flow.converged
+        && net.flow.s_load == net.work.s_load;
+    if stands {
+        *totals = SiteTotals {
+            converged: true,
+            iterations: 0,
+            loadability: None,
+            grid_import_kw: totals.grid_import_kw,
+            grid_import_kvar: totals.grid_import_kvar,
+            transformer_losses_kw: totals.transformer_losses_kw,
+            ups_losses_kw: totals.ups_losses_kw,
+            cable_losses_kw: totals.cable_losses_kw,
+            ..t
+        };
+        return;
+    }
+    let flow = &mut net.work;
+    network.solve(flow);
     t.converged = flow.converged;
     t.iterations = flow.iterations;
     t.loadability = match flow.outcome {
@@ -679,6 +703,7 @@ fn solve_load_flow(
     // The solution becomes the one results are read from; the working copy keeps its voltages
     // as the next step's warm start (currents are recomputed from them by the first sweep).
     std::mem::swap(&mut net.flow, &mut net.work);
+    net.solutions += 1;
     net.work.v_in.clone_from(&net.flow.v_in);
     net.work.v_out.clone_from(&net.flow.v_out);
     net.flow_rebuild = Some(net.rebuilds);
