@@ -9,6 +9,7 @@
 //! 2. [`sim`]: Bevy plugins that run under `MinimalPlugins`: the world of equipment entities,
 //!    the fixed-step electrical load flow, the thermal and cooling model, limits and alerts.
 //! 3. [`edit`]: validated, undoable edits of a running world (what the desktop app does to a site).
+//!    [`scenario`]: timed events played through those edits, and the timeline of a run.
 //! 4. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI,
 //!    and the desktop app (`app`, feature `desktop`, on by default).
 //!
@@ -29,5 +30,6 @@ pub mod export;
 pub mod generator;
 pub mod headless;
 pub mod kinds;
+pub mod scenario;
 pub mod sim;
 pub mod site;

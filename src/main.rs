@@ -86,9 +86,9 @@ enum Command {
     Run {
         /// Site file (RON).
         site: PathBuf,
-        /// Simulated period, e.g. 1h, 30min, 86400s.
-        #[arg(long, default_value = "1h", value_parser = parse_duration)]
-        duration: Duration,
+        /// Simulated period, e.g. 1h, 30min, 86400s (default: the scenario's duration, else 1h).
+        #[arg(long, value_parser = parse_duration)]
+        duration: Option<Duration>,
         /// Fixed solver step, e.g. 1s, 100ms.
         #[arg(long, default_value = "1s", value_parser = parse_duration)]
         step: Duration,
@@ -108,6 +108,10 @@ enum Command {
         /// grid_import_kvar, losses_kw, cooling_kw, pue, hottest_inlet_c, zone:ID, loop:ID, element:ID.
         #[arg(long, default_value = dctwin::headless::timeseries::DEFAULT_SERIES)]
         series: dctwin::headless::timeseries::SeriesSpec,
+        /// Play a scenario: timed events (failures, grid outage, utilization, ambient) from a RON
+        /// file; the report gains a timeline.
+        #[arg(long, value_name = "FILE.ron")]
+        scenario: Option<PathBuf>,
     },
     /// Validate site files; prints every problem and exits 2 if there are any.
     Check {
@@ -298,16 +302,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Run { site, duration, step, report, format, fail_on, timeseries, series } => {
+        Command::Run { site, duration, step, report, format, fail_on, timeseries, series, scenario } => {
             let file = site.display().to_string();
+            let parsed = load(&site, &catalog)?;
+            let scenario = match &scenario {
+                Some(path) => Some(dctwin::scenario::load_scenario(path, &parsed, &catalog).map_err(|e| render(&e))?),
+                None => None,
+            };
+            let scenario_duration = scenario.as_ref().and_then(|s| s.duration_s).map(Duration::from_secs_f64);
+            let duration = duration.or(scenario_duration).unwrap_or(Duration::from_secs(3600));
             let options = RunOptions { duration, step };
             options.check()?;
-            let parsed = load(&site, &catalog)?;
             if timeseries.is_some() {
                 series.check(&parsed)?;
             }
-            let (result, csv) =
-                headless::run_recording(&parsed, &catalog, &options, &file, timeseries.as_ref().map(|_| &series));
+            let (result, csv) = headless::run_recording(
+                &parsed,
+                &catalog,
+                &options,
+                &file,
+                timeseries.as_ref().map(|_| &series),
+                scenario.as_ref(),
+            );
             if let (Some(path), Some(csv)) = (&timeseries, csv) {
                 dctwin::site::save::atomic_write(path, csv.as_bytes())
                     .map_err(|e| format!("cannot write time series {}: {e}", path.display()))?;

@@ -106,6 +106,12 @@ pub fn apply(world: &mut World, edit: Edit) -> Result<(), String> {
     Ok(())
 }
 
+/// Applies `edit` like [`apply`], without recording it for undo: what a scenario's timed event
+/// does to a running site (it is part of the run, not the planner's design).
+pub fn apply_unrecorded(world: &mut World, edit: &Edit) -> Result<(), String> {
+    replace(world, &edit.before, &edit.after)
+}
+
 /// Reverts the latest edit; returns its label, or `None` when there is nothing to undo.
 pub fn undo(world: &mut World) -> Result<Option<String>, String> {
     travel(world, Direction::Back)

@@ -80,6 +80,34 @@ impl Report {
         }
         let _ = writeln!(o);
 
+        if let Some(sc) = &self.scenario {
+            let _ = writeln!(
+                o,
+                "## Timeline: {} (`{}`)
+",
+                sc.name, sc.file
+            );
+            let _ = writeln!(o, "{} of {} events played.", sc.events_played, sc.events);
+            if let Some(p) = &sc.hottest_inlet {
+                let _ = writeln!(
+                    o,
+                    " Hottest rack inlet over the run: {:.1} °C at {} ({}).",
+                    p.inlet_c,
+                    crate::scenario::show_s(p.time_s),
+                    p.rack
+                );
+            }
+            let _ = writeln!(o, "\n| time | | what |\n|---|---|---|");
+            let shown = if element_rows == 0 { sc.timeline.len() } else { element_rows.max(30) };
+            for e in sc.timeline.iter().take(shown) {
+                let _ = writeln!(o, "| {} | {} | {} |", crate::scenario::show_s(e.time_s), e.what, e.text);
+            }
+            if sc.timeline.len() > shown {
+                let _ = writeln!(o, "| | | … {} more lines in the full report |", sc.timeline.len() - shown);
+            }
+            let _ = writeln!(o);
+        }
+
         let active: Vec<&Alert> = self.active_alerts().collect();
         let critical = active.iter().filter(|a| a.severity == Severity::Critical).count();
         let _ = writeln!(

@@ -97,7 +97,7 @@ impl RunOptions {
 /// A headless app with the site spawned, before its first step.
 pub fn build_app(site: &SiteFile, catalog: &Catalog, step: Duration) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins(SimPlugins { step });
+    app.add_plugins(MinimalPlugins).add_plugins(SimPlugins { step }).add_plugins(crate::scenario::play::ScenarioPlugin);
     // Batch work runs the simulation on one thread: its systems are chained, so the
     // multi-threaded executor only adds hand-offs between threads (on 2 cores a 10k-rack step
     // was over twice as slow with it). Results do not depend on it: the schedule has no
@@ -132,18 +132,23 @@ pub fn advance(app: &mut App, steps: u64) {
 
 /// Runs `site` for `options.duration` and returns the report.
 pub fn run(site: &SiteFile, catalog: &Catalog, options: &RunOptions, site_file: &str) -> Report {
-    run_recording(site, catalog, options, site_file, None).0
+    run_recording(site, catalog, options, site_file, None, None).0
 }
 
-/// Runs `site` and, when `series` is given, records those quantities after every step.
+/// Runs `site`, playing `scenario` when given (the report then has its timeline) and, when
+/// `series` is given, recording those quantities after every step.
 pub fn run_recording(
     site: &SiteFile,
     catalog: &Catalog,
     options: &RunOptions,
     site_file: &str,
     series: Option<&timeseries::SeriesSpec>,
+    scenario: Option<&crate::scenario::Scenario>,
 ) -> (Report, Option<String>) {
     let mut app = build_app(site, catalog, options.step);
+    if let Some(s) = scenario {
+        app.insert_resource(crate::scenario::play::ScenarioPlayer::new(s.clone()));
+    }
     let csv = match series {
         None => {
             advance(&mut app, options.steps());

@@ -46,6 +46,38 @@ pub struct Report {
     /// Thermal results (absent for sites without cooling).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thermal: Option<ThermalReport>,
+    /// The scenario played and its timeline (absent without `--scenario`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<ScenarioReport>,
+}
+
+/// A played scenario: what happened, when.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    /// The scenario's name.
+    pub name: String,
+    /// Its file.
+    pub file: String,
+    /// Events in the scenario.
+    pub events: usize,
+    /// Events played (those due within the run).
+    pub events_played: usize,
+    /// Every event and consequence with its time, in time order.
+    pub timeline: Vec<crate::scenario::play::TimelineEntry>,
+    /// The hottest rack inlet over the run (sites with cooling).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hottest_inlet: Option<PeakInlet>,
+}
+
+/// The hottest rack inlet seen during a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeakInlet {
+    /// Rack.
+    pub rack: String,
+    /// Inlet, °C.
+    pub inlet_c: f64,
+    /// When, s.
+    pub time_s: f64,
 }
 
 /// Run parameters.
@@ -387,6 +419,24 @@ fn thermal_report(world: &mut World) -> Option<ThermalReport> {
     })
 }
 
+/// The scenario section, when a scenario was played.
+fn scenario_report(world: &World) -> Option<ScenarioReport> {
+    let player = world.get_resource::<crate::scenario::play::ScenarioPlayer>()?;
+    let scenario = player.scenario.as_ref()?;
+    Some(ScenarioReport {
+        name: scenario.name.clone(),
+        file: scenario.file.clone(),
+        events: scenario.events.len(),
+        events_played: player.played(),
+        timeline: crate::scenario::play::timeline(world),
+        hottest_inlet: player.peak_inlet.as_ref().map(|(c, t, id)| PeakInlet {
+            rack: id.clone(),
+            inlet_c: *c,
+            time_s: *t,
+        }),
+    })
+}
+
 impl Report {
     /// Collects the report from a world that has run.
     pub fn from_world(world: &mut World, options: &RunOptions, site_file: &str) -> Report {
@@ -489,6 +539,7 @@ impl Report {
             alerts,
             headroom: world.resource::<Headroom>().0.clone(),
             thermal: thermal_report(world),
+            scenario: scenario_report(world),
         }
     }
 

@@ -11,6 +11,7 @@
 //! | [`electrical::ElectricalPlugin`] | `Topology`, `Electrical` | rebuilds the network on change; load flow |
 //! | [`thermal::ThermalPlugin`] | `Thermal` | cooling plant and zones, between topology and load flow |
 //! | [`limits::LimitsPlugin`] | `Limits` | alerts and headroom |
+//! | `scenario::play::ScenarioPlugin` (a layer above) | `Events`, `Record` | plays a scenario's timed events; its timeline |
 //!
 //! All systems run in `FixedUpdate`, chained in the order of [`SimSystems`]. Simulation code
 //! uses the fixed step, never wall-clock time, so a run is deterministic.
@@ -30,6 +31,8 @@ use bevy::prelude::*;
 pub enum SimSystems {
     /// Advance the simulation clock.
     Clock,
+    /// Timed events of a scenario: the edits due at the start of this step.
+    Events,
     /// Rebuild solver structures after edits.
     Topology,
     /// Thermal network and cooling plant: heat from racks, power of cooling units.
@@ -38,6 +41,8 @@ pub enum SimSystems {
     Electrical,
     /// Compare results with limits.
     Limits,
+    /// Record what the step showed (a scenario's timeline).
+    Record,
 }
 
 /// Simulated time.
@@ -153,10 +158,12 @@ impl Plugin for ClockPlugin {
                 FixedUpdate,
                 (
                     SimSystems::Clock,
+                    SimSystems::Events,
                     SimSystems::Topology,
                     SimSystems::Thermal,
                     SimSystems::Electrical,
                     SimSystems::Limits,
+                    SimSystems::Record,
                 )
                     .chain(),
             )

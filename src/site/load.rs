@@ -106,6 +106,16 @@ fn describe_ron_error(code: &ron::Error) -> String {
                 None => format!("unknown field `{found}`; expected one of `{known}`"),
             }
         }
+        E::NoSuchEnumVariant { expected, found, outer } => {
+            let known = expected.join("`, `");
+            let what = match outer.as_deref() {
+                Some("Event") => "event".to_string(),
+                Some("RackGroup") => "rack group".to_string(),
+                Some(other) => format!("variant of `{other}`"),
+                None => "variant".to_string(),
+            };
+            format!("unknown {what} `{found}`; expected one of `{known}`")
+        }
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => "expected `(` opening a structure".into(),
         E::Eof => "unexpected end of file (a closing bracket is missing)".into(),
@@ -123,6 +133,8 @@ fn describe_outer(outer: &str) -> String {
         "DistributionSpec" => "a distribution element",
         "RackSpec" => "a rack",
         "FeederSpec" => "a feeder",
+        "ScenarioFile" => "the scenario",
+        "TimedEvent" => "an event",
         other => return format!("`{other}`"),
     };
     what.to_string()

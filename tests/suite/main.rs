@@ -20,6 +20,7 @@ mod live_edits;
 mod opendss;
 mod round_trip;
 mod run_time;
+mod scenario;
 mod schedule;
 mod thermal;
 #[cfg(feature = "desktop")]

@@ -1,0 +1,416 @@
+//! Timed scenarios: events at times (fail or restore equipment, a grid outage, utilization or
+//! ambient changes) played into a run, and the timeline of what followed.
+//!
+//! A scenario is its own RON file, validated against the site it is played on with the same
+//! file:line:col messages as a site. Each event is the edit a planner would make to the site
+//! file at that moment (taking an element out of service, changing racks' utilization, the
+//! outdoor conditions), applied through [`crate::edit`], so a failure at run time behaves
+//! exactly like the same failure written in the file.
+//!
+//! ```ron
+//! (
+//!     name: "Utility outage",
+//!     duration: "20m",
+//!     events: [
+//!         (at: "1m", event: GridOutage("UTIL-1")),
+//!         (at: "11m", event: GridReturn("UTIL-1")),
+//!         (at: "14:00", event: Fail("UPS-A1")),
+//!         (at: "30s", event: Utilization(racks: FedBy("PDU-A1"), value: 0.6)),
+//!         (at: "5m", event: Ambient(dry_bulb_c: 38.0, wet_bulb_c: 24.0)),
+//!     ],
+//! )
+//! ```
+
+pub mod play;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+use crate::constraint::OUTDOOR_C;
+use crate::kinds::EquipmentKind;
+use crate::site::problem::{Problem, Problems};
+use crate::site::source_map::SourceMap;
+use crate::site::{SiteElement, SiteFile};
+
+/// A scenario file as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// What the scenario studies, for reports.
+    pub name: String,
+    /// How long a run of it lasts when `--duration` is not given ("20m", "1h 30m").
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// The events, in any order (played in time order; ties in file order).
+    pub events: Vec<TimedEvent>,
+}
+
+/// One event and when it happens.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimedEvent {
+    /// Time from the start of the run ("90s", "15m", "1h 30m"), or a time of day on the first
+    /// day ("14:00", "14:00:30"): a run starts at midnight, as the site's hourly ambient does.
+    pub at: String,
+    /// What happens.
+    pub event: Event,
+}
+
+/// What can happen during a run.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub enum Event {
+    /// An element fails (goes out of service): equipment, a rack, a cooling unit.
+    Fail(String),
+    /// A failed element returns to service.
+    Restore(String),
+    /// The utility supply at a grid feed is lost.
+    GridOutage(String),
+    /// The utility supply at a grid feed returns.
+    GridReturn(String),
+    /// Racks change the fraction of their rated power they draw.
+    Utilization {
+        /// Which racks.
+        racks: RackGroup,
+        /// Fraction of rated power, 0–1.
+        value: f64,
+    },
+    /// The outdoor conditions change to constant values.
+    Ambient {
+        /// Dry bulb, °C.
+        dry_bulb_c: f64,
+        /// Wet bulb, °C.
+        wet_bulb_c: f64,
+    },
+}
+
+/// A set of racks an event applies to.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub enum RackGroup {
+    /// Every rack of the site.
+    All,
+    /// These racks.
+    Ids(Vec<String>),
+    /// Racks with either cord on this element.
+    FedBy(String),
+    /// Racks that breathe this zone's air.
+    Zone(String),
+}
+
+/// A validated scenario: events with their times in seconds, in the order they are played.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// The file it was read from, as the user named it.
+    pub file: String,
+    /// Its own run length, s, when it gives one.
+    pub duration_s: Option<f64>,
+    /// `(time s, event)` in time order (ties in file order).
+    pub events: Vec<(f64, Event)>,
+}
+
+impl Event {
+    /// What happens, in a sentence for the timeline ("UPS-A1 fails").
+    pub fn describe(&self) -> String {
+        match self {
+            Event::Fail(id) => format!("{id} fails"),
+            Event::Restore(id) => format!("{id} returns to service"),
+            Event::GridOutage(id) => format!("grid outage at {id}"),
+            Event::GridReturn(id) => format!("grid returns at {id}"),
+            Event::Utilization { racks, value } => {
+                let who = match racks {
+                    RackGroup::All => "all racks".to_string(),
+                    RackGroup::Ids(ids) if ids.len() == 1 => ids[0].clone(),
+                    RackGroup::Ids(ids) => format!("{} racks", ids.len()),
+                    RackGroup::FedBy(id) => format!("racks fed by {id}"),
+                    RackGroup::Zone(id) => format!("racks in {id}"),
+                };
+                format!("{who} to {:.0} % utilization", value * 100.0)
+            }
+            Event::Ambient { dry_bulb_c, wet_bulb_c } => {
+                format!("outdoor air to {dry_bulb_c} °C dry bulb, {wet_bulb_c} °C wet bulb")
+            }
+        }
+    }
+}
+
+/// The racks of `group` in `site`, by id in file order.
+pub fn group_racks(site: &SiteFile, group: &RackGroup) -> Vec<String> {
+    let pick = |f: &dyn Fn(&crate::site::RackSpec) -> bool| -> Vec<String> {
+        site.racks.iter().filter(|r| f(r)).map(|r| r.id.clone()).collect()
+    };
+    match group {
+        RackGroup::All => pick(&|_| true),
+        RackGroup::Ids(ids) => ids.clone(),
+        RackGroup::FedBy(id) => pick(&|r| r.feed_a == *id || r.feed_b.as_deref() == Some(id)),
+        RackGroup::Zone(id) => pick(&|r| r.zone.as_deref() == Some(id)),
+    }
+}
+
+/// Reads a scenario file and validates it against `site`.
+pub fn load_scenario(path: &Path, site: &SiteFile, catalog: &Catalog) -> Result<Scenario, Problems> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Problems::single(Problem::file(file.clone(), format!("cannot read scenario file: {e}"))))?;
+    parse_scenario(&text, &file, site, catalog)
+}
+
+/// Parses and validates scenario text; `file` names it in messages. Each event is also made, in
+/// time order, to a copy of the site and the result validated: an event the site file could
+/// not hold is refused here, where it is written, not in the middle of a run.
+pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog) -> Result<Scenario, Problems> {
+    let text = crate::site::load::strip_bom(text);
+    let parsed: ScenarioFile = crate::site::load::parse_ron(text, file)?;
+    let map = SourceMap::new(text);
+    let mut problems = Problems::default();
+    let mut problem = |path: &str, message: String| problems.push(map.problem(file, path, message));
+
+    let duration_s = match &parsed.duration {
+        None => None,
+        Some(d) => match parse_duration_s(d) {
+            Ok(s) if s > 0.0 => Some(s),
+            Ok(_) => {
+                problem("duration", "`duration` must be longer than zero".into());
+                None
+            }
+            Err(e) => {
+                problem("duration", format!("`duration`: {e}"));
+                None
+            }
+        },
+    };
+    if parsed.events.is_empty() {
+        problem("events", "a scenario needs at least one event".into());
+    }
+
+    let mut timed: Vec<(f64, usize)> = Vec::new();
+    for (i, e) in parsed.events.iter().enumerate() {
+        match parse_time_s(&e.at) {
+            Ok(t) => {
+                if let Some(d) = duration_s.filter(|&d| t >= d) {
+                    problem(
+                        &format!("events[{i}].at"),
+                        format!("event at {} is not before the scenario's end ({})", show_s(t), show_s(d)),
+                    );
+                }
+                timed.push((t, i));
+            }
+            Err(e) => problem(&format!("events[{i}].at"), format!("`at`: {e}")),
+        }
+    }
+    // Stable: simultaneous events keep their file order.
+    timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+
+    // Walk the events in time order, keeping which elements are in service, so that a restore
+    // of a running element or a second failure is caught where it is written.
+    let kinds: HashMap<&str, (EquipmentKind, bool)> =
+        site.elements().into_iter().map(|(_, e)| (e.id(), (e.kind(), e.in_service()))).collect();
+    let mut in_service: BTreeMap<String, bool> = BTreeMap::new();
+    for &(t, i) in &timed {
+        let path = format!("events[{i}].event");
+        let id_path = format!("{path}.0");
+        let at = show_s(t);
+        match &parsed.events[i].event {
+            Event::Fail(id) | Event::Restore(id) | Event::GridOutage(id) | Event::GridReturn(id) => {
+                let event = &parsed.events[i].event;
+                let Some(&(kind, file_in_service)) = kinds.get(id.as_str()) else {
+                    problem(&id_path, format!("no element \"{id}\" in the site"));
+                    continue;
+                };
+                let grid = matches!(event, Event::GridOutage(_) | Event::GridReturn(_));
+                if grid && kind != EquipmentKind::GridFeed {
+                    problem(&id_path, format!("\"{id}\" is {}, not a grid feed", a_kind(kind)));
+                    continue;
+                }
+                if kind == EquipmentKind::Zone {
+                    problem(&id_path, format!("\"{id}\" is a zone: a zone cannot fail (fail its CRAHs)"));
+                    continue;
+                }
+                let fails = matches!(event, Event::Fail(_) | Event::GridOutage(_));
+                let now = in_service.entry(id.clone()).or_insert(file_in_service);
+                if fails && !*now {
+                    problem(&path, format!("{id} is already out of service at {at}"));
+                } else if !fails && *now {
+                    problem(&path, format!("{id} is in service at {at}: nothing to restore"));
+                }
+                *now = !fails;
+            }
+            Event::Utilization { racks, value } => {
+                if let Some(msg) = crate::site::limits::UTILIZATION.problem("value", *value) {
+                    problem(&format!("{path}.value"), msg);
+                }
+                let racks_path = format!("{path}.racks");
+                match racks {
+                    RackGroup::All => {}
+                    RackGroup::Ids(ids) => {
+                        if ids.is_empty() {
+                            problem(&racks_path, "`Ids` needs at least one rack".into());
+                        }
+                        for (j, id) in ids.iter().enumerate() {
+                            match kinds.get(id.as_str()) {
+                                Some((EquipmentKind::Rack, _)) => {}
+                                Some((kind, _)) => problem(
+                                    &format!("{racks_path}.0[{j}]"),
+                                    format!("\"{id}\" is {}, not a rack", a_kind(*kind)),
+                                ),
+                                None => {
+                                    problem(&format!("{racks_path}.0[{j}]"), format!("no rack \"{id}\" in the site"))
+                                }
+                            }
+                        }
+                    }
+                    RackGroup::FedBy(id) | RackGroup::Zone(id) => {
+                        let zone = matches!(racks, RackGroup::Zone(_));
+                        let what = if zone { "zone" } else { "element" };
+                        match kinds.get(id.as_str()) {
+                            None => problem(&format!("{racks_path}.0"), format!("no {what} \"{id}\" in the site")),
+                            Some((kind, _)) if zone && *kind != EquipmentKind::Zone => problem(
+                                &format!("{racks_path}.0"),
+                                format!("\"{id}\" is {}, not a zone", a_kind(*kind)),
+                            ),
+                            Some(_) if group_racks(site, racks).is_empty() => {
+                                let how = if zone { "breathe its air" } else { "have a cord on it" };
+                                problem(&format!("{racks_path}.0"), format!("no rack in the site {how}: \"{id}\""));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+                if site.racks.is_empty() {
+                    problem(&racks_path, "the site has no racks".into());
+                }
+            }
+            Event::Ambient { dry_bulb_c, wet_bulb_c } => {
+                if site.ambient.is_none() {
+                    problem(&path, "the site has no cooling model: an ambient change would change nothing".into());
+                }
+                let dry = OUTDOOR_C.problem("dry_bulb_c", *dry_bulb_c);
+                let wet = OUTDOOR_C.problem("wet_bulb_c", *wet_bulb_c);
+                let ok = dry.is_none() && wet.is_none();
+                if let Some(msg) = dry {
+                    problem(&format!("{path}.dry_bulb_c"), msg);
+                }
+                if let Some(msg) = wet {
+                    problem(&format!("{path}.wet_bulb_c"), msg);
+                }
+                if ok && wet_bulb_c > dry_bulb_c {
+                    problem(&path, "the wet bulb cannot be above the dry bulb".into());
+                }
+            }
+        }
+    }
+    // The events as edits of the site, in time order (only once each event is well formed).
+    if problems.is_empty() {
+        let mut current = site.canonical();
+        for &(t, i) in &timed {
+            let event = &parsed.events[i].event;
+            let (before, after) = event_edit(&current, event);
+            if before.is_empty() {
+                continue;
+            }
+            match crate::edit::edited_site(&current, &before, &after, catalog) {
+                Ok(next) => current = next,
+                Err(e) => problems.push(map.problem(
+                    file,
+                    &format!("events[{i}].event"),
+                    format!("at {}, {}: the site would not be valid: {e}", show_s(t), event.describe()),
+                )),
+            }
+        }
+    }
+    let events = timed.iter().map(|&(t, i)| (t, parsed.events[i].event.clone())).collect();
+    problems.into_result(Scenario { name: parsed.name, file: file.to_string(), duration_s, events })
+}
+
+/// The elements an event changes in `site`, as they are and as they become (none for an ambient
+/// change, which is not an element).
+pub fn event_edit(site: &SiteFile, event: &Event) -> (Vec<SiteElement>, Vec<SiteElement>) {
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let mut change = |id: &str, f: &dyn Fn(&mut SiteElement)| {
+        if let Some(b) = site.element(id) {
+            let mut a = b.clone();
+            f(&mut a);
+            if a != b {
+                before.push(b);
+                after.push(a);
+            }
+        }
+    };
+    match event {
+        Event::Fail(id) | Event::GridOutage(id) => change(id, &|e| {
+            let _ = e.set_in_service(false);
+        }),
+        Event::Restore(id) | Event::GridReturn(id) => change(id, &|e| {
+            let _ = e.set_in_service(true);
+        }),
+        Event::Utilization { racks, value } => {
+            for id in group_racks(site, racks) {
+                change(&id, &|e| {
+                    if let SiteElement::Rack(r) = e {
+                        r.utilization = *value;
+                    }
+                });
+            }
+        }
+        Event::Ambient { .. } => {}
+    }
+    (before, after)
+}
+
+/// "a transformer", "a distribution element": a kind with its article, for messages.
+fn a_kind(kind: EquipmentKind) -> String {
+    let noun = kind.noun();
+    let with = crate::kinds::with_article(noun);
+    if with == noun { format!("a {noun} element") } else { with }
+}
+
+/// Seconds of a time given as a duration ("90s", "1h 30m") or a time of day ("14:00",
+/// "14:00:30": seconds since midnight, when a run starts).
+pub fn parse_time_s(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    if t.contains(':') {
+        let parts: Vec<&str> = t.split(':').collect();
+        let nums: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
+        return match (parts.len(), nums.as_deref()) {
+            (2 | 3, Some(n)) if n[0] < 24 && n[1..].iter().all(|&x| x < 60) => {
+                Ok(f64::from(n[0]) * 3600.0 + f64::from(n[1]) * 60.0 + n.get(2).map_or(0.0, |&x| f64::from(x)))
+            }
+            _ => Err(format!("cannot read \"{s}\" as a time of day (examples: 14:00, 09:30:15)")),
+        };
+    }
+    parse_duration_s(t)
+}
+
+/// Seconds of a duration ("90s", "15m", "1h 30m", "500ms").
+pub fn parse_duration_s(s: &str) -> Result<f64, String> {
+    humantime::parse_duration(s.trim())
+        .map(|d| d.as_secs_f64())
+        .map_err(|_| format!("cannot read \"{s}\" as a time (examples: 90s, 15m, 1h 30m, 500ms, 14:00)"))
+}
+
+/// A time for messages and the timeline: "90 s", "15 min", "1 h 30 min".
+pub fn show_s(t: f64) -> String {
+    if t < 120.0 || t.fract() != 0.0 {
+        return format!("{} s", trim_float(t));
+    }
+    let (h, m, s) = ((t / 3600.0).floor(), ((t % 3600.0) / 60.0).floor(), t % 60.0);
+    let mut out = Vec::new();
+    if h > 0.0 {
+        out.push(format!("{h} h"));
+    }
+    if m > 0.0 {
+        out.push(format!("{m} min"));
+    }
+    if s > 0.0 {
+        out.push(format!("{s} s"));
+    }
+    out.join(" ")
+}
+
+fn trim_float(t: f64) -> String {
+    let s = format!("{t:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
