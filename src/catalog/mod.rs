@@ -85,6 +85,17 @@ rated! {
         eco_square_loss_pct: f64 => UPS_LOSS_PCT,
         /// Input power factor of the rectifier in double conversion (lagging).
         input_power_factor: f64 => POWER_FACTOR,
+        /// Usable battery energy, kWh: what carries the load when the input is lost (0 = none).
+        battery_kwh: f64 => Constraint::range(0.1, 1.0e5, "kWh", "UPS batteries, from seconds to hours of autonomy").or_zero("no battery: the load drops with the input"),
+        /// Power the charger draws to recharge the battery after a discharge, kW.
+        battery_recharge_kw: f64 => Constraint::range(0.0, 1.0e4, "kW", "a charger draws a fraction of the UPS rating"),
+        /// Peukert exponent of the battery: 1 for li-ion, about 1.25 for VRLA at UPS rates.
+        peukert_exponent: f64 => Constraint::range(1.0, 1.6, "", "1 for li-ion, about 1.25 for VRLA"),
+        /// Rectifier hold-off after the input returns, s: the battery still carries the load.
+        hold_off_s: f64 => Constraint::range(0.0, 60.0, "s", "rectifier hold-off, up to 3 s in vendor specifications"),
+        /// Rectifier walk-in ramp after the hold-off, s: the input takes the load over linearly
+        /// while the battery carries the rest (0 = a step).
+        walk_in_s: f64 => Constraint::range(0.0, 120.0, "s", "walk-in ramps of 5-30 s are selectable on UPS rectifiers"),
     }
 }
 

@@ -10,6 +10,7 @@
 //! | transformer | 2-winding wye–wye `Transformer`, `XHL` = X %, `%loadloss` = R %, `%noloadloss` = P0 %, `%imag` = the magnetising susceptance B % (OpenDSS's `%imag` is the reactive part only; dctwin's `no_load_current_pct` is the magnitude), `ppm_antifloat=0`; OpenDSS puts the magnetising branch on winding 2 (LV), as dctwin does |
 //! | UPS, double conversion | a constant-PQ `Load` on its input bus at the UPS's present input P/Q, and a near-ideal `Vsource` (1e-10 Ω) at 1.0 pu on its output bus |
 //! | UPS, eco mode | same bus in and out; its losses as a constant-PQ `Load` |
+//! | UPS on battery, its input lost | the `Vsource` on its output bus alone |
 //! | switchboard, PDU, RPP, busway | no element: it shares its upstream bus |
 //! | rack | one constant-PQ `Load` per live cord at its present P/Q |
 //! | cooling unit (fan, pump, chiller) | a constant-PQ `Load` at the P/Q the last solve carried |
@@ -86,6 +87,19 @@ pub fn export(world: &mut World) -> OpenDssExport {
         if !node.energized {
             continue;
         }
+        // A UPS on battery with its input lost is a source of its own: its output alone.
+        let islanded = node.parent.is_some_and(|p| !network.nodes()[p].energized);
+        if islanded {
+            let own_bus = name(k);
+            let _ = writeln!(
+                s,
+                "New Vsource.{own_bus} bus1={own_bus} basekv={} pu=1.0 angle=0 phases=3 R1={IDEAL_SOURCE_OHM} X1={IDEAL_SOURCE_OHM} R0={IDEAL_SOURCE_OHM} X0={IDEAL_SOURCE_OHM}",
+                num(kv_ll(node.v_nom_out))
+            );
+            buses.push((own_bus.clone(), flow.v_out[k].norm(), node.v_nom_out));
+            out_bus[k] = own_bus;
+            continue;
+        }
         // Input bus: the parent's output, or a bus of its own behind a feeder cable.
         let in_bus = match node.parent {
             Some(p) if node.z_feeder.norm() > 0.0 => {
@@ -110,7 +124,10 @@ pub fn export(world: &mut World) -> OpenDssExport {
             None => String::new(),
         };
         let own_bus = name(k);
-        match node.role {
+        // An eco-mode UPS whose battery carries part of the load runs on its inverter.
+        let on_inverter = node.role == NodeRole::UpsEco && flow.ups_input.get(k).is_some_and(|u| u.share < 1.0);
+        let role = if on_inverter { NodeRole::UpsDoubleConversion } else { node.role };
+        match role {
             NodeRole::Feed => {
                 let z = if node.z_series.norm() > 0.0 {
                     node.z_series

@@ -39,6 +39,10 @@ impl Report {
                 let _ = writeln!(o, "| load flow | converged |");
                 let _ = writeln!(o, "| IT load | {:.1} kW |", el.it_load_kw);
                 let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", el.grid_import_kw, el.grid_import_kvar);
+                if let Some(b) = el.battery_kw {
+                    let what = if b > 0.0 { "discharging" } else { "recharging" };
+                    let _ = writeln!(o, "| UPS batteries | {what}, {:.1} kW |", b.abs());
+                }
                 let _ = writeln!(
                     o,
                     "| losses | {:.1} kW (transformers {:.1}, UPS {:.1}, cables {:.1}) |",
@@ -79,6 +83,21 @@ impl Report {
             );
         }
         let _ = writeln!(o);
+
+        let busy: Vec<_> = self.batteries.iter().filter(|b| b.mode != "standby" || b.charge_pct < 100.0).collect();
+        if !busy.is_empty() {
+            let _ = writeln!(o, "## UPS batteries\n");
+            let _ = writeln!(o, "| UPS | mode | charge | power | runtime left |\n|---|---|---|---|---|");
+            for b in busy {
+                let runtime = b.runtime_s.map_or("—".to_string(), crate::scenario::show_s);
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {:.1} % ({:.2} kWh) | {:.1} kW | {runtime} |",
+                    b.id, b.mode, b.charge_pct, b.kwh_left, b.power_kw
+                );
+            }
+            let _ = writeln!(o);
+        }
 
         if let Some(sc) = &self.scenario {
             let _ = writeln!(

@@ -35,6 +35,9 @@ pub struct Report {
     pub energy: EnergyTotals,
     /// Network elements (feeds, transformers, UPS, distribution) at the end of the run.
     pub elements: Vec<ElementResult>,
+    /// UPS batteries at the end of the run (UPS without battery energy are left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub batteries: Vec<BatteryResult>,
     /// Racks at the end of the run.
     pub racks: Vec<RackResult>,
     /// Network elements by loading, highest first (at most 10).
@@ -49,6 +52,50 @@ pub struct Report {
     /// The scenario played and its timeline (absent without `--scenario`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<ScenarioReport>,
+}
+
+/// A UPS battery at the end of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatteryResult {
+    /// The UPS.
+    pub id: String,
+    /// `standby` (input carries the load), `discharging`, `recovering` (input back, walking in)
+    /// or `empty`.
+    pub mode: &'static str,
+    /// Charge left, % of usable energy.
+    pub charge_pct: f64,
+    /// Energy left, kWh.
+    pub kwh_left: f64,
+    /// Power it gives, kW (negative while recharging).
+    pub power_kw: f64,
+    /// Runtime left at that power, s (absent unless discharging).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_s: Option<f64>,
+}
+
+/// The UPS batteries, by id.
+fn battery_results(world: &mut World) -> Vec<BatteryResult> {
+    use crate::sim::electrical::{BatteryMode, UpsBattery, kinds::Ups};
+    let mut q = world.query::<(&ElementId, &Ups, &UpsBattery)>();
+    let mut out: Vec<BatteryResult> = q
+        .iter(world)
+        .filter(|(_, ups, _)| ups.rating.battery_kwh > 0.0)
+        .map(|(id, ups, b)| BatteryResult {
+            id: id.0.clone(),
+            mode: match b.mode {
+                BatteryMode::Standby => "standby",
+                BatteryMode::Discharging => "discharging",
+                BatteryMode::Recovering { .. } => "recovering",
+                BatteryMode::Empty => "empty",
+            },
+            charge_pct: b.left_kwh(&ups.rating) / ups.rating.battery_kwh * 100.0,
+            kwh_left: b.left_kwh(&ups.rating),
+            power_kw: b.power_w / 1000.0,
+            runtime_s: b.runtime_s(&ups.rating),
+        })
+        .collect();
+    out.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    out
 }
 
 /// A played scenario: what happened, when.
@@ -135,6 +182,9 @@ pub struct ElectricalTotals {
     /// Instantaneous PUE (grid import / IT load); absent without IT load.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pue: Option<f64>,
+    /// Net power from UPS batteries, kW (discharge positive; absent when none moves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub battery_kw: Option<f64>,
 }
 
 /// Thermal results at the end of the run (present when the site has cooling).
@@ -523,6 +573,7 @@ impl Report {
                     },
                     cooling_kw: t.cooling_kw,
                     pue: t.pue(),
+                    battery_kw: (t.battery_kw != 0.0).then_some(t.battery_kw),
                 }),
                 loadability_pct: t.loadability.map(|l| l * 100.0),
                 racks: racks.len() as u32,
@@ -536,6 +587,7 @@ impl Report {
             elements,
             racks,
             top_loaded: top,
+            batteries: battery_results(world),
             alerts,
             headroom: world.resource::<Headroom>().0.clone(),
             thermal: thermal_report(world),

@@ -393,9 +393,11 @@ pub fn parse_duration_s(s: &str) -> Result<f64, String> {
 
 /// A time for messages and the timeline: "90 s", "15 min", "1 h 30 min".
 pub fn show_s(t: f64) -> String {
-    if t < 120.0 || t.fract() != 0.0 {
+    if t < 120.0 {
         return format!("{} s", trim_float(t));
     }
+    // Beyond two minutes, to the second.
+    let t = t.round();
     let (h, m, s) = ((t / 3600.0).floor(), ((t % 3600.0) / 60.0).floor(), t % 60.0);
     let mut out = Vec::new();
     if h > 0.0 {

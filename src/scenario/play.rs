@@ -54,7 +54,8 @@ impl ScenarioPlayer {
 pub struct TimelineEntry {
     /// Simulated time, s.
     pub time_s: f64,
-    /// `event` (from the scenario), `alert`, `cleared` or `power`.
+    /// `event` (from the scenario), `equipment` (what equipment did: a UPS to battery...),
+    /// `alert`, `cleared` or `power`.
     pub what: &'static str,
     /// What happened, in a sentence.
     pub text: String,
@@ -152,6 +153,9 @@ fn track_consequences(
 pub fn timeline(world: &World) -> Vec<TimelineEntry> {
     let Some(player) = world.get_resource::<ScenarioPlayer>() else { return vec![] };
     let mut out = player.log.clone();
+    if let Some(log) = world.get_resource::<crate::sim::EquipmentLog>() {
+        out.extend(log.0.iter().map(|(t, text)| TimelineEntry { time_s: *t, what: "equipment", text: text.clone() }));
+    }
     if let Some(log) = world.get_resource::<AlertLog>() {
         // (time, raised?, severity, quantity) → elements, in first-seen order.
         type Key = (u64, bool, Severity, Quantity);

@@ -107,7 +107,17 @@ quantities! {
     OverTemperature => "kW shed", "IT load lost to over-temperature";
     /// A solver produced a non-finite number for the element: its results are withheld.
     SolverFailure => "non-finite results", "solver failure (no results)";
+    /// A UPS on battery: runtime left at its present discharge (warning; critical below
+    /// [`BATTERY_RUNTIME_ALERT_S`]), s.
+    BatteryRuntime => "s of runtime", "UPS on battery";
+    /// A UPS battery ran out while the UPS's input is still lost: its load is dropped.
+    BatteryEmpty => "kWh left", "UPS battery empty";
 }
+
+/// Runtime left below which a UPS on battery is a critical alert, s: about the time a standby
+/// generator needs to start and take the load (NFPA 110 Type 10: 10 s) with the margin of a
+/// failed first start attempt and the transfer switch's timers.
+pub const BATTERY_RUNTIME_ALERT_S: f64 = 120.0;
 
 impl Severity {
     /// For people (reports and the app alike).
@@ -345,6 +355,7 @@ fn check_limits(
     mut log: ResMut<AlertLog>,
     mut headroom: ResMut<Headroom>,
     shedding: Option<Res<super::thermal::ThermalShedding>>,
+    batteries: Query<(&ElementId, &super::electrical::kinds::Ups, &super::electrical::UpsBattery)>,
     mut scan: Local<ElectricalScan>,
 ) {
     let no_shedding = super::thermal::ThermalShedding::default();
@@ -398,6 +409,30 @@ fn check_limits(
 
     if let Some(plant) = plant.as_deref() {
         check_cooling(plant, &net, &rack_zones, &mut findings, &mut best);
+    }
+    for (id, ups, battery) in &batteries {
+        use super::electrical::BatteryMode;
+        match battery.mode {
+            BatteryMode::Discharging | BatteryMode::Recovering { .. } => {
+                if let Some(runtime_s) = battery.runtime_s(&ups.rating) {
+                    let severity =
+                        if runtime_s < BATTERY_RUNTIME_ALERT_S { Severity::Critical } else { Severity::Warning };
+                    let mut f = Finding::new(
+                        severity,
+                        id.0.clone(),
+                        Quantity::BatteryRuntime,
+                        runtime_s,
+                        BATTERY_RUNTIME_ALERT_S,
+                    );
+                    f.time_to_limit_s = Some(runtime_s);
+                    findings.push(f);
+                }
+            }
+            BatteryMode::Empty => {
+                findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::BatteryEmpty, 0.0, 0.0));
+            }
+            BatteryMode::Standby => {}
+        }
     }
     // IT load lost to over-temperature: the thermal step lists the racks concerned.
     for (list, severity) in [(&shedding.throttled, Severity::Warning), (&shedding.tripped, Severity::Critical)] {

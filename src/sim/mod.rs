@@ -65,6 +65,8 @@ pub struct SimSnapshot {
     alerts: Option<limits::AlertLog>,
     /// Racks' thermal protection (a shut-down rack waits to restart), by rack id.
     protection: Vec<(String, components::RackProtection)>,
+    /// UPS batteries' charge and mode, by UPS id.
+    batteries: Vec<(String, electrical::UpsBattery)>,
 }
 
 impl SimSnapshot {
@@ -76,10 +78,13 @@ impl SimSnapshot {
             .filter(|(_, p)| **p != components::RackProtection::default())
             .map(|(id, p)| (id.0.clone(), *p))
             .collect();
+        let mut q = world.query::<(&components::ElementId, &electrical::UpsBattery)>();
+        let batteries = q.iter(world).map(|(id, b)| (id.0.clone(), *b)).collect();
         SimSnapshot {
             plant: world.get_resource::<thermal::CoolingPlant>().cloned(),
             alerts: world.get_resource::<limits::AlertLog>().cloned(),
             protection,
+            batteries,
         }
     }
 
@@ -102,6 +107,11 @@ impl SimSnapshot {
             let restored = saved.get(&id.0).copied().unwrap_or_default();
             p.set_if_neq(restored);
         }
+        let saved: std::collections::HashMap<String, electrical::UpsBattery> = self.batteries.into_iter().collect();
+        let mut q = world.query::<(&components::ElementId, &mut electrical::UpsBattery)>();
+        for (id, mut b) in q.iter_mut(world) {
+            b.set_if_neq(saved.get(&id.0).copied().unwrap_or_default());
+        }
     }
 }
 
@@ -117,7 +127,18 @@ pub fn reset_to_steady_state(world: &mut World) {
     for mut p in q.iter_mut(world) {
         p.set_if_neq(components::RackProtection::default());
     }
+    // Batteries full, as at the start of a run.
+    let mut q = world.query::<&mut electrical::UpsBattery>();
+    for mut b in q.iter_mut(world) {
+        b.set_if_neq(electrical::UpsBattery::default());
+    }
+    world.insert_resource(EquipmentLog::default());
 }
+
+/// What equipment did on its own during a run, with the time it did it, s: a UPS going to
+/// battery, its walk-in ending, a battery running out. Timelines read it.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct EquipmentLog(pub Vec<(f64, String)>);
 
 /// Default fixed step of the solvers.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(1);
@@ -154,6 +175,7 @@ impl Plugin for ClockPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Time::<Fixed>::from_duration(self.step))
             .init_resource::<SimClock>()
+            .init_resource::<EquipmentLog>()
             .configure_sets(
                 FixedUpdate,
                 (

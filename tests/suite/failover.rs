@@ -6,9 +6,18 @@ use dctwin::sim::limits::{AlertLog, Quantity};
 
 use crate::support::*;
 
+/// The small 2N room with UPS that have no battery: losing a UPS's input loses its output.
+fn room_without_batteries() -> dctwin::site::SiteFile {
+    let mut site = load(&root().join("sites/small_2n_room.ron"));
+    for u in &mut site.ups {
+        u.overrides.battery_kwh = Some(0.0);
+    }
+    site
+}
+
 #[test]
 fn a_side_outage_moves_full_load_to_b() {
-    let site = load(&root().join("sites/small_2n_room.ron"));
+    let site = room_without_batteries();
     let mut app = app_after(&site, 1);
     let rack_ids: Vec<String> = site.racks.iter().map(|r| r.id.clone()).collect();
     let before: Vec<RackPower> = rack_ids.iter().map(|id| rack(&mut app, id)).collect();
@@ -68,10 +77,11 @@ fn a_side_outage_moves_full_load_to_b() {
     assert!(log.alerts.iter().all(|a| a.first_seen_s == 2.0 && a.cleared_s == Some(3.0)));
 }
 
-/// Losing both feeds of a rack leaves it unpowered, with a critical alert.
+/// Losing both feeds of a rack (with no UPS battery to ride through) leaves it unpowered, with a
+/// critical alert.
 #[test]
 fn both_sides_out_leaves_racks_unpowered() {
-    let site = load(&root().join("sites/small_2n_room.ron"));
+    let site = room_without_batteries();
     let mut app = app_after(&site, 1);
     for id in ["UTIL-A", "UTIL-B"] {
         let e = entity(&mut app, id);

@@ -6,6 +6,7 @@ mod alerts;
 #[cfg(feature = "desktop")]
 mod app_ui;
 mod bad_input;
+mod battery;
 mod catalog;
 mod cli;
 mod closed_form;

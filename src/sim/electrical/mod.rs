@@ -1,6 +1,7 @@
 //! Electrical solver plugin: keeps a [`PowerNetwork`] in step with the world and solves the
 //! load flow every fixed step, writing results back to components and [`SiteTotals`].
 
+pub mod battery;
 pub mod circuit;
 pub mod kinds;
 pub mod network;
@@ -17,6 +18,7 @@ use super::SimSystems;
 use super::components::*;
 use super::world::ActiveCatalog;
 use crate::site::save::natural_cmp;
+pub use battery::{BatteryMode, OwnSupply, UpsBattery};
 pub use circuit::{Circuit, NetworkKind, NodeLimit, impedance_from_pct, transformer_impedance};
 use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, cord_shares, mag};
 
@@ -267,6 +269,9 @@ pub struct SiteTotals {
     pub loadability: Option<f64>,
     /// Sweeps the load flow used this step.
     pub iterations: u32,
+    /// Net power from UPS batteries, kW: discharge positive, charging negative (grid import +
+    /// this = IT + losses + cooling).
+    pub battery_kw: f64,
 }
 
 impl SiteTotals {
@@ -300,6 +305,13 @@ pub struct EnergyTotals {
     pub cooling_kwh: f64,
     /// Simulated time whose load flow did not converge (no energy counted for it), s.
     pub unsolved_seconds: f64,
+    /// Net energy from UPS batteries, kWh (discharge less recharge; absent when none moved).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub battery_kwh: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl EnergyTotals {
@@ -331,6 +343,9 @@ impl Plugin for ElectricalPlugin {
         app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(rebuild_network_on_change));
         // The load flow's own state on each rack: where its cords sit in the network.
         app.register_required_components::<Rack, RackCordNodes>();
+        // Every UPS has a battery state (one without battery energy never leaves standby).
+        app.register_required_components::<kinds::Ups, battery::UpsBattery>();
+        app.register_required_components::<kinds::Ups, OwnSupply>();
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
@@ -339,10 +354,17 @@ impl Plugin for ElectricalPlugin {
             .add_systems(
                 FixedUpdate,
                 (
-                    (rebuild_network_on_change, solve_load_flow.run_if(needs_presolve))
+                    (
+                        battery::mark_own_supply,
+                        rebuild_network_on_change,
+                        battery::set_ups_inputs,
+                        solve_load_flow.run_if(needs_presolve),
+                    )
                         .chain()
                         .in_set(SimSystems::Topology),
-                    (solve_load_flow, accumulate_energy).chain().in_set(SimSystems::Electrical),
+                    (solve_load_flow, battery::integrate_batteries, accumulate_energy)
+                        .chain()
+                        .in_set(SimSystems::Electrical),
                 ),
             )
             // Removals are caught by observers: they fire at once, even while fixed time is paused
@@ -354,10 +376,20 @@ impl Plugin for ElectricalPlugin {
 
 /// Edits that reshape the network. Racks are only loads: their demand and in-service flag are
 /// read every step, so only their cords trigger a rebuild (checked in a separate, cheaper query).
-type NetworkChanged =
-    (Without<Rack>, Or<(Changed<ElementId>, Changed<InService>, Changed<Sources>, Changed<Feeder>, Changed<Circuit>)>);
+type NetworkChanged = (
+    Without<Rack>,
+    Or<(
+        Changed<ElementId>,
+        Changed<InService>,
+        Changed<Sources>,
+        Changed<Feeder>,
+        Changed<Circuit>,
+        Changed<OwnSupply>,
+    )>,
+);
 
-type NetworkElement<'a> = (Entity, &'a ElementId, &'a InService, Option<&'a Sources>, Option<&'a Feeder>, &'a Circuit);
+type NetworkElement<'a> =
+    (Entity, &'a ElementId, &'a InService, Option<&'a Sources>, Option<&'a Feeder>, &'a Circuit, Option<&'a OwnSupply>);
 
 /// Rebuilds the network when anything that shapes it was added, changed or removed.
 #[allow(clippy::too_many_arguments)]
@@ -417,15 +449,17 @@ fn build_network<'a>(
         sources: &'a [String],
         feeder: Option<&'a Feeder>,
         circuit: &'a Circuit,
+        own_supply: bool,
     }
     let mut all: Vec<Pending> = elements
-        .map(|(entity, id, in_service, sources, feeder, circuit)| Pending {
+        .map(|(entity, id, in_service, sources, feeder, circuit, own)| Pending {
             entity,
             id: &id.0,
             in_service: in_service.0,
             sources: sources.map_or(&[][..], |s| &s.0[..]),
             feeder,
             circuit,
+            own_supply: own.is_some_and(|o| o.0),
         })
         .collect();
     all.sort_by(|a, b| natural_cmp(a.id, b.id));
@@ -475,7 +509,8 @@ fn build_network<'a>(
         if let Some(j) = chosen {
             parent[i] = j;
             reaches[i] = true;
-            energized[i] = p.in_service && energized[j];
+            // A UPS on battery holds its output with its source lost.
+            energized[i] = p.in_service && (energized[j] || p.own_supply);
         }
     }
     // Depth first from the feeds along the chosen sources: parents before children.
@@ -660,7 +695,8 @@ fn solve_load_flow(
     let stands = totals.converged
         && net.flow_rebuild == Some(net.rebuilds)
         && net.flow.converged
-        && net.flow.s_load == net.work.s_load;
+        && net.flow.s_load == net.work.s_load
+        && net.flow.ups_input == net.work.ups_input;
     if stands {
         *totals = SiteTotals {
             converged: true,
@@ -671,6 +707,7 @@ fn solve_load_flow(
             transformer_losses_kw: totals.transformer_losses_kw,
             ups_losses_kw: totals.ups_losses_kw,
             cable_losses_kw: totals.cable_losses_kw,
+            battery_kw: totals.battery_kw,
             ..t
         };
         return;
@@ -686,8 +723,11 @@ fn solve_load_flow(
     if !flow.converged {
         // A failed solve yields no numbers: components and racks keep the last solved state
         // (the thermal model keeps its last known heat), totals say "not solved" and the limits
-        // raise a critical alert. The next step starts again from nominal voltages.
+        // raise a critical alert. The next step starts again from nominal voltages (with this
+        // step's UPS inputs: a second solve in the same step uses them).
+        let inputs = std::mem::take(&mut flow.ups_input);
         *flow = network.new_flow();
+        flow.ups_input = inputs;
         *totals = SiteTotals {
             converged: false,
             iterations: t.iterations,
@@ -706,6 +746,7 @@ fn solve_load_flow(
     net.solutions += 1;
     net.work.v_in.clone_from(&net.flow.v_in);
     net.work.v_out.clone_from(&net.flow.v_out);
+    net.work.ups_input.clone_from(&net.flow.ups_input);
     net.flow_rebuild = Some(net.rebuilds);
 
     let (network, flow) = (&net.network, &net.flow);
@@ -744,6 +785,9 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     energy.losses_kwh += totals.losses_kw() * h;
     energy.grid_import_kwh += totals.grid_import_kw * h;
     energy.cooling_kwh += totals.cooling_kw * h;
+    if totals.battery_kw != 0.0 {
+        energy.battery_kwh += totals.battery_kw * h;
+    }
     energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
 }

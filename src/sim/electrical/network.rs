@@ -204,6 +204,12 @@ impl Packed {
     }
 }
 
+/// The per-phase current of a UPS battery charger, drawn at the rectifier's unity power factor
+/// (zero when not charging).
+fn ups_charge_current(input: UpsInput, v: C64) -> C64 {
+    per_phase_current(C64::new(input.charge_w, 0.0), v)
+}
+
 /// Current drawn per phase by three-phase power `s` at line-to-neutral voltage `v`:
 /// `conj(s / 3v) = conj(s)·v / (3|v|²)` (one real division instead of a complex one).
 #[inline]
@@ -234,6 +240,23 @@ pub fn cord_shares(a_live: bool, b_live: bool) -> (f64, f64) {
     }
 }
 
+/// How a UPS draws its input power in a step: the share of its output-plus-losses the input
+/// carries (the battery gives the rest; below 1 the output is held by the inverter, also in eco
+/// mode) and what its battery charger draws on top.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpsInput {
+    /// Share of the UPS's power the input carries, 0–1.
+    pub share: f64,
+    /// Charger power, W.
+    pub charge_w: f64,
+}
+
+impl Default for UpsInput {
+    fn default() -> Self {
+        UpsInput { share: 1.0, charge_w: 0.0 }
+    }
+}
+
 /// Solution of one load flow. Vectors are indexed like [`PowerNetwork::nodes`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadFlow {
@@ -247,6 +270,8 @@ pub struct LoadFlow {
     pub i_out: Vec<C64>,
     /// Constant-power load connected at each node's output, three-phase VA (set by the caller).
     pub s_load: Vec<C64>,
+    /// Per node: how a UPS draws its input (set by the caller; ignored for other roles).
+    pub ups_input: Vec<UpsInput>,
     /// Converged within [`TOLERANCE_PU`] and above [`COLLAPSE_PU`].
     pub converged: bool,
     /// How the latest solve ended (what "not converged" means).
@@ -331,6 +356,7 @@ impl PowerNetwork {
             i_in: vec![C64::new(0.0, 0.0); n],
             i_out: vec![C64::new(0.0, 0.0); n],
             s_load: vec![C64::new(0.0, 0.0); n],
+            ups_input: vec![UpsInput::default(); n],
             child_current: vec![C64::new(0.0, 0.0); n],
             ..LoadFlow::default()
         }
@@ -348,11 +374,15 @@ impl PowerNetwork {
     /// known); at 1 the solve was merely **slow**.
     pub fn solve(&self, flow: &mut LoadFlow) {
         let n = self.nodes.len();
-        if flow.v_out.len() != n || flow.s_load.len() != n {
+        if flow.v_out.len() != n || flow.s_load.len() != n || flow.ups_input.len() != n {
             let loads = std::mem::take(&mut flow.s_load);
+            let inputs = std::mem::take(&mut flow.ups_input);
             *flow = self.new_flow();
             if loads.len() == n {
                 flow.s_load = loads;
+            }
+            if inputs.len() == n {
+                flow.ups_input = inputs;
             }
         }
         let zero = C64::new(0.0, 0.0);
@@ -557,6 +587,7 @@ impl PowerNetwork {
         let (v_in, v_out, i_in, i_out) =
             (&mut flow.v_in[..n], &mut flow.v_out[..n], &mut flow.i_in[..n], &mut flow.i_out[..n]);
         let s_load = &flow.s_load[..n];
+        let ups_input = &flow.ups_input[..n];
         let child_current = &mut child_current[..n];
         // Backward sweep: currents, leaves to sources.
         child_current.iter_mut().for_each(|c| *c = zero);
@@ -578,14 +609,21 @@ impl PowerNetwork {
                     match node.role {
                         NodeRole::Transformer => i * (1.0 / node.ratio),
                         NodeRole::Feed | NodeRole::Distribution => i,
-                        NodeRole::UpsEco => {
+                        NodeRole::UpsEco if ups_input[k].share == 1.0 => {
                             let p_out = 3.0 * (v_out * i.conj()).re;
                             let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);
-                            i + per_phase_current(loss, v_in[k])
+                            let i_in = i + per_phase_current(loss, v_in[k]);
+                            if ups_input[k].charge_w != 0.0 {
+                                i_in + ups_charge_current(ups_input[k], v_in[k])
+                            } else {
+                                i_in
+                            }
                         }
-                        NodeRole::UpsDoubleConversion => {
+                        // Double conversion, or eco mode held by its inverter (on battery).
+                        NodeRole::UpsDoubleConversion | NodeRole::UpsEco => {
                             let p_out = 3.0 * (v_out * i.conj()).re;
-                            let p_in = p_out + node.ups_loss.loss_w(p_out);
+                            let input = ups_input[k];
+                            let p_in = (p_out + node.ups_loss.loss_w(p_out)) * input.share + input.charge_w;
                             let s_in = C64::new(p_in, p_in * node.ups_input_tan_phi);
                             per_phase_current(s_in, v_in[k])
                         }
@@ -620,6 +658,7 @@ impl PowerNetwork {
                     v_in[k] = vi;
                     match node.role {
                         NodeRole::UpsDoubleConversion => C64::new(node.v_nom_out, 0.0),
+                        NodeRole::UpsEco if ups_input[k].share < 1.0 => C64::new(node.v_nom_out, 0.0),
                         NodeRole::Transformer => vi * (1.0 / node.ratio) - node.z_series * i_out[k],
                         _ => vi - node.z_series * i_out[k],
                     }
