@@ -186,6 +186,9 @@ rated! {
         /// Water temperature rise across the coil at the rating point, K: sets the rated water
         /// flow (`Q/(c_p·ΔT)`), the valve fully open.
         rated_water_rise_k: f64 => Constraint::range(1.0, 20.0, "K", "chilled-water coil temperature rises"),
+        /// Seconds from its power returning to running again (controls boot, fans or pumps ramp,
+        /// a chiller's restart sequence): the cooling it does not give meanwhile heats the hall.
+        restart_s: f64 => Constraint::range(0.0, 3600.0, "s", "restart delays of cooling equipment, seconds to tens of minutes"),
     }
 }
 
@@ -201,6 +204,9 @@ rated! {
         pump_power_kw: f64 => Constraint::range(0.0, 1000.0, "kW", ""),
         /// Technology-loop water volume, m³ (its heat capacity).
         volume_m3: f64 => Constraint::range(0.01, 1000.0, "m³", "the water of a technology cooling loop"),
+        /// Seconds from its power returning to running again (controls boot, fans or pumps ramp,
+        /// a chiller's restart sequence): the cooling it does not give meanwhile heats the hall.
+        restart_s: f64 => Constraint::range(0.0, 3600.0, "s", "restart delays of cooling equipment, seconds to tens of minutes"),
     }
 }
 
@@ -226,6 +232,9 @@ rated! {
         curve_cw_c: [f64; 2] => WATER_TEMPERATURE_C,
         /// Entering condenser water above which the chiller trips on high head pressure, °C.
         max_condenser_c: f64 => WATER_TEMPERATURE_C,
+        /// Seconds from its power returning to running again (controls boot, fans or pumps ramp,
+        /// a chiller's restart sequence): the cooling it does not give meanwhile heats the hall.
+        restart_s: f64 => Constraint::range(0.0, 3600.0, "s", "restart delays of cooling equipment, seconds to tens of minutes"),
     }
 }
 
@@ -258,6 +267,9 @@ rated! {
         approach_k: f64 => Constraint::range(0.5, 30.0, "K", "leaving water above the wet or dry bulb"),
         /// Fan power at full load, kW (cube of the load fraction).
         fan_power_kw: f64 => Constraint::range(0.0, 1.0e4, "kW", ""),
+        /// Seconds from its power returning to running again (controls boot, fans or pumps ramp,
+        /// a chiller's restart sequence): the cooling it does not give meanwhile heats the hall.
+        restart_s: f64 => Constraint::range(0.0, 3600.0, "s", "restart delays of cooling equipment, seconds to tens of minutes"),
     }
 }
 

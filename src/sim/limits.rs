@@ -982,7 +982,8 @@ fn check_cooling<'a>(
         ));
     }
     for (id, supply, rated_kw) in plant.units() {
-        if supply.in_service && !supply.powered {
+        // A unit restarting after a power gap has power: the timeline says when it runs again.
+        if supply.in_service && !supply.feeder_live {
             findings.push(Finding::new(Severity::Warning, id.to_string(), Quantity::CoolingPower, rated_kw, 0.0));
         }
     }

@@ -277,3 +277,58 @@ fn racks_losing_and_regaining_power_are_in_the_timeline() {
     assert_eq!((power[1].time_s, power[1].text.as_str()), (5.0, "every rack has power again"));
     assert_eq!(report.totals.unpowered_racks, 0);
 }
+
+/// After a power gap, cooling units run again only after their restart delays (catalog: CRAH
+/// 20 s, loop pumps 10 s, chiller 180 s, tower 30 s): the timeline says when, and meanwhile they
+/// draw no power.
+#[test]
+fn cooling_units_restart_after_their_delays_when_power_returns() {
+    let site = site();
+    let s = scenario(
+        "(name: \"x\", events: [(at: \"60s\", event: GridOutage(\"UTIL-A\")), (at: \"120s\", event: GridReturn(\"UTIL-A\"))])",
+        &site,
+    );
+    let (report, _) = run_recording(&site, &Catalog::builtin(), &options(400), "a", None, Some(&s));
+    let tl = report.scenario.unwrap().timeline;
+    let line = |t: f64, text: &str| tl.iter().any(|e| e.time_s == t && e.what == "equipment" && e.text.contains(text));
+    assert!(line(60.0, "cooling units stop, their power lost: CHW-A pump, CHW-B pump, CRAH-1"), "{tl:#?}");
+    assert!(
+        line(120.0, "power back, cooling units restarting: CHW-A pump (10 s), CHW-B pump (10 s), CRAH-1 (20 s)"),
+        "{tl:#?}"
+    );
+    assert!(line(130.0, "cooling units running again after their restart: CHW-A pump, CHW-B pump"), "{tl:#?}");
+    assert!(line(140.0, "cooling units running again after their restart: CRAH-1, CRAH-3"), "{tl:#?}");
+    assert!(line(150.0, "cooling units running again after their restart: CT-1"), "{tl:#?}");
+    assert!(line(300.0, "cooling units running again after their restart: CH-1"), "{tl:#?}");
+    // Power back at 120 s, yet the CRAHs count as without power only until then.
+    let alerts: Vec<_> = report.alerts.iter().filter(|a| a.element == "CRAH-1").collect();
+    assert!(alerts.iter().all(|a| a.cleared_s == Some(121.0)), "{alerts:?}");
+}
+
+/// During a restart a unit draws no power and cools nothing; once it runs it does both again.
+#[test]
+fn restarting_units_draw_no_power() {
+    let site = site();
+    let s = scenario(
+        "(name: \"x\", events: [(at: \"60s\", event: GridOutage(\"UTIL-A\")), (at: \"120s\", event: GridReturn(\"UTIL-A\"))])",
+        &site,
+    );
+    let mut app = app_after(&site, 0);
+    app.insert_resource(dctwin::scenario::play::ScenarioPlayer::new(s));
+    let a_side = ["CRAH-1", "CRAH-3", "CRAH-5", "CRAH-7", "CRAH-9"];
+    let crahs = |app: &bevy::prelude::App| -> Vec<(bool, f64)> {
+        let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
+        a_side
+            .iter()
+            .map(|id| plant.crahs.iter().find(|c| c.id == *id).unwrap())
+            .map(|c| (c.supply.restarting(), c.fan_w))
+            .collect()
+    };
+    dctwin::headless::advance(&mut app, 125); // power back at 120 s, CRAHs restart until 140 s
+    assert!(crahs(&app).iter().all(|&(restarting, fan_w)| restarting && fan_w == 0.0), "{:?}", crahs(&app));
+    dctwin::headless::advance(&mut app, 20); // 145 s
+    assert!(crahs(&app).iter().all(|&(restarting, fan_w)| !restarting && fan_w > 0.0), "{:?}", crahs(&app));
+    dctwin::headless::advance(&mut app, 180); // 325 s: the chiller too
+    let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
+    assert!(plant.units().iter().all(|(_, s, _)| !s.restarting()));
+}

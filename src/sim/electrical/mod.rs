@@ -347,6 +347,7 @@ impl Plugin for ElectricalPlugin {
         app.register_required_components::<kinds::Ups, battery::UpsBattery>();
         app.register_required_components::<kinds::Ups, OwnSupply>();
         app.init_resource::<ElectricalNetwork>()
+            .init_resource::<crate::sim::EquipmentLog>()
             .init_resource::<SiteTotals>()
             .init_resource::<EnergyTotals>()
             .init_resource::<RackSupply>()

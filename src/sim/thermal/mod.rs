@@ -78,6 +78,7 @@ impl Plugin for ThermalPlugin {
         app.register_required_components::<Rack, RackCoolingSlot>();
         app.register_required_components::<LossZone, LossZoneSlot>();
         app.init_resource::<CoolingPlant>()
+            .init_resource::<crate::sim::EquipmentLog>()
             .init_resource::<ThermalShedding>()
             .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
     }
@@ -311,6 +312,7 @@ fn step_thermal(
     added: Query<(), Added<ElementId>>,
     mut removed: RemovedComponents<ElementId>,
     mut cache: Local<RackHeatCache>,
+    mut equipment_log: ResMut<crate::sim::EquipmentLog>,
 ) {
     // An edit respawns elements: units must find their supply's new entity.
     let respawned = removed.read().count() > 0 || !added.is_empty();
@@ -335,11 +337,11 @@ fn step_thermal(
     if respawned || plant.nodes_rebuild != Some(network.rebuilds) {
         plant.resolve_nodes(network.rebuilds, |e| network.index.get(&e).map(|&k| k as u32));
     }
-    plant.update_power(|k| network.network.is_live(k as usize));
-
     // The clock already stands at the end of this step.
     let dt = time.timestep().as_secs_f64();
     let start = clock.elapsed_s - dt;
+    let changes = plant.update_power(|k| network.network.is_live(k as usize), start);
+    equipment_log.0.extend(changes);
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();

@@ -75,18 +75,42 @@ pub struct Supply {
     pub entity: Option<Entity>,
     /// In service (site file).
     pub in_service: bool,
-    /// In service and its feeder is energized.
+    /// In service, its feeder energized and its restart after a power gap over: it runs.
     pub powered: bool,
+    /// Seconds from its power returning to running ([`crate::catalog::CrahRating::restart_s`]...).
+    pub restart_s: f64,
+    /// Its feeder was energized at the latest update.
+    pub feeder_live: bool,
+    /// When its feeder came back, s (−∞: it has had power since the run began).
+    pub live_since_s: f64,
     /// Its feeder's node in the electrical network of [`CoolingPlant::nodes_rebuild`]
     /// (looked up once per topology: 3,000 units' hash look-ups cost ~50 µs a step).
     pub node: Option<u32>,
 }
 
 impl Supply {
-    fn new(upstream: &str, in_service: bool) -> Supply {
-        Supply { upstream: upstream.to_string(), entity: None, in_service, powered: false, node: None }
+    fn new(upstream: &str, in_service: bool, restart_s: f64) -> Supply {
+        Supply {
+            upstream: upstream.to_string(),
+            entity: None,
+            in_service,
+            powered: false,
+            node: None,
+            restart_s,
+            // A run starts from the healthy steady state: running, as if powered all along.
+            feeder_live: true,
+            live_since_s: f64::NEG_INFINITY,
+        }
+    }
+
+    /// In service with its feeder energized, still going through its restart.
+    pub fn restarting(&self) -> bool {
+        self.in_service && self.feeder_live && !self.powered
     }
 }
+
+/// Seconds a water loop's pumps take to run again after a power gap (VFD ramp; estimate).
+pub const LOOP_PUMP_RESTART_S: f64 = 10.0;
 
 /// Cooling power and heat flows of the last step (means over it), W.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -282,8 +306,10 @@ impl CoolingPlant {
         let loop_index: HashMap<&str, usize> =
             layout.water_loops.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
         for l in &layout.water_loops {
-            let pumps =
-                std::iter::once(&l.upstream).chain(&l.standby_pumps).map(|u| Supply::new(u, l.in_service)).collect();
+            let pumps = std::iter::once(&l.upstream)
+                .chain(&l.standby_pumps)
+                .map(|u| Supply::new(u, l.in_service, LOOP_PUMP_RESTART_S))
+                .collect();
             p.loops.push(LoopState {
                 id: l.id.clone(),
                 supply_c: l.supply_setpoint_c,
@@ -311,6 +337,7 @@ impl CoolingPlant {
                 continue;
             };
             let rating = c.overrides.apply(&m.rating());
+            let restart_s = rating.restart_s;
             // Validation refuses rating points no coil can meet.
             let Some(coil) = CoilRating::from_crah(&rating) else { continue };
             p.crahs.push(CrahUnit {
@@ -319,7 +346,7 @@ impl CoolingPlant {
                 water_loop,
                 rating,
                 coil,
-                supply: Supply::new(&c.upstream, c.in_service),
+                supply: Supply::new(&c.upstream, c.in_service, restart_s),
                 running: false,
                 fan_speed: 0.0,
                 fan_w: 0.0,
@@ -337,12 +364,13 @@ impl CoolingPlant {
             p.cdu_index.insert(c.id.clone(), p.cdus.len());
             let setpoint = layout.water_loops[water_loop].supply_setpoint_c;
             let rating = c.overrides.apply(&m.rating());
+            let restart_s = rating.restart_s;
             p.cdus.push(CduUnit {
                 id: c.id.clone(),
                 water_loop,
                 design_supply_c: setpoint + rating.approach_k,
                 rating,
-                supply: Supply::new(&c.upstream, c.in_service),
+                supply: Supply::new(&c.upstream, c.in_service, restart_s),
                 supply_c: setpoint,
                 rack_heat_w: 0.0,
                 to_loop_w: 0.0,
@@ -360,8 +388,8 @@ impl CoolingPlant {
             p.chillers.push(ChillerUnit {
                 id: c.id.clone(),
                 water_loop,
+                supply: Supply::new(&c.upstream, c.in_service, c.overrides.apply(&m.rating()).restart_s),
                 rating: c.overrides.apply(&m.rating()),
-                supply: Supply::new(&c.upstream, c.in_service),
                 cooling_w: 0.0,
                 power_w: 0.0,
                 available_w: 0.0,
@@ -381,8 +409,8 @@ impl CoolingPlant {
             p.heat_rejection.push(HeatRejectionUnit {
                 id: h.id.clone(),
                 water_loop,
+                supply: Supply::new(&h.upstream, h.in_service, h.overrides.apply(&m.rating()).restart_s),
                 rating: h.overrides.apply(&m.rating()),
-                supply: Supply::new(&h.upstream, h.in_service),
                 rejected_w: 0.0,
                 fan_w: 0.0,
             });
@@ -410,6 +438,17 @@ impl CoolingPlant {
         carry(&mut self.zones, &old.zones);
         carry(&mut self.loops, &old.loops);
         carry(&mut self.cdus, &old.cdus);
+        // Units keep where they are in a restart, by id and feeder.
+        let restarts: HashMap<(String, String), (bool, f64, bool)> = old
+            .units()
+            .into_iter()
+            .map(|(id, s, _)| ((id.to_string(), s.upstream.clone()), (s.feeder_live, s.live_since_s, s.powered)))
+            .collect();
+        for (id, _, s) in self.supplies_with_ids_mut() {
+            if let Some(&(feeder_live, since, powered)) = restarts.get(&(id.to_string(), s.upstream.clone())) {
+                (s.feeder_live, s.live_since_s, s.powered) = (feeder_live, since, powered);
+            }
+        }
         self.initialized = true;
     }
 
@@ -471,10 +510,52 @@ impl CoolingPlant {
     }
 
     /// Updates which units have power (`live` tells whether a feeder node is energized).
-    pub fn update_power(&mut self, live: impl Fn(u32) -> bool) {
-        for s in self.supplies_mut() {
-            s.powered = s.in_service && s.node.is_some_and(&live);
+    /// Which units run at the start of a step at `now_s`: in service, their feeder energized,
+    /// and, when the feeder came back after a gap, their restart delay over. Returns what
+    /// changed, for the timeline: `(time s, line)`, one line per kind of change.
+    pub fn update_power(&mut self, live: impl Fn(u32) -> bool, now_s: f64) -> Vec<(f64, String)> {
+        let (mut lost, mut restarting, mut running) = (Vec::new(), Vec::new(), Vec::new());
+        for (unit, pump, s) in self.supplies_with_ids_mut() {
+            let id = if pump { format!("{unit} pump") } else { unit.to_string() };
+            let feeder = s.in_service && s.node.is_some_and(&live);
+            if feeder && !s.feeder_live {
+                s.live_since_s = now_s;
+                if s.restart_s > 0.0 {
+                    restarting.push(format!("{id} ({} s)", s.restart_s));
+                }
+            }
+            if !feeder && s.feeder_live && s.in_service && s.powered {
+                lost.push(id.clone());
+            }
+            s.feeder_live = feeder;
+            let was = s.powered;
+            s.powered = feeder && now_s - s.live_since_s >= s.restart_s;
+            if s.powered && !was && s.live_since_s.is_finite() && s.restart_s > 0.0 {
+                running.push(id);
+            }
         }
+        let mut out = Vec::new();
+        let mut line = |ids: Vec<String>, what: &str| {
+            if !ids.is_empty() {
+                let more = if ids.len() > 6 { format!(" and {} more", ids.len() - 6) } else { String::new() };
+                out.push((now_s, format!("{what}: {}{more}", ids[..ids.len().min(6)].join(", "))));
+            }
+        };
+        line(lost, "cooling units stop, their power lost");
+        line(restarting, "power back, cooling units restarting");
+        line(running, "cooling units running again after their restart");
+        out
+    }
+
+    /// Every unit's supply with its unit's id and whether it is a loop's pump (under the loop's id).
+    fn supplies_with_ids_mut(&mut self) -> impl Iterator<Item = (&str, bool, &mut Supply)> {
+        self.loops
+            .iter_mut()
+            .flat_map(|l| l.pumps.iter_mut().map(|p| (l.id.as_str(), true, p)))
+            .chain(self.crahs.iter_mut().map(|u| (u.id.as_str(), false, &mut u.supply)))
+            .chain(self.cdus.iter_mut().map(|u| (u.id.as_str(), false, &mut u.supply)))
+            .chain(self.chillers.iter_mut().map(|u| (u.id.as_str(), false, &mut u.supply)))
+            .chain(self.heat_rejection.iter_mut().map(|u| (u.id.as_str(), false, &mut u.supply)))
     }
 
     /// Forgets last step's rack heat and other heat.
