@@ -1012,7 +1012,7 @@ mod tests {
             site.elements().iter().map(|(_, e)| (e.id().to_string(), Entity::PLACEHOLDER)).collect();
         p.resolve_entities(&ids);
         p.resolve_nodes(0, |_| Some(0));
-        p.update_power(|_| true);
+        p.update_power(|_| true, 0.0);
         heat(&mut p, scale);
         p
     }
