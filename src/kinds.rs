@@ -28,6 +28,13 @@ macro_rules! equipment_kinds {
                     model: GridFeedModel, node: GridFeed, parents: [], single_path: false,
                     footprint: (3.0, 3.0, "estimate: utility metering / ring main unit cubicle group"),
                 },
+                Generator {
+                    section: generators, key: "generator", label: "Generator", noun: "generator", prefix: "GEN-",
+                    spec: GeneratorSpec,
+                    file: { links: [], rated: rated, rotated: rotation_deg, switchable: in_service, },
+                    model: GeneratorModel, node: Generator, parents: [], single_path: false,
+                    footprint: (12.2, 2.4, "estimate: 2-3 MW diesel generator set in a 40 ft enclosure"),
+                },
                 Transformer {
                     section: transformers, key: "transformer", label: "Transformer", noun: "transformer", prefix: "T-",
                     spec: TransformerSpec,
@@ -36,8 +43,19 @@ macro_rules! equipment_kinds {
                         feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
                     },
                     model: TransformerModel, node: Transformer,
-                    parents: [GridFeed, Transformer, Distribution], single_path: false,
+                    parents: [GridFeed, Generator, Transformer, TransferSwitch, Distribution], single_path: false,
                     footprint: (2.4, 1.8, "estimate: 2-3 MVA cast-resin transformer in an IP enclosure"),
+                },
+                TransferSwitch {
+                    section: transfer_switches, key: "transfer_switch", label: "Transfer switch", noun: "transfer switch", prefix: "ATS-",
+                    spec: TransferSwitchSpec,
+                    file: {
+                        links: [preferred: One Feed, alternate: One Feed, zone: Maybe Kind(Zone)],
+                        rated: rated, rotated: rotation_deg, switchable: in_service,
+                    },
+                    model: TransferSwitchModel, node: TransferSwitch,
+                    parents: [GridFeed, Generator, Transformer, Distribution], single_path: false,
+                    footprint: (1.2, 0.8, "estimate: floor-standing 3000-4000 A transfer switch cabinet"),
                 },
                 Ups {
                     section: ups, key: "ups", label: "UPS", noun: "UPS", prefix: "UPS-",
@@ -46,7 +64,7 @@ macro_rules! equipment_kinds {
                         links: [upstream: One Feed, zone: Maybe Kind(Zone)],
                         feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
                     },
-                    model: UpsModel, node: Ups, parents: [Transformer, Distribution], single_path: true,
+                    model: UpsModel, node: Ups, parents: [Transformer, TransferSwitch, Distribution], single_path: true,
                     footprint: (3.0, 1.0, "estimate: modular 500 kW-1.6 MW UPS line-up, 1 m deep cabinets"),
                 },
                 Distribution {
@@ -57,7 +75,7 @@ macro_rules! equipment_kinds {
                         feeder: feeder, rated: rated, rotated: rotation_deg, switchable: in_service,
                     },
                     model: DistributionModel, node: Distribution,
-                    parents: [GridFeed, Transformer, Ups, Distribution], single_path: true,
+                    parents: [GridFeed, Generator, Transformer, TransferSwitch, Ups, Distribution], single_path: true,
                     footprint: (0.8, 0.8, "estimate: floor-standing PDU / RPP cabinet"),
                 },
             ],

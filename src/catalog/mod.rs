@@ -39,6 +39,47 @@ rated! {
 }
 
 rated! {
+    /// A standby generator set (engine and alternator): a source while it runs, its voltage held
+    /// by its regulator.
+    GeneratorRating, GeneratorModel, GeneratorOverrides {
+        /// Rated apparent power, kVA.
+        rated_kva: f64 => Constraint::range(10.0, 1.0e5, "kVA", "generator sets"),
+        /// Rated real power (its data-centre continuous rating), kW.
+        rated_kw: f64 => Constraint::range(10.0, 1.0e5, "kW", "generator sets"),
+        /// Line-to-line voltage, kV.
+        voltage_kv: f64 => VOLTAGE_KV,
+        /// From the start signal to rated voltage and frequency, s (NFPA 110 Type 10: 10 s).
+        start_s: f64 => Constraint::range(0.0, 600.0, "s", "engine start to rated voltage and frequency (NFPA 110 Type 10: at most 10 s)"),
+        /// The largest load step it accepts at once, % of rated kW (ISO 8528-5 load acceptance:
+        /// a G2 set takes 0 → 50 → 80 → 100 %, so 50 % first).
+        first_step_pct: f64 => Constraint::range(10.0, 100.0, "%", "the first load block of ISO 8528-5 load acceptance"),
+        /// Fuel in its tank, in hours at rated load.
+        fuel_hours: f64 => Constraint::range(0.1, 1000.0, "h", "tank autonomy at rated load"),
+        /// Unloaded run after its load leaves before it stops, s.
+        cooldown_s: f64 => Constraint::range(0.0, 3600.0, "s", "engine cooldown, 1-10 min"),
+    }
+}
+
+rated! {
+    /// An automatic transfer switch and its controller's timers.
+    TransferSwitchRating, TransferSwitchModel, TransferSwitchOverrides {
+        /// Continuous current rating, A.
+        rated_a: f64 => Constraint::range(1.0, 10_000.0, "A", "transfer switches up to 10 kA"),
+        /// Line-to-line voltage, kV.
+        voltage_kv: f64 => VOLTAGE_KV,
+        /// The preferred source must stay lost this long before the generator is started, s
+        /// (rides through momentary outages).
+        engine_start_delay_s: f64 => Constraint::range(0.0, 60.0, "s", "time delay engine start, typically 3 s"),
+        /// The alternate must be acceptable this long before the load moves to it, s.
+        transfer_delay_s: f64 => Constraint::range(0.0, 300.0, "s", "time delay normal to emergency"),
+        /// The preferred must be back and acceptable this long before the load returns to it, s.
+        retransfer_delay_s: f64 => Constraint::range(0.0, 7200.0, "s", "time delay emergency to normal, 5-30 min"),
+        /// A source is acceptable within ± this of its nominal voltage, %.
+        voltage_window_pct: f64 => Constraint::range(1.0, 50.0, "%", "a voltage pickup band"),
+    }
+}
+
+rated! {
     /// A two-winding step-down transformer.
     TransformerRating, TransformerModel, TransformerOverrides {
         /// Rated apparent power, kVA.
@@ -475,6 +516,36 @@ impl Catalog {
 pub use rated::RatingRules;
 
 impl RatingRules for GridFeedRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, Some(self.voltage_kv)))
+    }
+
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+}
+
+impl RatingRules for GeneratorRating {
+    fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
+        Some((self.voltage_kv, Some(self.voltage_kv)))
+    }
+
+    fn inconsistencies(&self) -> Vec<(&'static str, String)> {
+        if self.rated_kw > self.rated_kva * (1.0 + 1e-9) {
+            vec![(
+                "rated_kw",
+                format!(
+                    "rated_kw {} is above rated_kva {}: the power factor would exceed 1",
+                    self.rated_kw, self.rated_kva
+                ),
+            )]
+        } else {
+            vec![]
+        }
+    }
+}
+
+impl RatingRules for TransferSwitchRating {
     fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
         Some((self.voltage_kv, Some(self.voltage_kv)))
     }

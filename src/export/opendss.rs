@@ -128,7 +128,8 @@ pub fn export(world: &mut World) -> OpenDssExport {
         let on_inverter = node.role == NodeRole::UpsEco && flow.ups_input.get(k).is_some_and(|u| u.share < 1.0);
         let role = if on_inverter { NodeRole::UpsDoubleConversion } else { node.role };
         match role {
-            NodeRole::Feed => {
+            // A running generator is a source like a feed (its regulator holds its voltage).
+            NodeRole::Feed | NodeRole::Generator => {
                 let z = if node.z_series.norm() > 0.0 {
                     node.z_series
                 } else {

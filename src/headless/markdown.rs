@@ -39,6 +39,9 @@ impl Report {
                 let _ = writeln!(o, "| load flow | converged |");
                 let _ = writeln!(o, "| IT load | {:.1} kW |", el.it_load_kw);
                 let _ = writeln!(o, "| grid import | {:.1} kW, {:.1} kvar |", el.grid_import_kw, el.grid_import_kvar);
+                if let Some(g) = el.generator_kw {
+                    let _ = writeln!(o, "| generators | {g:.1} kW |");
+                }
                 if let Some(b) = el.battery_kw {
                     let what = if b > 0.0 { "discharging" } else { "recharging" };
                     let _ = writeln!(o, "| UPS batteries | {what}, {:.1} kW |", b.abs());

@@ -38,6 +38,9 @@ pub struct Report {
     /// UPS batteries at the end of the run (UPS without battery energy are left out).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub batteries: Vec<BatteryResult>,
+    /// Generator sets at the end of the run (absent without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generators: Vec<GeneratorResult>,
     /// Racks at the end of the run.
     pub racks: Vec<RackResult>,
     /// Network elements by loading, highest first (at most 10).
@@ -71,6 +74,42 @@ pub struct BatteryResult {
     /// Runtime left at that power, s (absent unless discharging).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_s: Option<f64>,
+}
+
+/// A generator set at the end of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratorResult {
+    /// The generator.
+    pub id: String,
+    /// `off`, `starting`, `running` or `cooling_down`.
+    pub mode: &'static str,
+    /// Output, kW.
+    pub output_kw: f64,
+    /// Fuel left, hours at rated load.
+    pub fuel_left_h: f64,
+}
+
+/// The generator sets, by id.
+fn generator_results(world: &mut World) -> Vec<GeneratorResult> {
+    use crate::sim::electrical::kinds::Generator;
+    use crate::sim::electrical::standby::{GeneratorMode, GeneratorState};
+    let mut q = world.query::<(&ElementId, &Generator, &GeneratorState)>();
+    let mut out: Vec<GeneratorResult> = q
+        .iter(world)
+        .map(|(id, g, st)| GeneratorResult {
+            id: id.0.clone(),
+            mode: match st.mode {
+                GeneratorMode::Off => "off",
+                GeneratorMode::Starting(_) => "starting",
+                GeneratorMode::Running => "running",
+                GeneratorMode::CoolingDown(_) => "cooling_down",
+            },
+            output_kw: st.output_kw,
+            fuel_left_h: st.fuel_left_h(&g.0),
+        })
+        .collect();
+    out.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    out
 }
 
 /// The UPS batteries, by id.
@@ -185,6 +224,9 @@ pub struct ElectricalTotals {
     /// Net power from UPS batteries, kW (discharge positive; absent when none moves).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub battery_kw: Option<f64>,
+    /// Power from running generators, kW (absent when none runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generator_kw: Option<f64>,
 }
 
 /// Thermal results at the end of the run (present when the site has cooling).
@@ -574,6 +616,7 @@ impl Report {
                     cooling_kw: t.cooling_kw,
                     pue: t.pue(),
                     battery_kw: (t.battery_kw != 0.0).then_some(t.battery_kw),
+                    generator_kw: (t.generator_kw != 0.0).then_some(t.generator_kw),
                 }),
                 loadability_pct: t.loadability.map(|l| l * 100.0),
                 racks: racks.len() as u32,
@@ -588,6 +631,7 @@ impl Report {
             racks,
             top_loaded: top,
             batteries: battery_results(world),
+            generators: generator_results(world),
             alerts,
             headroom: world.resource::<Headroom>().0.clone(),
             thermal: thermal_report(world),

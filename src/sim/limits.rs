@@ -112,6 +112,12 @@ quantities! {
     BatteryRuntime => "s of runtime", "UPS on battery";
     /// A UPS battery ran out while the UPS's input is still lost: its load is dropped.
     BatteryEmpty => "kWh left", "UPS battery empty";
+    /// Generator loading, %.
+    GeneratorLoading => "%", "generator loading";
+    /// A load step onto a generator above what it accepts at once, % of its rated kW.
+    GeneratorLoadStep => "% of rating", "generator load step";
+    /// A generator out of fuel, h of fuel left.
+    GeneratorFuel => "h at rated load", "generator fuel";
 }
 
 /// Runtime left below which a UPS on battery is a critical alert, s: about the time a standby
@@ -279,6 +285,8 @@ limit_kinds! {
     TransformerRating => "Transformer rating", TransformerLoading;
     /// UPS rating.
     UpsRating => "UPS rating", UpsLoading;
+    /// A running generator's rating.
+    GeneratorRating => "Generator rating", GeneratorLoading;
     /// Breaker continuous rating (PDU, RPP, busway, switchboard).
     BreakerContinuous => "Breaker continuous", BreakerCurrent;
     /// Feeder cable continuous ampacity.
@@ -356,6 +364,7 @@ fn check_limits(
     mut headroom: ResMut<Headroom>,
     shedding: Option<Res<super::thermal::ThermalShedding>>,
     batteries: Query<(&ElementId, &super::electrical::kinds::Ups, &super::electrical::UpsBattery)>,
+    generators: Query<(&ElementId, &super::electrical::kinds::Generator, &super::electrical::standby::GeneratorState)>,
     mut scan: Local<ElectricalScan>,
 ) {
     let no_shedding = super::thermal::ThermalShedding::default();
@@ -432,6 +441,23 @@ fn check_limits(
                 findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::BatteryEmpty, 0.0, 0.0));
             }
             BatteryMode::Standby => {}
+        }
+    }
+    for (id, generator, st) in &generators {
+        let r = &generator.0;
+        // ISO 8528-5 load acceptance: a bigger step than the set takes at once stalls it or
+        // sends its frequency and voltage outside what the load tolerates.
+        if st.step_pct > r.first_step_pct {
+            findings.push(Finding::new(
+                Severity::Critical,
+                id.0.clone(),
+                Quantity::GeneratorLoadStep,
+                st.step_pct,
+                r.first_step_pct,
+            ));
+        }
+        if st.fuel_left_h(r) <= 0.0 {
+            findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::GeneratorFuel, 0.0, 0.0));
         }
     }
     // IT load lost to over-temperature: the thermal step lists the racks concerned.
@@ -568,6 +594,11 @@ fn element_findings(id: &str, state: &ElectricalState, limit: &NodeLimit, findin
                 push(Severity::Critical, Quantity::UpsLoading, state.loading_pct, 100.0);
             }
         }
+        NodeLimit::GeneratorRating { .. } => {
+            if state.loading_pct > 100.0 {
+                push(Severity::Critical, Quantity::GeneratorLoading, state.loading_pct, 100.0);
+            }
+        }
         NodeLimit::Breaker { breaker_a, continuous_pct } => {
             let amps = state.input_current_a;
             let continuous = breaker_a * continuous_pct / 100.0;
@@ -635,6 +666,14 @@ fn element_candidates<'a>(
                 row(LimitKind::UpsRating, id, kva, rated_kva, "kVA")
             } else {
                 row(LimitKind::UpsRating, id, kw, rated_kw, "kW")
+            });
+        }
+        NodeLimit::GeneratorRating { rated_kw, rated_kva } => {
+            let kva = (state.p_kw.powi(2) + state.q_kvar.powi(2)).sqrt();
+            offer(if kva / rated_kva > state.p_kw / rated_kw {
+                row(LimitKind::GeneratorRating, id, kva, rated_kva, "kVA")
+            } else {
+                row(LimitKind::GeneratorRating, id, state.p_kw, rated_kw, "kW")
             });
         }
         NodeLimit::Breaker { breaker_a, continuous_pct } => {

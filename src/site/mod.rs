@@ -20,7 +20,10 @@ use serde::{Deserialize, Serialize};
 
 pub use cooling::{CduSpec, ChillerSpec, CrahSpec, HeatRejectionSpec, WaterLoopSpec, ZoneSpec};
 
-use crate::catalog::{DistributionOverrides, GridFeedOverrides, RackOverrides, TransformerOverrides, UpsOverrides};
+use crate::catalog::{
+    DistributionOverrides, GeneratorOverrides, GridFeedOverrides, RackOverrides, TransferSwitchOverrides,
+    TransformerOverrides, UpsOverrides,
+};
 
 /// The site file format version this build reads and writes.
 pub const SITE_VERSION: u32 = 1;
@@ -293,6 +296,56 @@ pub struct GridFeedSpec {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rotation_deg: f64,
     /// False takes the element out of the network (failure or maintenance).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// A standby generator set: a source of its own while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "GeneratorOverrides::is_empty")]
+    pub overrides: GeneratorOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False: it cannot start (failure or maintenance).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub in_service: bool,
+}
+
+/// An automatic transfer switch: its load on the preferred source, on the alternate (a generator,
+/// or a second utility) when the preferred is lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferSwitchSpec {
+    /// Unique id.
+    pub id: String,
+    /// Catalog model.
+    pub model: String,
+    /// Id of the normal source (the utility side).
+    pub preferred: String,
+    /// Id of the emergency source (a generator, or a second utility).
+    pub alternate: String,
+    /// The room it stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Per-instance changes to the catalog rating.
+    #[serde(default, skip_serializing_if = "TransferSwitchOverrides::is_empty")]
+    pub overrides: TransferSwitchOverrides,
+    /// Floor position, m.
+    pub position_m: (f64, f64),
+    /// Rotation about the vertical axis, degrees.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rotation_deg: f64,
+    /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
 }

@@ -108,9 +108,12 @@ fn kirchhoff_current_law_at_every_node() {
                     let x = p_out / node.ups_loss.rated_w;
                     let loss =
                         node.ups_loss.rated_w * (node.ups_loss.a + node.ups_loss.b * x + node.ups_loss.c * x * x);
-                    assert_rel(p_in, p_out + loss, 1e-6, "UPS power balance");
+                    // The input carries its share; the battery the rest, the charger on top.
+                    let input = flow.ups_input[k];
+                    assert_rel(p_in, (p_out + loss) * input.share + input.charge_w, 1e-6, "UPS power balance");
                 }
                 NodeRole::Distribution => assert_rel(p_in, p_out, 1e-6, "distribution is lossless"),
+                NodeRole::Generator => assert_rel(p_in, p_out, 1e-6, "a generator is an ideal source"),
                 NodeRole::Feed => {}
             }
             // Cable: the parent delivers the input power plus the cable's I²R.

@@ -23,6 +23,7 @@ mod round_trip;
 mod run_time;
 mod scenario;
 mod schedule;
+mod standby;
 mod thermal;
 #[cfg(feature = "desktop")]
 mod window;

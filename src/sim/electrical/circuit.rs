@@ -30,6 +30,13 @@ pub enum NodeLimit {
         /// Rated apparent output, kVA.
         rated_kva: f64,
     },
+    /// A generator set's rating: real and apparent power, whichever binds.
+    GeneratorRating {
+        /// Rated real power, kW.
+        rated_kw: f64,
+        /// Rated apparent power, kVA.
+        rated_kva: f64,
+    },
     /// A breaker or bar: its current, with a continuous rating below the breaker.
     Breaker {
         /// Breaker or bar rating, A.

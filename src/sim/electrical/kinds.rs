@@ -6,12 +6,24 @@ use bevy::prelude::*;
 
 use super::circuit::{Circuit, NetworkKind, NodeLimit, NodeParts, impedance_from_pct, transformer_impedance};
 use super::network::{NodeRole, UpsLossCurve};
-use crate::catalog::{DistributionRating, GridFeedRating, TransformerRating, UpsRating};
-use crate::site::{DistributionSpec, GridFeedSpec, TransformerSpec, UpsMode, UpsSpec};
+use crate::catalog::{
+    DistributionRating, GeneratorRating, GridFeedRating, TransferSwitchRating, TransformerRating, UpsRating,
+};
+use crate::site::{
+    DistributionSpec, GeneratorSpec, GridFeedSpec, TransferSwitchSpec, TransformerSpec, UpsMode, UpsSpec,
+};
 
 /// A utility feed and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct GridFeed(pub GridFeedRating);
+
+/// A standby generator set and its rating.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct Generator(pub GeneratorRating);
+
+/// An automatic transfer switch and its rating and timers.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct TransferSwitch(pub TransferSwitchRating);
 
 /// A transformer and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
@@ -55,6 +67,52 @@ impl NetworkKind for GridFeed {
         if r.short_circuit_mva > 0.0 {
             c.z_series = impedance_from_pct(100.0, r.x_r, r.voltage_kv, r.short_circuit_mva * 1000.0);
         }
+        c
+    }
+}
+
+impl NetworkKind for Generator {
+    type Spec = GeneratorSpec;
+    fn from_spec(_: &GeneratorSpec, rating: GeneratorRating) -> Self {
+        Generator(rating)
+    }
+    fn rating(&self) -> &GeneratorRating {
+        &self.0
+    }
+    fn to_spec(&self, p: NodeParts<GeneratorSpec>) -> GeneratorSpec {
+        let (id, model, overrides, position_m, rotation_deg, in_service) =
+            (p.id, p.model, p.overrides, p.position_m, p.rotation_deg, p.in_service);
+        GeneratorSpec { id, model, overrides, position_m, rotation_deg, in_service }
+    }
+    /// A source at its rated voltage (its regulator holds it) while it runs.
+    fn circuit(&self) -> Circuit {
+        let r = &self.0;
+        let limit = NodeLimit::GeneratorRating { rated_kw: r.rated_kw, rated_kva: r.rated_kva };
+        Circuit::node(NodeRole::Generator, r.voltage_kv, r.voltage_kv, limit)
+    }
+}
+
+impl NetworkKind for TransferSwitch {
+    type Spec = TransferSwitchSpec;
+    fn from_spec(_: &TransferSwitchSpec, rating: TransferSwitchRating) -> Self {
+        TransferSwitch(rating)
+    }
+    fn rating(&self) -> &TransferSwitchRating {
+        &self.0
+    }
+    fn to_spec(&self, p: NodeParts<TransferSwitchSpec>) -> TransferSwitchSpec {
+        let preferred = p.sources.first().cloned().unwrap_or_default();
+        let alternate = p.sources.get(1).cloned().unwrap_or_default();
+        let NodeParts { id, model, overrides, zone, position_m, rotation_deg, in_service, .. } = p;
+        TransferSwitchSpec { id, model, preferred, alternate, zone, overrides, position_m, rotation_deg, in_service }
+    }
+    /// A node without impedance at its source's voltage, limited by its continuous rating (a
+    /// transfer switch carries its full rating continuously: UL 1008).
+    fn circuit(&self) -> Circuit {
+        let r = &self.0;
+        let limit = NodeLimit::Breaker { breaker_a: r.rated_a, continuous_pct: 100.0 };
+        let mut c = Circuit::node(NodeRole::Distribution, r.voltage_kv, r.voltage_kv, limit);
+        c.follows_parent_voltage = true;
         c
     }
 }

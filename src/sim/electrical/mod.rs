@@ -5,6 +5,7 @@ pub mod battery;
 pub mod circuit;
 pub mod kinds;
 pub mod network;
+pub mod standby;
 
 use std::collections::HashMap;
 
@@ -42,6 +43,8 @@ pub struct ElectricalNetwork {
     states: Vec<ElectricalState>,
     /// Per node: its element's id.
     pub node_ids: Vec<String>,
+    /// Element id → node.
+    pub node_of_id: HashMap<String, usize>,
     /// Per node: its element's place in the natural order of ids (ties in the headroom table
     /// go to the first id in that order; comparing ranks saves comparing strings).
     pub natural_rank: Vec<u32>,
@@ -152,7 +155,7 @@ fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> Electrical
     let i_in = mag(flow.i_in[k]);
     let (loss_w, feeder_loss_w) = (flow.element_loss_w(network, k), flow.feeder_loss_w(network, k));
     let (p_kw, q_kvar) = match node.role {
-        NodeRole::Feed => (s_out.re / 1000.0, s_out.im / 1000.0),
+        NodeRole::Feed | NodeRole::Generator => (s_out.re / 1000.0, s_out.im / 1000.0),
         _ => (s_in.re / 1000.0, s_in.im / 1000.0),
     };
     ElectricalState {
@@ -270,14 +273,22 @@ pub struct SiteTotals {
     /// Sweeps the load flow used this step.
     pub iterations: u32,
     /// Net power from UPS batteries, kW: discharge positive, charging negative (grid import +
-    /// this = IT + losses + cooling).
+    /// generators + this = IT + losses + cooling).
     pub battery_kw: f64,
+    /// Power from running generators, kW.
+    pub generator_kw: f64,
 }
 
 impl SiteTotals {
     /// Instantaneous PUE: grid import over IT load; `None` without IT load.
     pub fn pue(&self) -> Option<f64> {
-        (self.converged && self.it_load_kw > 0.0).then(|| self.grid_import_kw / self.it_load_kw)
+        (self.converged && self.it_load_kw > 0.0).then(|| self.facility_kw() / self.it_load_kw)
+    }
+
+    /// Power the facility draws from its sources, kW: grid import plus generators (not the UPS
+    /// batteries, which only shift energy in time).
+    pub fn facility_kw(&self) -> f64 {
+        if self.generator_kw == 0.0 { self.grid_import_kw } else { self.grid_import_kw + self.generator_kw }
     }
 
     /// All electrical losses, kW.
@@ -308,6 +319,9 @@ pub struct EnergyTotals {
     /// Net energy from UPS batteries, kWh (discharge less recharge; absent when none moved).
     #[serde(skip_serializing_if = "is_zero")]
     pub battery_kwh: f64,
+    /// Energy from generators, kWh (absent when none ran).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub generator_kwh: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -316,9 +330,12 @@ fn is_zero(x: &f64) -> bool {
 
 impl EnergyTotals {
     /// Energy-weighted PUE over the run (The Green Grid: total facility energy / IT energy,
-    /// with facility energy metered at the grid connection); `None` without IT energy.
+    /// with facility energy metered at the grid connection and at generators); `None` without
+    /// IT energy.
     pub fn pue(&self) -> Option<f64> {
-        (self.it_kwh > 0.0).then(|| self.grid_import_kwh / self.it_kwh)
+        let facility =
+            if self.generator_kwh == 0.0 { self.grid_import_kwh } else { self.grid_import_kwh + self.generator_kwh };
+        (self.it_kwh > 0.0).then(|| facility / self.it_kwh)
     }
 }
 
@@ -346,6 +363,11 @@ impl Plugin for ElectricalPlugin {
         // Every UPS has a battery state (one without battery energy never leaves standby).
         app.register_required_components::<kinds::Ups, battery::UpsBattery>();
         app.register_required_components::<kinds::Ups, OwnSupply>();
+        // Generators run and transfer switches switch by their own state.
+        app.register_required_components::<kinds::Generator, standby::GeneratorState>();
+        app.register_required_components::<kinds::Generator, OwnSupply>();
+        app.register_required_components::<kinds::TransferSwitch, standby::TransferState>();
+        app.register_required_components::<kinds::TransferSwitch, standby::ChosenSource>();
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<crate::sim::EquipmentLog>()
             .init_resource::<SiteTotals>()
@@ -357,13 +379,15 @@ impl Plugin for ElectricalPlugin {
                 (
                     (
                         battery::mark_own_supply,
+                        standby::run_transfer_switches,
+                        standby::run_generators,
                         rebuild_network_on_change,
                         battery::set_ups_inputs,
                         solve_load_flow.run_if(needs_presolve),
                     )
                         .chain()
                         .in_set(SimSystems::Topology),
-                    (solve_load_flow, battery::integrate_batteries, accumulate_energy)
+                    (solve_load_flow, battery::integrate_batteries, standby::measure_generators, accumulate_energy)
                         .chain()
                         .in_set(SimSystems::Electrical),
                 ),
@@ -386,11 +410,20 @@ type NetworkChanged = (
         Changed<Feeder>,
         Changed<Circuit>,
         Changed<OwnSupply>,
+        Changed<standby::ChosenSource>,
     )>,
 );
 
-type NetworkElement<'a> =
-    (Entity, &'a ElementId, &'a InService, Option<&'a Sources>, Option<&'a Feeder>, &'a Circuit, Option<&'a OwnSupply>);
+type NetworkElement<'a> = (
+    Entity,
+    &'a ElementId,
+    &'a InService,
+    Option<&'a Sources>,
+    Option<&'a Feeder>,
+    &'a Circuit,
+    Option<&'a OwnSupply>,
+    Option<&'a standby::ChosenSource>,
+);
 
 /// Rebuilds the network when anything that shapes it was added, changed or removed.
 #[allow(clippy::too_many_arguments)]
@@ -409,6 +442,7 @@ fn rebuild_network_on_change(
     let no_cables = std::collections::BTreeMap::new();
     let cables = catalog.as_ref().map_or(&no_cables, |c| &c.0.cables);
     let (network, index, ids, natural_rank) = build_network(elements.iter(), cables);
+    net.node_of_id = ids.clone();
     for (feeds, mut cords) in &mut racks {
         let node = |id: &str| ids.get(id).map(|&k| k as u32);
         let new = RackCordNodes { a: node(&feeds.a), b: feeds.b.as_deref().and_then(node), ..*cords };
@@ -451,9 +485,12 @@ fn build_network<'a>(
         feeder: Option<&'a Feeder>,
         circuit: &'a Circuit,
         own_supply: bool,
+        /// A transfer switch's position: which candidate it connects (`None` inside: open).
+        position: Option<Option<usize>>,
     }
     let mut all: Vec<Pending> = elements
-        .map(|(entity, id, in_service, sources, feeder, circuit, own)| Pending {
+        .map(|(entity, id, in_service, sources, feeder, circuit, own, chosen)| Pending {
+            position: chosen.map(|c| c.0),
             entity,
             id: &id.0,
             in_service: in_service.0,
@@ -496,22 +533,43 @@ fn build_network<'a>(
     let mut parent = vec![NONE; all.len()];
     for &i in &order {
         let p = &all[i];
-        if p.circuit.role == NodeRole::Feed {
-            reaches[i] = true;
-            energized[i] = p.in_service;
-            continue;
+        match p.circuit.role {
+            NodeRole::Feed => {
+                reaches[i] = true;
+                energized[i] = p.in_service;
+                continue;
+            }
+            // A source only while it runs.
+            NodeRole::Generator => {
+                reaches[i] = true;
+                energized[i] = p.in_service && p.own_supply;
+                continue;
+            }
+            NodeRole::Transformer | NodeRole::UpsDoubleConversion | NodeRole::UpsEco | NodeRole::Distribution => {}
         }
         let candidates: Vec<usize> = p.sources.iter().filter_map(|s| position.get(s.as_str()).copied()).collect();
-        let chosen = candidates
-            .iter()
-            .copied()
-            .find(|&j| energized[j])
-            .or_else(|| candidates.iter().copied().find(|&j| reaches[j]));
+        // A transfer switch is connected where its controller put it (open: to nothing, so it
+        // hangs dead under its preferred source); anything else takes its first energized source.
+        let (chosen, connected) = match p.position {
+            Some(Some(c)) => {
+                let j = p.sources.get(c).and_then(|s| position.get(s.as_str()).copied()).filter(|&j| reaches[j]);
+                (j.or_else(|| candidates.iter().copied().find(|&j| reaches[j])), j.is_some())
+            }
+            Some(None) => (candidates.iter().copied().find(|&j| reaches[j]), false),
+            None => {
+                let j = candidates
+                    .iter()
+                    .copied()
+                    .find(|&j| energized[j])
+                    .or_else(|| candidates.iter().copied().find(|&j| reaches[j]));
+                (j, true)
+            }
+        };
         if let Some(j) = chosen {
             parent[i] = j;
             reaches[i] = true;
             // A UPS on battery holds its output with its source lost.
-            energized[i] = p.in_service && (energized[j] || p.own_supply);
+            energized[i] = p.in_service && ((connected && energized[j]) || p.own_supply);
         }
     }
     // Depth first from the feeds along the chosen sources: parents before children.
@@ -522,7 +580,7 @@ fn build_network<'a>(
             continue;
         }
         match parent[i] {
-            NONE if p.circuit.role == NodeRole::Feed => roots.push(i),
+            NONE if p.circuit.role.is_source() => roots.push(i),
             NONE => {}
             j => children[j].push(i),
         }
@@ -592,6 +650,9 @@ pub fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_o
             (s_out.re / (rated_kw * 1000.0)).max(mag(s_out) / (rated_kva * 1000.0)) * 100.0
         }
         NodeLimit::Breaker { breaker_a, .. } => i_in / breaker_a * 100.0,
+        NodeLimit::GeneratorRating { rated_kw, rated_kva } => {
+            (s_out.re / (rated_kw * 1000.0)).max(mag(s_out) / (rated_kva * 1000.0)) * 100.0
+        }
     }
 }
 
@@ -709,6 +770,7 @@ fn solve_load_flow(
             ups_losses_kw: totals.ups_losses_kw,
             cable_losses_kw: totals.cable_losses_kw,
             battery_kw: totals.battery_kw,
+            generator_kw: totals.generator_kw,
             ..t
         };
         return;
@@ -763,6 +825,7 @@ fn solve_load_flow(
                 t.grid_import_kw += state.p_kw;
                 t.grid_import_kvar += state.q_kvar;
             }
+            NodeRole::Generator => t.generator_kw += state.p_kw,
             NodeRole::Transformer => t.transformer_losses_kw += state.losses_kw,
             NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += state.losses_kw,
             NodeRole::Distribution => {}
@@ -788,6 +851,9 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     energy.cooling_kwh += totals.cooling_kw * h;
     if totals.battery_kw != 0.0 {
         energy.battery_kwh += totals.battery_kw * h;
+    }
+    if totals.generator_kw != 0.0 {
+        energy.generator_kwh += totals.generator_kw * h;
     }
     energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);

@@ -74,6 +74,8 @@ pub const COLLAPSE_PU: f64 = 0.5;
 pub enum NodeRole {
     /// Slack source behind its source impedance.
     Feed,
+    /// A generator set: a source at its rated voltage while it runs.
+    Generator,
     /// Series impedance and ideal ratio, core loss at the LV terminal.
     Transformer,
     /// Regulated output; input is a constant-power load.
@@ -82,6 +84,16 @@ pub enum NodeRole {
     UpsEco,
     /// A node without impedance.
     Distribution,
+}
+
+impl NodeRole {
+    /// True for the roots of the network: nodes that hold a voltage of their own.
+    pub fn is_source(self) -> bool {
+        match self {
+            NodeRole::Feed | NodeRole::Generator => true,
+            NodeRole::Transformer | NodeRole::UpsDoubleConversion | NodeRole::UpsEco | NodeRole::Distribution => false,
+        }
+    }
 }
 
 /// UPS loss curve `P_loss = rated·(a + b·x + c·x²)`, `x = P_out/rated`.
@@ -311,7 +323,7 @@ impl LoadFlow {
                 3.0 * self.i_out[k].norm_sqr() * n.z_series.re + 3.0 * n.g_shunt * self.v_out[k].norm_sqr()
             }
             NodeRole::UpsDoubleConversion | NodeRole::UpsEco => n.ups_loss.loss_w(self.s_out(k).re),
-            NodeRole::Feed | NodeRole::Distribution => 0.0,
+            NodeRole::Feed | NodeRole::Generator | NodeRole::Distribution => 0.0,
         }
     }
 }
@@ -608,7 +620,7 @@ impl PowerNetwork {
                     i_out[k] = i;
                     match node.role {
                         NodeRole::Transformer => i * (1.0 / node.ratio),
-                        NodeRole::Feed | NodeRole::Distribution => i,
+                        NodeRole::Feed | NodeRole::Generator | NodeRole::Distribution => i,
                         NodeRole::UpsEco if ups_input[k].share == 1.0 => {
                             let p_out = 3.0 * (v_out * i.conj()).re;
                             let loss = C64::new(node.ups_loss.loss_w(p_out), 0.0);

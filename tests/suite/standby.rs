@@ -1,0 +1,168 @@
+//! Standby power: a grid outage on `sites/standby_power_room.ron` rides on the UPS battery while
+//! the transfer switch and generator go through their timers; the cooling (not on UPS) stops for
+//! the gap plus its restart delays, and the room heats as the closed form says.
+
+use dctwin::catalog::Catalog;
+use dctwin::headless::advance;
+use dctwin::scenario::play::{ScenarioPlayer, TimelineEntry, timeline};
+use dctwin::sim::electrical::SiteTotals;
+use dctwin::sim::limits::{AlertLog, Quantity};
+use dctwin::sim::thermal::CoolingPlant;
+use dctwin::site::SiteFile;
+
+use crate::support::*;
+
+fn room() -> SiteFile {
+    load(&root().join("sites/standby_power_room.ron"))
+}
+
+fn app_with(site: &SiteFile, events: &str) -> bevy::prelude::App {
+    let scenario = dctwin::scenario::parse_scenario(
+        &format!("(name: \"t\", events: [{events}])"),
+        "t.ron",
+        site,
+        &Catalog::builtin(),
+    )
+    .unwrap();
+    let mut app = app_after(site, 0);
+    app.insert_resource(ScenarioPlayer::new(scenario));
+    app
+}
+
+fn at(tl: &[TimelineEntry], text: &str) -> f64 {
+    tl.iter().find(|e| e.text.contains(text)).unwrap_or_else(|| panic!("no \"{text}\" in {tl:#?}")).time_s
+}
+
+fn room_zone(app: &bevy::prelude::App) -> (f64, f64) {
+    let plant = app.world().resource::<CoolingPlant>();
+    let z = plant.zones.iter().find(|z| z.id == "ROOM").unwrap();
+    (z.room_c, z.heat_capacity_j_k())
+}
+
+/// The outage at 60 s: the switch senses it (one step later), calls the generator after its 3 s
+/// engine-start delay, the generator is at rated voltage 10 s later, the switch transfers 15 s
+/// after it sees it: the racks on UPS never lose power; the CRAHs (not on UPS) stop from 60 s
+/// until 20 s after the transfer, and the room's rise over that gap is `Q·t/C` (no cooling at
+/// all: the racks' 288 kW into the room's air and rack mass).
+#[test]
+fn a_grid_outage_rides_on_the_ups_until_the_generator_takes_the_load() {
+    let site = room();
+    let mut app = app_with(&site, "(at: \"60s\", event: GridOutage(\"UTIL-1\"))");
+    advance(&mut app, 60);
+    let (t_before, c_j_k) = room_zone(&app);
+    let mut rise_end = None;
+    for _ in 0..240 {
+        advance(&mut app, 1);
+        assert_eq!(app.world().resource::<SiteTotals>().unpowered_racks, 0, "racks on UPS never lose power");
+        let now = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
+        let tl = timeline(app.world());
+        if rise_end.is_none() && tl.iter().any(|e| e.text.contains("running again after their restart: CRAH-1")) {
+            // The step that started at the restart already cools: the gap ended a step before.
+            rise_end = Some((now - 1.0, room_zone(&app)));
+        }
+    }
+    let tl = timeline(app.world());
+    let lost = at(&tl, "ATS-1: T-1 lost");
+    assert_eq!(lost, 61.0, "sensed one step after the outage");
+    assert_eq!(at(&tl, "ATS-1 calls GEN-1 to start"), lost + 3.0);
+    assert_eq!(at(&tl, "GEN-1 starting"), lost + 3.0);
+    assert_eq!(at(&tl, "GEN-1 at rated voltage and frequency"), lost + 3.0 + 10.0);
+    let transfer = at(&tl, "ATS-1 transfers its load to GEN-1");
+    assert!((transfer - (lost + 3.0 + 10.0 + 15.0)).abs() <= 1.0, "transfer at {transfer}");
+    assert_eq!(at(&tl, "UPS-1 on battery"), 60.0);
+    assert_eq!(at(&tl, "UPS-1 walk-in done"), transfer + 3.0 + 10.0);
+    assert_eq!(at(&tl, "cooling units stop, their power lost"), 60.0);
+    let crahs_back = at(&tl, "running again after their restart: CRAH-1");
+    assert_eq!(crahs_back, transfer + 20.0);
+    assert_eq!(at(&tl, "running again after their restart: CH-1"), transfer + 180.0);
+    assert!(!tl.iter().any(|e| e.what == "power"), "no rack lost power: {tl:#?}");
+
+    // No CRAH cooled from 60 s to the CRAHs' restart: the room took the racks' heat alone.
+    let (end_s, (t_after, _)) = rise_end.unwrap();
+    assert_eq!(end_s, crahs_back);
+    let q_w: f64 = site.racks.iter().map(|r| Catalog::builtin().racks[&r.model].rated_kw * 1e3 * r.utilization).sum();
+    let expected = q_w * (end_s - 60.0) / c_j_k;
+    assert_rel(t_after - t_before, expected, 0.02, "room rise over the gap vs Q·t/C");
+
+    let report_gen = app.world().resource::<SiteTotals>().generator_kw;
+    assert!(report_gen > 0.0, "the generator carries the site");
+    assert_eq!(app.world().resource::<SiteTotals>().grid_import_kw, 0.0);
+}
+
+/// The grid returns: after the retransfer delay (5 min) the switch moves the load back, and the
+/// generator cools down unloaded and stops.
+#[test]
+fn the_load_returns_to_the_utility_and_the_generator_cools_down() {
+    let site = room();
+    let mut app =
+        app_with(&site, "(at: \"60s\", event: GridOutage(\"UTIL-1\")), (at: \"5m\", event: GridReturn(\"UTIL-1\"))");
+    advance(&mut app, 1000);
+    let tl = timeline(app.world());
+    let back = at(&tl, "ATS-1: T-1 is back; retransfer after 300 s");
+    assert_eq!(back, 301.0);
+    let retransfer = at(&tl, "ATS-1 retransfers its load to T-1");
+    assert_eq!(retransfer, back + 300.0);
+    assert_eq!(at(&tl, "GEN-1 unloaded: cooling down"), retransfer);
+    assert_eq!(at(&tl, "GEN-1 stopped"), retransfer + 300.0);
+    let totals = app.world().resource::<SiteTotals>();
+    assert_eq!(totals.generator_kw, 0.0);
+    assert!(totals.grid_import_kw > 0.0);
+    let energy = app.world().resource::<dctwin::sim::electrical::EnergyTotals>();
+    assert!(energy.generator_kwh > 0.0);
+    // The charger put back exactly what the battery gave (li-ion, no Peukert derating).
+    assert!(energy.battery_kwh.abs() < 1e-9, "net battery energy {} kWh", energy.battery_kwh);
+}
+
+/// Without the UPS's walk-in and hold-off, the transfer throws the racks' load onto the
+/// generator in one step: above the 50 % a G2 set accepts at once, a critical alert. With the
+/// catalog's 10 s walk-in the same transfer is a ramp and raises none.
+#[test]
+fn a_load_step_above_the_generators_acceptance_raises_the_alert() {
+    let mut small = room();
+    small.generators[0].overrides.rated_kw = Some(500.0);
+    small.generators[0].overrides.rated_kva = Some(625.0);
+    let mut stepped = small.clone();
+    stepped.ups[0].overrides.walk_in_s = Some(0.0);
+    stepped.ups[0].overrides.hold_off_s = Some(0.0);
+    let steps = |site: &SiteFile| {
+        let mut app = app_with(site, "(at: \"60s\", event: GridOutage(\"UTIL-1\"))");
+        advance(&mut app, 150);
+        let log = app.world().resource::<AlertLog>();
+        log.alerts
+            .iter()
+            .filter(|a| a.quantity == Quantity::GeneratorLoadStep)
+            .map(|a| (a.value, a.limit))
+            .collect::<Vec<_>>()
+    };
+    let alerts = steps(&stepped);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let (value, limit) = alerts[0];
+    assert_eq!(limit, 50.0);
+    // The UPS's whole input at once: 288 kW of racks plus its losses at x = 288/500 (catalog
+    // curve a 0.5 %, b 2 %, c 1 % of 500 kW); the cooling is still restarting.
+    let x = 288.0 / 500.0;
+    let ups_input_kw = 288.0 + 500.0 * (0.005 + 0.02 * x + 0.01 * x * x);
+    assert_rel(value, ups_input_kw / 500.0 * 100.0, 1e-9, "the step, % of 500 kW");
+    assert!(steps(&small).is_empty(), "the walk-in spreads the load: no step alert");
+}
+
+/// The generator fails to start: the battery (10 kWh here, ~2 min, so it runs out before the
+/// uncooled racks would throttle) empties while the utility is still out and drops exactly the
+/// racks behind the UPS (all 24), and the cooling never returns.
+#[test]
+fn a_battery_that_empties_before_any_generator_drops_its_racks() {
+    let mut site = room();
+    site.ups[0].overrides.battery_kwh = Some(10.0);
+    let mut app =
+        app_with(&site, "(at: \"10s\", event: Fail(\"GEN-1\")), (at: \"60s\", event: GridOutage(\"UTIL-1\"))");
+    advance(&mut app, 1200);
+    let tl = timeline(app.world());
+    let empty = at(&tl, "UPS-1 battery empty");
+    let x = 288.0 / 500.0;
+    let ups_input_kw = 288.0 + 500.0 * (0.005 + 0.02 * x + 0.01 * x * x);
+    assert_rel(empty - 60.0, 10.0 * 3600.0 / ups_input_kw, 1e-9, "E/P after the outage");
+    let lost = tl.iter().find(|e| e.what == "power").unwrap();
+    assert_eq!(lost.text, "24 racks without power (288 kW of IT load lost)");
+    assert!(!tl.iter().any(|e| e.text.contains("transfers its load")));
+    assert_eq!(app.world().resource::<SiteTotals>().unpowered_racks, 24);
+}
