@@ -111,8 +111,13 @@ pub(super) fn set_ups_inputs(
 ) {
     let net = &mut *net;
     let n = net.network.nodes().len();
-    net.work.ups_input.clear();
-    net.work.ups_input.resize(n, UpsInput::default());
+    // A rebuild gives a fresh working flow (every input at its default); between rebuilds only
+    // UPS entries are ever written, so only they are rewritten.
+    if net.work.ups_input.len() != n {
+        net.work.ups_input.clear();
+        net.work.ups_input.resize(n, UpsInput::default());
+    }
+    net.ups_inputs_changed = false;
     let (t0, dt) = (clock.elapsed_s - clock.step_s, clock.step_s.max(1e-9));
     for (entity, id, ups, mut battery) in &mut ups {
         let Some(&k) = net.index.get(&entity) else { continue };
@@ -169,7 +174,11 @@ pub(super) fn set_ups_inputs(
         } else {
             0.0
         };
-        net.work.ups_input[k] = UpsInput { share, charge_w };
+        let input = UpsInput { share, charge_w };
+        if net.work.ups_input[k] != input {
+            net.work.ups_input[k] = input;
+            net.ups_inputs_changed = true;
+        }
     }
 }
 

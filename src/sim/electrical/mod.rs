@@ -60,6 +60,8 @@ pub struct ElectricalNetwork {
     loads_rebuild: u64,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
+    /// A UPS's input share or charger changed this step (the standing solution no longer holds).
+    ups_inputs_changed: bool,
     /// Converged solutions so far. While it does not change, neither do `flow`, the states
     /// and everything worked out from them (the limits keep their electrical scan).
     pub solutions: u64,
@@ -757,8 +759,8 @@ fn solve_load_flow(
     let stands = totals.converged
         && net.flow_rebuild == Some(net.rebuilds)
         && net.flow.converged
-        && net.flow.s_load == net.work.s_load
-        && net.flow.ups_input == net.work.ups_input;
+        && !net.ups_inputs_changed
+        && net.flow.s_load == net.work.s_load;
     if stands {
         *totals = SiteTotals {
             converged: true,

@@ -516,22 +516,23 @@ impl CoolingPlant {
     pub fn update_power(&mut self, live: impl Fn(u32) -> bool, now_s: f64) -> Vec<(f64, String)> {
         let (mut lost, mut restarting, mut running) = (Vec::new(), Vec::new(), Vec::new());
         for (unit, pump, s) in self.supplies_with_ids_mut() {
-            let id = if pump { format!("{unit} pump") } else { unit.to_string() };
+            // Named only when something changed (thousands of units, every step).
+            let id = || if pump { format!("{unit} pump") } else { unit.to_string() };
             let feeder = s.in_service && s.node.is_some_and(&live);
             if feeder && !s.feeder_live {
                 s.live_since_s = now_s;
                 if s.restart_s > 0.0 {
-                    restarting.push(format!("{id} ({} s)", s.restart_s));
+                    restarting.push(format!("{} ({} s)", id(), s.restart_s));
                 }
             }
             if !feeder && s.feeder_live && s.in_service && s.powered {
-                lost.push(id.clone());
+                lost.push(id());
             }
             s.feeder_live = feeder;
             let was = s.powered;
             s.powered = feeder && now_s - s.live_since_s >= s.restart_s;
             if s.powered && !was && s.live_since_s.is_finite() && s.restart_s > 0.0 {
-                running.push(id);
+                running.push(id());
             }
         }
         let mut out = Vec::new();
