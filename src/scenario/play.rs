@@ -147,12 +147,11 @@ fn track_consequences(
     }
 }
 
-/// The timeline of a run: the scenario's events, racks losing and regaining power, and every
-/// alert raised or cleared (alerts of one kind and severity raised in the same step are one
+/// The timeline of a run: the scenario's events (when one is played), what equipment did, racks
+/// losing and regaining power, and every alert raised or cleared (alerts of one kind and severity raised in the same step are one
 /// line), in time order.
 pub fn timeline(world: &World) -> Vec<TimelineEntry> {
-    let Some(player) = world.get_resource::<ScenarioPlayer>() else { return vec![] };
-    let mut out = player.log.clone();
+    let mut out = world.get_resource::<ScenarioPlayer>().map(|p| p.log.clone()).unwrap_or_default();
     if let Some(log) = world.get_resource::<crate::sim::EquipmentLog>() {
         out.extend(log.0.iter().map(|(t, text)| TimelineEntry { time_s: *t, what: "equipment", text: text.clone() }));
     }

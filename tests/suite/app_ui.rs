@@ -689,3 +689,25 @@ fn a_rating_far_from_its_model_is_applied_with_a_warning() {
     let (text, is_error) = w.resource::<EditorState>().message.clone().expect("a message");
     assert!(!is_error && !text.contains("check"), "{text}");
 }
+
+/// A grid outage from the inspector (the utility out of service) shows in the Timeline tab:
+/// the UPS to battery, the transfer switch calling the generator, the cooling stopping.
+#[test]
+fn the_timeline_tab_shows_what_a_grid_outage_set_off() {
+    let mut h = harness("standby_power_room.ron", 5);
+    h.state_mut().world_mut().resource_mut::<EditorState>().select_only("UTIL-1");
+    h.run();
+    h.get_by_label("Take out of service").click();
+    h.run();
+    headless::advance(h.state_mut(), 20);
+    h.get_by_label("Timeline").click();
+    h.run();
+    for text in [
+        "UPS-1 on battery: its input is lost",
+        "ATS-1 calls GEN-1 to start",
+        "GEN-1 starting (10 s to rated voltage and frequency)",
+    ] {
+        assert!(h.query_all_by_label_contains(text).next().is_some(), "{text}");
+    }
+    assert!(h.query_all_by_label_contains("cooling units stop, their power lost").next().is_some());
+}

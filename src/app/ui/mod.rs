@@ -34,6 +34,8 @@ pub enum BottomTab {
     Charts,
     /// The power tree.
     SingleLine,
+    /// What happened when: equipment (UPS to battery, transfers, restarts) and alerts.
+    Timeline,
 }
 
 /// egui colour of an sRGB triple.
@@ -51,6 +53,34 @@ pub fn format_clock(t_s: f64) -> String {
     let t = t_s.max(0.0) as u64;
     let (d, h, m, s) = (t / 86_400, t / 3600 % 24, t / 60 % 60, t % 60);
     if d > 0 { format!("{d} d {h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}:{s:02}") }
+}
+
+/// The run's timeline, newest first: what equipment did (a UPS to battery, a transfer switch
+/// calling its generator, cooling restarting) and every alert raised or cleared.
+fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
+    let entries = crate::scenario::play::timeline(world);
+    if entries.is_empty() {
+        ui.weak("Nothing has happened yet. Take an element out of service in the inspector (a grid feed: a grid outage) and run.");
+        return;
+    }
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        egui::Grid::new("timeline").striped(true).num_columns(3).show(ui, |ui| {
+            for e in entries.iter().rev().take(500) {
+                ui.label(format_clock(e.time_s));
+                let what = match e.what {
+                    "alert" if e.text.starts_with("critical") => {
+                        RichText::new("alert").color(Color32::from_rgb(230, 80, 70))
+                    }
+                    "alert" => RichText::new("alert").color(Color32::from_rgb(230, 170, 60)),
+                    "cleared" => RichText::new("cleared").color(Color32::from_rgb(110, 190, 110)),
+                    other => RichText::new(other),
+                };
+                ui.label(what);
+                ui.label(&e.text);
+                ui.end_row();
+            }
+        });
+    });
 }
 
 /// Draws the whole overlay into `ui` (the window's root) and handles shortcuts.
@@ -90,12 +120,14 @@ pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut tab, BottomTab::Charts, "Charts");
             ui.selectable_value(&mut tab, BottomTab::SingleLine, "Single-line diagram");
+            ui.selectable_value(&mut tab, BottomTab::Timeline, "Timeline");
         });
         *world.resource_mut::<BottomTab>() = tab;
         ui.separator();
         match tab {
             BottomTab::Charts => charts::charts_panel(ui, world),
             BottomTab::SingleLine => sld::sld_panel(ui, world),
+            BottomTab::Timeline => timeline_panel(ui, world),
         }
     });
     let plan_rect = ui.available_rect_before_wrap();
