@@ -63,10 +63,11 @@ fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
         ui.weak("Nothing has happened yet. Take an element out of service in the inspector (a grid feed: a grid outage) and run.");
         return;
     }
+    // Long lines are cut to the panel's width (whole on hover): they must not widen the layout.
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        egui::Grid::new("timeline").striped(true).num_columns(3).show(ui, |ui| {
-            for e in entries.iter().rev().take(500) {
-                ui.label(format_clock(e.time_s));
+        for e in entries.iter().rev().take(500) {
+            ui.horizontal(|ui| {
+                ui.add_sized([64.0, 18.0], egui::Label::new(format_clock(e.time_s)));
                 let what = match e.what {
                     "alert" if e.text.starts_with("critical") => {
                         RichText::new("alert").color(Color32::from_rgb(230, 80, 70))
@@ -75,11 +76,10 @@ fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
                     "cleared" => RichText::new("cleared").color(Color32::from_rgb(110, 190, 110)),
                     other => RichText::new(other),
                 };
-                ui.label(what);
-                ui.label(&e.text);
-                ui.end_row();
-            }
-        });
+                ui.add_sized([76.0, 18.0], egui::Label::new(what));
+                ui.add(egui::Label::new(&e.text).truncate()).on_hover_text(&e.text);
+            });
+        }
     });
 }
 
@@ -411,10 +411,16 @@ fn search_box(ui: &mut egui::Ui, world: &mut World) {
 fn status_bar(ui: &mut egui::Ui, world: &mut World) {
     ui.horizontal(|ui| {
         if let Some(t) = world.get_resource::<SiteTotals>() {
+            let mut sources = format!("grid {}", power(t.grid_import_kw));
+            if t.generator_kw != 0.0 {
+                sources.push_str(&format!(" · generators {}", power(t.generator_kw)));
+            }
+            if t.battery_kw > 0.0 {
+                sources.push_str(&format!(" · UPS batteries {}", power(t.battery_kw)));
+            }
             ui.label(format!(
-                "IT {} · grid {} · losses {} · cooling {} · PUE {}",
+                "IT {} · {sources} · losses {} · cooling {} · PUE {}",
                 power(t.it_load_kw),
-                power(t.grid_import_kw),
                 power(t.losses_kw()),
                 power(t.cooling_kw),
                 t.pue().map(|p| format!("{p:.3}")).unwrap_or_else(|| "–".into())

@@ -283,8 +283,11 @@ pub struct SiteTotals {
 
 impl SiteTotals {
     /// Instantaneous PUE: grid import over IT load; `None` without IT load.
+    /// `None` too while UPS batteries discharge: the facility then draws on stored energy, and
+    /// import over IT load would read as a PUE below 1.
     pub fn pue(&self) -> Option<f64> {
-        (self.converged && self.it_load_kw > 0.0).then(|| self.facility_kw() / self.it_load_kw)
+        (self.converged && self.it_load_kw > 0.0 && self.battery_kw <= 0.0)
+            .then(|| self.facility_kw() / self.it_load_kw)
     }
 
     /// Power the facility draws from its sources, kW: grid import plus generators (not the UPS
