@@ -108,10 +108,14 @@ enum Command {
         /// grid_import_kvar, losses_kw, cooling_kw, pue, hottest_inlet_c, zone:ID, loop:ID, element:ID.
         #[arg(long, default_value = dctwin::headless::timeseries::DEFAULT_SERIES)]
         series: dctwin::headless::timeseries::SeriesSpec,
-        /// Play a scenario: timed events (failures, grid outage, utilization, ambient) from a RON
-        /// file; the report gains a timeline.
+        /// Play a scenario: timed events (failures, grid outage, utilization, training jobs,
+        /// ambient) from a RON file; the report gains a timeline.
         #[arg(long, value_name = "FILE.ron")]
         scenario: Option<PathBuf>,
+        /// Check the grid import against a utility's rules: a preset (ercot, caiso, ieso) or a
+        /// rule file of the same form (see assets/grid_rules.ron); exit 1 if one fails.
+        #[arg(long, value_name = "NAME|FILE")]
+        grid_rules: Option<String>,
     },
     /// Validate site files; prints every problem and exits 2 if there are any.
     Check {
@@ -302,7 +306,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Run { site, duration, step, report, format, fail_on, timeseries, series, scenario } => {
+        Command::Run { site, duration, step, report, format, fail_on, timeseries, series, scenario, grid_rules } => {
+            let rules = grid_rules.as_deref().map(dctwin::scenario::rules::load).transpose()?;
             let file = site.display().to_string();
             let parsed = load(&site, &catalog)?;
             let scenario = match &scenario {
@@ -313,6 +318,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let duration = duration.or(scenario_duration).unwrap_or(Duration::from_secs(3600));
             let options = RunOptions { duration, step };
             options.check()?;
+            if let Some(r) = rules.iter().flat_map(|set| &set.rules).find(|r| r.window_s() < step.as_secs_f64()) {
+                return Err(format!(
+                    "--grid-rules: \"{}\" needs steps of at most {} s; use --step {}s or shorter",
+                    r.describe(),
+                    r.window_s(),
+                    r.window_s()
+                ));
+            }
             if timeseries.is_some() {
                 series.check(&parsed)?;
             }
@@ -323,6 +336,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 &file,
                 timeseries.as_ref().map(|_| &series),
                 scenario.as_ref(),
+                rules.as_ref(),
             );
             if let (Some(path), Some(csv)) = (&timeseries, csv) {
                 dctwin::site::save::atomic_write(path, csv.as_bytes())
@@ -338,12 +352,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
                 outln!("Report written to {}", path.display());
             }
-            let failing = fail_on.is_some_and(|level| {
-                result.active_alerts().any(|a| match level {
-                    FailOn::Warning => true,
-                    FailOn::Critical => a.severity == dctwin::sim::limits::Severity::Critical,
-                })
-            });
+            let rules_failed = result.grid_rules.as_ref().is_some_and(|g| g.results.iter().any(|r| !r.pass));
+            let failing = rules_failed
+                || fail_on.is_some_and(|level| {
+                    result.active_alerts().any(|a| match level {
+                        FailOn::Warning => true,
+                        FailOn::Critical => a.severity == dctwin::sim::limits::Severity::Critical,
+                    })
+                });
             Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Export { site, opendss } => {

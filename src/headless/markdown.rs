@@ -102,6 +102,25 @@ impl Report {
             let _ = writeln!(o);
         }
 
+        if let Some(g) = &self.grid_rules {
+            let _ = writeln!(o, "## Grid rules: {}\n", g.name);
+            let _ = writeln!(o, "Source: {}\n", g.source);
+            let _ = writeln!(o, "| rule | worst | limit | margin | at | |\n|---|---|---|---|---|---|");
+            for r in &g.results {
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.3} | {} | {:.3} | {} | {} |",
+                    r.rule,
+                    r.worst,
+                    r.limit,
+                    r.margin,
+                    crate::scenario::show_s(r.at_s),
+                    if r.pass { "pass" } else { "**FAIL**" }
+                );
+            }
+            let _ = writeln!(o);
+        }
+
         if let Some(sc) = &self.scenario {
             let _ = writeln!(
                 o,

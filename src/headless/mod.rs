@@ -132,11 +132,12 @@ pub fn advance(app: &mut App, steps: u64) {
 
 /// Runs `site` for `options.duration` and returns the report.
 pub fn run(site: &SiteFile, catalog: &Catalog, options: &RunOptions, site_file: &str) -> Report {
-    run_recording(site, catalog, options, site_file, None, None).0
+    run_recording(site, catalog, options, site_file, None, None, None).0
 }
 
-/// Runs `site`, playing `scenario` when given (the report then has its timeline) and, when
-/// `series` is given, recording those quantities after every step.
+/// Runs `site`, playing `scenario` when given (the report then has its timeline), checking the
+/// grid import against `rules` when given and, when `series` is given, recording those
+/// quantities after every step.
 pub fn run_recording(
     site: &SiteFile,
     catalog: &Catalog,
@@ -144,24 +145,38 @@ pub fn run_recording(
     site_file: &str,
     series: Option<&timeseries::SeriesSpec>,
     scenario: Option<&crate::scenario::Scenario>,
+    rules: Option<&crate::scenario::rules::RuleSet>,
 ) -> (Report, Option<String>) {
     let mut app = build_app(site, catalog, options.step);
     if let Some(s) = scenario {
         app.insert_resource(crate::scenario::play::ScenarioPlayer::new(s.clone()));
     }
-    let csv = match series {
-        None => {
-            advance(&mut app, options.steps());
-            None
-        }
-        Some(spec) => {
-            let mut recorder = timeseries::Recorder::new(spec);
-            for _ in 0..options.steps() {
-                advance(&mut app, 1);
-                recorder.record(app.world_mut());
+    let mut recorder = series.map(timeseries::Recorder::new);
+    let mut import_mw = Vec::new();
+    if recorder.is_none() && rules.is_none() {
+        advance(&mut app, options.steps());
+    } else {
+        for _ in 0..options.steps() {
+            advance(&mut app, 1);
+            if let Some(r) = &mut recorder {
+                r.record(app.world_mut());
             }
-            Some(recorder.finish())
+            if rules.is_some() {
+                // A step without a solution keeps the last import (no number to judge).
+                let t = app.world().resource::<crate::sim::electrical::SiteTotals>();
+                let mw = if t.converged { t.grid_import_kw / 1000.0 } else { import_mw.last().copied().unwrap_or(0.0) };
+                import_mw.push(mw);
+            }
         }
-    };
-    (Report::from_world(app.world_mut(), options, site_file), csv)
+    }
+    let mut report = Report::from_world(app.world_mut(), options, site_file);
+    if let Some(set) = rules {
+        let step_s = options.step.as_secs_f64();
+        report.grid_rules = Some(report::GridRulesReport {
+            name: set.name.clone(),
+            source: set.source.clone(),
+            results: set.rules.iter().filter_map(|r| r.check(&import_mw, step_s, step_s).ok()).collect(),
+        });
+    }
+    (report, recorder.map(timeseries::Recorder::finish))
 }

@@ -52,6 +52,9 @@ pub struct Report {
     /// Thermal results (absent for sites without cooling).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thermal: Option<ThermalReport>,
+    /// The utility's rules checked on the grid import (absent without `--grid-rules`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_rules: Option<GridRulesReport>,
     /// The scenario played and its timeline (absent without `--scenario`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<ScenarioReport>,
@@ -135,6 +138,17 @@ fn battery_results(world: &mut World) -> Vec<BatteryResult> {
         .collect();
     out.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     out
+}
+
+/// How the grid import did against a utility's rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridRulesReport {
+    /// The rule set.
+    pub name: String,
+    /// Where its numbers come from.
+    pub source: String,
+    /// Each rule: the worst window, its margin, pass or fail.
+    pub results: Vec<crate::scenario::rules::RuleResult>,
 }
 
 /// A played scenario: what happened, when.
@@ -636,6 +650,7 @@ impl Report {
             headroom: world.resource::<Headroom>().0.clone(),
             thermal: thermal_report(world),
             scenario: scenario_report(world),
+            grid_rules: None,
         }
     }
 

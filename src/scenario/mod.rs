@@ -22,6 +22,7 @@
 //! ```
 
 pub mod play;
+pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -77,6 +78,9 @@ pub enum Event {
         /// Fraction of rated power, 0–1.
         value: f64,
     },
+    /// Racks run an AI training job from now on: synchronised swings between an idle and a peak
+    /// fraction of their rating.
+    Training(TrainingJob),
     /// The outdoor conditions change to constant values.
     Ambient {
         /// Dry bulb, °C.
@@ -84,6 +88,60 @@ pub enum Event {
         /// Wet bulb, °C.
         wet_bulb_c: f64,
     },
+}
+
+/// A training job's power pattern on a group of racks.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingJob {
+    /// Which racks.
+    pub racks: RackGroup,
+    /// Fraction of rated power between compute phases (communication, checkpoint waits).
+    pub idle: f64,
+    /// Fraction of rated power while computing.
+    pub peak: f64,
+    /// One iteration, s.
+    pub period_s: f64,
+    /// Share of an iteration spent computing (at `peak`), 0–1.
+    pub duty: f64,
+    /// Racks start their iterations up to this far apart, s (each rack's offset drawn from
+    /// `seed`, so a run is repeatable); 0 = perfectly synchronised.
+    #[serde(default)]
+    pub desync_s: f64,
+    /// Seed of the offsets.
+    #[serde(default)]
+    pub seed: u64,
+    /// GPU power floor: a rack never draws below this fraction (a mitigation that trades energy
+    /// for a smaller swing); 0 = none.
+    #[serde(default)]
+    pub floor: f64,
+}
+
+impl TrainingJob {
+    /// Utilization of a rack whose iterations are offset by `offset_s`, `t_s` after the job
+    /// started.
+    pub fn utilization(&self, t_s: f64, offset_s: f64) -> f64 {
+        let phase = (t_s + offset_s).rem_euclid(self.period_s);
+        let u = if phase < self.duty * self.period_s { self.peak } else { self.idle };
+        u.max(self.floor)
+    }
+
+    /// Rack `id`'s offset: a deterministic draw in `[0, desync_s)` from the seed and the id.
+    pub fn offset_s(&self, id: &str) -> f64 {
+        if self.desync_s <= 0.0 {
+            return 0.0;
+        }
+        // FNV-1a of the id, mixed with the seed by SplitMix64: stable across platforms and runs.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        let mut z = h ^ self.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64 * self.desync_s
+    }
 }
 
 /// A set of racks an event applies to.
@@ -121,19 +179,33 @@ impl Event {
             Event::GridOutage(id) => format!("grid outage at {id}"),
             Event::GridReturn(id) => format!("grid returns at {id}"),
             Event::Utilization { racks, value } => {
-                let who = match racks {
-                    RackGroup::All => "all racks".to_string(),
-                    RackGroup::Ids(ids) if ids.len() == 1 => ids[0].clone(),
-                    RackGroup::Ids(ids) => format!("{} racks", ids.len()),
-                    RackGroup::FedBy(id) => format!("racks fed by {id}"),
-                    RackGroup::Zone(id) => format!("racks in {id}"),
-                };
-                format!("{who} to {:.0} % utilization", value * 100.0)
+                format!("{} to {:.0} % utilization", group_name(racks), value * 100.0)
             }
+            Event::Training(job) => format!(
+                "{} start a training job: {:.0}-{:.0} % every {} s at {:.0} % duty{}{}",
+                group_name(&job.racks),
+                job.idle * 100.0,
+                job.peak * 100.0,
+                job.period_s,
+                job.duty * 100.0,
+                if job.desync_s > 0.0 { format!(", up to {} s apart", job.desync_s) } else { String::new() },
+                if job.floor > 0.0 { format!(", power floor {:.0} %", job.floor * 100.0) } else { String::new() },
+            ),
             Event::Ambient { dry_bulb_c, wet_bulb_c } => {
                 format!("outdoor air to {dry_bulb_c} °C dry bulb, {wet_bulb_c} °C wet bulb")
             }
         }
+    }
+}
+
+/// A rack group in words ("all racks", "racks fed by PDU-A1").
+fn group_name(racks: &RackGroup) -> String {
+    match racks {
+        RackGroup::All => "all racks".to_string(),
+        RackGroup::Ids(ids) if ids.len() == 1 => ids[0].clone(),
+        RackGroup::Ids(ids) => format!("{} racks", ids.len()),
+        RackGroup::FedBy(id) => format!("racks fed by {id}"),
+        RackGroup::Zone(id) => format!("racks in {id}"),
     }
 }
 
@@ -242,46 +314,31 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
                 if let Some(msg) = crate::site::limits::UTILIZATION.problem("value", *value) {
                     problem(&format!("{path}.value"), msg);
                 }
-                let racks_path = format!("{path}.racks");
-                match racks {
-                    RackGroup::All => {}
-                    RackGroup::Ids(ids) => {
-                        if ids.is_empty() {
-                            problem(&racks_path, "`Ids` needs at least one rack".into());
-                        }
-                        for (j, id) in ids.iter().enumerate() {
-                            match kinds.get(id.as_str()) {
-                                Some((EquipmentKind::Rack, _)) => {}
-                                Some((kind, _)) => problem(
-                                    &format!("{racks_path}.0[{j}]"),
-                                    format!("\"{id}\" is {}, not a rack", a_kind(*kind)),
-                                ),
-                                None => {
-                                    problem(&format!("{racks_path}.0[{j}]"), format!("no rack \"{id}\" in the site"))
-                                }
-                            }
-                        }
-                    }
-                    RackGroup::FedBy(id) | RackGroup::Zone(id) => {
-                        let zone = matches!(racks, RackGroup::Zone(_));
-                        let what = if zone { "zone" } else { "element" };
-                        match kinds.get(id.as_str()) {
-                            None => problem(&format!("{racks_path}.0"), format!("no {what} \"{id}\" in the site")),
-                            Some((kind, _)) if zone && *kind != EquipmentKind::Zone => problem(
-                                &format!("{racks_path}.0"),
-                                format!("\"{id}\" is {}, not a zone", a_kind(*kind)),
-                            ),
-                            Some(_) if group_racks(site, racks).is_empty() => {
-                                let how = if zone { "breathe its air" } else { "have a cord on it" };
-                                problem(&format!("{racks_path}.0"), format!("no rack in the site {how}: \"{id}\""));
-                            }
-                            Some(_) => {}
-                        }
+                check_group(&mut problem, &format!("{path}.racks"), racks, site, &kinds);
+            }
+            Event::Training(job) => {
+                let p0 = format!("{path}.0");
+                for (field, v) in [("idle", job.idle), ("peak", job.peak), ("duty", job.duty), ("floor", job.floor)] {
+                    if let Some(msg) = crate::site::limits::UTILIZATION.problem(field, v) {
+                        problem(&format!("{p0}.{field}"), msg);
                     }
                 }
-                if site.racks.is_empty() {
-                    problem(&racks_path, "the site has no racks".into());
+                if job.idle > job.peak {
+                    problem(&format!("{p0}.idle"), format!("idle {} is above peak {}", job.idle, job.peak));
                 }
+                if !(job.period_s.is_finite() && job.period_s >= 0.01) {
+                    problem(
+                        &format!("{p0}.period_s"),
+                        format!("period_s must be at least 0.01 s (got {})", job.period_s),
+                    );
+                }
+                if job.duty == 0.0 {
+                    problem(&format!("{p0}.duty"), "duty must be above 0: a job that never computes".into());
+                }
+                if !(job.desync_s.is_finite() && job.desync_s >= 0.0) {
+                    problem(&format!("{p0}.desync_s"), format!("desync_s must be 0 or more (got {})", job.desync_s));
+                }
+                check_group(&mut problem, &format!("{p0}.racks"), &job.racks, site, &kinds);
             }
             Event::Ambient { dry_bulb_c, wet_bulb_c } => {
                 if site.ambient.is_none() {
@@ -355,9 +412,56 @@ pub fn event_edit(site: &SiteFile, event: &Event) -> (Vec<SiteElement>, Vec<Site
                 });
             }
         }
-        Event::Ambient { .. } => {}
+        // A job changes the racks' power every step: dynamics, not an edit of the site.
+        Event::Training(_) | Event::Ambient { .. } => {}
     }
     (before, after)
+}
+
+/// Problems with a rack group: ids that are not racks, a zone that is not one, a group with no
+/// rack in it.
+fn check_group(
+    problem: &mut dyn FnMut(&str, String),
+    racks_path: &str,
+    racks: &RackGroup,
+    site: &SiteFile,
+    kinds: &HashMap<&str, (EquipmentKind, bool)>,
+) {
+    match racks {
+        RackGroup::All => {}
+        RackGroup::Ids(ids) => {
+            if ids.is_empty() {
+                problem(racks_path, "`Ids` needs at least one rack".into());
+            }
+            for (j, id) in ids.iter().enumerate() {
+                match kinds.get(id.as_str()) {
+                    Some((EquipmentKind::Rack, _)) => {}
+                    Some((kind, _)) => {
+                        problem(&format!("{racks_path}.0[{j}]"), format!("\"{id}\" is {}, not a rack", a_kind(*kind)))
+                    }
+                    None => problem(&format!("{racks_path}.0[{j}]"), format!("no rack \"{id}\" in the site")),
+                }
+            }
+        }
+        RackGroup::FedBy(id) | RackGroup::Zone(id) => {
+            let zone = matches!(racks, RackGroup::Zone(_));
+            let what = if zone { "zone" } else { "element" };
+            match kinds.get(id.as_str()) {
+                None => problem(&format!("{racks_path}.0"), format!("no {what} \"{id}\" in the site")),
+                Some((kind, _)) if zone && *kind != EquipmentKind::Zone => {
+                    problem(&format!("{racks_path}.0"), format!("\"{id}\" is {}, not a zone", a_kind(*kind)))
+                }
+                Some(_) if group_racks(site, racks).is_empty() => {
+                    let how = if zone { "breathe its air" } else { "have a cord on it" };
+                    problem(&format!("{racks_path}.0"), format!("no rack in the site {how}: \"{id}\""));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    if site.racks.is_empty() {
+        problem(racks_path, "the site has no racks".into());
+    }
 }
 
 /// "a transformer", "a distribution element": a kind with its article, for messages.

@@ -35,6 +35,8 @@ pub struct ScenarioPlayer {
     unpowered: (u32, f64),
     /// The hottest rack inlet seen: °C, time s, rack id.
     pub peak_inlet: Option<(f64, f64, String)>,
+    /// Training jobs running.
+    jobs: Vec<RunningJob>,
 }
 
 impl ScenarioPlayer {
@@ -48,6 +50,9 @@ impl ScenarioPlayer {
         self.next
     }
 }
+
+/// A training job running: the job, when it started (s), and its racks with their offsets (s).
+type RunningJob = (super::TrainingJob, f64, Vec<(Entity, f64)>);
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,9 +77,18 @@ fn play_events(world: &mut World) {
             let Some(scenario) = &player.scenario else { return };
             match scenario.events.get(player.next) {
                 Some((t, e)) if *t <= start + 1e-9 => (*t, e.clone()),
-                _ => return,
+                _ => break,
             }
         };
+        match &due.1 {
+            Event::Training(job) => start_job(world, job, start),
+            // A set utilization ends any job on those racks.
+            Event::Utilization { racks, .. } => {
+                let taken = group_entities(world, racks);
+                leave_jobs(world, &taken);
+            }
+            _ => {}
+        }
         let (at, event) = due;
         let outcome = apply_event(world, &event);
         let mut text = event.describe();
@@ -88,6 +102,53 @@ fn play_events(world: &mut World) {
         player.next += 1;
         player.log.push(TimelineEntry { time_s: start, what: "event", text });
     }
+    drive_jobs(world, start);
+}
+
+/// Sets the utilization of every rack in a running training job for the step starting at
+/// `start` (only racks whose value changes are touched).
+fn drive_jobs(world: &mut World, start: f64) {
+    let jobs = std::mem::take(&mut world.resource_mut::<ScenarioPlayer>().jobs);
+    for (job, started, racks) in &jobs {
+        for &(entity, offset) in racks {
+            let u = job.utilization(start - started, offset);
+            if let Some(mut rack) = world.get_mut::<crate::sim::components::Rack>(entity)
+                && rack.utilization != u
+            {
+                rack.utilization = u;
+            }
+        }
+    }
+    world.resource_mut::<ScenarioPlayer>().jobs = jobs;
+}
+
+/// The entities of `group`'s racks with their ids, in entity order.
+fn group_entities(world: &mut World, group: &super::RackGroup) -> Vec<(Entity, String)> {
+    let site = edit::current_site(world);
+    let ids: std::collections::HashSet<String> = super::group_racks(&site, group).into_iter().collect();
+    let mut q = world.query::<(Entity, &crate::sim::components::ElementId)>();
+    let mut racks: Vec<(Entity, String)> =
+        q.iter(world).filter(|(_, id)| ids.contains(&id.0)).map(|(e, id)| (e, id.0.clone())).collect();
+    racks.sort_by_key(|(e, _)| *e);
+    racks
+}
+
+/// Takes `racks` out of any running job (a job with no rack left ends).
+fn leave_jobs(world: &mut World, racks: &[(Entity, String)]) {
+    let taken: std::collections::HashSet<Entity> = racks.iter().map(|(e, _)| *e).collect();
+    let mut player = world.resource_mut::<ScenarioPlayer>();
+    for (_, _, members) in &mut player.jobs {
+        members.retain(|(e, _)| !taken.contains(e));
+    }
+    player.jobs.retain(|(_, _, members)| !members.is_empty());
+}
+
+/// Starts a training job: its racks leave any job they were in.
+fn start_job(world: &mut World, job: &super::TrainingJob, start: f64) {
+    let racks = group_entities(world, &job.racks);
+    leave_jobs(world, &racks);
+    let members = racks.iter().map(|(e, id)| (*e, job.offset_s(id))).collect();
+    world.resource_mut::<ScenarioPlayer>().jobs.push((job.clone(), start, members));
 }
 
 /// Makes the edit an event stands for (the same edit validation made to the site file).

@@ -16,6 +16,7 @@ mod editing;
 mod failover;
 mod field_probe;
 mod golden;
+mod grid_rules;
 mod kinds;
 mod live_edits;
 mod opendss;

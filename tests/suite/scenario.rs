@@ -28,7 +28,7 @@ const BAD: &[(&str, &[&str])] = &[
     (
         "(name: \"x\", events: [(at: \"1m\", event: Explode(\"UPS-A\"))])",
         &[
-            "1:40: unknown event `Explode`; expected one of `Fail`, `Restore`, `GridOutage`, `GridReturn`, `Utilization`, `Ambient`",
+            "1:40: unknown event `Explode`; expected one of `Fail`, `Restore`, `GridOutage`, `GridReturn`, `Utilization`, `Training`, `Ambient`",
         ],
     ),
     // 5. A time that is not one.
@@ -87,6 +87,11 @@ const BAD: &[(&str, &[&str])] = &[
         &["1:44: event at 10 min is not before the scenario's end (10 min)"],
     ),
     ("(name: \"x\", events: [])", &["1:21: a scenario needs at least one event"]),
+    // 17. A training job whose idle is above its peak and whose iteration takes no time.
+    (
+        "(name: \"x\", events: [(at: \"1m\", event: Training((racks: All, idle: 0.9, peak: 0.5, period_s: 0.0, duty: 0.6)))])",
+        &["1:68: idle 0.9 is above peak 0.5", "1:94: period_s must be at least 0.01 s (got 0)"],
+    ),
     // 16. A zone cannot fail.
     (
         "(name: \"x\", events: [(at: \"1m\", event: Fail(\"ROOM\"))])",
@@ -140,7 +145,7 @@ fn a_grid_outage_plays_at_its_times_and_the_timeline_lists_what_followed() {
     let s = dctwin::scenario::load_scenario(&path, &site, &Catalog::builtin()).unwrap();
     assert_eq!(s.duration_s, Some(1200.0));
     assert_eq!(s.events.len(), 2);
-    let (report, _) = run_recording(&site, &Catalog::builtin(), &options(1200), "small", None, Some(&s));
+    let (report, _) = run_recording(&site, &Catalog::builtin(), &options(1200), "small", None, Some(&s), None);
     let sc = report.scenario.expect("a scenario section");
     assert_eq!((sc.events, sc.events_played), (2, 2));
     let at = |t: f64, what: &str, text: &str| {
@@ -172,7 +177,7 @@ fn a_failure_by_scenario_equals_the_same_failure_in_the_file() {
     let site = dctwin::generator::generate_power_only(40);
     let ups = site.ups[0].id.clone();
     let s = scenario(&format!("(name: \"x\", events: [(at: \"0s\", event: Fail(\"{ups}\"))])"), &site);
-    let (played, _) = run_recording(&site, &Catalog::builtin(), &options(5), "a", None, Some(&s));
+    let (played, _) = run_recording(&site, &Catalog::builtin(), &options(5), "a", None, Some(&s), None);
     let mut failed = site.clone();
     failed.ups[0].in_service = false;
     let from_file = dctwin::headless::run(&failed, &Catalog::builtin(), &options(5), "b");
@@ -268,7 +273,7 @@ fn racks_losing_and_regaining_power_are_in_the_timeline() {
         events.push_str(&format!("(at: \"2s\", event: Fail(\"{0}\")), (at: \"4s\", event: Restore(\"{0}\")),", u.id));
     }
     let s = scenario(&format!("(name: \"x\", events: [{events}])"), &site);
-    let (report, _) = run_recording(&site, &catalog, &options(6), "a", None, Some(&s));
+    let (report, _) = run_recording(&site, &catalog, &options(6), "a", None, Some(&s), None);
     let sc = report.scenario.unwrap();
     let power: Vec<_> = sc.timeline.iter().filter(|e| e.what == "power").collect();
     assert_eq!(power.len(), 2, "{:#?}", sc.timeline);
@@ -288,7 +293,7 @@ fn cooling_units_restart_after_their_delays_when_power_returns() {
         "(name: \"x\", events: [(at: \"60s\", event: GridOutage(\"UTIL-A\")), (at: \"120s\", event: GridReturn(\"UTIL-A\"))])",
         &site,
     );
-    let (report, _) = run_recording(&site, &Catalog::builtin(), &options(400), "a", None, Some(&s));
+    let (report, _) = run_recording(&site, &Catalog::builtin(), &options(400), "a", None, Some(&s), None);
     let tl = report.scenario.unwrap().timeline;
     let line = |t: f64, text: &str| tl.iter().any(|e| e.time_s == t && e.what == "equipment" && e.text.contains(text));
     assert!(line(60.0, "cooling units stop, their power lost: CHW-A pump, CHW-B pump, CRAH-1"), "{tl:#?}");

@@ -1,0 +1,179 @@
+//! The utility's rules on how fast a large load may change, as data: presets in
+//! `assets/grid_rules.ron` (every number with its source document) or a file of the same form,
+//! checked against a run's grid-import series.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::site::problem::Problems;
+
+/// One rule on a power series.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub enum Rule {
+    /// The largest minus the smallest power in any rolling window stays within the limit.
+    PeakToPeak {
+        /// Window, s.
+        window_s: f64,
+        /// Limit, MW.
+        limit_mw: f64,
+    },
+    /// The change over any rolling window, as an average ramp, stays within the limit.
+    AverageRamp {
+        /// Window, s.
+        window_s: f64,
+        /// Limit, MW per minute.
+        limit_mw_per_min: f64,
+    },
+}
+
+/// A utility's set of rules.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// What it is.
+    pub name: String,
+    /// Where its numbers come from.
+    pub source: String,
+    /// Its rules.
+    pub rules: Vec<Rule>,
+}
+
+/// The shipped presets, by name.
+pub fn presets() -> BTreeMap<String, RuleSet> {
+    crate::site::load::parse_ron(include_str!("../../assets/grid_rules.ron"), "assets/grid_rules.ron")
+        .expect("the shipped grid rules parse")
+}
+
+/// A preset by name, or a rule file; refused with the names there are.
+pub fn load(name_or_file: &str) -> Result<RuleSet, String> {
+    let presets = presets();
+    if let Some(set) = presets.get(name_or_file) {
+        return Ok(set.clone());
+    }
+    let path = std::path::Path::new(name_or_file);
+    if !path.exists() {
+        let names: Vec<&str> = presets.keys().map(String::as_str).collect();
+        return Err(format!("--grid-rules {name_or_file}: no such preset ({}) and no such file", names.join(", ")));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name_or_file}: {e}"))?;
+    let set: RuleSet = crate::site::load::parse_ron(&text, name_or_file).map_err(|p: Problems| p.to_string())?;
+    for r in &set.rules {
+        let (w, l) = match *r {
+            Rule::PeakToPeak { window_s, limit_mw } => (window_s, limit_mw),
+            Rule::AverageRamp { window_s, limit_mw_per_min } => (window_s, limit_mw_per_min),
+        };
+        if !(w.is_finite() && w > 0.0 && l.is_finite() && l >= 0.0) {
+            return Err(format!(
+                "{name_or_file}: a rule needs a window above 0 s and a limit of at least 0 (got {w} s, {l})"
+            ));
+        }
+    }
+    Ok(set)
+}
+
+/// How a series did against one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    /// The rule, in words.
+    pub rule: String,
+    /// Its limit (MW, or MW/min for a ramp).
+    pub limit: f64,
+    /// The worst value over the run, same unit.
+    pub worst: f64,
+    /// End of the window where it was worst, s.
+    pub at_s: f64,
+    /// Limit minus worst.
+    pub margin: f64,
+    /// Within the limit.
+    pub pass: bool,
+}
+
+impl Rule {
+    /// The rule, in words ("peak-to-peak ≤ 10 MW in any 5 s").
+    pub fn describe(&self) -> String {
+        match *self {
+            Rule::PeakToPeak { window_s, limit_mw } => format!("peak-to-peak ≤ {limit_mw} MW in any {window_s} s"),
+            Rule::AverageRamp { window_s, limit_mw_per_min } => {
+                format!("average ramp ≤ {limit_mw_per_min} MW/min over any {window_s} s")
+            }
+        }
+    }
+
+    /// Its window, s.
+    pub fn window_s(&self) -> f64 {
+        match *self {
+            Rule::PeakToPeak { window_s, .. } | Rule::AverageRamp { window_s, .. } => window_s,
+        }
+    }
+
+    /// Checks `mw`, sampled every `step_s` from `t0_s` (the sample `i` at `t0_s + i·step_s`).
+    /// A window spans `round(window/step)` steps; it must be at least one.
+    pub fn check(&self, mw: &[f64], step_s: f64, t0_s: f64) -> Result<RuleResult, String> {
+        let (window_s, limit) = match *self {
+            Rule::PeakToPeak { window_s, limit_mw } => (window_s, limit_mw),
+            Rule::AverageRamp { window_s, limit_mw_per_min } => (window_s, limit_mw_per_min),
+        };
+        let w = (window_s / step_s).round() as usize;
+        if window_s < step_s * (1.0 - 1e-9) || w == 0 {
+            return Err(format!("{}: the step ({step_s} s) is longer than the window", self.describe()));
+        }
+        let (worst, at) = match self {
+            Rule::PeakToPeak { .. } => worst_peak_to_peak(mw, w),
+            Rule::AverageRamp { .. } => {
+                let minutes = w as f64 * step_s / 60.0;
+                let (change, at) = worst_change(mw, w);
+                (change / minutes, at)
+            }
+        };
+        Ok(RuleResult {
+            rule: self.describe(),
+            limit,
+            worst,
+            at_s: t0_s + at as f64 * step_s,
+            margin: limit - worst,
+            pass: worst <= limit,
+        })
+    }
+}
+
+/// The largest `max − min` over windows of `w + 1` samples (`w` steps), and the index where
+/// such a window ends; O(n) with monotonic queues.
+pub fn worst_peak_to_peak(x: &[f64], w: usize) -> (f64, usize) {
+    let (mut hi, mut lo): (VecDeque<usize>, VecDeque<usize>) = (VecDeque::new(), VecDeque::new());
+    let (mut worst, mut at) = (0.0, 0);
+    for (i, &v) in x.iter().enumerate() {
+        while hi.back().is_some_and(|&j| x[j] <= v) {
+            hi.pop_back();
+        }
+        hi.push_back(i);
+        while lo.back().is_some_and(|&j| x[j] >= v) {
+            lo.pop_back();
+        }
+        lo.push_back(i);
+        let start = i.saturating_sub(w);
+        while hi.front().is_some_and(|&j| j < start) {
+            hi.pop_front();
+        }
+        while lo.front().is_some_and(|&j| j < start) {
+            lo.pop_front();
+        }
+        let p2p = x[hi[0]] - x[lo[0]];
+        if p2p > worst {
+            (worst, at) = (p2p, i);
+        }
+    }
+    (worst, at)
+}
+
+/// The largest `|x[i] − x[i − w]|` and its `i` (the change over `w` steps).
+pub fn worst_change(x: &[f64], w: usize) -> (f64, usize) {
+    let (mut worst, mut at) = (0.0, 0);
+    for i in w..x.len() {
+        let d = (x[i] - x[i - w]).abs();
+        if d > worst {
+            (worst, at) = (d, i);
+        }
+    }
+    (worst, at)
+}
