@@ -152,3 +152,52 @@ fn the_cli_fails_a_run_that_breaks_ercots_rule_and_passes_it_with_a_floor() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A 415 V ideal supply, a lossless switchboard, one double-conversion UPS and no cables: the
+/// grid import is the racks' power plus the UPS's loss curve, so a synchronised job's import
+/// swing is, by hand, `ΔP_IT + P_r·(b·Δx + c·(x_peak² − x_idle²))`, and a power floor cuts it
+/// to the same expression at the floor.
+const LV_SITE: &str = r#"(version: 1, name: "lv",
+    grid_feeds: [(id: "UTIL", model: "utility-13.8kv-10mva", overrides: (voltage_kv: 0.415, short_circuit_mva: 0.0), position_m: (0.0, 0.0))],
+    ups: [(id: "UPS-1", model: "ups-500kw", upstream: "SWBD", position_m: (2.0, 0.0))],
+    distribution: [
+        (id: "SWBD", model: "swbd-415v-4000a", upstream: "UTIL", position_m: (1.0, 0.0)),
+        (id: "PDU-1", model: "pdu-415v-400a", upstream: "UPS-1", position_m: (3.0, 0.0)),
+    ],
+    racks: [
+        (id: "R1", model: "gb200-nvl72", feed_a: "PDU-1", overrides: (rated_kw: 100.0), position_m: (4.0, 0.0)),
+        (id: "R2", model: "gb200-nvl72", feed_a: "PDU-1", overrides: (rated_kw: 100.0), position_m: (5.0, 0.0)),
+        (id: "R3", model: "gb200-nvl72", feed_a: "PDU-1", overrides: (rated_kw: 100.0), position_m: (6.0, 0.0)),
+    ],
+)"#;
+
+#[test]
+fn a_synchronised_jobs_grid_import_swing_is_the_hand_value_with_the_ups_losses() {
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let import_swing = |floor: f64| {
+        let text = format!(
+            "(name: \"j\", events: [(at: \"0s\", event: Training((racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6, floor: {floor})))])"
+        );
+        let s = parse_scenario(&text, "j.ron", &site, &catalog).unwrap();
+        let rules = RuleSet {
+            name: "t".into(),
+            source: "t".into(),
+            rules: vec![Rule::PeakToPeak { window_s: 10.0, limit_mw: 1.0 }],
+        };
+        let options = RunOptions { duration: Duration::from_secs(30), step: Duration::from_secs(1) };
+        let (report, _) = run_recording(&site, &catalog, &options, "lv", None, Some(&s), Some(&rules));
+        report.grid_rules.unwrap().results[0].worst * 1000.0
+    };
+    // Catalog double-conversion curve of ups-500kw: a 0.5 %, b 2 %, c 1 % of 500 kW.
+    let (p_r, b, c) = (500.0, 0.02, 0.01);
+    let hand = |low: f64| {
+        let (p_hi, p_lo) = (300.0, 300.0 * low);
+        let (x_hi, x_lo) = (p_hi / p_r, p_lo / p_r);
+        (p_hi - p_lo) + p_r * (b * (x_hi - x_lo) + c * (x_hi * x_hi - x_lo * x_lo))
+    };
+    assert_rel(import_swing(0.0), hand(0.4), 1e-9, "import swing, idle 40 %");
+    assert_rel(import_swing(0.8), hand(0.8), 1e-9, "import swing with a power floor of 80 %");
+    // The floor's reduction, by hand: 300 kW × 0.4 of IT swing and the losses that went with it.
+    assert_rel(import_swing(0.0) - import_swing(0.8), hand(0.4) - hand(0.8), 1e-9, "what the floor saves");
+}
