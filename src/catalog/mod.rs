@@ -525,23 +525,25 @@ impl RatingRules for GridFeedRating {
     }
 }
 
+/// A real-power rating above the apparent-power one: a power factor above 1.
+fn real_above_apparent(rated_kw: f64, rated_kva: f64) -> Vec<(&'static str, String)> {
+    if rated_kw > rated_kva * (1.0 + 1e-9) {
+        vec![(
+            "rated_kw",
+            format!("rated_kw {rated_kw} is above rated_kva {rated_kva}: the power factor would exceed 1"),
+        )]
+    } else {
+        vec![]
+    }
+}
+
 impl RatingRules for GeneratorRating {
     fn nominal_kv(&self) -> Option<(f64, Option<f64>)> {
         Some((self.voltage_kv, Some(self.voltage_kv)))
     }
 
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
-        if self.rated_kw > self.rated_kva * (1.0 + 1e-9) {
-            vec![(
-                "rated_kw",
-                format!(
-                    "rated_kw {} is above rated_kva {}: the power factor would exceed 1",
-                    self.rated_kw, self.rated_kva
-                ),
-            )]
-        } else {
-            vec![]
-        }
+        real_above_apparent(self.rated_kw, self.rated_kva)
     }
 }
 
@@ -606,17 +608,7 @@ impl RatingRules for UpsRating {
     }
 
     fn inconsistencies(&self) -> Vec<(&'static str, String)> {
-        if self.rated_kw > self.rated_kva * (1.0 + 1e-9) {
-            vec![(
-                "rated_kw",
-                format!(
-                    "rated_kw {} is above rated_kva {}: the power factor would exceed 1",
-                    self.rated_kw, self.rated_kva
-                ),
-            )]
-        } else {
-            vec![]
-        }
+        real_above_apparent(self.rated_kw, self.rated_kva)
     }
 }
 
