@@ -132,10 +132,10 @@ impl Report {
             if let Some(p) = &sc.hottest_inlet {
                 let _ = writeln!(
                     o,
-                    " Hottest rack inlet over the run: {:.1} °C at {} ({}).",
+                    " Hottest rack inlet over the run: {:.1} °C at {} (in {}).",
                     p.inlet_c,
                     crate::scenario::show_s(p.time_s),
-                    p.rack
+                    p.zone
                 );
             }
             let _ = writeln!(o, "\n| time | | what |\n|---|---|---|");

@@ -172,8 +172,8 @@ pub struct ScenarioReport {
 /// The hottest rack inlet seen during a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct PeakInlet {
-    /// Rack.
-    pub rack: String,
+    /// The zone whose racks had it.
+    pub zone: String,
     /// Inlet, °C.
     pub inlet_c: f64,
     /// When, s.
@@ -536,7 +536,7 @@ fn scenario_report(world: &World) -> Option<ScenarioReport> {
         events_played: player.played(),
         timeline: crate::scenario::play::timeline(world),
         hottest_inlet: player.peak_inlet.as_ref().map(|(c, t, id)| PeakInlet {
-            rack: id.clone(),
+            zone: id.clone(),
             inlet_c: *c,
             time_s: *t,
         }),

@@ -243,6 +243,10 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
     let duration_s = match &parsed.duration {
         None => None,
         Some(d) => match parse_duration_s(d) {
+            Ok(s) if s > MAX_DURATION_S => {
+                problem("duration", format!("`duration` {d} is longer than a run can be (at most 100 years)"));
+                None
+            }
             Ok(s) if s > 0.0 => Some(s),
             Ok(_) => {
                 problem("duration", "`duration` must be longer than zero".into());
@@ -470,6 +474,10 @@ fn a_kind(kind: EquipmentKind) -> String {
     let with = crate::kinds::with_article(noun);
     if with == noun { format!("a {noun} element") } else { with }
 }
+
+/// Longest scenario a run can play, s (100 years: beyond it no step count is sensible, and a
+/// `std::time::Duration` of it still fits).
+const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
 
 /// Seconds of a time given as a duration ("90s", "1h 30m") or a time of day ("14:00",
 /// "14:00:30": seconds since midnight, when a run starts).

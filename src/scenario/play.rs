@@ -33,7 +33,7 @@ pub struct ScenarioPlayer {
     log: Vec<TimelineEntry>,
     /// Racks without power after the latest step, and their design load, kW.
     unpowered: (u32, f64),
-    /// The hottest rack inlet seen: °C, time s, rack id.
+    /// The hottest rack inlet seen: °C, time s, its zone.
     pub peak_inlet: Option<(f64, f64, String)>,
     /// Training jobs running.
     jobs: Vec<RunningJob>,
@@ -170,13 +170,12 @@ fn apply_event(world: &mut World, event: &Event) -> Result<(), String> {
     edit::apply_unrecorded(world, &Edit { label: event.describe(), before, after })
 }
 
-/// After the limits: racks losing or regaining power, and the hottest inlet.
+/// After the limits: racks losing or regaining power, and the hottest inlet (the plant's zones
+/// already know theirs: no pass over the racks).
 fn track_consequences(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
     plant: Option<Res<CoolingPlant>>,
-    racks: Query<(&crate::sim::components::ElementId, crate::sim::thermal::RackInputs)>,
-    net: Res<crate::sim::electrical::ElectricalNetwork>,
     mut player: ResMut<ScenarioPlayer>,
 ) {
     if player.scenario.is_none() {
@@ -194,17 +193,16 @@ fn track_consequences(
         player.log.push(TimelineEntry { time_s: clock.elapsed_s, what: "power", text });
     }
     player.unpowered = now;
-    if let Some(plant) = plant.as_deref() {
-        // Rack inlets only move while something happens; at 10k racks a scan is ~0.1 ms.
-        let hottest = racks
+    let hottest = plant.as_deref().and_then(|p| {
+        p.zones
             .iter()
-            .filter_map(|(id, r)| r.thermal(plant, &net).map(|t| (t.inlet_c, id)))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((c, id)) = hottest
-            && player.peak_inlet.as_ref().is_none_or(|p| c > p.0)
-        {
-            player.peak_inlet = Some((c, clock.elapsed_s, id.0.clone()));
-        }
+            .filter(|z| z.hottest_inlet_c.is_finite())
+            .max_by(|a, b| a.hottest_inlet_c.total_cmp(&b.hottest_inlet_c))
+    });
+    if let Some(z) = hottest
+        && player.peak_inlet.as_ref().is_none_or(|p| z.hottest_inlet_c > p.0)
+    {
+        player.peak_inlet = Some((z.hottest_inlet_c, clock.elapsed_s, z.id.clone()));
     }
 }
 

@@ -57,34 +57,74 @@ pub struct SimClock {
 }
 
 /// The simulation's memory (what a load flow alone cannot recompute): temperatures of the
-/// cooling plant and the alert log. Undo puts it back so that undoing an edit returns to the
-/// state before the edit, not only to the topology before it.
+/// cooling plant, the alert and equipment logs, and what equipment holds over time (racks'
+/// thermal protection, UPS batteries, generators, transfer switches). Undo puts it back so that
+/// undoing an edit returns to the state before the edit, not only to the topology before it.
 #[derive(Debug, Clone, Default)]
 pub struct SimSnapshot {
     plant: Option<thermal::CoolingPlant>,
     alerts: Option<limits::AlertLog>,
-    /// Racks' thermal protection (a shut-down rack waits to restart), by rack id.
+    equipment_log: Option<EquipmentLog>,
+    /// Per element id, its stateful components that differ from their defaults.
+    states: ElementStates,
+}
+
+/// The per-element states a run builds up, by element id (only those away from their default).
+#[derive(Debug, Clone, Default)]
+struct ElementStates {
     protection: Vec<(String, components::RackProtection)>,
-    /// UPS batteries' charge and mode, by UPS id.
     batteries: Vec<(String, electrical::UpsBattery)>,
+    generators: Vec<(String, electrical::standby::GeneratorState)>,
+    switches: Vec<(String, electrical::standby::TransferState)>,
+    positions: Vec<(String, electrical::standby::ChosenSource)>,
+}
+
+/// Every `C` away from its default, by element id.
+fn capture_state<C: Component + Copy + Default + PartialEq>(world: &mut World) -> Vec<(String, C)> {
+    let mut q = world.query::<(&components::ElementId, &C)>();
+    q.iter(world).filter(|(_, c)| **c != C::default()).map(|(id, c)| (id.0.clone(), *c)).collect()
+}
+
+/// Puts `saved` back by element id; elements not in it go back to the default.
+fn restore_state<C: Component<Mutability = bevy::ecs::component::Mutable> + Copy + Default + PartialEq>(
+    world: &mut World,
+    saved: Vec<(String, C)>,
+) {
+    let saved: std::collections::HashMap<String, C> = saved.into_iter().collect();
+    let mut q = world.query::<(&components::ElementId, &mut C)>();
+    for (id, mut c) in q.iter_mut(world) {
+        c.set_if_neq(saved.get(&id.0).copied().unwrap_or_default());
+    }
+}
+
+impl ElementStates {
+    fn capture(world: &mut World) -> ElementStates {
+        ElementStates {
+            protection: capture_state(world),
+            batteries: capture_state(world),
+            generators: capture_state(world),
+            switches: capture_state(world),
+            positions: capture_state(world),
+        }
+    }
+
+    fn restore(self, world: &mut World) {
+        restore_state(world, self.protection);
+        restore_state(world, self.batteries);
+        restore_state(world, self.generators);
+        restore_state(world, self.switches);
+        restore_state(world, self.positions);
+    }
 }
 
 impl SimSnapshot {
     /// The state of `world` now.
     pub fn capture(world: &mut World) -> SimSnapshot {
-        let mut q = world.query::<(&components::ElementId, &components::RackProtection)>();
-        let protection = q
-            .iter(world)
-            .filter(|(_, p)| **p != components::RackProtection::default())
-            .map(|(id, p)| (id.0.clone(), *p))
-            .collect();
-        let mut q = world.query::<(&components::ElementId, &electrical::UpsBattery)>();
-        let batteries = q.iter(world).map(|(id, b)| (id.0.clone(), *b)).collect();
         SimSnapshot {
             plant: world.get_resource::<thermal::CoolingPlant>().cloned(),
             alerts: world.get_resource::<limits::AlertLog>().cloned(),
-            protection,
-            batteries,
+            equipment_log: world.get_resource::<EquipmentLog>().cloned(),
+            states: ElementStates::capture(world),
         }
     }
 
@@ -100,39 +140,24 @@ impl SimSnapshot {
         if let Some(alerts) = self.alerts {
             world.insert_resource(alerts);
         }
-        let saved: std::collections::HashMap<String, components::RackProtection> =
-            self.protection.into_iter().collect();
-        let mut q = world.query::<(&components::ElementId, &mut components::RackProtection)>();
-        for (id, mut p) in q.iter_mut(world) {
-            let restored = saved.get(&id.0).copied().unwrap_or_default();
-            p.set_if_neq(restored);
+        if let Some(log) = self.equipment_log {
+            world.insert_resource(log);
         }
-        let saved: std::collections::HashMap<String, electrical::UpsBattery> = self.batteries.into_iter().collect();
-        let mut q = world.query::<(&components::ElementId, &mut electrical::UpsBattery)>();
-        for (id, mut b) in q.iter_mut(world) {
-            b.set_if_neq(saved.get(&id.0).copied().unwrap_or_default());
-        }
+        self.states.restore(world);
     }
 }
 
 /// Returns the simulation to the state a fresh run of the present site starts from: the plant
-/// rebuilt (its first step settles it at the healthy site's steady state) and no alerts.
+/// rebuilt (its first step settles it at the healthy site's steady state), no alerts, and every
+/// rack's protection, battery, generator and transfer switch as at the start of a run.
 pub fn reset_to_steady_state(world: &mut World) {
     let generation = world.get_resource::<thermal::CoolingPlant>().map_or(0, |p| p.generation);
     let mut plant = thermal::CoolingPlant::default();
     plant.generation = generation + 1;
     world.insert_resource(plant);
     world.insert_resource(limits::AlertLog::default());
-    let mut q = world.query::<&mut components::RackProtection>();
-    for mut p in q.iter_mut(world) {
-        p.set_if_neq(components::RackProtection::default());
-    }
-    // Batteries full, as at the start of a run.
-    let mut q = world.query::<&mut electrical::UpsBattery>();
-    for mut b in q.iter_mut(world) {
-        b.set_if_neq(electrical::UpsBattery::default());
-    }
     world.insert_resource(EquipmentLog::default());
+    ElementStates::default().restore(world);
 }
 
 /// What equipment did on its own during a run, with the time it did it, s: a UPS going to

@@ -166,3 +166,35 @@ fn a_battery_that_empties_before_any_generator_drops_its_racks() {
     assert!(!tl.iter().any(|e| e.text.contains("transfers its load")));
     assert_eq!(app.world().resource::<SiteTotals>().unpowered_racks, 24);
 }
+
+/// Undo of a grid outage made in the editor puts the generator, the transfer switch, the
+/// battery and the timeline back as they were before it, and Reset does the same from any state.
+#[test]
+fn undo_and_reset_return_the_standby_equipment_to_before() {
+    use dctwin::sim::electrical::standby::{ChosenSource, GeneratorMode, GeneratorState};
+    let site = room();
+    let mut app = app_after(&site, 5);
+    let world = app.world_mut();
+    let edit = dctwin::edit::ops::set_in_service(world, "UTIL-1", false).unwrap();
+    dctwin::edit::apply(world, edit).unwrap();
+    advance(&mut app, 60);
+    let state = |app: &mut bevy::prelude::App| {
+        let (ats, gen_) = (entity(app, "ATS-1"), entity(app, "GEN-1"));
+        let w = app.world();
+        (*w.get::<ChosenSource>(ats).unwrap(), w.get::<GeneratorState>(gen_).unwrap().mode)
+    };
+    assert_eq!(state(&mut app), (ChosenSource(Some(1)), GeneratorMode::Running), "on the generator");
+    dctwin::edit::undo(app.world_mut()).unwrap();
+    assert_eq!(state(&mut app), (ChosenSource(Some(0)), GeneratorMode::Off), "undo: as before the outage");
+    let ups = entity(&mut app, "UPS-1");
+    assert_eq!(*app.world().get::<dctwin::sim::electrical::UpsBattery>(ups).unwrap(), Default::default());
+    assert!(app.world().resource::<dctwin::sim::EquipmentLog>().0.is_empty());
+    advance(&mut app, 5);
+    assert_eq!(app.world().resource::<SiteTotals>().generator_kw, 0.0);
+
+    dctwin::edit::redo(app.world_mut()).unwrap();
+    advance(&mut app, 60);
+    assert_eq!(state(&mut app).1, GeneratorMode::Running);
+    dctwin::sim::reset_to_steady_state(app.world_mut());
+    assert_eq!(state(&mut app), (ChosenSource(Some(0)), GeneratorMode::Off), "reset: as at the start of a run");
+}

@@ -213,8 +213,12 @@ pub(super) fn integrate_batteries(
         };
         let before = battery.used_kwh;
         let draw = if power_w > 0.0 { peukert_draw_w(power_w, r) } else { power_w };
-        battery.used_kwh = (before + draw * dt / 3.6e6).clamp(0.0, r.battery_kwh);
-        battery.power_w = power_w;
+        let used_kwh = (before + draw * dt / 3.6e6).clamp(0.0, r.battery_kwh);
+        // A battery at rest is not rewritten (no change ticks on every UPS every step).
+        if (battery.used_kwh, battery.power_w) != (used_kwh, power_w) {
+            battery.used_kwh = used_kwh;
+            battery.power_w = power_w;
+        }
         net_w += power_w;
         let pct = |used: f64| (1.0 - used / r.battery_kwh) * 100.0;
         if power_w > 0.0 && pct(before) > 20.0 && pct(battery.used_kwh) <= 20.0 {
