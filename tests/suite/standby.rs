@@ -191,6 +191,9 @@ fn undo_and_reset_return_the_standby_equipment_to_before() {
     assert!(app.world().resource::<dctwin::sim::EquipmentLog>().0.is_empty());
     advance(&mut app, 5);
     assert_eq!(app.world().resource::<SiteTotals>().generator_kw, 0.0);
+    // The switch does not act on the outage network the undo left behind for a step.
+    let log = &app.world().resource::<dctwin::sim::EquipmentLog>().0;
+    assert!(log.is_empty(), "nothing happened after the undo: {log:?}");
 
     dctwin::edit::redo(app.world_mut()).unwrap();
     advance(&mut app, 60);

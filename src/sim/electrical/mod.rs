@@ -362,7 +362,7 @@ impl Plugin for ElectricalPlugin {
             (@field $other:ident $value:tt $app:ident) => {};
         }
         crate::kinds::equipment_kinds!(register_node_kinds);
-        app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(rebuild_network_on_change));
+        app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(battery::mark_own_supply));
         // The load flow's own state on each rack: where its cords sit in the network.
         app.register_required_components::<Rack, RackCordNodes>();
         // Every UPS has a battery state (one without battery energy never leaves standby).
