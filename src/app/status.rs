@@ -261,6 +261,7 @@ pub fn figures(world: &mut World, id: &str) -> Vec<(&'static str, String)> {
         out.push(("Fans", format!("{:.1} kW", c.fan_w / 1e3)));
     } else if let Some(z) = plant.zones.iter().find(|z| z.id == id) {
         out.push(("Room / supply", format!("{:.1} / {:.1} °C", z.room_c, z.supply_c)));
+        out.push(("Equipment mass", format!("{:.1} °C", z.equipment_mass_c)));
         out.push((
             "Hottest inlet",
             format!("{:.1} °C (allowable {:.0})", z.hottest_inlet_c, z.class.allowable_max_c()),

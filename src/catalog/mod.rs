@@ -194,6 +194,9 @@ rated! {
         airflow_m3_s_per_kw: f64 => Constraint::range(0.01, 0.5, "m³/s per kW", "a rack air temperature rise between about 2 and 80 K"),
         /// Heat capacity of the rack and its servers, kJ/K (slows the room's temperature rise).
         thermal_mass_kj_per_k: f64 => Constraint::range(0.0, 1.0e5, "kJ/K", "up to some tonnes of steel"),
+        /// Time constant of that mass against the air passing through it, s (`G = C/τ`): how
+        /// long the metal takes to follow the air.
+        mass_time_constant_s: f64 => Constraint::range(1.0, 7200.0, "s", "servers follow their air within minutes"),
         /// Inlet air temperature above which the servers throttle (power falls linearly to
         /// half at the trip temperature), °C.
         throttle_inlet_c: f64 => Constraint::range(20.0, 80.0, "°C", "server inlet limits"),

@@ -219,16 +219,17 @@ impl Report {
             );
             let _ = writeln!(
                 o,
-                "| zone | room | supply | hottest inlet | recirculation | airflow / demand | time to allowable |\n|---|---|---|---|---|---|---|"
+                "| zone | room | supply | equipment mass | hottest inlet | recirculation | airflow / demand | time to allowable |\n|---|---|---|---|---|---|---|---|"
             );
             for z in &th.zones {
                 let _ = writeln!(
                     o,
-                    "| {} | {:.1} °C | {:.1} °C{} | {:.1} °C | {:.0} % | {:.1} / {:.1} m³/s | {} |",
+                    "| {} | {:.1} °C | {:.1} °C{} | {:.1} °C | {:.1} °C | {:.0} % | {:.1} / {:.1} m³/s | {} |",
                     z.id,
                     z.room_c,
                     z.supply_c,
                     if z.over_capacity { " (over capacity)" } else { "" },
+                    z.equipment_mass_c,
                     z.hottest_inlet_c,
                     z.recirculation * 100.0,
                     z.airflow_m3_s,

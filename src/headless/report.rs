@@ -297,6 +297,8 @@ pub struct ZoneResult {
     pub room_c: f64,
     /// Supply air, °C.
     pub supply_c: f64,
+    /// The racks' equipment mass, °C (trails the room air; equal to it at steady state).
+    pub equipment_mass_c: f64,
     /// Hottest rack inlet, °C.
     pub hottest_inlet_c: f64,
     /// Recirculated share of rack intake.
@@ -491,6 +493,7 @@ fn thermal_report(world: &mut World) -> Option<ThermalReport> {
                 id: z.id.clone(),
                 room_c: z.room_c,
                 supply_c: z.supply_c,
+                equipment_mass_c: z.equipment_mass_c,
                 hottest_inlet_c: z.hottest_inlet_c,
                 recirculation: z.recirculation,
                 airflow_m3_s: z.airflow_m3_s,

@@ -144,7 +144,7 @@ fn totals_match_rack_sum() {
 /// Energy stored in the plant's water and air (racks' metal included), J.
 fn stored_j(app: &bevy::prelude::App) -> f64 {
     let p = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
-    p.zones.iter().map(|z| z.heat_capacity_j_k() * z.room_c).sum::<f64>()
+    p.zones.iter().map(|z| z.stored_heat_j()).sum::<f64>()
         + p.loops.iter().map(|l| l.c_j_k * l.supply_c).sum::<f64>()
         + p.cdus.iter().map(|c| c.heat_capacity_j_k() * c.supply_c).sum::<f64>()
 }

@@ -116,21 +116,24 @@ fn free_cooling_runs_without_chiller_power() {
     assert!(!warm.loops[0].free_cooling && warm.chillers[0].power_w > 0.0);
 }
 
-/// The forecast on a rising inlet: with all cooling gone the zone heats at `Q/C`, so the time
-/// left to the allowable 32 °C is `(32 − T_inlet)·C/Q`; the forecast read at any moment, added to
-/// that moment, gives the same arrival time, and the critical alert arrives then.
+/// The forecast on a rising inlet: with all cooling gone the zone's air (the inlet, with no
+/// supply air) rises as [`uncooled_air_rise_k`] says, so it reaches the allowable 32 °C a closed
+/// form time after the failure; the forecast read at any moment, added to that moment, gives the
+/// same arrival time, and the critical alert arrives then.
 #[test]
 fn time_to_limit_forecast_matches_the_closed_form() {
     let mut app = app_after(&parse(&chilled_site(25.4, 6.67, 2)), 30);
+    let (room_before, failed_at) =
+        (plant(&app).zones[0].room_c, app.world().resource::<dctwin::sim::SimClock>().elapsed_s);
     set_service(&mut app, "M", false); // CRAHs, pumps, chiller and tower all stop
     dctwin::headless::advance(&mut app, 1);
     let p = plant(&app);
     let z = &p.zones[0];
     assert_eq!(z.airflow_m3_s, 0.0);
     let q = 24e3;
-    let c = AIR_DENSITY * AIR_CP * 3000.0 + 2.0 * 350e3;
+    let c_air = AIR_DENSITY * AIR_CP * 3000.0;
     let now = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
-    let arrival = now + (32.0 - z.hottest_inlet_c) * c / q;
+    let arrival = failed_at + uncooled_time_to_rise_s(q, c_air, 2.0 * 350e3, 240.0, 32.0 - room_before);
     let mut seen = 0;
     for _ in 0..((arrival - now) as u64 + 5) {
         dctwin::headless::advance(&mut app, 1);

@@ -33,33 +33,38 @@ fn at(tl: &[TimelineEntry], text: &str) -> f64 {
     tl.iter().find(|e| e.text.contains(text)).unwrap_or_else(|| panic!("no \"{text}\" in {tl:#?}")).time_s
 }
 
-fn room_zone(app: &bevy::prelude::App) -> (f64, f64) {
+/// The room's air temperature, its air's heat capacity and its racks' mass, J/K.
+fn room_zone(app: &bevy::prelude::App) -> (f64, f64, f64) {
     let plant = app.world().resource::<CoolingPlant>();
     let z = plant.zones.iter().find(|z| z.id == "ROOM").unwrap();
-    (z.room_c, z.heat_capacity_j_k())
+    (z.room_c, z.air_c_j_k, z.heat_capacity_j_k() - z.air_c_j_k)
 }
 
 /// The outage at 60 s: the switch senses it (one step later), calls the generator after its 3 s
 /// engine-start delay, the generator is at rated voltage 10 s later, the switch transfers 15 s
 /// after it sees it: the racks on UPS never lose power; the CRAHs (not on UPS) stop from 60 s
-/// until 20 s after the transfer, and the room's rise over that gap is `Q·t/C` (no cooling at
-/// all: the racks' 288 kW into the room's air and rack mass).
+/// until 20 s after the transfer, and the room's rise over that gap is the closed form of air
+/// and rack mass without cooling ([`uncooled_air_rise_k`]: the racks' 288 kW into the air,
+/// the mass following it).
 #[test]
 fn a_grid_outage_rides_on_the_ups_until_the_generator_takes_the_load() {
     let site = room();
     let mut app = app_with(&site, "(at: \"60s\", event: GridOutage(\"UTIL-1\"))");
     advance(&mut app, 60);
-    let (t_before, c_j_k) = room_zone(&app);
+    let (t_before, c_air, c_mass) = room_zone(&app);
     let mut rise_end = None;
+    let mut previous = (60.0, room_zone(&app));
     for _ in 0..240 {
         advance(&mut app, 1);
         assert_eq!(app.world().resource::<SiteTotals>().unpowered_racks, 0, "racks on UPS never lose power");
         let now = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
         let tl = timeline(app.world());
         if rise_end.is_none() && tl.iter().any(|e| e.text.contains("running again after their restart: CRAH-1")) {
-            // The step that started at the restart already cools: the gap ended a step before.
-            rise_end = Some((now - 1.0, room_zone(&app)));
+            // The step that started at the restart already cools: the gap ended a step before,
+            // with the room as it was then.
+            rise_end = Some(previous);
         }
+        previous = (now, room_zone(&app));
     }
     let tl = timeline(app.world());
     let lost = at(&tl, "ATS-1: T-1 lost");
@@ -78,11 +83,11 @@ fn a_grid_outage_rides_on_the_ups_until_the_generator_takes_the_load() {
     assert!(!tl.iter().any(|e| e.what == "power"), "no rack lost power: {tl:#?}");
 
     // No CRAH cooled from 60 s to the CRAHs' restart: the room took the racks' heat alone.
-    let (end_s, (t_after, _)) = rise_end.unwrap();
+    let (end_s, (t_after, ..)) = rise_end.unwrap();
     assert_eq!(end_s, crahs_back);
     let q_w: f64 = site.racks.iter().map(|r| Catalog::builtin().racks[&r.model].rated_kw * 1e3 * r.utilization).sum();
-    let expected = q_w * (end_s - 60.0) / c_j_k;
-    assert_rel(t_after - t_before, expected, 0.02, "room rise over the gap vs Q·t/C");
+    let expected = uncooled_air_rise_k(q_w, c_air, c_mass, 240.0, end_s - 60.0);
+    assert_rel(t_after - t_before, expected, 0.02, "room rise over the gap vs the air-and-mass closed form");
 
     let report_gen = app.world().resource::<SiteTotals>().generator_kw;
     assert!(report_gen > 0.0, "the generator carries the site");
@@ -146,13 +151,14 @@ fn a_load_step_above_the_generators_acceptance_raises_the_alert() {
     assert!(steps(&small).is_empty(), "the walk-in spreads the load: no step alert");
 }
 
-/// The generator fails to start: the battery (10 kWh here, ~2 min, so it runs out before the
-/// uncooled racks would throttle) empties while the utility is still out and drops exactly the
+/// The generator fails to start: the battery (5 kWh here, ~1 min, so it runs out before the
+/// uncooled racks would throttle: their 40 °C is ~10 K above the room, which the air reaches
+/// after ~2 min) empties while the utility is still out and drops exactly the
 /// racks behind the UPS (all 24), and the cooling never returns.
 #[test]
 fn a_battery_that_empties_before_any_generator_drops_its_racks() {
     let mut site = room();
-    site.ups[0].overrides.battery_kwh = Some(10.0);
+    site.ups[0].overrides.battery_kwh = Some(5.0);
     let mut app =
         app_with(&site, "(at: \"10s\", event: Fail(\"GEN-1\")), (at: \"60s\", event: GridOutage(\"UTIL-1\"))");
     advance(&mut app, 1200);
@@ -160,7 +166,7 @@ fn a_battery_that_empties_before_any_generator_drops_its_racks() {
     let empty = at(&tl, "UPS-1 battery empty");
     let x = 288.0 / 500.0;
     let ups_input_kw = 288.0 + 500.0 * (0.005 + 0.02 * x + 0.01 * x * x);
-    assert_rel(empty - 60.0, 10.0 * 3600.0 / ups_input_kw, 1e-9, "E/P after the outage");
+    assert_rel(empty - 60.0, 5.0 * 3600.0 / ups_input_kw, 1e-9, "E/P after the outage");
     let lost = tl.iter().find(|e| e.what == "power").unwrap();
     assert_eq!(lost.text, "24 racks without power (288 kW of IT load lost)");
     assert!(!tl.iter().any(|e| e.text.contains("transfers its load")));

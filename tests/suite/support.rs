@@ -106,3 +106,49 @@ pub fn rel(a: f64, b: f64) -> f64 {
 pub fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
     assert!(rel(a, b) <= tol, "{what}: {a} vs expected {b} (relative error {:e} > {tol:e})", rel(a, b));
 }
+
+/// A zone's air (`c_air_j_k`) and its racks' mass (`c_mass_j_k`, time constant `tau_s` against
+/// the air), both at rest, after its heat steps so that the air heads for `t_inf` with removal
+/// `g_w_k·(T − …)`: the air's temperature `t` seconds later. Hand derivation: with
+/// `u = T_a − T∞`, `w = T_m − T∞`, `C_a·u' = −(g + G)·u + G·w`, `C_m·w' = G·(u − w)`, so
+/// `u = A·e^{λ₁t} + B·e^{λ₂t}` with `λ` the roots of `λ² − tr·λ + det`, `A + B = u₀` and
+/// `λ₁A + λ₂B = u'(0) = −g·u₀/C_a` (air and mass start level).
+pub fn air_with_mass_c(t0: f64, t_inf: f64, g_w_k: f64, c_air_j_k: f64, c_mass_j_k: f64, tau_s: f64, t: f64) -> f64 {
+    let big_g = c_mass_j_k / tau_s;
+    let tr = -(g_w_k + big_g) / c_air_j_k - big_g / c_mass_j_k;
+    let det = g_w_k * big_g / (c_air_j_k * c_mass_j_k);
+    let root = (tr * tr - 4.0 * det).sqrt();
+    let (l1, l2) = ((tr - root) / 2.0, (tr + root) / 2.0);
+    let u0 = t0 - t_inf;
+    let a = (-g_w_k * u0 / c_air_j_k - l2 * u0) / (l1 - l2);
+    t_inf + a * (l1 * t).exp() + (u0 - a) * (l2 * t).exp()
+}
+
+/// The air's rise `t` seconds after all cooling stops on a zone at rest taking `q_w`:
+/// `Q·t/(C_a + C_m) + C_m/(C_a + C_m)·Δ∞·(1 − e^{−t/τ'})`, `τ' = 1/(G·(1/C_a + 1/C_m))`,
+/// `Δ∞ = Q·τ'/C_a` (the air's lead over the mass).
+pub fn uncooled_air_rise_k(q_w: f64, c_air_j_k: f64, c_mass_j_k: f64, tau_s: f64, t: f64) -> f64 {
+    let (ca, cm) = (c_air_j_k, c_mass_j_k);
+    if cm == 0.0 {
+        return q_w * t / ca;
+    }
+    let tau = 1.0 / (cm / tau_s * (1.0 / ca + 1.0 / cm));
+    q_w * t / (ca + cm) + cm / (ca + cm) * q_w * tau / ca * (1.0 - (-t / tau).exp())
+}
+
+/// Seconds until [`uncooled_air_rise_k`] reaches `rise_k` (it rises monotonically: bisection).
+pub fn uncooled_time_to_rise_s(q_w: f64, c_air_j_k: f64, c_mass_j_k: f64, tau_s: f64, rise_k: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while uncooled_air_rise_k(q_w, c_air_j_k, c_mass_j_k, tau_s, hi) < rise_k {
+        hi *= 2.0;
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if uncooled_air_rise_k(q_w, c_air_j_k, c_mass_j_k, tau_s, mid) < rise_k {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}

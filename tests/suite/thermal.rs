@@ -75,18 +75,19 @@ fn set_utilization(app: &mut bevy::prelude::App, id: &str, u: f64) {
     app.world_mut().get_mut::<dctwin::sim::components::Rack>(r).unwrap().utilization = u;
 }
 
-/// A step in load from 12 to 18 kW with the CRAH holding its 18 °C supply: the room follows
-/// `C·dT/dt = Q − G·(T − T_sup)`, `G = ρ·c_p·V̇` with the fans at their 30 % minimum
-/// (1.8 m³/s, more than the racks draw), `C` = room air + rack mass; fan heat
-/// `7.5 kW · 0.3³` is part of `Q`. Both the curve and its independence of the step are checked.
+/// A step in load from 12 to 18 kW with the CRAH holding its 18 °C supply: the room air follows
+/// `C_a·dT/dt = Q − G·(T − T_sup) − G_m·(T − T_m)`, `G = ρ·c_p·V̇` with the fans at their 30 %
+/// minimum (1.8 m³/s, more than the racks draw), the rack's 350 kJ/K mass trailing the air with
+/// its 240 s time constant ([`air_with_mass_c`]); fan heat `7.5 kW · 0.3³` is part of `Q`. Both
+/// the curve and its independence of the step are checked.
 #[test]
 fn zone_step_response_follows_the_first_order_curve() {
     let g = AIR_DENSITY * AIR_CP * 0.3 * 6.0;
-    let c = AIR_DENSITY * AIR_CP * 600.0 + 350e3;
+    let c_air = AIR_DENSITY * AIR_CP * 600.0;
     let fan = 7.5e3 * 0.3f64.powi(3);
     let t0 = 18.0 + (12e3 + fan) / g;
     let t_inf = 18.0 + (18e3 + fan) / g;
-    let analytic = |t: f64| t_inf + (t0 - t_inf) * (-t * g / c).exp();
+    let analytic = |t: f64| air_with_mass_c(t0, t_inf, g, c_air, 350e3, 240.0, t);
     let mut curves = Vec::new();
     for step_s in [0.1, 1.0, 10.0] {
         let site = parse(&one_rack_one_crah(false));
@@ -111,9 +112,10 @@ fn zone_step_response_follows_the_first_order_curve() {
     }
 }
 
-/// A zone's only CRAH loses power: no airflow, no coil. Racks breathe room air and the room
-/// heats at `Q/C` (rack heat over air + rack mass). The critical inlet alert (A1 allowable 32 °C)
-/// fires when `T0 + Q·t/C = 32`.
+/// A zone's only CRAH loses power: no airflow, no coil. Racks breathe room air, which heats at
+/// the air's pace `Q/C_a` at first and at `Q/(C_a + C_m)` once the rack mass follows
+/// ([`uncooled_air_rise_k`]). The critical inlet alert (A1 allowable 32 °C) fires when the rise
+/// reaches `32 − T0`.
 #[test]
 fn crah_failure_raises_inlets_and_alerts_on_time() {
     let site = parse(&one_rack_one_crah(false).replace(
@@ -127,8 +129,7 @@ fn crah_failure_raises_inlets_and_alerts_on_time() {
     // side stops too; the zone's heat stays in the room).
     app.world_mut().get_mut::<dctwin::sim::components::InService>(m).unwrap().0 = false;
     let failed_at = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
-    let c = AIR_DENSITY * AIR_CP * 600.0 + 350e3;
-    let expected = failed_at + (32.0 - t0) * c / 40e3;
+    let expected = failed_at + uncooled_time_to_rise_s(40e3, AIR_DENSITY * AIR_CP * 600.0, 350e3, 240.0, 32.0 - t0);
     let r = entity(&mut app, "R");
     let mut last = f64::MIN;
     for _ in 0..((expected - failed_at) * 1.3) as u64 {
@@ -278,7 +279,7 @@ proptest::proptest! {
         // Settle one step so the initial condition is in place.
         plant.update_power(|_| true, 0.0);
         plant.clear_heat();
-        plant.add_rack_heat(&cooling, 20e3, 100e3, 0.075e-3, 0.0);
+        plant.add_rack_heat(&cooling, 20e3, 100e3, 0.075e-3, Default::default());
         plant.step(1.0, |_| (25.0, 18.0));
         let (mut e_in, e0, mut t) = (0.0, stored(&plant), 1.0);
         for (heat, liquid_share, dt, dry_bulb, powered) in steps {
@@ -286,7 +287,7 @@ proptest::proptest! {
             plant.update_power(|_| powered, t);
             t += dt;
             plant.clear_heat();
-            plant.add_rack_heat(&cooling, heat * (1.0 - liquid_share), heat * liquid_share, 0.075e-3, 0.0);
+            plant.add_rack_heat(&cooling, heat * (1.0 - liquid_share), heat * liquid_share, 0.075e-3, Default::default());
             plant.step(dt, |_| (dry_bulb, dry_bulb - 6.0));
             let t = &plant.totals;
             let removed: f64 = plant.loops.iter().map(|l| l.plant_w).sum();

@@ -1,11 +1,13 @@
 //! Thermal and cooling model: where the heat goes, what it costs to remove, when it gets too hot.
 //!
-//! # Model (lumped, one node per zone, CDU loop and water loop)
-//! * **Zone air** (hall or contained aisle pair): heat capacity of its air plus its racks'
-//!   thermal mass. Racks blow their air-side heat into it; CRAHs draw return air from it and
-//!   supply air at `T_sup`. With CRAH airflow `ṁ` the energy balance is first order:
-//!   `C·dT/dt = Q_air + P_fans − ṁ·c_p·(T − T_sup)` (the recirculated share of rack intake
-//!   cancels out of the balance; it only raises rack inlets).
+//! # Model (lumped: air and equipment mass per zone, one node per CDU loop and water loop)
+//! * **Zone air** (hall or contained aisle pair): the heat capacity of its air. Racks blow their
+//!   air-side heat into it; CRAHs draw return air from it and supply air at `T_sup`. With CRAH
+//!   airflow `ṁ`: `C_a·dT/dt = Q_air + P_fans − ṁ·c_p·(T − T_sup) − G·(T − T_m)` (the
+//!   recirculated share of rack intake cancels out of the balance; it only raises rack inlets).
+//! * **Equipment mass** of the zone's racks, `C_m·dT_m/dt = G·(T − T_m)`, `G = Σ C_rack/τ_rack`:
+//!   the metal exchanges heat with the air passing through it, so after a cooling loss the air
+//!   rises at its own pace and the mass slows it over the following minutes.
 //! * **CRAH coil**: holds the supply setpoint while it can; its capacity is `ε·ṁ·c_p·(T − T_w)`
 //!   (ε-NTU with the air side as C_min, ε from the catalog rating point). When the setpoint
 //!   cannot be held the supply rises to `T − ε·(T − T_w)`. Fans follow the racks' airflow
@@ -32,6 +34,7 @@
 //! is no lag between the two, and a run's first step already carries its cooling.
 
 pub mod plant;
+mod two_node;
 pub mod water;
 pub mod zone;
 
@@ -152,7 +155,7 @@ fn add_rack_heat(
             *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
         }
         let lf = rack.rating.liquid_fraction;
-        let mass = rack.rating.thermal_mass_kj_per_k * 1e3;
+        let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
         let design_w = rack_demand_w(rack);
         let (air_zone, liquid_cdu) = (slot.zone.filter(|_| lf < 1.0), slot.cdu.filter(|_| lf > 0.0));

@@ -21,6 +21,7 @@ use bevy::prelude::Entity;
 use serde::Serialize;
 
 use super::RackThermal;
+use super::two_node::TwoNode;
 use super::water;
 use super::zone::{self, CoilRating};
 use crate::catalog::Catalog;
@@ -192,17 +193,17 @@ trait Stateful {
     fn set_state(&mut self, state: Self::State);
 }
 
-/// Zones hold their room air and supply air temperatures.
+/// Zones hold their room air, supply air and equipment mass temperatures.
 impl Stateful for ZoneState {
-    type State = (f64, f64);
+    type State = (f64, f64, f64);
     fn id(&self) -> &str {
         &self.id
     }
-    fn state(&self) -> (f64, f64) {
-        (self.room_c, self.supply_c)
+    fn state(&self) -> (f64, f64, f64) {
+        (self.room_c, self.supply_c, self.equipment_mass_c)
     }
-    fn set_state(&mut self, (room_c, supply_c): (f64, f64)) {
-        (self.room_c, self.supply_c) = (room_c, supply_c);
+    fn set_state(&mut self, (room_c, supply_c, mass_c): (f64, f64, f64)) {
+        (self.room_c, self.supply_c, self.equipment_mass_c) = (room_c, supply_c, mass_c);
     }
 }
 
@@ -260,8 +261,25 @@ struct RunningUnits {
 /// heat W]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RackHeatSums {
-    zones: Vec<[f64; 5]>,
+    zones: Vec<[f64; 6]>,
     cdus: Vec<[f64; 2]>,
+}
+
+/// A rack's thermal mass and how fast it exchanges heat with the air passing through it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RackMass {
+    /// Heat capacity, J/K.
+    pub c_j_k: f64,
+    /// Conductance to the room air, W/K.
+    pub g_w_k: f64,
+}
+
+impl RackMass {
+    /// A mass of `c_j_k` with time constant `tau_s` against the air (`G = C/τ`); no exchange at
+    /// all with a zero time constant is refused by the catalog.
+    pub fn new(c_j_k: f64, tau_s: f64) -> RackMass {
+        RackMass { c_j_k, g_w_k: if tau_s > 0.0 { c_j_k / tau_s } else { 0.0 } }
+    }
 }
 
 /// Energy sums over a step's sub-steps (J; chillers and towers `(duty, power)`), from which
@@ -566,6 +584,7 @@ impl CoolingPlant {
             z.other_heat_w = 0.0;
             z.demand_m3_s = 0.0;
             z.rack_c_j_k = 0.0;
+            z.rack_g_w_k = 0.0;
             z.healthy_heat_w = 0.0;
             z.healthy_demand_m3_s = 0.0;
         }
@@ -582,7 +601,7 @@ impl CoolingPlant {
         out.zones.extend(
             self.zones
                 .iter()
-                .map(|z| [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s]),
+                .map(|z| [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.rack_g_w_k, z.healthy_heat_w, z.healthy_demand_m3_s]),
         );
         out.cdus.clear();
         out.cdus.extend(self.cdus.iter().map(|c| [c.rack_heat_w, c.healthy_heat_w]));
@@ -591,7 +610,7 @@ impl CoolingPlant {
     /// Puts sums taken by [`Self::rack_heat_sums_into`] back (after [`Self::clear_heat`]).
     pub fn restore_rack_heat(&mut self, sums: &RackHeatSums) {
         for (z, s) in self.zones.iter_mut().zip(&sums.zones) {
-            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.healthy_heat_w, z.healthy_demand_m3_s] = *s;
+            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.rack_g_w_k, z.healthy_heat_w, z.healthy_demand_m3_s] = *s;
         }
         for (c, s) in self.cdus.iter_mut().zip(&sums.cdus) {
             [c.rack_heat_w, c.healthy_heat_w] = *s;
@@ -611,10 +630,10 @@ impl CoolingPlant {
         air_w: f64,
         liquid_w: f64,
         airflow_m3_s_per_w: f64,
-        mass_j_k: f64,
+        mass: RackMass,
     ) {
         let slots = self.slots(cooling);
-        self.add_rack_heat_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass_j_k);
+        self.add_rack_heat_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass);
     }
 
     /// [`Self::add_rack_heat`] with the zone and CDU already looked up.
@@ -624,7 +643,7 @@ impl CoolingPlant {
         air_w: f64,
         liquid_w: f64,
         airflow_m3_s_per_w: f64,
-        mass_j_k: f64,
+        mass: RackMass,
     ) {
         let (zone, cdu) = slots;
         if let Some(z) = zone {
@@ -635,7 +654,7 @@ impl CoolingPlant {
         if let Some(c) = cdu {
             self.cdus[c as usize].rack_heat_w += liquid_w;
         }
-        self.add_idle_rack_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass_j_k);
+        self.add_idle_rack_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass);
     }
 
     /// A rack that gives no heat now (out of service or without power): its thermal mass still
@@ -647,12 +666,13 @@ impl CoolingPlant {
         air_w: f64,
         liquid_w: f64,
         airflow_m3_s_per_w: f64,
-        mass_j_k: f64,
+        mass: RackMass,
     ) {
         let healthy = !self.initialized;
         if let Some(z) = zone {
             let zone = &mut self.zones[z as usize];
-            zone.rack_c_j_k += mass_j_k;
+            zone.rack_c_j_k += mass.c_j_k;
+            zone.rack_g_w_k += mass.g_w_k;
             if healthy {
                 zone.healthy_heat_w += air_w;
                 zone.healthy_demand_m3_s += air_w * airflow_m3_s_per_w;
@@ -704,6 +724,7 @@ impl CoolingPlant {
             if let Some(t) = zone::steady_room_c(&coils, z.healthy_heat_w + z.other_heat_w + fans) {
                 z.room_c = t;
             }
+            z.equipment_mass_c = z.room_c;
         }
         for c in &mut self.cdus {
             let ua = c.rating.capacity_kw * 1e3 / c.rating.approach_k;
@@ -790,11 +811,11 @@ impl CoolingPlant {
             let coils = zone::running_coils(&self.crahs, &units.running[zi], loop_c);
             let z = &self.zones[zi];
             let q = z.rack_heat_w + z.other_heat_w + units.zone_fans[zi];
-            let c = z.heat_capacity_j_k();
-            let t0 = z.room_c;
-            let r = zone::integrate(&coils, q, c, t0, h);
+            let (t0, m0) = (z.room_c, z.equipment_mass_c);
+            let r = zone::integrate(&coils, q, z.air_c_j_k, z.mass(), t0, h);
+            let m1 = r.mass_c.unwrap_or(m0);
             // The zone's removal from its own balance (exact to rounding), shared as the coils did.
-            let removed = q * h - c * (r.room_c - t0);
+            let removed = q * h - z.air_c_j_k * (r.room_c - t0) - z.rack_c_j_k * (m1 - m0);
             let sum: f64 = r.coil_j.iter().sum();
             for (&i, &e) in units.running[zi].iter().zip(&r.coil_j) {
                 let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
@@ -804,6 +825,7 @@ impl CoolingPlant {
             sums.zone_coil_j[zi] += removed;
             sums.end_linear[zi] = r.end_linear;
             self.zones[zi].room_c = r.room_c;
+            self.zones[zi].equipment_mass_c = m1;
         }
     }
 
@@ -910,14 +932,17 @@ impl CoolingPlant {
             z.hottest_inlet_c = (1.0 - f) * z.supply_c + f * t;
             let (g, hh) = sums.end_linear[zi];
             let t_ref = if g > 0.0 { hh / g } else { t };
-            let c = z.heat_capacity_j_k();
             let supply = z.supply_c;
+            let (c_air, mass) = (z.air_c_j_k, z.mass());
             let forecast = |limit: f64| {
                 if f <= 0.0 {
                     return None;
                 }
                 let room_limit = (limit - (1.0 - f) * supply) / f;
-                time_to_reach(t, q, g, t_ref, c, room_limit)
+                match mass {
+                    Some(m) => TwoNode::new(q, g, hh, c_air, m.c_j_k, m.g_w_k).time_to_reach([t, m.t_c], room_limit),
+                    None => time_to_reach(t, q, g, t_ref, c_air, room_limit),
+                }
             };
             z.time_to_allowable_s = forecast(z.class.allowable_max_c());
             z.time_to_recommended_s = forecast(z.class.recommended_max_c());
@@ -1022,7 +1047,7 @@ mod tests {
         p.clear_heat();
         for zi in 0..p.zones.len() {
             for _ in 0..10 {
-                p.add_rack_heat_at((Some(zi as u32), None), 10e3 * scale, 0.0, 1.0 / 10e3 * 0.8, 1.0e6);
+                p.add_rack_heat_at((Some(zi as u32), None), 10e3 * scale, 0.0, 1.0 / 10e3 * 0.8, RackMass::new(1.0e6, 240.0));
             }
         }
     }
@@ -1034,11 +1059,11 @@ mod tests {
         let mut p = plant_with_heat(1.0);
         p.step(1.0, |_| (25.0, 18.0));
         heat(&mut p, 1.6);
-        let before: Vec<f64> = p.zones.iter().map(|z| z.room_c).collect();
+        let before: Vec<f64> = p.zones.iter().map(|z| z.stored_heat_j()).collect();
         let dt = 600.0;
         p.step(dt, |_| (25.0, 18.0));
         for (z, t0) in p.zones.iter().zip(before) {
-            let stored = z.heat_capacity_j_k() * (z.room_c - t0);
+            let stored = z.stored_heat_j() - t0;
             let balance = (z.heat_load_w - z.coil_w) * dt;
             assert!((stored - balance).abs() <= 1e-6 * (z.heat_load_w * dt), "{}: {stored} vs {balance}", z.id);
         }

@@ -23,6 +23,10 @@
 //! `T*`) the time to it is solved exactly and the regimes switch there. Any step length gives
 //! the same trajectory (no sub-stepping needed for the zone itself).
 //!
+//! With racks in the zone the air exchanges heat with their equipment mass
+//! (`C_m·dT_m/dt = G·(T − T_m)`); in each set of regimes air and mass are then a linear pair
+//! solved in closed form ([`super::two_node`]), and the switching works the same way on the air.
+//!
 //! A CRAH whose loop has no water flowing, or water no colder than its supply setpoint, is
 //! switched off (as a BMS would: it would otherwise blow return air into the supply), so its
 //! airflow and fan power are gone too.
@@ -30,6 +34,7 @@
 use serde::Serialize;
 
 use super::plant::Supply;
+use super::two_node::TwoNode;
 use super::{AIR_CP, AIR_DENSITY, first_order, time_to_reach};
 use crate::catalog::CrahRating;
 use crate::site::cooling::{AshraeClass, Containment};
@@ -180,9 +185,16 @@ pub struct ZoneState {
     pub holding_capacity_w: f64,
     /// Some running CRAH could not hold its supply setpoint, or heat has no cooling at all.
     pub over_capacity: bool,
+    /// Temperature of the racks' equipment mass, °C: it trails the room air through
+    /// `rack_g_w_k` (equal to it at steady state).
+    pub equipment_mass_c: f64,
     /// Racks' thermal mass, J/K (every rack in the zone, powered or not: the metal is there).
     #[serde(skip)]
     pub(super) rack_c_j_k: f64,
+    /// Conductance between the racks' mass and the room air, W/K (each rack's mass over its
+    /// time constant).
+    #[serde(skip)]
+    pub(super) rack_g_w_k: f64,
     /// Air-side heat and airflow demand of the racks with every element in service (the
     /// healthy site a run starts from); gathered before the first step only.
     #[serde(skip)]
@@ -218,7 +230,9 @@ impl ZoneState {
             running_capacity_w: 0.0,
             holding_capacity_w: 0.0,
             over_capacity: false,
+            equipment_mass_c: 20.0,
             rack_c_j_k: 0.0,
+            rack_g_w_k: 0.0,
             healthy_heat_w: 0.0,
             healthy_demand_m3_s: 0.0,
             hottest_inlet_c: 20.0,
@@ -231,6 +245,32 @@ impl ZoneState {
     pub fn heat_capacity_j_k(&self) -> f64 {
         self.air_c_j_k + self.rack_c_j_k
     }
+
+    /// Heat held by the room air and the racks' mass above 0 °C, J.
+    pub fn stored_heat_j(&self) -> f64 {
+        self.air_c_j_k * self.room_c + self.rack_c_j_k * self.equipment_mass_c
+    }
+
+    /// The racks' mass as the integration sees it; `None` when the air is alone (no racks, or
+    /// no exchange).
+    pub(super) fn mass(&self) -> Option<Mass> {
+        (self.rack_c_j_k > 0.0 && self.rack_g_w_k > 0.0).then_some(Mass {
+            c_j_k: self.rack_c_j_k,
+            g_w_k: self.rack_g_w_k,
+            t_c: self.equipment_mass_c,
+        })
+    }
+}
+
+/// The equipment mass a zone's air exchanges heat with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mass {
+    /// Heat capacity, J/K.
+    pub c_j_k: f64,
+    /// Conductance to the room air, W/K.
+    pub g_w_k: f64,
+    /// Temperature, °C.
+    pub t_c: f64,
 }
 
 /// One running coil as the zone integration sees it.
@@ -313,15 +353,103 @@ pub(super) type Coils = smallvec::SmallVec<[ActiveCoil; ZONE_UNITS]>;
 pub(super) struct ZoneStep {
     /// Room temperature at the end, °C.
     pub room_c: f64,
+    /// Equipment mass temperature at the end, °C.
+    pub mass_c: Option<f64>,
     /// Heat each coil removed over the step, J.
     pub coil_j: smallvec::SmallVec<[f64; ZONE_UNITS]>,
     /// `(g, h)` of the removal `g·T − h` at the end, for the forecast.
     pub end_linear: (f64, f64),
 }
 
-/// Integrates `C·dT/dt = Q − Σ removal_i(T)` exactly over `dt` from `t0`, switching regimes
-/// where the trajectory crosses a breakpoint.
-pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_j_k: f64, t0: f64, dt: f64) -> ZoneStep {
+/// Integrates a zone's air (`c_air_j_k`, at `t0`) and its racks' `mass` exactly over `dt`,
+/// switching coil regimes where the air crosses a breakpoint.
+pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_air_j_k: f64, mass: Option<Mass>, t0: f64, dt: f64) -> ZoneStep {
+    match mass {
+        Some(m) => integrate_with_mass(coils, q_w, c_air_j_k, m, t0, dt),
+        None => integrate_air(coils, q_w, c_air_j_k, t0, dt),
+    }
+}
+
+/// The linear removal `(g, h)` (`g·T − h`) of `coils` in the regimes they are in at `t` (just
+/// past it in `direction`).
+fn linear_at(coils: &[ActiveCoil], t: f64, direction: f64) -> (f64, f64) {
+    coils.iter().fold((0.0, 0.0), |(g, h), c| {
+        let (a, b) = c.linear(c.regime(t, direction));
+        (g + a, h + b)
+    })
+}
+
+/// [`integrate`] with the racks' mass: `C_a·dT_a/dt = Q − Σ removal_i(T_a) − G·(T_a − T_m)`,
+/// `C_m·dT_m/dt = G·(T_a − T_m)`, each set of regimes solved in closed form
+/// ([`TwoNode`]). Within one set the air turns at most once, so it is monotone in at most two
+/// pieces, and the first breakpoint it crosses is found by bisection in the piece.
+fn integrate_with_mass(coils: &[ActiveCoil], q_w: f64, c_air_j_k: f64, m: Mass, t0: f64, dt: f64) -> ZoneStep {
+    let mut coil_j: smallvec::SmallVec<[f64; ZONE_UNITS]> = smallvec::smallvec![0.0; coils.len()];
+    let breakpoints: smallvec::SmallVec<[f64; 2 * ZONE_UNITS]> =
+        coils.iter().flat_map(|c| [c.setpoint_c, c.limit_c()]).filter(|b| b.is_finite()).collect();
+    let mut x = [t0, m.t_c];
+    let mut left = dt;
+    let rate = |x: [f64; 2], dir: f64| {
+        let (g, h) = linear_at(coils, x[0], dir);
+        q_w + h - g * x[0] - m.g_w_k * (x[0] - x[1])
+    };
+    let mut direction = if rate(x, 1.0) > 0.0 { 1.0 } else { -1.0 };
+    let mut end_linear = (0.0, 0.0);
+    let rounds = 2 * breakpoints.len() + 2;
+    for round in 0..=rounds {
+        let (g, h) = linear_at(coils, x[0], direction);
+        end_linear = (g, h);
+        let sys = TwoNode::new(q_w, g, h, c_air_j_k, m.c_j_k, m.g_w_k);
+        // The first breakpoint the air reaches in this step, piece by monotone piece.
+        let mut crossing = None;
+        if round < rounds && !breakpoints.is_empty() {
+            let turn = sys.air_turn_s(x).filter(|&t| t < left);
+            let pieces = [Some((0.0, turn.unwrap_or(left))), turn.map(|t| (t, left))];
+            for (from, to) in pieces.into_iter().flatten() {
+                let ya = if from == 0.0 { x[0] } else { sys.state(x, from)[0] };
+                let yb = sys.state(x, to)[0];
+                let dir = if yb > ya {
+                    1.0
+                } else if yb < ya {
+                    -1.0
+                } else {
+                    continue;
+                };
+                let nearest = breakpoints
+                    .iter()
+                    .copied()
+                    .filter(|&b| (b - ya) * dir > 0.0 && (yb - b) * dir >= 0.0)
+                    .min_by(|a, b| (a - ya).abs().total_cmp(&(b - ya).abs()));
+                if let Some(b) = nearest
+                    && let Some(t) = sys.air_reaches(x, from, to, b)
+                {
+                    crossing = Some((t, b, dir));
+                    break;
+                }
+            }
+        }
+        let seg = crossing.map_or(left, |c| c.0.min(left));
+        let int = sys.integral(x, seg);
+        for (c, e) in coils.iter().zip(coil_j.iter_mut()) {
+            let (a, b) = c.linear(c.regime(x[0], direction));
+            *e += a * int[0] - b * seg;
+        }
+        let mut next = sys.state(x, seg);
+        if let Some((_, b, dir)) = crossing {
+            next[0] = b;
+            direction = dir;
+        }
+        x = next;
+        left -= seg;
+        if crossing.is_none() || left <= 0.0 {
+            break;
+        }
+    }
+    ZoneStep { room_c: x[0], mass_c: Some(x[1]), coil_j, end_linear }
+}
+
+/// [`integrate`] for air alone: `C·dT/dt = Q − Σ removal_i(T)`, first order.
+fn integrate_air(coils: &[ActiveCoil], q_w: f64, c_j_k: f64, t0: f64, dt: f64) -> ZoneStep {
     let mut coil_j: smallvec::SmallVec<[f64; ZONE_UNITS]> = smallvec::smallvec![0.0; coils.len()];
     let mut t = t0;
     let mut left = dt;
@@ -389,7 +517,7 @@ pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_j_k: f64, t0: f64, dt:
             break;
         }
     }
-    ZoneStep { room_c: t, coil_j, end_linear }
+    ZoneStep { room_c: t, mass_c: None, coil_j, end_linear }
 }
 
 /// Seconds until `C·dT/dt = Q − g·(T − t_ref)` from `t` reaches `b`, rising or falling.
@@ -504,31 +632,64 @@ mod tests {
         ActiveCoil { g, kappa, setpoint_c: sp, water_c: tw }
     }
 
-    /// Integrating across a regime change in one long step equals many short steps.
+    /// Integrating across a regime change in one long step equals many short steps, for air
+    /// alone and for air with the racks' mass; the energy balance holds and a long run ends at
+    /// the steady state.
     #[test]
     fn one_long_step_equals_many_short_ones() {
         let coils = [coil(7000.0, 4000.0, 18.0, 10.0), coil(7000.0, 3000.0, 18.0, 12.0)];
-        let (q, c, t0) = (150e3, 5e6, 19.0);
-        let long = integrate(&coils, q, c, t0, 3600.0);
-        let mut t = t0;
-        let mut energy = vec![0.0; 2];
-        for _ in 0..36000 {
-            let s = integrate(&coils, q, c, t, 0.1);
-            t = s.room_c;
-            energy.iter_mut().zip(&s.coil_j).for_each(|(e, x)| *e += x);
+        let q = 150e3;
+        // Air alone (5 MJ/K), then 1 MJ/K of air with 4 MJ/K of mass at a 240 s time constant.
+        for (c_air, mass) in [(5e6, None), (1e6, Some(Mass { c_j_k: 4e6, g_w_k: 4e6 / 240.0, t_c: 19.0 }))] {
+            let t0 = 19.0;
+            let c_mass = mass.map_or(0.0, |m| m.c_j_k);
+            let long = integrate(&coils, q, c_air, mass, t0, 3600.0);
+            let (mut t, mut m) = (t0, mass);
+            let mut energy = vec![0.0; 2];
+            for _ in 0..36000 {
+                let s = integrate(&coils, q, c_air, m, t, 0.1);
+                t = s.room_c;
+                if let (Some(mm), Some(tm)) = (m.as_mut(), s.mass_c) {
+                    mm.t_c = tm;
+                }
+                energy.iter_mut().zip(&s.coil_j).for_each(|(e, x)| *e += x);
+            }
+            assert!((long.room_c - t).abs() < 1e-6, "{} vs {t}", long.room_c);
+            for (a, b) in long.coil_j.iter().zip(&energy) {
+                assert!((a - b).abs() / b.abs() < 1e-6, "{a} vs {b}");
+            }
+            // Energy balance: Q·dt = C_a·ΔT_a + C_m·ΔT_m + removed.
+            let removed: f64 = long.coil_j.iter().sum();
+            let stored = c_air * (long.room_c - t0) + c_mass * (long.mass_c.unwrap_or(t0) - t0);
+            assert!((q * 3600.0 - stored - removed).abs() < 1e-6 * q * 3600.0, "{stored} {removed}");
+            // Ten hours (far past every time constant) end at the steady state, which is
+            // coil-limited; the mass sits at the air's temperature.
+            let steady = steady_room_c(&coils, q).unwrap();
+            let settled = integrate(&coils, q, c_air, mass, t0, 36000.0);
+            assert!((settled.room_c - steady).abs() < 1e-9, "{} vs {steady}", settled.room_c);
+            assert!(settled.mass_c.is_none_or(|m| (m - steady).abs() < 1e-9));
+            assert!(any_limited(&coils, steady));
         }
-        assert!((long.room_c - t).abs() < 1e-6, "{} vs {t}", long.room_c);
-        for (a, b) in long.coil_j.iter().zip(&energy) {
-            assert!((a - b).abs() / b.abs() < 1e-6, "{a} vs {b}");
+    }
+
+    /// Without cooling, air and mass from rest: `T_a(t) = T₀ + Q·t/(C_a + C_m) +
+    /// C_m/(C_a + C_m)·Δ∞·(1 − e^{−t/τ})` with `τ = 1/(G·(1/C_a + 1/C_m))` and
+    /// `Δ∞ = Q·τ/C_a` (the air's lead over the mass): it starts at the air's pace `Q/C_a` and
+    /// ends at `Q/(C_a + C_m)` (Khankari 2011's rate of heating, falling exponentially from a
+    /// maximum to a minimum).
+    #[test]
+    fn without_cooling_the_air_leads_the_mass_as_the_closed_form_says() {
+        let (q, ca, cm, g) = (100e3, 0.7e6, 2.0e6, 2.0e6 / 240.0);
+        let tau = 1.0 / (g * (1.0 / ca + 1.0 / cm));
+        let lead = q * tau / ca;
+        let closed = |t: f64| 20.0 + q * t / (ca + cm) + cm / (ca + cm) * lead * (1.0 - (-t / tau).exp());
+        for t in [1.0, 10.0, 60.0, 300.0, 1800.0] {
+            let s = integrate(&[], q, ca, Some(Mass { c_j_k: cm, g_w_k: g, t_c: 20.0 }), 20.0, t);
+            assert!((s.room_c - closed(t)).abs() < 1e-9 * closed(t), "{t}: {} vs {}", s.room_c, closed(t));
         }
-        // Energy balance: Q·dt = C·ΔT + removed.
-        let removed: f64 = long.coil_j.iter().sum();
-        assert!((q * 3600.0 - c * (long.room_c - t0) - removed).abs() < 1e-6 * q * 3600.0);
-        // Ten hours (fifty time constants) end at the steady state, which is coil-limited.
-        let steady = steady_room_c(&coils, q).unwrap();
-        let settled = integrate(&coils, q, c, t0, 36000.0);
-        assert!((settled.room_c - steady).abs() < 1e-9, "{} vs {steady}", settled.room_c);
-        assert!(any_limited(&coils, steady));
+        let rate = |t: f64| (closed(t + 1e-3) - closed(t)) / 1e-3;
+        assert!((rate(0.0) - q / ca).abs() < 1e-3 * q / ca);
+        assert!((rate(20.0 * tau) - q / (ca + cm)).abs() < 1e-3 * q / (ca + cm));
     }
 
     /// The rating point reproduces its own rated cooling at full speed.
