@@ -116,6 +116,11 @@ enum Command {
         /// rule file of the same form (see assets/grid_rules.ron); exit 1 if one fails.
         #[arg(long, value_name = "NAME|FILE")]
         grid_rules: Option<String>,
+        /// With --grid-rules: find the smallest facility battery (MW, then MWh) that makes the
+        /// grid import pass every rule (the scenario's facility_storage gives its efficiency and
+        /// smoothing).
+        #[arg(long, requires = "grid_rules")]
+        size_storage: bool,
     },
     /// Validate site files; prints every problem and exits 2 if there are any.
     Check {
@@ -306,7 +311,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Run { site, duration, step, report, format, fail_on, timeseries, series, scenario, grid_rules } => {
+        Command::Run {
+            site,
+            duration,
+            step,
+            report,
+            format,
+            fail_on,
+            timeseries,
+            series,
+            scenario,
+            grid_rules,
+            size_storage,
+        } => {
             let rules = grid_rules.as_deref().map(dctwin::scenario::rules::load).transpose()?;
             let file = site.display().to_string();
             let parsed = load(&site, &catalog)?;
@@ -336,7 +353,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 &file,
                 timeseries.as_ref().map(|_| &series),
                 scenario.as_ref(),
-                rules.as_ref(),
+                rules.as_ref().map(|rules| headless::GridCheck { rules, size_storage }),
             );
             if let (Some(path), Some(csv)) = (&timeseries, csv) {
                 dctwin::site::save::atomic_write(path, csv.as_bytes())

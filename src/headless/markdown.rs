@@ -119,6 +119,53 @@ impl Report {
                 );
             }
             let _ = writeln!(o);
+            let storage_line = |o: &mut String, s: &crate::scenario::rules::StorageOutcome| {
+                let _ = writeln!(
+                    o,
+                    "{:.2} MW / {:.3} MWh at {:.0} % round trip, smoothing {} s: gave up to {:.2} MW, took up to {:.2} MW, \
+                     charge {:.0}-{:.0} %, lost {:.3} MWh ({:.2} MWh/day).",
+                    s.storage.power_mw,
+                    s.storage.energy_mwh,
+                    s.storage.round_trip_efficiency * 100.0,
+                    s.storage.smoothing_s,
+                    s.peak_discharge_mw,
+                    s.peak_charge_mw,
+                    s.soc_range_pct.0,
+                    s.soc_range_pct.1,
+                    s.lost_mwh,
+                    s.lost_mwh_per_day
+                );
+            };
+            if let Some(s) = &g.facility_storage {
+                let _ = write!(o, "Checked behind the facility battery: ");
+                storage_line(&mut o, s);
+                let _ = writeln!(o);
+            }
+            if let Some(f) = &g.floor_cost {
+                let _ = writeln!(
+                    o,
+                    "Cost of compliance of the power floor: {:.3} MWh over the run, {:.2} MWh/day, {:.1} % more energy \
+                     than the job without it.\n",
+                    f.extra_mwh, f.extra_mwh_per_day, f.extra_pct
+                );
+            }
+            if let Some(z) = &g.storage_sizing {
+                match &z.outcome {
+                    Some(s) => {
+                        let _ = write!(o, "Smallest facility battery that passes every rule: ");
+                        storage_line(&mut o, s);
+                        let _ = writeln!(o);
+                    }
+                    None => {
+                        let _ = writeln!(
+                            o,
+                            "No facility battery smoothing over {} s makes the import pass: its moving average \
+                             itself breaks a rule (try a longer smoothing_s).\n",
+                            z.smoothing_s
+                        );
+                    }
+                }
+            }
         }
 
         if let Some(sc) = &self.scenario {

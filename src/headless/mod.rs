@@ -135,9 +135,24 @@ pub fn run(site: &SiteFile, catalog: &Catalog, options: &RunOptions, site_file: 
     run_recording(site, catalog, options, site_file, None, None, None).0
 }
 
+/// Checking a run's grid import against a utility's rules.
+#[derive(Debug, Clone, Copy)]
+pub struct GridCheck<'a> {
+    /// The rules.
+    pub rules: &'a crate::scenario::rules::RuleSet,
+    /// Also find the smallest facility battery that makes the import pass.
+    pub size_storage: bool,
+}
+
+impl<'a> From<&'a crate::scenario::rules::RuleSet> for GridCheck<'a> {
+    fn from(rules: &'a crate::scenario::rules::RuleSet) -> Self {
+        GridCheck { rules, size_storage: false }
+    }
+}
+
 /// Runs `site`, playing `scenario` when given (the report then has its timeline), checking the
-/// grid import against `rules` when given and, when `series` is given, recording those
-/// quantities after every step.
+/// grid import against the rules of `grid` when given (behind the scenario's facility battery,
+/// if it has one) and, when `series` is given, recording those quantities after every step.
 pub fn run_recording(
     site: &SiteFile,
     catalog: &Catalog,
@@ -145,8 +160,9 @@ pub fn run_recording(
     site_file: &str,
     series: Option<&timeseries::SeriesSpec>,
     scenario: Option<&crate::scenario::Scenario>,
-    rules: Option<&crate::scenario::rules::RuleSet>,
+    grid: Option<GridCheck>,
 ) -> (Report, Option<String>) {
+    let rules = grid.map(|g| g.rules);
     let mut app = build_app(site, catalog, options.step);
     if let Some(s) = scenario {
         app.insert_resource(crate::scenario::play::ScenarioPlayer::new(s.clone()));
@@ -170,12 +186,43 @@ pub fn run_recording(
         }
     }
     let mut report = Report::from_world(app.world_mut(), options, site_file);
-    if let Some(set) = rules {
+    if let Some(check) = grid {
+        use crate::scenario::rules;
+        let set = check.rules;
         let step_s = options.step.as_secs_f64();
+        let storage = scenario.and_then(|s| s.facility_storage);
+        let (seen, facility_storage) = match &storage {
+            Some(fs) => {
+                let (seen, outcome) = rules::through_storage(&import_mw, fs, step_s);
+                (seen, Some(outcome))
+            }
+            None => (import_mw.clone(), None),
+        };
+        let storage_sizing = check.size_storage.then(|| {
+            let template = storage.unwrap_or(crate::scenario::FacilityStorage {
+                power_mw: 0.0,
+                energy_mwh: 0.0,
+                round_trip_efficiency: 0.9,
+                smoothing_s: 60.0,
+            });
+            let found = rules::size_storage(set, &import_mw, step_s, template);
+            report::StorageSizing {
+                outcome: found.map(|fs| rules::through_storage(&import_mw, &fs, step_s).1),
+                smoothing_s: template.smoothing_s,
+            }
+        });
+        let energy = app.world().resource::<crate::scenario::play::ScenarioPlayer>().job_energy;
         report.grid_rules = Some(report::GridRulesReport {
             name: set.name.clone(),
             source: set.source.clone(),
-            results: set.rules.iter().filter_map(|r| r.check(&import_mw, step_s, step_s).ok()).collect(),
+            results: set.rules.iter().filter_map(|r| r.check(&seen, step_s, step_s).ok()).collect(),
+            facility_storage,
+            storage_sizing,
+            floor_cost: (energy.floor_extra_kwh > 0.0).then(|| report::FloorCost {
+                extra_mwh: energy.floor_extra_kwh / 1e3,
+                extra_mwh_per_day: energy.floor_extra_mwh_per_day(),
+                extra_pct: energy.floor_extra_pct(),
+            }),
         });
     }
     (report, recorder.map(timeseries::Recorder::finish))

@@ -147,8 +147,39 @@ pub struct GridRulesReport {
     pub name: String,
     /// Where its numbers come from.
     pub source: String,
-    /// Each rule: the worst window, its margin, pass or fail.
+    /// Each rule: the worst window, its margin, pass or fail (on the import behind the facility
+    /// battery, when the scenario has one).
     pub results: Vec<crate::scenario::rules::RuleResult>,
+    /// What the scenario's facility battery did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility_storage: Option<crate::scenario::rules::StorageOutcome>,
+    /// The smallest facility battery that makes the import pass (`--size-storage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_sizing: Option<StorageSizing>,
+    /// What the training jobs' power floors cost in energy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor_cost: Option<FloorCost>,
+}
+
+/// The result of `--size-storage`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageSizing {
+    /// The smallest battery and what it does; `None` when no battery with this smoothing makes
+    /// the import pass (the moving average itself breaks a rule).
+    pub outcome: Option<crate::scenario::rules::StorageOutcome>,
+    /// The smoothing time constant searched with, s.
+    pub smoothing_s: f64,
+}
+
+/// The energy a power floor adds: the cost of compliance by flattening.
+#[derive(Debug, Clone, Serialize)]
+pub struct FloorCost {
+    /// Over the run, MWh.
+    pub extra_mwh: f64,
+    /// Per day of running, MWh/day.
+    pub extra_mwh_per_day: f64,
+    /// As a share of the jobs' energy without the floor, %.
+    pub extra_pct: f64,
 }
 
 /// A played scenario: what happened, when.

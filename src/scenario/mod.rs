@@ -23,6 +23,7 @@
 
 pub mod play;
 pub mod rules;
+pub mod storage;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -47,6 +48,46 @@ pub struct ScenarioFile {
     pub duration: Option<String>,
     /// The events, in any order (played in time order; ties in file order).
     pub events: Vec<TimedEvent>,
+    /// A battery at the grid connection that smooths what the utility sees (for the grid rules).
+    #[serde(default)]
+    pub facility_storage: Option<FacilityStorage>,
+}
+
+/// A facility battery (BESS) at the grid connection: it changes the grid import the utility
+/// sees, not the site's own network, so the rules are checked on the import after it.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityStorage {
+    /// Power it can give or take, MW.
+    pub power_mw: f64,
+    /// Usable energy, MWh.
+    pub energy_mwh: f64,
+    /// Round-trip efficiency (lithium-ion BESS: ~0.85-0.9, the reference notes' 90 %).
+    #[serde(default = "default_round_trip")]
+    pub round_trip_efficiency: f64,
+    /// Time constant of the moving average the grid is asked for, s.
+    #[serde(default = "default_smoothing_s")]
+    pub smoothing_s: f64,
+}
+
+fn default_round_trip() -> f64 {
+    0.9
+}
+
+fn default_smoothing_s() -> f64 {
+    60.0
+}
+
+impl FacilityStorage {
+    /// The store's rating in SI units.
+    pub fn rating(&self) -> storage::StorageRating {
+        storage::StorageRating {
+            power_w: self.power_mw * 1e6,
+            energy_j: self.energy_mwh * 3.6e9,
+            round_trip_efficiency: self.round_trip_efficiency,
+            smoothing_s: self.smoothing_s,
+        }
+    }
 }
 
 /// One event and when it happens.
@@ -81,6 +122,18 @@ pub enum Event {
     /// Racks run an AI training job from now on: synchronised swings between an idle and a peak
     /// fraction of their rating.
     Training(TrainingJob),
+    /// Racks follow a utilization time series from now on, read from a CSV file.
+    Profile {
+        /// Which racks.
+        racks: RackGroup,
+        /// The file, relative to the scenario file: `time_s,utilization` rows (an optional
+        /// header line), times from the event on and increasing, linearly interpolated, the
+        /// last value held.
+        csv: String,
+        /// Its points, read when the scenario is loaded.
+        #[serde(skip)]
+        points: Vec<(f64, f64)>,
+    },
     /// The outdoor conditions change to constant values.
     Ambient {
         /// Dry bulb, °C.
@@ -115,15 +168,90 @@ pub struct TrainingJob {
     /// for a smaller swing); 0 = none.
     #[serde(default)]
     pub floor: f64,
+    /// Start ramp, s: the swing grows linearly from idle to its full depth over this time after
+    /// the job starts (0 = at once).
+    #[serde(default)]
+    pub ramp_s: f64,
+    /// A checkpoint every this many seconds (0 = none): every rack waits at `idle` for
+    /// `checkpoint_s` (a job-wide barrier, not desynchronised).
+    #[serde(default)]
+    pub checkpoint_every_s: f64,
+    /// Length of each checkpoint, s.
+    #[serde(default)]
+    pub checkpoint_s: f64,
+    /// The job ends this long after it starts, s: its racks drop to `idle` (0 = it runs on).
+    #[serde(default)]
+    pub stop_after_s: f64,
+    /// GPU ramp-rate limit per rack, kW/s (NVML power smoothing's ramp-up/down rate; 0 = none).
+    #[serde(default)]
+    pub ramp_kw_per_s: f64,
+    /// Energy stored in each rack's power supplies per GPU, J (GB300-class racks: ~65 J); 0 =
+    /// none. The store smooths the rack's draw over one iteration (see [`storage`]).
+    #[serde(default)]
+    pub storage_j_per_gpu: f64,
+    /// GPUs per rack, for the rack's store (72 in an NVL72 rack).
+    #[serde(default = "default_gpus_per_rack")]
+    pub gpus_per_rack: u32,
+}
+
+fn default_gpus_per_rack() -> u32 {
+    72
 }
 
 impl TrainingJob {
     /// Utilization of a rack whose iterations are offset by `offset_s`, `t_s` after the job
-    /// started.
+    /// started, with the power floor.
     pub fn utilization(&self, t_s: f64, offset_s: f64) -> f64 {
+        self.pattern(t_s, offset_s).max(self.floor)
+    }
+
+    /// Utilization the job asks of a rack before the floor: the iteration's phase, the start
+    /// ramp, checkpoints and the end.
+    pub fn pattern(&self, t_s: f64, offset_s: f64) -> f64 {
+        if self.stopped(t_s) {
+            return self.idle;
+        }
+        if self.checkpoint_every_s > 0.0 && t_s >= self.checkpoint_every_s {
+            let since = t_s.rem_euclid(self.checkpoint_every_s);
+            if since < self.checkpoint_s {
+                return self.idle;
+            }
+        }
         let phase = (t_s + offset_s).rem_euclid(self.period_s);
         let u = if phase < self.duty * self.period_s { self.peak } else { self.idle };
-        u.max(self.floor)
+        let grown = if self.ramp_s > 0.0 { (t_s / self.ramp_s).min(1.0) } else { 1.0 };
+        self.idle + (u - self.idle) * grown
+    }
+
+    /// The mitigations it runs with, for the timeline (", power floor 50 %, ...").
+    fn mitigations(&self) -> String {
+        let mut out = String::new();
+        if self.floor > 0.0 {
+            out.push_str(&format!(", power floor {:.0} %", self.floor * 100.0));
+        }
+        if self.ramp_kw_per_s > 0.0 {
+            out.push_str(&format!(", ramp limit {} kW/s per rack", self.ramp_kw_per_s));
+        }
+        if self.storage_j_per_gpu > 0.0 {
+            out.push_str(&format!(", rack storage {} J per GPU × {}", self.storage_j_per_gpu, self.gpus_per_rack));
+        }
+        out
+    }
+
+    /// True once the job has ended.
+    pub fn stopped(&self, t_s: f64) -> bool {
+        self.stop_after_s > 0.0 && t_s >= self.stop_after_s
+    }
+
+    /// Each rack's store, when the job gives one: `rated_kw` is the rack's rating (its store
+    /// can give all of it) and the store smooths over one iteration.
+    pub fn rack_storage(&self, rated_kw: f64) -> Option<storage::StorageRating> {
+        (self.storage_j_per_gpu > 0.0).then(|| storage::StorageRating {
+            power_w: rated_kw * 1e3,
+            energy_j: self.storage_j_per_gpu * f64::from(self.gpus_per_rack),
+            round_trip_efficiency: 1.0,
+            smoothing_s: self.period_s,
+        })
     }
 
     /// Rack `id`'s offset: a deterministic draw in `[0, desync_s)` from the seed and the id.
@@ -168,6 +296,8 @@ pub struct Scenario {
     pub duration_s: Option<f64>,
     /// `(time s, event)` in time order (ties in file order).
     pub events: Vec<(f64, Event)>,
+    /// The facility battery, when the scenario has one.
+    pub facility_storage: Option<FacilityStorage>,
 }
 
 impl Event {
@@ -189,13 +319,72 @@ impl Event {
                 job.period_s,
                 job.duty * 100.0,
                 if job.desync_s > 0.0 { format!(", up to {} s apart", job.desync_s) } else { String::new() },
-                if job.floor > 0.0 { format!(", power floor {:.0} %", job.floor * 100.0) } else { String::new() },
+                job.mitigations(),
+            ),
+            Event::Profile { racks, csv, points } => format!(
+                "{} follow the profile {csv} ({} points over {})",
+                group_name(racks),
+                points.len(),
+                show_s(points.last().map_or(0.0, |p| p.0))
             ),
             Event::Ambient { dry_bulb_c, wet_bulb_c } => {
                 format!("outdoor air to {dry_bulb_c} °C dry bulb, {wet_bulb_c} °C wet bulb")
             }
         }
     }
+}
+
+/// Utilization `t_s` into a profile: linear between points, the first value before the first
+/// point, the last after the last.
+pub fn profile_at(points: &[(f64, f64)], t_s: f64) -> f64 {
+    let i = points.partition_point(|p| p.0 <= t_s);
+    match (i, points.get(i)) {
+        (0, _) => points.first().map_or(0.0, |p| p.1),
+        (_, None) => points[i - 1].1,
+        (_, Some(&(t1, u1))) => {
+            let (t0, u0) = points[i - 1];
+            u0 + (u1 - u0) * (t_s - t0) / (t1 - t0)
+        }
+    }
+}
+
+/// Reads a profile's CSV text (`time_s,utilization` per line, an optional header); the error
+/// names the line. Written by hand: two numbers a line is all it takes, and the line numbers
+/// of the messages are ours.
+pub fn parse_profile(text: &str, name: &str) -> Result<Vec<(f64, f64)>, String> {
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        let nums: Option<Vec<f64>> = cols.iter().map(|c| c.parse::<f64>().ok()).collect();
+        let at = format!("{name}:{}", n + 1);
+        let Some(nums) = nums else {
+            if points.is_empty() && n == 0 {
+                continue; // the header
+            }
+            return Err(format!("{at}: cannot read \"{line}\" as time_s,utilization"));
+        };
+        let [t, u] = nums[..] else {
+            return Err(format!("{at}: expected two columns, time_s and utilization (got {})", nums.len()));
+        };
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(format!("{at}: time {t} s must be 0 or more"));
+        }
+        if points.last().is_some_and(|p| t <= p.0) {
+            return Err(format!("{at}: time {t} s is not after the previous row's"));
+        }
+        if let Some(msg) = crate::site::limits::UTILIZATION.problem("utilization", u) {
+            return Err(format!("{at}: {msg}"));
+        }
+        points.push((t, u));
+    }
+    if points.is_empty() {
+        return Err(format!("{name}: no rows (expected time_s,utilization lines)"));
+    }
+    Ok(points)
 }
 
 /// A rack group in words ("all racks", "racks fed by PDU-A1").
@@ -235,7 +424,7 @@ pub fn load_scenario(path: &Path, site: &SiteFile, catalog: &Catalog) -> Result<
 /// not hold is refused here, where it is written, not in the middle of a run.
 pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog) -> Result<Scenario, Problems> {
     let text = crate::site::load::strip_bom(text);
-    let parsed: ScenarioFile = crate::site::load::parse_ron(text, file)?;
+    let mut parsed: ScenarioFile = crate::site::load::parse_ron(text, file)?;
     let map = SourceMap::new(text);
     let mut problems = Problems::default();
     let mut problem = |path: &str, message: String| problems.push(map.problem(file, path, message));
@@ -261,6 +450,21 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
     if parsed.events.is_empty() {
         problem("events", "a scenario needs at least one event".into());
     }
+    if let Some(fs) = &parsed.facility_storage {
+        for (field, v, lo, hi) in [
+            ("power_mw", fs.power_mw, 0.0, 10_000.0),
+            ("energy_mwh", fs.energy_mwh, 0.0, 100_000.0),
+            ("round_trip_efficiency", fs.round_trip_efficiency, 0.01, 1.0),
+            ("smoothing_s", fs.smoothing_s, 0.1, 86_400.0),
+        ] {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                problem(
+                    &format!("facility_storage.{field}"),
+                    format!("{field} must be between {lo} and {hi} (got {v})"),
+                );
+            }
+        }
+    }
 
     let mut timed: Vec<(f64, usize)> = Vec::new();
     for (i, e) in parsed.events.iter().enumerate() {
@@ -285,6 +489,7 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
     let kinds: HashMap<&str, (EquipmentKind, bool)> =
         site.elements().into_iter().map(|(_, e)| (e.id(), (e.kind(), e.in_service()))).collect();
     let mut in_service: BTreeMap<String, bool> = BTreeMap::new();
+    let mut profiles: Vec<(usize, Vec<(f64, f64)>)> = Vec::new();
     for &(t, i) in &timed {
         let path = format!("events[{i}].event");
         let id_path = format!("{path}.0");
@@ -339,10 +544,43 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
                 if job.duty == 0.0 {
                     problem(&format!("{p0}.duty"), "duty must be above 0: a job that never computes".into());
                 }
-                if !(job.desync_s.is_finite() && job.desync_s >= 0.0) {
-                    problem(&format!("{p0}.desync_s"), format!("desync_s must be 0 or more (got {})", job.desync_s));
+                for (field, v) in [
+                    ("desync_s", job.desync_s),
+                    ("ramp_s", job.ramp_s),
+                    ("checkpoint_every_s", job.checkpoint_every_s),
+                    ("checkpoint_s", job.checkpoint_s),
+                    ("stop_after_s", job.stop_after_s),
+                    ("ramp_kw_per_s", job.ramp_kw_per_s),
+                    ("storage_j_per_gpu", job.storage_j_per_gpu),
+                ] {
+                    if !(v.is_finite() && v >= 0.0) {
+                        problem(&format!("{p0}.{field}"), format!("{field} must be 0 or more (got {v})"));
+                    }
+                }
+                if job.checkpoint_every_s > 0.0 && job.checkpoint_s >= job.checkpoint_every_s {
+                    problem(
+                        &format!("{p0}.checkpoint_s"),
+                        format!(
+                            "a checkpoint of {} s every {} s leaves no time to compute",
+                            job.checkpoint_s, job.checkpoint_every_s
+                        ),
+                    );
+                }
+                if job.storage_j_per_gpu > 0.0 && job.gpus_per_rack == 0 {
+                    problem(&format!("{p0}.gpus_per_rack"), "rack storage needs at least one GPU per rack".into());
                 }
                 check_group(&mut problem, &format!("{p0}.racks"), &job.racks, site, &kinds);
+            }
+            Event::Profile { racks, csv, .. } => {
+                check_group(&mut problem, &format!("{path}.racks"), racks, site, &kinds);
+                let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+                let read = std::fs::read_to_string(dir.join(csv))
+                    .map_err(|e| format!("cannot read profile {csv}: {e}"))
+                    .and_then(|text| parse_profile(&text, csv));
+                match read {
+                    Ok(pts) => profiles.push((i, pts)),
+                    Err(e) => problem(&format!("{path}.csv"), e),
+                }
             }
             Event::Ambient { dry_bulb_c, wet_bulb_c } => {
                 if site.ambient.is_none() {
@@ -361,6 +599,11 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
                     problem(&path, "the wet bulb cannot be above the dry bulb".into());
                 }
             }
+        }
+    }
+    for (i, pts) in profiles {
+        if let Event::Profile { points, .. } = &mut parsed.events[i].event {
+            *points = pts;
         }
     }
     // The events as edits of the site, in time order (only once each event is well formed).
@@ -383,7 +626,13 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
         }
     }
     let events = timed.iter().map(|&(t, i)| (t, parsed.events[i].event.clone())).collect();
-    problems.into_result(Scenario { name: parsed.name, file: file.to_string(), duration_s, events })
+    problems.into_result(Scenario {
+        name: parsed.name,
+        file: file.to_string(),
+        duration_s,
+        events,
+        facility_storage: parsed.facility_storage,
+    })
 }
 
 /// The elements an event changes in `site`, as they are and as they become (none for an ambient
@@ -416,8 +665,8 @@ pub fn event_edit(site: &SiteFile, event: &Event) -> (Vec<SiteElement>, Vec<Site
                 });
             }
         }
-        // A job changes the racks' power every step: dynamics, not an edit of the site.
-        Event::Training(_) | Event::Ambient { .. } => {}
+        // A job or profile changes the racks' power every step: dynamics, not an edit of the site.
+        Event::Training(_) | Event::Profile { .. } | Event::Ambient { .. } => {}
     }
     (before, after)
 }

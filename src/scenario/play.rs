@@ -35,8 +35,34 @@ pub struct ScenarioPlayer {
     unpowered: (u32, f64),
     /// The hottest rack inlet seen: °C, time s, its zone.
     pub peak_inlet: Option<(f64, f64, String)>,
-    /// Training jobs running.
+    /// Training jobs and profiles running.
     jobs: Vec<RunningJob>,
+    /// What the jobs drew and what their power floors added.
+    pub job_energy: JobEnergy,
+}
+
+/// The energy of the training jobs and profiles played, and the cost of their power floors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct JobEnergy {
+    /// Energy the jobs' racks drew, kWh.
+    pub energy_kwh: f64,
+    /// Energy the power floors added (drawn above what the job asked), kWh.
+    pub floor_extra_kwh: f64,
+    /// Simulated time a job ran, s.
+    pub running_s: f64,
+}
+
+impl JobEnergy {
+    /// The floors' extra energy per day of running, MWh/day.
+    pub fn floor_extra_mwh_per_day(&self) -> f64 {
+        if self.running_s > 0.0 { self.floor_extra_kwh / 1e3 * 86_400.0 / self.running_s } else { 0.0 }
+    }
+
+    /// The floors' extra energy as a share of what the jobs would have drawn without them, %.
+    pub fn floor_extra_pct(&self) -> f64 {
+        let without = self.energy_kwh - self.floor_extra_kwh;
+        if without > 0.0 { 100.0 * self.floor_extra_kwh / without } else { 0.0 }
+    }
 }
 
 impl ScenarioPlayer {
@@ -51,8 +77,37 @@ impl ScenarioPlayer {
     }
 }
 
-/// A training job running: the job, when it started (s), and its racks with their offsets (s).
-type RunningJob = (super::TrainingJob, f64, Vec<(Entity, f64)>);
+/// A training job or profile running.
+#[derive(Debug, Clone)]
+struct RunningJob {
+    /// What the racks follow.
+    pattern: Pattern,
+    /// When it started, s.
+    started_s: f64,
+    /// Its racks.
+    racks: Vec<JobRack>,
+}
+
+/// What a running job's racks follow.
+#[derive(Debug, Clone)]
+enum Pattern {
+    Training(super::TrainingJob),
+    Profile(Vec<(f64, f64)>),
+}
+
+/// A rack in a running job and its mitigations' state.
+#[derive(Debug, Clone)]
+struct JobRack {
+    entity: Entity,
+    /// Its iteration offset, s.
+    offset_s: f64,
+    /// Its rating, kW.
+    rated_kw: f64,
+    /// The GPUs' utilization last step (for the ramp limit).
+    last_u: Option<f64>,
+    /// Its power supplies' store.
+    store: Option<super::storage::Smoother>,
+}
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,7 +136,8 @@ fn play_events(world: &mut World) {
             }
         };
         match &due.1 {
-            Event::Training(job) => start_job(world, job, start),
+            Event::Training(job) => start_job(world, &job.racks, Pattern::Training(job.clone()), start),
+            Event::Profile { racks, points, .. } => start_job(world, racks, Pattern::Profile(points.clone()), start),
             // A set utilization ends any job on those racks.
             Event::Utilization { racks, .. } => {
                 let taken = group_entities(world, racks);
@@ -105,21 +161,51 @@ fn play_events(world: &mut World) {
     drive_jobs(world, start);
 }
 
-/// Sets the utilization of every rack in a running training job for the step starting at
-/// `start` (only racks whose value changes are touched).
+/// Sets the utilization of every rack in a running job for the step starting at `start`: the
+/// pattern with its floor, the GPUs' ramp limit, then the rack's store between the GPUs and
+/// the grid (only racks whose value changes are touched). A job that has ended leaves its
+/// racks at idle.
 fn drive_jobs(world: &mut World, start: f64) {
-    let jobs = std::mem::take(&mut world.resource_mut::<ScenarioPlayer>().jobs);
-    for (job, started, racks) in &jobs {
-        for &(entity, offset) in racks {
-            let u = job.utilization(start - started, offset);
-            if let Some(mut rack) = world.get_mut::<crate::sim::components::Rack>(entity)
-                && rack.utilization != u
+    let mut jobs = std::mem::take(&mut world.resource_mut::<ScenarioPlayer>().jobs);
+    let dt = world.resource::<SimClock>().step_s;
+    let mut energy = world.resource::<ScenarioPlayer>().job_energy;
+    if !jobs.is_empty() {
+        energy.running_s += dt;
+    }
+    for job in &mut jobs {
+        let t = start - job.started_s;
+        for r in &mut job.racks {
+            let (asked, floored) = match &job.pattern {
+                Pattern::Training(j) => (j.pattern(t, r.offset_s), j.utilization(t, r.offset_s)),
+                Pattern::Profile(points) => {
+                    let u = super::profile_at(points, t);
+                    (u, u)
+                }
+            };
+            let mut u = floored;
+            if let (Pattern::Training(j), Some(last)) = (&job.pattern, r.last_u)
+                && j.ramp_kw_per_s > 0.0
             {
-                rack.utilization = u;
+                let most = j.ramp_kw_per_s * dt / r.rated_kw;
+                u = u.clamp(last - most, last + most);
+            }
+            r.last_u = Some(u);
+            let gpus_w = u * r.rated_kw * 1e3;
+            let grid_w = r.store.as_mut().map_or(gpus_w, |s| s.step(gpus_w, dt));
+            energy.energy_kwh += grid_w * dt / 3.6e6;
+            energy.floor_extra_kwh += (floored - asked).max(0.0) * r.rated_kw * dt / 3600.0;
+            let drawn = grid_w / (r.rated_kw * 1e3);
+            if let Some(mut rack) = world.get_mut::<crate::sim::components::Rack>(r.entity)
+                && rack.utilization != drawn
+            {
+                rack.utilization = drawn;
             }
         }
     }
-    world.resource_mut::<ScenarioPlayer>().jobs = jobs;
+    jobs.retain(|j| !matches!(&j.pattern, Pattern::Training(job) if job.stopped(start - j.started_s)));
+    let mut player = world.resource_mut::<ScenarioPlayer>();
+    player.jobs = jobs;
+    player.job_energy = energy;
 }
 
 /// The entities of `group`'s racks with their ids, in entity order.
@@ -137,18 +223,30 @@ fn group_entities(world: &mut World, group: &super::RackGroup) -> Vec<(Entity, S
 fn leave_jobs(world: &mut World, racks: &[(Entity, String)]) {
     let taken: std::collections::HashSet<Entity> = racks.iter().map(|(e, _)| *e).collect();
     let mut player = world.resource_mut::<ScenarioPlayer>();
-    for (_, _, members) in &mut player.jobs {
-        members.retain(|(e, _)| !taken.contains(e));
+    for job in &mut player.jobs {
+        job.racks.retain(|r| !taken.contains(&r.entity));
     }
-    player.jobs.retain(|(_, _, members)| !members.is_empty());
+    player.jobs.retain(|j| !j.racks.is_empty());
 }
 
-/// Starts a training job: its racks leave any job they were in.
-fn start_job(world: &mut World, job: &super::TrainingJob, start: f64) {
-    let racks = group_entities(world, &job.racks);
+/// Starts a training job or profile on `group`: its racks leave any job they were in.
+fn start_job(world: &mut World, group: &super::RackGroup, pattern: Pattern, start: f64) {
+    let racks = group_entities(world, group);
     leave_jobs(world, &racks);
-    let members = racks.iter().map(|(e, id)| (*e, job.offset_s(id))).collect();
-    world.resource_mut::<ScenarioPlayer>().jobs.push((job.clone(), start, members));
+    let members = racks
+        .iter()
+        .map(|(e, id)| {
+            let rated_kw = world.get::<crate::sim::components::Rack>(*e).map_or(0.0, |r| r.rating.rated_kw);
+            let (offset_s, store) = match &pattern {
+                Pattern::Training(job) => {
+                    (job.offset_s(id), job.rack_storage(rated_kw).map(super::storage::Smoother::new))
+                }
+                Pattern::Profile(_) => (0.0, None),
+            };
+            JobRack { entity: *e, offset_s, rated_kw, last_u: None, store }
+        })
+        .collect();
+    world.resource_mut::<ScenarioPlayer>().jobs.push(RunningJob { pattern, started_s: start, racks: members });
 }
 
 /// Makes the edit an event stands for (the same edit validation made to the site file).

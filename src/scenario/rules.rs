@@ -177,3 +177,94 @@ pub fn worst_change(x: &[f64], w: usize) -> (f64, usize) {
     }
     (worst, at)
 }
+
+/// What a facility battery did to a grid-import series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StorageOutcome {
+    /// Its rating as given.
+    pub storage: super::FacilityStorage,
+    /// Energy lost to its round trips over the run, MWh.
+    pub lost_mwh: f64,
+    /// The same per day, MWh/day.
+    pub lost_mwh_per_day: f64,
+    /// Highest power it gave (positive) or took (negative), MW.
+    pub peak_discharge_mw: f64,
+    /// Highest power it took from the grid to charge, MW.
+    pub peak_charge_mw: f64,
+    /// Lowest and highest state of charge, %.
+    pub soc_range_pct: (f64, f64),
+}
+
+/// The grid import the utility sees behind `storage` (the site's import `mw`, one sample per
+/// `step_s`), and what the store did.
+pub fn through_storage(mw: &[f64], storage: &super::FacilityStorage, step_s: f64) -> (Vec<f64>, StorageOutcome) {
+    let mut s = super::storage::Smoother::new(storage.rating());
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut dis, mut ch) = (0.0f64, 0.0f64);
+    let seen: Vec<f64> = mw
+        .iter()
+        .map(|&p| {
+            let g = s.step(p * 1e6, step_s) / 1e6;
+            dis = dis.max(p - g);
+            ch = ch.max(g - p);
+            let soc = if storage.energy_mwh > 0.0 { 100.0 * s.stored_j / (storage.energy_mwh * 3.6e9) } else { 0.0 };
+            (lo, hi) = (lo.min(soc), hi.max(soc));
+            g
+        })
+        .collect();
+    let run_s = mw.len() as f64 * step_s;
+    let lost_mwh = s.lost_j / 3.6e9;
+    let outcome = StorageOutcome {
+        storage: *storage,
+        lost_mwh,
+        lost_mwh_per_day: if run_s > 0.0 { lost_mwh * 86_400.0 / run_s } else { 0.0 },
+        peak_discharge_mw: dis,
+        peak_charge_mw: ch,
+        soc_range_pct: if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) },
+    };
+    (seen, outcome)
+}
+
+/// True when every rule of `rules` passes on `mw`.
+pub fn all_pass(rules: &RuleSet, mw: &[f64], step_s: f64) -> bool {
+    rules.rules.iter().all(|r| r.check(mw, step_s, step_s).is_ok_and(|x| x.pass))
+}
+
+/// The smallest facility battery that makes `mw` pass `rules`: the least power (bisection, with
+/// ample energy), then the least energy at that power (bisection). `None` when even a battery
+/// as strong as the whole swing, with ample energy, does not (the moving average itself breaks
+/// a rule: a longer `smoothing_s` is needed). `template` gives the efficiency and smoothing.
+pub fn size_storage(
+    rules: &RuleSet,
+    mw: &[f64],
+    step_s: f64,
+    template: super::FacilityStorage,
+) -> Option<super::FacilityStorage> {
+    let passes = |power_mw: f64, energy_mwh: f64| {
+        let fs = super::FacilityStorage { power_mw, energy_mwh, ..template };
+        all_pass(rules, &through_storage(mw, &fs, step_s).0, step_s)
+    };
+    if all_pass(rules, mw, step_s) {
+        return Some(super::FacilityStorage { power_mw: 0.0, energy_mwh: 0.0, ..template });
+    }
+    let swing = mw.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - mw.iter().cloned().fold(f64::INFINITY, f64::min);
+    let run_h = mw.len() as f64 * step_s / 3600.0;
+    // Ample energy: the whole swing for the whole run.
+    let ample = |p: f64| p * run_h.max(1.0);
+    let mut p_hi = swing.max(1e-3);
+    if !passes(p_hi, ample(p_hi)) {
+        return None;
+    }
+    let mut p_lo = 0.0;
+    while p_hi - p_lo > 1e-4 * p_hi {
+        let mid = 0.5 * (p_lo + p_hi);
+        if passes(mid, ample(mid)) { p_hi = mid } else { p_lo = mid }
+    }
+    let mut e_hi = ample(p_hi);
+    let mut e_lo = 0.0;
+    while e_hi - e_lo > 1e-4 * e_hi {
+        let mid = 0.5 * (e_lo + e_hi);
+        if passes(p_hi, mid) { e_hi = mid } else { e_lo = mid }
+    }
+    Some(super::FacilityStorage { power_mw: p_hi, energy_mwh: e_hi, ..template })
+}

@@ -74,16 +74,9 @@ fn a_synchronised_jobs_swing_is_the_hand_sum_and_a_floor_cuts_it() {
 /// Racks' offsets are deterministic draws within the desynchronisation window.
 #[test]
 fn desynchronised_offsets_are_repeatable_and_bounded() {
-    let job = TrainingJob {
-        racks: RackGroup::All,
-        idle: 0.4,
-        peak: 1.0,
-        period_s: 10.0,
-        duty: 0.6,
-        desync_s: 3.0,
-        seed: 7,
-        floor: 0.0,
-    };
+    let job: TrainingJob =
+        ron::from_str("(racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6, desync_s: 3.0, seed: 7)").unwrap();
+    assert_eq!(job.racks, RackGroup::All);
     let offsets: Vec<f64> = (0..200).map(|i| job.offset_s(&format!("R{i}"))).collect();
     assert!(offsets.iter().all(|&o| (0.0..3.0).contains(&o)));
     assert_eq!(offsets, (0..200).map(|i| job.offset_s(&format!("R{i}"))).collect::<Vec<_>>());
@@ -105,8 +98,15 @@ fn a_runs_rule_check_reads_the_grid_import() {
         rules: vec![Rule::PeakToPeak { window_s: 5.0, limit_mw: 0.1 }],
     };
     let options = RunOptions { duration: Duration::from_secs(40), step: Duration::from_secs(1) };
-    let (report, csv) =
-        run_recording(&site, &catalog, &options, "g", Some(&"grid_import_kw".parse().unwrap()), Some(&s), Some(&rules));
+    let (report, csv) = run_recording(
+        &site,
+        &catalog,
+        &options,
+        "g",
+        Some(&"grid_import_kw".parse().unwrap()),
+        Some(&s),
+        Some((&rules).into()),
+    );
     let import: Vec<f64> =
         csv.unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap() / 1000.0).collect();
     let r = &report.grid_rules.unwrap().results[0];
@@ -186,7 +186,7 @@ fn a_synchronised_jobs_grid_import_swing_is_the_hand_value_with_the_ups_losses()
             rules: vec![Rule::PeakToPeak { window_s: 10.0, limit_mw: 1.0 }],
         };
         let options = RunOptions { duration: Duration::from_secs(30), step: Duration::from_secs(1) };
-        let (report, _) = run_recording(&site, &catalog, &options, "lv", None, Some(&s), Some(&rules));
+        let (report, _) = run_recording(&site, &catalog, &options, "lv", None, Some(&s), Some((&rules).into()));
         report.grid_rules.unwrap().results[0].worst * 1000.0
     };
     // Catalog double-conversion curve of ups-500kw: a 0.5 %, b 2 %, c 1 % of 500 kW.
@@ -200,4 +200,245 @@ fn a_synchronised_jobs_grid_import_swing_is_the_hand_value_with_the_ups_losses()
     assert_rel(import_swing(0.8), hand(0.8), 1e-9, "import swing with a power floor of 80 %");
     // The floor's reduction, by hand: 300 kW × 0.4 of IT swing and the losses that went with it.
     assert_rel(import_swing(0.0) - import_swing(0.8), hand(0.4) - hand(0.8), 1e-9, "what the floor saves");
+}
+
+/// The LV site running `job` (a `Training((…))` body) for `seconds` at `step_s` steps: its grid
+/// import per step, kW, and the report checked against `rules`.
+fn lv_run(job: &str, seconds: u64, step_s: f64, rules: &RuleSet, size: bool) -> (Vec<f64>, dctwin::headless::Report) {
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let text = format!("(name: \"j\", events: [(at: \"0s\", event: Training(({job})))])");
+    let s = parse_scenario(&text, "j.ron", &site, &catalog).unwrap();
+    let options = RunOptions { duration: Duration::from_secs(seconds), step: Duration::from_secs_f64(step_s) };
+    let grid = dctwin::headless::GridCheck { rules, size_storage: size };
+    let (report, csv) =
+        run_recording(&site, &catalog, &options, "lv", Some(&"it_load_kw".parse().unwrap()), Some(&s), Some(grid));
+    let it: Vec<f64> = csv.unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    (it, report)
+}
+
+fn loose() -> RuleSet {
+    RuleSet { name: "t".into(), source: "t".into(), rules: vec![Rule::PeakToPeak { window_s: 1.0, limit_mw: 100.0 }] }
+}
+
+/// A job's phases on 3 × 100 kW racks, step by step at 0.1 s: the start ramp grows the swing
+/// linearly, checkpoints drop every rack to idle, and the end of the job leaves them at idle.
+#[test]
+fn a_jobs_start_ramp_checkpoints_and_end_shape_the_it_load() {
+    let job = "racks: All, idle: 0.4, peak: 1.0, period_s: 2.0, duty: 0.5, ramp_s: 10.0, \
+               checkpoint_every_s: 20.0, checkpoint_s: 3.0, stop_after_s: 50.0";
+    let (it, _) = lv_run(job, 60, 0.1, &loose(), false);
+    // Sample k covers the step starting at k·0.1 s (the job starts at 0).
+    let at = |t: f64| it[(t * 10.0).round() as usize];
+    // During the ramp, a compute phase at t is at idle + (peak − idle)·t/10.
+    for t in [0.5, 4.5, 8.5] {
+        assert_rel(at(t), 300.0 * (0.4 + 0.6 * t / 10.0), 1e-9, &format!("ramp at {t} s"));
+    }
+    assert_rel(at(1.5), 120.0, 1e-9, "communication phase at idle");
+    assert_rel(at(12.5), 300.0, 1e-9, "full swing after the ramp");
+    // Checkpoints at 20 s and 40 s, 3 s long: idle although the phase computes.
+    for t in [20.5, 22.5, 40.5] {
+        assert_rel(at(t), 120.0, 1e-9, &format!("checkpoint at {t} s"));
+    }
+    assert_rel(at(24.5), 300.0, 1e-9, "computing again after the checkpoint");
+    // The end: idle from 50 s on, whatever the phase.
+    for t in [50.5, 52.5, 59.5] {
+        assert_rel(at(t), 120.0, 1e-9, &format!("after the end at {t} s"));
+    }
+}
+
+/// A ramp limit of 60 kW/s per rack turns the 60 kW step of each 100 kW rack into a 1 s ramp:
+/// at 0.1 s steps the IT load climbs 18 kW a step (3 racks), and the 1 s peak-to-peak falls
+/// from 180 kW to what a second of ramp allows.
+#[test]
+fn a_ramp_limit_turns_steps_into_ramps() {
+    let job = "racks: All, idle: 0.4, peak: 1.0, period_s: 4.0, duty: 0.5, ramp_kw_per_s: 60.0";
+    let (it, _) = lv_run(job, 12, 0.1, &loose(), false);
+    // The first compute phase starts at 0 from the first sample (no earlier power to ramp from);
+    // the idle phase starts with the step at 2 s (sample 20), which already falls by 18 kW.
+    assert_rel(it[19], 300.0, 1e-9, "at peak before the fall");
+    for k in 19..29 {
+        assert_rel(it[k] - it[k + 1], 18.0, 1e-9, "fall per 0.1 s step");
+    }
+    assert_rel(it[28], 120.0 + 18.0, 1e-9, "one step above idle");
+    assert_rel(it[30], 120.0, 1e-9, "idle after 1 s of ramp");
+    assert_rel(it[40] - it[39], 18.0, 1e-9, "rise per step");
+    assert_rel(it[49], 300.0, 1e-9, "at peak after 1 s");
+}
+
+/// Rack storage of 65 J per GPU × 72 (4.68 kJ per rack) smooths only the first tenths of a
+/// second of each 60 kW step per rack: the IT load the grid feeds steps by less at first, the
+/// store gives exactly its energy, and then the full step comes through (the reference notes'
+/// point: rack capacitors smooth milliseconds, not a 2 s iteration).
+#[test]
+fn rack_storage_covers_its_joules_and_no_more() {
+    let with = "racks: All, idle: 0.4, peak: 1.0, period_s: 40.0, duty: 0.5, storage_j_per_gpu: 65.0";
+    let without = "racks: All, idle: 0.4, peak: 1.0, period_s: 40.0, duty: 0.5";
+    let (a, _) = lv_run(with, 40, 0.1, &loose(), false);
+    let (b, _) = lv_run(without, 40, 0.1, &loose(), false);
+    // At the fall (20 s) the store, charged to half, cannot take more than its free half: the
+    // grid keeps drawing above idle while it charges, and the energy it takes is exactly that.
+    let taken_kj: f64 = (200..400).map(|k| (a[k] - b[k]) * 0.1).sum();
+    assert_rel(taken_kj, 3.0 * 0.5 * 65.0 * 72.0 / 1e3, 1e-6, "the store charges its free half, kJ");
+    assert!(a[200] > b[200] && a[200] < b[200] + 180.0, "the first step after the fall is softened");
+    assert_rel(a[260], b[260], 1e-9, "a few seconds on, the full step came through");
+}
+
+/// The cost of compliance of a power floor, by hand: `Σ rated × (floor − idle) × (1 − duty)`
+/// for the time the job runs; as a share of the job's energy without the floor.
+#[test]
+fn the_floors_cost_of_compliance_is_the_hand_energy() {
+    let job = "racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6, floor: 0.9";
+    let (_, report) = lv_run(job, 100, 1.0, &loose(), false);
+    let cost = report.grid_rules.unwrap().floor_cost.unwrap();
+    let extra_kwh = 300.0 * (0.9 - 0.4) * 0.4 * 100.0 / 3600.0;
+    assert_rel(cost.extra_mwh, extra_kwh / 1e3, 1e-9, "extra energy");
+    assert_rel(cost.extra_mwh_per_day, extra_kwh / 1e3 * 864.0, 1e-9, "per day");
+    let without = 300.0 * (0.6 * 1.0 + 0.4 * 0.4) * 100.0 / 3600.0;
+    assert_rel(cost.extra_pct, 100.0 * extra_kwh / without, 1e-9, "share");
+}
+
+/// `--size-storage`: the battery found makes the job pass, and 95 % of its power (with the
+/// energy found) or of its energy (with the power found) does not.
+#[test]
+fn the_storage_sizing_passes_and_95_percent_of_it_fails() {
+    use dctwin::scenario::rules::{all_pass, through_storage};
+    let rules = RuleSet {
+        name: "t".into(),
+        source: "t".into(),
+        rules: vec![Rule::PeakToPeak { window_s: 5.0, limit_mw: 0.12 }],
+    };
+    let job = "racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6";
+    let (_, report) = lv_run(job, 300, 0.1, &rules, true);
+    let g = report.grid_rules.unwrap();
+    assert!(!g.results[0].pass, "the job alone breaks the rule");
+    let found = g.storage_sizing.unwrap().outcome.unwrap().storage;
+    assert!(found.power_mw > 0.0 && found.energy_mwh > 0.0, "{found:?}");
+    // The import series the sizing worked on, again: the LV site's grid import.
+    let site = parse(LV_SITE);
+    let s = parse_scenario(
+        &format!("(name: \"j\", events: [(at: \"0s\", event: Training(({job})))])"),
+        "j.ron",
+        &site,
+        &Catalog::builtin(),
+    )
+    .unwrap();
+    let options = RunOptions { duration: Duration::from_secs(300), step: Duration::from_millis(100) };
+    let (_, csv) = run_recording(
+        &site,
+        &Catalog::builtin(),
+        &options,
+        "lv",
+        Some(&"grid_import_kw".parse().unwrap()),
+        Some(&s),
+        None,
+    );
+    let mw: Vec<f64> =
+        csv.unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap() / 1e3).collect();
+    let pass = |p: f64, e: f64| {
+        let fs = dctwin::scenario::FacilityStorage { power_mw: p, energy_mwh: e, ..found };
+        all_pass(&rules, &through_storage(&mw, &fs, 0.1).0, 0.1)
+    };
+    assert!(pass(found.power_mw, found.energy_mwh), "the battery found passes");
+    assert!(!pass(0.95 * found.power_mw, found.energy_mwh), "95 % of its power fails");
+    assert!(!pass(found.power_mw, 0.95 * found.energy_mwh), "95 % of its energy fails");
+}
+
+/// A scenario's facility battery is what the rules see: the same job passes behind it.
+#[test]
+fn a_facility_battery_in_the_scenario_is_checked_behind() {
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let text = "(name: \"j\", events: [(at: \"0s\", event: Training((racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6)))], \
+                facility_storage: (power_mw: 0.2, energy_mwh: 0.01))";
+    let s = parse_scenario(text, "j.ron", &site, &catalog).unwrap();
+    let rules = RuleSet {
+        name: "t".into(),
+        source: "t".into(),
+        rules: vec![Rule::PeakToPeak { window_s: 5.0, limit_mw: 0.12 }],
+    };
+    let options = RunOptions { duration: Duration::from_secs(300), step: Duration::from_millis(100) };
+    let (report, _) = run_recording(&site, &catalog, &options, "lv", None, Some(&s), Some((&rules).into()));
+    let g = report.grid_rules.unwrap();
+    assert!(g.results[0].pass, "{:?}", g.results);
+    let st = g.facility_storage.unwrap();
+    assert!(st.lost_mwh > 0.0 && st.peak_discharge_mw > 0.0 && st.peak_discharge_mw <= 0.2 + 1e-12);
+}
+
+/// A CSV profile: linear between its points, held after the last; the IT load follows it.
+#[test]
+fn a_csv_profile_is_interpolated_and_held() {
+    let dir = std::env::temp_dir().join(format!("dctwin-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("p.csv"), "time_s,utilization\n0,0.2\n10,0.8\n20,0.5\n").unwrap();
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let text = "(name: \"p\", events: [(at: \"5s\", event: Profile(racks: All, csv: \"p.csv\"))])";
+    let scenario_file = dir.join("s.ron");
+    std::fs::write(&scenario_file, text).unwrap();
+    let s = dctwin::scenario::load_scenario(&scenario_file, &site, &catalog).unwrap();
+    let options = RunOptions { duration: Duration::from_secs(40), step: Duration::from_secs(1) };
+    let (_, csv) = run_recording(&site, &catalog, &options, "lv", Some(&"it_load_kw".parse().unwrap()), Some(&s), None);
+    let it: Vec<f64> = csv.unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    // Sample k is the step starting at k s; the profile starts at 5 s.
+    assert_rel(it[5], 300.0 * 0.2, 1e-9, "first point");
+    assert_rel(it[10], 300.0 * 0.5, 1e-9, "halfway to the second point");
+    assert_rel(it[20], 300.0 * (0.8 - 0.3 * 0.5), 1e-9, "between the second and third");
+    assert_rel(it[35], 300.0 * 0.5, 1e-9, "held after the last");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Malformed profiles and job fields are refused where they are written.
+#[test]
+fn malformed_profiles_and_job_fields_are_refused_with_the_line() {
+    let dir = std::env::temp_dir().join(format!("dctwin-profile-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let try_csv = |csv: &str| {
+        std::fs::write(dir.join("p.csv"), csv).unwrap();
+        let f = dir.join("s.ron");
+        std::fs::write(&f, "(name: \"p\",\n events: [(at: \"0s\", event: Profile(racks: All, csv: \"p.csv\"))])")
+            .unwrap();
+        dctwin::scenario::load_scenario(&f, &site, &catalog).unwrap_err().to_string()
+    };
+    let e = try_csv("0,0.2\n5,0.3\n5,0.4\n");
+    assert!(e.contains(":2:") && e.contains("p.csv:3: time 5 s is not after the previous row's"), "{e}");
+    let e = try_csv("0,0.2\n5,1.7\n");
+    assert!(e.contains("p.csv:2: utilization"), "{e}");
+    let e = try_csv("0,0.2\nten,0.3\n");
+    assert!(e.contains("p.csv:2: cannot read \"ten,0.3\""), "{e}");
+    let e = try_csv("0,0.2,9\n");
+    assert!(e.contains("p.csv:1: expected two columns"), "{e}");
+    let e = try_csv("time_s,utilization\n");
+    assert!(e.contains("p.csv: no rows"), "{e}");
+    std::fs::remove_file(dir.join("p.csv")).unwrap();
+    let e = try_csv_missing(&dir, &site, &catalog);
+    assert!(e.contains("cannot read profile p.csv"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let job = |fields: &str| {
+        let text = format!(
+            "(name: \"j\",\n events: [(at: \"0s\", event: Training((racks: All, idle: 0.4, peak: 1.0, period_s: 10.0, duty: 0.6, {fields})))])"
+        );
+        parse_scenario(&text, "j.ron", &site, &catalog).unwrap_err().to_string()
+    };
+    let e = job("checkpoint_every_s: 10.0, checkpoint_s: 10.0");
+    assert!(e.contains("j.ron:2:") && e.contains("a checkpoint of 10 s every 10 s leaves no time to compute"), "{e}");
+    let e = job("ramp_kw_per_s: -1.0");
+    assert!(e.contains("ramp_kw_per_s must be 0 or more (got -1)"), "{e}");
+    let e = parse_scenario(
+        "(name: \"j\", events: [(at: \"0s\", event: Fail(\"R1\"))],\n facility_storage: (power_mw: -2.0, energy_mwh: 1.0))",
+        "j.ron",
+        &site,
+        &catalog,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("j.ron:2:") && e.contains("power_mw must be between 0 and 10000 (got -2)"), "{e}");
+}
+
+fn try_csv_missing(dir: &std::path::Path, site: &dctwin::site::SiteFile, catalog: &Catalog) -> String {
+    let f = dir.join("s.ron");
+    dctwin::scenario::load_scenario(&f, site, catalog).unwrap_err().to_string()
 }

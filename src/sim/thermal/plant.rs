@@ -598,11 +598,9 @@ impl CoolingPlant {
     /// and [`Self::add_idle_rack_at`] summed since [`Self::clear_heat`]) into `out`.
     pub fn rack_heat_sums_into(&self, out: &mut RackHeatSums) {
         out.zones.clear();
-        out.zones.extend(
-            self.zones
-                .iter()
-                .map(|z| [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.rack_g_w_k, z.healthy_heat_w, z.healthy_demand_m3_s]),
-        );
+        out.zones.extend(self.zones.iter().map(|z| {
+            [z.rack_heat_w, z.demand_m3_s, z.rack_c_j_k, z.rack_g_w_k, z.healthy_heat_w, z.healthy_demand_m3_s]
+        }));
         out.cdus.clear();
         out.cdus.extend(self.cdus.iter().map(|c| [c.rack_heat_w, c.healthy_heat_w]));
     }
@@ -1047,7 +1045,13 @@ mod tests {
         p.clear_heat();
         for zi in 0..p.zones.len() {
             for _ in 0..10 {
-                p.add_rack_heat_at((Some(zi as u32), None), 10e3 * scale, 0.0, 1.0 / 10e3 * 0.8, RackMass::new(1.0e6, 240.0));
+                p.add_rack_heat_at(
+                    (Some(zi as u32), None),
+                    10e3 * scale,
+                    0.0,
+                    1.0 / 10e3 * 0.8,
+                    RackMass::new(1.0e6, 240.0),
+                );
             }
         }
     }

@@ -29,11 +29,7 @@ fn phi(l: f64, t: f64) -> f64 {
 /// to keep the cancellation out).
 fn psi(l: f64, t: f64) -> f64 {
     let x = l * t;
-    if x.abs() < 1e-4 {
-        t * t * (0.5 + x / 6.0 + x * x / 24.0)
-    } else {
-        ((x).exp_m1() - x) / (l * l)
-    }
+    if x.abs() < 1e-4 { t * t * (0.5 + x / 6.0 + x * x / 24.0) } else { ((x).exp_m1() - x) / (l * l) }
 }
 
 impl TwoNode {
@@ -158,9 +154,7 @@ mod tests {
         for (q, g, h) in [(50e3, 0.0, 0.0), (50e3, 4000.0, 4000.0 * 18.0), (-1e3, 8000.0, 8000.0 * 25.0)] {
             let (ca, cm, gm) = (7e5, 2e6, 6e3);
             let s = TwoNode::new(q, g, h, ca, cm, gm);
-            let f = |x: [f64; 2]| {
-                [(q + h - g * x[0] - gm * (x[0] - x[1])) / ca, gm * (x[0] - x[1]) / cm]
-            };
+            let f = |x: [f64; 2]| [(q + h - g * x[0] - gm * (x[0] - x[1])) / ca, gm * (x[0] - x[1]) / cm];
             let (mut x, dt) = ([22.0, 20.0], 1e-3);
             let mut integral = [0.0; 2];
             for _ in 0..300_000 {

@@ -363,7 +363,14 @@ pub(super) struct ZoneStep {
 
 /// Integrates a zone's air (`c_air_j_k`, at `t0`) and its racks' `mass` exactly over `dt`,
 /// switching coil regimes where the air crosses a breakpoint.
-pub(super) fn integrate(coils: &[ActiveCoil], q_w: f64, c_air_j_k: f64, mass: Option<Mass>, t0: f64, dt: f64) -> ZoneStep {
+pub(super) fn integrate(
+    coils: &[ActiveCoil],
+    q_w: f64,
+    c_air_j_k: f64,
+    mass: Option<Mass>,
+    t0: f64,
+    dt: f64,
+) -> ZoneStep {
     match mass {
         Some(m) => integrate_with_mass(coils, q_w, c_air_j_k, m, t0, dt),
         None => integrate_air(coils, q_w, c_air_j_k, t0, dt),
