@@ -54,7 +54,7 @@ macro_rules! equipment_kinds {
                         rated: rated, rotated: rotation_deg, switchable: in_service,
                     },
                     model: TransferSwitchModel, node: TransferSwitch,
-                    parents: [GridFeed, Generator, Transformer, Distribution], single_path: false,
+                    parents: [GridFeed, Generator, Transformer, Ups, Distribution], single_path: false,
                     footprint: (1.2, 0.8, "estimate: floor-standing 3000-4000 A transfer switch cabinet"),
                 },
                 Ups {

@@ -76,6 +76,21 @@ rated! {
         retransfer_delay_s: f64 => Constraint::range(0.0, 7200.0, "s", "time delay emergency to normal, 5-30 min"),
         /// A source is acceptable within ± this of its nominal voltage, %.
         voltage_window_pct: f64 => Constraint::range(1.0, 50.0, "%", "a voltage pickup band"),
+        /// How long the load is without power while it changes source, s: ~0.1 s for the open
+        /// transition of a mechanical switch, a quarter cycle (≤ 5 ms) for a static switch.
+        transfer_time_s: f64 => Constraint::range(0.0, 10.0, "s", "a quarter cycle for a static switch, about 0.1 s open transition for a mechanical one"),
+    }
+}
+
+/// The longest gap IT power supplies ride through: the ITIC (CBEMA) curve's no-interruption
+/// region holds for a total loss of voltage up to 20 ms.
+pub const ITIC_RIDE_THROUGH_S: f64 = 0.02;
+
+impl TransferSwitchRating {
+    /// A static switch: its transfer is shorter than what IT power supplies ride through, so
+    /// it follows its sources at once (its timers do not apply).
+    pub fn is_static(&self) -> bool {
+        self.transfer_time_s <= ITIC_RIDE_THROUGH_S
     }
 }
 

@@ -207,3 +207,59 @@ fn undo_and_reset_return_the_standby_equipment_to_before() {
     dctwin::sim::reset_to_steady_state(app.world_mut());
     assert_eq!(state(&mut app), (ChosenSource(Some(0)), GeneratorMode::Off), "reset: as at the start of a run");
 }
+
+/// Two UPS outputs into one transfer switch, 4 single-corded racks behind it.
+fn two_ups_site(switch_model: &str) -> SiteFile {
+    parse(&format!(
+        r#"(version: 1, name: "sts",
+    grid_feeds: [(id: "UTIL", model: "utility-13.8kv-10mva", overrides: (voltage_kv: 0.415), position_m: (0.0, 0.0))],
+    transfer_switches: [(id: "SW", model: "{switch_model}", overrides: (voltage_kv: 0.415), preferred: "UPS-A", alternate: "UPS-B", position_m: (3.0, 0.0))],
+    ups: [
+        (id: "UPS-A", model: "ups-500kw", upstream: "SWBD", position_m: (2.0, 0.0)),
+        (id: "UPS-B", model: "ups-500kw", upstream: "SWBD", position_m: (2.0, 1.0)),
+    ],
+    distribution: [
+        (id: "SWBD", model: "swbd-415v-4000a", upstream: "UTIL", position_m: (1.0, 0.0)),
+        (id: "PDU-1", model: "pdu-415v-400a", upstream: "SW", position_m: (4.0, 0.0)),
+    ],
+    racks: [
+        (id: "R1", model: "legacy-air-12kw", feed_a: "PDU-1", position_m: (5.0, 0.0)),
+        (id: "R2", model: "legacy-air-12kw", feed_a: "PDU-1", position_m: (6.0, 0.0)),
+        (id: "R3", model: "legacy-air-12kw", feed_a: "PDU-1", position_m: (7.0, 0.0)),
+        (id: "R4", model: "legacy-air-12kw", feed_a: "PDU-1", position_m: (8.0, 0.0)),
+    ],
+)"#
+    ))
+}
+
+/// UPS-A fails: behind a static transfer switch (a quarter-cycle transfer, inside the ITIC
+/// curve's 20 ms) the racks never lose power and UPS-B carries them from the same step; behind
+/// a mechanical ATS with the same sources they are without power until its 15 s transfer delay
+/// has run. When UPS-A returns the static switch goes back to it at once.
+#[test]
+fn a_static_transfer_switch_moves_the_racks_between_ups_outputs_without_a_gap() {
+    let events = "(at: \"10s\", event: Fail(\"UPS-A\")), (at: \"40s\", event: Restore(\"UPS-A\"))";
+    let run = |model: &str| {
+        let mut app = app_with(&two_ups_site(model), events);
+        let mut unpowered_steps = 0;
+        let mut b_kw = Vec::new();
+        for _ in 0..60 {
+            advance(&mut app, 1);
+            if app.world().resource::<SiteTotals>().unpowered_racks > 0 {
+                unpowered_steps += 1;
+            }
+            b_kw.push(state(&mut app, "UPS-B").p_kw);
+        }
+        (unpowered_steps, b_kw)
+    };
+    let (gaps, b_kw) = run("sts-800a-415v");
+    assert_eq!(gaps, 0, "the static switch leaves no step without power");
+    // Sample k is the state after the step ending at k + 1 s: the failure plays at the step
+    // starting at 10 s.
+    // Idle, UPS-B draws its no-load loss alone: 0.5 % of 500 kW.
+    assert_rel(b_kw[9], 2.5, 1e-6, "UPS-B idle before the failure");
+    assert!(b_kw[10] > 48.0, "UPS-B carries the 48 kW of racks from the failing step on: {} kW", b_kw[10]);
+    assert_rel(b_kw[40], 2.5, 1e-6, "back on UPS-A once it returns");
+    let (gaps, _) = run("ats-4000a-415v");
+    assert!(gaps >= 15, "the mechanical switch waits its 15 s transfer delay: {gaps} steps without power");
+}

@@ -428,6 +428,7 @@ type NetworkElement<'a> = (
     &'a Circuit,
     Option<&'a OwnSupply>,
     Option<&'a standby::ChosenSource>,
+    Option<&'a kinds::TransferSwitch>,
 );
 
 /// Rebuilds the network when anything that shapes it was added, changed or removed.
@@ -494,8 +495,10 @@ fn build_network<'a>(
         position: Option<Option<usize>>,
     }
     let mut all: Vec<Pending> = elements
-        .map(|(entity, id, in_service, sources, feeder, circuit, own, chosen)| Pending {
-            position: chosen.map(|c| c.0),
+        .map(|(entity, id, in_service, sources, feeder, circuit, own, chosen, switch)| Pending {
+            // A static switch follows its sources within a quarter cycle: it takes its first
+            // energized source like a plain element, with no timers.
+            position: chosen.filter(|_| !switch.is_some_and(|s| s.0.is_static())).map(|c| c.0),
             entity,
             id: &id.0,
             in_service: in_service.0,

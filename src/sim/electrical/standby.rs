@@ -120,7 +120,8 @@ pub(super) fn run_transfer_switches(
     let t0 = clock.elapsed_s - clock.step_s;
     for (id, ats, in_service, sources, mut st, mut chosen) in &mut switches {
         let (Some(preferred), Some(alternate)) = (sources.0.first(), sources.0.get(1)) else { continue };
-        if !in_service.0 {
+        // A static switch has no timers: the network build gives it its first energized source.
+        if !in_service.0 || ats.0.is_static() {
             continue;
         }
         let r = &ats.0;
