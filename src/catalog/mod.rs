@@ -152,6 +152,9 @@ rated! {
         /// Rectifier walk-in ramp after the hold-off, s: the input takes the load over linearly
         /// while the battery carries the rest (0 = a step).
         walk_in_s: f64 => Constraint::range(0.0, 120.0, "s", "walk-in ramps of 5-30 s are selectable on UPS rectifiers"),
+        /// The rectifier accepts its input down to this far below nominal, %: below it (a sag)
+        /// the UPS goes to battery as if the input were lost.
+        input_low_pct: f64 => Constraint::range(1.0, 50.0, "%", "input voltage tolerance, typically 10-20 % below nominal"),
     }
 }
 

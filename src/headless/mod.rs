@@ -211,11 +211,13 @@ pub fn run_recording(
                 smoothing_s: template.smoothing_s,
             }
         });
-        let energy = app.world().resource::<crate::scenario::play::ScenarioPlayer>().job_energy;
+        let player = app.world().resource::<crate::scenario::play::ScenarioPlayer>();
+        let (energy, disturbances) = (player.job_energy, player.disturbances.clone());
         report.grid_rules = Some(report::GridRulesReport {
             name: set.name.clone(),
             source: set.source.clone(),
-            results: set.rules.iter().filter_map(|r| r.check(&seen, step_s, step_s).ok()).collect(),
+            results: set.rules.iter().filter_map(|r| r.check_with(&seen, step_s, step_s, &disturbances).ok()).collect(),
+            disturbances,
             facility_storage,
             storage_sizing,
             floor_cost: (energy.floor_extra_kwh > 0.0).then(|| report::FloorCost {

@@ -150,6 +150,9 @@ pub struct GridRulesReport {
     /// Each rule: the worst window, its margin, pass or fail (on the import behind the facility
     /// battery, when the scenario has one).
     pub results: Vec<crate::scenario::rules::RuleResult>,
+    /// The voltage sags played (what the ride-through rules measured).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disturbances: Vec<crate::scenario::rules::Disturbance>,
     /// What the scenario's facility battery did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facility_storage: Option<crate::scenario::rules::StorageOutcome>,

@@ -112,6 +112,16 @@ pub enum Event {
     GridOutage(String),
     /// The utility supply at a grid feed returns.
     GridReturn(String),
+    /// The utility's voltage at a grid feed dips to `retained_pu` of nominal for `duration_s`
+    /// (a fault elsewhere on the grid), then returns.
+    Sag {
+        /// The grid feed.
+        feed: String,
+        /// Voltage during the sag, share of nominal.
+        retained_pu: f64,
+        /// How long it lasts, s (whole steps: at least one).
+        duration_s: f64,
+    },
     /// Racks change the fraction of their rated power they draw.
     Utilization {
         /// Which racks.
@@ -308,6 +318,13 @@ impl Event {
             Event::Restore(id) => format!("{id} returns to service"),
             Event::GridOutage(id) => format!("grid outage at {id}"),
             Event::GridReturn(id) => format!("grid returns at {id}"),
+            Event::Sag { feed, retained_pu, duration_s } => {
+                format!(
+                    "voltage sag at {feed}: {:.0} % of nominal for {} s",
+                    retained_pu * 100.0,
+                    trim_float(*duration_s)
+                )
+            }
             Event::Utilization { racks, value } => {
                 format!("{} to {:.0} % utilization", group_name(racks), value * 100.0)
             }
@@ -571,6 +588,33 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
                 }
                 check_group(&mut problem, &format!("{p0}.racks"), &job.racks, site, &kinds);
             }
+            Event::Sag { feed, retained_pu, duration_s } => {
+                match kinds.get(feed.as_str()) {
+                    None => problem(&format!("{path}.feed"), format!("no element \"{feed}\" in the site")),
+                    Some((kind, _)) if *kind != EquipmentKind::GridFeed => {
+                        problem(&format!("{path}.feed"), format!("\"{feed}\" is {}, not a grid feed", a_kind(*kind)))
+                    }
+                    Some((_, file_in_service)) => {
+                        if !*in_service.get(feed).unwrap_or(file_in_service) {
+                            problem(&path, format!("{feed} is out of service at {at}: no voltage to sag"));
+                        }
+                    }
+                }
+                if !(retained_pu.is_finite() && (0.05..1.0).contains(retained_pu)) {
+                    problem(
+                        &format!("{path}.retained_pu"),
+                        format!(
+                            "retained_pu must be from 0.05 up to (not including) 1 (got {retained_pu}); a total loss is a GridOutage"
+                        ),
+                    );
+                }
+                if !(duration_s.is_finite() && *duration_s > 0.0 && *duration_s <= 60.0) {
+                    problem(
+                        &format!("{path}.duration_s"),
+                        format!("duration_s must be above 0 and at most 60 s (got {duration_s})"),
+                    );
+                }
+            }
             Event::Profile { racks, csv, .. } => {
                 check_group(&mut problem, &format!("{path}.racks"), racks, site, &kinds);
                 let dir = Path::new(file).parent().unwrap_or(Path::new(""));
@@ -666,7 +710,8 @@ pub fn event_edit(site: &SiteFile, event: &Event) -> (Vec<SiteElement>, Vec<Site
             }
         }
         // A job or profile changes the racks' power every step: dynamics, not an edit of the site.
-        Event::Training(_) | Event::Profile { .. } | Event::Ambient { .. } => {}
+        // A sag changes the utility's voltage, not the site.
+        Event::Training(_) | Event::Profile { .. } | Event::Sag { .. } | Event::Ambient { .. } => {}
     }
     (before, after)
 }

@@ -39,6 +39,10 @@ pub struct ScenarioPlayer {
     jobs: Vec<RunningJob>,
     /// What the jobs drew and what their power floors added.
     pub job_energy: JobEnergy,
+    /// Voltage sags under way: the feed, its id, and when it ends (s).
+    sags: Vec<(Entity, String, f64)>,
+    /// Voltage sags played, as they happened (whole steps).
+    pub disturbances: Vec<super::rules::Disturbance>,
 }
 
 /// The energy of the training jobs and profiles played, and the cost of their power floors.
@@ -126,6 +130,7 @@ pub struct TimelineEntry {
 fn play_events(world: &mut World) {
     let clock = *world.resource::<SimClock>();
     let start = clock.elapsed_s - clock.step_s;
+    end_sags(world, start);
     loop {
         let due = {
             let player = world.resource::<ScenarioPlayer>();
@@ -138,6 +143,7 @@ fn play_events(world: &mut World) {
         match &due.1 {
             Event::Training(job) => start_job(world, &job.racks, Pattern::Training(job.clone()), start),
             Event::Profile { racks, points, .. } => start_job(world, racks, Pattern::Profile(points.clone()), start),
+            Event::Sag { feed, retained_pu, duration_s } => start_sag(world, feed, *retained_pu, start, *duration_s),
             // A set utilization ends any job on those racks.
             Event::Utilization { racks, .. } => {
                 let taken = group_entities(world, racks);
@@ -159,6 +165,44 @@ fn play_events(world: &mut World) {
         player.log.push(TimelineEntry { time_s: start, what: "event", text });
     }
     drive_jobs(world, start);
+}
+
+/// The utility's voltage at `feed` drops to `retained_pu` from `start` for `duration_s` (whole
+/// steps: it ends at the first step that starts at or after `start + duration_s`).
+fn start_sag(world: &mut World, feed: &str, retained_pu: f64, start: f64, duration_s: f64) {
+    let mut q = world.query::<(Entity, &crate::sim::components::ElementId)>();
+    let Some(entity) = q.iter(world).find(|(_, id)| id.0 == feed).map(|(e, _)| e) else { return };
+    if let Some(mut v) = world.get_mut::<crate::sim::electrical::SourceVoltage>(entity) {
+        v.0 = retained_pu;
+    }
+    let step = world.resource::<SimClock>().step_s;
+    let end = start + (duration_s / step - 1e-9).ceil().max(1.0) * step;
+    let mut player = world.resource_mut::<ScenarioPlayer>();
+    player.sags.push((entity, feed.to_string(), end));
+    player.disturbances.push(super::rules::Disturbance {
+        feed: feed.to_string(),
+        start_s: start,
+        end_s: end,
+        retained_pu,
+    });
+}
+
+/// Sags that are over by `start` end: their feeds' voltage returns to nominal.
+fn end_sags(world: &mut World, start: f64) {
+    let sags = std::mem::take(&mut world.resource_mut::<ScenarioPlayer>().sags);
+    let mut left = Vec::new();
+    for (entity, id, end) in sags {
+        if end <= start + 1e-9 {
+            if let Some(mut v) = world.get_mut::<crate::sim::electrical::SourceVoltage>(entity) {
+                v.0 = 1.0;
+            }
+            let text = format!("voltage at {id} back to nominal");
+            world.resource_mut::<ScenarioPlayer>().log.push(TimelineEntry { time_s: end, what: "event", text });
+        } else {
+            left.push((entity, id, end));
+        }
+    }
+    world.resource_mut::<ScenarioPlayer>().sags = left;
 }
 
 /// Sets the utilization of every rack in a running job for the step starting at `start`: the
@@ -304,13 +348,48 @@ fn track_consequences(
     }
 }
 
+/// Equipment lines at one time that say the same of different elements ("UPS-A1 on battery:
+/// ...", "UPS-A2 on battery: ...") become one line naming them all (the first five and a count).
+fn group_equipment_lines(log: &[(f64, String)]) -> Vec<TimelineEntry> {
+    let mut groups: Vec<((u64, &str), Vec<&str>)> = Vec::new();
+    let mut index: std::collections::HashMap<(u64, &str), usize> = std::collections::HashMap::new();
+    for (t, text) in log {
+        // "ID rest": an element's id first (ids have no spaces; "ID: ..." lines stay alone).
+        let (id, rest) = match text.split_once(' ') {
+            Some((id, rest)) if !id.ends_with(':') => (id, rest),
+            _ => (text.as_str(), ""),
+        };
+        let key = (t.to_bits(), rest);
+        if rest.is_empty() {
+            groups.push((key, vec![id]));
+            continue;
+        }
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(id),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((key, vec![id]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((t, rest), ids)| {
+            let shown = ids.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
+            let text = if rest.is_empty() { shown } else { format!("{shown}{more} {rest}") };
+            TimelineEntry { time_s: f64::from_bits(t), what: "equipment", text }
+        })
+        .collect()
+}
+
 /// The timeline of a run: the scenario's events (when one is played), what equipment did, racks
 /// losing and regaining power, and every alert raised or cleared (alerts of one kind and severity raised in the same step are one
 /// line), in time order.
 pub fn timeline(world: &World) -> Vec<TimelineEntry> {
     let mut out = world.get_resource::<ScenarioPlayer>().map(|p| p.log.clone()).unwrap_or_default();
     if let Some(log) = world.get_resource::<crate::sim::EquipmentLog>() {
-        out.extend(log.0.iter().map(|(t, text)| TimelineEntry { time_s: *t, what: "equipment", text: text.clone() }));
+        out.extend(group_equipment_lines(&log.0));
     }
     if let Some(log) = world.get_resource::<AlertLog>() {
         // (time, raised?, severity, quantity) → elements, in first-seen order.

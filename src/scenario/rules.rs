@@ -25,6 +25,37 @@ pub enum Rule {
         /// Limit, MW per minute.
         limit_mw_per_min: f64,
     },
+    /// Voltage ride-through (ERCOT NOGRR 282): after a sag inside the envelope the load must be
+    /// back to `share` of what it drew before within `recovery_s` of the voltage's return.
+    RideThrough {
+        /// Time allowed to recover, s.
+        recovery_s: f64,
+        /// Share of the pre-disturbance load to recover to.
+        share: f64,
+        /// `(voltage at least, pu; for at most, s)`: a sag whose retained voltage is at least
+        /// the first and lasts at most the second (for some row) must be ridden through.
+        envelope: Vec<(f64, f64)>,
+    },
+}
+
+/// A voltage sag at a grid feed, as the ride-through rule sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Disturbance {
+    /// The feed.
+    pub feed: String,
+    /// Start, s.
+    pub start_s: f64,
+    /// End (the voltage back), s.
+    pub end_s: f64,
+    /// Voltage during it, pu.
+    pub retained_pu: f64,
+}
+
+impl Disturbance {
+    /// True when `envelope` requires the load to ride it through.
+    fn required(&self, envelope: &[(f64, f64)]) -> bool {
+        envelope.iter().any(|&(v, s)| self.retained_pu >= v && self.end_s - self.start_s <= s + 1e-9)
+    }
 }
 
 /// A utility's set of rules.
@@ -62,6 +93,7 @@ pub fn load(name_or_file: &str) -> Result<RuleSet, String> {
         let (w, l) = match *r {
             Rule::PeakToPeak { window_s, limit_mw } => (window_s, limit_mw),
             Rule::AverageRamp { window_s, limit_mw_per_min } => (window_s, limit_mw_per_min),
+            Rule::RideThrough { recovery_s, share, .. } => (recovery_s.max(1e-9), share),
         };
         if !(w.is_finite() && w > 0.0 && l.is_finite() && l >= 0.0) {
             return Err(format!(
@@ -92,33 +124,56 @@ pub struct RuleResult {
 impl Rule {
     /// The rule, in words ("peak-to-peak ≤ 10 MW in any 5 s").
     pub fn describe(&self) -> String {
-        match *self {
+        match self {
             Rule::PeakToPeak { window_s, limit_mw } => format!("peak-to-peak ≤ {limit_mw} MW in any {window_s} s"),
             Rule::AverageRamp { window_s, limit_mw_per_min } => {
                 format!("average ramp ≤ {limit_mw_per_min} MW/min over any {window_s} s")
             }
+            Rule::RideThrough { recovery_s, share, .. } => format!(
+                "ride-through: back to {:.0} % of the pre-disturbance load within {recovery_s} s of a sag (s)",
+                share * 100.0
+            ),
         }
     }
 
-    /// Its window, s.
+    /// Its window, s (the step must not be longer).
     pub fn window_s(&self) -> f64 {
         match *self {
             Rule::PeakToPeak { window_s, .. } | Rule::AverageRamp { window_s, .. } => window_s,
+            Rule::RideThrough { recovery_s, .. } => recovery_s,
         }
     }
 
-    /// Checks `mw`, sampled every `step_s` from `t0_s` (the sample `i` at `t0_s + i·step_s`).
-    /// A window spans `round(window/step)` steps; it must be at least one.
+    /// Checks `mw`, sampled every `step_s` from `t0_s` (the sample `i` at `t0_s + i·step_s`, the
+    /// end of the step it covers), with no voltage disturbance.
     pub fn check(&self, mw: &[f64], step_s: f64, t0_s: f64) -> Result<RuleResult, String> {
+        self.check_with(mw, step_s, t0_s, &[])
+    }
+
+    /// [`Self::check`] with the run's voltage sags (the ride-through rule measures the
+    /// recovery after each one its envelope covers). A window spans `round(window/step)`
+    /// steps; it must be at least one.
+    pub fn check_with(
+        &self,
+        mw: &[f64],
+        step_s: f64,
+        t0_s: f64,
+        disturbances: &[Disturbance],
+    ) -> Result<RuleResult, String> {
+        if let Rule::RideThrough { recovery_s, share, envelope } = self {
+            return Ok(self.ride_through(mw, step_s, t0_s, disturbances, *recovery_s, *share, envelope));
+        }
         let (window_s, limit) = match *self {
             Rule::PeakToPeak { window_s, limit_mw } => (window_s, limit_mw),
             Rule::AverageRamp { window_s, limit_mw_per_min } => (window_s, limit_mw_per_min),
+            Rule::RideThrough { .. } => unreachable!("handled above"),
         };
         let w = (window_s / step_s).round() as usize;
         if window_s < step_s * (1.0 - 1e-9) || w == 0 {
             return Err(format!("{}: the step ({step_s} s) is longer than the window", self.describe()));
         }
         let (worst, at) = match self {
+            Rule::RideThrough { .. } => unreachable!("handled above"),
             Rule::PeakToPeak { .. } => worst_peak_to_peak(mw, w),
             Rule::AverageRamp { .. } => {
                 let minutes = w as f64 * step_s / 60.0;
@@ -134,6 +189,47 @@ impl Rule {
             margin: limit - worst,
             pass: worst <= limit,
         })
+    }
+
+    /// The longest recovery after a sag the envelope covers: from the voltage's return to the
+    /// start of the first step whose import is back to `share` of the last step before the sag
+    /// (the rest of the run if it never is). No such sag: nothing to recover, a pass.
+    #[allow(clippy::too_many_arguments)]
+    fn ride_through(
+        &self,
+        mw: &[f64],
+        step_s: f64,
+        t0_s: f64,
+        disturbances: &[Disturbance],
+        recovery_s: f64,
+        share: f64,
+        envelope: &[(f64, f64)],
+    ) -> RuleResult {
+        // Sample i covers the step starting at `t0_s + (i − 1)·step_s`.
+        let start_of = |i: usize| t0_s + (i as f64 - 1.0) * step_s;
+        let (mut worst, mut at, mut never) = (0.0f64, 0.0, false);
+        for d in disturbances.iter().filter(|d| d.required(envelope)) {
+            let before = (0..mw.len()).rev().find(|&i| start_of(i) + step_s <= d.start_s + 1e-9);
+            let Some(pre) = before.map(|i| mw[i]) else { continue };
+            // The first step from the voltage's return (the player ends a sag on a step), and
+            // the first from there with the load back; the recovery counts whole steps.
+            let first = (0..mw.len()).find(|&i| start_of(i) >= d.end_s - 1e-9).unwrap_or(mw.len());
+            let back = (first..mw.len()).find(|&i| mw[i] >= share * pre - 1e-12);
+            // Not back by the end of the run: at least the rest of the run, and a failure.
+            let took = (back.unwrap_or(mw.len()) - first) as f64 * step_s;
+            never |= back.is_none();
+            if took >= worst {
+                (worst, at) = (took, d.end_s);
+            }
+        }
+        RuleResult {
+            rule: self.describe(),
+            limit: recovery_s,
+            worst,
+            at_s: at,
+            margin: recovery_s - worst,
+            pass: !never && worst <= recovery_s + 1e-9,
+        }
     }
 }
 

@@ -146,7 +146,7 @@ fn the_cli_fails_a_run_that_breaks_ercots_rule_and_passes_it_with_a_floor() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "--grid-rules pjm: no such preset (caiso, ercot, ieso) and no such file\n"
+        "--grid-rules pjm: no such preset (caiso, ercot, ercot-nogrr282, ieso) and no such file\n"
     );
     let out = run(&["run", "sites/ai_hall_20mw.ron", "--grid-rules", "ercot", "--step", "10s", "--duration", "1m"]);
     assert_eq!(out.status.code(), Some(2));
@@ -441,4 +441,112 @@ fn malformed_profiles_and_job_fields_are_refused_with_the_line() {
 fn try_csv_missing(dir: &std::path::Path, site: &dctwin::site::SiteFile, catalog: &Catalog) -> String {
     let f = dir.join("s.ron");
     dctwin::scenario::load_scenario(&f, site, catalog).unwrap_err().to_string()
+}
+
+fn nogrr() -> RuleSet {
+    dctwin::scenario::rules::load("ercot-nogrr282").unwrap()
+}
+
+/// The LV site (its 300 kW of racks behind one UPS) with a sag at its feed at 10 s, at 0.1 s
+/// steps for 40 s; `ups` overrides the UPS's hold-off and walk-in.
+fn lv_sag(sag: &str, ups: &str) -> (Vec<f64>, dctwin::headless::Report) {
+    let site = parse(&LV_SITE.replace(
+        r#"(id: "UPS-1", model: "ups-500kw", upstream: "SWBD","#,
+        &format!(r#"(id: "UPS-1", model: "ups-500kw", overrides: ({ups}), upstream: "SWBD","#),
+    ));
+    let catalog = Catalog::builtin();
+    let text = format!("(name: \"s\", events: [(at: \"10s\", event: Sag(feed: \"UTIL\", {sag}))])");
+    let s = parse_scenario(&text, "s.ron", &site, &catalog).unwrap();
+    let options = RunOptions { duration: Duration::from_secs(40), step: Duration::from_millis(100) };
+    let rules = nogrr();
+    let (report, csv) = run_recording(
+        &site,
+        &catalog,
+        &options,
+        "lv",
+        Some(&"grid_import_kw".parse().unwrap()),
+        Some(&s),
+        Some((&rules).into()),
+    );
+    let import: Vec<f64> =
+        csv.unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    (import, report)
+}
+
+/// A 70 % sag for 0.3 s (inside NOGRR 282's envelope) at a UPS that accepts 85 %: the UPS rides
+/// it on its battery, so the grid sees its load vanish for the sag, and it comes back only as the
+/// rectifier walks in: with the catalog's 3 s hold-off and 10 s walk-in the import is back to
+/// 90 % when the walk-in has reached 90 % (12 s after the voltage's return: the first 0.1 s step
+/// whose mean share is at least 0.9), where NOGRR 282 allows 2 s. With no hold-off and a 1 s
+/// walk-in it recovers in 0.9 s and passes.
+#[test]
+fn a_sag_moves_the_ups_to_battery_and_the_walk_in_decides_the_ride_through() {
+    let (import, report) = lv_sag("retained_pu: 0.7, duration_s: 0.3", "hold_off_s: 3.0, walk_in_s: 10.0");
+    // Sample k is the step starting at k·0.1 s.
+    let pre = import[99];
+    assert!(pre > 300.0);
+    for (k, p) in import.iter().enumerate().take(103).skip(100) {
+        assert!(p.abs() < 1e-6, "no import during the sag: {p} kW at step {k}");
+    }
+    assert!(import[103] < 1e-6, "hold-off: still nothing after the voltage's return");
+    let g = report.grid_rules.unwrap();
+    let r = &g.results[0];
+    assert!((r.worst - 12.0).abs() < 1e-9 && !r.pass, "{r:?}");
+    assert_eq!(g.disturbances.len(), 1);
+    assert!((g.disturbances[0].end_s - 10.3).abs() < 1e-9);
+    let (_, report) = lv_sag("retained_pu: 0.7, duration_s: 0.3", "hold_off_s: 0.0, walk_in_s: 1.0");
+    let r = &report.grid_rules.unwrap().results[0];
+    assert!((r.worst - 0.9).abs() < 1e-9 && r.pass, "{r:?}");
+}
+
+/// A shallow sag (90 %, within the rectifier's 85 %) leaves the UPS on its input: the import
+/// dips only with the voltage; and a sag outside NOGRR's envelope (70 % for 1 s: more than the
+/// 0.5 s it covers at that depth) is not measured by it.
+#[test]
+fn a_shallow_sag_stays_on_the_input_and_one_outside_the_envelope_is_not_judged() {
+    let (import, report) = lv_sag("retained_pu: 0.9, duration_s: 0.3", "hold_off_s: 3.0, walk_in_s: 10.0");
+    assert!(import[100..104].iter().all(|&p| p > 300.0), "the UPS keeps drawing: {:?}", &import[98..106]);
+    let r = &report.grid_rules.unwrap().results[0];
+    assert!(r.pass && r.worst == 0.0, "{r:?}");
+    let (import, report) = lv_sag("retained_pu: 0.7, duration_s: 1.0", "hold_off_s: 3.0, walk_in_s: 10.0");
+    assert!(import[105].abs() < 1e-6, "on battery during the sag");
+    let r = &report.grid_rules.unwrap().results[0];
+    assert!(r.pass && r.worst == 0.0, "outside the envelope: {r:?}");
+}
+
+/// A 0.3 s sag does not make a transfer switch transfer (NOGRR 282 forbids counting sags as a
+/// trigger): it senses the preferred source out of its window and sees it back long before its
+/// 3 s engine-start delay.
+#[test]
+fn a_sag_does_not_transfer_the_ats() {
+    let site = load(&root().join("sites/standby_power_room.ron"));
+    let catalog = Catalog::builtin();
+    let text =
+        "(name: \"s\", events: [(at: \"10s\", event: Sag(feed: \"UTIL-1\", retained_pu: 0.6, duration_s: 0.3))])";
+    let s = parse_scenario(text, "s.ron", &site, &catalog).unwrap();
+    let options = RunOptions { duration: Duration::from_secs(30), step: Duration::from_millis(100) };
+    let (report, _) = run_recording(&site, &catalog, &options, "room", None, Some(&s), None);
+    let tl = report.scenario.unwrap().timeline;
+    assert!(tl.iter().any(|e| e.text.contains("T-1 lost")), "{tl:#?}");
+    assert!(tl.iter().any(|e| e.text.contains("T-1 is back before the transfer; it stays")), "{tl:#?}");
+    assert!(!tl.iter().any(|e| e.text.contains("transfers its load") || e.text.contains("calls GEN-1")), "{tl:#?}");
+}
+
+/// Malformed sags are refused where they are written.
+#[test]
+fn malformed_sags_are_refused() {
+    let site = parse(LV_SITE);
+    let catalog = Catalog::builtin();
+    let err = |ev: &str| {
+        let text = format!("(name: \"s\",\n events: [(at: \"1s\", event: Sag({ev}))])");
+        parse_scenario(&text, "s.ron", &site, &catalog).unwrap_err().to_string()
+    };
+    let e = err("feed: \"UPS-1\", retained_pu: 0.7, duration_s: 0.3");
+    assert!(e.contains("s.ron:2:") && e.contains("\"UPS-1\" is a UPS, not a grid feed"), "{e}");
+    let e = err("feed: \"UTIL\", retained_pu: 1.2, duration_s: 0.3");
+    assert!(e.contains("retained_pu must be from 0.05 up to (not including) 1 (got 1.2)"), "{e}");
+    let e = err("feed: \"UTIL\", retained_pu: 0.7, duration_s: 0.0");
+    assert!(e.contains("duration_s must be above 0 and at most 60 s (got 0)"), "{e}");
+    let e = err("feed: \"NOPE\", retained_pu: 0.7, duration_s: 0.3");
+    assert!(e.contains("no element \"NOPE\" in the site"), "{e}");
 }

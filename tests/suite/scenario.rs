@@ -28,7 +28,7 @@ const BAD: &[(&str, &[&str])] = &[
     (
         "(name: \"x\", events: [(at: \"1m\", event: Explode(\"UPS-A\"))])",
         &[
-            "1:40: unknown event `Explode`; expected one of `Fail`, `Restore`, `GridOutage`, `GridReturn`, `Utilization`, `Training`, `Profile`, `Ambient`",
+            "1:40: unknown event `Explode`; expected one of `Fail`, `Restore`, `GridOutage`, `GridReturn`, `Sag`, `Utilization`, `Training`, `Profile`, `Ambient`",
         ],
     ),
     // 5. A time that is not one.

@@ -126,11 +126,18 @@ pub(super) fn set_ups_inputs(
         if r.battery_kwh <= 0.0 {
             continue;
         }
-        let input_live = node.parent.is_some_and(|q| net.network.is_live(q));
+        // Live, and (during a sag) within the rectifier's input tolerance.
+        let input_live = node.parent.is_some_and(|q| net.network.is_live(q))
+            && super::expected_input_pu(net, k) >= 1.0 - r.input_low_pct / 100.0;
         let mode = battery.mode;
         let next = match (mode, input_live) {
             (BatteryMode::Standby, false) if node.energized => {
-                log.0.push((t0, format!("{} on battery: its input is lost", id.0)));
+                let why = if node.parent.is_some_and(|q| net.network.is_live(q)) {
+                    format!("its input is below {:.0} % of nominal", 100.0 - r.input_low_pct)
+                } else {
+                    "its input is lost".to_string()
+                };
+                log.0.push((t0, format!("{} on battery: {why}", id.0)));
                 BatteryMode::Discharging
             }
             (BatteryMode::Discharging, true) => {

@@ -373,6 +373,8 @@ impl Plugin for ElectricalPlugin {
         app.register_required_components::<kinds::Generator, OwnSupply>();
         app.register_required_components::<kinds::TransferSwitch, standby::TransferState>();
         app.register_required_components::<kinds::TransferSwitch, standby::ChosenSource>();
+        // A grid feed's supply voltage (a sag lowers it).
+        app.register_required_components::<kinds::GridFeed, SourceVoltage>();
         app.init_resource::<ElectricalNetwork>()
             .init_resource::<crate::sim::EquipmentLog>()
             .init_resource::<SiteTotals>()
@@ -387,6 +389,7 @@ impl Plugin for ElectricalPlugin {
                         standby::run_transfer_switches,
                         standby::run_generators,
                         rebuild_network_on_change,
+                        apply_source_voltages,
                         battery::set_ups_inputs,
                         solve_load_flow.run_if(needs_presolve),
                     )
@@ -766,6 +769,7 @@ fn solve_load_flow(
         && net.flow_rebuild == Some(net.rebuilds)
         && net.flow.converged
         && !net.ups_inputs_changed
+        && net.flow.source_pu == net.work.source_pu
         && net.flow.s_load == net.work.s_load;
     if stands {
         *totals = SiteTotals {
@@ -797,8 +801,10 @@ fn solve_load_flow(
         // raise a critical alert. The next step starts again from nominal voltages (with this
         // step's UPS inputs: a second solve in the same step uses them).
         let inputs = std::mem::take(&mut flow.ups_input);
+        let sources = std::mem::take(&mut flow.source_pu);
         *flow = network.new_flow();
         flow.ups_input = inputs;
+        flow.source_pu = sources;
         *totals = SiteTotals {
             converged: false,
             iterations: t.iterations,
@@ -818,6 +824,7 @@ fn solve_load_flow(
     net.work.v_in.clone_from(&net.flow.v_in);
     net.work.v_out.clone_from(&net.flow.v_out);
     net.work.ups_input.clone_from(&net.flow.ups_input);
+    net.work.source_pu.clone_from(&net.flow.source_pu);
     net.flow_rebuild = Some(net.rebuilds);
 
     let (network, flow) = (&net.network, &net.flow);
@@ -865,6 +872,52 @@ fn accumulate_energy(time: Res<Time<Fixed>>, totals: Res<SiteTotals>, mut energy
     }
     energy.peak_grid_import_kw = energy.peak_grid_import_kw.max(totals.grid_import_kw);
     energy.peak_it_load_kw = energy.peak_it_load_kw.max(totals.it_load_kw);
+}
+
+/// The utility's voltage at a grid feed as a share of nominal: 1 normally, less during a sag.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct SourceVoltage(pub f64);
+
+impl Default for SourceVoltage {
+    fn default() -> Self {
+        SourceVoltage(1.0)
+    }
+}
+
+/// After the rebuild: each feed's supply voltage into the load flow (a sag is a change of input:
+/// the standing solution does not stand through it).
+fn apply_source_voltages(mut net: ResMut<ElectricalNetwork>, feeds: Query<(Entity, &SourceVoltage)>) {
+    let net = &mut *net;
+    let n = net.network.nodes().len();
+    if net.work.source_pu.len() != n {
+        net.work.source_pu.clear();
+        net.work.source_pu.resize(n, 1.0);
+    }
+    for (entity, v) in &feeds {
+        if let Some(&k) = net.index.get(&entity)
+            && net.work.source_pu[k] != v.0
+        {
+            net.work.source_pu[k] = v.0;
+        }
+    }
+}
+
+/// An element's input voltage as the present step will see it, pu of nominal: the last solved input
+/// voltage, scaled by how much its source's voltage changed since (a sag that starts or ends
+/// this step is seen this step).
+pub(super) fn expected_input_pu(net: &ElectricalNetwork, k: usize) -> f64 {
+    let nodes = net.network.nodes();
+    let mut root = k;
+    while let Some(q) = nodes[root].parent {
+        root = q;
+    }
+    let now = net.work.source_pu.get(root).copied().unwrap_or(1.0);
+    let then = net.flow.source_pu.get(root).copied().unwrap_or(1.0);
+    let solved = match net.flow.v_in.get(k) {
+        Some(v) if net.flow.converged && nodes[k].v_nom_in > 0.0 => v.norm() / nodes[k].v_nom_in,
+        _ => then,
+    };
+    if then > 0.0 { solved * now / then } else { now }
 }
 
 /// A rack's present real demand, W.

@@ -284,6 +284,9 @@ pub struct LoadFlow {
     pub s_load: Vec<C64>,
     /// Per node: how a UPS draws its input (set by the caller; ignored for other roles).
     pub ups_input: Vec<UpsInput>,
+    /// Per node: a source's voltage as a share of its nominal (1 normally; less during a sag at
+    /// a grid feed; set by the caller, read for sources only).
+    pub source_pu: Vec<f64>,
     /// Converged within [`TOLERANCE_PU`] and above [`COLLAPSE_PU`].
     pub converged: bool,
     /// How the latest solve ended (what "not converged" means).
@@ -369,6 +372,7 @@ impl PowerNetwork {
             i_out: vec![C64::new(0.0, 0.0); n],
             s_load: vec![C64::new(0.0, 0.0); n],
             ups_input: vec![UpsInput::default(); n],
+            source_pu: vec![1.0; n],
             child_current: vec![C64::new(0.0, 0.0); n],
             ..LoadFlow::default()
         }
@@ -386,15 +390,19 @@ impl PowerNetwork {
     /// known); at 1 the solve was merely **slow**.
     pub fn solve(&self, flow: &mut LoadFlow) {
         let n = self.nodes.len();
-        if flow.v_out.len() != n || flow.s_load.len() != n || flow.ups_input.len() != n {
+        if flow.v_out.len() != n || flow.s_load.len() != n || flow.ups_input.len() != n || flow.source_pu.len() != n {
             let loads = std::mem::take(&mut flow.s_load);
             let inputs = std::mem::take(&mut flow.ups_input);
+            let sources = std::mem::take(&mut flow.source_pu);
             *flow = self.new_flow();
             if loads.len() == n {
                 flow.s_load = loads;
             }
             if inputs.len() == n {
                 flow.ups_input = inputs;
+            }
+            if sources.len() == n {
+                flow.source_pu = sources;
             }
         }
         let zero = C64::new(0.0, 0.0);
@@ -600,6 +608,7 @@ impl PowerNetwork {
             (&mut flow.v_in[..n], &mut flow.v_out[..n], &mut flow.i_in[..n], &mut flow.i_out[..n]);
         let s_load = &flow.s_load[..n];
         let ups_input = &flow.ups_input[..n];
+        let source_pu = &flow.source_pu[..n];
         let child_current = &mut child_current[..n];
         // Backward sweep: currents, leaves to sources.
         child_current.iter_mut().for_each(|c| *c = zero);
@@ -664,7 +673,7 @@ impl PowerNetwork {
                     let node = &self.nodes[k];
                     let upstream = match node.parent {
                         Some(q) => v_out[q],
-                        None => C64::new(node.v_nom_in, 0.0),
+                        None => C64::new(node.v_nom_in * source_pu[k], 0.0),
                     };
                     let vi = upstream - node.z_feeder * i_in[k];
                     v_in[k] = vi;

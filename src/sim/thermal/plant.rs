@@ -811,7 +811,8 @@ impl CoolingPlant {
             let q = z.rack_heat_w + z.other_heat_w + units.zone_fans[zi];
             let (t0, m0) = (z.room_c, z.equipment_mass_c);
             let r = zone::integrate(&coils, q, z.air_c_j_k, z.mass(), t0, h);
-            let m1 = r.mass_c.unwrap_or(m0);
+            // A zone without racks has no mass of its own: its "mass" follows the air.
+            let m1 = r.mass_c.unwrap_or(r.room_c);
             // The zone's removal from its own balance (exact to rounding), shared as the coils did.
             let removed = q * h - z.air_c_j_k * (r.room_c - t0) - z.rack_c_j_k * (m1 - m0);
             let sum: f64 = r.coil_j.iter().sum();
