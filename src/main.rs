@@ -81,6 +81,12 @@ enum Command {
         /// Print the app's per-frame CPU time when quitting after --frames.
         #[arg(long)]
         timings: bool,
+        /// Play a scenario file from the start (its timeline in the Timeline tab).
+        #[arg(long, value_name = "FILE.ron")]
+        scenario: Option<PathBuf>,
+        /// Watch the grid import against a utility's rules (Timeline tab): a preset or a file.
+        #[arg(long, value_name = "NAME|FILE")]
+        grid_rules: Option<String>,
     },
     /// Run a site headless for a simulated period and report.
     Run {
@@ -233,6 +239,8 @@ struct ViewOptions {
     speed: f64,
     element_rects: Option<PathBuf>,
     timings: bool,
+    scenario: Option<dctwin::scenario::Scenario>,
+    grid_rules: Option<dctwin::scenario::rules::RuleSet>,
 }
 
 #[cfg(feature = "desktop")]
@@ -247,6 +255,8 @@ fn open_desktop(site: SiteFile, catalog: Catalog, path: PathBuf, v: ViewOptions)
         speed: v.speed,
         element_rects: v.element_rects,
         print_timings: v.timings,
+        scenario: v.scenario,
+        grid_rules: v.grid_rules,
     };
     match dctwin::app::run(site, catalog, options) {
         bevy::app::AppExit::Success => Ok(ExitCode::SUCCESS),
@@ -272,15 +282,45 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         speed: 60.0,
         element_rects: None,
         timings: false,
+        scenario: None,
+        grid_rules: None,
     });
     match command {
-        Command::Open { site, screenshot, frames, steps, select, paused, speed, element_rects, timings } => {
+        Command::Open {
+            site,
+            screenshot,
+            frames,
+            steps,
+            select,
+            paused,
+            speed,
+            element_rects,
+            timings,
+            scenario,
+            grid_rules,
+        } => {
             let path = site.unwrap_or_else(default_site);
             let parsed = load(&path, &catalog)?;
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(format!("--speed must be a positive number (got {speed})"));
             }
-            let view = ViewOptions { screenshot, frames, steps, select, paused, speed, element_rects, timings };
+            let scenario = match &scenario {
+                Some(p) => Some(dctwin::scenario::load_scenario(p, &parsed, &catalog).map_err(|e| render(&e))?),
+                None => None,
+            };
+            let grid_rules = grid_rules.as_deref().map(dctwin::scenario::rules::load).transpose()?;
+            let view = ViewOptions {
+                screenshot,
+                frames,
+                steps,
+                select,
+                paused,
+                speed,
+                element_rects,
+                timings,
+                scenario,
+                grid_rules,
+            };
             open_desktop(parsed, catalog, path, view)
         }
         Command::Check { sites } => {

@@ -33,6 +33,12 @@ pub fn load_into_world(world: &mut World, site: &SiteFile, catalog: &Catalog, pa
     world.insert_resource(SiteHistory::default());
     world.insert_resource(SiteStatus::default());
     world.insert_resource(EditHistory::default());
+    // A scenario belongs to the run it was started in.
+    world.insert_resource(crate::scenario::play::ScenarioPlayer::default());
+    world.remove_resource::<super::scenario::PlayingScenario>();
+    if let Some(mut w) = world.get_resource_mut::<crate::scenario::live::GridWatch>() {
+        w.clear();
+    }
     spawn_site(world, site, catalog);
     world.insert_resource(OpenFile { path });
     let mut editor = world.get_resource_or_insert_with(EditorState::default);
@@ -88,6 +94,14 @@ pub fn save_as_suggestion(open: Option<&Path>) -> PathBuf {
 
 /// Saves the world to `path` atomically and marks the history saved.
 pub fn save(world: &mut World, path: &Path) -> Result<(), String> {
+    // A scenario's events (failures, outages) are the run's, not the design's: the site as it
+    // runs is not what the team keeps in git.
+    if let Some(p) = world.get_resource::<super::scenario::PlayingScenario>() {
+        return Err(format!(
+            "not saved: scenario \"{}\" is playing and its events changed the running site; stop it first (Timeline tab)",
+            p.scenario.name
+        ));
+    }
     let site = world_to_site(world);
     site.save(path).map_err(|e| format!("could not save {}: {e}", path.display()))?;
     world.get_resource_or_insert_with(EditHistory::default).mark_saved();

@@ -15,6 +15,7 @@ pub mod files;
 pub mod history;
 pub mod perf;
 pub mod plan;
+pub mod scenario;
 pub mod state;
 pub mod status;
 pub mod ui;
@@ -53,6 +54,10 @@ pub struct DesktopOptions {
     pub element_rects: Option<PathBuf>,
     /// Print the app's per-frame CPU time on exit.
     pub print_timings: bool,
+    /// Play this scenario from the start.
+    pub scenario: Option<crate::scenario::Scenario>,
+    /// Watch the grid import against these rules.
+    pub grid_rules: Option<crate::scenario::rules::RuleSet>,
 }
 
 /// Wires the app's plugins and systems (the window itself comes from `DefaultPlugins`).
@@ -67,6 +72,7 @@ impl Plugin for DesktopPlugin {
             .init_resource::<crate::edit::EditHistory>()
             .init_resource::<crate::edit::Footprints>()
             .add_plugins((plan::PlanPlugin, history::HistoryPlugin, perf::PerfPlugin))
+            .add_plugins((crate::scenario::play::ScenarioPlugin, crate::scenario::live::GridWatchPlugin))
             .add_systems(First, apply_speed)
             .add_systems(Update, (run_single_steps, refresh_status_system).chain().before(plan::PlanSet))
             .add_systems(EguiPrimaryContextPass, ui_system)
@@ -268,6 +274,12 @@ pub fn run(site: SiteFile, catalog: Catalog, options: DesktopOptions) -> AppExit
     .insert_resource(ClearColor(Color::srgb(0.11, 0.12, 0.14)));
 
     files::load_into_world(app.world_mut(), &site, &catalog, options.path.clone());
+    if let Some(s) = options.scenario.clone() {
+        scenario::play(app.world_mut(), s);
+    }
+    if let Some(rules) = options.grid_rules.clone() {
+        app.world_mut().resource_mut::<crate::scenario::live::GridWatch>().set_rules(Some(rules));
+    }
     {
         let mut editor = app.world_mut().resource_mut::<EditorState>();
         editor.selection = options.select.clone();

@@ -67,6 +67,8 @@ pub enum Dialog {
     ConfirmDiscard(PendingAction),
     /// Saving would overwrite an example that comes with dctwin: the path.
     ConfirmOverwriteExample(String),
+    /// Play a scenario file: the path being typed.
+    OpenScenario(String),
 }
 
 /// What to do once unsaved changes are saved or discarded.

@@ -107,10 +107,14 @@ impl Report {
             let _ = writeln!(o, "Source: {}\n", g.source);
             let _ = writeln!(o, "| rule | worst | limit | margin | at | |\n|---|---|---|---|---|---|");
             for r in &g.results {
+                let rule = match &r.note {
+                    Some(note) => format!("{} ({note})", r.rule),
+                    None => r.rule.clone(),
+                };
                 let _ = writeln!(
                     o,
                     "| {} | {:.3} | {} | {:.3} | {} | {} |",
-                    r.rule,
+                    rule,
                     r.worst,
                     r.limit,
                     r.margin,

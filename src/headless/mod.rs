@@ -97,7 +97,9 @@ impl RunOptions {
 /// A headless app with the site spawned, before its first step.
 pub fn build_app(site: &SiteFile, catalog: &Catalog, step: Duration) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins).add_plugins(SimPlugins { step }).add_plugins(crate::scenario::play::ScenarioPlugin);
+    app.add_plugins(MinimalPlugins)
+        .add_plugins(SimPlugins { step })
+        .add_plugins((crate::scenario::play::ScenarioPlugin, crate::scenario::live::GridWatchPlugin));
     // Batch work runs the simulation on one thread: its systems are chained, so the
     // multi-threaded executor only adds hand-offs between threads (on 2 cores a 10k-rack step
     // was over twice as slow with it). Results do not depend on it: the schedule has no

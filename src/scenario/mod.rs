@@ -21,6 +21,7 @@
 //! )
 //! ```
 
+pub mod live;
 pub mod play;
 pub mod rules;
 pub mod storage;

@@ -119,6 +119,10 @@ pub struct RuleResult {
     pub margin: f64,
     /// Within the limit.
     pub pass: bool,
+    /// What the numbers mean when there was nothing to judge (a ride-through rule in a run
+    /// without a sag inside its envelope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Rule {
@@ -188,6 +192,7 @@ impl Rule {
             at_s: t0_s + at as f64 * step_s,
             margin: limit - worst,
             pass: worst <= limit,
+            note: None,
         })
     }
 
@@ -208,6 +213,7 @@ impl Rule {
         // Sample i covers the step starting at `t0_s + (i − 1)·step_s`.
         let start_of = |i: usize| t0_s + (i as f64 - 1.0) * step_s;
         let (mut worst, mut at, mut never) = (0.0f64, 0.0, false);
+        let judged = disturbances.iter().filter(|d| d.required(envelope)).count();
         for d in disturbances.iter().filter(|d| d.required(envelope)) {
             let before = (0..mw.len()).rev().find(|&i| start_of(i) + step_s <= d.start_s + 1e-9);
             let Some(pre) = before.map(|i| mw[i]) else { continue };
@@ -229,6 +235,12 @@ impl Rule {
             at_s: at,
             margin: recovery_s - worst,
             pass: !never && worst <= recovery_s + 1e-9,
+            note: match (judged, disturbances.len()) {
+                (0, 0) => Some("no voltage sag in the run: nothing to ride through".into()),
+                (0, n) => Some(format!("{n} sag(s), none inside the envelope: not judged")),
+                _ if never => Some("the load was not back by the end of the run".into()),
+                _ => None,
+            },
         }
     }
 }

@@ -711,3 +711,90 @@ fn the_timeline_tab_shows_what_a_grid_outage_set_off() {
     }
     assert!(h.query_all_by_label_contains("cooling units stop, their power lost").next().is_some());
 }
+
+/// A scenario played in the app: its events run from t = 0, the Timeline tab shows what
+/// followed, Restart plays it again from the start, saving is refused while it plays, and Stop
+/// returns to the site it started from.
+#[test]
+fn a_scenario_plays_in_the_app_restarts_and_stops() {
+    let mut h = harness("standby_power_room.ron", 5);
+    let before = world_to_site(h.state_mut().world_mut());
+    let scenario = dctwin::app::scenario::load(
+        h.state_mut().world_mut(),
+        &root().join("scenarios/standby_power_room_grid_outage.ron"),
+    )
+    .unwrap();
+    dctwin::app::scenario::play(h.state_mut().world_mut(), scenario);
+    assert_eq!(h.state().world().resource::<dctwin::sim::SimClock>().steps, 0, "from t = 0");
+    headless::advance(h.state_mut(), 120);
+    h.get_by_label("Timeline").click();
+    h.run();
+    assert!(h.query_all_by_label_contains("Scenario: Grid outage with standby generator").next().is_some());
+    assert!(h.query_all_by_label_contains("1 of 2 events played").next().is_some());
+    assert!(h.query_all_by_label_contains("ATS-1 transfers its load to GEN-1").next().is_some());
+    // Saving the running site (UTIL-1 out by the scenario) is refused.
+    let err = dctwin::app::files::save(h.state_mut().world_mut(), &std::env::temp_dir().join("dctwin-never.ron"));
+    assert!(err.unwrap_err().contains("stop it first"));
+    h.get_by_label("Restart").click();
+    h.run();
+    assert_eq!(h.state().world().resource::<dctwin::sim::SimClock>().steps, 0, "Restart: from t = 0 again");
+    assert!(h.query_all_by_label_contains("0 of 2 events played").next().is_some());
+    headless::advance(h.state_mut(), 70);
+    h.run();
+    assert!(h.query_all_by_label_contains("UPS-1 on battery").next().is_some(), "played again");
+    h.get_by_label("Stop").click();
+    h.run();
+    assert_eq!(world_to_site(h.state_mut().world_mut()), before, "Stop: the site it started from");
+    assert!(h.query_all_by_label_contains("No scenario playing").next().is_some());
+}
+
+/// The Play scenario dialog refuses a broken scenario with its location and keeps the run.
+#[test]
+fn a_broken_scenario_is_refused_in_the_dialog() {
+    let dir = std::env::temp_dir().join(format!("dctwin-app-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, "(name: \"x\",\n events: [(at: \"1m\", event: Fail(\"NOPE\"))])").unwrap();
+    let mut h = harness("standby_power_room.ron", 5);
+    h.get_by_label("Timeline").click();
+    h.run();
+    h.get_by_label("Play scenario…").click();
+    h.run();
+    use dctwin::app::state::Dialog;
+    assert_eq!(editor(&h).dialog, Some(Dialog::OpenScenario(String::new())));
+    h.state_mut().world_mut().resource_mut::<EditorState>().dialog =
+        Some(Dialog::OpenScenario(bad.display().to_string()));
+    h.run();
+    h.get_by_label("Play").click();
+    h.run();
+    let e = editor(&h);
+    let msg = e.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    assert!(msg.contains("bad.ron:2:") && msg.contains("no element \"NOPE\" in the site"), "{msg}");
+    assert!(h.state().world().get_resource::<dctwin::app::scenario::PlayingScenario>().is_none());
+    assert_eq!(h.state().world().resource::<dctwin::sim::SimClock>().steps, 5, "the run goes on untouched");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The utility's rules watched in the app: a synchronised training job on the AI hall breaks
+/// ERCOT's 5 s rule in the Timeline tab, and the battery button sizes what fixes it (the same
+/// search as --size-storage).
+#[test]
+fn grid_rules_are_watched_in_the_app_and_a_battery_is_sized() {
+    let mut h = harness("ai_hall_20mw.ron", 0);
+    let scenario =
+        dctwin::app::scenario::load(h.state_mut().world_mut(), &root().join("scenarios/ai_hall_20mw_training_job.ron"))
+            .unwrap();
+    dctwin::app::scenario::play(h.state_mut().world_mut(), scenario);
+    h.get_by_label("Timeline").click();
+    h.run();
+    let ercot = dctwin::scenario::rules::load("ercot").unwrap();
+    h.state_mut().world_mut().resource_mut::<dctwin::scenario::live::GridWatch>().set_rules(Some(ercot));
+    headless::advance(h.state_mut(), 120);
+    h.run();
+    assert!(h.query_all_by_label_contains("peak-to-peak ≤ 10 MW in any 5 s: worst 12.7").next().is_some());
+    assert!(h.query_all_by_label("FAIL").next().is_some());
+    h.get_by_label("Size a facility battery").click();
+    h.run();
+    let msg = editor(&h).message.map(|m| m.0).unwrap_or_default();
+    assert!(msg.starts_with("A facility battery of 2.8"), "{msg}");
+}

@@ -58,6 +58,9 @@ pub fn format_clock(t_s: f64) -> String {
 /// The run's timeline, newest first: what equipment did (a UPS to battery, a transfer switch
 /// calling its generator, cooling restarting) and every alert raised or cleared.
 fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
+    scenario_bar(ui, world);
+    grid_rules_bar(ui, world);
+    ui.separator();
     let entries = crate::scenario::play::timeline(world);
     if entries.is_empty() {
         ui.weak("Nothing has happened yet. Take an element out of service in the inspector (a grid feed: a grid outage) and run.");
@@ -81,6 +84,113 @@ fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
             });
         }
     });
+}
+
+/// The scenario being played (its events played so far), and the buttons to play one, restart
+/// it or stop it.
+fn scenario_bar(ui: &mut egui::Ui, world: &mut World) {
+    let playing = world.get_resource::<crate::app::scenario::PlayingScenario>().map(|p| p.scenario.clone());
+    let played = world.get_resource::<crate::scenario::play::ScenarioPlayer>().map_or(0, |p| p.played());
+    ui.horizontal(|ui| {
+        match &playing {
+            Some(s) => {
+                ui.label(RichText::new(format!("Scenario: {}", s.name)).strong());
+                ui.label(format!("{played} of {} events played", s.events.len()));
+                if ui.button("Restart").on_hover_text("from t = 0 on the site it started from").clicked() {
+                    crate::app::scenario::restart(world);
+                }
+                if ui
+                    .button("Stop")
+                    .on_hover_text(
+                        "back to the site it started from, no events (edits made while it played are dropped)",
+                    )
+                    .clicked()
+                {
+                    crate::app::scenario::stop(world);
+                }
+            }
+            None => {
+                ui.weak("No scenario playing.");
+            }
+        }
+        if ui.button("Play scenario…").on_hover_text("a scenario file: timed failures, outages, sags, jobs").clicked()
+        {
+            world.resource_mut::<EditorState>().dialog = Some(Dialog::OpenScenario(String::new()));
+        }
+    });
+}
+
+/// The utility's rules watched on the grid import: a preset to choose, each rule's worst window
+/// so far, and the smallest facility battery that would make the run pass.
+fn grid_rules_bar(ui: &mut egui::Ui, world: &mut World) {
+    use crate::scenario::live::GridWatch;
+    let Some(watch) = world.get_resource::<GridWatch>() else { return };
+    let current = watch.rules.as_ref().map(|r| r.name.clone());
+    let presets = crate::scenario::rules::presets();
+    let mut chosen: Option<Option<String>> = None;
+    ui.horizontal(|ui| {
+        ui.label("Grid rules:");
+        let shown = presets
+            .iter()
+            .find(|(_, set)| Some(&set.name) == current.as_ref())
+            .map_or_else(|| current.clone().unwrap_or_else(|| "none".into()), |(k, _)| k.clone());
+        egui::ComboBox::from_id_salt("grid_rules").selected_text(shown).show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "none").clicked() {
+                chosen = Some(None);
+            }
+            for (key, set) in &presets {
+                if ui.selectable_label(current.as_ref() == Some(&set.name), key).on_hover_text(&set.source).clicked() {
+                    chosen = Some(Some(key.clone()));
+                }
+            }
+        });
+        if current.is_some() {
+            let samples = world.resource::<GridWatch>().samples();
+            ui.weak(format!("{samples} steps of grid import since chosen"));
+        }
+    });
+    if let Some(choice) = chosen {
+        let rules = choice.and_then(|k| presets.get(&k).cloned());
+        world.resource_mut::<GridWatch>().set_rules(rules);
+    }
+    let disturbances = crate::scenario::live::disturbances(world);
+    let results = world.resource::<GridWatch>().results(&disturbances);
+    for r in &results {
+        let verdict = if r.pass {
+            RichText::new("pass").color(Color32::from_rgb(110, 190, 110))
+        } else {
+            RichText::new("FAIL").color(Color32::from_rgb(230, 80, 70)).strong()
+        };
+        ui.horizontal(|ui| {
+            ui.label(verdict);
+            let text = match &r.note {
+                Some(note) if r.worst == 0.0 => format!("{}: {note}", r.rule),
+                _ => format!("{}: worst {:.3} (limit {}) at {}", r.rule, r.worst, r.limit, format_clock(r.at_s)),
+            };
+            ui.add(egui::Label::new(&text).truncate()).on_hover_text(&text);
+        });
+    }
+    if results.iter().any(|r| !r.pass) {
+        ui.horizontal(|ui| {
+            if ui.button("Size a facility battery").on_hover_text("the smallest MW, then MWh, that passes every rule on this run's import (as --size-storage)").clicked() {
+                let template = crate::scenario::FacilityStorage {
+                    power_mw: 0.0,
+                    energy_mwh: 0.0,
+                    round_trip_efficiency: 0.9,
+                    smoothing_s: 60.0,
+                };
+                let found = world.resource::<GridWatch>().size_storage(template);
+                let text = match found {
+                    Some(fs) => format!(
+                        "A facility battery of {:.2} MW / {:.3} MWh (90 % round trip, 60 s smoothing) makes this run pass",
+                        fs.power_mw, fs.energy_mwh
+                    ),
+                    None => "No facility battery smoothing over 60 s makes this run pass: its moving average itself breaks a rule".into(),
+                };
+                world.resource_mut::<EditorState>().info(text);
+            }
+        });
+    }
 }
 
 /// Draws the whole overlay into `ui` (the window's root) and handles shortcuts.
@@ -705,6 +815,41 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
                     }
                 });
             });
+        }
+        Dialog::OpenScenario(mut path) => {
+            let nearby = crate::app::scenario::nearby_scenario_files(world);
+            egui::Window::new("Play scenario").collapsible(false).show(ctx, |ui| {
+                ui.label("Plays from t = 0 on the site as it is now.");
+                ui.horizontal(|ui| {
+                    ui.label("File:");
+                    ui.text_edit_singleline(&mut path);
+                });
+                for p in nearby {
+                    let shown = p.display().to_string();
+                    if ui.selectable_label(path == shown, &shown).clicked() {
+                        path = shown;
+                    }
+                }
+                ui.horizontal(|ui| {
+                    if ui.button("Play").clicked() {
+                        // Validated against the site as it is: a broken file is refused with its
+                        // location and the dialog stays.
+                        match crate::app::scenario::load(world, path.as_ref()) {
+                            Ok(s) => {
+                                next = None;
+                                crate::app::scenario::play(world, s);
+                            }
+                            Err(e) => world.resource_mut::<EditorState>().error(e),
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
+            if let Some(Dialog::OpenScenario(p)) = &mut next {
+                *p = path;
+            }
         }
         Dialog::ConfirmDiscard(action) => {
             egui::Window::new("Unsaved changes").collapsible(false).show(ctx, |ui| {
