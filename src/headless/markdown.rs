@@ -189,6 +189,15 @@ impl Report {
                     p.zone
                 );
             }
+            if let Some(b) = &sc.lowest_battery {
+                let _ = writeln!(
+                    o,
+                    " Lowest UPS battery charge: {:.0} % ({} at {}).",
+                    b.charge_pct,
+                    b.ups,
+                    crate::scenario::show_s(b.time_s)
+                );
+            }
             let _ = writeln!(o, "\n| time | | what |\n|---|---|---|");
             let shown = if element_rows == 0 { sc.timeline.len() } else { element_rows.max(30) };
             for e in sc.timeline.iter().take(shown) {

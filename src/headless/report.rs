@@ -201,6 +201,20 @@ pub struct ScenarioReport {
     /// The hottest rack inlet over the run (sites with cooling).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hottest_inlet: Option<PeakInlet>,
+    /// The lowest charge a UPS battery fell to (when one discharged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lowest_battery: Option<LowestBattery>,
+}
+
+/// The lowest UPS battery charge of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct LowestBattery {
+    /// The UPS.
+    pub ups: String,
+    /// Charge left, % of usable energy.
+    pub charge_pct: f64,
+    /// When, s.
+    pub time_s: f64,
 }
 
 /// The hottest rack inlet seen during a run.
@@ -575,6 +589,11 @@ fn scenario_report(world: &World) -> Option<ScenarioReport> {
         hottest_inlet: player.peak_inlet.as_ref().map(|(c, t, id)| PeakInlet {
             zone: id.clone(),
             inlet_c: *c,
+            time_s: *t,
+        }),
+        lowest_battery: player.lowest_battery.as_ref().map(|(pct, t, id)| LowestBattery {
+            ups: id.clone(),
+            charge_pct: *pct,
             time_s: *t,
         }),
     })

@@ -35,6 +35,8 @@ pub struct ScenarioPlayer {
     unpowered: (u32, f64),
     /// The hottest rack inlet seen: °C, time s, its zone.
     pub peak_inlet: Option<(f64, f64, String)>,
+    /// The lowest UPS battery charge seen: % of usable energy, time s, the UPS.
+    pub lowest_battery: Option<(f64, f64, String)>,
     /// Training jobs and profiles running.
     jobs: Vec<RunningJob>,
     /// What the jobs drew and what their power floors added.
@@ -318,10 +320,24 @@ fn track_consequences(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
     plant: Option<Res<CoolingPlant>>,
+    batteries: Query<
+        (&crate::sim::components::ElementId, &crate::sim::electrical::kinds::Ups, &crate::sim::electrical::UpsBattery),
+        Changed<crate::sim::electrical::UpsBattery>,
+    >,
     mut player: ResMut<ScenarioPlayer>,
 ) {
     if player.scenario.is_none() {
         return;
+    }
+    // Only batteries that changed can have fallen lower (at rest, none is looked at).
+    for (id, ups, battery) in &batteries {
+        if ups.rating.battery_kwh <= 0.0 {
+            continue;
+        }
+        let pct = 100.0 * battery.left_kwh(&ups.rating) / ups.rating.battery_kwh;
+        if pct < 100.0 && player.lowest_battery.as_ref().is_none_or(|l| pct < l.0) {
+            player.lowest_battery = Some((pct, clock.elapsed_s, id.0.clone()));
+        }
     }
     let now = (totals.unpowered_racks, totals.unserved_kw);
     if now.0 != player.unpowered.0 {
