@@ -18,6 +18,8 @@ pub(super) struct TwoNode {
     b: [f64; 2],
     l1: f64,
     l2: f64,
+    /// Where both nodes settle, °C (`(q + h)/g`); `None` without cooling (no settling).
+    t_inf: Option<f64>,
 }
 
 /// `(e^{λt} − 1)/λ`, `t` at `λ = 0`.
@@ -44,7 +46,7 @@ impl TwoNode {
         let l1 = 0.5 * (trace - disc.sqrt());
         // λ₁·λ₂ = det A = g·G/(C_a·C_m): exact zero without cooling.
         let l2 = g * gm / (ca * cm) / l1;
-        TwoNode { a, b: [(q_w + h) / ca, 0.0], l1, l2 }
+        TwoNode { a, b: [(q_w + h) / ca, 0.0], l1, l2, t_inf: (g > 0.0).then(|| (q_w + h) / g) }
     }
 
     /// `(w₁·(A − λ₂I)·v − w₂·(A − λ₁I)·v)/(λ₁ − λ₂)`.
@@ -127,8 +129,14 @@ impl TwoNode {
         {
             return Some(s);
         }
-        // After the turn (or from the start) the air is monotone to the end: find a time past
-        // the limit by doubling, then bisect.
+        // After the turn (or from the start) the air is monotone toward where it settles: it
+        // reaches the limit only if that lies beyond it (or, without cooling, if it rises).
+        match self.t_inf {
+            Some(t_inf) if t_inf <= limit => return None,
+            None if self.b[0] <= 0.0 => return None,
+            _ => {}
+        }
+        // Find a time past the limit by doubling, then bisect.
         let from = turn.unwrap_or(0.0);
         let mut to = from.max(1.0);
         for _ in 0..64 {

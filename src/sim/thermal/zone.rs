@@ -406,15 +406,34 @@ fn integrate_with_mass(coils: &[ActiveCoil], q_w: f64, c_air_j_k: f64, m: Mass, 
     for round in 0..=rounds {
         let (g, h) = linear_at(coils, x[0], direction);
         end_linear = (g, h);
+        // At the fixed point of these regimes (air and mass level at `(q + h)/g`, to 1e-12 K)
+        // the exact solution stays there: no exponentials (a steady hall's zones cost nothing).
+        if g > 0.0 {
+            let t_inf = (q_w + h) / g;
+            let tol = 1e-12 * t_inf.abs().max(1.0);
+            if (x[0] - t_inf).abs() <= tol && (x[1] - t_inf).abs() <= tol {
+                for (c, e) in coils.iter().zip(coil_j.iter_mut()) {
+                    let (a, b) = c.linear(c.regime(x[0], direction));
+                    *e += (a * x[0] - b) * left;
+                }
+                break;
+            }
+        }
         let sys = TwoNode::new(q_w, g, h, c_air_j_k, m.c_j_k, m.g_w_k);
         // The first breakpoint the air reaches in this step, piece by monotone piece.
         let mut crossing = None;
+        // The state at the end of the step, once worked out (the last piece ends there).
+        let mut at_end: Option<[f64; 2]> = None;
         if round < rounds && !breakpoints.is_empty() {
             let turn = sys.air_turn_s(x).filter(|&t| t < left);
             let pieces = [Some((0.0, turn.unwrap_or(left))), turn.map(|t| (t, left))];
             for (from, to) in pieces.into_iter().flatten() {
                 let ya = if from == 0.0 { x[0] } else { sys.state(x, from)[0] };
-                let yb = sys.state(x, to)[0];
+                let end = sys.state(x, to);
+                if to == left {
+                    at_end = Some(end);
+                }
+                let yb = end[0];
                 let dir = if yb > ya {
                     1.0
                 } else if yb < ya {
@@ -441,7 +460,10 @@ fn integrate_with_mass(coils: &[ActiveCoil], q_w: f64, c_air_j_k: f64, m: Mass, 
             let (a, b) = c.linear(c.regime(x[0], direction));
             *e += a * int[0] - b * seg;
         }
-        let mut next = sys.state(x, seg);
+        let mut next = match (crossing, at_end) {
+            (None, Some(end)) => end,
+            _ => sys.state(x, seg),
+        };
         if let Some((_, b, dir)) = crossing {
             next[0] = b;
             direction = dir;
