@@ -90,10 +90,22 @@ pub fn load(name_or_file: &str) -> Result<RuleSet, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name_or_file}: {e}"))?;
     let set: RuleSet = crate::site::load::parse_ron(&text, name_or_file).map_err(|p: Problems| p.to_string())?;
     for r in &set.rules {
-        let (w, l) = match *r {
-            Rule::PeakToPeak { window_s, limit_mw } => (window_s, limit_mw),
-            Rule::AverageRamp { window_s, limit_mw_per_min } => (window_s, limit_mw_per_min),
-            Rule::RideThrough { recovery_s, share, .. } => (recovery_s.max(1e-9), share),
+        let (w, l) = match r {
+            Rule::PeakToPeak { window_s, limit_mw } => (*window_s, *limit_mw),
+            Rule::AverageRamp { window_s, limit_mw_per_min } => (*window_s, *limit_mw_per_min),
+            Rule::RideThrough { recovery_s, share, envelope } => {
+                if !(share.is_finite() && (0.0..=1.0).contains(share)) {
+                    return Err(format!("{name_or_file}: RideThrough share must be between 0 and 1 (got {share})"));
+                }
+                if let Some((v, d)) =
+                    envelope.iter().find(|(v, d)| !(v.is_finite() && *v >= 0.0 && d.is_finite() && *d > 0.0))
+                {
+                    return Err(format!(
+                        "{name_or_file}: a RideThrough envelope row needs a voltage of at least 0 pu and a duration above 0 s (got ({v}, {d}))"
+                    ));
+                }
+                (*recovery_s, 0.0)
+            }
         };
         if !(w.is_finite() && w > 0.0 && l.is_finite() && l >= 0.0) {
             return Err(format!(

@@ -150,6 +150,37 @@ fn the_cli_fails_a_run_that_breaks_ercots_rule_and_passes_it_with_a_floor() {
     );
     let out = run(&["run", "sites/ai_hall_20mw.ron", "--grid-rules", "ercot", "--step", "10s", "--duration", "1m"]);
     assert_eq!(out.status.code(), Some(2));
+
+    // A custom rule file of the presets' form: a recovery rule, and a bad envelope refused.
+    let custom = dir.join("mine.ron");
+    std::fs::write(
+        &custom,
+        "(name: \"mine\", source: \"our utility's letter\", rules: [RideThrough(recovery_s: 1.0, share: 0.95, envelope: [(0.7, 0.5)])])",
+    )
+    .unwrap();
+    let out = run(&[
+        "run",
+        "sites/ai_hall_20mw.ron",
+        "--scenario",
+        "scenarios/ai_hall_20mw_voltage_sag.ron",
+        "--step",
+        "100ms",
+        "--grid-rules",
+        custom.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("| ride-through: back to 95 % of the pre-disturbance load within 1 s of a sag (s) |"), "{md}");
+    std::fs::write(
+        &custom,
+        "(name: \"mine\", source: \"x\", rules: [RideThrough(recovery_s: 1.0, share: 0.95, envelope: [(0.7, 0.0)])])",
+    )
+    .unwrap();
+    let out = run(&["run", "sites/ai_hall_20mw.ron", "--grid-rules", custom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains(
+        "a RideThrough envelope row needs a voltage of at least 0 pu and a duration above 0 s (got (0.7, 0))"
+    ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
