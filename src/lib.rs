@@ -10,7 +10,8 @@
 //!    the fixed-step electrical load flow, the thermal and cooling model, limits and alerts.
 //! 3. [`edit`]: validated, undoable edits of a running world (what the desktop app does to a site).
 //!    [`scenario`]: timed events played through those edits, and the timeline of a run.
-//! 4. Front ends: [`headless`] (batch runs and reports), [`export`] (OpenDSS), the `dctwin` CLI,
+//! 4. Front ends: [`headless`] (batch runs and reports), [`study`] (contingency sweeps over many
+//!    runs), [`export`] (OpenDSS), the `dctwin` CLI,
 //!    and the desktop app (`app`, feature `desktop`, on by default).
 //!
 //! ```no_run
@@ -33,3 +34,4 @@ pub mod kinds;
 pub mod scenario;
 pub mod sim;
 pub mod site;
+pub mod study;

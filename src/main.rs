@@ -88,6 +88,34 @@ enum Command {
         #[arg(long, value_name = "NAME|FILE")]
         grid_rules: Option<String>,
     },
+    /// Fail each element (or each pair) in turn and rank what follows: IT load lost, the first
+    /// limit crossed, single points of failure.
+    Sweep {
+        /// Site file (RON).
+        site: PathBuf,
+        /// 1: every single failure (N-1); 2: every pair too (N-2, pruned).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        depth: u8,
+        /// Simulated window after each failure.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        duration: Duration,
+        /// Fixed solver step.
+        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        step: Duration,
+        /// Only fail elements of these kinds, comma-separated (e.g. transformer,ups); default:
+        /// every electrical node, cooling unit and water loop.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Write the full report (JSON) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Write one CSV row per case to FILE.
+        #[arg(long, value_name = "FILE.csv")]
+        csv: Option<PathBuf>,
+        /// Cases in the ranked list printed.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+    },
     /// Run a site headless for a simulated period and report.
     Run {
         /// Site file (RON).
@@ -418,6 +446,60 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     })
                 });
             Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Sweep { site, depth, duration, step, only, report, csv, top } => {
+            let parsed = load(&site, &catalog)?;
+            let kinds = only
+                .iter()
+                .map(|k| {
+                    dctwin::kinds::EquipmentKind::ALL
+                        .iter()
+                        .copied()
+                        .find(|x| x.key() == k || x.section() == k)
+                        .ok_or_else(|| {
+                            let keys: Vec<&str> = dctwin::kinds::EquipmentKind::ALL.iter().map(|x| x.key()).collect();
+                            format!("--only {k}: no such kind ({})", keys.join(", "))
+                        })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let run = RunOptions { duration, step };
+            run.check()?;
+            let options = dctwin::study::sweep::SweepOptions { depth, duration, step, only: kinds };
+            use std::io::IsTerminal;
+            let bar = if std::io::stderr().is_terminal() {
+                let b = indicatif::ProgressBar::new(0);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {per_sec}, {eta} left")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let started = std::time::Instant::now();
+            let result = dctwin::study::sweep::sweep(&parsed, &catalog, &options, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            out!("{}", result.to_markdown(top));
+            err!(
+                "{} cases in {secs:.2} s ({:.1} cases/s)\n",
+                result.cases.len(),
+                result.cases.len() as f64 / secs.max(1e-9)
+            );
+            if let Some(path) = report {
+                dctwin::site::save::atomic_write(&path, result.to_json().as_bytes())
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+                outln!("Report written to {}", path.display());
+            }
+            if let Some(path) = csv {
+                dctwin::site::save::atomic_write(&path, result.to_csv().as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                outln!("Cases written to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Export { site, opendss } => {
             let parsed = load(&site, &catalog)?;

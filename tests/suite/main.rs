@@ -25,6 +25,7 @@ mod run_time;
 mod scenario;
 mod schedule;
 mod standby;
+mod sweep;
 mod thermal;
 #[cfg(feature = "desktop")]
 mod window;

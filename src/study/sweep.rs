@@ -1,0 +1,498 @@
+//! `dctwin sweep`: fail each element (or each pair) in turn and rank what follows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::headless::{Report, RunOptions, advance, build_app};
+use crate::kinds::{EquipmentKind, Role};
+use crate::sim::limits::Severity;
+use crate::site::SiteFile;
+
+/// What to sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepOptions {
+    /// 1: every single failure; 2: every pair too (pruned, see [`cases`]).
+    pub depth: u8,
+    /// Simulated window after the failure.
+    pub duration: Duration,
+    /// Fixed step.
+    pub step: Duration,
+    /// Kinds whose elements fail (empty: every electrical node, cooling unit and water loop).
+    pub only: Vec<EquipmentKind>,
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        SweepOptions { depth: 1, duration: Duration::from_secs(600), step: Duration::from_secs(1), only: vec![] }
+    }
+}
+
+/// The kinds a sweep fails by default: what can fail on its own (racks are the load, zones are
+/// rooms).
+pub fn default_kinds() -> Vec<EquipmentKind> {
+    EquipmentKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| matches!(k.role(), Role::Node | Role::Unit) || *k == EquipmentKind::WaterLoop)
+        .collect()
+}
+
+/// The first limit a case crossed that the healthy site does not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirstLimit {
+    /// Element.
+    pub element: String,
+    /// What was crossed ("transformer rating").
+    pub limit: String,
+    /// Critical or warning.
+    pub severity: Severity,
+    /// Its value and the limit, in `unit`.
+    pub value: f64,
+    /// The limit.
+    pub limit_value: f64,
+    /// Unit of both.
+    pub unit: &'static str,
+    /// Seconds after the failure.
+    pub after_s: f64,
+}
+
+/// One case: what failed and what followed within the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseResult {
+    /// Case id: the failed elements' ids, sorted, joined by `+` (stable whatever the order of
+    /// the site file).
+    pub id: String,
+    /// The failed elements.
+    pub failed: Vec<String>,
+    /// The first limit crossed that the healthy site does not cross.
+    pub first_limit: Option<FirstLimit>,
+    /// IT load lost at the end of the window: racks without power, shut down or throttled, kW.
+    pub it_lost_kw: f64,
+    /// Racks without power or shut down at the end.
+    pub racks_down: u32,
+    /// Dual-corded racks running on one cord at the end.
+    pub racks_on_one_cord: u32,
+    /// New critical alerts (not in the healthy run).
+    pub new_critical: u32,
+    /// New warnings.
+    pub new_warnings: u32,
+    /// Every step of the window had a load-flow solution.
+    pub converged: bool,
+    /// Ranking score: IT kW lost, plus a tie-breaker below 1 from the new critical alerts,
+    /// warnings and racks on one cord (`n/(n + 1)`, `n` = criticals + warnings/10 + racks on one
+    /// cord/100), so losing IT load always ranks first; 10⁶ when the load flow failed.
+    pub severity: f64,
+    /// Something broke: IT load lost, a new critical alert, or no solution.
+    pub breaks: bool,
+}
+
+/// An element over all cases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementSummary {
+    /// Id.
+    pub id: String,
+    /// Highest loading at the end of any case, %.
+    pub worst_loading_pct: f64,
+    /// The case that gave it.
+    pub worst_case: String,
+    /// Cases in which it failed (alone or in a pair) and something broke: its criticality.
+    pub breaking_failures: u32,
+}
+
+/// A sweep's report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepReport {
+    /// Schema identifier.
+    pub schema: &'static str,
+    /// Site name.
+    pub site: String,
+    /// Depth (1 or 2).
+    pub depth: u8,
+    /// Window after each failure, s.
+    pub duration_s: f64,
+    /// Step, s.
+    pub step_s: f64,
+    /// Alerts the healthy site raises in the same window (left out of every case's new alerts).
+    pub base_alerts: usize,
+    /// Every case, in case-id order.
+    pub cases: Vec<CaseResult>,
+    /// Pairs not run: one member already breaks something alone (its single case says it), or
+    /// one member feeds the other (failing both is failing the upstream one).
+    pub pruned_pairs: usize,
+    /// Elements whose single failure loses IT load: single points of failure.
+    pub single_points_of_failure: Vec<String>,
+    /// Network elements: worst loading over all cases with the case, and criticality.
+    pub elements: Vec<ElementSummary>,
+}
+
+/// The ids a sweep fails, in natural id order.
+fn candidates(site: &SiteFile, kinds: &[EquipmentKind]) -> Vec<String> {
+    let mut ids: Vec<String> = site
+        .elements()
+        .into_iter()
+        .filter(|(_, e)| kinds.contains(&e.kind()) && e.in_service())
+        .map(|(_, e)| e.id().to_string())
+        .collect();
+    ids.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
+    ids
+}
+
+/// The case id of failing `ids`.
+pub fn case_id(ids: &[String]) -> String {
+    let mut v: Vec<&str> = ids.iter().map(String::as_str).collect();
+    v.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
+    v.join("+")
+}
+
+/// What the healthy site does in the window: its alerts (element, quantity, severity).
+type BaseAlerts = BTreeSet<(String, String, Severity)>;
+
+/// Runs `site` with `failed` out of service for the window and reads what followed.
+fn run_case(
+    site: &SiteFile,
+    catalog: &Catalog,
+    failed: &[String],
+    options: &SweepOptions,
+    base: &BaseAlerts,
+) -> (CaseResult, Vec<(String, f64)>) {
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for id in failed {
+        if let Some(e) = site.element(id) {
+            let mut out = e.clone();
+            let _ = out.set_in_service(false);
+            before.push(e);
+            after.push(out);
+        }
+    }
+    // Taking elements out of service keeps a valid site (validation refuses nothing here); if it
+    // ever did, the case runs on the site as it is and says so by breaking nothing.
+    let s = crate::edit::edited_site(site, &before, &after, catalog).unwrap_or_else(|_| site.clone());
+    let mut app = build_app(&s, catalog, options.step);
+    single_threaded_everywhere(&mut app);
+    let run = RunOptions { duration: options.duration, step: options.step };
+    let mut converged = true;
+    for _ in 0..run.steps() {
+        advance(&mut app, 1);
+        converged &= app.world().resource::<crate::sim::electrical::SiteTotals>().converged;
+    }
+    let shed_kw = app
+        .world()
+        .get_resource::<crate::sim::thermal::ThermalShedding>()
+        .map_or((0.0, 0), |t| (t.throttled.iter().chain(&t.tripped).map(|x| x.1).sum::<f64>(), t.tripped.len() as u32));
+    let report = Report::from_world(app.world_mut(), &run, "");
+    let t = &report.totals;
+    let mut new_alerts: Vec<&crate::sim::limits::Alert> = report
+        .alerts
+        .iter()
+        .filter(|a| !base.contains(&(a.element.clone(), a.quantity.label().to_string(), a.severity)))
+        .collect();
+    new_alerts.sort_by(|a, b| {
+        a.first_seen_s.total_cmp(&b.first_seen_s).then(b.severity.cmp(&a.severity)).then(a.element.cmp(&b.element))
+    });
+    let first_limit = new_alerts.first().map(|a| FirstLimit {
+        element: a.element.clone(),
+        limit: a.quantity.label().to_string(),
+        severity: a.severity,
+        value: a.value,
+        limit_value: a.limit,
+        unit: a.unit,
+        after_s: a.first_seen_s,
+    });
+    let new_critical = new_alerts.iter().filter(|a| a.severity == Severity::Critical).count() as u32;
+    let new_warnings = new_alerts.len() as u32 - new_critical;
+    let it_lost_kw = t.unserved_kw + shed_kw.0;
+    let racks_down = t.unpowered_racks + shed_kw.1;
+    let racks_on_one_cord = t.single_cord_racks;
+    let severity = if converged {
+        let n = f64::from(new_critical) + 0.1 * f64::from(new_warnings) + 0.01 * f64::from(racks_on_one_cord);
+        it_lost_kw + n / (n + 1.0)
+    } else {
+        1e6
+    };
+    let loading: Vec<(String, f64)> = report
+        .elements
+        .iter()
+        .filter_map(|e| e.state.as_ref().map(|s| (e.id.clone(), s.loading_pct)))
+        .filter(|(_, l)| l.is_finite())
+        .collect();
+    let result = CaseResult {
+        id: case_id(failed),
+        failed: failed.to_vec(),
+        first_limit,
+        it_lost_kw,
+        racks_down,
+        racks_on_one_cord,
+        new_critical,
+        new_warnings,
+        converged,
+        severity,
+        breaks: !converged || it_lost_kw > 0.0 || new_critical > 0,
+    };
+    (result, loading)
+}
+
+/// Every schedule of `app` on the single-threaded executor: cases run side by side in rayon,
+/// and Bevy's shared task pools would only add hand-offs.
+fn single_threaded_everywhere(app: &mut bevy::app::App) {
+    use bevy::ecs::schedule::{Schedules, SingleThreadedExecutor};
+    for (_, s) in app.world_mut().resource_mut::<Schedules>().iter_mut() {
+        s.set_executor(SingleThreadedExecutor::new());
+    }
+}
+
+/// Element `a` feeds `b` (directly or through others): failing both is failing `a`.
+fn feeds(parents: &HashMap<String, Vec<String>>, a: &str, b: &str) -> bool {
+    let mut stack = vec![b];
+    let mut seen = BTreeSet::new();
+    while let Some(x) = stack.pop() {
+        for p in parents.get(x).into_iter().flatten() {
+            if p == a {
+                return true;
+            }
+            if seen.insert(p.as_str()) {
+                stack.push(p);
+            }
+        }
+    }
+    false
+}
+
+/// Runs the sweep; `progress` is called after each case with (done, total).
+pub fn sweep(
+    site: &SiteFile,
+    catalog: &Catalog,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SweepReport {
+    let kinds = if options.only.is_empty() { default_kinds() } else { options.only.clone() };
+    let ids = candidates(site, &kinds);
+    // The healthy site over the same window: its own alerts are not the failures'.
+    let base_report = {
+        let mut app = build_app(site, catalog, options.step);
+        single_threaded_everywhere(&mut app);
+        let run = RunOptions { duration: options.duration, step: options.step };
+        advance(&mut app, run.steps());
+        Report::from_world(app.world_mut(), &run, "")
+    };
+    let base: BaseAlerts =
+        base_report.alerts.iter().map(|a| (a.element.clone(), a.quantity.label().to_string(), a.severity)).collect();
+    let singles: Vec<Vec<String>> = ids.iter().map(|id| vec![id.clone()]).collect();
+    let total_hint =
+        (singles.len() + if options.depth >= 2 { ids.len() * ids.len().saturating_sub(1) / 2 } else { 0 }) as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let run_all = |cases: &[Vec<String>]| -> Vec<(CaseResult, Vec<(String, f64)>)> {
+        cases
+            .par_iter()
+            .map(|f| {
+                let r = run_case(site, catalog, f, options, &base);
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total_hint);
+                r
+            })
+            .collect()
+    };
+    let mut results = run_all(&singles);
+    let mut pruned = 0;
+    if options.depth >= 2 {
+        let breaking: BTreeSet<&str> =
+            results.iter().filter(|(r, _)| r.breaks).map(|(r, _)| r.failed[0].as_str()).collect();
+        let parents: HashMap<String, Vec<String>> = site
+            .elements()
+            .into_iter()
+            .map(|(_, e)| (e.id().to_string(), e.links().into_iter().map(|(_, id)| id.to_string()).collect()))
+            .collect();
+        let mut pairs = Vec::new();
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                if breaking.contains(a.as_str())
+                    || breaking.contains(b.as_str())
+                    || feeds(&parents, a, b)
+                    || feeds(&parents, b, a)
+                {
+                    pruned += 1;
+                } else {
+                    pairs.push(vec![a.clone(), b.clone()]);
+                }
+            }
+        }
+        results.extend(run_all(&pairs));
+    }
+    results.sort_by(|a, b| crate::site::save::natural_cmp(&a.0.id, &b.0.id));
+
+    // Per element: worst loading with its case, and criticality.
+    let mut worst: BTreeMap<String, (f64, String)> = BTreeMap::new();
+    let mut breaking_failures: BTreeMap<String, u32> = BTreeMap::new();
+    for (r, loading) in &results {
+        for (id, l) in loading {
+            let w = worst.entry(id.clone()).or_insert((f64::NEG_INFINITY, String::new()));
+            if *l > w.0 {
+                *w = (*l, r.id.clone());
+            }
+        }
+        if r.breaks {
+            for f in &r.failed {
+                *breaking_failures.entry(f.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut elements: Vec<ElementSummary> = worst
+        .into_iter()
+        .map(|(id, (l, case))| ElementSummary {
+            breaking_failures: breaking_failures.get(&id).copied().unwrap_or(0),
+            id,
+            worst_loading_pct: l,
+            worst_case: case,
+        })
+        .collect();
+    elements.sort_by(|a, b| crate::site::save::natural_cmp(&a.id, &b.id));
+    let single_points_of_failure = results
+        .iter()
+        .filter(|(r, _)| r.failed.len() == 1 && r.it_lost_kw > 0.0)
+        .map(|(r, _)| r.failed[0].clone())
+        .collect();
+    SweepReport {
+        schema: "dctwin.sweep.v1",
+        site: site.name.clone(),
+        depth: options.depth,
+        duration_s: options.duration.as_secs_f64(),
+        step_s: options.step.as_secs_f64(),
+        base_alerts: base.len(),
+        cases: results.into_iter().map(|(r, _)| r).collect(),
+        pruned_pairs: pruned,
+        single_points_of_failure,
+        elements,
+    }
+}
+
+impl SweepReport {
+    /// JSON, pretty.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a sweep report serializes") + "\n"
+    }
+
+    /// The cases ranked by severity (highest first; ties in case-id order).
+    pub fn ranked(&self) -> Vec<&CaseResult> {
+        let mut v: Vec<&CaseResult> = self.cases.iter().collect();
+        v.sort_by(|a, b| b.severity.total_cmp(&a.severity).then(crate::site::save::natural_cmp(&a.id, &b.id)));
+        v
+    }
+
+    /// One row per case.
+    pub fn to_csv(&self) -> String {
+        let mut o = String::from(
+            "case,failed,severity,breaks,it_lost_kw,racks_down,racks_on_one_cord,new_critical,new_warnings,converged,first_limit_element,first_limit,first_limit_value,first_limit_limit,first_limit_unit,first_limit_after_s\n",
+        );
+        for c in &self.cases {
+            let fl = c.first_limit.as_ref();
+            let _ = writeln!(
+                o,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                c.id,
+                c.failed.join(" "),
+                c.severity,
+                c.breaks,
+                c.it_lost_kw,
+                c.racks_down,
+                c.racks_on_one_cord,
+                c.new_critical,
+                c.new_warnings,
+                c.converged,
+                fl.map_or("", |f| f.element.as_str()),
+                fl.map_or("", |f| f.limit.as_str()),
+                fl.map_or(String::new(), |f| f.value.to_string()),
+                fl.map_or(String::new(), |f| f.limit_value.to_string()),
+                fl.map_or("", |f| f.unit),
+                fl.map_or(String::new(), |f| f.after_s.to_string()),
+            );
+        }
+        o
+    }
+
+    /// The ranked top `n` cases, single points of failure and the most loaded elements.
+    pub fn to_markdown(&self, n: usize) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "# Contingency sweep: {} (N-{}, {} cases, {} s after each failure at {} s steps)\n",
+            self.site,
+            self.depth,
+            self.cases.len(),
+            self.duration_s,
+            self.step_s
+        );
+        if self.pruned_pairs > 0 {
+            let _ = writeln!(
+                o,
+                "{} pairs not run: a member already breaks something alone, or one feeds the other.\n",
+                self.pruned_pairs
+            );
+        }
+        let breaking = self.cases.iter().filter(|c| c.breaks).count();
+        let _ = writeln!(
+            o,
+            "{breaking} of {} cases break something (IT load lost, a new critical alert, or no solution).\n",
+            self.cases.len()
+        );
+        if self.single_points_of_failure.is_empty() {
+            let _ = writeln!(o, "**No single point of failure**: no single failure loses IT load.\n");
+        } else {
+            let _ = writeln!(
+                o,
+                "**Single points of failure** (one failure loses IT load): {}\n",
+                self.single_points_of_failure.join(", ")
+            );
+        }
+        let _ = writeln!(
+            o,
+            "| rank | failed | IT lost | racks down | on one cord | first limit crossed | new alerts | severity |\n|---|---|---|---|---|---|---|---|"
+        );
+        for (i, c) in self.ranked().into_iter().take(n).enumerate() {
+            let first = c.first_limit.as_ref().map_or("—".to_string(), |f| {
+                format!(
+                    "{} {} {:.1} of {:.1} {} after {} ({})",
+                    f.element,
+                    f.limit,
+                    f.value,
+                    f.limit_value,
+                    f.unit,
+                    crate::scenario::show_s(f.after_s),
+                    match f.severity {
+                        Severity::Critical => "critical",
+                        Severity::Warning => "warning",
+                    }
+                )
+            });
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.0} kW | {} | {} | {} | {} critical, {} warning | {:.1}{} |",
+                i + 1,
+                c.failed.join(" + "),
+                c.it_lost_kw,
+                c.racks_down,
+                c.racks_on_one_cord,
+                first,
+                c.new_critical,
+                c.new_warnings,
+                c.severity,
+                if c.converged { "" } else { " (no solution)" }
+            );
+        }
+        let mut loaded: Vec<&ElementSummary> = self.elements.iter().collect();
+        loaded.sort_by(|a, b| {
+            b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(crate::site::save::natural_cmp(&a.id, &b.id))
+        });
+        let _ = writeln!(
+            o,
+            "\n| element | worst loading | in case | its failures that break something |\n|---|---|---|---|"
+        );
+        for e in loaded.into_iter().take(n) {
+            let _ =
+                writeln!(o, "| {} | {:.1} % | {} | {} |", e.id, e.worst_loading_pct, e.worst_case, e.breaking_failures);
+        }
+        o
+    }
+}

@@ -1,0 +1,135 @@
+//! Contingency sweeps: single points of failure found exactly, N-2 pruning, the same report
+//! whatever the thread count.
+
+use std::time::Duration;
+
+use dctwin::catalog::Catalog;
+use dctwin::kinds::EquipmentKind;
+use dctwin::study::sweep::{SweepOptions, sweep};
+
+use crate::support::*;
+
+/// The electrical chain only, over 40 minutes at 10 s steps: long enough for a UPS battery
+/// (86 kWh at ~250 kW: about 21 min) to run out behind a failed transformer.
+fn electrical(depth: u8) -> SweepOptions {
+    SweepOptions {
+        depth,
+        duration: Duration::from_secs(2400),
+        step: Duration::from_secs(10),
+        only: vec![
+            EquipmentKind::GridFeed,
+            EquipmentKind::Transformer,
+            EquipmentKind::Ups,
+            EquipmentKind::Distribution,
+        ],
+    }
+}
+
+/// A proper 2N chain has no single point of failure; give one rack a single cord (no B feed)
+/// and the sweep finds exactly its A chain: its PDU, the UPS, the transformer and the utility
+/// feed behind them (the last two once the UPS battery has run out), and nothing else.
+#[test]
+fn the_n1_sweep_finds_exactly_the_deliberate_single_point_of_failure() {
+    let catalog = Catalog::builtin();
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let report = sweep(&site, &catalog, &electrical(1), &|_, _| {});
+    assert_eq!(report.cases.len(), 16);
+    assert!(report.single_points_of_failure.is_empty(), "2N: {:?}", report.single_points_of_failure);
+
+    let mut single = site.clone();
+    single.racks.iter_mut().find(|r| r.id == "R1").unwrap().feed_b = None;
+    let report = sweep(&single, &catalog, &electrical(1), &|_, _| {});
+    assert_eq!(report.single_points_of_failure, ["PDU-A1", "T-A", "UPS-A", "UTIL-A"]);
+    for id in ["UTIL-A", "T-A", "UPS-A", "PDU-A1"] {
+        let case = report.cases.iter().find(|c| c.id == id).unwrap();
+        assert_rel(case.it_lost_kw, 12.0, 1e-9, &format!("{id}: R1's 12 kW"));
+        assert_eq!(case.racks_down, 1);
+    }
+    // Ranked first: the failures that lose R1.
+    let top: Vec<&str> = report.ranked().iter().take(4).map(|c| c.id.as_str()).collect();
+    assert!(top.iter().all(|id| ["UTIL-A", "T-A", "UPS-A", "PDU-A1"].contains(id)), "{top:?}");
+}
+
+/// N-2 over the two transformers and UPSes: the pairs where one feeds the other are not run
+/// (T-A with UPS-A, T-B with UPS-B), the other four are, and both UPSes together drop every rack.
+#[test]
+fn the_n2_sweep_prunes_pairs_on_one_chain_and_finds_the_double_failure() {
+    let catalog = Catalog::builtin();
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let options = SweepOptions {
+        depth: 2,
+        duration: Duration::from_secs(120),
+        step: Duration::from_secs(10),
+        only: vec![EquipmentKind::Transformer, EquipmentKind::Ups],
+    };
+    let report = sweep(&site, &catalog, &options, &|_, _| {});
+    let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["T-A", "T-A+T-B", "T-A+UPS-B", "T-B", "T-B+UPS-A", "UPS-A", "UPS-A+UPS-B", "UPS-B"]);
+    assert_eq!(report.pruned_pairs, 2);
+    let both = report.cases.iter().find(|c| c.id == "UPS-A+UPS-B").unwrap();
+    assert_eq!(both.racks_down, 40);
+    let it_kw = app_after(&site, 1).world().resource::<dctwin::sim::electrical::SiteTotals>().it_load_kw;
+    assert_rel(both.it_lost_kw, it_kw, 1e-9, "the whole IT load");
+    assert_eq!(report.ranked()[0].id, "UPS-A+UPS-B");
+    // Each UPS's criticality counts the pair.
+    let ups_a = report.elements.iter().find(|e| e.id == "UPS-A").unwrap();
+    assert!(ups_a.breaking_failures >= 1);
+}
+
+/// The same sweep on one thread and on two gives byte-identical JSON and CSV.
+#[test]
+fn a_sweep_is_the_same_on_any_number_of_threads() {
+    let catalog = Catalog::builtin();
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let options = SweepOptions { duration: Duration::from_secs(60), ..SweepOptions::default() };
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let r = pool.install(|| sweep(&site, &catalog, &options, &|_, _| {}));
+        (r.to_json(), r.to_csv())
+    };
+    let (one, two) = (on(1), on(2));
+    assert_eq!(one.0, two.0);
+    assert_eq!(one.1, two.1);
+    assert!(one.0.contains("\"schema\": \"dctwin.sweep.v1\""));
+}
+
+/// The command: a ranked Markdown list on stdout, JSON and CSV files, the case count and speed
+/// on stderr (no progress bar when not on a terminal), and a refused kind named with the valid
+/// ones.
+#[test]
+fn the_sweep_command_writes_its_reports() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dctwin")).args(args).current_dir(root()).output().unwrap()
+    };
+    let dir = std::env::temp_dir().join(format!("dctwin-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, csv) = (dir.join("s.json"), dir.join("s.csv"));
+    let out = run(&[
+        "sweep",
+        "sites/small_2n_room.ron",
+        "--duration",
+        "2m",
+        "--only",
+        "ups,transformer",
+        "--report",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.starts_with("# Contingency sweep: Small 2N room (N-1, 4 cases, 120 s after each failure at 1 s steps)"),
+        "{md}"
+    );
+    assert!(md.contains("**No single point of failure**"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("4 cases in ") && err.contains("cases/s"), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["cases"].as_array().unwrap().len(), 4);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 5);
+    let out = run(&["sweep", "sites/small_2n_room.ron", "--only", "rackz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--only rackz: no such kind (grid_feed,"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
