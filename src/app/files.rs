@@ -131,13 +131,22 @@ pub fn nearby_site_files(world: &World) -> Vec<PathBuf> {
             dirs.insert(0, dir);
         }
     }
-    let mut out = Vec::new();
+    ron_files_in(&dirs)
+}
+
+/// The `*.ron` files of `dirs`, each folder sorted, a file reached twice listed once.
+pub fn ron_files_in(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(d) else { continue };
         let mut files: Vec<PathBuf> =
             entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
         files.sort();
-        out.extend(files);
+        for f in files {
+            if !out.iter().any(|o| o.canonicalize().ok() == f.canonicalize().ok()) {
+                out.push(f);
+            }
+        }
     }
     out
 }

@@ -90,17 +90,5 @@ pub fn nearby_scenario_files(world: &World) -> Vec<PathBuf> {
     if let Some(dir) = open_path(world).as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) {
         dirs.push(dir.join("../scenarios"));
     }
-    let mut out = Vec::new();
-    for d in dirs {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        let mut found: Vec<PathBuf> =
-            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
-        found.sort();
-        for f in found {
-            if !out.iter().any(|o: &PathBuf| o.canonicalize().ok() == f.canonicalize().ok()) {
-                out.push(f);
-            }
-        }
-    }
-    out
+    files::ron_files_in(&dirs)
 }

@@ -732,6 +732,20 @@ fn preview_pct(pct: f64) -> String {
     if pct.is_finite() { format!("{pct:.0} %") } else { "no capacity".into() }
 }
 
+/// A path typed in a field, or picked from the files nearby.
+fn path_picker(ui: &mut egui::Ui, path: &mut String, nearby: &[std::path::PathBuf]) {
+    ui.horizontal(|ui| {
+        ui.label("File:");
+        ui.text_edit_singleline(path);
+    });
+    for p in nearby {
+        let shown = p.display().to_string();
+        if ui.selectable_label(*path == shown, &shown).clicked() {
+            *path = shown;
+        }
+    }
+}
+
 fn dialogs(ctx: &egui::Context, world: &mut World) {
     let Some(dialog) = world.resource::<EditorState>().dialog.clone() else { return };
     let mut next = Some(dialog.clone());
@@ -739,16 +753,7 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
         Dialog::Open(mut path) => {
             let nearby = files::nearby_site_files(world);
             egui::Window::new("Open site").collapsible(false).show(ctx, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label("File:");
-                    ui.text_edit_singleline(&mut path);
-                });
-                for p in nearby {
-                    let shown = p.display().to_string();
-                    if ui.selectable_label(path == shown, &shown).clicked() {
-                        path = shown;
-                    }
-                }
+                path_picker(ui, &mut path, &nearby);
                 ui.horizontal(|ui| {
                     if ui.button("Open").clicked() {
                         // A broken file is refused here, before any question about unsaved
@@ -820,16 +825,7 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
             let nearby = crate::app::scenario::nearby_scenario_files(world);
             egui::Window::new("Play scenario").collapsible(false).show(ctx, |ui| {
                 ui.label("Plays from t = 0 on the site as it is now.");
-                ui.horizontal(|ui| {
-                    ui.label("File:");
-                    ui.text_edit_singleline(&mut path);
-                });
-                for p in nearby {
-                    let shown = p.display().to_string();
-                    if ui.selectable_label(path == shown, &shown).clicked() {
-                        path = shown;
-                    }
-                }
+                path_picker(ui, &mut path, &nearby);
                 ui.horizontal(|ui| {
                     if ui.button("Play").clicked() {
                         // Validated against the site as it is: a broken file is refused with its
