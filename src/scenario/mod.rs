@@ -584,6 +584,14 @@ pub fn parse_scenario(text: &str, file: &str, site: &SiteFile, catalog: &Catalog
                         ),
                     );
                 }
+                // A GB300 stores ~65 J per GPU; a megajoule per GPU is far past any power supply
+                // (and keeps the store's arithmetic finite).
+                if job.storage_j_per_gpu > 1e6 {
+                    problem(
+                        &format!("{p0}.storage_j_per_gpu"),
+                        format!("storage_j_per_gpu must be at most 1e6 J (got {:e})", job.storage_j_per_gpu),
+                    );
+                }
                 if job.storage_j_per_gpu > 0.0 && job.gpus_per_rack == 0 {
                     problem(&format!("{p0}.gpus_per_rack"), "rack storage needs at least one GPU per rack".into());
                 }

@@ -456,6 +456,8 @@ fn malformed_profiles_and_job_fields_are_refused_with_the_line() {
     };
     let e = job("checkpoint_every_s: 10.0, checkpoint_s: 10.0");
     assert!(e.contains("j.ron:2:") && e.contains("a checkpoint of 10 s every 10 s leaves no time to compute"), "{e}");
+    let e = job("storage_j_per_gpu: 1e308");
+    assert!(e.contains("storage_j_per_gpu must be at most 1e6 J (got 1e308)"), "{e}");
     let e = job("ramp_kw_per_s: -1.0");
     assert!(e.contains("ramp_kw_per_s must be 0 or more (got -1)"), "{e}");
     let e = parse_scenario(

@@ -89,13 +89,15 @@ fn timeline_panel(ui: &mut egui::Ui, world: &mut World) {
 /// The scenario being played (its events played so far), and the buttons to play one, restart
 /// it or stop it.
 fn scenario_bar(ui: &mut egui::Ui, world: &mut World) {
-    let playing = world.get_resource::<crate::app::scenario::PlayingScenario>().map(|p| p.scenario.clone());
+    let playing = world
+        .get_resource::<crate::app::scenario::PlayingScenario>()
+        .map(|p| (p.scenario.name.clone(), p.scenario.events.len()));
     let played = world.get_resource::<crate::scenario::play::ScenarioPlayer>().map_or(0, |p| p.played());
     ui.horizontal(|ui| {
         match &playing {
-            Some(s) => {
-                ui.label(RichText::new(format!("Scenario: {}", s.name)).strong());
-                ui.label(format!("{played} of {} events played", s.events.len()));
+            Some((name, events)) => {
+                ui.label(RichText::new(format!("Scenario: {name}")).strong());
+                ui.label(format!("{played} of {events} events played"));
                 if ui.button("Restart").on_hover_text("from t = 0 on the site it started from").clicked() {
                     crate::app::scenario::restart(world);
                 }
