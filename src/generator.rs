@@ -58,6 +58,7 @@ pub fn generate_power_only(racks: usize) -> SiteFile {
                 position_m: (-20.0 - 10.0 * side_x, f as f64 * 40.0),
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
         }
         let mut rack_no = 0;
@@ -75,6 +76,7 @@ pub fn generate_power_only(racks: usize) -> SiteFile {
                 position_m: (-12.0 - 6.0 * side_x, y0),
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
             site.ups.push(UpsSpec {
                 id: u_id.clone(),
@@ -87,6 +89,7 @@ pub fn generate_power_only(racks: usize) -> SiteFile {
                 position_m: (-6.0 - 3.0 * side_x, y0),
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
             for p in 0..PDUS_PER_UPS {
                 let first_rack = b * racks_per_block + p * RACKS_PER_PDU;
@@ -105,6 +108,7 @@ pub fn generate_power_only(racks: usize) -> SiteFile {
                     position_m: (if side == "A" { -1.0 } else { 1.0 + RACKS_PER_PDU as f64 * 0.6 }, row_y),
                     rotation_deg: 0.0,
                     in_service: true,
+                    common_mode: vec![],
                 });
                 if side == "A" {
                     for r in 0..RACKS_PER_PDU {
@@ -124,6 +128,7 @@ pub fn generate_power_only(racks: usize) -> SiteFile {
                             position_m: (0.3 + r as f64 * 0.6, row_y),
                             rotation_deg: 0.0,
                             in_service: true,
+                            common_mode: vec![],
                         });
                     }
                 }
@@ -156,6 +161,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
             position_m: (-12.0, y0 + 4.0),
             rotation_deg: 0.0,
             in_service: true,
+            common_mode: vec![],
         });
         let zone = format!("Z{}", b + 1);
         site.zones.push(ZoneSpec {
@@ -178,6 +184,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
                 position_m,
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
         }
     }
@@ -195,6 +202,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
             standby_pumps: vec![],
             position_m: (-60.0, y),
             in_service: true,
+            common_mode: vec![],
         });
         for i in 0..4 {
             site.chillers.push(ChillerSpec {
@@ -206,6 +214,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
                 position_m: (-60.0, y + 4.0 + i as f64 * 4.0),
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
             site.heat_rejection.push(HeatRejectionSpec {
                 id: format!("CT-{}-{}", g + 1, i + 1),
@@ -216,6 +225,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
                 position_m: (-70.0, y + 4.0 + i as f64 * 5.0),
                 rotation_deg: 0.0,
                 in_service: true,
+                common_mode: vec![],
             });
         }
     }

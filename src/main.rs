@@ -115,6 +115,28 @@ enum Command {
         /// Cases in the ranked list printed.
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Run only slice I of N (0 <= I < N; a case's slice comes from its id) and write a part
+        /// report to --out, for `dctwin merge`.
+        #[arg(long, value_name = "I/N", value_parser = dctwin::study::sweep::Shard::parse, requires = "out")]
+        shard: Option<dctwin::study::sweep::Shard>,
+        /// The part report's file (with --shard).
+        #[arg(long, value_name = "FILE", requires = "shard")]
+        out: Option<PathBuf>,
+    },
+    /// Join the part reports of a sharded sweep into the report the unsharded sweep writes.
+    Merge {
+        /// Part reports (every shard of one sweep, once each).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The merged report (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write one CSV row per case to FILE.
+        #[arg(long, value_name = "FILE.csv")]
+        csv: Option<PathBuf>,
+        /// Cases in the ranked list printed.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
     },
     /// Run a site headless for a simulated period and report.
     Run {
@@ -447,7 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 });
             Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Sweep { site, depth, duration, step, only, report, csv, top } => {
+        Command::Sweep { site, depth, duration, step, only, report, csv, top, shard, out } => {
             let parsed = load(&site, &catalog)?;
             let kinds = only
                 .iter()
@@ -477,10 +499,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 indicatif::ProgressBar::hidden()
             };
             let started = std::time::Instant::now();
-            let result = dctwin::study::sweep::sweep(&parsed, &catalog, &options, &|done, total| {
+            let tick = |done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
-            });
+            };
+            if let (Some(shard), Some(path)) = (shard, out) {
+                let part = dctwin::study::sweep::sweep_part(&parsed, &catalog, &options, shard, &tick);
+                bar.finish_and_clear();
+                let secs = started.elapsed().as_secs_f64();
+                dctwin::site::save::atomic_write(&path, part.to_json().as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                outln!(
+                    "Shard {}/{}: {} cases in {secs:.2} s, written to {}",
+                    shard.index,
+                    shard.count,
+                    part.cases.len(),
+                    path.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let result = dctwin::study::sweep::sweep(&parsed, &catalog, &options, &tick);
             bar.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
             out!("{}", result.to_markdown(top));
@@ -494,6 +532,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
                 outln!("Report written to {}", path.display());
             }
+            if let Some(path) = csv {
+                dctwin::site::save::atomic_write(&path, result.to_csv().as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                outln!("Cases written to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { parts, out, csv, top } => {
+            let mut read = Vec::with_capacity(parts.len());
+            for p in &parts {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let part: dctwin::study::sweep::SweepReport = serde_json::from_str(&text).map_err(|e| {
+                    format!("{}:{}:{}: not a sweep part report: {e}", p.display(), e.line(), e.column())
+                })?;
+                read.push(part);
+            }
+            let result = dctwin::study::sweep::merge(read).map_err(|e| format!("cannot merge: {e}"))?;
+            out!("{}", result.to_markdown(top));
+            dctwin::site::save::atomic_write(&out, result.to_json().as_bytes())
+                .map_err(|e| format!("cannot write report {}: {e}", out.display()))?;
+            outln!("Report written to {}", out.display());
             if let Some(path) = csv {
                 dctwin::site::save::atomic_write(&path, result.to_csv().as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -32,6 +32,11 @@ pub struct Placement {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InService(pub bool);
 
+/// The common-mode groups an element belongs to (absent when none): kept so that writing the
+/// world back as a site file keeps them.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct CommonMode(pub Vec<String>);
+
 /// The elements that can feed this one (transformers, UPSes, distribution), in order of
 /// preference: it is fed by the first that is energized. Every kind so far has one source; a
 /// transfer switch (utility or generator) or a static switch (two UPSes) will list two.

@@ -29,7 +29,7 @@ pub const RANGE_A_PU: (f64, f64) = (0.95, 1.05);
 pub const RANGE_B_PU: (f64, f64) = (0.917, 1.058);
 
 /// How serious an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Past a planning or continuous limit: act before it gets worse.

@@ -143,6 +143,7 @@ impl LoadKind for RackSpec {
             position_m: place.position_m,
             rotation_deg: place.rotation_deg,
             in_service: e.get::<InService>().is_none_or(|s| s.0),
+            common_mode: e.get::<CommonMode>().map(|c| c.0.clone()).unwrap_or_default(),
         })
     }
 }
@@ -189,6 +190,7 @@ fn node_spec<K: NetworkKind>(e: EntityRef, catalog: &Catalog) -> Option<K::Spec>
         position_m: place.position_m,
         rotation_deg: place.rotation_deg,
         in_service: e.get::<InService>().is_none_or(|s| s.0),
+        common_mode: e.get::<CommonMode>().map(|c| c.0.clone()).unwrap_or_default(),
     }))
 }
 
@@ -229,6 +231,9 @@ fn spawn_common<E: Modelled>(world: &mut World, e: &E, specific: impl Bundle) ->
     ));
     if let Some(f) = e.feeder() {
         entity.insert(Feeder(f.clone()));
+    }
+    if !e.common_mode().is_empty() {
+        entity.insert(CommonMode(e.common_mode().to_vec()));
     }
     entity.id()
 }

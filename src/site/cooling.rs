@@ -176,6 +176,10 @@ pub struct WaterLoopSpec {
     /// chillers move no heat.
     #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A loop's setpoint within its water class; each standby pump set on a supply of its own.
@@ -232,6 +236,10 @@ macro_rules! cooling_unit {
             /// False takes the unit out of service.
             #[serde(default = "super::yes", skip_serializing_if = "super::is_true")]
             pub in_service: bool,
+            /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+            /// contingency sweep also fails each group as one case.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub common_mode: Vec<String>,
         }
     };
 }

@@ -298,6 +298,10 @@ pub struct GridFeedSpec {
     /// False takes the element out of the network (failure or maintenance).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A standby generator set: a source of its own while it runs.
@@ -319,6 +323,10 @@ pub struct GeneratorSpec {
     /// False: it cannot start (failure or maintenance).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// An automatic transfer switch: its load on the preferred source, on the alternate (a generator,
@@ -348,6 +356,10 @@ pub struct TransferSwitchSpec {
     /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A transformer.
@@ -378,6 +390,10 @@ pub struct TransformerSpec {
     /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A UPS.
@@ -411,6 +427,10 @@ pub struct UpsSpec {
     /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A switchboard, PDU, RPP or busway.
@@ -441,6 +461,10 @@ pub struct DistributionSpec {
     /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 /// A rack.
@@ -476,6 +500,10 @@ pub struct RackSpec {
     /// False takes the element out of the network.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub in_service: bool,
+    /// Common-mode groups it belongs to (one substation, one room, one supplier's batch): a
+    /// contingency sweep also fails each group as one case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode: Vec<String>,
 }
 
 fn yes() -> bool {

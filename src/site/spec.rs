@@ -92,6 +92,10 @@ pub trait SiteSpec: std::fmt::Debug {
     fn in_service(&self) -> bool {
         true
     }
+    /// The common-mode groups it belongs to (elements one event takes out together).
+    fn common_mode(&self) -> &[String] {
+        &[]
+    }
     /// Takes the element in or out of service; refused by kinds that are always in service.
     fn set_in_service(&mut self, on: bool) -> Result<(), String> {
         let _ = on;
@@ -368,6 +372,9 @@ macro_rules! site_spec {
                 fn set_in_service(&mut self, on: bool) -> Result<(), String> {
                     self.in_service = on;
                     Ok(())
+                }
+                fn common_mode(&self) -> &[String] {
+                    &self.common_mode
                 }
             )?
             fn link_fields(&self) -> &'static [$crate::site::spec::LinkField] {

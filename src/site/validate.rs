@@ -7,7 +7,7 @@
 //! (cycles, dual-cord paths) through it. A test holds the two to the same answers.
 
 use std::cell::OnceCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Maps and sets of element ids, hashed fast (validation of a 10k-rack edit does ~50k lookups).
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
@@ -230,7 +230,47 @@ fn problems(
         dual_cord_problems(&mut out, graph, scope);
     }
     site_problems(&mut out, site, facts);
+    common_mode_problems(&mut out, site);
     out
+}
+
+/// Common-mode groups: each names at least two elements (one event taking out one element is
+/// that element's own failure), once each, and is not also an element's id (a sweep's case ids
+/// would not say which is meant).
+fn common_mode_problems(out: &mut Vec<(String, String)>, site: &SiteFile) {
+    let elements = site.elements();
+    let mut members: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut ids: HashSet<&str> = HashSet::default();
+    for (i, e) in &elements {
+        ids.insert(e.id());
+        for (j, g) in e.common_mode().iter().enumerate() {
+            let path = format!("{}[{i}].common_mode[{j}]", e.kind().section());
+            if g.trim().is_empty() {
+                out.push((path, "a common-mode group needs a name".into()));
+            } else if e.common_mode()[..j].contains(g) {
+                out.push((path, format!("{} \"{}\" lists common-mode group \"{g}\" twice", e.kind().noun(), e.id())));
+            } else {
+                members.entry(g).or_default().push(path);
+            }
+        }
+    }
+    for (g, paths) in members {
+        if ids.contains(g) {
+            for p in &paths {
+                out.push((
+                    p.clone(),
+                    format!("common-mode group \"{g}\" has the id of an element: give the group a name of its own"),
+                ));
+            }
+        } else if paths.len() == 1 {
+            out.push((
+                paths[0].clone(),
+                format!(
+                    "common-mode group \"{g}\" has one member: a group is two or more elements one event takes out together"
+                ),
+            ));
+        }
+    }
 }
 
 /// What one element can get wrong on its own: its model, numbers, feeder and placement.

@@ -5,13 +5,14 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::headless::{Report, RunOptions, advance, build_app};
 use crate::kinds::{EquipmentKind, Role};
 use crate::sim::limits::Severity;
 use crate::site::SiteFile;
+use crate::site::save::natural_cmp;
 
 /// What to sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +44,7 @@ pub fn default_kinds() -> Vec<EquipmentKind> {
 }
 
 /// The first limit a case crossed that the healthy site does not.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FirstLimit {
     /// Element.
     pub element: String,
@@ -56,19 +57,22 @@ pub struct FirstLimit {
     /// The limit.
     pub limit_value: f64,
     /// Unit of both.
-    pub unit: &'static str,
+    pub unit: String,
     /// Seconds after the failure.
     pub after_s: f64,
 }
 
 /// One case: what failed and what followed within the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
-    /// Case id: the failed elements' ids, sorted, joined by `+` (stable whatever the order of
-    /// the site file).
+    /// Case id: the failed elements' (or common-mode groups') ids, sorted, joined by `+`
+    /// (stable whatever the order of the site file).
     pub id: String,
-    /// The failed elements.
+    /// The failed elements (a common-mode group's members).
     pub failed: Vec<String>,
+    /// The common-mode groups failed as one event, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     /// The first limit crossed that the healthy site does not cross.
     pub first_limit: Option<FirstLimit>,
     /// IT load lost at the end of the window: racks without power, shut down or throttled, kW.
@@ -92,7 +96,7 @@ pub struct CaseResult {
 }
 
 /// An element over all cases.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ElementSummary {
     /// Id.
     pub id: String,
@@ -105,10 +109,13 @@ pub struct ElementSummary {
 }
 
 /// A sweep's report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepReport {
     /// Schema identifier.
-    pub schema: &'static str,
+    pub schema: String,
+    /// The slice of the cases this part holds (absent in a whole report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     /// Site name.
     pub site: String,
     /// Depth (1 or 2).
@@ -121,47 +128,122 @@ pub struct SweepReport {
     pub base_alerts: usize,
     /// Every case, in case-id order.
     pub cases: Vec<CaseResult>,
-    /// Pairs not run: one member already breaks something alone (its single case says it), or
-    /// one member feeds the other (failing both is failing the upstream one).
+    /// Pairs not run: one member already breaks something alone (its single case says it), one
+    /// feeds the other (failing both is failing the upstream one), or one is a common-mode group
+    /// holding the other.
     pub pruned_pairs: usize,
     /// Elements whose single failure loses IT load: single points of failure.
     pub single_points_of_failure: Vec<String>,
+    /// Common-mode groups whose failure (all members at once) loses IT load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_mode_failures: Vec<String>,
     /// Network elements: worst loading over all cases with the case, and criticality.
     pub elements: Vec<ElementSummary>,
 }
 
-/// The ids a sweep fails, in natural id order.
-fn candidates(site: &SiteFile, kinds: &[EquipmentKind]) -> Vec<String> {
-    let mut ids: Vec<String> = site
-        .elements()
-        .into_iter()
-        .filter(|(_, e)| kinds.contains(&e.kind()) && e.in_service())
-        .map(|(_, e)| e.id().to_string())
-        .collect();
-    ids.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
-    ids
+/// One failure event: an element, or a common-mode group whose members one event takes out.
+#[derive(Debug, Clone)]
+struct Contingency {
+    /// The element's id, or the group's name.
+    id: String,
+    /// What fails: the element, or the group's members.
+    members: Vec<String>,
+    /// A common-mode group.
+    group: bool,
+}
+
+/// What a sweep fails, in natural id order: each in-service element of `kinds`, and each
+/// common-mode group with such an element among its members (all its in-service members fail).
+fn contingencies(site: &SiteFile, kinds: &[EquipmentKind]) -> Vec<Contingency> {
+    let mut out: Vec<Contingency> = Vec::new();
+    let mut groups: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
+    for (_, e) in site.elements() {
+        if !e.in_service() {
+            continue;
+        }
+        let candidate = kinds.contains(&e.kind());
+        if candidate {
+            out.push(Contingency { id: e.id().to_string(), members: vec![e.id().to_string()], group: false });
+        }
+        for g in e.common_mode() {
+            let entry = groups.entry(g.clone()).or_default();
+            entry.0.push(e.id().to_string());
+            entry.1 |= candidate;
+        }
+    }
+    for (id, (mut members, any_candidate)) in groups {
+        if any_candidate {
+            members.sort_by(|a, b| natural_cmp(a, b));
+            out.push(Contingency { id, members, group: true });
+        }
+    }
+    out.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    out
 }
 
 /// The case id of failing `ids`.
 pub fn case_id(ids: &[String]) -> String {
     let mut v: Vec<&str> = ids.iter().map(String::as_str).collect();
-    v.sort_by(|a, b| crate::site::save::natural_cmp(a, b));
+    v.sort_by(|a, b| natural_cmp(a, b));
     v.join("+")
+}
+
+/// A deterministic slice of a sweep's cases: case `c` belongs to shard `index` of `count` when
+/// the hash of its id modulo `count` is `index`, so a case's shard depends on the failed
+/// elements' ids alone, never on positions in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// This slice, from 0.
+    pub index: u32,
+    /// How many slices.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole sweep as one slice.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Reads `I/N` (0 ≤ I < N).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: expected I/N with 0 <= I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) =
+            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the case with id `case` is in this slice.
+    pub fn owns(&self, case: &str) -> bool {
+        fnv1a(case.as_bytes()) % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// 64-bit FNV-1a: a hash that is the same on every platform and Rust version (std's
+/// `DefaultHasher` promises neither), so shards split the same way everywhere. Four lines do
+/// not justify a dependency.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// What the healthy site does in the window: its alerts (element, quantity, severity).
 type BaseAlerts = BTreeSet<(String, String, Severity)>;
 
-/// Runs `site` with `failed` out of service for the window and reads what followed.
+/// Runs `site` with `units` failed for the window and reads what followed.
 fn run_case(
     site: &SiteFile,
     catalog: &Catalog,
-    failed: &[String],
+    units: &[&Contingency],
     options: &SweepOptions,
     base: &BaseAlerts,
 ) -> (CaseResult, Vec<(String, f64)>) {
+    let mut failed: Vec<String> = units.iter().flat_map(|u| u.members.iter().cloned()).collect();
+    failed.sort_by(|a, b| natural_cmp(a, b));
+    failed.dedup();
     let (mut before, mut after) = (Vec::new(), Vec::new());
-    for id in failed {
+    for id in &failed {
         if let Some(e) = site.element(id) {
             let mut out = e.clone();
             let _ = out.set_in_service(false);
@@ -200,7 +282,7 @@ fn run_case(
         severity: a.severity,
         value: a.value,
         limit_value: a.limit,
-        unit: a.unit,
+        unit: a.unit.to_string(),
         after_s: a.first_seen_s,
     });
     let new_critical = new_alerts.iter().filter(|a| a.severity == Severity::Critical).count() as u32;
@@ -220,9 +302,11 @@ fn run_case(
         .filter_map(|e| e.state.as_ref().map(|s| (e.id.clone(), s.loading_pct)))
         .filter(|(_, l)| l.is_finite())
         .collect();
+    let unit_ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
     let result = CaseResult {
-        id: case_id(failed),
-        failed: failed.to_vec(),
+        id: case_id(&unit_ids),
+        failed,
+        groups: units.iter().filter(|u| u.group).map(|u| u.id.clone()).collect(),
         first_limit,
         it_lost_kw,
         racks_down,
@@ -262,15 +346,43 @@ fn feeds(parents: &HashMap<String, Vec<String>>, a: &str, b: &str) -> bool {
     false
 }
 
-/// Runs the sweep; `progress` is called after each case with (done, total).
+/// Whether failing `a` and `b` together is not worth a case of its own: one already breaks
+/// something alone, one holds or feeds the other.
+fn prune_pair(
+    a: &Contingency,
+    b: &Contingency,
+    breaking: &BTreeSet<&str>,
+    parents: &HashMap<String, Vec<String>>,
+) -> bool {
+    breaking.contains(a.id.as_str())
+        || breaking.contains(b.id.as_str())
+        || a.members.iter().all(|m| b.members.contains(m))
+        || b.members.iter().all(|m| a.members.contains(m))
+        || a.members.iter().any(|x| b.members.iter().any(|y| feeds(parents, x, y) || feeds(parents, y, x)))
+}
+
+/// Runs the whole sweep; `progress` is called after each case with (done, total).
 pub fn sweep(
     site: &SiteFile,
     catalog: &Catalog,
     options: &SweepOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> SweepReport {
+    let part = sweep_part(site, catalog, options, Shard::WHOLE, progress);
+    merge(vec![part]).expect("one whole part merges")
+}
+
+/// Runs the cases of one shard: a part report, for [`merge`]. At depth 2 every shard runs every
+/// single failure (which pairs to prune depends on them), but keeps only its own.
+pub fn sweep_part(
+    site: &SiteFile,
+    catalog: &Catalog,
+    options: &SweepOptions,
+    shard: Shard,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> SweepReport {
     let kinds = if options.only.is_empty() { default_kinds() } else { options.only.clone() };
-    let ids = candidates(site, &kinds);
+    let units = contingencies(site, &kinds);
     // The healthy site over the same window: its own alerts are not the failures'.
     let base_report = {
         let mut app = build_app(site, catalog, options.step);
@@ -281,11 +393,16 @@ pub fn sweep(
     };
     let base: BaseAlerts =
         base_report.alerts.iter().map(|a| (a.element.clone(), a.quantity.label().to_string(), a.severity)).collect();
-    let singles: Vec<Vec<String>> = ids.iter().map(|id| vec![id.clone()]).collect();
-    let total_hint =
-        (singles.len() + if options.depth >= 2 { ids.len() * ids.len().saturating_sub(1) / 2 } else { 0 }) as u64;
+    let singles: Vec<Vec<&Contingency>> = units
+        .iter()
+        .filter(|u| options.depth >= 2 || shard.owns(&u.id))
+        .map(|u| vec![u])
+        .collect();
+    let total_hint = (singles.len()
+        + if options.depth >= 2 { units.len() * units.len().saturating_sub(1) / 2 / shard.count as usize } else { 0 })
+        as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
-    let run_all = |cases: &[Vec<String>]| -> Vec<(CaseResult, Vec<(String, f64)>)> {
+    let run_all = |cases: &[Vec<&Contingency>]| -> Vec<(CaseResult, Vec<(String, f64)>)> {
         cases
             .par_iter()
             .map(|f| {
@@ -298,32 +415,32 @@ pub fn sweep(
     let mut results = run_all(&singles);
     let mut pruned = 0;
     if options.depth >= 2 {
-        let breaking: BTreeSet<&str> =
-            results.iter().filter(|(r, _)| r.breaks).map(|(r, _)| r.failed[0].as_str()).collect();
+        let breaking: BTreeSet<&str> = results.iter().filter(|(r, _)| r.breaks).map(|(r, _)| r.id.as_str()).collect();
         let parents: HashMap<String, Vec<String>> = site
             .elements()
             .into_iter()
             .map(|(_, e)| (e.id().to_string(), e.links().into_iter().map(|(_, id)| id.to_string()).collect()))
             .collect();
         let mut pairs = Vec::new();
-        for (i, a) in ids.iter().enumerate() {
-            for b in &ids[i + 1..] {
-                if breaking.contains(a.as_str())
-                    || breaking.contains(b.as_str())
-                    || feeds(&parents, a, b)
-                    || feeds(&parents, b, a)
-                {
+        for (i, a) in units.iter().enumerate() {
+            for b in &units[i + 1..] {
+                if !shard.owns(&case_id(&[a.id.clone(), b.id.clone()])) {
+                    continue;
+                }
+                if prune_pair(a, b, &breaking, &parents) {
                     pruned += 1;
                 } else {
-                    pairs.push(vec![a.clone(), b.clone()]);
+                    pairs.push(vec![a, b]);
                 }
             }
         }
-        results.extend(run_all(&pairs));
+        let pair_results = run_all(&pairs);
+        results.retain(|(r, _)| shard.owns(&r.id));
+        results.extend(pair_results);
     }
-    results.sort_by(|a, b| crate::site::save::natural_cmp(&a.0.id, &b.0.id));
+    results.sort_by(|a, b| natural_cmp(&a.0.id, &b.0.id));
 
-    // Per element: worst loading with its case, and criticality.
+    // Per element: worst loading with its case, and criticality (over this part's cases).
     let mut worst: BTreeMap<String, (f64, String)> = BTreeMap::new();
     let mut breaking_failures: BTreeMap<String, u32> = BTreeMap::new();
     for (r, loading) in &results {
@@ -339,7 +456,7 @@ pub fn sweep(
             }
         }
     }
-    let mut elements: Vec<ElementSummary> = worst
+    let elements: Vec<ElementSummary> = worst
         .into_iter()
         .map(|(id, (l, case))| ElementSummary {
             breaking_failures: breaking_failures.get(&id).copied().unwrap_or(0),
@@ -348,14 +465,9 @@ pub fn sweep(
             worst_case: case,
         })
         .collect();
-    elements.sort_by(|a, b| crate::site::save::natural_cmp(&a.id, &b.id));
-    let single_points_of_failure = results
-        .iter()
-        .filter(|(r, _)| r.failed.len() == 1 && r.it_lost_kw > 0.0)
-        .map(|(r, _)| r.failed[0].clone())
-        .collect();
     SweepReport {
-        schema: "dctwin.sweep.v1",
+        schema: SCHEMA.to_string(),
+        shard: Some(shard),
         site: site.name.clone(),
         depth: options.depth,
         duration_s: options.duration.as_secs_f64(),
@@ -363,9 +475,77 @@ pub fn sweep(
         base_alerts: base.len(),
         cases: results.into_iter().map(|(r, _)| r).collect(),
         pruned_pairs: pruned,
-        single_points_of_failure,
+        single_points_of_failure: vec![],
+        common_mode_failures: vec![],
         elements,
     }
+}
+
+/// The sweep report's schema identifier.
+pub const SCHEMA: &str = "dctwin.sweep.v1";
+
+/// Joins the parts of a sharded sweep (every shard of one sweep, once each, in any order) into
+/// the report the unsharded sweep writes: the same bytes.
+pub fn merge(parts: Vec<SweepReport>) -> Result<SweepReport, String> {
+    let first = parts.first().ok_or("nothing to merge")?;
+    let count = first.shard.ok_or("a whole report is not a part (it has no `shard`)")?.count;
+    let mut seen = vec![false; count as usize];
+    for p in &parts {
+        let shard = p.shard.ok_or("a whole report is not a part (it has no `shard`)")?;
+        if p.schema != SCHEMA {
+            return Err(format!("schema {} is not {SCHEMA}", p.schema));
+        }
+        if (&p.site, p.depth, p.duration_s, p.step_s, p.base_alerts, shard.count)
+            != (&first.site, first.depth, first.duration_s, first.step_s, first.base_alerts, count)
+        {
+            return Err(format!(
+                "part {}/{} is from another sweep (site, depth, window, step or shard count differ)",
+                shard.index, shard.count
+            ));
+        }
+        let slot = seen.get_mut(shard.index as usize).ok_or(format!("shard {}/{count} is out of range", shard.index))?;
+        if std::mem::replace(slot, true) {
+            return Err(format!("shard {}/{count} is given twice", shard.index));
+        }
+    }
+    let missing: Vec<String> =
+        seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| format!("{i}/{count}")).collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shards: {}", missing.join(", ")));
+    }
+    let mut out = SweepReport { shard: None, cases: vec![], elements: vec![], pruned_pairs: 0, ..first.clone() };
+    let mut elements: BTreeMap<String, ElementSummary> = BTreeMap::new();
+    for p in parts {
+        out.pruned_pairs += p.pruned_pairs;
+        out.cases.extend(p.cases);
+        for e in p.elements {
+            match elements.get_mut(&e.id) {
+                None => {
+                    elements.insert(e.id.clone(), e);
+                }
+                Some(w) => {
+                    w.breaking_failures += e.breaking_failures;
+                    // The highest loading; on a tie, the case first in id order (as one pass
+                    // over the cases in that order keeps).
+                    let better = e.worst_loading_pct > w.worst_loading_pct
+                        || (e.worst_loading_pct == w.worst_loading_pct
+                            && natural_cmp(&e.worst_case, &w.worst_case).is_lt());
+                    if better {
+                        w.worst_loading_pct = e.worst_loading_pct;
+                        w.worst_case = e.worst_case;
+                    }
+                }
+            }
+        }
+    }
+    out.cases.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    out.elements = elements.into_values().collect();
+    out.elements.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    let losing = || out.cases.iter().filter(|c| c.it_lost_kw > 0.0);
+    out.single_points_of_failure =
+        losing().filter(|c| c.groups.is_empty() && c.failed.len() == 1).map(|c| c.id.clone()).collect();
+    out.common_mode_failures = losing().filter(|c| c.groups == [c.id.clone()]).map(|c| c.id.clone()).collect();
+    Ok(out)
 }
 
 impl SweepReport {
@@ -377,7 +557,7 @@ impl SweepReport {
     /// The cases ranked by severity (highest first; ties in case-id order).
     pub fn ranked(&self) -> Vec<&CaseResult> {
         let mut v: Vec<&CaseResult> = self.cases.iter().collect();
-        v.sort_by(|a, b| b.severity.total_cmp(&a.severity).then(crate::site::save::natural_cmp(&a.id, &b.id)));
+        v.sort_by(|a, b| b.severity.total_cmp(&a.severity).then(natural_cmp(&a.id, &b.id)));
         v
     }
 
@@ -405,7 +585,7 @@ impl SweepReport {
                 fl.map_or("", |f| f.limit.as_str()),
                 fl.map_or(String::new(), |f| f.value.to_string()),
                 fl.map_or(String::new(), |f| f.limit_value.to_string()),
-                fl.map_or("", |f| f.unit),
+                fl.map_or("", |f| f.unit.as_str()),
                 fl.map_or(String::new(), |f| f.after_s.to_string()),
             );
         }
@@ -446,6 +626,13 @@ impl SweepReport {
                 self.single_points_of_failure.join(", ")
             );
         }
+        if !self.common_mode_failures.is_empty() {
+            let _ = writeln!(
+                o,
+                "**Common-mode failures** (one event takes out a group, and IT load is lost): {}\n",
+                self.common_mode_failures.join(", ")
+            );
+        }
         let _ = writeln!(
             o,
             "| rank | failed | IT lost | racks down | on one cord | first limit crossed | new alerts | severity |\n|---|---|---|---|---|---|---|---|"
@@ -483,7 +670,7 @@ impl SweepReport {
         }
         let mut loaded: Vec<&ElementSummary> = self.elements.iter().collect();
         loaded.sort_by(|a, b| {
-            b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(crate::site::save::natural_cmp(&a.id, &b.id))
+            b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(natural_cmp(&a.id, &b.id))
         });
         let _ = writeln!(
             o,

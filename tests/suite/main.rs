@@ -14,6 +14,7 @@ mod conservation;
 mod cooling_plant;
 mod editing;
 mod failover;
+mod fan_out;
 mod field_probe;
 mod golden;
 mod grid_rules;

@@ -133,3 +133,97 @@ fn the_sweep_command_writes_its_reports() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("--only rackz: no such kind (grid_feed,"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Sharded sweeps joined by `merge` give the unsharded report byte for byte, with each part
+/// passing through its JSON file, for 1, 3 and 7 shards (7 leaves some shards with no pairs).
+#[test]
+fn sharded_sweeps_merge_into_the_unsharded_report_byte_for_byte() {
+    use dctwin::study::sweep::{Shard, SweepReport, merge, sweep_part};
+    let catalog = Catalog::builtin();
+    let mut site = load(&root().join("sites/small_2n_room.ron"));
+    // One common-mode group, so its cases are sharded too.
+    for t in site.transformers.iter_mut() {
+        t.common_mode = vec!["SUB-1".into()];
+    }
+    let options = SweepOptions {
+        depth: 2,
+        duration: Duration::from_secs(60),
+        step: Duration::from_secs(10),
+        only: vec![EquipmentKind::Transformer, EquipmentKind::Ups, EquipmentKind::Distribution],
+    };
+    let whole = sweep(&site, &catalog, &options, &|_, _| {}).to_json();
+    for count in [1, 3, 7] {
+        // Parts in reverse order: merge does not depend on the order it is given them.
+        let parts: Vec<SweepReport> = (0..count)
+            .rev()
+            .map(|index| {
+                let part = sweep_part(&site, &catalog, &options, Shard { index, count }, &|_, _| {});
+                serde_json::from_str(&part.to_json()).unwrap()
+            })
+            .collect();
+        let sizes: Vec<usize> = parts.iter().map(|p| p.cases.len()).collect();
+        assert_eq!(merge(parts).unwrap().to_json(), whole, "{count} shards ({sizes:?} cases)");
+    }
+    // A missing shard and a repeated one are refused, naming them.
+    let part = |index| sweep_part(&site, &catalog, &options, Shard { index, count: 3 }, &|_, _| {});
+    assert_eq!(merge(vec![part(0), part(2)]).unwrap_err(), "missing shards: 1/3");
+    assert_eq!(merge(vec![part(0), part(1), part(1), part(2)]).unwrap_err(), "shard 1/3 is given twice");
+    assert!(Shard::parse("3/3").is_err() && Shard::parse("1").is_err() && Shard::parse("0/0").is_err());
+}
+
+/// Two transformers in one substation (`common_mode: ["SUB-1"]`): the sweep fails the group as
+/// one case, which loses every rack once the UPS batteries run out, while each transformer alone
+/// loses nothing; the pair of a group and its own member is not run.
+#[test]
+fn a_common_mode_group_is_failed_as_one_event() {
+    let catalog = Catalog::builtin();
+    let mut site = load(&root().join("sites/small_2n_room.ron"));
+    for t in site.transformers.iter_mut() {
+        t.common_mode = vec!["SUB-1".into()];
+    }
+    let mut options = electrical(1);
+    options.only = vec![EquipmentKind::Transformer];
+    let report = sweep(&site, &catalog, &options, &|_, _| {});
+    let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["SUB-1", "T-A", "T-B"]);
+    let sub = &report.cases[0];
+    assert_eq!((sub.failed.as_slice(), sub.groups.as_slice()), (&["T-A".to_string(), "T-B".into()][..], &["SUB-1".to_string()][..]));
+    assert_eq!(sub.racks_down, 40);
+    assert!(report.single_points_of_failure.is_empty());
+    assert_eq!(report.common_mode_failures, ["SUB-1"]);
+    assert!(report.to_markdown(5).contains("**Common-mode failures** (one event takes out a group, and IT load is lost): SUB-1"));
+
+    options.depth = 2;
+    options.duration = Duration::from_secs(60);
+    let report = sweep(&site, &catalog, &options, &|_, _| {});
+    let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["SUB-1", "T-A", "T-A+T-B", "T-B"], "SUB-1 with its own members is pruned");
+    assert_eq!(report.pruned_pairs, 2);
+}
+
+/// Common-mode groups are checked where they are written, and kept through the world and back.
+#[test]
+fn common_mode_groups_are_validated_and_kept() {
+    let catalog = Catalog::builtin();
+    let text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
+    let with = |a: &str, b: &str| {
+        text.replacen("position_m: (-22.0, 0.0))", &format!("position_m: (-22.0, 0.0), common_mode: [{a}])"), 1)
+            .replacen("position_m: (-22.0, 12.0))", &format!("position_m: (-22.0, 12.0), common_mode: [{b}])"), 1)
+    };
+    let problems = |text: &str| dctwin::site::load::parse_site(text, "site.ron", &catalog).err().map(|p| p.to_string());
+    let good = with("\"SUB-1\"", "\"SUB-1\"");
+    assert_eq!(problems(&good), None);
+    let one = problems(&with("\"SUB-1\"", "\"SUB-2\"")).unwrap();
+    assert!(one.contains("site.ron:15:") && one.contains("common-mode group \"SUB-1\" has one member"), "{one}");
+    assert!(one.contains("site.ron:16:") && one.contains("\"SUB-2\" has one member"), "{one}");
+    let named = problems(&with("\"UPS-A\"", "\"UPS-A\"")).unwrap();
+    assert!(named.contains("common-mode group \"UPS-A\" has the id of an element"), "{named}");
+    let twice = problems(&with("\"SUB-1\", \"SUB-1\"", "\"SUB-1\"")).unwrap();
+    assert!(twice.contains("transformer \"T-A\" lists common-mode group \"SUB-1\" twice"), "{twice}");
+
+    let site = parse(&good);
+    let mut app = app_after(&site, 1);
+    let back = dctwin::sim::world::world_to_site(app.world_mut());
+    assert_eq!(back.transformers.iter().map(|t| t.common_mode.clone()).collect::<Vec<_>>(), [["SUB-1"], ["SUB-1"]]);
+    assert!(back.to_ron_string().contains("common_mode: [\"SUB-1\"]"));
+}

@@ -146,6 +146,8 @@ pub struct NodeParts<S: Modelled> {
     pub rotation_deg: f64,
     /// In service.
     pub in_service: bool,
+    /// Common-mode groups.
+    pub common_mode: Vec<String>,
 }
 
 impl<S: Modelled> NodeParts<S> {

@@ -51,9 +51,8 @@ impl NetworkKind for GridFeed {
         &self.0
     }
     fn to_spec(&self, p: NodeParts<GridFeedSpec>) -> GridFeedSpec {
-        let (id, model, overrides, position_m, rotation_deg, in_service) =
-            (p.id, p.model, p.overrides, p.position_m, p.rotation_deg, p.in_service);
-        GridFeedSpec { id, model, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        GridFeedSpec { id, model, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// A slack source behind `Z = kV²/MVA_sc` (100 % on the short-circuit base), ideal at 0.
     fn circuit(&self) -> Circuit {
@@ -80,9 +79,8 @@ impl NetworkKind for Generator {
         &self.0
     }
     fn to_spec(&self, p: NodeParts<GeneratorSpec>) -> GeneratorSpec {
-        let (id, model, overrides, position_m, rotation_deg, in_service) =
-            (p.id, p.model, p.overrides, p.position_m, p.rotation_deg, p.in_service);
-        GeneratorSpec { id, model, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        GeneratorSpec { id, model, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// A source at its rated voltage (its regulator holds it) while it runs.
     fn circuit(&self) -> Circuit {
@@ -103,8 +101,8 @@ impl NetworkKind for TransferSwitch {
     fn to_spec(&self, p: NodeParts<TransferSwitchSpec>) -> TransferSwitchSpec {
         let preferred = p.sources.first().cloned().unwrap_or_default();
         let alternate = p.sources.get(1).cloned().unwrap_or_default();
-        let NodeParts { id, model, overrides, zone, position_m, rotation_deg, in_service, .. } = p;
-        TransferSwitchSpec { id, model, preferred, alternate, zone, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        TransferSwitchSpec { id, model, preferred, alternate, zone, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// A node without impedance at its source's voltage, limited by its continuous rating (a
     /// transfer switch carries its full rating continuously: UL 1008).
@@ -127,8 +125,8 @@ impl NetworkKind for Transformer {
     }
     fn to_spec(&self, p: NodeParts<TransformerSpec>) -> TransformerSpec {
         let upstream = p.upstream();
-        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, .. } = p;
-        TransformerSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        TransformerSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// Series `R + jX` behind an ideal ratio, magnetising branch `G − jB` at the LV terminal.
     fn circuit(&self) -> Circuit {
@@ -160,8 +158,8 @@ impl NetworkKind for Ups {
     }
     fn to_spec(&self, p: NodeParts<UpsSpec>) -> UpsSpec {
         let (upstream, mode) = (p.upstream(), self.mode);
-        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, .. } = p;
-        UpsSpec { id, model, upstream, feeder, mode, zone, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        UpsSpec { id, model, upstream, feeder, mode, zone, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// Double conversion: regulated output, input at the rectifier's power factor; eco mode:
     /// output follows input. Losses from the mode's curve.
@@ -194,8 +192,8 @@ impl NetworkKind for Distribution {
     }
     fn to_spec(&self, p: NodeParts<DistributionSpec>) -> DistributionSpec {
         let upstream = p.upstream();
-        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, .. } = p;
-        DistributionSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service }
+        let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
+        DistributionSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service, common_mode }
     }
     /// A node without impedance limited by its breaker, at its upstream's nominal voltage.
     fn circuit(&self) -> Circuit {
