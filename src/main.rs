@@ -123,6 +123,28 @@ enum Command {
         #[arg(long, value_name = "FILE", requires = "shard")]
         out: Option<PathBuf>,
     },
+    /// How many more racks of a model fit, where, which limit binds first, and what capacity is
+    /// stranded behind it.
+    Capacity {
+        /// Site file (RON).
+        site: PathBuf,
+        /// Catalog rack model to add (e.g. gb200-nvl72).
+        #[arg(long, value_name = "MODEL")]
+        add: String,
+        /// Only places in this zone.
+        #[arg(long, value_name = "ZONE")]
+        zone: Option<String>,
+        /// Only places fed or cooled by this element, or anything below it.
+        #[arg(long, value_name = "ID")]
+        near: Option<String>,
+        /// Every single failure must stay as safe as it is today (2N sides carry the failed
+        /// side's load, N+1 cooling loses a unit).
+        #[arg(long = "n-1")]
+        n_1: bool,
+        /// Write the full report (JSON) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
     /// Join the part reports of a sharded sweep into the report the unsharded sweep writes.
     Merge {
         /// Part reports (every shard of one sweep, once each).
@@ -536,6 +558,32 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 dctwin::site::save::atomic_write(&path, result.to_csv().as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 outln!("Cases written to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Capacity { site, add, zone, near, n_1, report } => {
+            let parsed = load(&site, &catalog)?;
+            let options = dctwin::study::capacity::CapacityOptions { model: add, zone, near, n_1 };
+            use std::io::IsTerminal;
+            let spinner = if std::io::stderr().is_terminal() {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.enable_steady_tick(Duration::from_millis(120));
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let started = std::time::Instant::now();
+            let result = dctwin::study::capacity::capacity(&parsed, &catalog, &options, &|stage| {
+                spinner.set_message(stage.to_string());
+            })?;
+            spinner.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            out!("{}", result.to_markdown());
+            err!("{} simulations in {secs:.2} s\n", result.probes);
+            if let Some(path) = report {
+                dctwin::site::save::atomic_write(&path, result.to_json().as_bytes())
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+                outln!("Report written to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }

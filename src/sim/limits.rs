@@ -340,6 +340,12 @@ pub struct HeadroomRow {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Headroom(pub Vec<HeadroomRow>);
 
+/// Every limit line of the latest step (each element against each of its limits, as headroom
+/// rows), kept only when this resource is present: studies that weigh many limits at once (the
+/// capacity search) insert it; a plain run does not pay for it.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct LimitLines(pub Vec<HeadroomRow>);
+
 /// Raises alerts and computes headroom after the solvers.
 pub struct LimitsPlugin;
 
@@ -366,6 +372,7 @@ fn check_limits(
     batteries: Query<(&ElementId, &super::electrical::kinds::Ups, &super::electrical::UpsBattery)>,
     generators: Query<(&ElementId, &super::electrical::kinds::Generator, &super::electrical::standby::GeneratorState)>,
     mut scan: Local<ElectricalScan>,
+    mut lines: Option<ResMut<LimitLines>>,
 ) {
     let no_shedding = super::thermal::ThermalShedding::default();
     let shedding = shedding.as_deref().unwrap_or(&no_shedding);
@@ -393,8 +400,20 @@ fn check_limits(
         )),
     }
 
+    if let Some(lines) = lines.as_deref_mut() {
+        lines.0.clear();
+    }
     // A failed solve leaves last step's states in place: nothing to compare until it solves.
     if totals.converged {
+        if let Some(lines) = lines.as_deref_mut() {
+            for k in 0..net.network.nodes().len() {
+                let Some(state) = net.node_state_ref(k) else { continue };
+                if electrical_state_finite(state) {
+                    let limit = &net.network.nodes()[k].limit;
+                    element_candidates(&net.node_ids[k], None, state, limit, |c| lines.0.push(c.to_row()));
+                }
+            }
+        }
         scan.update(&net);
         findings.extend(scan.findings.iter().cloned());
         for (slot, winner) in best.iter_mut().zip(&scan.best) {
@@ -417,7 +436,12 @@ fn check_limits(
     }
 
     if let Some(plant) = plant.as_deref() {
-        check_cooling(plant, &net, &rack_zones, &mut findings, &mut best);
+        check_cooling(plant, &net, &rack_zones, &mut findings, |c| {
+            if let Some(lines) = lines.as_deref_mut() {
+                lines.0.push(c.to_row());
+            }
+            offer(&mut best, c);
+        });
     }
     for (id, ups, battery) in &batteries {
         use super::electrical::BatteryMode;
@@ -471,21 +495,7 @@ fn check_limits(
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
     log.update(findings, clock.elapsed_s);
-    let mut table: Vec<HeadroomRow> = best
-        .into_iter()
-        .flatten()
-        .map(|c| HeadroomRow {
-            limit: c.limit,
-            element: c.element.to_string(),
-            value: c.value,
-            limit_value: c.limit_value,
-            margin: c.margin,
-            unit: c.unit,
-            margin_pct: c.margin_pct,
-            time_to_limit_s: c.time_to_limit_s,
-            load_growth_pct: c.growth_pct.is_finite().then_some(c.growth_pct),
-        })
-        .collect();
+    let mut table: Vec<HeadroomRow> = best.into_iter().flatten().map(|c| c.to_row()).collect();
     // First the limit the site reaches first as its IT load grows; limits growth never reaches
     // last, by margin.
     table.sort_by(|a, b| {
@@ -771,6 +781,23 @@ struct Candidate<'a> {
     growth_pct: f64,
 }
 
+impl Candidate<'_> {
+    /// The row, with its id owned.
+    fn to_row(self) -> HeadroomRow {
+        HeadroomRow {
+            limit: self.limit,
+            element: self.element.to_string(),
+            value: self.value,
+            limit_value: self.limit_value,
+            margin: self.margin,
+            unit: self.unit,
+            margin_pct: self.margin_pct,
+            time_to_limit_s: self.time_to_limit_s,
+            load_growth_pct: self.growth_pct.is_finite().then_some(self.growth_pct),
+        }
+    }
+}
+
 /// A limit on a quantity that grows in proportion to the load (current, power, heat, airflow).
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
     let growth_pct = if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY };
@@ -829,7 +856,7 @@ fn check_cooling<'a>(
     net: &super::electrical::ElectricalNetwork,
     racks: &'a Query<(&ElementId, RackInputs)>,
     findings: &mut Vec<Finding>,
-    best: &mut [Option<Candidate<'a>>; LIMIT_KINDS],
+    mut offer: impl FnMut(Candidate<'a>),
 ) {
     // A non-finite temperature anywhere is a solver failure of that node, named as such.
     let nodes = plant
@@ -851,7 +878,7 @@ fn check_cooling<'a>(
         // The inlet's rise above the supply air grows with the heat.
         let rise = zone.hottest_inlet_c - zone.supply_c;
         c.growth_pct = if rise > 0.0 { ((allowable - zone.supply_c) / rise - 1.0) * 100.0 } else { f64::INFINITY };
-        offer(best, c);
+        offer(c);
         if zone.hottest_inlet_c > recommended || zone.time_to_allowable_s.is_some_and(|t| t < 3600.0) {
             hot_zones.push(zone);
         }
@@ -859,7 +886,7 @@ fn check_cooling<'a>(
         // at present water temperatures and full airflow.
         let holding_kw = zone.holding_capacity_w / 1e3;
         if holding_kw.is_finite() && holding_kw > 0.0 {
-            offer(best, row(LimitKind::CrahCapacity, &zone.id, zone.heat_load_w / 1e3, holding_kw, "kW"));
+            offer(row(LimitKind::CrahCapacity, &zone.id, zone.heat_load_w / 1e3, holding_kw, "kW"));
         }
         let rated_kw = zone.running_capacity_w / 1e3;
         if rated_kw > 0.0 && zone.coil_w / 1e3 > rated_kw * (1.0 + RATING_TOLERANCE) && !zone.over_capacity {
@@ -874,7 +901,7 @@ fn check_cooling<'a>(
             ));
         }
         if zone.available_airflow_m3_s > 0.0 {
-            offer(best, row(LimitKind::Airflow, &zone.id, zone.demand_m3_s, zone.available_airflow_m3_s, "m³/s"));
+            offer(row(LimitKind::Airflow, &zone.id, zone.demand_m3_s, zone.available_airflow_m3_s, "m³/s"));
         }
         if zone.demand_m3_s > zone.available_airflow_m3_s * (1.0 + RATING_TOLERANCE) && zone.demand_m3_s > 0.0 {
             // The racks draw more air than the running CRAHs give: exhaust recirculates.
@@ -933,7 +960,7 @@ fn check_cooling<'a>(
         let heat_kw = cdu.rack_heat_w / 1e3;
         let mut c = row(LimitKind::CduCapacity, &cdu.id, heat_kw, available_kw, "kW");
         c.margin_pct = (available_kw - heat_kw) / cdu.rating.capacity_kw * 100.0;
-        offer(best, c);
+        offer(c);
         if heat_kw > available_kw {
             findings.push(Finding::new(
                 Severity::Critical,
@@ -968,11 +995,11 @@ fn check_cooling<'a>(
             plant.chillers.iter().filter(|c| c.loop_id(plant) == lp.id).map(|c| c.available_w / 1e3).sum()
         };
         if available_kw > 0.0 {
-            offer(best, row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
+            offer(row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
         }
         let rejection_kw = lp.rejection_capacity_w / 1e3;
         if rejection_kw > 0.0 && lp.rejection_load_w > 0.0 {
-            offer(best, row(LimitKind::HeatRejection, &lp.id, lp.rejection_load_w / 1e3, rejection_kw, "kW"));
+            offer(row(LimitKind::HeatRejection, &lp.id, lp.rejection_load_w / 1e3, rejection_kw, "kW"));
             if lp.rejection_load_w / 1e3 > rejection_kw * (1.0 + RATING_TOLERANCE) {
                 // Towers beyond capacity: the condenser water warms, chillers lose capacity.
                 for h in plant.heat_rejection.iter().filter(|h| h.loop_id(plant) == lp.id && h.rejected_w > 0.0) {

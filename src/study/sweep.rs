@@ -143,18 +143,18 @@ pub struct SweepReport {
 
 /// One failure event: an element, or a common-mode group whose members one event takes out.
 #[derive(Debug, Clone)]
-struct Contingency {
+pub(crate) struct Contingency {
     /// The element's id, or the group's name.
-    id: String,
+    pub id: String,
     /// What fails: the element, or the group's members.
-    members: Vec<String>,
+    pub members: Vec<String>,
     /// A common-mode group.
-    group: bool,
+    pub group: bool,
 }
 
 /// What a sweep fails, in natural id order: each in-service element of `kinds`, and each
 /// common-mode group with such an element among its members (all its in-service members fail).
-fn contingencies(site: &SiteFile, kinds: &[EquipmentKind]) -> Vec<Contingency> {
+pub(crate) fn contingencies(site: &SiteFile, kinds: &[EquipmentKind]) -> Vec<Contingency> {
     let mut out: Vec<Contingency> = Vec::new();
     let mut groups: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
     for (_, e) in site.elements() {
@@ -207,8 +207,7 @@ impl Shard {
     pub fn parse(s: &str) -> Result<Shard, String> {
         let bad = || format!("--shard {s}: expected I/N with 0 <= I < N, e.g. 0/4");
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) =
-            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -322,7 +321,7 @@ fn run_case(
 
 /// Every schedule of `app` on the single-threaded executor: cases run side by side in rayon,
 /// and Bevy's shared task pools would only add hand-offs.
-fn single_threaded_everywhere(app: &mut bevy::app::App) {
+pub(crate) fn single_threaded_everywhere(app: &mut bevy::app::App) {
     use bevy::ecs::schedule::{Schedules, SingleThreadedExecutor};
     for (_, s) in app.world_mut().resource_mut::<Schedules>().iter_mut() {
         s.set_executor(SingleThreadedExecutor::new());
@@ -393,11 +392,8 @@ pub fn sweep_part(
     };
     let base: BaseAlerts =
         base_report.alerts.iter().map(|a| (a.element.clone(), a.quantity.label().to_string(), a.severity)).collect();
-    let singles: Vec<Vec<&Contingency>> = units
-        .iter()
-        .filter(|u| options.depth >= 2 || shard.owns(&u.id))
-        .map(|u| vec![u])
-        .collect();
+    let singles: Vec<Vec<&Contingency>> =
+        units.iter().filter(|u| options.depth >= 2 || shard.owns(&u.id)).map(|u| vec![u]).collect();
     let total_hint = (singles.len()
         + if options.depth >= 2 { units.len() * units.len().saturating_sub(1) / 2 / shard.count as usize } else { 0 })
         as u64;
@@ -503,7 +499,8 @@ pub fn merge(parts: Vec<SweepReport>) -> Result<SweepReport, String> {
                 shard.index, shard.count
             ));
         }
-        let slot = seen.get_mut(shard.index as usize).ok_or(format!("shard {}/{count} is out of range", shard.index))?;
+        let slot =
+            seen.get_mut(shard.index as usize).ok_or(format!("shard {}/{count} is out of range", shard.index))?;
         if std::mem::replace(slot, true) {
             return Err(format!("shard {}/{count} is given twice", shard.index));
         }
@@ -669,9 +666,7 @@ impl SweepReport {
             );
         }
         let mut loaded: Vec<&ElementSummary> = self.elements.iter().collect();
-        loaded.sort_by(|a, b| {
-            b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(natural_cmp(&a.id, &b.id))
-        });
+        loaded.sort_by(|a, b| b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(natural_cmp(&a.id, &b.id)));
         let _ = writeln!(
             o,
             "\n| element | worst loading | in case | its failures that break something |\n|---|---|---|---|"

@@ -7,6 +7,7 @@ mod alerts;
 mod app_ui;
 mod bad_input;
 mod battery;
+mod capacity;
 mod catalog;
 mod cli;
 mod closed_form;
