@@ -916,23 +916,31 @@ impl CapacityReport {
             );
         }
         if !full.is_empty() {
-            // The places that take none, by what one rack more crosses there.
-            let mut why: Vec<(String, usize)> = Vec::new();
+            // The places that take none, by the limit one rack more crosses there (with a
+            // failure or without), with the first place's crossing as the example.
+            let mut why: Vec<(String, usize, String)> = Vec::new();
             for p in &full {
-                let b = p.binding.as_ref().map_or("nothing (unbounded)".to_string(), |b| {
-                    let mut s = format!("{} {}", b.element, b.limit);
+                let (key, example) = p.binding.as_ref().map_or(("nothing (unbounded)".to_string(), String::new()), |b| {
+                    let key = if b.contingency.is_some() { format!("{} after a failure", b.limit) } else { b.limit.clone() };
+                    let mut example = b.element.clone();
                     if let Some(c) = &b.contingency {
-                        s += &format!(" when {c} fails");
+                        example += &format!(" when {c} fails");
                     }
-                    s
+                    (key, example)
                 });
-                match why.iter_mut().find(|w| w.0 == b) {
+                match why.iter_mut().find(|w| w.0 == key) {
                     Some(w) => w.1 += 1,
-                    None => why.push((b, 1)),
+                    None => why.push((key, 1, example)),
                 }
             }
-            let list: Vec<String> = why.iter().map(|(b, k)| format!("{b} ({k})")).collect();
-            let _ = writeln!(o, "\n{} places take none: one rack more crosses {}.", full.len(), list.join(", "));
+            let list: Vec<String> = why.iter().map(|(b, k, e)| format!("{b} in {k} (e.g. {e})")).collect();
+            let _ = writeln!(
+                o,
+                "\n{} {} none: one rack more crosses {}.",
+                full.len(),
+                if full.len() == 1 { "place takes" } else { "places take" },
+                list.join("; ")
+            );
         }
         for e in &self.excluded {
             let _ = writeln!(o, "\nNot a place for {}: {} ({})", self.model, e.place.label(), e.reason);
