@@ -10,6 +10,7 @@
 //! | [`perf::PerfPlugin`] | per-frame CPU time of the app's systems and the sim steps |
 //! | [`DesktopPlugin`] | all of the above, the egui pass, speed control, title, quitting |
 
+pub mod capacity;
 pub mod colors;
 pub mod files;
 pub mod history;
@@ -75,6 +76,7 @@ impl Plugin for DesktopPlugin {
             .add_plugins((crate::scenario::play::ScenarioPlugin, crate::scenario::live::GridWatchPlugin))
             .add_systems(First, apply_speed)
             .add_systems(Update, (run_single_steps, refresh_status_system).chain().before(plan::PlanSet))
+            .add_systems(Update, capacity::poll_capacity)
             .add_systems(EguiPrimaryContextPass, ui_system)
             .add_systems(PostUpdate, (update_title, handle_quit));
     }

@@ -687,6 +687,8 @@ fn draw_overlays(
     index: Option<Res<PlanIndex>>,
     footprints: Option<Res<Footprints>>,
     mut timings: ResMut<AppTimings>,
+    capacity: Option<Res<super::capacity::CapacityStudy>>,
+    history: Option<Res<crate::edit::EditHistory>>,
 ) {
     let Some(index) = index else { return };
     let started = std::time::Instant::now();
@@ -743,7 +745,7 @@ fn draw_overlays(
         gizmos.rect_2d(Isometry2d::from_translation((lo + hi) / 2.0), hi - lo, Color::srgb(0.3, 0.9, 1.0));
     }
     // Placement preview at the snapped cursor position.
-    if let (Some(cursor), Some(table)) = (editor.hovered_floor, footprints) {
+    if let (Some(cursor), Some(table)) = (editor.hovered_floor, footprints.as_ref()) {
         let snap = |p: Vec2| {
             let s = ops::snap((p.x as f64, p.y as f64), editor.grid_m);
             Vec2::new(s.0 as f32, s.1 as f32)
@@ -777,6 +779,36 @@ fn draw_overlays(
             });
             let color = if blocked { Color::srgb(1.0, 0.2, 0.2) } else { Color::srgb(0.4, 1.0, 0.5) };
             gizmos.rect_2d(Isometry2d::from_translation(c), size, color);
+        }
+    }
+    // The capacity answer for the site as it is: where the new racks go (violet) and the
+    // element that binds first (magenta, doubled).
+    let state = history.as_ref().map_or(0, |h| h.state());
+    if let (Some(report), Some(table)) = (capacity.as_ref().and_then(|c| c.current(state)), footprints.as_ref()) {
+        let violet = Color::srgb(0.75, 0.45, 1.0);
+        for p in &report.places {
+            // Turned like the rack they copy.
+            let size = index.get(&p.template).map_or_else(
+                || {
+                    let (w, d) = table.0.extent_m(crate::kinds::EquipmentKind::Rack, &report.model, 0.0);
+                    Vec2::new(w as f32, d as f32)
+                },
+                |t| t.size_m,
+            );
+            for (_, (x, y)) in &p.new_racks {
+                let c = Vec2::new(*x as f32, *y as f32);
+                gizmos.rect_2d(Isometry2d::from_translation(c), size, violet);
+                gizmos.line_2d(c - size / 2.0, c + size / 2.0, violet);
+            }
+        }
+        if let Some(item) = report.binding.as_ref().and_then(|b| index.get(&b.element)) {
+            let magenta = Color::srgb(1.0, 0.2, 0.8);
+            for pad in [4.0, 7.0] {
+                gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(pad * px), magenta);
+            }
+            if item.size_m.max_element() < min_marker_m {
+                gizmos.circle_2d(Isometry2d::from_translation(item.center_m), min_marker_m * 1.5, magenta);
+            }
         }
     }
     timings.record(Timed::PlanOverlays, started.elapsed());

@@ -56,6 +56,12 @@ pub struct EditHistory {
 }
 
 impl EditHistory {
+    /// Which version of the site the world holds: changes with every edit, undo and redo (and
+    /// comes back to an earlier value when undo returns to it).
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
     /// True when the site differs from the last saved (or opened) file.
     pub fn is_dirty(&self) -> bool {
         self.state != self.saved_state

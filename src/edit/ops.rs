@@ -48,7 +48,7 @@ pub fn footprint(table: &FootprintTable, e: &SiteElement) -> FloorRect {
 }
 
 /// [`footprint`] of any element of a site.
-fn footprint_of(table: &FootprintTable, e: &dyn SiteSpec) -> FloorRect {
+pub(crate) fn footprint_of(table: &FootprintTable, e: &dyn SiteSpec) -> FloorRect {
     let model = e.rated().map_or("", |r| r.model());
     let (w, d) = table.extent_m(e.kind(), model, e.rotation_deg());
     let (x, y) = e.position_m();

@@ -31,6 +31,7 @@ use crate::catalog::Catalog;
 use crate::headless::{advance, build_app};
 use crate::sim::limits::{AlertLog, HeadroomRow, LimitKind, LimitLines, Quantity, Severity};
 use crate::site::save::natural_cmp;
+use crate::edit::ops::FloorRect;
 use crate::site::{RackSpec, SiteFile};
 
 /// What to search.
@@ -411,36 +412,50 @@ fn slots(site: &SiteFile, options: &CapacityOptions) -> Result<Vec<Slot>, String
     Ok(out)
 }
 
-/// The site with `counts[i]` racks of `model` added in slot `i`; the new racks' ids (per slot)
-/// and each new id's template.
-fn with_racks(
-    site: &SiteFile,
-    slots: &[Slot],
-    counts: &[u32],
-    model: &str,
-) -> (SiteFile, Vec<Vec<(String, (f64, f64))>>, HashMap<String, String>) {
-    with_racks_at(site, slots, counts, model, 1.0)
+/// The floor the site's equipment takes: new racks are not put on it.
+fn occupied(site: &SiteFile) -> Vec<FloorRect> {
+    let table = crate::catalog::footprint::FootprintTable::builtin();
+    site.elements()
+        .into_iter()
+        .filter(|(_, e)| !e.kind().is_marker())
+        .map(|(_, e)| crate::edit::ops::footprint_of(&table, e))
+        .collect()
 }
 
-/// [`with_racks`] with the new racks at `utilization`.
-fn with_racks_at(
-    site: &SiteFile,
-    slots: &[Slot],
-    counts: &[u32],
-    model: &str,
-    utilization: f64,
-) -> (SiteFile, Vec<Vec<(String, (f64, f64))>>, HashMap<String, String>) {
-    let mut s = site.clone();
+/// A new rack of `model` like `template`, at `utilization`.
+fn new_rack(template: &RackSpec, model: &str, id: String, position_m: (f64, f64), utilization: f64) -> RackSpec {
+    RackSpec {
+        id,
+        model: model.to_string(),
+        utilization,
+        overrides: Default::default(),
+        position_m,
+        rotation_deg: template.rotation_deg,
+        in_service: true,
+        common_mode: vec![],
+        ..template.clone()
+    }
+}
+
+/// Where the new racks of each slot go and their ids: along the slot's row past its last rack,
+/// skipping floor that is taken; ids continue the template's (`GB150` → `GB151`).
+fn layout(site: &SiteFile, slots: &[Slot], counts: &[u32], floor: &[FloorRect]) -> Vec<Vec<(String, (f64, f64))>> {
     let mut taken: std::collections::HashSet<String> =
         site.elements().into_iter().map(|(_, e)| e.id().to_string()).collect();
-    let mut alias = HashMap::new();
-    let mut per_slot = Vec::with_capacity(slots.len());
+    let mut placed: Vec<FloorRect> = Vec::new();
     let mut next: HashMap<String, u64> = HashMap::new();
+    let mut out = Vec::with_capacity(slots.len());
     for (slot, &n) in slots.iter().zip(counts) {
         let prefix = slot.template.id.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
         let prefix = if prefix.is_empty() { "R".to_string() } else { prefix };
+        // The template's own footprint, moved along the row.
+        let half = {
+            let r = floor.iter().find(|r| r.contains(slot.template.position_m));
+            r.map_or((0.3, 0.6), |r| ((r.max.0 - r.min.0) / 2.0, (r.max.1 - r.min.1) / 2.0))
+        };
         let mut ids = Vec::new();
-        for i in 0..n {
+        let mut k = 0.0;
+        for _ in 0..n {
             let counter = next.entry(prefix.clone()).or_insert(1);
             let id = loop {
                 let candidate = format!("{prefix}{counter}");
@@ -449,22 +464,40 @@ fn with_racks_at(
                     break candidate;
                 }
             };
-            let k = f64::from(i + 1);
-            let position_m = (slot.end_m.0 + k * slot.step_m.0, slot.end_m.1 + k * slot.step_m.1);
-            s.racks.push(RackSpec {
-                id: id.clone(),
-                model: model.to_string(),
-                utilization,
-                overrides: Default::default(),
-                position_m,
-                in_service: true,
-                common_mode: vec![],
-                ..slot.template.clone()
-            });
-            alias.insert(id.clone(), slot.template.id.clone());
+            let position_m = loop {
+                k += 1.0;
+                let p = (slot.end_m.0 + k * slot.step_m.0, slot.end_m.1 + k * slot.step_m.1);
+                let rect = FloorRect { min: (p.0 - half.0, p.1 - half.1), max: (p.0 + half.0, p.1 + half.1) };
+                if !floor.iter().chain(&placed).any(|r| r.overlaps(&rect)) {
+                    placed.push(rect);
+                    break p;
+                }
+            };
             ids.push((id, position_m));
         }
-        per_slot.push(ids);
+        out.push(ids);
+    }
+    out
+}
+
+/// The site with `counts[i]` racks of `model` added in slot `i` at `utilization`; the new
+/// racks' ids and positions (per slot) and each new id's template.
+fn with_racks(
+    site: &SiteFile,
+    slots: &[Slot],
+    counts: &[u32],
+    model: &str,
+    utilization: f64,
+    floor: &[FloorRect],
+) -> (SiteFile, Vec<Vec<(String, (f64, f64))>>, HashMap<String, String>) {
+    let mut s = site.clone();
+    let mut alias = HashMap::new();
+    let per_slot = layout(site, slots, counts, floor);
+    for (slot, ids) in slots.iter().zip(&per_slot) {
+        for (id, p) in ids {
+            s.racks.push(new_rack(&slot.template, model, id.clone(), *p, utilization));
+            alias.insert(id.clone(), slot.template.id.clone());
+        }
     }
     (s, per_slot, alias)
 }
@@ -565,11 +598,12 @@ pub fn capacity(
     let none = HashMap::new();
 
     // Places, and those the model cannot take (its heat needs a CDU, a zone...).
+    let floor = occupied(site);
     let all_slots = slots(site, options)?;
     let mut slots = Vec::new();
     let mut excluded = Vec::new();
     for slot in all_slots {
-        let (s, _, _) = with_racks(site, std::slice::from_ref(&slot), &[1], &options.model);
+        let (s, _, _) = with_racks(site, std::slice::from_ref(&slot), &[1], &options.model, 1.0, &floor);
         match crate::site::validate::validate(&s, "", "site", catalog) {
             Ok(()) => slots.push(slot),
             Err(p) => excluded.push(Excluded {
@@ -588,7 +622,7 @@ pub fn capacity(
         .map(|g| {
             let mut c = vec![0; n];
             c[g] = 1;
-            let (s, _, alias) = with_racks(site, &slots, &c, &options.model);
+            let (s, _, alias) = with_racks(site, &slots, &c, &options.model, 1.0, &floor);
             run(&s, &[], &alias)
         })
         .collect();
@@ -617,7 +651,7 @@ pub fn capacity(
             let (counts, order, stopped) = lin.fill(&eligible, MAX_RACKS);
             let unbounded = order.len() >= MAX_RACKS as usize;
             let fits = |c: &[u32], expect: Option<usize>| -> Option<Crossing> {
-                let (s, _, alias) = with_racks(site, &slots, c, &options.model);
+                let (s, _, alias) = with_racks(site, &slots, c, &options.model, 1.0, &floor);
                 if let Some(x) = worse(&run(&s, &[], &alias), &base) {
                     return Some(x);
                 }
@@ -674,7 +708,7 @@ pub fn capacity(
         let cases: Vec<Contingency> = contingencies(site, &default_kinds());
         // Each failure, without new racks and with one in every place at a tenth of its power
         // (small enough to stay linear: no place saturates its cooling).
-        let (sensing, _, alias) = with_racks_at(site, &slots, &vec![1; n], &options.model, SENSING_UTILIZATION);
+        let (sensing, _, alias) = with_racks(site, &slots, &vec![1; n], &options.model, SENSING_UTILIZATION, &floor);
         let runs: Vec<(Probe, Probe)> =
             cases.par_iter().map(|c| (run(site, &c.members, &none), run(&sensing, &c.members, &alias))).collect();
         unsafe_today =
@@ -706,7 +740,7 @@ pub fn capacity(
     }
 
     // The plan's steady state: the next limits and what is stranded.
-    let (plan, new_racks, alias) = with_racks(site, &slots, &counts, &options.model);
+    let (plan, new_racks, alias) = with_racks(site, &slots, &counts, &options.model, 1.0, &floor);
     let at_plan = run(&plan, &[], &alias);
     let mut next_limits: Vec<NextLimit> = keys
         .iter()
@@ -862,6 +896,26 @@ pub fn capacity(
 }
 
 impl CapacityReport {
+    /// The racks the answer adds, as site elements for `site` (the site the search ran on):
+    /// what placing them in one edit adds.
+    pub fn racks_to_place(&self, site: &SiteFile) -> Result<Vec<RackSpec>, String> {
+        let mut out = Vec::new();
+        for p in self.places.iter().filter(|p| p.racks > 0) {
+            let template = site
+                .racks
+                .iter()
+                .find(|r| r.id == p.template)
+                .ok_or_else(|| format!("rack {} is no longer in the site: search again", p.template))?;
+            for (id, position_m) in &p.new_racks {
+                if site.element(id).is_some() {
+                    return Err(format!("{id} is already in the site: search again"));
+                }
+                out.push(new_rack(template, &self.model, id.clone(), *position_m, 1.0));
+            }
+        }
+        Ok(out)
+    }
+
     /// JSON, pretty.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a capacity report serializes") + "\n"

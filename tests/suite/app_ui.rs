@@ -798,3 +798,51 @@ fn grid_rules_are_watched_in_the_app_and_a_battery_is_sized() {
     let msg = editor(&h).message.map(|m| m.0).unwrap_or_default();
     assert!(msg.starts_with("A facility battery of 2.8"), "{msg}");
 }
+
+/// The Capacity tab: ask how many more 12 kW racks fit in the small room, wait for the search's
+/// thread, read the same answer the library gives, place them with one click (one edit: every
+/// new rack, at the reported positions) and take them all back with one undo.
+#[test]
+fn the_capacity_tab_places_the_answer_in_one_undoable_edit() {
+    use dctwin::app::capacity::CapacityStudy;
+    let mut h = harness("small_2n_room.ron", 2);
+    *h.state_mut().world_mut().resource_mut::<dctwin::app::ui::BottomTab>() = dctwin::app::ui::BottomTab::Capacity;
+    h.run();
+    h.state_mut().world_mut().resource_mut::<CapacityStudy>().model = "legacy-air-12kw".into();
+    h.get_by_label("How many more fit?").click();
+    // A spinner repaints while the search runs: step frames, not run to rest.
+    h.step();
+    let started = std::time::Instant::now();
+    while h.state().world().resource::<CapacityStudy>().answer.is_none() {
+        assert!(started.elapsed().as_secs() < 300, "the search finishes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+    h.run();
+    let site = world_to_site(h.state_mut().world_mut());
+    let expected = dctwin::study::capacity::capacity(
+        &site,
+        &Catalog::builtin(),
+        &dctwin::study::capacity::CapacityOptions { model: "legacy-air-12kw".into(), ..Default::default() },
+        &|_| {},
+    )
+    .unwrap();
+    assert!(expected.racks > 0);
+    let shown = format!("{} more legacy-air-12kw racks fit", expected.racks);
+    assert!(h.query_all_by_label_contains(&shown).next().is_some(), "{shown}");
+    assert!(h.query_all_by_label_contains("Binds first: ").next().is_some());
+    let racks_before = site.racks.len();
+    h.get_by_label(&format!("Place {} racks", expected.racks)).click();
+    h.run();
+    let after = world_to_site(h.state_mut().world_mut());
+    assert_eq!(after.racks.len(), racks_before + expected.racks as usize);
+    for p in &expected.places {
+        for (id, position) in &p.new_racks {
+            let r = after.racks.iter().find(|r| &r.id == id).unwrap_or_else(|| panic!("{id} placed"));
+            assert_eq!((r.position_m, r.feed_a.as_str(), r.model.as_str()), (*position, p.place.feed_a.as_str(), "legacy-air-12kw"));
+        }
+    }
+    dctwin::app::ui::do_undo(h.state_mut().world_mut());
+    h.run();
+    assert_eq!(world_to_site(h.state_mut().world_mut()).racks.len(), racks_before, "one undo takes them all back");
+}

@@ -6,6 +6,7 @@
 //! the inspector on the right, charts and the single-line diagram at the bottom, the plan in the
 //! middle (drawn by Bevy, labelled and explained here).
 
+pub mod capacity;
 pub mod charts;
 pub mod inspector;
 pub mod limits;
@@ -36,6 +37,8 @@ pub enum BottomTab {
     SingleLine,
     /// What happened when: equipment (UPS to battery, transfers, restarts) and alerts.
     Timeline,
+    /// How many more racks fit, where, and what binds first.
+    Capacity,
 }
 
 /// egui colour of an sRGB triple.
@@ -233,6 +236,7 @@ pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
             ui.selectable_value(&mut tab, BottomTab::Charts, "Charts");
             ui.selectable_value(&mut tab, BottomTab::SingleLine, "Single-line diagram");
             ui.selectable_value(&mut tab, BottomTab::Timeline, "Timeline");
+            ui.selectable_value(&mut tab, BottomTab::Capacity, "Capacity");
         });
         *world.resource_mut::<BottomTab>() = tab;
         ui.separator();
@@ -240,6 +244,7 @@ pub fn ui_root(ui: &mut egui::Ui, world: &mut World) {
             BottomTab::Charts => charts::charts_panel(ui, world),
             BottomTab::SingleLine => sld::sld_panel(ui, world),
             BottomTab::Timeline => timeline_panel(ui, world),
+            BottomTab::Capacity => capacity::capacity_panel(ui, world),
         }
     });
     let plan_rect = ui.available_rect_before_wrap();
