@@ -28,10 +28,10 @@ use serde::Serialize;
 
 use super::sweep::{Contingency, contingencies, default_kinds, single_threaded_everywhere};
 use crate::catalog::Catalog;
+use crate::edit::ops::FloorRect;
 use crate::headless::{advance, build_app};
 use crate::sim::limits::{AlertLog, HeadroomRow, LimitKind, LimitLines, Quantity, Severity};
 use crate::site::save::natural_cmp;
-use crate::edit::ops::FloorRect;
 use crate::site::{RackSpec, SiteFile};
 
 /// What to search.
@@ -412,6 +412,9 @@ fn slots(site: &SiteFile, options: &CapacityOptions) -> Result<Vec<Slot>, String
     Ok(out)
 }
 
+/// New racks' ids and positions, m, in one place.
+type NewRacks = Vec<(String, (f64, f64))>;
+
 /// The floor the site's equipment takes: new racks are not put on it.
 fn occupied(site: &SiteFile) -> Vec<FloorRect> {
     let table = crate::catalog::footprint::FootprintTable::builtin();
@@ -439,7 +442,7 @@ fn new_rack(template: &RackSpec, model: &str, id: String, position_m: (f64, f64)
 
 /// Where the new racks of each slot go and their ids: along the slot's row past its last rack,
 /// skipping floor that is taken; ids continue the template's (`GB150` → `GB151`).
-fn layout(site: &SiteFile, slots: &[Slot], counts: &[u32], floor: &[FloorRect]) -> Vec<Vec<(String, (f64, f64))>> {
+fn layout(site: &SiteFile, slots: &[Slot], counts: &[u32], floor: &[FloorRect]) -> Vec<NewRacks> {
     let mut taken: std::collections::HashSet<String> =
         site.elements().into_iter().map(|(_, e)| e.id().to_string()).collect();
     let mut placed: Vec<FloorRect> = Vec::new();
@@ -489,7 +492,7 @@ fn with_racks(
     model: &str,
     utilization: f64,
     floor: &[FloorRect],
-) -> (SiteFile, Vec<Vec<(String, (f64, f64))>>, HashMap<String, String>) {
+) -> (SiteFile, Vec<NewRacks>, HashMap<String, String>) {
     let mut s = site.clone();
     let mut alias = HashMap::new();
     let per_slot = layout(site, slots, counts, floor);
@@ -974,14 +977,19 @@ impl CapacityReport {
             // failure or without), with the first place's crossing as the example.
             let mut why: Vec<(String, usize, String)> = Vec::new();
             for p in &full {
-                let (key, example) = p.binding.as_ref().map_or(("nothing (unbounded)".to_string(), String::new()), |b| {
-                    let key = if b.contingency.is_some() { format!("{} after a failure", b.limit) } else { b.limit.clone() };
-                    let mut example = b.element.clone();
-                    if let Some(c) = &b.contingency {
-                        example += &format!(" when {c} fails");
-                    }
-                    (key, example)
-                });
+                let (key, example) =
+                    p.binding.as_ref().map_or(("nothing (unbounded)".to_string(), String::new()), |b| {
+                        let key = if b.contingency.is_some() {
+                            format!("{} after a failure", b.limit)
+                        } else {
+                            b.limit.clone()
+                        };
+                        let mut example = b.element.clone();
+                        if let Some(c) = &b.contingency {
+                            example += &format!(" when {c} fails");
+                        }
+                        (key, example)
+                    });
                 match why.iter_mut().find(|w| w.0 == key) {
                     Some(w) => w.1 += 1,
                     None => why.push((key, 1, example)),

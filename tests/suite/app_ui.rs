@@ -839,7 +839,10 @@ fn the_capacity_tab_places_the_answer_in_one_undoable_edit() {
     for p in &expected.places {
         for (id, position) in &p.new_racks {
             let r = after.racks.iter().find(|r| &r.id == id).unwrap_or_else(|| panic!("{id} placed"));
-            assert_eq!((r.position_m, r.feed_a.as_str(), r.model.as_str()), (*position, p.place.feed_a.as_str(), "legacy-air-12kw"));
+            assert_eq!(
+                (r.position_m, r.feed_a.as_str(), r.model.as_str()),
+                (*position, p.place.feed_a.as_str(), "legacy-air-12kw")
+            );
         }
     }
     dctwin::app::ui::do_undo(h.state_mut().world_mut());

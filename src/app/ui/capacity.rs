@@ -89,8 +89,11 @@ pub fn capacity_panel(ui: &mut egui::Ui, world: &mut World) {
                             }
                             if !r.unsafe_today.is_empty() {
                                 let text = format!("Not N-1 safe today: {}", r.unsafe_today.join(", "));
-                                ui.add(egui::Label::new(RichText::new(&text).color(Color32::from_rgb(230, 170, 60))).truncate())
-                                    .on_hover_text(text);
+                                ui.add(
+                                    egui::Label::new(RichText::new(&text).color(Color32::from_rgb(230, 170, 60)))
+                                        .truncate(),
+                                )
+                                .on_hover_text(text);
                             }
                             for p in r.places.iter().filter(|p| p.racks > 0) {
                                 let text = format!(
