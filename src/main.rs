@@ -145,6 +145,17 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// What changed between two versions of a site (files, or git revisions as REV:PATH) and
+    /// what that does to its load, PUE, headroom and alerts.
+    Diff {
+        /// The old version: a file, or REV:PATH read with `git show` (e.g. HEAD~1:sites/a.ron).
+        old: String,
+        /// The new version (a file or REV:PATH).
+        new: String,
+        /// Markdown (for a pull-request comment) or JSON (for tools).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
+        format: DiffFormat,
+    },
     /// Join the part reports of a sharded sweep into the report the unsharded sweep writes.
     Merge {
         /// Part reports (every shard of one sweep, once each).
@@ -292,6 +303,31 @@ fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
     let (site, warnings) = load_site_with_warnings(path, catalog).map_err(|e| render(&e))?;
     print_warnings(&warnings);
     Ok(site)
+}
+
+/// The output of `dctwin diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    Md,
+    Json,
+}
+
+/// A site from a file or, for `REV:PATH` that is not a file, from git (`git show REV:PATH`);
+/// problems are located in `REV:PATH`.
+fn load_version(arg: &str, catalog: &Catalog) -> Result<SiteFile, String> {
+    let path = Path::new(arg);
+    if path.exists() || !arg.contains(':') {
+        return load(path, catalog);
+    }
+    let out = std::process::Command::new("git")
+        .args(["show", arg])
+        .output()
+        .map_err(|e| format!("{arg}: cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{arg}: git show failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    let text = String::from_utf8(out.stdout).map_err(|_| format!("{arg}: not UTF-8 text"))?;
+    dctwin::site::load::parse_site(&text, arg, catalog).map_err(|e| render(&e))
 }
 
 fn print_warnings(warnings: &[dctwin::site::problem::Problem]) {
@@ -584,6 +620,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 dctwin::site::save::atomic_write(&path, result.to_json().as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
                 outln!("Report written to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new, format } => {
+            let (a, b) = (load_version(&old, &catalog)?, load_version(&new, &catalog)?);
+            let d = dctwin::study::diff::diff(&a, &b, &old, &new, &catalog);
+            match format {
+                DiffFormat::Md => out!("{}", d.to_markdown()),
+                DiffFormat::Json => out!("{}", d.to_json()),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -165,6 +165,15 @@ macro_rules! define_site_file {
                 }
             }
 
+            /// The element as JSON (its file fields, for comparing versions field by field).
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $( SiteElement::$BKind(e) => serde_json::to_value(e), )*
+                    $( SiteElement::$AKind(e) => serde_json::to_value(e), )*
+                }
+                .unwrap_or_default()
+            }
+
             /// The element as its kind's spec, for changing.
             pub fn spec_mut(&mut self) -> &mut dyn spec::SiteSpec {
                 match self {

@@ -7,6 +7,7 @@
 //! case-id order, so a sweep's report does not depend on the thread count.
 
 pub mod capacity;
+pub mod diff;
 pub mod sweep;
 
 /// `site` with the elements `ids` out of service (as the same failure written in the file).

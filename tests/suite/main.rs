@@ -13,6 +13,7 @@ mod cli;
 mod closed_form;
 mod conservation;
 mod cooling_plant;
+mod design;
 mod editing;
 mod failover;
 mod fan_out;

@@ -1,0 +1,430 @@
+//! `dctwin diff OLD NEW`: what changed between two versions of a site, element by element, and
+//! what that does to the site (IT load, grid import, PUE, each headroom line, alerts).
+//!
+//! Elements are matched by id. Each changed field is sorted into what a reviewer asks about:
+//! **moved** (position, rotation), **reconnected** (a connection field: upstream, feeds, zone,
+//! CDU, loop...), **re-rated** (model, overrides), **switched** (in or out of service), other.
+//! Both versions are then run to their steady state (the capacity search's probe: long exact
+//! steps) and compared.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::headless::{Report, RunOptions};
+use crate::site::SiteFile;
+use crate::site::save::natural_cmp;
+
+/// How a field change reads in a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Position or rotation.
+    Moved,
+    /// A connection field.
+    Reconnected,
+    /// Model or overrides of its rating.
+    Rerated,
+    /// In or out of service.
+    Switched,
+    /// Anything else (utilization, mode, common-mode groups...).
+    Changed,
+}
+
+impl ChangeKind {
+    /// For people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Moved => "moved",
+            ChangeKind::Reconnected => "reconnected",
+            ChangeKind::Rerated => "re-rated",
+            ChangeKind::Switched => "switched",
+            ChangeKind::Changed => "changed",
+        }
+    }
+}
+
+/// One field of one element.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// Field name.
+    pub field: String,
+    /// What kind of change.
+    pub kind: ChangeKind,
+    /// Before (compact JSON; absent when the field was unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// After.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+}
+
+/// An element added, removed or changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementChange {
+    /// Id.
+    pub id: String,
+    /// Its kind (`rack`, `transformer`...).
+    pub kind: &'static str,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    /// Changed fields (for `changed`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+}
+
+/// A number before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BeforeAfter {
+    /// Before.
+    pub before: Option<f64>,
+    /// After.
+    pub after: Option<f64>,
+}
+
+impl BeforeAfter {
+    fn change(&self) -> Option<f64> {
+        Some(self.after? - self.before?)
+    }
+}
+
+/// A headroom line (one limit kind) before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadroomChange {
+    /// Limit.
+    pub limit: String,
+    /// Element that binds first, before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_element: Option<String>,
+    /// After.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_element: Option<String>,
+    /// Margin, % of the limit.
+    pub margin_pct: BeforeAfter,
+}
+
+/// An alert that appears or clears.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertChange {
+    /// Element.
+    pub element: String,
+    /// What it measures.
+    pub quantity: String,
+    /// `critical` or `warning`.
+    pub severity: String,
+    /// Its value and limit in the version that has it.
+    pub value: f64,
+    /// Limit.
+    pub limit: f64,
+    /// Unit.
+    pub unit: String,
+}
+
+/// What the changes do to the site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effect {
+    /// IT load, kW.
+    pub it_load_kw: BeforeAfter,
+    /// Grid import, kW.
+    pub grid_import_kw: BeforeAfter,
+    /// Cooling power, kW.
+    pub cooling_kw: BeforeAfter,
+    /// PUE.
+    pub pue: BeforeAfter,
+    /// Hottest rack inlet, °C.
+    pub hottest_inlet_c: BeforeAfter,
+    /// Every headroom line.
+    pub headroom: Vec<HeadroomChange>,
+    /// Alerts active in the new version only.
+    pub alerts_appear: Vec<AlertChange>,
+    /// Alerts active in the old version only.
+    pub alerts_clear: Vec<AlertChange>,
+}
+
+/// A semantic diff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteDiff {
+    /// Schema identifier.
+    pub schema: &'static str,
+    /// The old version's name (file or `REV:path`).
+    pub old: String,
+    /// The new version's.
+    pub new: String,
+    /// Site names, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed: Option<(String, String)>,
+    /// Element changes in id order.
+    pub elements: Vec<ElementChange>,
+    /// What they do.
+    pub effect: Effect,
+}
+
+/// Steady state of a site: 3 exact steps of 10 minutes (as the capacity search's probes).
+fn steady(site: &SiteFile, catalog: &Catalog) -> Report {
+    let options = RunOptions { duration: Duration::from_secs(1800), step: Duration::from_secs(600) };
+    crate::headless::run(site, catalog, &options, "")
+}
+
+/// Each element as JSON by id, with its kind.
+fn by_id(site: &SiteFile) -> BTreeMap<String, (&'static str, Value, Vec<&'static str>)> {
+    crate::site::SiteElement::all_of(site)
+        .into_iter()
+        .map(|e| {
+            let spec = e.spec();
+            let links: Vec<&'static str> = spec.link_fields().iter().map(|l| l.name).collect();
+            (spec.id().to_string(), (spec.kind().key(), e.to_json(), links))
+        })
+        .collect()
+}
+
+/// Which kind of change a field is.
+fn classify(field: &str, links: &[&str]) -> ChangeKind {
+    match field {
+        "position_m" | "rotation_deg" => ChangeKind::Moved,
+        "model" | "overrides" => ChangeKind::Rerated,
+        "in_service" => ChangeKind::Switched,
+        f if links.contains(&f) || f == "feeder" => ChangeKind::Reconnected,
+        _ => ChangeKind::Changed,
+    }
+}
+
+/// Compares two sites.
+pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, catalog: &Catalog) -> SiteDiff {
+    let (a, b) = (by_id(old), by_id(new));
+    let mut ids: Vec<&String> = a.keys().chain(b.keys()).collect();
+    ids.sort_by(|x, y| natural_cmp(x, y));
+    ids.dedup();
+    let mut elements = Vec::new();
+    for id in ids {
+        match (a.get(id), b.get(id)) {
+            (None, Some((kind, _, _))) => {
+                elements.push(ElementChange { id: id.clone(), kind, change: "added", fields: vec![] })
+            }
+            (Some((kind, _, _)), None) => {
+                elements.push(ElementChange { id: id.clone(), kind, change: "removed", fields: vec![] })
+            }
+            (Some((ka, va, links)), Some((kb, vb, _))) => {
+                if ka != kb {
+                    elements.push(ElementChange { id: id.clone(), kind: ka, change: "removed", fields: vec![] });
+                    elements.push(ElementChange { id: id.clone(), kind: kb, change: "added", fields: vec![] });
+                    continue;
+                }
+                let (Value::Object(oa), Value::Object(ob)) = (va, vb) else { continue };
+                let mut names: Vec<&String> = oa.keys().chain(ob.keys()).collect();
+                names.sort();
+                names.dedup();
+                let fields: Vec<FieldChange> = names
+                    .into_iter()
+                    .filter(|f| oa.get(*f) != ob.get(*f))
+                    .map(|f| FieldChange {
+                        field: f.clone(),
+                        kind: classify(f, links),
+                        before: oa.get(f).cloned(),
+                        after: ob.get(f).cloned(),
+                    })
+                    .collect();
+                if !fields.is_empty() {
+                    elements.push(ElementChange { id: id.clone(), kind: ka, change: "changed", fields });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
+    let (ra, rb) = (steady(old, catalog), steady(new, catalog));
+    let pick = |r: &Report, f: fn(&crate::headless::report::ElectricalTotals) -> Option<f64>| {
+        r.totals.electrical.as_ref().and_then(f)
+    };
+    let both = |f: fn(&crate::headless::report::ElectricalTotals) -> Option<f64>| BeforeAfter {
+        before: pick(&ra, f),
+        after: pick(&rb, f),
+    };
+    let hottest =
+        |r: &Report| r.thermal.as_ref().and_then(|t| t.zones.iter().map(|z| z.hottest_inlet_c).reduce(f64::max));
+    let mut limits: Vec<crate::sim::limits::LimitKind> =
+        ra.headroom.iter().chain(&rb.headroom).map(|h| h.limit).collect();
+    limits.sort();
+    limits.dedup();
+    let headroom = limits
+        .into_iter()
+        .map(|l| {
+            let (x, y) = (ra.headroom.iter().find(|h| h.limit == l), rb.headroom.iter().find(|h| h.limit == l));
+            HeadroomChange {
+                limit: l.label().to_string(),
+                before_element: x.map(|h| h.element.clone()),
+                after_element: y.map(|h| h.element.clone()),
+                margin_pct: BeforeAfter { before: x.map(|h| h.margin_pct), after: y.map(|h| h.margin_pct) },
+            }
+        })
+        .collect();
+    type Key = (String, String, crate::sim::limits::Severity);
+    let active = |r: &Report| -> BTreeMap<Key, AlertChange> {
+        r.alerts
+            .iter()
+            .filter(|a| a.cleared_s.is_none())
+            .map(|a| {
+                (
+                    (a.element.clone(), a.quantity.label().to_string(), a.severity),
+                    AlertChange {
+                        element: a.element.clone(),
+                        quantity: a.quantity.label().to_string(),
+                        severity: a.severity.label().to_string(),
+                        value: a.value,
+                        limit: a.limit,
+                        unit: a.unit.to_string(),
+                    },
+                )
+            })
+            .collect()
+    };
+    let (aa, ab) = (active(&ra), active(&rb));
+    let sorted = |mut v: Vec<AlertChange>| {
+        v.sort_by(|x, y| y.severity.cmp(&x.severity).then(natural_cmp(&x.element, &y.element)));
+        v
+    };
+    let effect = Effect {
+        it_load_kw: both(|e| Some(e.it_load_kw)),
+        grid_import_kw: both(|e| Some(e.grid_import_kw)),
+        cooling_kw: both(|e| Some(e.cooling_kw)),
+        pue: both(|e| e.pue),
+        hottest_inlet_c: BeforeAfter { before: hottest(&ra), after: hottest(&rb) },
+        headroom,
+        alerts_appear: sorted(ab.iter().filter(|(k, _)| !aa.contains_key(*k)).map(|(_, v)| v.clone()).collect()),
+        alerts_clear: sorted(aa.iter().filter(|(k, _)| !ab.contains_key(*k)).map(|(_, v)| v.clone()).collect()),
+    };
+    SiteDiff {
+        schema: "dctwin.diff.v1",
+        old: old_name.to_string(),
+        new: new_name.to_string(),
+        renamed: (old.name != new.name).then(|| (old.name.clone(), new.name.clone())),
+        elements,
+        effect,
+    }
+}
+
+/// A JSON value as a reviewer reads it: `"UPS-A"` → `UPS-A`, `[1.2,3.0]` → `(1.2, 3.0)`.
+fn show(v: &Option<Value>) -> String {
+    match v {
+        None => "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) if a.iter().all(Value::is_number) => {
+            format!("({})", a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+        }
+        Some(v) => v.to_string(),
+    }
+}
+
+fn num(x: Option<f64>, digits: usize) -> String {
+    x.map_or("—".into(), |v| format!("{v:.digits$}"))
+}
+
+fn signed(x: Option<f64>, digits: usize) -> String {
+    x.map_or("—".into(), |v| {
+        if v.abs() < 0.5 * 10f64.powi(-(digits as i32)) { "0".into() } else { format!("{v:+.digits$}") }
+    })
+}
+
+impl SiteDiff {
+    /// JSON, pretty.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a diff serializes") + "\n"
+    }
+
+    /// True when nothing differs (no element change, no renaming).
+    pub fn is_empty(&self) -> bool {
+        self.elements.is_empty() && self.renamed.is_none()
+    }
+
+    /// Markdown for a pull-request comment.
+    pub fn to_markdown(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "# Site diff: {} → {}\n", self.old, self.new);
+        if let Some((a, b)) = &self.renamed {
+            let _ = writeln!(o, "Renamed: \"{a}\" → \"{b}\".\n");
+        }
+        if self.elements.is_empty() {
+            let _ = writeln!(o, "No element changed.\n");
+        } else {
+            let count = |c: &str| self.elements.iter().filter(|e| e.change == c).count();
+            let _ = writeln!(
+                o,
+                "## Elements: {} added, {} removed, {} changed\n",
+                count("added"),
+                count("removed"),
+                count("changed")
+            );
+            for e in &self.elements {
+                match e.change {
+                    "changed" => {
+                        let mut kinds: Vec<ChangeKind> = e.fields.iter().map(|f| f.kind).collect();
+                        kinds.sort();
+                        kinds.dedup();
+                        let what: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
+                        let fields: Vec<String> = e
+                            .fields
+                            .iter()
+                            .map(|f| format!("{} {} → {}", f.field, show(&f.before), show(&f.after)))
+                            .collect();
+                        let _ = writeln!(o, "- **{}** {} ({}): {}", what.join(", "), e.id, e.kind, fields.join("; "));
+                    }
+                    c => {
+                        let _ = writeln!(o, "- **{c}** {} ({})", e.id, e.kind);
+                    }
+                }
+            }
+            o.push('\n');
+        }
+        let x = &self.effect;
+        let _ = writeln!(o, "## Effect (steady state)\n\n| | before | after | change |\n|---|---|---|---|");
+        for (name, v, unit, d) in [
+            ("IT load", x.it_load_kw, " kW", 1),
+            ("Grid import", x.grid_import_kw, " kW", 1),
+            ("Cooling", x.cooling_kw, " kW", 1),
+            ("PUE", x.pue, "", 3),
+            ("Hottest inlet", x.hottest_inlet_c, " °C", 2),
+        ] {
+            let _ = writeln!(
+                o,
+                "| {name} | {}{unit} | {}{unit} | {}{unit} |",
+                num(v.before, d),
+                num(v.after, d),
+                signed(v.change(), d)
+            );
+        }
+        let _ =
+            writeln!(o, "\n| headroom | binds first | margin before | margin after | change |\n|---|---|---|---|---|");
+        for h in &x.headroom {
+            let who = match (&h.before_element, &h.after_element) {
+                (Some(a), Some(b)) if a != b => format!("{a} → {b}"),
+                (Some(a), _) | (None, Some(a)) => a.clone(),
+                (None, None) => "—".into(),
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {who} | {} % | {} % | {} pt |",
+                h.limit,
+                num(h.margin_pct.before, 1),
+                num(h.margin_pct.after, 1),
+                signed(h.margin_pct.change(), 1)
+            );
+        }
+        for (title, list) in [("Alerts that appear", &x.alerts_appear), ("Alerts that clear", &x.alerts_clear)] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "\n{title}:\n");
+            for a in list {
+                let _ = writeln!(
+                    o,
+                    "- {} {} {}: {:.1} of {:.1} {}",
+                    a.severity, a.element, a.quantity, a.value, a.limit, a.unit
+                );
+            }
+        }
+        o
+    }
+}
