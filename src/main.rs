@@ -156,6 +156,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
         format: DiffFormat,
     },
+    /// Check the expectations kept next to sites (`*.test.ron`): one line per expectation, then
+    /// `N passed, M failed`; exit 1 if any failed, 2 for invalid input.
+    Test {
+        /// Test files, or directories searched for `*.test.ron` (default: the current directory).
+        paths: Vec<PathBuf>,
+    },
     /// Join the part reports of a sharded sweep into the report the unsharded sweep writes.
     Merge {
         /// Part reports (every shard of one sweep, once each).
@@ -434,6 +440,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check { sites } => {
             let mut failed = false;
             for path in &sites {
+                // A site's test file (a `*.test.ron` sidecar, so `check sites/*.ron` takes both).
+                if path.to_string_lossy().ends_with(".test.ron") {
+                    match dctwin::study::expect::load(path, &catalog) {
+                        Ok(t) => outln!("{}: ok (tests, {} expectations)", path.display(), t.len()),
+                        Err(problems) => {
+                            failed = true;
+                            err!("{}", render(&problems));
+                        }
+                    }
+                    continue;
+                }
                 match load_site_with_warnings(path, &catalog) {
                     Ok((site, warnings)) => {
                         print_warnings(&warnings);
@@ -622,6 +639,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 outln!("Report written to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Test { paths } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
+            let found = dctwin::study::expect::find(&paths);
+            if found.is_empty() {
+                return Err(format!(
+                    "no *.test.ron under {}",
+                    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            let mut loaded = Vec::new();
+            let mut invalid = String::new();
+            for p in &found {
+                match dctwin::study::expect::load(p, &catalog) {
+                    Ok(t) => loaded.push(t),
+                    Err(e) => invalid.push_str(&render(&e)),
+                }
+            }
+            if !invalid.is_empty() {
+                return Err(invalid.trim_end().to_string());
+            }
+            let outcomes = dctwin::study::expect::run(&loaded, &catalog);
+            for o in &outcomes {
+                outln!(
+                    "{} {}: {}: {} (limit: {})",
+                    if o.pass { "PASS" } else { "FAIL" },
+                    o.file,
+                    o.name,
+                    o.measured,
+                    o.limit
+                );
+            }
+            let failed = outcomes.iter().filter(|o| !o.pass).count();
+            outln!("{} passed, {failed} failed", outcomes.len() - failed);
+            Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Diff { old, new, format } => {
             let (a, b) = (load_version(&old, &catalog)?, load_version(&new, &catalog)?);

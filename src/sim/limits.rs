@@ -253,7 +253,7 @@ impl Finding {
 macro_rules! limit_kinds {
     ($( $(#[$doc:meta])* $L:ident => $label:literal, $Q:ident; )*) => {
         /// The kinds of limit the headroom summary tracks.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum LimitKind {
             $( $(#[$doc])* $L, )*

@@ -8,6 +8,7 @@
 
 pub mod capacity;
 pub mod diff;
+pub mod expect;
 pub mod sweep;
 
 /// `site` with the elements `ids` out of service (as the same failure written in the file).

@@ -141,3 +141,82 @@ fn the_diff_command_reads_git_revisions() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("HEAD~9:site.ron: git show failed"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every example site has a test file, and they all pass: one line per expectation, then the
+/// count (what `.ci/run` checks through this test).
+#[test]
+fn the_example_sites_pass_their_tests() {
+    let sites = example_sites();
+    for s in &sites {
+        let sidecar = s.with_extension("test.ron");
+        assert!(sidecar.exists(), "{} has no test file", s.display());
+    }
+    let out = dctwin(&["test", "sites"], &root());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expectations: usize = sites
+        .iter()
+        .map(|s| std::fs::read_to_string(s.with_extension("test.ron")).unwrap().matches("(name: ").count())
+        .sum();
+    assert_eq!(lines.len(), expectations + 1, "{stdout}");
+    assert!(lines[..expectations].iter().all(|l| l.starts_with("PASS sites/") && l.contains("(limit: ")), "{stdout}");
+    assert_eq!(lines[expectations], format!("{expectations} passed, 0 failed"));
+}
+
+/// A failing expectation says what was measured against what limit and exits 1; an invalid
+/// test file is refused at its line and column and exits 2 (nothing runs).
+#[test]
+fn failing_and_invalid_expectations() {
+    let dir = std::env::temp_dir().join(format!("dctwin-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(root().join("sites/small_2n_room.ron"), dir.join("room.ron")).unwrap();
+    let write = |text: &str| std::fs::write(dir.join("room.test.ron"), text).unwrap();
+    write(
+        r#"(
+    expect: [
+        (name: "T-A keeps 99 %", check: Headroom(element: "T-A", min_pct: 99.0)),
+        (name: "UPS-A past its rating", check: Alert(element: "UPS-A", severity: Warning)),
+        (name: "PUE below 2", check: PueBelow(max: 2.0, dry_bulb_c: 30.0, wet_bulb_c: 20.0)),
+    ],
+)"#,
+    );
+    let out = dctwin(&["test", "."], &dir);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL ./room.test.ron: T-A keeps 99 %: 62.3 % margin (Transformer rating: "), "{stdout}");
+    assert!(stdout.contains("(limit: at least 99 %)"));
+    assert!(
+        stdout.contains("FAIL ./room.test.ron: UPS-A past its rating: no alert (limit: an alert on UPS-A)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PASS ./room.test.ron: PUE below 2: PUE 1."), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 2 failed\n"), "{stdout}");
+
+    for (text, located, message) in [
+        (
+            "(\n    expect: [\n        (name: \"x\", check: Headroom(element: \"T-Z\", min_pct: 1.0)),\n    ],\n)",
+            "room.test.ron:3:",
+            "x: the site has no element \"T-Z\"",
+        ),
+        (
+            "(\n    expect: [\n        (name: \"y\", check: NoAlerts(severity: Critical, duration: \"soon\")),\n    ],\n)",
+            "room.test.ron:3:",
+            "y: `soon`",
+        ),
+        (
+            "(\n    expect: [\n        (name: \"z\", check: InletBelow(max_c: 27.0, duration: \"1m\", scenario: \"nope.ron\")),\n    ],\n)",
+            "room.test.ron:3:",
+            "nope.ron",
+        ),
+        ("(\n    expect: [\n        (name: \"w\", check: Sometimes()),\n    ],\n)", "room.test.ron:3:", "Sometimes"),
+    ] {
+        write(text);
+        let out = dctwin(&["test", "room.test.ron"], &dir);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(located) && err.contains(message), "{text}\n{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -20,7 +20,7 @@ pub fn example_sites() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("sites"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron") && !p.to_string_lossy().ends_with(".test.ron"))
         .collect();
     v.sort();
     assert!(v.len() >= 3, "expected at least three example sites");
