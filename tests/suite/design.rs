@@ -220,3 +220,36 @@ fn failing_and_invalid_expectations() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `GridRules`: ERCOT's rule fails on the AI hall's synchronised training job and passes once
+/// the job's power has a floor (the same runs as `run --grid-rules ercot`).
+#[test]
+fn a_grid_rules_expectation_fails_and_passes_like_the_run() {
+    let dir = std::env::temp_dir().join(format!("dctwin-test-rules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(root().join("sites/ai_hall_20mw.ron"), dir.join("hall.ron")).unwrap();
+    let job = std::fs::read_to_string(root().join("scenarios/ai_hall_20mw_training_job.ron")).unwrap();
+    std::fs::write(dir.join("job.ron"), &job).unwrap();
+    std::fs::write(dir.join("floored.ron"), job.replace("duty: 0.6)", "duty: 0.6, floor: 0.8)")).unwrap();
+    std::fs::write(
+        dir.join("hall.test.ron"),
+        r#"(
+    expect: [
+        (name: "the job passes ERCOT", check: GridRules(rules: "ercot", scenario: "job.ron")),
+        (name: "the floored job passes ERCOT", check: GridRules(rules: "ercot", scenario: "floored.ron")),
+    ],
+)"#,
+    )
+    .unwrap();
+    let out = dctwin(&["test"], &dir);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL ./hall.test.ron: the job passes ERCOT: 1 of ") && stdout.contains("peak-to-peak"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("PASS ./hall.test.ron: the floored job passes ERCOT: "), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 1 failed\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
