@@ -603,6 +603,16 @@ pub fn capacity(
     // Places, and those the model cannot take (its heat needs a CDU, a zone...).
     let floor = occupied(site);
     let all_slots = slots(site, options)?;
+    if all_slots.is_empty() {
+        let scope = match (&options.zone, &options.near) {
+            (Some(z), _) => format!(" in zone {z}"),
+            (None, Some(n)) => format!(" fed or cooled by {n}"),
+            (None, None) => String::new(),
+        };
+        return Err(format!(
+            "no place for new racks: the site has no rack in service{scope} whose feeds and cooling they could copy"
+        ));
+    }
     let mut slots = Vec::new();
     let mut excluded = Vec::new();
     for slot in all_slots {
