@@ -161,6 +161,9 @@ enum Command {
     Test {
         /// Test files, or directories searched for `*.test.ron` (default: the current directory).
         paths: Vec<PathBuf>,
+        /// Also write the results as JSON (dctwin.test.v1) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Join the part reports of a sharded sweep into the report the unsharded sweep writes.
     Merge {
@@ -640,7 +643,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Test { paths } => {
+        Command::Test { paths, report } => {
             let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
             let found = dctwin::study::expect::find(&paths);
             if found.is_empty() {
@@ -671,9 +674,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     o.limit
                 );
             }
-            let failed = outcomes.iter().filter(|o| !o.pass).count();
-            outln!("{} passed, {failed} failed", outcomes.len() - failed);
-            Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let results = dctwin::study::expect::TestReport::new(outcomes);
+            if let Some(path) = report {
+                dctwin::site::save::atomic_write(&path, results.to_json().as_bytes())
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+            }
+            outln!("{} passed, {} failed", results.passed, results.failed);
+            Ok(if results.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Diff { old, new, format } => {
             let (a, b) = (load_version(&old, &catalog)?, load_version(&new, &catalog)?);

@@ -444,6 +444,32 @@ fn check(t: &Loaded, i: usize, catalog: &Catalog) -> Outcome {
     Outcome { file: t.file.clone(), name: e.name.clone(), pass, measured, limit }
 }
 
+/// The results of a `dctwin test` run, for tools.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestReport {
+    /// Schema identifier.
+    pub schema: &'static str,
+    /// Expectations that passed.
+    pub passed: usize,
+    /// Expectations that failed.
+    pub failed: usize,
+    /// Every outcome, in file then expectation order.
+    pub results: Vec<Outcome>,
+}
+
+impl TestReport {
+    /// The report of `results`.
+    pub fn new(results: Vec<Outcome>) -> TestReport {
+        let failed = results.iter().filter(|o| !o.pass).count();
+        TestReport { schema: "dctwin.test.v1", passed: results.len() - failed, failed, results }
+    }
+
+    /// JSON, pretty.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("test results serialize") + "\n"
+    }
+}
+
 /// Runs every expectation of every file, in parallel; outcomes in file then expectation order.
 pub fn run(files: &[Loaded], catalog: &Catalog) -> Vec<Outcome> {
     let jobs: Vec<(usize, usize)> =

@@ -182,9 +182,17 @@ fn failing_and_invalid_expectations() {
     ],
 )"#,
     );
-    let out = dctwin(&["test", "."], &dir);
+    let out = dctwin(&["test", ".", "--report", "results.json"], &dir);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(
+        (json["schema"].as_str(), json["passed"].as_u64(), json["failed"].as_u64()),
+        (Some("dctwin.test.v1"), Some(1), Some(2))
+    );
+    assert_eq!(json["results"][0]["name"], "T-A keeps 99 %");
+    assert_eq!(json["results"][0]["pass"], false);
     assert!(stdout.contains("FAIL ./room.test.ron: T-A keeps 99 %: 62.3 % margin (Transformer rating: "), "{stdout}");
     assert!(stdout.contains("(limit: at least 99 %)"));
     assert!(
