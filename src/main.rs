@@ -219,6 +219,10 @@ enum Command {
         /// smoothing).
         #[arg(long, requires = "grid_rules")]
         size_storage: bool,
+        /// Write PNG charts of the run (power, PUE, hottest inlet) into DIR; the Markdown report
+        /// links them.
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
     },
     /// Validate site files; prints every problem and exits 2 if there are any.
     Check {
@@ -491,6 +495,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             scenario,
             grid_rules,
             size_storage,
+            plot,
         } => {
             let rules = grid_rules.as_deref().map(dctwin::scenario::rules::load).transpose()?;
             let file = site.display().to_string();
@@ -514,24 +519,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if timeseries.is_some() {
                 series.check(&parsed)?;
             }
+            // Charts need the default series at least.
+            let plotted: headless::timeseries::SeriesSpec =
+                headless::timeseries::DEFAULT_SERIES.parse().expect("the default series parse");
+            let recorded = match (&timeseries, &plot) {
+                (Some(_), _) => Some(&series),
+                (None, Some(_)) => Some(&plotted),
+                (None, None) => None,
+            };
             let (result, csv) = headless::run_recording(
                 &parsed,
                 &catalog,
                 &options,
                 &file,
-                timeseries.as_ref().map(|_| &series),
+                recorded,
                 scenario.as_ref(),
                 rules.as_ref().map(|rules| headless::GridCheck { rules, size_storage }),
             );
-            if let (Some(path), Some(csv)) = (&timeseries, csv) {
+            if let (Some(path), Some(csv)) = (&timeseries, &csv) {
                 dctwin::site::save::atomic_write(path, csv.as_bytes())
                     .map_err(|e| format!("cannot write time series {}: {e}", path.display()))?;
             }
-            out!("{}", result.to_markdown(10));
+            // The charts, and the Markdown that links them.
+            let mut links = String::new();
+            if let (Some(dir), Some(csv)) = (&plot, &csv) {
+                let charts = dctwin::export::plot::write_run_charts(csv, dir)?;
+                links.push_str("\n## Charts\n\n");
+                for (title, path) in charts {
+                    links.push_str(&format!("![{title}]({})\n", path.display()));
+                }
+            }
+            out!("{}{links}", result.to_markdown(10));
             if let Some(path) = report {
                 let text = match format {
                     Format::Json => result.to_json(),
-                    Format::Md => result.to_markdown(0),
+                    Format::Md => result.to_markdown(0) + &links,
                 };
                 dctwin::site::save::atomic_write(&path, text.as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;

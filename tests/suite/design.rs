@@ -261,3 +261,50 @@ fn a_grid_rules_expectation_fails_and_passes_like_the_run() {
     assert!(stdout.ends_with("1 passed, 1 failed\n"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `run --plot DIR`: the power, PUE and hottest-inlet charts as 960 × 420 PNGs, byte-identical
+/// from one run to the next (bitmap backend, embedded font), linked from the Markdown report.
+#[test]
+fn run_plots_are_byte_identical_pngs_linked_from_the_report() {
+    let dir = std::env::temp_dir().join(format!("dctwin-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |out: &str| {
+        let o = dctwin(
+            &[
+                "run",
+                "sites/small_2n_room.ron",
+                "--scenario",
+                "scenarios/small_2n_room_grid_a_outage.ron",
+                "--duration",
+                "10m",
+                "--plot",
+                dir.join(out).to_str().unwrap(),
+                "--format",
+                "md",
+                "--report",
+                dir.join(format!("{out}.md")).to_str().unwrap(),
+            ],
+            &root(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run("a");
+    run("b");
+    for chart in ["power", "pue", "hottest_inlet"] {
+        let (a, b) = (
+            std::fs::read(dir.join("a").join(format!("{chart}.png"))).unwrap(),
+            std::fs::read(dir.join("b").join(format!("{chart}.png"))).unwrap(),
+        );
+        assert_eq!(a, b, "{chart}.png differs between runs");
+        assert_eq!(&a[..8], b"\x89PNG\r\n\x1a\n");
+        let (w, h) =
+            (u32::from_be_bytes(a[16..20].try_into().unwrap()), u32::from_be_bytes(a[20..24].try_into().unwrap()));
+        assert_eq!((w, h), (960, 420));
+    }
+    let md = std::fs::read_to_string(dir.join("a.md")).unwrap();
+    assert!(
+        md.contains("## Charts") && md.contains(&format!("![Power]({})", dir.join("a/power.png").display())),
+        "{md}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
