@@ -177,7 +177,10 @@ fn the_capacity_command_answers_and_refuses() {
         (vec!["--add", "gb300"], "--add gb300: no such rack model (dgx-b200-x4, dgx-h100-x4, gb200-nvl72,"),
         (vec!["--add", "legacy-air-12kw", "--zone", "HALL"], "--zone HALL: the site has no such zone"),
         (vec!["--add", "legacy-air-12kw", "--near", "T-Z"], "--near T-Z: the site has no such element"),
-        (vec!["--add", "legacy-air-12kw", "--zone", "ELEC"], "no place for new racks: the site has no rack in service in zone ELEC"),
+        (
+            vec!["--add", "legacy-air-12kw", "--zone", "ELEC"],
+            "no place for new racks: the site has no rack in service in zone ELEC",
+        ),
     ] {
         let out = run(&[&["capacity", "sites/small_2n_room.ron"][..], &args].concat());
         assert_eq!(out.status.code(), Some(2));
