@@ -189,7 +189,7 @@ macro_rules! define_equipment_kind {
         } ),* $(,)? ] ),* $(,)?
     ) => {
         /// Every kind of thing a site file holds (generated from the table in [`crate::kinds`]).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum EquipmentKind {
             $( $( #[doc = $label] $Kind, )* )*

@@ -19,7 +19,7 @@ use crate::site::save::natural_cmp;
 pub const REPORT_SCHEMA: &str = "dctwin.report.v2";
 
 /// Everything a run produced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Schema identifier.
     pub schema: &'static str,
@@ -61,7 +61,7 @@ pub struct Report {
 }
 
 /// A UPS battery at the end of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BatteryResult {
     /// The UPS.
     pub id: String,
@@ -80,7 +80,7 @@ pub struct BatteryResult {
 }
 
 /// A generator set at the end of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GeneratorResult {
     /// The generator.
     pub id: String,
@@ -141,7 +141,7 @@ fn battery_results(world: &mut World) -> Vec<BatteryResult> {
 }
 
 /// How the grid import did against a utility's rules.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GridRulesReport {
     /// The rule set.
     pub name: String,
@@ -165,7 +165,7 @@ pub struct GridRulesReport {
 }
 
 /// The result of `--size-storage`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StorageSizing {
     /// The smallest battery and what it does; `None` when no battery with this smoothing makes
     /// the import pass (the moving average itself breaks a rule).
@@ -175,7 +175,7 @@ pub struct StorageSizing {
 }
 
 /// The energy a power floor adds: the cost of compliance by flattening.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FloorCost {
     /// Over the run, MWh.
     pub extra_mwh: f64,
@@ -186,7 +186,7 @@ pub struct FloorCost {
 }
 
 /// A played scenario: what happened, when.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScenarioReport {
     /// The scenario's name.
     pub name: String,
@@ -207,7 +207,7 @@ pub struct ScenarioReport {
 }
 
 /// The lowest UPS battery charge of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LowestBattery {
     /// The UPS.
     pub ups: String,
@@ -218,7 +218,7 @@ pub struct LowestBattery {
 }
 
 /// The hottest rack inlet seen during a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PeakInlet {
     /// The zone whose racks had it.
     pub zone: String,
@@ -229,7 +229,7 @@ pub struct PeakInlet {
 }
 
 /// Run parameters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RunInfo {
     /// Simulated seconds.
     pub duration_s: f64,
@@ -240,7 +240,7 @@ pub struct RunInfo {
 }
 
 /// Site totals at the end of the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     /// The final load flow converged. When it did not, the electrical numbers below are left
     /// out: a failed solve has no numbers to report.
@@ -268,7 +268,7 @@ pub struct Totals {
 }
 
 /// The final step's electrical totals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ElectricalTotals {
     /// IT load, kW.
     pub it_load_kw: f64,
@@ -292,7 +292,7 @@ pub struct ElectricalTotals {
 }
 
 /// Thermal results at the end of the run (present when the site has cooling).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ThermalReport {
     /// Outdoor dry and wet bulb, °C.
     pub ambient_c: (f64, f64),
@@ -309,7 +309,7 @@ pub struct ThermalReport {
 }
 
 /// Cooling power and heat, kW.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoolingKw {
     /// CRAH fans.
     pub crah_fans: f64,
@@ -337,7 +337,7 @@ pub struct CoolingKw {
 }
 
 /// A zone's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ZoneResult {
     /// Id.
     pub id: String,
@@ -363,7 +363,7 @@ pub struct ZoneResult {
 }
 
 /// A water loop's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LoopResult {
     /// Id.
     pub id: String,
@@ -380,7 +380,7 @@ pub struct LoopResult {
 }
 
 /// A CDU's state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CduResult {
     /// Id.
     pub id: String,
@@ -393,7 +393,7 @@ pub struct CduResult {
 }
 
 /// A rack's temperatures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RackTemperature {
     /// Id.
     pub id: String,
@@ -404,7 +404,7 @@ pub struct RackTemperature {
 }
 
 /// Losses by kind, kW.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Losses {
     /// Transformers (copper + core).
     pub transformer: f64,
@@ -417,7 +417,7 @@ pub struct Losses {
 }
 
 /// One network element's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ElementResult {
     /// Id.
     pub id: String,
@@ -433,7 +433,7 @@ pub struct ElementResult {
 }
 
 /// One rack's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RackResult {
     /// Id.
     pub id: String,
@@ -458,7 +458,7 @@ pub struct RackResult {
 }
 
 /// A rack's electrical results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RackPowerResult {
     /// Real power, kW.
     pub p_kw: f64,
@@ -475,7 +475,7 @@ pub struct RackPowerResult {
 }
 
 /// A row of the most-loaded list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TopLoaded {
     /// Id.
     pub id: String,

@@ -56,7 +56,7 @@ pub struct ScenarioFile {
 
 /// A facility battery (BESS) at the grid connection: it changes the grid import the utility
 /// sees, not the site's own network, so the rules are checked on the import after it.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FacilityStorage {
     /// Power it can give or take, MW.

@@ -48,7 +48,7 @@ pub struct ScenarioPlayer {
 }
 
 /// The energy of the training jobs and profiles played, and the cost of their power floors.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct JobEnergy {
     /// Energy the jobs' racks drew, kWh.
     pub energy_kwh: f64,
@@ -116,7 +116,7 @@ struct JobRack {
 }
 
 /// One line of the timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TimelineEntry {
     /// Simulated time, s.
     pub time_s: f64,

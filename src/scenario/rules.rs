@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::site::problem::Problems;
 
 /// One rule on a power series.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 pub enum Rule {
     /// The largest minus the smallest power in any rolling window stays within the limit.
     PeakToPeak {
@@ -39,7 +39,7 @@ pub enum Rule {
 }
 
 /// A voltage sag at a grid feed, as the ride-through rule sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Disturbance {
     /// The feed.
     pub feed: String,
@@ -59,7 +59,7 @@ impl Disturbance {
 }
 
 /// A utility's set of rules.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// What it is.
@@ -117,7 +117,7 @@ pub fn load(name_or_file: &str) -> Result<RuleSet, String> {
 }
 
 /// How a series did against one rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RuleResult {
     /// The rule, in words.
     pub rule: String,
@@ -299,7 +299,7 @@ pub fn worst_change(x: &[f64], w: usize) -> (f64, usize) {
 }
 
 /// What a facility battery did to a grid-import series.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StorageOutcome {
     /// Its rating as given.
     pub storage: super::FacilityStorage,

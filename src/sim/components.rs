@@ -147,7 +147,7 @@ impl RackProtection {
 ///
 /// Voltages are magnitudes; "input" is the element's upstream terminal (after its feeder cable),
 /// "output" the terminal its children hang from. Powers are three-phase totals at the input.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ElectricalState {
     /// In service and connected to a live source.
     pub energized: bool,

@@ -29,7 +29,9 @@ pub const RANGE_A_PU: (f64, f64) = (0.95, 1.05);
 pub const RANGE_B_PU: (f64, f64) = (0.917, 1.058);
 
 /// How serious an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Past a planning or continuous limit: act before it gets worse.
@@ -43,7 +45,7 @@ pub enum Severity {
 macro_rules! quantities {
     ($( $(#[$doc:meta])* $Q:ident => $unit:literal, $label:literal; )*) => {
         /// What an alert measures.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum Quantity {
             $( $(#[$doc])* $Q, )*
@@ -136,7 +138,7 @@ impl Severity {
 }
 
 /// One alert, active or cleared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Alert {
     /// Current (or last) severity.
     pub severity: Severity,
@@ -165,8 +167,14 @@ pub struct Alert {
 pub struct AlertLog {
     /// Every alert in the order first seen.
     pub alerts: Vec<Alert>,
-    active: HashMap<(String, Quantity, Severity), usize>,
+    /// The active alerts by element: (quantity, severity, index in `alerts`). Looked up by the
+    /// finding's id without copying it, with a fast fixed-seed hash (the map's order is never
+    /// observed).
+    active: HashMap<String, ActiveAlerts, foldhash::fast::FixedState>,
 }
+
+/// An element's active alerts: (quantity, severity, index in [`AlertLog::alerts`]).
+type ActiveAlerts = smallvec::SmallVec<[(Quantity, Severity, usize); 2]>;
 
 impl AlertLog {
     /// Alerts that have not cleared, most severe first, then by element.
@@ -183,20 +191,27 @@ impl AlertLog {
 
     /// Applies one step's findings at simulated time `now_s`.
     pub fn update(&mut self, findings: Vec<Finding>, now_s: f64) {
-        let mut seen: HashMap<(String, Quantity, Severity), ()> = HashMap::with_capacity(findings.len());
+        // Which alerts this step's findings keep active (by index in `alerts`).
+        let mut seen = vec![false; self.alerts.len()];
         for f in findings {
             // Severity is part of the key: escalating from warning to critical clears the warning
             // and starts a critical alert, so "since" always means "at this severity since".
-            let key = (f.element.clone(), f.quantity, f.severity);
-            match self.active.get(&key) {
-                Some(&i) => {
+            let found = self
+                .active
+                .get(f.element.as_str())
+                .and_then(|v| v.iter().find(|a| (a.0, a.1) == (f.quantity, f.severity)))
+                .map(|a| a.2);
+            match found {
+                Some(i) => {
                     let a = &mut self.alerts[i];
                     a.value = f.value;
                     a.limit = f.limit;
                     a.time_to_limit_s = f.time_to_limit_s;
+                    seen[i] = true;
                 }
                 None => {
-                    self.active.insert(key.clone(), self.alerts.len());
+                    let i = self.alerts.len();
+                    self.active.entry(f.element.clone()).or_default().push((f.quantity, f.severity, i));
                     self.alerts.push(Alert {
                         severity: f.severity,
                         element: f.element,
@@ -208,17 +223,20 @@ impl AlertLog {
                         cleared_s: None,
                         time_to_limit_s: f.time_to_limit_s,
                     });
+                    seen.push(true);
                 }
             }
-            seen.insert(key, ());
         }
         let alerts = &mut self.alerts;
-        self.active.retain(|key, &mut i| {
-            let keep = seen.contains_key(key);
-            if !keep {
-                alerts[i].cleared_s = Some(now_s);
-            }
-            keep
+        self.active.retain(|_, v| {
+            v.retain(|a| {
+                let keep = seen[a.2];
+                if !keep {
+                    alerts[a.2].cleared_s = Some(now_s);
+                }
+                keep
+            });
+            !v.is_empty()
         });
     }
 }
@@ -253,7 +271,7 @@ impl Finding {
 macro_rules! limit_kinds {
     ($( $(#[$doc:meta])* $L:ident => $label:literal, $Q:ident; )*) => {
         /// The kinds of limit the headroom summary tracks.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum LimitKind {
             $( $(#[$doc])* $L, )*
@@ -308,7 +326,7 @@ limit_kinds! {
 }
 
 /// The smallest margin for one kind of limit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct HeadroomRow {
     /// Limit kind.
     pub limit: LimitKind,

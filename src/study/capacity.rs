@@ -61,7 +61,7 @@ pub const MAX_RACKS: u32 = 5000;
 const STILL: f64 = 1e-9;
 
 /// Where new racks go: beside existing racks with the same feeds and cooling.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct Place {
     /// A cord's feed.
     pub feed_a: String,
@@ -94,7 +94,7 @@ impl Place {
 }
 
 /// A limit crossed: by one rack more in a place, or by the plan under a failure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Crossing {
     /// Element (a new rack is named by its own id).
     pub element: String,
@@ -132,7 +132,7 @@ impl Crossing {
 }
 
 /// The racks a place takes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlaceResult {
     /// Where.
     pub place: Place,
@@ -148,7 +148,7 @@ pub struct PlaceResult {
 }
 
 /// A place a rack of the model cannot go, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Excluded {
     /// Where.
     pub place: Place,
@@ -157,7 +157,7 @@ pub struct Excluded {
 }
 
 /// A limit line at the plan, with how many racks more it would take.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NextLimit {
     /// The line (element, limit, value, limit value, margin).
     #[serde(flatten)]
@@ -167,7 +167,7 @@ pub struct NextLimit {
 }
 
 /// Installed capacity that cannot be used because something else binds first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Stranded {
     /// Element.
     pub element: String,
@@ -186,7 +186,7 @@ pub struct Stranded {
 }
 
 /// Stranded capacity of one kind of limit over the site, as IT load.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct KindTotal {
     /// Limit.
     pub limit: LimitKind,
@@ -201,7 +201,7 @@ pub struct KindTotal {
 }
 
 /// A capacity report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CapacityReport {
     /// Schema identifier.
     pub schema: &'static str,

@@ -20,7 +20,7 @@ use crate::site::SiteFile;
 use crate::site::save::natural_cmp;
 
 /// How a field change reads in a review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// Position or rotation.
@@ -49,7 +49,7 @@ impl ChangeKind {
 }
 
 /// One field of one element.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FieldChange {
     /// Field name.
     pub field: String,
@@ -64,7 +64,7 @@ pub struct FieldChange {
 }
 
 /// An element added, removed or changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ElementChange {
     /// Id.
     pub id: String,
@@ -78,7 +78,7 @@ pub struct ElementChange {
 }
 
 /// A number before and after.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BeforeAfter {
     /// Before.
     pub before: Option<f64>,
@@ -93,7 +93,7 @@ impl BeforeAfter {
 }
 
 /// A headroom line (one limit kind) before and after.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct HeadroomChange {
     /// Limit.
     pub limit: String,
@@ -108,7 +108,7 @@ pub struct HeadroomChange {
 }
 
 /// An alert that appears or clears.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlertChange {
     /// Element.
     pub element: String,
@@ -125,7 +125,7 @@ pub struct AlertChange {
 }
 
 /// What the changes do to the site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Effect {
     /// IT load, kW.
     pub it_load_kw: BeforeAfter,
@@ -146,7 +146,7 @@ pub struct Effect {
 }
 
 /// A semantic diff.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SiteDiff {
     /// Schema identifier.
     pub schema: &'static str,

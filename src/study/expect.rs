@@ -134,7 +134,7 @@ pub enum Check {
 }
 
 /// One expectation's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     /// The test file.
     pub file: String,
@@ -445,7 +445,7 @@ fn check(t: &Loaded, i: usize, catalog: &Catalog) -> Outcome {
 }
 
 /// The results of a `dctwin test` run, for tools.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TestReport {
     /// Schema identifier.
     pub schema: &'static str,

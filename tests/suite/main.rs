@@ -27,6 +27,7 @@ mod round_trip;
 mod run_time;
 mod scenario;
 mod schedule;
+mod schema;
 mod standby;
 mod sweep;
 mod thermal;

@@ -303,7 +303,7 @@ impl SiteTotals {
 }
 
 /// Energy integrated over the run (from the fixed step), for reports and PUE.
-#[derive(Resource, Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Resource, Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct EnergyTotals {
     /// Simulated time integrated, s.
     pub seconds: f64,
