@@ -16,7 +16,7 @@ const CASES: &[(&str, &[&str])] = &[
     (
         "unknown_field.ron",
         &[
-            "12:43: unknown field `upstrem` in a UPS; expected one of `id`, `model`, `upstream`, `feeder`, `mode`, `zone`, `overrides`, `position_m`, `rotation_deg`, `in_service`",
+            "12:43: unknown field `upstrem` in a UPS; expected one of `id`, `model`, `upstream`, `feeder`, `mode`, `zone`, `overrides`, `position_m`, `rotation_deg`, `in_service`, `common_mode`",
         ],
     ),
     ("wrong_type.ron", &["15:69: Expected float"]),
