@@ -51,6 +51,9 @@ const CHARTS: &[Chart] = &[
     },
 ];
 
+/// A series drawn: legend, points (time s, value), colour.
+type Series<'a> = (&'a str, &'a [(f64, f64)], RGBColor);
+
 /// Columns of a time-series CSV (`time_s` first), by header name; empty cells are skipped.
 fn columns(csv: &str) -> Vec<(String, Vec<(f64, f64)>)> {
     let mut lines = csv.lines();
@@ -78,7 +81,7 @@ pub fn write_run_charts(csv: &str, dir: &Path) -> Result<Vec<(&'static str, Path
     let cols = columns(csv);
     let mut written = Vec::new();
     for chart in CHARTS {
-        let data: Vec<(&str, &[(f64, f64)], RGBColor)> = chart
+        let data: Vec<Series> = chart
             .series
             .iter()
             .filter_map(|(col, name, color)| {
@@ -97,7 +100,7 @@ pub fn write_run_charts(csv: &str, dir: &Path) -> Result<Vec<(&'static str, Path
 
 fn draw(
     chart: &Chart,
-    data: &[(&str, &[(f64, f64)], RGBColor)],
+    data: &[Series],
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (mut t0, mut t1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
