@@ -804,7 +804,11 @@ fn draw_overlays(
         if let Some(item) = report.binding.as_ref().and_then(|b| index.get(&b.element)) {
             let magenta = Color::srgb(1.0, 0.2, 0.8);
             for pad in [4.0, 7.0] {
-                gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(pad * px), magenta);
+                gizmos.rect_2d(
+                    Isometry2d::from_translation(item.center_m),
+                    item.size_m + Vec2::splat(pad * px),
+                    magenta,
+                );
             }
             if item.size_m.max_element() < min_marker_m {
                 gizmos.circle_2d(Isometry2d::from_translation(item.center_m), min_marker_m * 1.5, magenta);

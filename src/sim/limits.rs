@@ -364,6 +364,13 @@ pub struct Headroom(pub Vec<HeadroomRow>);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LimitLines(pub Vec<HeadroomRow>);
 
+/// While this resource is present the limits step raises alerts as always but leaves
+/// [`Headroom`] as it is instead of working it out: a study that reads only alerts and results
+/// until its run's last step (the sweep) saves weighing every element against every limit each
+/// step. Remove it before the step whose headroom is wanted.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct HeadroomPaused;
+
 /// Raises alerts and computes headroom after the solvers.
 pub struct LimitsPlugin;
 
@@ -391,7 +398,9 @@ fn check_limits(
     generators: Query<(&ElementId, &super::electrical::kinds::Generator, &super::electrical::standby::GeneratorState)>,
     mut scan: Local<ElectricalScan>,
     mut lines: Option<ResMut<LimitLines>>,
+    paused: Option<Res<HeadroomPaused>>,
 ) {
+    let want_headroom = paused.is_none();
     let no_shedding = super::thermal::ThermalShedding::default();
     let shedding = shedding.as_deref().unwrap_or(&no_shedding);
     let mut findings = Vec::new();
@@ -432,10 +441,12 @@ fn check_limits(
                 }
             }
         }
-        scan.update(&net);
+        scan.update(&net, want_headroom);
         findings.extend(scan.findings.iter().cloned());
-        for (slot, winner) in best.iter_mut().zip(&scan.best) {
-            *slot = winner.map(|(k, c)| Candidate { element: net.node_ids[k as usize].as_str(), ..c });
+        if want_headroom {
+            for (slot, winner) in best.iter_mut().zip(&scan.best) {
+                *slot = winner.map(|(k, c)| Candidate { element: net.node_ids[k as usize].as_str(), ..c });
+            }
         }
     }
 
@@ -458,7 +469,9 @@ fn check_limits(
             if let Some(lines) = lines.as_deref_mut() {
                 lines.0.push(c.to_row());
             }
-            offer(&mut best, c);
+            if want_headroom {
+                offer(&mut best, c);
+            }
         });
     }
     for (id, ups, battery) in &batteries {
@@ -513,6 +526,9 @@ fn check_limits(
 
     findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
     log.update(findings, clock.elapsed_s);
+    if !want_headroom {
+        return;
+    }
     let mut table: Vec<HeadroomRow> = best.into_iter().flatten().map(|c| c.to_row()).collect();
     // First the limit the site reaches first as its IT load grows; limits growth never reaches
     // last, by margin.
@@ -527,21 +543,34 @@ fn check_limits(
 /// flow has a new solution (in a steady hall it has none, and the scan was most of the limits).
 #[derive(Default)]
 struct ElectricalScan {
-    /// [`super::electrical::ElectricalNetwork::solutions`] when scanned.
-    solution: Option<u64>,
+    /// The network's `(rebuilds, solutions)` when the findings were scanned: a solution is
+    /// known by both, since a restarted network counts its solutions from zero again but never
+    /// its rebuilds ([`super::electrical::ElectricalNetwork::restart`]).
+    solution: Option<(u64, u64)>,
+    /// The same when the headroom winners were (not while [`HeadroomPaused`]).
+    best_solution: Option<(u64, u64)>,
     findings: Vec<Finding>,
     /// Per limit kind: the node that binds first and its row (its id is looked up by node).
     best: [Option<(u32, Candidate<'static>)>; LIMIT_KINDS],
 }
 
 impl ElectricalScan {
-    /// Scans every energized node of the latest solution unless this one was scanned already.
-    fn update(&mut self, net: &super::electrical::ElectricalNetwork) {
-        if self.solution == Some(net.solutions) {
+    /// Scans every energized node of the latest solution for alerts and, when `headroom`, for
+    /// the headroom winners, unless this solution was scanned for them already.
+    fn update(&mut self, net: &super::electrical::ElectricalNetwork, headroom: bool) {
+        let key = Some((net.rebuilds, net.solutions));
+        let findings = self.solution != key;
+        let winners = headroom && self.best_solution != key;
+        if !findings && !winners {
             return;
         }
-        self.solution = Some(net.solutions);
-        self.findings.clear();
+        if findings {
+            self.solution = key;
+            self.findings.clear();
+        }
+        if winners {
+            self.best_solution = key;
+        }
         let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
         let mut best_node = [0u32; LIMIT_KINDS];
         // In node order: the solver's arrays are read front to back.
@@ -550,21 +579,30 @@ impl ElectricalScan {
             let id = net.node_ids[k].as_str();
             let limit = &net.network.nodes()[k].limit;
             if !electrical_state_finite(state) {
-                self.findings.push(Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0));
+                if findings {
+                    let f = Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0);
+                    self.findings.push(f);
+                }
                 continue;
             }
-            let rank = net.natural_rank.get(k).copied();
-            element_findings(id, state, limit, &mut self.findings);
-            element_candidates(id, rank, state, limit, |c| {
-                let kind = c.limit as usize;
-                if offer(&mut best, c) {
-                    best_node[kind] = k as u32;
-                }
-            });
+            if findings {
+                element_findings(id, state, limit, &mut self.findings);
+            }
+            if winners {
+                let rank = net.natural_rank.get(k).copied();
+                element_candidates(id, rank, state, limit, |c| {
+                    let kind = c.limit as usize;
+                    if offer(&mut best, c) {
+                        best_node[kind] = k as u32;
+                    }
+                });
+            }
         }
-        // Kept without the borrowed id; it goes back in by node.
-        for ((slot, winner), &k) in self.best.iter_mut().zip(best).zip(&best_node) {
-            *slot = winner.map(|c| (k, Candidate { element: "", ..c }));
+        if winners {
+            // Kept without the borrowed id; it goes back in by node.
+            for ((slot, winner), &k) in self.best.iter_mut().zip(best).zip(&best_node) {
+                *slot = winner.map(|c| (k, Candidate { element: "", ..c }));
+            }
         }
     }
 }

@@ -45,6 +45,13 @@ pub enum SimSystems {
     Record,
 }
 
+/// The integrators of a step alone: the clock, the UPS batteries and the energy totals, in the
+/// order a `FixedUpdate` step runs them. At a fixed point of everything else they are all a
+/// step changes, so running this schedule is running a whole step (see
+/// `crate::headless::fast_forward`, which decides when that holds).
+#[derive(bevy::ecs::schedule::ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IntegratorStep;
+
 /// Simulated time.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
 pub struct SimClock {
@@ -160,6 +167,32 @@ pub fn reset_to_steady_state(world: &mut World) {
     ElementStates::default().restore(world);
 }
 
+/// Returns `world` to where a world just spawned from its present site starts a run: the
+/// simulation's memory as [`reset_to_steady_state`] leaves it, the clock at zero, and the
+/// network, totals, energy and every other result of the last step forgotten, so the next step
+/// rebuilds and solves from scratch as a first step does. A study that runs one site many times
+/// with different elements out of service reuses one world this way
+/// (`crate::headless::rerun`), with the results of fresh worlds (tested).
+pub fn restart_run(world: &mut World) {
+    fn reset<R: Resource + Default>(world: &mut World) {
+        if world.contains_resource::<R>() {
+            world.insert_resource(R::default());
+        }
+    }
+    reset_to_steady_state(world);
+    reset::<SimClock>(world);
+    reset::<electrical::SiteTotals>(world);
+    reset::<electrical::EnergyTotals>(world);
+    reset::<electrical::RackSupply>(world);
+    reset::<electrical::CoolingLoads>(world);
+    reset::<thermal::ThermalShedding>(world);
+    reset::<limits::Headroom>(world);
+    reset::<limits::LimitLines>(world);
+    if let Some(mut net) = world.get_resource_mut::<electrical::ElectricalNetwork>() {
+        net.restart();
+    }
+}
+
 /// What equipment did on its own during a run, with the time it did it, s: a UPS going to
 /// battery, its walk-in ending, a battery running out. Timelines read it.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
@@ -214,7 +247,9 @@ impl Plugin for ClockPlugin {
                 )
                     .chain(),
             )
-            .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock));
+            .configure_sets(IntegratorStep, (SimSystems::Clock, SimSystems::Electrical).chain())
+            .add_systems(FixedUpdate, advance_clock.in_set(SimSystems::Clock))
+            .add_systems(IntegratorStep, advance_clock.in_set(SimSystems::Clock));
     }
 }
 

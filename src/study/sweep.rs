@@ -8,9 +8,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
-use crate::headless::{Report, RunOptions, advance, build_app};
+use crate::headless::fast_forward::advance_skipping;
+use crate::headless::rerun::Rerun;
+use crate::headless::{Report, RunOptions, advance, advance_fixed, build_app};
 use crate::kinds::{EquipmentKind, Role};
-use crate::sim::limits::Severity;
+use crate::sim::limits::{HeadroomPaused, Severity};
 use crate::site::SiteFile;
 use crate::site::save::natural_cmp;
 
@@ -230,37 +232,81 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// What the healthy site does in the window: its alerts (element, quantity, severity).
 type BaseAlerts = BTreeSet<(String, String, Severity)>;
 
-/// Runs `site` with `units` failed for the window and reads what followed.
+/// How a sweep steps its runs through the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stepping {
+    /// `FixedUpdate` run directly, and the stretches where nothing but the clock, the energy
+    /// totals and UPS batteries change skipped ([`crate::headless::fast_forward`]): the same
+    /// results as [`Stepping::Plain`] (tested), faster.
+    #[default]
+    Fast,
+    /// Every step a whole Bevy frame ([`crate::headless::advance`]): the reference.
+    Plain,
+}
+
+/// Steps `app` through `steps` steps; returns whether every step had a load-flow solution and
+/// how many steps were skipped.
+fn run_window(app: &mut bevy::app::App, steps: u64, stepping: Stepping) -> (bool, u64) {
+    match stepping {
+        Stepping::Plain => {
+            let mut all = true;
+            for _ in 0..steps {
+                advance(app, 1);
+                all &= app.world().resource::<crate::sim::electrical::SiteTotals>().converged;
+            }
+            (all, 0)
+        }
+        Stepping::Fast => {
+            // The cases read alerts and results only: headroom is worked out in the last step alone.
+            app.world_mut().insert_resource(HeadroomPaused);
+            let a = advance_skipping(app, steps.saturating_sub(1));
+            app.world_mut().remove_resource::<HeadroomPaused>();
+            advance_fixed(app, 1);
+            let last = app.world().resource::<crate::sim::electrical::SiteTotals>().converged;
+            (a.all_converged && last, a.skipped)
+        }
+    }
+}
+
+/// Runs `site` with `units` failed for the window and reads what followed; also the steps the
+/// fast path skipped. The run is on `rerun`'s world when given (the fast path), else on a world
+/// built for it (the reference).
 fn run_case(
     site: &SiteFile,
     catalog: &Catalog,
     units: &[&Contingency],
     options: &SweepOptions,
     base: &BaseAlerts,
-) -> (CaseResult, Vec<(String, f64)>) {
+    stepping: Stepping,
+    rerun: Option<&mut Rerun>,
+) -> (CaseResult, Vec<(String, f64)>, u64) {
     let mut failed: Vec<String> = units.iter().flat_map(|u| u.members.iter().cloned()).collect();
     failed.sort_by(|a, b| natural_cmp(a, b));
     failed.dedup();
-    let (mut before, mut after) = (Vec::new(), Vec::new());
-    for id in &failed {
-        if let Some(e) = site.element(id) {
-            let mut out = e.clone();
-            let _ = out.set_in_service(false);
-            before.push(e);
-            after.push(out);
+    let mut fresh;
+    let app = match rerun {
+        Some(r) => r.start(&failed),
+        None => {
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            for id in &failed {
+                if let Some(e) = site.element(id) {
+                    let mut out = e.clone();
+                    let _ = out.set_in_service(false);
+                    before.push(e);
+                    after.push(out);
+                }
+            }
+            // Taking elements out of service keeps a valid site (validation refuses nothing
+            // here); if it ever did, the case runs on the site as it is and says so by breaking
+            // nothing.
+            let s = crate::edit::edited_site(site, &before, &after, catalog).unwrap_or_else(|_| site.clone());
+            fresh = build_app(&s, catalog, options.step);
+            single_threaded_everywhere(&mut fresh);
+            &mut fresh
         }
-    }
-    // Taking elements out of service keeps a valid site (validation refuses nothing here); if it
-    // ever did, the case runs on the site as it is and says so by breaking nothing.
-    let s = crate::edit::edited_site(site, &before, &after, catalog).unwrap_or_else(|_| site.clone());
-    let mut app = build_app(&s, catalog, options.step);
-    single_threaded_everywhere(&mut app);
+    };
     let run = RunOptions { duration: options.duration, step: options.step };
-    let mut converged = true;
-    for _ in 0..run.steps() {
-        advance(&mut app, 1);
-        converged &= app.world().resource::<crate::sim::electrical::SiteTotals>().converged;
-    }
+    let (converged, skipped) = run_window(app, run.steps(), stepping);
     let shed_kw = app
         .world()
         .get_resource::<crate::sim::thermal::ThermalShedding>()
@@ -316,7 +362,7 @@ fn run_case(
         severity,
         breaks: !converged || it_lost_kw > 0.0 || new_critical > 0,
     };
-    (result, loading)
+    (result, loading, skipped)
 }
 
 /// Every schedule of `app` on the single-threaded executor: cases run side by side in rayon,
@@ -360,6 +406,51 @@ fn prune_pair(
         || a.members.iter().any(|x| b.members.iter().any(|y| feeds(parents, x, y) || feeds(parents, y, x)))
 }
 
+/// The alerts of the healthy site over the window: a case's own alerts are those not among them.
+fn base_alerts(site: &SiteFile, catalog: &Catalog, options: &SweepOptions, stepping: Stepping) -> BaseAlerts {
+    let mut app = build_app(site, catalog, options.step);
+    single_threaded_everywhere(&mut app);
+    let run = RunOptions { duration: options.duration, step: options.step };
+    run_window(&mut app, run.steps(), stepping);
+    let report = Report::from_world(app.world_mut(), &run, "");
+    report.alerts.iter().map(|a| (a.element.clone(), a.quantity.label().to_string(), a.severity)).collect()
+}
+
+/// Runs the cases `ids` of the sweep `options` describes (a case id as in the report: element or
+/// common-mode group ids joined by `+`) stepped as `stepping`, the healthy run included: each
+/// case's result as the sweep reports it and the steps the fast path skipped. For comparing the
+/// fast path with plain steps; an id the sweep would not fail is an error.
+pub fn sample_cases(
+    site: &SiteFile,
+    catalog: &Catalog,
+    options: &SweepOptions,
+    ids: &[&str],
+    stepping: Stepping,
+) -> Result<Vec<(CaseResult, u64)>, String> {
+    let kinds = if options.only.is_empty() { default_kinds() } else { options.only.clone() };
+    let units = contingencies(site, &kinds);
+    let cases: Vec<Vec<&Contingency>> = ids
+        .iter()
+        .map(|id| {
+            id.split('+')
+                .map(|u| units.iter().find(|c| c.id == u).ok_or_else(|| format!("{u}: not a failure of this sweep")))
+                .collect()
+        })
+        .collect::<Result<_, _>>()?;
+    let base = base_alerts(site, catalog, options, stepping);
+    // The fast path on one world restarted for each case; the reference on fresh worlds.
+    Ok(cases
+        .par_iter()
+        .map_init(
+            || (stepping == Stepping::Fast).then(|| Rerun::new(site, catalog, options.step)),
+            |rerun, f| {
+                let (r, _, skipped) = run_case(site, catalog, f, options, &base, stepping, rerun.as_mut());
+                (r, skipped)
+            },
+        )
+        .collect())
+}
+
 /// Runs the whole sweep; `progress` is called after each case with (done, total).
 pub fn sweep(
     site: &SiteFile,
@@ -382,16 +473,7 @@ pub fn sweep_part(
 ) -> SweepReport {
     let kinds = if options.only.is_empty() { default_kinds() } else { options.only.clone() };
     let units = contingencies(site, &kinds);
-    // The healthy site over the same window: its own alerts are not the failures'.
-    let base_report = {
-        let mut app = build_app(site, catalog, options.step);
-        single_threaded_everywhere(&mut app);
-        let run = RunOptions { duration: options.duration, step: options.step };
-        advance(&mut app, run.steps());
-        Report::from_world(app.world_mut(), &run, "")
-    };
-    let base: BaseAlerts =
-        base_report.alerts.iter().map(|a| (a.element.clone(), a.quantity.label().to_string(), a.severity)).collect();
+    let base = base_alerts(site, catalog, options, Stepping::Fast);
     let singles: Vec<Vec<&Contingency>> =
         units.iter().filter(|u| options.depth >= 2 || shard.owns(&u.id)).map(|u| vec![u]).collect();
     let total_hint = (singles.len()
@@ -401,11 +483,15 @@ pub fn sweep_part(
     let run_all = |cases: &[Vec<&Contingency>]| -> Vec<(CaseResult, Vec<(String, f64)>)> {
         cases
             .par_iter()
-            .map(|f| {
-                let r = run_case(site, catalog, f, options, &base);
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total_hint);
-                r
-            })
+            // One world per worker, restarted for each case.
+            .map_init(
+                || Rerun::new(site, catalog, options.step),
+                |rerun, f| {
+                    let (r, loading, _) = run_case(site, catalog, f, options, &base, Stepping::Fast, Some(rerun));
+                    progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total_hint);
+                    (r, loading)
+                },
+            )
             .collect()
     };
     let mut results = run_all(&singles);

@@ -64,7 +64,11 @@ fn a_slurm_job_array_sweep_merges_into_the_single_process_report() {
         log("merge.err")
     );
     for i in 0..3 {
-        assert!(log(&format!("shard-{i}.out")).starts_with(&format!("Shard {i}/3: ")), "{}", log(&format!("shard-{i}.out")));
+        assert!(
+            log(&format!("shard-{i}.out")).starts_with(&format!("Shard {i}/3: ")),
+            "{}",
+            log(&format!("shard-{i}.out"))
+        );
     }
     let merged = std::fs::read_to_string(dir.join("out/sweep.json")).unwrap();
     assert_eq!(merged, unsharded(&dir));
@@ -111,18 +115,25 @@ fn the_kubernetes_indexed_job_runs_the_same_shards() {
         .replace("/data/", &format!("{}/", dir.display()))
         .replace("--depth 2 --duration 10m", &format!("--step 10s {}", OPTIONS.join(" ")));
     for index in 0..n {
-        let out =
-            Command::new("/bin/sh").args(["-c", &local]).env("JOB_COMPLETION_INDEX", index.to_string()).output().unwrap();
+        let out = Command::new("/bin/sh")
+            .args(["-c", &local])
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "index {index}: {}", String::from_utf8_lossy(&out.stderr));
     }
     let parts: Vec<String> = (0..n).map(|i| dir.join(format!("parts/part-{i}.json")).display().to_string()).collect();
     let merged = dir.join("sweep.json");
-    let out = Command::new(dctwin()).arg("merge").args(&parts).args(["--out", merged.to_str().unwrap()]).output().unwrap();
+    let out =
+        Command::new(dctwin()).arg("merge").args(&parts).args(["--out", merged.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(&merged).unwrap(), unsharded(&dir));
     // A part that is not one: the file, line and column.
     std::fs::write(dir.join("bad.json"), "{\n  \"schema\": 3\n}\n").unwrap();
-    let out = Command::new(dctwin()).args(["merge", dir.join("bad.json").to_str().unwrap(), "--out", "x.json"]).output().unwrap();
+    let out = Command::new(dctwin())
+        .args(["merge", dir.join("bad.json").to_str().unwrap(), "--out", "x.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.json:2:") && err.contains("not a sweep part report"), "{err}");

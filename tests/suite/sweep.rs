@@ -187,11 +187,18 @@ fn a_common_mode_group_is_failed_as_one_event() {
     let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["SUB-1", "T-A", "T-B"]);
     let sub = &report.cases[0];
-    assert_eq!((sub.failed.as_slice(), sub.groups.as_slice()), (&["T-A".to_string(), "T-B".into()][..], &["SUB-1".to_string()][..]));
+    assert_eq!(
+        (sub.failed.as_slice(), sub.groups.as_slice()),
+        (&["T-A".to_string(), "T-B".into()][..], &["SUB-1".to_string()][..])
+    );
     assert_eq!(sub.racks_down, 40);
     assert!(report.single_points_of_failure.is_empty());
     assert_eq!(report.common_mode_failures, ["SUB-1"]);
-    assert!(report.to_markdown(5).contains("**Common-mode failures** (one event takes out a group, and IT load is lost): SUB-1"));
+    assert!(
+        report
+            .to_markdown(5)
+            .contains("**Common-mode failures** (one event takes out a group, and IT load is lost): SUB-1")
+    );
 
     options.depth = 2;
     options.duration = Duration::from_secs(60);
@@ -226,4 +233,91 @@ fn common_mode_groups_are_validated_and_kept() {
     let back = dctwin::sim::world::world_to_site(app.world_mut());
     assert_eq!(back.transformers.iter().map(|t| t.common_mode.clone()).collect::<Vec<_>>(), [["SUB-1"], ["SUB-1"]]);
     assert!(back.to_ron_string().contains("common_mode: [\"SUB-1\"]"));
+}
+
+/// The sweep's fast path (`FixedUpdate` run directly, and the stretches where nothing but the
+/// clock, the energy totals and UPS batteries change covered by the integrators alone) gives
+/// exactly the case results of plain steps, every float to the bit: on a generated 100-rack 2N
+/// hall with constant outdoor air, where failures settle and most of the window is skipped (a
+/// B-side UPS on battery through its runtime alert and, at 40 minutes, empty; every rack shut
+/// down on temperature once an A-side failure takes its cooling), at 1 s and at 10 s steps; and on
+/// the AI hall and the small room, whose hourly outdoor air moves the chillers every step so
+/// nothing is skipped (only the direct stepping is compared there).
+#[test]
+fn the_fast_path_gives_exactly_the_results_of_plain_steps() {
+    use dctwin::study::sweep::{Stepping, sample_cases};
+    let catalog = Catalog::builtin();
+    let compare = |site: &dctwin::site::SiteFile, options: &SweepOptions, ids: &[&str]| {
+        let fast = sample_cases(site, &catalog, options, ids, Stepping::Fast).unwrap();
+        let plain = sample_cases(site, &catalog, options, ids, Stepping::Plain).unwrap();
+        for ((f, _), (p, skipped)) in fast.iter().zip(&plain) {
+            assert_eq!(f, p, "{}: fast and plain steps differ", f.id);
+            assert_eq!(*skipped, 0);
+        }
+        fast.into_iter().map(|(c, skipped)| (c.id.clone(), (c, skipped))).collect::<std::collections::HashMap<_, _>>()
+    };
+
+    let hall = dctwin::generator::generate_site(100);
+    // Ten minutes at 1 s steps.
+    let cases = compare(&hall, &SweepOptions::default(), &["UTIL-A1", "T-B1", "UPS-A1", "CRAH-1-1"]);
+    // On battery from the first step, critical below 120 s of runtime: skipped up to that
+    // threshold, stepped through it, skipped again.
+    let (battery, skipped) = &cases["T-B1"];
+    assert_eq!(battery.first_limit.as_ref().unwrap().limit, "UPS on battery");
+    assert_eq!(battery.new_critical, 1, "{battery:?}");
+    assert!(*skipped > 500, "{skipped} of 600 steps skipped on battery");
+    // Every rack shuts down on temperature (the A side feeds the cooling); the air and the
+    // racks' mass still move at the end of the ten minutes, so nothing is skipped.
+    let (trip, skipped) = &cases["UTIL-A1"];
+    assert_eq!((trip.racks_down, *skipped), (100, 0));
+    // A CRAH failure moves its zone's air the whole window.
+    assert_eq!(cases["CRAH-1-1"].1, 0);
+    assert!(cases["UPS-A1"].1 > 500);
+
+    // Forty minutes at 10 s steps: the B-side battery runs out (its racks on one cord), and
+    // after the trip the hall settles and is skipped.
+    let long = SweepOptions { duration: Duration::from_secs(2400), step: Duration::from_secs(10), ..Default::default() };
+    let cases = compare(&hall, &long, &["UTIL-A1", "UTIL-B1", "T-B1", "UPS-B1", "MCC-1"]);
+    let (empty, skipped) = &cases["T-B1"];
+    assert!(empty.racks_on_one_cord == 35 && empty.new_critical == 2, "{empty:?}");
+    assert!(*skipped > 150, "{skipped} of 240 steps skipped around the battery running out");
+    let (trip, skipped) = &cases["UTIL-A1"];
+    assert_eq!(trip.racks_down, 100);
+    assert!(*skipped > 50, "{skipped} of 240 steps skipped after the trip");
+
+    // Hourly outdoor air: every step moves, nothing is skipped, the results are the same.
+    let ai = load(&root().join("sites/ai_hall_20mw.ron"));
+    for (_, (c, skipped)) in compare(&ai, &SweepOptions::default(), &["UTIL-A", "UPS-A1", "CRAH-1"]) {
+        assert_eq!(skipped, 0, "{}", c.id);
+    }
+    let room = load(&root().join("sites/small_2n_room.ron"));
+    let cases = compare(&room, &electrical(1), &["T-A", "UPS-B"]);
+    assert!(cases.values().all(|(_, skipped)| *skipped == 0));
+}
+
+/// Skipping leaves the whole world as plain steps leave it: the run's report (totals, energy,
+/// every alert with its latest value, element and rack results, headroom) is byte-identical
+/// after a B-side transformer failure whose UPS runs on battery until it is empty, skipped
+/// most of the way.
+#[test]
+fn skipping_leaves_the_world_plain_steps_leave() {
+    use dctwin::headless::{Report, RunOptions, advance, build_app, fast_forward::advance_skipping};
+    let catalog = Catalog::builtin();
+    let mut hall = dctwin::generator::generate_site(100);
+    hall.transformers.iter_mut().find(|t| t.id == "T-B1").unwrap().in_service = false;
+    let run = RunOptions { duration: Duration::from_secs(2400), step: Duration::from_secs(10) };
+    let report = |skipping: bool| {
+        let mut app = build_app(&hall, &catalog, run.step);
+        let skipped = if skipping {
+            advance_skipping(&mut app, run.steps()).skipped
+        } else {
+            advance(&mut app, run.steps());
+            0
+        };
+        (serde_json::to_string_pretty(&Report::from_world(app.world_mut(), &run, "")).unwrap(), skipped)
+    };
+    let ((fast, skipped), (plain, _)) = (report(true), report(false));
+    assert!(skipped > 150, "{skipped}");
+    assert!(plain.contains("\"battery_empty\""), "the battery runs out");
+    assert_eq!(fast, plain);
 }

@@ -102,7 +102,18 @@ impl NetworkKind for TransferSwitch {
         let preferred = p.sources.first().cloned().unwrap_or_default();
         let alternate = p.sources.get(1).cloned().unwrap_or_default();
         let NodeParts { id, model, overrides, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
-        TransferSwitchSpec { id, model, preferred, alternate, zone, overrides, position_m, rotation_deg, in_service, common_mode }
+        TransferSwitchSpec {
+            id,
+            model,
+            preferred,
+            alternate,
+            zone,
+            overrides,
+            position_m,
+            rotation_deg,
+            in_service,
+            common_mode,
+        }
     }
     /// A node without impedance at its source's voltage, limited by its continuous rating (a
     /// transfer switch carries its full rating continuously: UL 1008).
@@ -126,7 +137,18 @@ impl NetworkKind for Transformer {
     fn to_spec(&self, p: NodeParts<TransformerSpec>) -> TransformerSpec {
         let upstream = p.upstream();
         let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
-        TransformerSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service, common_mode }
+        TransformerSpec {
+            id,
+            model,
+            upstream,
+            feeder,
+            zone,
+            overrides,
+            position_m,
+            rotation_deg,
+            in_service,
+            common_mode,
+        }
     }
     /// Series `R + jX` behind an ideal ratio, magnetising branch `G − jB` at the LV terminal.
     fn circuit(&self) -> Circuit {
@@ -159,7 +181,19 @@ impl NetworkKind for Ups {
     fn to_spec(&self, p: NodeParts<UpsSpec>) -> UpsSpec {
         let (upstream, mode) = (p.upstream(), self.mode);
         let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
-        UpsSpec { id, model, upstream, feeder, mode, zone, overrides, position_m, rotation_deg, in_service, common_mode }
+        UpsSpec {
+            id,
+            model,
+            upstream,
+            feeder,
+            mode,
+            zone,
+            overrides,
+            position_m,
+            rotation_deg,
+            in_service,
+            common_mode,
+        }
     }
     /// Double conversion: regulated output, input at the rectifier's power factor; eco mode:
     /// output follows input. Losses from the mode's curve.
@@ -193,7 +227,18 @@ impl NetworkKind for Distribution {
     fn to_spec(&self, p: NodeParts<DistributionSpec>) -> DistributionSpec {
         let upstream = p.upstream();
         let NodeParts { id, model, overrides, feeder, zone, position_m, rotation_deg, in_service, common_mode, .. } = p;
-        DistributionSpec { id, model, upstream, feeder, zone, overrides, position_m, rotation_deg, in_service, common_mode }
+        DistributionSpec {
+            id,
+            model,
+            upstream,
+            feeder,
+            zone,
+            overrides,
+            position_m,
+            rotation_deg,
+            in_service,
+            common_mode,
+        }
     }
     /// A node without impedance limited by its breaker, at its upstream's nominal voltage.
     fn circuit(&self) -> Circuit {

@@ -74,6 +74,14 @@ fn needs_presolve(net: Res<ElectricalNetwork>) -> bool {
 }
 
 impl ElectricalNetwork {
+    /// Forgets the network, its solutions and its loads, as in a world just spawned, so that the
+    /// next step rebuilds and solves from scratch (a study reusing one world for many runs:
+    /// [`crate::sim::restart_run`]). The count of rebuilds goes on, so nothing keyed on it (the
+    /// limits' scan, the thermal model's rack sums) takes an entry of an old run for a new one.
+    pub fn restart(&mut self) {
+        *self = ElectricalNetwork { rebuilds: self.rebuilds, dirty: true, ..ElectricalNetwork::default() };
+    }
+
     /// True when `entity` is a network element in service with a live path to a feed (as of
     /// the latest topology update).
     pub fn entity_energized(&self, entity: Entity) -> bool {
@@ -399,6 +407,11 @@ impl Plugin for ElectricalPlugin {
                         .chain()
                         .in_set(SimSystems::Electrical),
                 ),
+            )
+            // What a step at a fixed point still changes: the batteries' charge and the energy.
+            .add_systems(
+                crate::sim::IntegratorStep,
+                (battery::integrate_batteries, accumulate_energy).chain().in_set(SimSystems::Electrical),
             )
             // Removals are caught by observers: they fire at once, even while fixed time is paused
             // (removal messages would be gone by the time the next fixed step runs).
