@@ -9,9 +9,8 @@
 //!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten:
 //!   the worst case. The edit itself is not timed.
 //! * `load_flow/N`: the backward/forward sweep alone (warm start, as in a running app).
-//! * `sweep/ai_hall_n1`: `dctwin sweep` of the 20 MW AI hall, every single failure (190 cases,
-//!   ten minutes at 1 s each), on rayon's threads; `sweep/generated_1k_ups`: the UPS and
-//!   transformer failures of the 1k-rack site (most settle, and the fast path skips them).
+//!
+//! Studies (sweeps, capacity) are in `benches/studies.rs`.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
@@ -81,20 +80,5 @@ fn electrical_step(c: &mut Criterion) {
     group.finish();
 }
 
-fn sweep_cases(c: &mut Criterion) {
-    use dctwin::kinds::EquipmentKind;
-    use dctwin::study::sweep::{SweepOptions, sweep};
-    let catalog = Catalog::builtin();
-    let mut group = c.benchmark_group("sweep");
-    group.sample_size(10);
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/ai_hall_20mw.ron");
-    let ai = dctwin::site::load::load_site(&path, &catalog).expect("the AI hall loads");
-    group.bench_function("ai_hall_n1", |b| b.iter(|| sweep(&ai, &catalog, &SweepOptions::default(), &|_, _| {})));
-    let big = generate_site(1_000);
-    let only = SweepOptions { only: vec![EquipmentKind::Ups, EquipmentKind::Transformer], ..SweepOptions::default() };
-    group.bench_function("generated_1k_ups", |b| b.iter(|| sweep(&big, &catalog, &only, &|_, _| {})));
-    group.finish();
-}
-
-criterion_group!(benches, electrical_step, sweep_cases);
+criterion_group!(benches, electrical_step);
 criterion_main!(benches);

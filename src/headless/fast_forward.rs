@@ -18,8 +18,8 @@
 //! 2. steps `n − 1` and `n` both left every element's components as they found them (Bevy's
 //!    change ticks: not one component of an element written, a UPS battery's charge aside), and
 //!    step `n` left the rest of the simulation's memory as it found it: the cooling plant
-//!    (every field, compared through its `Debug` text, so a field added later is compared
-//!    too), site totals, cooling loads, shed and unpowered racks, the alert log (with a UPS's
+//!    (every field, compared by a derived `==` and, when equal, by its `Debug` text, which
+//!    prints every float exactly: a field added later is compared too), site totals, cooling loads, shed and unpowered racks, the alert log (with a UPS's
 //!    runtime value and forecast left out: they follow its charge), the equipment log, each
 //!    UPS battery's mode and power, and the network (no rebuild, no new solution, every step
 //!    solved). Step `n` then started from the state it left, with no change flags but the
@@ -40,7 +40,7 @@ use crate::sim::components::{ElementId, RACK_RESTART_DELAY_S, RackProtection};
 use crate::sim::electrical::kinds::Ups;
 use crate::sim::electrical::standby::{GeneratorMode, GeneratorState, TransferState};
 use crate::sim::electrical::{BatteryMode, CoolingLoads, ElectricalNetwork, RackSupply, SiteTotals, UpsBattery};
-use crate::sim::limits::{AlertLog, BATTERY_RUNTIME_ALERT_S, Quantity};
+use crate::sim::limits::{Alert, AlertLog, BATTERY_RUNTIME_ALERT_S, Quantity};
 use crate::sim::thermal::{CoolingPlant, ThermalShedding};
 use crate::sim::world::CoolingLayout;
 use crate::sim::{EquipmentLog, IntegratorStep, SimClock};
@@ -58,7 +58,7 @@ pub struct FastForward {
     /// The cheap view of the state after the previous step.
     cheap: Option<Cheap>,
     /// The full view after the previous step, when it was taken.
-    full: Option<String>,
+    full: Option<FullView>,
     /// Consecutive steps that wrote no element's component (a battery's aside).
     unflagged: u32,
     /// The world's change tick before the present step.
@@ -149,8 +149,8 @@ impl FastForward {
             self.full = None;
             return 0;
         }
-        let full = full_view(world);
-        let same = self.full.as_ref() == Some(&full);
+        let full = FullView::read(world);
+        let same = self.full.as_ref().is_some_and(|f| f.same_as(&full));
         if !same && self.full.is_some() {
             // Calm to the quick looks but not to the full one: look again later, less often.
             self.wait_until = now + self.backoff;
@@ -230,37 +230,63 @@ fn inputs_constant(world: &World) -> bool {
     ambient_constant && !scenario && !watched
 }
 
-/// The simulation's whole memory as text (see the module docs), a battery's charge and what
-/// follows from it left out.
-fn full_view(world: &mut World) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(1 << 16);
-    if let Some(p) = world.get_resource::<CoolingPlant>() {
-        let _ = write!(s, "{p:?}");
-    }
-    let net = world.resource::<ElectricalNetwork>();
-    let _ = write!(s, "|net {} {} {}", net.rebuilds, net.solutions, net.dirty);
-    let _ = write!(s, "|{:?}", world.resource::<SiteTotals>());
-    let _ = write!(s, "|{:?}", world.get_resource::<CoolingLoads>());
-    let _ = write!(s, "|{:?}", world.get_resource::<ThermalShedding>());
-    let _ = write!(s, "|{:?}", world.get_resource::<RackSupply>());
-    let _ = write!(s, "|log {}", world.get_resource::<EquipmentLog>().map_or(0, |l| l.0.len()));
-    if let Some(log) = world.get_resource::<AlertLog>() {
-        for a in &log.alerts {
-            if a.quantity == Quantity::BatteryRuntime {
-                let _ =
-                    write!(s, "|{} {:?} {:?} {:?} {:?}", a.element, a.severity, a.limit, a.first_seen_s, a.cleared_s);
-            } else {
-                let _ = write!(s, "|{a:?}");
-            }
+/// The simulation's whole memory (see the module docs), a battery's charge and what follows
+/// from it left out: cloned, so that a step is compared with the next by `==` (derived, so a
+/// field added later is compared too) without formatting anything.
+#[derive(Debug, Clone, PartialEq)]
+struct FullView {
+    plant: Option<CoolingPlant>,
+    network: (u64, u64, bool),
+    totals: SiteTotals,
+    loads: Option<CoolingLoads>,
+    shedding: Option<ThermalShedding>,
+    supply: Option<RackSupply>,
+    equipment_log: usize,
+    /// The alert log, a UPS's runtime value and forecast cleared (they follow its charge).
+    alerts: Vec<Alert>,
+    entities: u32,
+    /// Each battery's mode and power.
+    batteries: Vec<(String, BatteryMode, f64)>,
+}
+
+impl FullView {
+    fn read(world: &mut World) -> FullView {
+        let net = world.resource::<ElectricalNetwork>();
+        let network = (net.rebuilds, net.solutions, net.dirty);
+        let alerts = world.get_resource::<AlertLog>().map_or_else(Vec::new, |log| {
+            log.alerts
+                .iter()
+                .map(|a| {
+                    let mut a = a.clone();
+                    if a.quantity == Quantity::BatteryRuntime {
+                        (a.value, a.time_to_limit_s) = (0.0, None);
+                    }
+                    a
+                })
+                .collect()
+        });
+        let mut q = world.query::<(&ElementId, &UpsBattery)>();
+        let batteries = q.iter(world).map(|(id, b)| (id.0.clone(), b.mode, b.power_w)).collect();
+        FullView {
+            plant: world.get_resource::<CoolingPlant>().cloned(),
+            network,
+            totals: world.resource::<SiteTotals>().clone(),
+            loads: world.get_resource::<CoolingLoads>().cloned(),
+            shedding: world.get_resource::<ThermalShedding>().cloned(),
+            supply: world.get_resource::<RackSupply>().cloned(),
+            equipment_log: world.get_resource::<EquipmentLog>().map_or(0, |l| l.0.len()),
+            alerts,
+            entities: world.entities().len(),
+            batteries,
         }
     }
-    let _ = write!(s, "|entities {}", world.entities().len());
-    let mut batteries = world.query::<(&ElementId, &UpsBattery)>();
-    for (id, b) in batteries.iter(world) {
-        let _ = write!(s, "|{} {:?} {:?}", id.0, b.mode, b.power_w);
+
+    /// Equal to the bit: `==` first (cheap, and false for any moving state), then, since `==`
+    /// takes `0.0` for `-0.0`, the `Debug` texts, which print every float exactly. (A NaN
+    /// anywhere makes two views unequal: such a run is never skipped, which is safe.)
+    fn same_as(&self, other: &FullView) -> bool {
+        self == other && format!("{self:?}") == format!("{other:?}")
     }
-    s
 }
 
 /// True when a step that began at change tick `since` wrote any component of an element (a

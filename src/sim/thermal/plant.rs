@@ -68,7 +68,7 @@ pub fn biquadratic(k: &[f64; 6], x: f64, y: f64) -> f64 {
 }
 
 /// Where an electrically supplied unit gets its power.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Supply {
     /// Id of the feeding element.
     pub upstream: String,
@@ -151,7 +151,7 @@ impl CoolingTotals {
 }
 
 /// The whole plant.
-#[derive(bevy::prelude::Resource, Debug, Clone, Default)]
+#[derive(bevy::prelude::Resource, Debug, Clone, Default, PartialEq)]
 pub struct CoolingPlant {
     /// Zones.
     pub zones: Vec<ZoneState>,
@@ -370,7 +370,7 @@ impl CoolingPlant {
                 fan_w: 0.0,
                 coil_w: 0.0,
                 supply_c: 20.0,
-                coil_at_speed: (f64::NAN, (0.0, 0.0)),
+                coil_at_speed: None,
                 coil_at_full: coil.at_speed(1.0),
             });
         }
@@ -778,11 +778,11 @@ impl CoolingPlant {
                 match last {
                     Some((coil, speed, at_speed)) if coil == u.coil && speed == speeds[zi] => {
                         u.fan_speed = speed;
-                        u.coil_at_speed = (speed, at_speed);
+                        u.coil_at_speed = Some((speed, at_speed));
                     }
                     _ => u.set_fan_speed(speeds[zi]),
                 }
-                last = Some((u.coil, speeds[zi], u.coil_at_speed.1));
+                last = u.coil_at_speed.map(|(_, at_speed)| (u.coil, speeds[zi], at_speed));
                 u.fan_w = u.rating.fan_power_kw * 1e3 * speeds[zi].powi(3);
                 totals.crah_fans_w += u.fan_w;
             }

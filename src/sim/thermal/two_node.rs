@@ -12,7 +12,7 @@
 //! switching needs.
 
 /// `x' = A·x + b` for `x = (T_a, T_m)`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct TwoNode {
     a: [[f64; 2]; 2],
     b: [f64; 2],

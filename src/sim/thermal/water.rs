@@ -46,7 +46,7 @@ pub const BOILING_C: f64 = 100.0;
 const CONDENSER_PASSES: usize = 4;
 
 /// A water loop and its plant state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoopState {
     /// Id.
     pub id: String,
@@ -99,7 +99,7 @@ impl LoopState {
 }
 
 /// A CDU and its technology loop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CduUnit {
     /// Id.
     pub id: String,
@@ -154,7 +154,7 @@ impl CduUnit {
 }
 
 /// A chiller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChillerUnit {
     /// Id.
     pub id: String,
@@ -214,7 +214,7 @@ impl ChillerUnit {
 }
 
 /// A cooling tower or dry cooler.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HeatRejectionUnit {
     /// Id.
     pub id: String,
@@ -247,7 +247,7 @@ impl HeatRejectionUnit {
 }
 
 /// What one loop's plant did in one sub-step.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct LoopStep {
     /// Heat removed from the loop, W.
     pub plant_w: f64,

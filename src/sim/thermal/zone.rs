@@ -104,7 +104,7 @@ impl CoilRating {
 }
 
 /// A CRAH: fans and a chilled-water coil on one loop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CrahUnit {
     /// Id.
     pub id: String,
@@ -129,8 +129,9 @@ pub struct CrahUnit {
     /// Supply air temperature at the end of the last step, °C.
     pub supply_c: f64,
     /// The coil's `(G, κ)` at `fan_speed` and the speed they were worked out for (an
-    /// exponential and a power each: worked out again only when the speed changes).
-    pub(super) coil_at_speed: (f64, (f64, f64)),
+    /// exponential and a power each: worked out again only when the speed changes); `None`
+    /// before the first speed is set.
+    pub(super) coil_at_speed: Option<(f64, (f64, f64))>,
     /// The coil's `(G, κ)` at full speed.
     pub(super) coil_at_full: (f64, f64),
 }
@@ -139,14 +140,14 @@ impl CrahUnit {
     /// Sets the fan speed, working the coil out again only if it changed.
     pub(super) fn set_fan_speed(&mut self, speed: f64) {
         self.fan_speed = speed;
-        if self.coil_at_speed.0 != speed {
-            self.coil_at_speed = (speed, self.coil.at_speed(speed));
+        if self.coil_at_speed.is_none_or(|(at, _)| at != speed) {
+            self.coil_at_speed = Some((speed, self.coil.at_speed(speed)));
         }
     }
 }
 
 /// A cooling zone's state and last step's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ZoneState {
     /// Zone id.
     pub id: String,
@@ -263,7 +264,7 @@ impl ZoneState {
 }
 
 /// The equipment mass a zone's air exchanges heat with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Mass {
     /// Heat capacity, J/K.
     pub c_j_k: f64,
@@ -274,7 +275,7 @@ pub(super) struct Mass {
 }
 
 /// One running coil as the zone integration sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct ActiveCoil {
     /// Air capacity rate, W/K.
     g: f64,
@@ -598,7 +599,7 @@ pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop
 
 /// The running CRAHs `units` at the fan speed they were set to ([`CrahUnit::set_fan_speed`]).
 pub(super) fn running_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Coils {
-    coils_with(crahs, units, loop_c, |u| u.coil_at_speed.1)
+    coils_with(crahs, units, loop_c, |u| u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1))
 }
 
 /// The CRAHs `units` at full fan speed.
