@@ -325,22 +325,32 @@ enum DiffFormat {
     Json,
 }
 
-/// A site from a file or, for `REV:PATH` that is not a file, from git (`git show REV:PATH`);
-/// problems are located in `REV:PATH`.
+/// A site from a file or, for `REV:PATH` that is not a file, from git (`git show REV:PATH`, and
+/// the files it includes from the same revision); problems are located in `REV:PATH`.
 fn load_version(arg: &str, catalog: &Catalog) -> Result<SiteFile, String> {
     let path = Path::new(arg);
-    if path.exists() || !arg.contains(':') {
+    let Some((rev, file)) = arg.split_once(':').filter(|_| !path.exists()) else {
         return load(path, catalog);
-    }
-    let out = std::process::Command::new("git")
-        .args(["show", arg])
-        .output()
-        .map_err(|e| format!("{arg}: cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("{arg}: git show failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
-    }
-    let text = String::from_utf8(out.stdout).map_err(|_| format!("{arg}: not UTF-8 text"))?;
-    dctwin::site::load::parse_site(&text, arg, catalog).map_err(|e| render(&e))
+    };
+    let git_show = |p: &Path| -> Result<Vec<u8>, String> {
+        let out = std::process::Command::new("git")
+            .arg("show")
+            .arg(format!("{rev}:{}", p.display()))
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("git show failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(out.stdout)
+    };
+    let (site, _, warnings) =
+        dctwin::site::load::load_composed(Path::new(file), catalog, &git_show).map_err(|mut e| {
+            // Located in the revision.
+            e.0.iter_mut().for_each(|p| p.file = format!("{rev}:{}", p.file));
+            render(&e)
+        })?;
+    print_warnings(&warnings);
+    Ok(site)
 }
 
 fn print_warnings(warnings: &[dctwin::site::problem::Problem]) {
@@ -458,8 +468,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                     continue;
                 }
-                match load_site_with_warnings(path, &catalog) {
-                    Ok((site, warnings)) => {
+                match dctwin::site::load::load_composed(path, &catalog, &dctwin::site::compose::read_from_disk) {
+                    Ok((site, composition, warnings)) => {
                         print_warnings(&warnings);
                         let count = |pick: fn(dctwin::kinds::Role) -> bool| -> usize {
                             let kinds = dctwin::kinds::EquipmentKind::ALL.iter().filter(|k| pick(k.role()));
@@ -468,8 +478,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         use dctwin::kinds::Role;
                         let n = count(|r| matches!(r, Role::Node | Role::Load));
                         let cooling = count(|r| r == Role::Unit);
+                        let files = match composition.parts.len() {
+                            1 => String::new(),
+                            n => format!("{n} files, "),
+                        };
                         outln!(
-                            "{}: ok ({n} electrical elements, {} racks, {} zones, {cooling} cooling units)",
+                            "{}: ok ({files}{n} electrical elements, {} racks, {} zones, {cooling} cooling units)",
                             path.display(),
                             site.count(dctwin::kinds::EquipmentKind::Rack),
                             site.count(dctwin::kinds::EquipmentKind::Zone)
@@ -752,9 +766,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fmt { site } => {
-            let parsed = load(&site, &catalog)?;
-            parsed.save(&site).map_err(|e| format!("cannot write {}: {e}", site.display()))?;
-            outln!("{}: rewritten in canonical form", site.display());
+            let (parsed, composition, warnings) =
+                dctwin::site::load::load_composed(&site, &catalog, &dctwin::site::compose::read_from_disk)
+                    .map_err(|e| render(&e))?;
+            print_warnings(&warnings);
+            // Each element back into the file it came from, every file canonical.
+            let written = composition.save(&parsed)?;
+            let files = composition.parts.len();
+            let changed = written.len();
+            if files == 1 {
+                outln!(
+                    "{}: {}",
+                    site.display(),
+                    if changed == 1 { "rewritten in canonical form" } else { "already canonical" }
+                );
+            } else {
+                outln!("{}: {files} files, {changed} rewritten in canonical form", site.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

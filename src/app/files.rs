@@ -40,7 +40,12 @@ pub fn load_into_world(world: &mut World, site: &SiteFile, catalog: &Catalog, pa
         w.clear();
     }
     spawn_site(world, site, catalog);
-    world.insert_resource(OpenFile { path });
+    // A site that includes other files is saved back into them.
+    let composition = path
+        .as_deref()
+        .and_then(|p| crate::site::compose::Composition::read(p, &crate::site::compose::read_from_disk).ok())
+        .filter(|c| c.is_composed());
+    world.insert_resource(OpenFile { path, composition });
     let mut editor = world.get_resource_or_insert_with(EditorState::default);
     editor.selection.clear();
     editor.hovered = None;
@@ -103,10 +108,32 @@ pub fn save(world: &mut World, path: &Path) -> Result<(), String> {
         ));
     }
     let site = world_to_site(world);
-    site.save(path).map_err(|e| format!("could not save {}: {e}", path.display()))?;
+    // Saving over the open composed site writes each element back into its file; elsewhere
+    // ("Save as") the site is written as one file.
+    let open = world.get_resource::<OpenFile>().cloned().unwrap_or_default();
+    let composition = open.composition.clone().filter(|_| open.path.as_deref() == Some(path));
+    let message = match &composition {
+        Some(c) => {
+            let written = c.save(&site)?;
+            let n = written.len();
+            format!("Saved {} ({n} of its {} files changed)", path.display(), c.parts.len())
+        }
+        None => {
+            site.save(path).map_err(|e| format!("could not save {}: {e}", path.display()))?;
+            match open.composition {
+                Some(c) => format!(
+                    "Saved {} as one file (the {} files of {} merged into it)",
+                    path.display(),
+                    c.parts.len(),
+                    open.path.as_deref().unwrap_or(path).display()
+                ),
+                None => format!("Saved {}", path.display()),
+            }
+        }
+    };
     world.get_resource_or_insert_with(EditHistory::default).mark_saved();
-    world.insert_resource(OpenFile { path: Some(path.to_path_buf()) });
-    world.resource_mut::<EditorState>().info(format!("Saved {}", path.display()));
+    world.insert_resource(OpenFile { path: Some(path.to_path_buf()), composition });
+    world.resource_mut::<EditorState>().info(message);
     Ok(())
 }
 

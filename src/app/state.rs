@@ -174,6 +174,9 @@ impl EditorState {
 pub struct OpenFile {
     /// Path of the site file the world was loaded from or last saved to.
     pub path: Option<std::path::PathBuf>,
+    /// The files the site is composed of, when it includes others: saving to `path` writes
+    /// each element back into its own file.
+    pub composition: Option<crate::site::compose::Composition>,
 }
 
 /// Simulation speed control.

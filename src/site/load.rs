@@ -6,6 +6,7 @@ use ron::extensions::Extensions;
 use serde::de::DeserializeOwned;
 
 use super::SiteFile;
+use super::compose::{Composition, ReadFile, read_from_disk};
 use super::problem::{Problem, Problems};
 use crate::catalog::Catalog;
 
@@ -133,6 +134,7 @@ fn describe_outer(outer: &str) -> String {
         "DistributionSpec" => "a distribution element",
         "RackSpec" => "a rack",
         "FeederSpec" => "a feeder",
+        "IncludeSpec" => "an include",
         "ScenarioFile" => "the scenario",
         "TimedEvent" => "an event",
         other => return format!("`{other}`"),
@@ -140,35 +142,39 @@ fn describe_outer(outer: &str) -> String {
     what.to_string()
 }
 
-/// Reads a site file from disk, parses and validates it against `catalog`.
+/// Reads a site file from disk (and the files it includes), parses and validates it against
+/// `catalog`.
 pub fn load_site(path: &Path, catalog: &Catalog) -> Result<SiteFile, Problems> {
     load_site_with_warnings(path, catalog).map(|(site, _)| site)
 }
 
 /// [`load_site`], also returning the plausibility warnings ([`super::validate::warnings`]).
 pub fn load_site_with_warnings(path: &Path, catalog: &Catalog) -> Result<(SiteFile, Vec<Problem>), Problems> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| Problems::single(Problem::file(file.clone(), format!("cannot read site file: {e}"))))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
-        let line = valid.matches('\n').count() + 1;
-        let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        let message = "site file is not UTF-8 text: invalid byte here".to_string();
-        Problems::single(Problem { file: file.clone(), line, col, message })
-    })?;
-    let site = parse_site(&text, &file, catalog)?;
-    let warnings = super::validate::warnings(&site, strip_bom(&text), &file, catalog);
-    Ok((site, warnings))
+    load_composed(path, catalog, &read_from_disk).map(|(site, _, warnings)| (site, warnings))
 }
 
-/// Parses and validates site text; `file` names it in messages.
+/// Reads the site file `path` and the files it includes with `read`, composes, parses and
+/// validates them: the composed site, how it is composed (to save it back into its files) and
+/// the plausibility warnings. Every problem names the file and line where it is written.
+pub fn load_composed(
+    path: &Path,
+    catalog: &Catalog,
+    read: ReadFile,
+) -> Result<(SiteFile, Composition, Vec<Problem>), Problems> {
+    let composition = Composition::read(path, read)?;
+    let site = composition.merged();
+    let more = composition.problems(&site);
+    super::validate::validate_located(&site, catalog, &composition, more)?;
+    let warnings = super::validate::warnings_located(&site, catalog, &composition);
+    Ok((site, composition, warnings))
+}
+
+/// Parses and validates site text; `file` names it in messages (and, when it includes other
+/// files, says where they are on disk).
 pub fn parse_site(text: &str, file: &str, catalog: &Catalog) -> Result<SiteFile, Problems> {
-    let text = strip_bom(text);
-    let mut site: SiteFile = parse_ron(text, file)?;
-    super::validate::validate(&site, text, file, catalog)?;
-    site.header = header_comment(text);
-    Ok(site)
+    let top = Path::new(file);
+    let read = |p: &Path| if p == top { Ok(text.as_bytes().to_vec()) } else { read_from_disk(p) };
+    load_composed(top, catalog, &read).map(|(site, _, _)| site)
 }
 
 /// The `//` comment lines before the first value (the site's description), minus the line

@@ -7,6 +7,7 @@
 //!
 //! This layer knows nothing about Bevy: a site can be read, checked and written by any tool.
 
+pub mod compose;
 pub mod cooling;
 pub mod element;
 pub mod load;
@@ -63,6 +64,10 @@ macro_rules! define_site_file {
             pub version: u32,
             /// Human-readable site name.
             pub name: String,
+            /// Other site files composed into this one (halls, rooms), each with its id prefix
+            /// ([`compose`]). Empty in a composed site: its elements are all in place.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub include: Vec<compose::IncludeSpec>,
             $(
                 #[doc = concat!($blabel, " elements.")]
                 #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -42,6 +42,13 @@ impl SiteFile {
         out.push_str("(\n");
         out.push_str(&format!("    version: {},\n", s.version));
         out.push_str(&format!("    name: {},\n", inline(&s.name)));
+        if !s.include.is_empty() {
+            out.push_str("    include: [\n");
+            for inc in &s.include {
+                out.push_str(&format!("        {},\n", inline(inc)));
+            }
+            out.push_str("    ],\n");
+        }
         s.write_sections(&mut out);
         out.push_str(")\n");
         out

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::problem::Problem;
 
 /// Line and column (1-based) of each value, keyed by path.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     positions: HashMap<String, (usize, usize)>,
 }

@@ -137,11 +137,49 @@ impl Scope {
     }
 }
 
+/// Where the value at a path of a site (`racks[3].feed_a`) is written: file, line and column.
+pub trait Locate {
+    /// File, line and column of the value at `path` (or of its nearest enclosing value).
+    fn locate(&self, path: &str) -> (String, usize, usize);
+}
+
+/// One file's text, by its [`SourceMap`].
+struct InFile<'a> {
+    map: SourceMap,
+    file: &'a str,
+}
+
+impl Locate for InFile<'_> {
+    fn locate(&self, path: &str) -> (String, usize, usize) {
+        let (line, col) = self.map.position(path);
+        (self.file.to_string(), line, col)
+    }
+}
+
+/// A composed site: each element in its own file.
+impl Locate for super::compose::Composition {
+    fn locate(&self, path: &str) -> (String, usize, usize) {
+        super::compose::Composition::locate(self, path)
+    }
+}
+
 /// Checks `site` against `catalog`; `text` and `file` locate the problems.
 pub fn validate(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Result<(), Problems> {
-    let map = SourceMap::new(text);
+    validate_located(site, catalog, &InFile { map: SourceMap::new(text), file }, Vec::new())
+}
+
+/// Checks `site` against `catalog`, with `more` problems found before (as `(path, message)`);
+/// `locate` says where each path is written.
+pub fn validate_located(
+    site: &SiteFile,
+    catalog: &Catalog,
+    locate: &dyn Locate,
+    more: Vec<(String, String)>,
+) -> Result<(), Problems> {
     let graph = Graph::new(site, catalog, &HashSet::default());
-    report(&map, file, problems(site, catalog, &graph, &Scope::All, &map))
+    let mut found = problems(site, catalog, &graph, &Scope::All, locate);
+    found.extend(more);
+    report(locate, found)
 }
 
 /// Checks `site` after an edit of the elements with ids `changed` (added, changed or removed),
@@ -154,24 +192,28 @@ pub fn validate_change(
     had_cooling: bool,
     catalog: &Catalog,
 ) -> Result<(), Problems> {
-    let (text, file) = ("", "site");
-    let map = SourceMap::new(text);
+    let locate = InFile { map: SourceMap::new(""), file: "site" };
     let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
     let graph = Graph::new(site, catalog, &changed);
     // Whether the site has cooling decides what racks must say: when the edit changes it,
     // every rack is affected.
     let scope = if site.has_cooling() == had_cooling { affected(&graph, &changed) } else { Scope::All };
-    report(&map, file, problems(site, catalog, &graph, &scope, &map))
+    report(&locate, problems(site, catalog, &graph, &scope, &locate))
 }
 
-fn report(map: &SourceMap, file: &str, mut found: Vec<(String, String)>) -> Result<(), Problems> {
+fn report(locate: &dyn Locate, mut found: Vec<(String, String)>) -> Result<(), Problems> {
     found.sort();
     found.dedup();
     let mut problems = Problems::default();
     for (path, msg) in found {
-        problems.push(map.problem(file, &path, msg));
+        problems.push(located(locate, &path, &msg));
     }
     problems.into_result(())
+}
+
+fn located(locate: &dyn Locate, path: &str, message: &str) -> super::problem::Problem {
+    let (file, line, col) = locate.locate(path);
+    super::problem::Problem { file, line, col, message: super::problem::shorten_quoted(message) }
 }
 
 /// The elements an edit of `changed` ids can affect: those with a changed id (and any other
@@ -207,7 +249,7 @@ fn problems(
     catalog: &Catalog,
     graph: &Graph,
     scope: &Scope,
-    map: &SourceMap,
+    locate: &dyn Locate,
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     if site.version != SITE_VERSION {
@@ -222,7 +264,7 @@ fn problems(
             continue;
         }
         element_problems(&mut out, node, catalog, facts);
-        id_problems(&mut out, graph, n, map);
+        id_problems(&mut out, graph, n, locate);
         link_problems(&mut out, graph, n);
     }
     let has_cycle = cycle_problems(&mut out, graph, scope);
@@ -310,7 +352,7 @@ fn element_problems(out: &mut Vec<(String, String)>, node: &Node, catalog: &Cata
 }
 
 /// Ids are present, single words and unique across the whole site.
-fn id_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize, map: &SourceMap) {
+fn id_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize, locate: &dyn Locate) {
     let node = &graph.nodes[n];
     let path = format!("{}.id", node.path());
     let id = node.id();
@@ -331,8 +373,10 @@ fn id_problems(out: &mut Vec<(String, String)>, graph: &Graph, n: usize, map: &S
     if let Some(&first) = graph.by_id.get(id)
         && first != n
     {
-        let (line, _) = map.position(&format!("{}.id", graph.nodes[first].path()));
-        out.push((path, format!("duplicate id \"{id}\" (first defined on line {line})")));
+        let (first_file, line, _) = locate.locate(&format!("{}.id", graph.nodes[first].path()));
+        let (file, _, _) = locate.locate(&path);
+        let at = if first_file == file { format!("on line {line}") } else { format!("in {first_file} on line {line}") };
+        out.push((path, format!("duplicate id \"{id}\" (first defined {at})")));
     }
 }
 
@@ -555,7 +599,11 @@ pub const PLAUSIBILITY_FACTOR: f64 = 10.0;
 /// Plausibility warnings (not refusals): overridden ratings more than [`PLAUSIBILITY_FACTOR`]
 /// outside the span of the catalog's models of the same kind. Call on a site that validated.
 pub fn warnings(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> Vec<super::problem::Problem> {
-    let map = SourceMap::new(text);
+    warnings_located(site, catalog, &InFile { map: SourceMap::new(text), file })
+}
+
+/// [`warnings`], located by `locate`.
+pub fn warnings_located(site: &SiteFile, catalog: &Catalog, locate: &dyn Locate) -> Vec<super::problem::Problem> {
     let mut out = Vec::new();
     let mut spans = HashMap::default();
     for (index, e) in site.elements() {
@@ -574,10 +622,10 @@ pub fn warnings(site: &SiteFile, text: &str, file: &str, catalog: &Catalog) -> V
                 let unit = if n.constraint.unit.is_empty() { String::new() } else { format!(" {}", n.constraint.unit) };
                 let path = format!("{}[{index}].overrides.{}", kind.section(), n.path());
                 let noun = kind.noun();
-                out.push(map.problem(
-                    file,
+                out.push(located(
+                    locate,
                     &path,
-                    format!(
+                    &format!(
                         "{noun} \"{}\": {} {}{unit} is far outside the catalog's {noun} models ({lo}–{hi}{unit}); check the value and its unit",
                         e.id(),
                         n.path(),

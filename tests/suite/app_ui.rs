@@ -437,7 +437,7 @@ fn saving_over_a_bundled_example_asks_first_and_suggests_a_copy() {
         files::is_bundled_example(&example) && files::is_bundled_example(std::path::Path::new("sites/gb200_pod.ron"))
     );
     let mut h = harness("gb200_pod.ron", 1);
-    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(example.clone()) });
+    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(example.clone()), ..Default::default() });
     h.state_mut().world_mut().resource_mut::<EditorState>().select_only("GB1");
     h.run();
     h.get_by_label("Delete").click();
@@ -478,7 +478,7 @@ fn save_as_suggests_a_new_name_beside_the_open_file() {
     std::fs::copy(root().join("sites/small_2n_room.ron"), &mine).unwrap();
     std::fs::write(dir.join("room-copy.ron"), "taken").unwrap();
     let mut h = harness("small_2n_room.ron", 1);
-    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(mine.clone()) });
+    h.state_mut().world_mut().insert_resource(OpenFile { path: Some(mine.clone()), ..Default::default() });
     h.get_by_label("Save as…").click();
     h.run();
     assert_eq!(editor(&h).dialog, Some(Dialog::SaveAs(dir.join("room-copy-2.ron").display().to_string())));

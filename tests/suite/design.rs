@@ -138,7 +138,9 @@ fn the_diff_command_reads_git_revisions() {
     assert!(err.contains("HEAD:site.ron:") && err.contains("unsupported site file version 7"), "{err}");
     let out = dctwin(&["diff", "HEAD~9:site.ron", "site.ron"], &dir);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("HEAD~9:site.ron: git show failed"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HEAD~9:site.ron:1:1: cannot read site file: git show failed")
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -11,6 +11,7 @@ mod capacity;
 mod catalog;
 mod cli;
 mod closed_form;
+mod compose;
 mod conservation;
 mod cooling_plant;
 mod design;
