@@ -34,9 +34,7 @@ fn studies(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
     group.bench_function("ai_hall_n1", |b| b.iter(|| sweep(&ai, &catalog, &SweepOptions::default(), &|_, _| {})));
-    group.bench_function("generated_1k_n1", |b| {
-        b.iter(|| sweep(&big, &catalog, &SweepOptions::default(), &|_, _| {}))
-    });
+    group.bench_function("generated_1k_n1", |b| b.iter(|| sweep(&big, &catalog, &SweepOptions::default(), &|_, _| {})));
     let n2 = SweepOptions { depth: 2, ..SweepOptions::default() };
     group.bench_function("ai_hall_n2", |b| b.iter(|| sweep(&ai, &catalog, &n2, &|_, _| {})));
     group.finish();

@@ -296,9 +296,10 @@ fn elements_changed(world: &mut World, since: bevy::ecs::change_detection::Tick)
     let battery = world.component_id::<UpsBattery>();
     let mut q = world.query_filtered::<EntityRef, With<ElementId>>();
     q.iter(world).any(|e| {
-        e.archetype().components().iter().any(|&c| {
-            Some(c) != battery && e.get_change_ticks_by_id(c).is_some_and(|t| t.is_changed(since, now))
-        })
+        e.archetype()
+            .components()
+            .iter()
+            .any(|&c| Some(c) != battery && e.get_change_ticks_by_id(c).is_some_and(|t| t.is_changed(since, now)))
     })
 }
 

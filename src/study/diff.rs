@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::headless::{Report, RunOptions};
+use crate::sim::limits::{HeadroomRow, LimitLines};
 use crate::site::SiteFile;
 use crate::site::save::natural_cmp;
 
@@ -107,6 +108,17 @@ pub struct HeadroomChange {
     pub margin_pct: BeforeAfter,
 }
 
+/// One element's margin to the limit that moved most, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ElementHeadroom {
+    /// Element.
+    pub element: String,
+    /// The limit whose margin moved most (its tightest, for an element added or removed).
+    pub limit: String,
+    /// Margin, % of the limit.
+    pub margin_pct: BeforeAfter,
+}
+
 /// An alert that appears or clears.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AlertChange {
@@ -139,6 +151,10 @@ pub struct Effect {
     pub hottest_inlet_c: BeforeAfter,
     /// Every headroom line.
     pub headroom: Vec<HeadroomChange>,
+    /// Each element whose margin to one of its limits moved by 0.05 pt or more, with the limit
+    /// that moved most, most margin lost first: the PDUs, busways, UPSes and transformers a
+    /// change loads or relieves.
+    pub element_headroom: Vec<ElementHeadroom>,
     /// Alerts active in the new version only.
     pub alerts_appear: Vec<AlertChange>,
     /// Alerts active in the old version only.
@@ -163,11 +179,57 @@ pub struct SiteDiff {
     pub effect: Effect,
 }
 
-/// Steady state of a site: 3 exact steps of 10 minutes (as the capacity search's probes).
-fn steady(site: &SiteFile, catalog: &Catalog) -> Report {
+/// Steady state of a site: 3 exact steps of 10 minutes (as the capacity search's probes), and
+/// every element's margin to each of its limits.
+fn steady(site: &SiteFile, catalog: &Catalog) -> (Report, Vec<HeadroomRow>) {
     let options = RunOptions { duration: Duration::from_secs(1800), step: Duration::from_secs(600) };
-    crate::headless::run(site, catalog, &options, "")
+    let mut app = crate::headless::build_app(site, catalog, options.step);
+    app.world_mut().insert_resource(LimitLines::default());
+    crate::headless::advance(&mut app, options.steps());
+    let lines = app.world().resource::<LimitLines>().0.clone();
+    (Report::from_world(app.world_mut(), &options, ""), lines)
 }
+
+/// Each element's margins: `id → [(limit, margin %)]`.
+fn margins(lines: &[HeadroomRow]) -> BTreeMap<&str, Vec<(&'static str, f64)>> {
+    let mut out: BTreeMap<&str, Vec<(&'static str, f64)>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.margin_pct.is_finite()) {
+        out.entry(l.element.as_str()).or_default().push((l.limit.label(), l.margin_pct));
+    }
+    out
+}
+
+/// How an element's headroom moved: the limit whose margin moved most (for an element on one
+/// side only, its tightest limit); `None` when no margin moved by [`ELEMENT_MARGIN_MOVE_PT`].
+fn element_move(
+    id: &str,
+    before: Option<&Vec<(&'static str, f64)>>,
+    after: Option<&Vec<(&'static str, f64)>>,
+) -> Option<ElementHeadroom> {
+    let tightest = |m: &Vec<(&'static str, f64)>| m.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1));
+    let row = |limit: &str, before: Option<f64>, after: Option<f64>| ElementHeadroom {
+        element: id.to_string(),
+        limit: limit.to_string(),
+        margin_pct: BeforeAfter { before, after },
+    };
+    match (before, after) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .filter_map(|&(limit, x)| b.iter().find(|l| l.0 == limit).map(|&(_, y)| (limit, x, y)))
+            .filter(|(_, x, y)| (y - x).abs() >= ELEMENT_MARGIN_MOVE_PT)
+            .max_by(|p, q| (p.2 - p.1).abs().total_cmp(&(q.2 - q.1).abs()))
+            .map(|(limit, x, y)| row(limit, Some(x), Some(y))),
+        (Some(a), None) => tightest(a).map(|(limit, x)| row(limit, Some(x), None)),
+        (None, Some(b)) => tightest(b).map(|(limit, y)| row(limit, None, Some(y))),
+        (None, None) => None,
+    }
+}
+
+/// Elements listed in the Markdown (most margin lost first; the JSON has them all).
+const MARKDOWN_ELEMENTS: usize = 30;
+
+/// Margins that move less than this (percentage points) are not listed per element.
+const ELEMENT_MARGIN_MOVE_PT: f64 = 0.05;
 
 /// Each element as JSON by id, with its kind.
 fn by_id(site: &SiteFile) -> BTreeMap<String, (&'static str, Value, Vec<&'static str>)> {
@@ -235,7 +297,18 @@ pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, cata
         }
     }
 
-    let (ra, rb) = (steady(old, catalog), steady(new, catalog));
+    let ((ra, la), (rb, lb)) = (steady(old, catalog), steady(new, catalog));
+    let (ma, mb) = (margins(&la), margins(&lb));
+    let mut element_ids: Vec<&str> = ma.keys().chain(mb.keys()).copied().collect();
+    element_ids.sort_by(|x, y| natural_cmp(x, y));
+    element_ids.dedup();
+    let mut element_headroom: Vec<ElementHeadroom> =
+        element_ids.into_iter().filter_map(|id| element_move(id, ma.get(id), mb.get(id))).collect();
+    // Most margin lost first; elements that appear or disappear last, in id order.
+    element_headroom.sort_by(|a, b| {
+        let key = |e: &ElementHeadroom| e.margin_pct.change().unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b))
+    });
     let pick = |r: &Report, f: fn(&crate::headless::report::ElectricalTotals) -> Option<f64>| {
         r.totals.electrical.as_ref().and_then(f)
     };
@@ -293,6 +366,7 @@ pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, cata
         pue: both(|e| e.pue),
         hottest_inlet_c: BeforeAfter { before: hottest(&ra), after: hottest(&rb) },
         headroom,
+        element_headroom,
         alerts_appear: sorted(ab.iter().filter(|(k, _)| !aa.contains_key(*k)).map(|(_, v)| v.clone()).collect()),
         alerts_clear: sorted(aa.iter().filter(|(k, _)| !ab.contains_key(*k)).map(|(_, v)| v.clone()).collect()),
     };
@@ -411,6 +485,27 @@ impl SiteDiff {
                 num(h.margin_pct.after, 1),
                 signed(h.margin_pct.change(), 1)
             );
+        }
+        if !x.element_headroom.is_empty() {
+            let _ = writeln!(
+                o,
+                "\n### Elements whose headroom moved ({})\n\n| element | limit | margin before | margin after | change |\n|---|---|---|---|---|",
+                x.element_headroom.len()
+            );
+            for e in x.element_headroom.iter().take(MARKDOWN_ELEMENTS) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} % | {} % | {} pt |",
+                    e.element,
+                    e.limit,
+                    num(e.margin_pct.before, 1),
+                    num(e.margin_pct.after, 1),
+                    signed(e.margin_pct.change(), 1)
+                );
+            }
+            if x.element_headroom.len() > MARKDOWN_ELEMENTS {
+                let _ = writeln!(o, "\n({} more in the JSON diff.)", x.element_headroom.len() - MARKDOWN_ELEMENTS);
+            }
         }
         for (title, list) in [("Alerts that appear", &x.alerts_appear), ("Alerts that clear", &x.alerts_clear)] {
             if list.is_empty() {

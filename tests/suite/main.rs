@@ -29,6 +29,7 @@ mod run_time;
 mod scenario;
 mod schedule;
 mod schema;
+mod site_repo;
 mod standby;
 mod sweep;
 mod thermal;
