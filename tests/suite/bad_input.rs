@@ -1,4 +1,5 @@
-//! Malformed and inconsistent site files: exact messages at exact positions, never a panic.
+//! Malformed and inconsistent site files (and site test files): exact messages at exact
+//! positions, never a panic.
 
 use dctwin::catalog::Catalog;
 use dctwin::site::load::{load_site, parse_site};
@@ -6,22 +7,55 @@ use proptest::prelude::*;
 
 use crate::support::root;
 
-/// `(file in tests/bad_sites, every expected "line:col: message")`.
+/// `(file in tests/bad_sites, every expected "line:col: message")`. Site files are read as
+/// `dctwin check` reads them ([`load_site`]); `*.test.ron` files are test sidecars, read as
+/// `dctwin check` and `dctwin test` read them ([`dctwin::study::expect::load`]), against
+/// `sites/small_2n_room.ron`.
 const CASES: &[(&str, &[&str])] = &[
     ("syntax_missing_comma.ron", &["8:19: Expected comma"]),
     ("syntax_unclosed.ron", &["20:7: unexpected end of file (a closing bracket is missing)"]),
+    ("syntax_unterminated_string.ron", &["19:71: Expected end of string"]),
+    (
+        "syntax_trailing_text.ron",
+        &["22:5: unexpected text after the closing `)` (it must be the last thing in the file)"],
+    ),
+    // Columns count characters after the byte-order mark, as editors do.
+    ("bom_error_on_first_line.ron", &["1:11: unsupported site file version 2; this dctwin reads version 1"]),
     ("empty_file.ron", &["1:1: expected `(` opening a structure"]),
     ("not_utf8.ron", &["1:21: site file is not UTF-8 text: invalid byte here"]),
     ("missing_field.ron", &["8:77: missing field `upstream` in a transformer"]),
+    ("missing_version.ron", &["20:1: missing field `version` in the site"]),
+    ("duplicate_field.ron", &["12:43: field `model` is given twice"]),
     (
         "unknown_field.ron",
         &[
             "12:43: unknown field `upstrem` in a UPS; expected one of `id`, `model`, `upstream`, `feeder`, `mode`, `zone`, `overrides`, `position_m`, `rotation_deg`, `in_service`, `common_mode`",
         ],
     ),
+    (
+        "unknown_section.ron",
+        &[
+            "18:5: unknown field `rack` in the site; expected one of `version`, `name`, `include`, `grid_feeds`, `generators`, `transformers`, `transfer_switches`, `ups`, `distribution`, `racks`, `ambient`, `zones`, `water_loops`, `crahs`, `cdus`, `chillers`, `heat_rejection`",
+        ],
+    ),
     ("wrong_type.ron", &["15:69: Expected float"]),
     ("unsupported_version.ron", &["2:14: unsupported site file version 2; this dctwin reads version 1"]),
     ("duplicate_id.ron", &["12:14: duplicate id \"UPS-A\" (first defined on line 11)"]),
+    // The UPS's id is gone, so the PDU it fed points at nothing.
+    (
+        "empty_id.ron",
+        &[
+            "12:14: a UPS has an empty id",
+            "16:57: distribution \"PDU-B\" is connected to \"UPS-B\", but no element has that id",
+        ],
+    ),
+    (
+        "id_with_space.ron",
+        &[
+            "16:14: id \"PDU B\" contains whitespace; ids are single words like \"PDU-1\"",
+            "19:71: rack \"R1\" is connected to \"PDU-B\", but no element has that id",
+        ],
+    ),
     (
         "unknown_model.ron",
         &[
@@ -30,7 +64,21 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("model_of_other_kind.ron", &["8:27: \"pdu-415v-250a\" is a distribution model, not a transformer model"]),
     ("dangling_upstream.ron", &["16:57: distribution \"PDU-B\" is connected to \"UPS-C\", but no element has that id"]),
+    ("dangling_feed_b.ron", &["19:71: rack \"R1\" is connected to \"PDU-C\", but no element has that id"]),
     ("cycle.ron", &["17:57: connection cycle: RPP-1 → RPP-3 → RPP-2 → RPP-1; power must flow from a grid feed"]),
+    ("self_feed.ron", &["16:57: connection cycle: PDU-B → PDU-B; power must flow from a grid feed"]),
+    (
+        "distribution_on_rack.ron",
+        &[
+            "16:57: distribution cannot be fed from a rack (\"R1\" feeds \"PDU-B\"); distribution is fed from a grid feed, a generator, a transformer, a transfer switch, a UPS or distribution",
+        ],
+    ),
+    (
+        "common_mode_one_member.ron",
+        &[
+            "11:73: common-mode group \"UPS-ROOM-1\" has one member: a group is two or more elements one event takes out together",
+        ],
+    ),
     (
         "same_feed_twice.ron",
         &["19:71: rack \"R1\" has \"PDU-A\" as both its A and B feed; a dual-corded rack needs two different feeds"],
@@ -51,6 +99,12 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("non_finite_rating.ron", &["11:65: rated_kw must be a finite number, not NaN"]),
     ("zero_breaker.ron", &["16:70: breaker_a must be between 1 and 10000 A (got 0): breakers and busbars up to 10 kA"]),
+    ("utilization_above_one.ron", &["19:93: utilization must be between 0 and 1 (got 1.5): a fraction of one"]),
+    (
+        "rotation_out_of_range.ron",
+        &["8:111: rotation_deg must be between -360 and 360 ° (got 720): one turn either way"],
+    ),
+    ("feeder_zero_sets.ron", &["8:137: sets must be between 1 and 100 (got 0): parallel conductor sets"]),
     (
         "rack_on_transformer.ron",
         &[
@@ -78,6 +132,14 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("cooling_unknown_zone.ron", &["26:53: no zone has the id \"HALL\""]),
     ("cooling_wet_bulb_above_dry.ron", &["19:14: the wet bulb cannot be above the dry bulb"]),
+    ("cooling_hourly_out_of_range.ron", &["19:88: hour 2: temperatures must be within -70 … 60 °C"]),
+    ("cooling_loop_of_wrong_kind.ron", &["29:59: \"ROOM\" is a zone, not a water loop"]),
+    (
+        "cooling_unknown_model.ron",
+        &[
+            "30:36: unknown chiller model \"chiller-screw-1000kw\"; the catalog has: chiller-centrifugal-1000kw, chiller-centrifugal-3500kw",
+        ],
+    ),
     (
         "many_problems.ron",
         &[
@@ -87,6 +149,17 @@ const CASES: &[(&str, &[&str])] = &[
             "19:27: unknown rack model \"nope\"; the catalog has: dgx-b200-x4, dgx-h100-x4, gb200-nvl72, legacy-air-12kw, legacy-air-8kw, trn2-rack-estimate",
         ],
     ),
+    // Site test files: each problem at its expectation's `check`.
+    ("tests_syntax_missing_comma.test.ron", &["6:9: Expected comma"]),
+    ("tests_unknown_element.test.ron", &["6:50: T-Z keeps 30 % headroom: the site has no element \"T-Z\""]),
+    (
+        "tests_bad_duration.test.ron",
+        &["5:44: no critical alert: `an hour`: expected number at 0 (examples: 1h, 600s, 100ms)"],
+    ),
+    ("tests_zero_step.test.ron", &["5:45: inlets below 27 °C: `0s` must be longer than zero"]),
+    ("tests_bad_from.test.ron", &["5:50: no alert after start-up: `after start-up`: expected number at 0"]),
+    ("tests_unknown_kind.test.ron", &["5:53: no single point of failure: no such kind \"pdu\""]),
+    ("tests_wet_above_dry.test.ron", &["5:40: PUE below 1.3: the wet bulb cannot be above the dry bulb"]),
 ];
 
 #[test]
@@ -102,10 +175,17 @@ fn every_bad_file_reports_exact_messages() {
         v
     };
     assert_eq!(files, listed, "every file in tests/bad_sites has an expectation, and vice versa");
-    assert!(CASES.len() >= 15);
+    assert!(CASES.len() >= 40);
     for (file, expected) in CASES {
         let path = dir.join(file);
-        let problems = load_site(&path, &catalog).expect_err(file).0;
+        let problems = if file.ends_with(".test.ron") {
+            match dctwin::study::expect::load(&path, &catalog) {
+                Ok(_) => panic!("{file} should be refused"),
+                Err(p) => p.0,
+            }
+        } else {
+            load_site(&path, &catalog).expect_err(file).0
+        };
         let got: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         let want: Vec<String> = expected.iter().map(|e| format!("{}:{e}", path.display())).collect();
         assert_eq!(got, want, "{file}");
