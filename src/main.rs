@@ -106,15 +106,22 @@ enum Command {
         /// every electrical node, cooling unit and water loop.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
-        /// Write the full report (JSON) to FILE.
+        /// Write the full report to FILE.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
         /// Write one CSV row per case to FILE.
         #[arg(long, value_name = "FILE.csv")]
         csv: Option<PathBuf>,
-        /// Cases in the ranked list printed.
+        /// Cases in the ranked list printed (and in the charts).
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Write bar charts (the most severe cases, criticality, worst loading) as PNGs into DIR;
+        /// the Markdown links them.
+        #[arg(long, value_name = "DIR", conflicts_with = "shard")]
+        plot: Option<PathBuf>,
         /// Run only slice I of N (0 <= I < N; a case's slice comes from its id) and write a part
         /// report to --out, for `dctwin merge`.
         #[arg(long, value_name = "I/N", value_parser = dctwin::study::sweep::Shard::parse, requires = "out")]
@@ -141,9 +148,16 @@ enum Command {
         /// side's load, N+1 cooling loses a unit).
         #[arg(long = "n-1")]
         n_1: bool,
-        /// Write the full report (JSON) to FILE.
+        /// Write the full report to FILE.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write bar charts (racks per place with the binding limit, stranded capacity) as PNGs
+        /// into DIR; the Markdown links them.
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
     },
     /// What changed between two versions of a site (files, or git revisions as REV:PATH) and
     /// what that does to its load, PUE, headroom and alerts.
@@ -176,9 +190,13 @@ enum Command {
         /// Write one CSV row per case to FILE.
         #[arg(long, value_name = "FILE.csv")]
         csv: Option<PathBuf>,
-        /// Cases in the ranked list printed.
+        /// Cases in the ranked list printed (and in the charts).
         #[arg(long, default_value_t = 15)]
         top: usize,
+        /// Write the sweep's bar charts as PNGs into DIR (as `sweep --plot`); the Markdown
+        /// printed links them.
+        #[arg(long, value_name = "DIR")]
+        plot: Option<PathBuf>,
     },
     /// Run a site headless for a simulated period and report.
     Run {
@@ -316,6 +334,22 @@ fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
     let (site, warnings) = load_site_with_warnings(path, catalog).map_err(|e| render(&e))?;
     print_warnings(&warnings);
     Ok(site)
+}
+
+/// The sweep's charts in `dir`, if given.
+fn sweep_charts(
+    result: &dctwin::study::sweep::SweepReport,
+    top: usize,
+    dir: Option<&Path>,
+) -> Result<Vec<dctwin::export::plot::Written>, String> {
+    dir.map_or(Ok(vec![]), |dir| dctwin::export::plot::write_bar_charts(&result.charts(top), dir))
+}
+
+/// Markdown that shows `charts`, linked relative to the report file's directory (printed
+/// Markdown: the current directory).
+fn markdown_links(charts: &[dctwin::export::plot::Written], report: Option<&Path>) -> String {
+    let base = report.and_then(Path::parent).unwrap_or(Path::new("."));
+    dctwin::export::plot::markdown_links(charts, base)
 }
 
 /// The output of `dctwin diff`.
@@ -555,19 +589,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("cannot write time series {}: {e}", path.display()))?;
             }
             // The charts, and the Markdown that links them.
-            let mut links = String::new();
-            if let (Some(dir), Some(csv)) = (&plot, &csv) {
-                let charts = dctwin::export::plot::write_run_charts(csv, dir)?;
-                links.push_str("\n## Charts\n\n");
-                for (title, path) in charts {
-                    links.push_str(&format!("![{title}]({})\n", path.display()));
-                }
-            }
-            out!("{}{links}", result.to_markdown(10));
+            let charts = match (&plot, &csv) {
+                (Some(dir), Some(csv)) => dctwin::export::plot::write_run_charts(csv, dir)?,
+                _ => vec![],
+            };
+            out!("{}{}", result.to_markdown(10), markdown_links(&charts, None));
             if let Some(path) = report {
                 let text = match format {
                     Format::Json => result.to_json(),
-                    Format::Md => result.to_markdown(0) + &links,
+                    Format::Md => result.to_markdown(0) + &markdown_links(&charts, Some(&path)),
                 };
                 dctwin::site::save::atomic_write(&path, text.as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
@@ -583,7 +613,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 });
             Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Sweep { site, depth, duration, step, only, report, csv, top, shard, out } => {
+        Command::Sweep { site, depth, duration, step, only, report, format, csv, top, plot, shard, out } => {
             let parsed = load(&site, &catalog)?;
             let kinds = only
                 .iter()
@@ -635,14 +665,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let result = dctwin::study::sweep::sweep(&parsed, &catalog, &options, &tick);
             bar.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
-            out!("{}", result.to_markdown(top));
+            let charts = sweep_charts(&result, top, plot.as_deref())?;
+            out!("{}{}", result.to_markdown(top), markdown_links(&charts, None));
             err!(
                 "{} cases in {secs:.2} s ({:.1} cases/s)\n",
                 result.cases.len(),
                 result.cases.len() as f64 / secs.max(1e-9)
             );
             if let Some(path) = report {
-                dctwin::site::save::atomic_write(&path, result.to_json().as_bytes())
+                let text = match format {
+                    Format::Json => result.to_json(),
+                    Format::Md => result.to_markdown(top) + &markdown_links(&charts, Some(&path)),
+                };
+                dctwin::site::save::atomic_write(&path, text.as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
                 outln!("Report written to {}", path.display());
             }
@@ -653,7 +688,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Capacity { site, add, zone, near, n_1, report } => {
+        Command::Capacity { site, add, zone, near, n_1, report, format, plot } => {
             let parsed = load(&site, &catalog)?;
             let options = dctwin::study::capacity::CapacityOptions { model: add, zone, near, n_1 };
             use std::io::IsTerminal;
@@ -670,10 +705,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             })?;
             spinner.finish_and_clear();
             let secs = started.elapsed().as_secs_f64();
-            out!("{}", result.to_markdown());
+            let charts = match &plot {
+                Some(dir) => dctwin::export::plot::write_bar_charts(&result.charts(), dir)?,
+                None => vec![],
+            };
+            out!("{}{}", result.to_markdown(), markdown_links(&charts, None));
             err!("{} simulations in {secs:.2} s\n", result.probes);
             if let Some(path) = report {
-                dctwin::site::save::atomic_write(&path, result.to_json().as_bytes())
+                let text = match format {
+                    Format::Json => result.to_json(),
+                    Format::Md => result.to_markdown() + &markdown_links(&charts, Some(&path)),
+                };
+                dctwin::site::save::atomic_write(&path, text.as_bytes())
                     .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
                 outln!("Report written to {}", path.display());
             }
@@ -727,7 +770,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Merge { parts, out, csv, top } => {
+        Command::Merge { parts, out, csv, top, plot } => {
             let mut read = Vec::with_capacity(parts.len());
             for p in &parts {
                 let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -737,7 +780,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 read.push(part);
             }
             let result = dctwin::study::sweep::merge(read).map_err(|e| format!("cannot merge: {e}"))?;
-            out!("{}", result.to_markdown(top));
+            let charts = sweep_charts(&result, top, plot.as_deref())?;
+            out!("{}{}", result.to_markdown(top), markdown_links(&charts, None));
             dctwin::site::save::atomic_write(&out, result.to_json().as_bytes())
                 .map_err(|e| format!("cannot write report {}: {e}", out.display()))?;
             outln!("Report written to {}", out.display());

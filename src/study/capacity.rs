@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::sweep::{Contingency, contingencies, default_kinds, single_threaded_everywhere};
 use crate::catalog::Catalog;
 use crate::edit::ops::FloorRect;
+use crate::export::plot::{Bar, BarChart, Tone};
 use crate::headless::{advance, build_app};
 use crate::sim::limits::{AlertLog, HeadroomRow, LimitKind, LimitLines, Quantity, Severity};
 use crate::site::save::natural_cmp;
@@ -1067,5 +1068,73 @@ impl CapacityReport {
             }
         }
         o
+    }
+}
+
+/// The most bars a capacity chart shows.
+const CHART_BARS: usize = 40;
+
+impl CapacityReport {
+    /// The report's charts (`--plot`): racks per place (most first) with what one rack more
+    /// crosses there, and the stranded capacity per element in kW of IT with its blocker (when
+    /// any is stranded). At most 40 bars each.
+    pub fn charts(&self) -> Vec<BarChart> {
+        let mut places: Vec<&PlaceResult> = self.places.iter().collect();
+        // Stable: places with as many racks keep the report's order.
+        places.sort_by_key(|p| std::cmp::Reverse(p.racks));
+        let shown = places.len().min(CHART_BARS);
+        let places = BarChart {
+            stem: "capacity-places".into(),
+            title: format!(
+                "{} more {} racks: per place{}",
+                self.racks,
+                self.model,
+                if shown < places.len() { format!(" ({shown} of {})", places.len()) } else { String::new() }
+            ),
+            x_desc: "racks that fit".into(),
+            bars: places
+                .iter()
+                .take(shown)
+                .map(|p| Bar {
+                    label: p.place.label(),
+                    value: f64::from(p.racks),
+                    note: p.binding.as_ref().map_or("nothing binds".to_string(), |b| {
+                        let mut s = format!("+1: {} {}", b.element, b.limit);
+                        if let Some(c) = &b.contingency {
+                            s += &format!(" when {c} fails");
+                        }
+                        s
+                    }),
+                    tone: Tone::Plain,
+                })
+                .collect(),
+            reference: None,
+        };
+        let shown = self.stranded.len().min(CHART_BARS);
+        let stranded = BarChart {
+            stem: "capacity-stranded".into(),
+            title: format!(
+                "Stranded capacity{}",
+                if shown < self.stranded.len() {
+                    format!(" ({shown} of {} elements)", self.stranded.len())
+                } else {
+                    String::new()
+                }
+            ),
+            x_desc: format!("kW of IT ({} racks) it could still carry", self.model),
+            bars: self
+                .stranded
+                .iter()
+                .take(shown)
+                .map(|s| Bar {
+                    label: format!("{}: {}", s.element, s.limit.label()),
+                    value: s.stranded_kw.max(0.0),
+                    note: format!("{:.0} {} ({:.0} %) by {}", s.stranded, s.unit, s.share_pct, s.blocker),
+                    tone: Tone::Stranded,
+                })
+                .collect(),
+            reference: None,
+        };
+        vec![places, stranded]
     }
 }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
+use crate::export::plot::{Bar, BarChart, Tone};
 use crate::headless::fast_forward::advance_skipping;
 use crate::headless::rerun::Rerun;
 use crate::headless::{Report, RunOptions, advance, advance_fixed, build_app};
@@ -46,7 +47,7 @@ pub fn default_kinds() -> Vec<EquipmentKind> {
 }
 
 /// The first limit a case crossed that the healthy site does not.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FirstLimit {
     /// Element.
     pub element: String,
@@ -65,7 +66,7 @@ pub struct FirstLimit {
 }
 
 /// One case: what failed and what followed within the window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseResult {
     /// Case id: the failed elements' (or common-mode groups') ids, sorted, joined by `+`
     /// (stable whatever the order of the site file).
@@ -98,7 +99,7 @@ pub struct CaseResult {
 }
 
 /// An element over all cases.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ElementSummary {
     /// Id.
     pub id: String,
@@ -111,7 +112,7 @@ pub struct ElementSummary {
 }
 
 /// A sweep's report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepReport {
     /// Schema identifier.
     pub schema: String,
@@ -193,7 +194,7 @@ pub fn case_id(ids: &[String]) -> String {
 /// A deterministic slice of a sweep's cases: case `c` belongs to shard `index` of `count` when
 /// the hash of its id modulo `count` is `index`, so a case's shard depends on the failed
 /// elements' ids alone, never on positions in a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Shard {
     /// This slice, from 0.
     pub index: u32,
@@ -762,5 +763,109 @@ impl SweepReport {
                 writeln!(o, "| {} | {:.1} % | {} | {} |", e.id, e.worst_loading_pct, e.worst_case, e.breaking_failures);
         }
         o
+    }
+}
+
+impl SweepReport {
+    /// The report's charts (`--plot`): the `top` most severe cases; the elements whose failure
+    /// breaks something, by how often (when any does); the `top` most loaded elements with the
+    /// case that loads them most.
+    pub fn charts(&self, top: usize) -> Vec<BarChart> {
+        let ranked = self.ranked();
+        let shown: Vec<&CaseResult> = ranked.iter().copied().take(top).collect();
+        // A case without a solution is drawn as long as the longest solved one.
+        let longest = shown.iter().filter(|c| c.converged).map(|c| c.severity).fold(0.0, f64::max).max(1.0);
+        let severity = BarChart {
+            stem: "sweep-severity".into(),
+            title: format!("Most severe failures ({} of {} cases)", shown.len(), self.cases.len()),
+            x_desc: "severity: kW of IT lost (below 1: new alerts only)".into(),
+            bars: shown
+                .iter()
+                .map(|c| {
+                    let mut note = if !c.converged {
+                        "no load-flow solution".to_string()
+                    } else if c.it_lost_kw > 0.0 {
+                        format!("{:.0} kW lost, {} racks down", c.it_lost_kw, c.racks_down)
+                    } else {
+                        format!("{} critical, {} warning", c.new_critical, c.new_warnings)
+                    };
+                    if let Some(f) = &c.first_limit {
+                        note +=
+                            &format!("; first {} {} after {}", f.element, f.limit, crate::scenario::show_s(f.after_s));
+                    }
+                    Bar {
+                        label: c.id.replace('+', " + "),
+                        value: if c.converged { c.severity } else { longest },
+                        note,
+                        tone: if !c.converged {
+                            Tone::Unsolved
+                        } else if c.it_lost_kw > 0.0 {
+                            Tone::Loss
+                        } else if c.breaks {
+                            Tone::Alarm
+                        } else {
+                            Tone::Plain
+                        },
+                    }
+                })
+                .collect(),
+            reference: None,
+        };
+        let mut critical: Vec<&ElementSummary> = self.elements.iter().filter(|e| e.breaking_failures > 0).collect();
+        critical.sort_by(|a, b| {
+            b.breaking_failures
+                .cmp(&a.breaking_failures)
+                .then(b.worst_loading_pct.total_cmp(&a.worst_loading_pct))
+                .then(natural_cmp(&a.id, &b.id))
+        });
+        let criticality = BarChart {
+            stem: "sweep-criticality".into(),
+            title: format!(
+                "Criticality: failures that break something ({} of {} elements)",
+                critical.len().min(top),
+                critical.len()
+            ),
+            x_desc: "cases that fail it and break something".into(),
+            bars: critical
+                .iter()
+                .take(top)
+                .map(|e| Bar {
+                    label: e.id.clone(),
+                    value: f64::from(e.breaking_failures),
+                    note: format!(
+                        "worst loading {:.1} % when {} fails",
+                        e.worst_loading_pct,
+                        e.worst_case.replace('+', " + ")
+                    ),
+                    tone: Tone::Loss,
+                })
+                .collect(),
+            reference: None,
+        };
+        let mut loaded: Vec<&ElementSummary> = self.elements.iter().collect();
+        loaded.sort_by(|a, b| b.worst_loading_pct.total_cmp(&a.worst_loading_pct).then(natural_cmp(&a.id, &b.id)));
+        let loading = BarChart {
+            stem: "sweep-loading".into(),
+            title: format!("Worst loading over all cases ({} of {} elements)", loaded.len().min(top), loaded.len()),
+            x_desc: "worst loading, % of its rating (line: 100 %)".into(),
+            bars: loaded
+                .iter()
+                .take(top)
+                .map(|e| Bar {
+                    label: e.id.clone(),
+                    value: e.worst_loading_pct.max(0.0),
+                    note: format!("when {} fails", e.worst_case.replace('+', " + ")),
+                    tone: if e.worst_loading_pct > 100.0 {
+                        Tone::Loss
+                    } else if e.worst_loading_pct > 80.0 {
+                        Tone::Alarm
+                    } else {
+                        Tone::Plain
+                    },
+                })
+                .collect(),
+            reference: Some(100.0),
+        };
+        vec![severity, criticality, loading]
     }
 }

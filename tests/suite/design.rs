@@ -93,9 +93,7 @@ fn the_diff_names_each_change_and_its_effect() {
 /// JSON for tools.
 #[test]
 fn the_diff_command_reads_git_revisions() {
-    let dir = std::env::temp_dir().join(format!("dctwin-diff-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("dctwin-diff");
     let git = |args: &[&str]| {
         let out = Command::new("git")
             .args(["-c", "user.name=t", "-c", "user.email=t@t"])
@@ -171,9 +169,7 @@ fn the_example_sites_pass_their_tests() {
 /// test file is refused at its line and column and exits 2 (nothing runs).
 #[test]
 fn failing_and_invalid_expectations() {
-    let dir = std::env::temp_dir().join(format!("dctwin-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("dctwin-test");
     std::fs::copy(root().join("sites/small_2n_room.ron"), dir.join("room.ron")).unwrap();
     let write = |text: &str| std::fs::write(dir.join("room.test.ron"), text).unwrap();
     write(
@@ -236,9 +232,7 @@ fn failing_and_invalid_expectations() {
 /// the job's power has a floor (the same runs as `run --grid-rules ercot`).
 #[test]
 fn a_grid_rules_expectation_fails_and_passes_like_the_run() {
-    let dir = std::env::temp_dir().join(format!("dctwin-test-rules-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("dctwin-test-rules");
     std::fs::copy(root().join("sites/ai_hall_20mw.ron"), dir.join("hall.ron")).unwrap();
     let job = std::fs::read_to_string(root().join("scenarios/ai_hall_20mw_training_job.ron")).unwrap();
     std::fs::write(dir.join("job.ron"), &job).unwrap();
@@ -266,11 +260,11 @@ fn a_grid_rules_expectation_fails_and_passes_like_the_run() {
 }
 
 /// `run --plot DIR`: the power, PUE and hottest-inlet charts as 960 × 420 PNGs, byte-identical
-/// from one run to the next (bitmap backend, embedded font), linked from the Markdown report.
+/// from one run to the next (bitmap backend, embedded font), linked from the Markdown report
+/// relative to it.
 #[test]
 fn run_plots_are_byte_identical_pngs_linked_from_the_report() {
-    let dir = std::env::temp_dir().join(format!("dctwin-plot-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("dctwin-plot");
     let run = |out: &str| {
         let o = dctwin(
             &[
@@ -305,8 +299,164 @@ fn run_plots_are_byte_identical_pngs_linked_from_the_report() {
         assert_eq!((w, h), (960, 420));
     }
     let md = std::fs::read_to_string(dir.join("a.md")).unwrap();
+    assert!(md.contains("## Charts") && md.contains("![Power](a/power.png)"), "{md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The bars drawn in a chart's PNG, top to bottom: each one's colour and length, px. A bar is a
+/// band of at least 10 rows, each with a run of 2 px or more in one of the bar colours (the
+/// 1 px rating line and the text are not bars).
+fn bars_drawn(path: &std::path::Path) -> Vec<([u8; 3], usize)> {
+    const COLOURS: [[u8; 3]; 5] = [[220, 70, 60], [235, 150, 40], [60, 110, 220], [150, 80, 200], [140, 140, 140]];
+    let (img, w, h) = read_rgb(path);
+    let row_run = |y: usize| {
+        let mut best: Option<([u8; 3], usize)> = None;
+        let mut run: Option<([u8; 3], usize)> = None;
+        for x in 0..w {
+            let i = (y * w + x) * 3;
+            let p = [img[i], img[i + 1], img[i + 2]];
+            run = match run {
+                Some((c, n)) if c == p => Some((c, n + 1)),
+                _ if COLOURS.contains(&p) => Some((p, 1)),
+                _ => None,
+            };
+            if let Some((c, n)) = run
+                && n >= 2
+                && best.is_none_or(|b| n > b.1)
+            {
+                best = Some((c, n));
+            }
+        }
+        best
+    };
+    let mut bars = Vec::new();
+    let mut band: Vec<([u8; 3], usize)> = Vec::new();
+    for y in 0..=h {
+        match (y < h).then(|| row_run(y)).flatten() {
+            Some(r) => band.push(r),
+            None => {
+                if band.len() >= 10 {
+                    bars.push((band[band.len() / 2].0, band.iter().map(|b| b.1).max().unwrap()));
+                }
+                band.clear();
+            }
+        }
+    }
+    bars
+}
+
+/// Each chart: the PNG's bytes, written the same by every run named, 960 px wide and 100 + 26 px
+/// a bar high; returns the bars drawn in it.
+fn same_pngs(stem: &str, dirs: &[std::path::PathBuf], bars: usize) -> Vec<([u8; 3], usize)> {
+    let first = std::fs::read(dirs[0].join(format!("{stem}.png"))).unwrap();
+    for d in &dirs[1..] {
+        assert!(
+            std::fs::read(d.join(format!("{stem}.png"))).unwrap() == first,
+            "{stem}.png differs in {}",
+            d.display()
+        );
+    }
+    assert_eq!(&first[..8], b"\x89PNG\r\n\x1a\n");
+    let (_, w, h) = read_rgb(&dirs[0].join(format!("{stem}.png")));
+    assert_eq!((w, h), (960, 100 + 26 * bars), "{stem}.png: {bars} bars");
+    bars_drawn(&dirs[0].join(format!("{stem}.png")))
+}
+
+const RED: [u8; 3] = [220, 70, 60];
+
+/// `sweep --plot DIR` (and `merge --plot`): the most severe cases, criticality and worst loading
+/// as ranked horizontal bars, one a case or element shown, longest first; the same bytes from a
+/// second run and from the merged shards of the same sweep; linked from the Markdown report and
+/// the printed Markdown by paths relative to them. `--plot` with `--shard` is refused.
+#[test]
+fn sweep_plots_are_ranked_bars_in_byte_identical_pngs() {
+    let dir = fresh_dir("dctwin-sweep-plot");
+    std::fs::write(dir.join("fragile.ron"), fragile_small_room_text()).unwrap();
+    let sweep = |extra: &[&str]| {
+        let o = dctwin(
+            &[&["sweep", "fragile.ron", "--duration", "2m", "--depth", "2", "--top", "8"][..], extra].concat(),
+            &dir,
+        );
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let printed = sweep(&["--plot", "a", "--report", "a.md", "--format", "md"]);
+    sweep(&["--plot", "b", "--report", "b.json"]);
+    sweep(&["--shard", "0/2", "--out", "p0.json"]);
+    sweep(&["--shard", "1/2", "--out", "p1.json"]);
+    let merged = dctwin(&["merge", "p0.json", "p1.json", "--out", "m.json", "--top", "8", "--plot", "m"], &dir);
+    assert_eq!(merged.status.code(), Some(0), "{}", String::from_utf8_lossy(&merged.stderr));
+
+    let report: dctwin::study::sweep::SweepReport =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("b.json")).unwrap()).unwrap();
+    let breaking = report.elements.iter().filter(|e| e.breaking_failures > 0).count();
+    let shown = [
+        ("sweep-severity", report.cases.len().min(8)),
+        ("sweep-criticality", breaking.min(8)),
+        ("sweep-loading", report.elements.len().min(8)),
+    ];
+    assert!(shown.iter().all(|(_, n)| *n >= 3), "{shown:?}: the fixture breaks something");
+    let dirs = [dir.join("a"), dir.join("b"), dir.join("m")];
+    for (stem, n) in shown {
+        let bars = same_pngs(stem, &dirs, n);
+        // Every case or element shown has its bar (each one above zero), longest first.
+        assert_eq!(bars.len(), n, "{stem}: {bars:?}");
+        assert!(bars.windows(2).all(|b| b[0].1 >= b[1].1), "{stem}: ranked {bars:?}");
+    }
+    // The worst cases lose IT load: red.
+    assert_eq!(bars_drawn(&dir.join("a/sweep-severity.png"))[0].0, RED);
+    let md = std::fs::read_to_string(dir.join("a.md")).unwrap();
+    for text in [&md, &printed] {
+        assert!(
+            text.contains(&format!(
+                "![Most severe failures (8 of {} cases)](a/sweep-severity.png)",
+                report.cases.len()
+            )) && text.contains("](a/sweep-criticality.png)")
+                && text.contains("](a/sweep-loading.png)"),
+            "{text}"
+        );
+    }
+    assert!(String::from_utf8(merged.stdout).unwrap().contains("](m/sweep-severity.png)"));
+    let o = dctwin(&["sweep", "fragile.ron", "--shard", "0/2", "--out", "x.json", "--plot", "x"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `capacity --plot DIR`: racks per place (with what one more crosses there) and stranded
+/// capacity per element as ranked bars, the same bytes from a second run, linked from the
+/// Markdown report relative to it.
+#[test]
+fn capacity_plots_are_ranked_bars_in_byte_identical_pngs() {
+    let dir = fresh_dir("dctwin-capacity-plot");
+    let capacity = |extra: &[&str]| {
+        let site = root().join("sites/small_2n_room.ron");
+        let o = dctwin(&[&["capacity", site.to_str().unwrap(), "--add", "legacy-air-12kw"][..], extra].concat(), &dir);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    capacity(&["--plot", "a", "--report", "c.json"]);
+    capacity(&["--plot", "b", "--report", "c.md", "--format", "md"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("c.json")).unwrap()).unwrap();
+    let places = report["places"].as_array().unwrap();
+    let stranded = report["stranded"].as_array().unwrap();
+    assert!(places.len() >= 2 && stranded.len() >= 2, "{report}");
+    let dirs = [dir.join("a"), dir.join("b")];
+    let bars = same_pngs("capacity-places", &dirs, places.len().min(40));
+    // A bar per place that takes racks, most first, as long as its count says.
+    let mut racks: Vec<u64> = places.iter().map(|p| p["racks"].as_u64().unwrap()).filter(|r| *r > 0).collect();
+    racks.sort_by(|a, b| b.cmp(a));
+    assert_eq!(bars.len(), racks.len(), "{bars:?}");
+    let per_rack = bars[0].1 as f64 / racks[0] as f64;
+    for (bar, r) in bars.iter().zip(&racks) {
+        assert!((bar.1 as f64 - per_rack * *r as f64).abs() <= 2.0, "{bars:?} for {racks:?} racks");
+    }
+    let bars = same_pngs("capacity-stranded", &dirs, stranded.len().min(40));
+    assert_eq!(bars.len(), stranded.len().min(40));
+    assert!(bars.windows(2).all(|b| b[0].1 >= b[1].1), "ranked: {bars:?}");
+    let md = std::fs::read_to_string(dir.join("c.md")).unwrap();
+    assert!(md.starts_with("# Capacity: Small 2N room + legacy-air-12kw"), "{md}");
     assert!(
-        md.contains("## Charts") && md.contains(&format!("![Power]({})", dir.join("a/power.png").display())),
+        md.contains("](b/capacity-places.png)") && md.contains("![Stranded capacity](b/capacity-stranded.png)"),
         "{md}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -26,6 +26,7 @@ fn derived() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         ("capacity", "dctwin.capacity.v1", of::<dctwin::study::capacity::CapacityReport>("dctwin.capacity.v1")),
         ("diff", "dctwin.diff.v1", of::<dctwin::study::diff::SiteDiff>("dctwin.diff.v1")),
         ("test", "dctwin.test.v1", of::<dctwin::study::expect::TestReport>("dctwin.test.v1")),
+        ("sweep", dctwin::study::sweep::SCHEMA, of::<dctwin::study::sweep::SweepReport>(dctwin::study::sweep::SCHEMA)),
     ]
 }
 
@@ -60,13 +61,12 @@ fn validate(name: &str, json: &str) {
 }
 
 /// Every JSON output the commands write validates against its published schema: run reports
-/// (plain, with a scenario and grid rules, with a battery), capacity, diff and test results. A
-/// document that breaks the contract is refused (the schema is not empty).
+/// (plain, with a scenario and grid rules, with a battery), capacity, diff, test results, and
+/// sweep reports (whole, sharded parts and their merge). A document that breaks the contract is
+/// refused (the schema is not empty).
 #[test]
 fn every_json_output_validates_against_its_schema() {
-    let dir = std::env::temp_dir().join(format!("dctwin-schema-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("dctwin-schema");
     let dctwin = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_dctwin")).args(args).current_dir(root()).output().unwrap();
         assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -115,12 +115,41 @@ fn every_json_output_validates_against_its_schema() {
     validate("diff", &String::from_utf8(diff.stdout).unwrap());
     dctwin(&["test", "sites/small_2n_room.test.ron", "--report", &file("t.json")]);
     validate("test", &std::fs::read_to_string(dir.join("t.json")).unwrap());
+    // Sweeps: a whole report, the parts of a sharded N-2 and their merge (a site where cases
+    // break something and a common-mode group fails, so every optional field is written).
+    std::fs::write(dir.join("fragile.ron"), fragile_small_room_text()).unwrap();
+    let sweep = |extra: &[&str]| {
+        dctwin(
+            &[
+                &["sweep", &file("fragile.ron"), "--duration", "2m", "--only", "transformer,ups,distribution"][..],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    sweep(&["--report", &file("sw.json")]);
+    sweep(&["--depth", "2", "--shard", "0/2", "--out", &file("p0.json")]);
+    sweep(&["--depth", "2", "--shard", "1/2", "--out", &file("p1.json")]);
+    dctwin(&["merge", &file("p0.json"), &file("p1.json"), "--out", &file("m.json")]);
+    for r in ["sw.json", "p0.json", "p1.json", "m.json"] {
+        let text = std::fs::read_to_string(dir.join(r)).unwrap();
+        // The whole reports hold every optional field (the parts hold some each).
+        if !r.starts_with('p') {
+            assert!(text.contains("\"groups\"") && text.contains("\"first_limit\": {"), "{r}: not the fields meant");
+        }
+        validate("sweep", &text);
+    }
 
     // The contract refuses what breaks it.
     let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path("report")).unwrap()).unwrap();
     let mut broken: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("a.json")).unwrap()).unwrap();
     broken["totals"]["racks"] = serde_json::Value::String("forty".into());
+    assert!(!jsonschema::is_valid(&schema, &broken));
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path("sweep")).unwrap()).unwrap();
+    let mut broken: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("p0.json")).unwrap()).unwrap();
+    broken["shard"]["count"] = serde_json::Value::from(-2);
     assert!(!jsonschema::is_valid(&schema, &broken));
     for (_, version, schema) in derived() {
         assert!(schema["$comment"].as_str().unwrap().starts_with(version));

@@ -152,3 +152,44 @@ pub fn uncooled_time_to_rise_s(q_w: f64, c_air_j_k: f64, c_mass_j_k: f64, tau_s:
     }
     hi
 }
+
+/// `sites/small_2n_room.ron` with failures that break something: rack R1 on its A cord only
+/// (PDU-A1 and UPS-A lose it) and both transformers in one substation (`common_mode:
+/// ["SUB-1"]`, which loses every rack once the batteries run out).
+pub fn fragile_small_room_text() -> String {
+    let text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
+    let out = text
+        .replacen(
+            r#"(id: "R1", model: "legacy-air-12kw", feed_a: "PDU-A1", feed_b: "PDU-B1","#,
+            r#"(id: "R1", model: "legacy-air-12kw", feed_a: "PDU-A1","#,
+            1,
+        )
+        .replacen("position_m: (-22.0, 0.0))", r#"position_m: (-22.0, 0.0), common_mode: ["SUB-1"])"#, 1)
+        .replacen("position_m: (-22.0, 12.0))", r#"position_m: (-22.0, 12.0), common_mode: ["SUB-1"])"#, 1);
+    assert_eq!(out.matches("SUB-1").count(), 2, "small_2n_room.ron changed: update the fixture");
+    assert!(!out.contains(r#"(id: "R1", model: "legacy-air-12kw", feed_a: "PDU-A1", feed_b"#));
+    out
+}
+
+/// A PNG file's pixels as RGB rows, with its width and height.
+pub fn read_rgb(path: &Path) -> (Vec<u8>, usize, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let rgb: Vec<u8> = match info.color_type {
+        png::ColorType::Rgb => buf[..w * h * 3].to_vec(),
+        png::ColorType::Rgba => buf[..w * h * 4].chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    (rgb, w, h)
+}
+
+/// An empty directory of its own under the system's temporary directory (`NAME-PID`).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

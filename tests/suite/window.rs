@@ -2,7 +2,6 @@
 //! site for some frames, write a screenshot, and check what it shows. `.ci/run` installs
 //! `xvfb`, `mesa-vulkan-drivers` and `libvulkan1`.
 
-use std::path::Path;
 use std::process::Command;
 
 use crate::support::*;
@@ -10,20 +9,6 @@ use crate::support::*;
 fn pixel(img: &[u8], width: usize, x: usize, y: usize) -> [u8; 3] {
     let i = (y * width + x) * 3;
     [img[i], img[i + 1], img[i + 2]]
-}
-
-fn read_rgb(path: &Path) -> (Vec<u8>, usize, usize) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let rgb: Vec<u8> = match info.color_type {
-        png::ColorType::Rgb => buf[..w * h * 3].to_vec(),
-        png::ColorType::Rgba => buf[..w * h * 4].chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
-        other => panic!("unexpected PNG colour type {other:?}"),
-    };
-    (rgb, w, h)
 }
 
 /// Centre-left point of an element's screen rectangle (away from its centred label).
