@@ -193,7 +193,10 @@ impl AlertLog {
     pub fn update(&mut self, findings: Vec<Finding>, now_s: f64) {
         // Which alerts this step's findings keep active (by index in `alerts`).
         let mut seen = vec![false; self.alerts.len()];
-        for f in findings {
+        for mut f in findings {
+            // `+ 0.0` turns a negative zero (a product with a negative factor) into 0, so no
+            // alert reads "746 of -0.0 kW".
+            (f.value, f.limit) = (f.value + 0.0, f.limit + 0.0);
             // Severity is part of the key: escalating from warning to critical clears the warning
             // and starts a critical alert, so "since" always means "at this severity since".
             let found = self

@@ -270,13 +270,17 @@ fn the_fast_path_gives_exactly_the_results_of_plain_steps() {
     // racks' mass still move at the end of the ten minutes, so nothing is skipped.
     let (trip, skipped) = &cases["UTIL-A1"];
     assert_eq!((trip.racks_down, *skipped), (100, 0));
+    // Its zone's cooling is gone: a capacity of 0 kW, never "-0.0 kW".
+    let first = trip.first_limit.as_ref().unwrap();
+    assert_eq!((first.limit.as_str(), first.limit_value.to_bits()), ("cooling capacity", 0f64.to_bits()), "{first:?}");
     // A CRAH failure moves its zone's air the whole window.
     assert_eq!(cases["CRAH-1-1"].1, 0);
     assert!(cases["UPS-A1"].1 > 500);
 
     // Forty minutes at 10 s steps: the B-side battery runs out (its racks on one cord), and
     // after the trip the hall settles and is skipped.
-    let long = SweepOptions { duration: Duration::from_secs(2400), step: Duration::from_secs(10), ..Default::default() };
+    let long =
+        SweepOptions { duration: Duration::from_secs(2400), step: Duration::from_secs(10), ..Default::default() };
     let cases = compare(&hall, &long, &["UTIL-A1", "UTIL-B1", "T-B1", "UPS-B1", "MCC-1"]);
     let (empty, skipped) = &cases["T-B1"];
     assert!(empty.racks_on_one_cord == 35 && empty.new_critical == 2, "{empty:?}");
