@@ -35,3 +35,4 @@ pub mod scenario;
 pub mod sim;
 pub mod site;
 pub mod study;
+pub mod weather;

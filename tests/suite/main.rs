@@ -33,5 +33,6 @@ mod site_repo;
 mod standby;
 mod sweep;
 mod thermal;
+mod weather;
 #[cfg(feature = "desktop")]
 mod window;
