@@ -33,6 +33,10 @@ use super::spec::{LinkSlot, SiteSpec};
 use super::{SiteElement, SiteFile};
 use crate::kinds::EquipmentKind;
 
+/// The most files one composed site may be read from: a campus of halls of rooms stays far
+/// below it, while a file that includes another twice, nested, would double at every level.
+pub const MAX_FILES: usize = 1000;
+
 /// One `include` entry of a site file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -211,6 +215,15 @@ impl Composition {
                 problems
                     .push(at("prefix", format!("prefix \"{}\": `/` starts a qualified id, not a prefix", inc.prefix)));
                 continue;
+            }
+            if self.parts.len() >= MAX_FILES {
+                problems.push(at(
+                    "file",
+                    format!(
+                        "more than {MAX_FILES} files in one site (a file included twice is counted twice): includes nested too deep or too wide"
+                    ),
+                ));
+                break;
             }
             let child = normalize(&dir.join(&inc.file));
             if let Some(first) = stack.iter().position(|p| *p == child) {

@@ -21,8 +21,9 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Probl
     let text = strip_bom(text);
     ron_options().from_str(text).map_err(|e| {
         let (mut line, mut col) = (e.span.start.line.max(1), e.span.start.col.max(1));
-        if matches!(e.code, ron::Error::TrailingCharacters) {
-            // RON points at the end of the value; the stray text starts further on.
+        if !matches!(e.code, ron::Error::Eof) {
+            // RON points at the end of what it read last (the space before a value of the wrong
+            // type, the end of the value before stray text): the problem starts at the next token.
             (line, col) = next_token_after(text, line, col);
         }
         Problems::single(Problem {
@@ -109,12 +110,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
         }
         E::NoSuchEnumVariant { expected, found, outer } => {
             let known = expected.join("`, `");
-            let what = match outer.as_deref() {
-                Some("Event") => "event".to_string(),
-                Some("RackGroup") => "rack group".to_string(),
-                Some(other) => format!("variant of `{other}`"),
-                None => "variant".to_string(),
-            };
+            let what = outer.as_deref().map_or_else(|| "variant".to_string(), describe_enum);
             format!("unknown {what} `{found}`; expected one of `{known}`")
         }
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
@@ -126,20 +122,43 @@ fn describe_ron_error(code: &ron::Error) -> String {
 }
 
 fn describe_outer(outer: &str) -> String {
+    // An element's spec or overrides, by the table of kinds: `CrahSpec` is a CRAH.
+    let kind = |name: &str| crate::kinds::EquipmentKind::ALL.iter().find(|k| format!("{k:?}") == name).copied();
+    if let Some(k) = outer.strip_suffix("Spec").and_then(kind) {
+        return crate::kinds::with_article(k.noun());
+    }
+    if let Some(k) = outer.strip_suffix("Overrides").and_then(kind) {
+        return format!("the overrides of {}", crate::kinds::with_article(k.noun()));
+    }
     let what = match outer {
         "SiteFile" => "the site",
-        "GridFeedSpec" => "a grid feed",
-        "TransformerSpec" => "a transformer",
-        "UpsSpec" => "a UPS",
-        "DistributionSpec" => "a distribution element",
-        "RackSpec" => "a rack",
         "FeederSpec" => "a feeder",
         "IncludeSpec" => "an include",
+        "AmbientSpec" => "the outdoor conditions (`ambient`)",
         "ScenarioFile" => "the scenario",
         "TimedEvent" => "an event",
+        "TestFile" => "the test file",
+        "Expectation" => "an expectation",
         other => return format!("`{other}`"),
     };
     what.to_string()
+}
+
+/// An enum's name for people, in "unknown ... `X`" messages.
+fn describe_enum(name: &str) -> String {
+    match name {
+        "Event" => "event",
+        "RackGroup" => "rack group",
+        "UpsMode" => "UPS mode",
+        "Containment" => "containment",
+        "AshraeClass" => "ASHRAE class",
+        "WaterClass" => "water class",
+        "Check" => "check",
+        "Severity" => "severity",
+        "LimitKind" => "limit",
+        other => return format!("variant of `{other}`"),
+    }
+    .to_string()
 }
 
 /// Reads a site file from disk (and the files it includes), parses and validates it against

@@ -38,7 +38,14 @@ const CASES: &[(&str, &[&str])] = &[
             "18:5: unknown field `rack` in the site; expected one of `version`, `name`, `include`, `grid_feeds`, `generators`, `transformers`, `transfer_switches`, `ups`, `distribution`, `racks`, `ambient`, `zones`, `water_loops`, `crahs`, `cdus`, `chillers`, `heat_rejection`",
         ],
     ),
-    ("wrong_type.ron", &["15:69: Expected float"]),
+    ("wrong_type.ron", &["15:70: Expected float"]),
+    ("ups_mode_misspelt.ron", &["11:65: unknown UPS mode `Ecco`; expected one of `DoubleConversion`, `Eco`"]),
+    (
+        "override_of_another_kind.ron",
+        &[
+            "8:85: unknown field `rated_kw` in the overrides of a transformer; expected one of `rated_kva`, `primary_kv`, `secondary_kv`, `impedance_pct`, `no_load_loss_kw`, `load_loss_kw`, `no_load_current_pct`",
+        ],
+    ),
     ("unsupported_version.ron", &["2:14: unsupported site file version 2; this dctwin reads version 1"]),
     ("duplicate_id.ron", &["12:14: duplicate id \"UPS-A\" (first defined on line 11)"]),
     // The UPS's id is gone, so the PDU it fed points at nothing.

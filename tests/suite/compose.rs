@@ -379,3 +379,21 @@ fn diff_reads_a_composed_site_from_git() {
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("N/GB1"), "{md}");
 }
+
+/// A file that includes the next one twice, nested 15 deep, would make 32,767 parts: refused
+/// at the include entry that goes past the limit.
+#[test]
+fn a_composition_that_doubles_at_every_level_is_refused() {
+    let dir = scratch("doubling");
+    for k in 0..15 {
+        let next = format!("f{}.ron", k + 1);
+        std::fs::write(
+            dir.join(format!("f{k}.ron")),
+            format!("(version: 1, name: \"f{k}\", include: [(file: \"{next}\", prefix: \"A/\"), (file: \"{next}\", prefix: \"B/\")])\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("f15.ron"), "(version: 1, name: \"leaf\")\n").unwrap();
+    let err = Composition::read(&dir.join("f0.ron"), &read_from_disk).unwrap_err().to_string();
+    assert!(err.contains(&format!("more than {} files in one site", dctwin::site::compose::MAX_FILES)), "{err}");
+}
