@@ -20,12 +20,12 @@
 #![no_main]
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use dctwin::catalog::Catalog;
 use dctwin::site::SiteFile;
-use dctwin::site::compose::Composition;
+use dctwin::site::compose::{Composition, normalize};
 use dctwin::site::load::{load_composed, strip_bom};
 use dctwin::site::problem::Problem;
 use libfuzzer_sys::fuzz_target;
@@ -34,23 +34,6 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
 
 /// The top file's path.
 const TOP: &str = "site.ron";
-
-/// `path` with `.` and `..` worked out lexically, as the composer names included files.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 /// The files of an input: the top file, then each `\0path\ntext` part (the first of a path wins).
 fn files(data: &[u8]) -> HashMap<PathBuf, Vec<u8>> {

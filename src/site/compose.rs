@@ -85,8 +85,9 @@ pub struct Composition {
     origins: HashMap<EquipmentKind, Vec<(usize, usize)>>,
 }
 
-/// `path` with `.` and `..` worked out lexically (git revisions and messages want plain paths).
-fn normalize(path: &Path) -> PathBuf {
+/// `path` with `.` and `..` worked out lexically (git revisions and messages want plain paths):
+/// how a composition names its files.
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
