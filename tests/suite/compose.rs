@@ -21,10 +21,7 @@ fn dctwin() -> &'static str {
 
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dctwin-compose-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("dctwin-compose-{name}"))
 }
 
 /// Copies the campus example (campus file and hall files) into `dir`.
