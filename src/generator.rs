@@ -147,7 +147,7 @@ fn add_cooling(site: &mut SiteFile, blocks: usize) {
         rack.zone = Some(format!("Z{}", (n - 1) / per_block + 1));
     }
     let unit = |id: String, upstream: String, position_m: (f64, f64)| (id, upstream, position_m);
-    site.ambient = Some(AmbientSpec { dry_bulb_c: 25.0, wet_bulb_c: 18.0, hourly: vec![] });
+    site.ambient = Some(AmbientSpec::constant(25.0, 18.0));
     for b in 0..blocks {
         let y0 = b as f64 * 14.0;
         let mcc = format!("MCC-{}", b + 1);

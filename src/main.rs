@@ -203,8 +203,15 @@ enum Command {
         /// Site file (RON).
         site: PathBuf,
         /// Simulated period, e.g. 1h, 30min, 86400s (default: the scenario's duration, else 1h).
+        /// With a weather file, 1y is the file's year (8,760 h).
         #[arg(long, value_parser = parse_duration)]
         duration: Option<Duration>,
+        /// Outdoor conditions from an EnergyPlus weather file (EPW), hour by hour from
+        /// 1 January 00:00, instead of the site's `ambient`; the report gains a weather section
+        /// (annual PUE, free-cooling hours per water loop, hours past each limit, the hottest
+        /// hour's headroom).
+        #[arg(long, value_name = "FILE.epw")]
+        weather: Option<PathBuf>,
         /// Fixed solver step, e.g. 1s, 100ms.
         #[arg(long, default_value = "1s", value_parser = parse_duration)]
         step: Duration,
@@ -247,6 +254,15 @@ enum Command {
         /// Site files (RON).
         #[arg(required = true)]
         sites: Vec<PathBuf>,
+        /// Also run each site at an ASHRAE design day of its weather file (from the header:
+        /// 0.4%, 1%, 2% dry bulb; 0.4%-wb, 1%-wb, 2%-wb evaporation wet bulb; n5, n10, n20, n50
+        /// extreme dry bulb; extreme-wb) and report the cooling limit that binds first; exit 1
+        /// if one is already past.
+        #[arg(long, value_name = "DAY")]
+        design_day: Option<dctwin::weather::DesignDay>,
+        /// The weather file for --design-day (default: the site's `ambient.epw`).
+        #[arg(long, value_name = "FILE.epw", requires = "design_day")]
+        weather: Option<PathBuf>,
     },
     /// Export a site's solved electrical network.
     Export {
@@ -330,6 +346,10 @@ fn render(problems: &Problems) -> String {
 }
 
 /// Loads and validates a site; prints its plausibility warnings (they do not stop the command).
+fn load_weather(path: &Path) -> Result<dctwin::weather::WeatherYear, String> {
+    dctwin::weather::WeatherYear::load(path).map_err(|e| render(&e))
+}
+
 fn load(path: &Path, catalog: &Catalog) -> Result<SiteFile, String> {
     let (site, warnings) = load_site_with_warnings(path, catalog).map_err(|e| render(&e))?;
     print_warnings(&warnings);
@@ -488,8 +508,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             open_desktop(parsed, catalog, path, view)
         }
-        Command::Check { sites } => {
+        Command::Check { sites, design_day, weather } => {
             let mut failed = false;
+            let mut exceeded = false;
+            let weather = weather.as_deref().map(load_weather).transpose()?;
             for path in &sites {
                 // A site's test file (a `*.test.ron` sidecar, so `check sites/*.ron` takes both).
                 if path.to_string_lossy().ends_with(".test.ron") {
@@ -522,6 +544,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             site.count(dctwin::kinds::EquipmentKind::Rack),
                             site.count(dctwin::kinds::EquipmentKind::Zone)
                         );
+                        if let Some(day) = design_day {
+                            let year = weather.clone().or_else(|| {
+                                site.ambient.as_ref().and_then(|a| a.weather.as_ref()).map(|w| w.0.as_ref().clone())
+                            });
+                            let Some(year) = year else {
+                                return Err(format!(
+                                    "{}: --design-day needs a weather file: --weather FILE.epw, or `ambient: (epw: \"FILE.epw\")` in the site",
+                                    path.display()
+                                ));
+                            };
+                            let result = dctwin::study::design_day::run(&site, &catalog, &year, day)
+                                .map_err(|e| format!("{}: --design-day {day}: {e}", path.display()))?;
+                            exceeded |= result.exceeded();
+                            out!("\n{}", result.to_markdown());
+                        }
                     }
                     Err(problems) => {
                         failed = true;
@@ -529,11 +566,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     }
                 }
             }
-            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(2)
+            } else if exceeded {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Run {
             site,
             duration,
+            weather,
             step,
             report,
             format,
@@ -547,13 +591,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let rules = grid_rules.as_deref().map(dctwin::scenario::rules::load).transpose()?;
             let file = site.display().to_string();
-            let parsed = load(&site, &catalog)?;
+            let mut parsed = load(&site, &catalog)?;
+            if let Some(path) = &weather {
+                if parsed.ambient.is_none() {
+                    return Err(format!(
+                        "--weather: {} has no cooling model, so outdoor conditions change nothing",
+                        site.display()
+                    ));
+                }
+                let year = load_weather(path)?;
+                parsed.ambient =
+                    Some(dctwin::site::cooling::AmbientSpec::from_weather(path.display().to_string(), year));
+            }
             let scenario = match &scenario {
                 Some(path) => Some(dctwin::scenario::load_scenario(path, &parsed, &catalog).map_err(|e| render(&e))?),
                 None => None,
             };
             let scenario_duration = scenario.as_ref().and_then(|s| s.duration_s).map(Duration::from_secs_f64);
-            let duration = duration.or(scenario_duration).unwrap_or(Duration::from_secs(3600));
+            let mut duration = duration.or(scenario_duration).unwrap_or(Duration::from_secs(3600));
+            // `1y` (humantime's 365.25 days) of a weather file is its year, not a quarter day more.
+            let year_s = parsed.ambient.as_ref().and_then(|a| a.weather.as_ref()).map(|w| w.0.duration_s());
+            if let Some(year_s) = year_s.filter(|_| duration == Duration::from_secs(31_557_600)) {
+                duration = Duration::from_secs_f64(year_s);
+            }
             let options = RunOptions { duration, step };
             options.check()?;
             if let Some(r) = rules.iter().flat_map(|set| &set.rules).find(|r| r.window_s() < step.as_secs_f64()) {

@@ -224,7 +224,7 @@ fn inputs_constant(world: &World) -> bool {
     let ambient_constant = world
         .get_resource::<CoolingLayout>()
         .and_then(|l| l.ambient.as_ref())
-        .is_none_or(|a| a.hourly.windows(2).all(|w| w[0] == w[1]));
+        .is_none_or(|a| a.weather.is_none() && a.epw.is_none() && a.hourly.windows(2).all(|w| w[0] == w[1]));
     let scenario = world.get_resource::<crate::scenario::play::ScenarioPlayer>().is_some_and(|p| p.scenario.is_some());
     let watched = world.get_resource::<crate::scenario::live::GridWatch>().is_some_and(|w| w.rules.is_some());
     ambient_constant && !scenario && !watched

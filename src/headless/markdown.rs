@@ -17,7 +17,7 @@ impl Report {
             o,
             "Site file `{}`, {} simulated in {} steps of {} s.\n",
             self.site_file,
-            humantime::format_duration(std::time::Duration::from_secs_f64(self.run.duration_s.max(0.0))),
+            show_duration(self.run.duration_s),
             self.run.steps,
             self.run.step_s
         );
@@ -86,6 +86,10 @@ impl Report {
             );
         }
         let _ = writeln!(o);
+
+        if let Some(w) = &self.weather {
+            weather_section(&mut o, w, self.totals.pue_energy_weighted);
+        }
 
         let busy: Vec<_> = self.batteries.iter().filter(|b| b.mode != "standby" || b.charge_pct < 100.0).collect();
         if !busy.is_empty() {
@@ -377,4 +381,87 @@ impl Report {
         }
         o
     }
+}
+
+/// The weather year: annual PUE, free-cooling hours per loop, hours past each limit, and the
+/// hottest hour's headroom.
+fn weather_section(o: &mut String, w: &super::weather::WeatherSummary, pue: Option<f64>) {
+    use super::weather::calendar_time;
+    let _ = writeln!(o, "## Weather: {} (`{}`)\n", w.location, w.file);
+    let pue = pue.map_or("—".to_string(), |p| format!("{p:.3}"));
+    let _ = writeln!(
+        o,
+        "{:.0} h simulated, mean dry bulb {:.1} °C. PUE over the period (energy-weighted): {pue}.",
+        w.hours, w.mean_dry_bulb_c
+    );
+    if let Some(f) = &w.filled {
+        let _ = writeln!(o, "Values missing from the weather file: {f}.");
+    }
+    let _ = writeln!(o);
+    if !w.water_loops.is_empty() {
+        let _ = writeln!(
+            o,
+            "| water loop | setpoint | free cooling | share | above setpoint | warmest supply |\n|---|---|---|---|---|---|"
+        );
+        for l in &w.water_loops {
+            let share = if w.hours > 0.0 { 100.0 * l.free_cooling_h / w.hours } else { 0.0 };
+            let _ = writeln!(
+                o,
+                "| {} | {:.1} °C | {:.0} h | {share:.1} % | {:.0} h | {:.2} °C |",
+                l.id, l.setpoint_c, l.free_cooling_h, l.over_setpoint_h, l.max_supply_c
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if !w.limits.is_empty() {
+        let _ = writeln!(o, "| limit | hours past it | least margin | element | when |\n|---|---|---|---|---|");
+        for l in &w.limits {
+            let _ = writeln!(
+                o,
+                "| {} | {:.0} h | {:.1} % | {} | {} |",
+                l.limit.label(),
+                l.exceeded_h,
+                l.least_margin_pct,
+                l.element,
+                calendar_time(l.at_s)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(h) = &w.hottest {
+        let pue = h.pue.map_or("—".to_string(), |p| format!("{p:.3}"));
+        let _ = writeln!(
+            o,
+            "Hottest hour: {} at {:.1} °C dry bulb, {:.1} °C wet bulb (PUE {pue}). Headroom then:\n",
+            calendar_time(h.at_s),
+            h.dry_bulb_c,
+            h.wet_bulb_c
+        );
+        let _ = writeln!(o, "| limit | binding element | margin | IT growth to limit |\n|---|---|---|---|");
+        for r in h.headroom.iter().take(5) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.3} {} ({:.1} %) | {} |",
+                r.limit.label(),
+                r.element,
+                r.margin,
+                r.unit,
+                r.margin_pct,
+                r.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %"))
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+/// A run's length: as `1h 30m` up to two days; beyond, in hours and days (humantime would say
+/// "11months 30days 3h 50m 24s" for a weather file's 8,760 h: its months are 30.44 days).
+fn show_duration(duration_s: f64) -> String {
+    let d = duration_s.max(0.0);
+    if d < 2.0 * 86_400.0 {
+        return humantime::format_duration(std::time::Duration::from_secs_f64(d)).to_string();
+    }
+    let hours = d / 3600.0;
+    let hours = if hours.fract() == 0.0 { format!("{hours:.0}") } else { format!("{hours:.2}") };
+    format!("{hours} h ({:.2} days)", d / 86_400.0).replace(".00 days", " days")
 }

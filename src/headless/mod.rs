@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod report;
 pub mod rerun;
 pub mod timeseries;
+pub mod weather;
 
 use std::time::Duration;
 
@@ -194,14 +195,18 @@ pub fn run_recording(
         app.insert_resource(crate::scenario::play::ScenarioPlayer::new(s.clone()));
     }
     let mut recorder = series.map(timeseries::Recorder::new);
+    let mut tally = weather::WeatherTally::for_world(app.world());
     let mut import_mw = Vec::new();
-    if recorder.is_none() && rules.is_none() {
+    if recorder.is_none() && rules.is_none() && tally.is_none() {
         advance(&mut app, options.steps());
     } else {
         for _ in 0..options.steps() {
             advance(&mut app, 1);
             if let Some(r) = &mut recorder {
                 r.record(app.world_mut());
+            }
+            if let Some(t) = &mut tally {
+                t.record(app.world());
             }
             if rules.is_some() {
                 // A step without a solution keeps the last import (no number to judge).
@@ -212,6 +217,7 @@ pub fn run_recording(
         }
     }
     let mut report = Report::from_world(app.world_mut(), options, site_file);
+    report.weather = tally.map(weather::WeatherTally::finish);
     if let Some(check) = grid {
         use crate::scenario::rules;
         let set = check.rules;

@@ -58,6 +58,9 @@ pub struct Report {
     /// The scenario played and its timeline (absent without `--scenario`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<ScenarioReport>,
+    /// What the weather year did (absent unless the outdoor conditions come from a weather file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weather: Option<super::weather::WeatherSummary>,
 }
 
 /// A UPS battery at the end of a run.
@@ -707,6 +710,7 @@ impl Report {
             thermal: thermal_report(world),
             scenario: scenario_report(world),
             grid_rules: None,
+            weather: None,
         }
     }
 

@@ -299,11 +299,7 @@ fn start_job(world: &mut World, group: &super::RackGroup, pattern: Pattern, star
 fn apply_event(world: &mut World, event: &Event) -> Result<(), String> {
     if let Event::Ambient { dry_bulb_c, wet_bulb_c } = event {
         let mut layout = world.resource_mut::<CoolingLayout>();
-        layout.ambient = Some(crate::site::cooling::AmbientSpec {
-            dry_bulb_c: *dry_bulb_c,
-            wet_bulb_c: *wet_bulb_c,
-            hourly: vec![],
-        });
+        layout.ambient = Some(crate::site::cooling::AmbientSpec::constant(*dry_bulb_c, *wet_bulb_c));
         return Ok(());
     }
     let site = edit::current_site(world);

@@ -122,6 +122,21 @@ quantities! {
     GeneratorFuel => "h at rated load", "generator fuel";
 }
 
+impl Quantity {
+    /// Measured on the cooling (air, liquid, water plant, heat rejection) rather than on the
+    /// power chain. No wildcard: a new quantity must say which it is.
+    pub fn is_cooling(self) -> bool {
+        use Quantity::*;
+        match self {
+            BreakerCurrent | CableCurrent | TransformerLoading | UpsLoading | GridImport | Voltage | Convergence
+            | VoltageCollapse | RackPower | Redundancy | SolverFailure | BatteryRuntime | BatteryEmpty
+            | GeneratorLoading | GeneratorLoadStep | GeneratorFuel => false,
+            InletTemperature | CoolingCapacity | FacilityWater | CoolingPower | LiquidSupply | CoolingRating
+            | Airflow | CondenserTemperature | Boiling | OverTemperature => true,
+        }
+    }
+}
+
 /// Runtime left below which a UPS on battery is a critical alert, s: about the time a standby
 /// generator needs to start and take the load (NFPA 110 Type 10: 10 s) with the margin of a
 /// failed first start attempt and the transfer switch's timers.
@@ -326,6 +341,19 @@ limit_kinds! {
     PlantCapacity => "Plant capacity", CoolingCapacity;
     /// Heat to reject against the running towers' and dry coolers' capacity.
     HeatRejection => "Heat rejection", CoolingCapacity;
+}
+
+impl LimitKind {
+    /// A limit of the cooling (air, liquid, water plant, heat rejection) rather than of the
+    /// power chain. No wildcard: a new kind must say which it is.
+    pub fn is_cooling(self) -> bool {
+        use LimitKind::*;
+        match self {
+            GridFeedCapacity | TransformerRating | UpsRating | GeneratorRating | BreakerContinuous | CableAmpacity
+            | VoltageRangeA => false,
+            InletTemperature | CrahCapacity | Airflow | CduCapacity | PlantCapacity | HeatRejection => true,
+        }
+    }
 }
 
 /// The smallest margin for one kind of limit.
@@ -1076,8 +1104,12 @@ fn check_cooling<'a>(
             findings.push(Finding::new(Severity::Critical, lp.id.clone(), Quantity::Boiling, lp.supply_c, 100.0));
         }
         if lp.over_capacity {
+            // A loop cooled by towers or dry coolers alone floats above its setpoint when the
+            // outdoor air is too warm: a warning, as its hard limit is the water class (below).
+            // Without any running, nothing rejects its heat: critical.
+            let floating = lp.rejection_capacity_w > 0.0 && plant.chillers.iter().all(|c| c.loop_id(plant) != lp.id);
             findings.push(Finding::new(
-                Severity::Critical,
+                if floating { Severity::Warning } else { Severity::Critical },
                 lp.id.clone(),
                 Quantity::CoolingCapacity,
                 lp.heat_in_w / 1e3,

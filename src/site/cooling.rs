@@ -17,24 +17,84 @@ pub mod limits {
     pub const PUMP_POWER_KW: Constraint = Constraint::range(0.0, 1.0e4, "kW", "");
 }
 
-/// Outdoor conditions: constant, or an hourly profile that repeats every 24 h.
+/// Outdoor conditions: constant, an hourly profile that repeats every 24 h, or a year of
+/// weather from an EPW file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmbientSpec {
-    /// Dry-bulb temperature, °C (used when `hourly` is empty; [`limits::OUTDOOR_C`]).
-    pub dry_bulb_c: f64,
-    /// Wet-bulb temperature, °C.
-    pub wet_bulb_c: f64,
+    /// Dry-bulb temperature, °C (used when `hourly` is empty; [`limits::OUTDOOR_C`]). Required
+    /// unless `epw` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_bulb_c: Option<f64>,
+    /// Wet-bulb temperature, °C. Required unless `epw` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wet_bulb_c: Option<f64>,
     /// Optional `(dry bulb, wet bulb)` per hour from midnight; interpolated linearly, repeating.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hourly: Vec<(f64, f64)>,
+    /// An EnergyPlus weather file (path relative to the site file): dry and wet bulb hour by
+    /// hour over the year from 1 January 00:00, interpolated within the hour. Exclusive with
+    /// the three fields above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epw: Option<String>,
+    /// The year `epw` names, read when the site is loaded (never written).
+    #[serde(skip)]
+    pub weather: Option<LoadedWeather>,
+}
+
+/// A weather year read from an EPW file, shared by the copies of a site (a year is ~0.5 MB).
+/// Two are equal when both come from files: the `epw` path beside it says which.
+#[derive(Clone)]
+pub struct LoadedWeather(pub std::sync::Arc<crate::weather::WeatherYear>);
+
+impl PartialEq for LoadedWeather {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl std::fmt::Debug for LoadedWeather {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoadedWeather({} h, {})", self.0.hours().len(), self.0.location().city)
+    }
 }
 
 impl AmbientSpec {
-    /// `(dry bulb, wet bulb)` at simulated time `t_s`.
+    /// Constant outdoor conditions.
+    pub fn constant(dry_bulb_c: f64, wet_bulb_c: f64) -> AmbientSpec {
+        AmbientSpec {
+            dry_bulb_c: Some(dry_bulb_c),
+            wet_bulb_c: Some(wet_bulb_c),
+            hourly: vec![],
+            epw: None,
+            weather: None,
+        }
+    }
+
+    /// A year of weather read from the file `epw` (as written in the site file).
+    pub fn from_weather(epw: String, weather: crate::weather::WeatherYear) -> AmbientSpec {
+        AmbientSpec {
+            dry_bulb_c: None,
+            wet_bulb_c: None,
+            hourly: vec![],
+            epw: Some(epw),
+            weather: Some(LoadedWeather(std::sync::Arc::new(weather))),
+        }
+    }
+
+    /// True when the conditions do not change with time.
+    pub fn is_constant(&self) -> bool {
+        self.epw.is_none() && self.hourly.is_empty()
+    }
+
+    /// `(dry bulb, wet bulb)` at simulated time `t_s`. A site that passed validation has
+    /// every value this needs; a weather file not read yet reads as 20/14 °C.
     pub fn at(&self, t_s: f64) -> (f64, f64) {
+        if let Some(w) = &self.weather {
+            return w.0.at(t_s);
+        }
         if self.hourly.is_empty() {
-            return (self.dry_bulb_c, self.wet_bulb_c);
+            return (self.dry_bulb_c.unwrap_or(20.0), self.wet_bulb_c.unwrap_or(14.0));
         }
         let n = self.hourly.len();
         let h = (t_s / 3600.0).rem_euclid(n as f64);

@@ -181,11 +181,59 @@ pub fn load_composed(
     read: ReadFile,
 ) -> Result<(SiteFile, Composition, Vec<Problem>), Problems> {
     let composition = Composition::read(path, read)?;
-    let site = composition.merged();
-    let more = composition.problems(&site);
-    super::validate::validate_located(&site, catalog, &composition, more)?;
+    let mut site = composition.merged();
+    let mut more = composition.problems(&site);
+    let unread = read_weather(&mut site, path, read);
+    let weather_lines = match unread {
+        Err(WeatherUnread::File(message)) => {
+            more.push(("ambient.epw".into(), message));
+            None
+        }
+        Err(WeatherUnread::Lines(problems)) => Some(problems),
+        Ok(()) => None,
+    };
+    let checked = super::validate::validate_located(&site, catalog, &composition, more);
+    match (checked, weather_lines) {
+        (Ok(()), None) => {}
+        (Ok(()), Some(lines)) => return Err(lines),
+        (Err(mut found), lines) => {
+            // The reason it was not read is said already.
+            found.0.retain(|p| !p.message.ends_with(NOT_READ));
+            found.0.extend(lines.into_iter().flat_map(|l| l.0));
+            return Err(found);
+        }
+    }
     let warnings = super::validate::warnings_located(&site, catalog, &composition);
     Ok((site, composition, warnings))
+}
+
+/// Why a site's weather file is not in it.
+enum WeatherUnread {
+    /// The file cannot be read: the message, located at `ambient.epw`.
+    File(String),
+    /// The file's own problems, located in it.
+    Lines(Problems),
+}
+
+/// The end of validation's message for a weather file that was not read.
+pub(crate) const NOT_READ: &str = "has not been read";
+
+/// Reads the weather file the site's `ambient.epw` names (relative to the site file `path`,
+/// with `read`, so a file of another revision reads its weather of that revision too) into the
+/// site. Nothing to read when `epw` is absent, empty or given beside constant conditions
+/// (validation says so).
+fn read_weather(site: &mut SiteFile, path: &Path, read: ReadFile) -> Result<(), WeatherUnread> {
+    let Some(ambient) = site.ambient.as_mut() else { return Ok(()) };
+    let Some(epw) = ambient.epw.clone().filter(|e| !e.trim().is_empty()) else { return Ok(()) };
+    if ambient.dry_bulb_c.is_some() || ambient.wet_bulb_c.is_some() || !ambient.hourly.is_empty() {
+        return Ok(());
+    }
+    let file = path.parent().unwrap_or(Path::new("")).join(&epw);
+    let bytes =
+        read(&file).map_err(|e| WeatherUnread::File(format!("cannot read weather file {}: {e}", file.display())))?;
+    let year = crate::weather::WeatherYear::parse(&bytes, &file.display().to_string()).map_err(WeatherUnread::Lines)?;
+    ambient.weather = Some(super::cooling::LoadedWeather(std::sync::Arc::new(year)));
+    Ok(())
 }
 
 /// Parses and validates site text; `file` names it in messages (and, when it includes other

@@ -524,12 +524,48 @@ fn dual_cord_problems(out: &mut Vec<(String, String)>, graph: &Graph, scope: &Sc
 fn site_problems(out: &mut Vec<(String, String)>, site: &SiteFile, facts: SiteFacts) {
     use super::cooling::limits::OUTDOOR_C;
     if facts.has_cooling && site.ambient.is_none() {
-        out.push(("name".into(), "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)`".into()));
+        out.push((
+            "name".into(),
+            "a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)` or `ambient: (epw: \"FILE.epw\")`"
+                .into(),
+        ));
     }
     let Some(a) = &site.ambient else { return };
+    if let Some(epw) = &a.epw {
+        let given: Vec<&str> = [
+            ("dry_bulb_c", a.dry_bulb_c.is_some()),
+            ("wet_bulb_c", a.wet_bulb_c.is_some()),
+            ("hourly", !a.hourly.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(f, on)| on.then_some(f))
+        .collect();
+        if let Some(first) = given.first() {
+            out.push((
+                format!("ambient.{first}"),
+                format!(
+                    "`{}` and `epw` both give the outdoor conditions: keep one (the weather file, or constant conditions)",
+                    given.join("`, `")
+                ),
+            ));
+        } else if epw.trim().is_empty() {
+            out.push(("ambient.epw".into(), "`epw` must name a weather file (.epw), relative to the site file".into()));
+        } else if a.weather.is_none() {
+            out.push(("ambient.epw".into(), format!("the weather file \"{epw}\" {}", super::load::NOT_READ)));
+        }
+        return;
+    }
+    let (Some(dry_bulb_c), Some(wet_bulb_c)) = (a.dry_bulb_c, a.wet_bulb_c) else {
+        let missing = if a.dry_bulb_c.is_none() { "dry_bulb_c" } else { "wet_bulb_c" };
+        out.push((
+            "ambient".into(),
+            format!("missing field `{missing}`: give `dry_bulb_c` and `wet_bulb_c`, or a weather file as `epw: \"FILE.epw\"`"),
+        ));
+        return;
+    };
     let mut in_range = true;
     for (path, field, value) in
-        [("ambient.dry_bulb_c", "dry_bulb_c", a.dry_bulb_c), ("ambient.wet_bulb_c", "wet_bulb_c", a.wet_bulb_c)]
+        [("ambient.dry_bulb_c", "dry_bulb_c", dry_bulb_c), ("ambient.wet_bulb_c", "wet_bulb_c", wet_bulb_c)]
     {
         if let Some(msg) = OUTDOOR_C.problem(field, value) {
             out.push((path.into(), msg));
@@ -545,7 +581,7 @@ fn site_problems(out: &mut Vec<(String, String)>, site: &SiteFile, facts: SiteFa
             in_range = false;
         }
     }
-    let wet_below_dry = a.wet_bulb_c <= a.dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
+    let wet_below_dry = wet_bulb_c <= dry_bulb_c && a.hourly.iter().all(|h| h.1 <= h.0);
     if in_range && !wet_below_dry {
         out.push(("ambient".into(), "the wet bulb cannot be above the dry bulb".into()));
     }

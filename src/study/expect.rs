@@ -340,9 +340,7 @@ fn check(t: &Loaded, i: usize, catalog: &Catalog) -> Outcome {
         Check::PueBelow { max, dry_bulb_c, wet_bulb_c } => {
             let mut site = t.site.clone();
             if let Some(a) = site.ambient.as_mut() {
-                a.dry_bulb_c = *dry_bulb_c;
-                a.wet_bulb_c = *wet_bulb_c;
-                a.hourly.clear();
+                *a = crate::site::cooling::AmbientSpec::constant(*dry_bulb_c, *wet_bulb_c);
             }
             let app = steady(&site);
             let totals = app.world().resource::<crate::sim::electrical::SiteTotals>();

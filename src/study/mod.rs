@@ -7,6 +7,7 @@
 //! case-id order, so a sweep's report does not depend on the thread count.
 
 pub mod capacity;
+pub mod design_day;
 pub mod diff;
 pub mod expect;
 pub mod sweep;

@@ -202,3 +202,63 @@ fn fmt_keeps_permissions_and_links_and_cleans_up_after_a_crash() {
     assert_eq!(left.len(), 2, "{left:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const CHICAGO: &str = "assets/weather/USA_IL_Chicago-OHare.Intl.AP.725300_TMY3.epw";
+
+/// `run --weather`: the outdoor conditions of the file, and a weather section; `1y` is the
+/// file's year (8,760 h), not humantime's 365.25 days.
+#[test]
+fn run_with_a_weather_file_reports_the_year() {
+    let out = dctwin(&["run", "sites/ai_hall_20mw.ron", "--weather", CHICAGO, "--duration", "1y", "--step", "1d"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("8760 h (365 days) simulated in 365 steps of 86400 s"), "{md}");
+    assert!(md.contains(&format!("## Weather: Chicago Ohare Intl Ap, IL, USA, TMY3 (`{CHICAGO}`)")), "{md}");
+    assert!(md.contains("8760 h simulated, mean dry bulb"), "{md}");
+    assert!(md.contains("| FWS | 30.0 °C |") && md.contains("| CHW | 8.0 °C |"), "{md}");
+    assert!(md.contains("Hottest hour: "), "{md}");
+    // A site without cooling: the weather would change nothing.
+    let dir = crate::support::fresh_dir("cli-weather");
+    let bare = dir.join("bare.ron");
+    std::fs::write(
+        &bare,
+        r#"(version: 1, name: "bare",
+        grid_feeds: [(id: "U", model: "utility-13.8kv-10mva", position_m: (0.0, 0.0))],
+        transformers: [(id: "T", model: "xfmr-2000kva-13.8kv-415v", upstream: "U", position_m: (1.0, 0.0))],
+        distribution: [(id: "P", model: "swbd-415v-4000a", upstream: "T", position_m: (2.0, 0.0))],
+        racks: [(id: "R1", model: "legacy-air-12kw", feed_a: "P", position_m: (3.0, 0.0))],
+    )"#,
+    )
+    .unwrap();
+    let out = dctwin(&["run", bare.to_str().unwrap(), "--weather", CHICAGO]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no cooling model"));
+}
+
+/// `check --design-day`: the site at its weather file's design conditions, the cooling limit
+/// that binds first, exit 1 when one is already past, and a clear refusal without a file.
+#[test]
+fn check_at_a_design_day_names_the_binding_cooling_limit() {
+    let out = dctwin(&["check", "sites/ai_hall_20mw.ron", "--design-day", "0.4%", "--weather", CHICAGO]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("## Design day 0.4%: 0.4 % cooling design dry bulb"), "{md}");
+    assert!(md.contains("steady state at 33.3 °C dry bulb, 23.7 °C wet bulb"), "{md}");
+    assert!(md.contains("**Binds first:** CDU capacity at CDU-1: 1732.500 of 2000.000 kW"), "{md}");
+    // The extreme wet bulb (28.5 °C) + the towers' 4 K approach puts the W32 loop past 32 °C.
+    let out = dctwin(&["check", "sites/ai_hall_20mw.ron", "--design-day", "extreme-wb", "--weather", CHICAGO]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains(
+            "**Past a cooling limit** (11 critical alerts):\n\n- facility water at FWS: 32.50 °C against 32.00 °C"
+        ),
+        "{md}"
+    );
+    let out = dctwin(&["check", "sites/ai_hall_20mw.ron", "--design-day", "n20"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--design-day needs a weather file"));
+    let out = dctwin(&["check", "sites/ai_hall_20mw.ron", "--design-day", "hot", "--weather", CHICAGO]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown design day `hot`; expected one of 0.4%, 1%"));
+}

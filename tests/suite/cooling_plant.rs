@@ -495,3 +495,28 @@ fn racks_throttle_then_shut_down_when_their_coolant_overheats() {
     let it = app.world().resource::<dctwin::sim::electrical::SiteTotals>().it_load_kw;
     assert_rel(it, 132.0 * (site.racks.len() - on_cdu1.len()) as f64, 1e-9, "IT load served");
 }
+
+/// A loop with towers and no chillers (the AI hall's W32 facility water), on a day too warm to
+/// hold its setpoint: the water leaves the towers at the wet bulb + their approach (the load is
+/// under their capacity) and the loop floats there, rejecting all its heat, with a warning for
+/// the setpoint and a critical alert for leaving its water class, instead of heating without
+/// bound.
+#[test]
+fn a_loop_without_chillers_floats_at_the_wet_bulb_plus_approach() {
+    let text = std::fs::read_to_string(root().join("sites/ai_hall_20mw.ron")).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("ambient:")).unwrap();
+    // 28.5 °C wet bulb + the towers' 4 K approach = 32.5 °C, above the 30 °C setpoint and W32.
+    let site = parse(&text.replace(line, "    ambient: (dry_bulb_c: 31.0, wet_bulb_c: 28.5),"));
+    let mut app =
+        dctwin::headless::build_app(&site, &dctwin::catalog::Catalog::builtin(), std::time::Duration::from_secs(600));
+    dctwin::headless::advance(&mut app, 6);
+    let p = plant(&app);
+    let lp = p.loops.iter().find(|l| l.id == "FWS").unwrap();
+    assert!((lp.supply_c - 32.5).abs() < 1e-6, "floats at 32.5 °C: {}", lp.supply_c);
+    assert!(!lp.free_cooling && lp.over_capacity && !lp.boiling);
+    let towers: f64 = p.heat_rejection.iter().filter(|t| t.id.starts_with("CT-FWS")).map(|t| t.rejected_w).sum();
+    assert_rel(towers, lp.heat_in_w, 1e-6, "the towers reject all the loop's heat");
+    assert!(active(&app, "FWS", Quantity::CoolingCapacity, Severity::Warning));
+    assert!(!active(&app, "FWS", Quantity::CoolingCapacity, Severity::Critical));
+    assert!(active(&app, "FWS", Quantity::FacilityWater, Severity::Critical), "32.5 °C is past W32");
+}

@@ -113,9 +113,9 @@ fn probes(site: &SiteFile, catalog: &Catalog) -> Vec<Probe> {
                 let mut next = site.clone();
                 let mut b = a.clone();
                 if field == "dry_bulb_c" {
-                    b.dry_bulb_c = value
+                    b.dry_bulb_c = Some(value)
                 } else {
-                    b.wet_bulb_c = value
+                    b.wet_bulb_c = Some(value)
                 }
                 next.ambient = Some(b);
                 out.push(Probe { what: format!("ambient.{field} = {value}"), owner: "ambient".into(), site: next });

@@ -519,3 +519,160 @@ fn wet_bulb_hours_match_a_direct_count() {
     let above = 8760 - year.hours_with_wet_bulb_at_or_below(25.5);
     assert!((12..=105).contains(&above), "{above} h above 25.5 °C wet bulb");
 }
+
+/// The AI hall with its outdoor conditions from the Chicago file, written as
+/// `ambient: (epw: "weather/chicago.epw")` in a scratch folder with the file beside it.
+fn ai_hall_on_chicago(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("sites/ai_hall_20mw.ron")).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("ambient:")).expect("the hall has an ambient line");
+    let text = text.replace(line, r#"    ambient: (epw: "weather/chicago.epw"),"#);
+    std::fs::create_dir_all(dir.join("weather")).unwrap();
+    std::fs::copy(root().join(CHICAGO), dir.join("weather/chicago.epw")).unwrap();
+    let site = dir.join("hall.ron");
+    std::fs::write(&site, text).unwrap();
+    site
+}
+
+/// `ambient: (epw: ...)` is read relative to the site file and drives the outdoor conditions
+/// hour by hour (interpolated within the hour); saving writes the reference back, not the year.
+#[test]
+fn a_site_reads_its_weather_file_relative_to_itself() {
+    let dir = crate::support::fresh_dir("weather-site");
+    let path = ai_hall_on_chicago(&dir);
+    let site =
+        dctwin::site::load::load_site(&path, &dctwin::catalog::Catalog::builtin()).unwrap_or_else(|e| panic!("{e}"));
+    let year = chicago();
+    let ambient = site.ambient.as_ref().unwrap();
+    for t in [0.0, 1800.0, 200.5 * 86_400.0, 8759.5 * 3600.0] {
+        assert_eq!(ambient.at(t), year.at(t), "t = {t} s");
+    }
+    // Half past 1 on 1 January: halfway between the readings of 01:00 and 02:00.
+    let (a, b) = (year.hours()[0], year.hours()[1]);
+    let (dry, wet) = ambient.at(5400.0);
+    assert!((dry - (a.dry_c + b.dry_c) / 2.0).abs() < 1e-9 && (wet - (a.wet_c + b.wet_c) / 2.0).abs() < 1e-9);
+    // A run of 3 h ends with the outdoor air of 03:00.
+    let options = dctwin::headless::RunOptions {
+        duration: std::time::Duration::from_secs(3 * 3600),
+        step: std::time::Duration::from_secs(3600),
+    };
+    let report = dctwin::headless::run(&site, &dctwin::catalog::Catalog::builtin(), &options, "hall.ron");
+    let reading = year.hours()[2];
+    assert_eq!(report.thermal.unwrap().ambient_c, (reading.dry_c, reading.wet_c));
+    let weather = report.weather.expect("a weather section");
+    assert_eq!((weather.hours, weather.file.as_str()), (3.0, "weather/chicago.epw"));
+    let saved = site.to_ron_string();
+    assert!(saved.contains(r#"ambient: (epw: "weather/chicago.epw"),"#), "{saved}");
+}
+
+/// A weather file that cannot be read, one given beside constant conditions, and a malformed
+/// one: each refused where it is written (the site's `epw` field, or the EPW file's line).
+#[test]
+fn weather_file_problems_point_at_the_file_and_line() {
+    let dir = crate::support::fresh_dir("weather-problems");
+    let path = ai_hall_on_chicago(&dir);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = 1 + text.lines().position(|l| l.contains("ambient: (epw:")).unwrap();
+    let catalog = dctwin::catalog::Catalog::builtin();
+    let problems_of = |text: &str| -> Vec<String> {
+        std::fs::write(&path, text).unwrap();
+        match dctwin::site::load::load_site(&path, &catalog) {
+            Ok(_) => vec![],
+            Err(e) => e.0.iter().map(|p| format!("{}:{}:{}: {}", p.file, p.line, p.col, p.message)).collect(),
+        }
+    };
+    let site = path.display().to_string();
+    let missing = problems_of(&text.replace("weather/chicago.epw", "weather/nowhere.epw"));
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].starts_with(&format!(
+            "{site}:{line}:20: cannot read weather file {}",
+            dir.join("weather/nowhere.epw").display()
+        )),
+        "{missing:?}"
+    );
+    let both = problems_of(&text.replace("(epw:", "(dry_bulb_c: 30.0, epw:"));
+    assert_eq!(
+        both,
+        [format!(
+            "{site}:{line}:27: `dry_bulb_c` and `epw` both give the outdoor conditions: keep one (the weather file, or constant conditions)"
+        )]
+    );
+    let neither = problems_of(&text.replace(r#"(epw: "weather/chicago.epw")"#, "(wet_bulb_c: 20.0)"));
+    assert_eq!(neither.len(), 1, "{neither:?}");
+    assert!(neither[0].contains("missing field `dry_bulb_c`"), "{neither:?}");
+    // Line 20 of the weather file (a data row) with a dry bulb that is no number.
+    let epw = dir.join("weather/chicago.epw");
+    std::fs::write(&epw, with_field(20, 7, "warm")).unwrap();
+    let bad = problems_of(&text);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].starts_with(&format!("{}:20:", epw.display())), "{bad:?}");
+}
+
+/// Seconds of the year the interpolated wet bulb is at most `limit_c`: each hour between two
+/// readings is a straight line, so the share of it below the limit is exact.
+fn seconds_with_wet_bulb_at_or_below(year: &WeatherYear, limit_c: f64) -> f64 {
+    let hours = year.hours();
+    let n = hours.len();
+    (0..n)
+        .map(|k| {
+            // From the reading at k:00 (row k − 1, the year's last at 00:00) to row k.
+            let (a, b) = (hours[(k + n - 1) % n].wet_c, hours[k].wet_c);
+            let share = match (a <= limit_c, b <= limit_c) {
+                (true, true) => 1.0,
+                (false, false) => 0.0,
+                (true, false) => (limit_c - a) / (b - a),
+                (false, true) => (limit_c - b) / (a - b),
+            };
+            share * 3600.0
+        })
+        .sum()
+}
+
+/// A year of the AI hall on Chicago weather in hour steps: each loop free-cools for as long as
+/// its towers' wet bulb + approach is at most its setpoint, counted here from the file alone;
+/// the towers-only W32 loop is above its setpoint the rest of the year and never leaves W32;
+/// the annual PUE is the year's energy ratio.
+#[test]
+fn a_year_of_chicago_weather_free_cools_as_the_wet_bulb_allows() {
+    let dir = crate::support::fresh_dir("weather-year");
+    let catalog = dctwin::catalog::Catalog::builtin();
+    let site = dctwin::site::load::load_site(&ai_hall_on_chicago(&dir), &catalog).unwrap_or_else(|e| panic!("{e}"));
+    let year = chicago();
+    let options = dctwin::headless::RunOptions {
+        duration: std::time::Duration::from_secs_f64(year.duration_s()),
+        step: std::time::Duration::from_secs(3600),
+    };
+    let report = dctwin::headless::run(&site, &catalog, &options, "hall.ron");
+    let weather = report.weather.as_ref().expect("a weather section");
+    assert_eq!(weather.hours, 8760.0);
+    let approach_k = catalog.heat_rejection["tower-4000kw"].approach_k;
+    for (id, setpoint_c) in [("FWS", 30.0), ("CHW", 8.0)] {
+        let l = weather.water_loops.iter().find(|l| l.id == id).unwrap();
+        assert_eq!(l.setpoint_c, setpoint_c);
+        let limit_c = setpoint_c - approach_k;
+        let exact_h = seconds_with_wet_bulb_at_or_below(&year, limit_c) / 3600.0;
+        let readings = year.hours_with_wet_bulb_at_or_below(limit_c) as f64;
+        let crossings = year.hours().windows(2).filter(|w| (w[0].wet_c <= limit_c) != (w[1].wet_c <= limit_c)).count();
+        // The plant takes the weather at the middle of 10 s sub-steps: within 5 s of each crossing.
+        assert!(
+            (l.free_cooling_h - exact_h).abs() <= crossings as f64 * 5.0 / 3600.0 + 1e-6,
+            "{id}: {} h free cooling, {exact_h} h of wet bulb ≤ {limit_c} °C",
+            l.free_cooling_h
+        );
+        assert!((l.free_cooling_h - readings).abs() <= crossings as f64 / 2.0 + 1.0, "{id}: {readings} readings");
+        assert!(exact_h > 1.0 && exact_h < 8759.0, "{id}: both modes occur in Chicago ({exact_h} h)");
+    }
+    let fws = weather.water_loops.iter().find(|l| l.id == "FWS").unwrap();
+    // Above its setpoint it floats, at most the year's highest wet bulb + the approach.
+    let max_wet = year.hours().iter().map(|h| h.wet_c).fold(f64::MIN, f64::max);
+    assert!(fws.max_supply_c <= max_wet + approach_k + 0.01 && fws.max_supply_c > 30.0, "{}", fws.max_supply_c);
+    assert!(fws.over_setpoint_h > 0.0 && fws.over_setpoint_h + fws.free_cooling_h <= 8760.0 + 1.0);
+    let e = &report.energy;
+    assert_eq!(report.totals.pue_energy_weighted, Some(e.grid_import_kwh / e.it_kwh));
+    assert!(
+        weather
+            .hottest
+            .as_ref()
+            .is_some_and(|h| h.dry_bulb_c == year.hours().iter().map(|h| h.dry_c).fold(f64::MIN, f64::max))
+    );
+}

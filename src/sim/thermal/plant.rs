@@ -290,6 +290,7 @@ struct StepSums {
     cdu_j: Vec<f64>,
     loop_in_j: Vec<f64>,
     loop_plant_j: Vec<f64>,
+    loop_free_s: Vec<f64>,
     loop_rejected_j: Vec<f64>,
     chiller_j: Vec<(f64, f64)>,
     tower_j: Vec<(f64, f64)>,
@@ -305,6 +306,7 @@ impl StepSums {
             cdu_j: vec![0.0; p.cdus.len()],
             loop_in_j: vec![0.0; p.loops.len()],
             loop_plant_j: vec![0.0; p.loops.len()],
+            loop_free_s: vec![0.0; p.loops.len()],
             loop_rejected_j: vec![0.0; p.loops.len()],
             chiller_j: vec![(0.0, 0.0); p.chillers.len()],
             tower_j: vec![(0.0, 0.0); p.heat_rejection.len()],
@@ -340,6 +342,7 @@ impl CoolingPlant {
                 heat_in_w: 0.0,
                 plant_w: 0.0,
                 free_cooling: false,
+                free_cooling_share: 0.0,
                 over_capacity: false,
                 pump_w: 0.0,
                 rejection_load_w: 0.0,
@@ -855,6 +858,9 @@ impl CoolingPlant {
             );
             sums.loop_in_j[li] += q_in * h;
             sums.loop_plant_j[li] += s.plant_w * h;
+            if self.loops[li].free_cooling {
+                sums.loop_free_s[li] += h;
+            }
             sums.loop_rejected_j[li] += s.rejected_w * h;
         }
         for (j, ch) in sums.chiller_j.iter_mut().zip(&self.chillers) {
@@ -880,6 +886,7 @@ impl CoolingPlant {
         for (li, lp) in self.loops.iter_mut().enumerate() {
             lp.heat_in_w = sums.loop_in_j[li] / dt;
             lp.plant_w = sums.loop_plant_j[li] / dt;
+            lp.free_cooling_share = sums.loop_free_s[li] / dt;
             lp.rejection_load_w = sums.loop_rejected_j[li] / dt;
             totals.rejected_w += lp.rejection_load_w;
         }

@@ -72,6 +72,10 @@ pub struct LoopState {
     pub plant_w: f64,
     /// Free cooling carried the load.
     pub free_cooling: bool,
+    /// Share of the last step that free cooling carried the load, 0–1 (sub-steps of the
+    /// step's outdoor conditions: an hour-long step with the wet bulb crossing the limit
+    /// counts the part of the hour below it).
+    pub free_cooling_share: f64,
     /// The plant could not hold the setpoint.
     pub over_capacity: bool,
     /// Pump power drawn, W.
@@ -304,6 +308,13 @@ pub(super) fn step_loop(
     lp.condenser_c = None;
     if free {
         out.plant_w = demand.min(capacity);
+        out.rejected_w = out.plant_w;
+    } else if flowing && capacity > 0.0 && chiller_ids.is_empty() {
+        // Heat rejection alone, no chillers to take over (a warm-water loop): the water leaves
+        // the towers or dry coolers at their approach above the outdoor air, above the
+        // setpoint, and the loop floats there instead of holding the setpoint.
+        let floating_c = leaving(q_in_w);
+        out.plant_w = (q_in_w + lp.c_j_k * (lp.supply_c - floating_c) / dt).max(0.0);
         out.rejected_w = out.plant_w;
     } else if flowing && capacity > 0.0 {
         let available_chillers: Vec<usize> =
