@@ -148,6 +148,10 @@ enum Command {
         /// side's load, N+1 cooling loses a unit).
         #[arg(long = "n-1")]
         n_1: bool,
+        /// Run the new racks capped at this share of their design power (e.g. 0.8), as an
+        /// accelerator power limit does.
+        #[arg(long, value_name = "SHARE")]
+        power_cap: Option<f64>,
         /// Write the full report to FILE.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
@@ -158,6 +162,31 @@ enum Command {
         /// into DIR; the Markdown links them.
         #[arg(long, value_name = "DIR")]
         plot: Option<PathBuf>,
+    },
+    /// Rank the ways to fit more racks: upsizing or adding equipment, new rows, setpoints, power
+    /// caps; each priced (the site's quotes, else the catalog's economics) and timed (lead time +
+    /// installation), ranked by MW of IT unlocked per US$ M and per month.
+    Expand {
+        /// Site file (RON).
+        site: PathBuf,
+        /// Catalog rack model to add (e.g. gb200-nvl72).
+        #[arg(long, value_name = "MODEL")]
+        add: String,
+        /// IT load to add, MW: options that reach it are marked.
+        #[arg(long, value_name = "MW")]
+        target_mw: Option<f64>,
+        /// Every single failure must stay as safe as it is today.
+        #[arg(long = "n-1")]
+        n_1: bool,
+        /// Options listed in each ranking.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Write the full report to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
     },
     /// What changed between two versions of a site (files, or git revisions as REV:PATH) and
     /// what that does to its load, PUE, headroom and alerts.
@@ -748,9 +777,44 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Capacity { site, add, zone, near, n_1, report, format, plot } => {
+        Command::Expand { site, add, target_mw, n_1, top, report, format } => {
             let parsed = load(&site, &catalog)?;
-            let options = dctwin::study::capacity::CapacityOptions { model: add, zone, near, n_1 };
+            if let Some(t) = target_mw
+                && !(t.is_finite() && t > 0.0)
+            {
+                return Err(format!("--target-mw {t}: give the IT load to add, MW, above zero"));
+            }
+            let options = dctwin::study::expand::ExpandOptions { model: add, target_mw, n_1 };
+            use std::io::IsTerminal;
+            let spinner = if std::io::stderr().is_terminal() {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.enable_steady_tick(Duration::from_millis(120));
+                b
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let started = std::time::Instant::now();
+            let result = dctwin::study::expand::expand(&parsed, &catalog, &options, &|stage| {
+                spinner.set_message(stage.to_string());
+            })?;
+            spinner.finish_and_clear();
+            out!("{}", result.to_markdown(top));
+            err!("{} capacity searches in {:.2} s\n", result.searches, started.elapsed().as_secs_f64());
+            if let Some(path) = report {
+                let text = match format {
+                    Format::Json => result.to_json(),
+                    Format::Md => result.to_markdown(usize::MAX),
+                };
+                dctwin::site::save::atomic_write(&path, text.as_bytes())
+                    .map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+                outln!("Report written to {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Capacity { site, add, zone, near, n_1, power_cap, report, format, plot } => {
+            let parsed = load(&site, &catalog)?;
+            let options =
+                dctwin::study::capacity::CapacityOptions { model: add, zone, near, n_1, power_cap, templates: vec![] };
             use std::io::IsTerminal;
             let spinner = if std::io::stderr().is_terminal() {
                 let b = indicatif::ProgressBar::new_spinner();

@@ -4,6 +4,7 @@
 //! directory; `--catalog FILE` reads another one). Every entry cites its source, following
 //! `shared/physics-reference.md`.
 
+pub mod economics;
 pub mod footprint;
 pub mod rated;
 
@@ -400,6 +401,28 @@ macro_rules! define_catalog {
                 }
             }
 
+            /// The cost and schedule of model `name` of `kind` (absent: no such model, or not
+            /// priced).
+            pub fn economics(&self, kind: EquipmentKind, name: &str) -> Option<&economics::Economics> {
+                use rated::CatalogModel as _;
+                match kind {
+                    $( EquipmentKind::$NKind => self.$nsection.get(name).and_then(|m| m.economics()), )*
+                    $( EquipmentKind::$LKind => self.$lsection.get(name).and_then(|m| m.economics()), )*
+                    $( EquipmentKind::$UKind => self.$usection.get(name).and_then(|m| m.economics()), )*
+                    _ => None,
+                }
+            }
+
+            /// Model `name` of `kind` as JSON (its fields by name; absent: no such model).
+            pub fn model_json(&self, kind: EquipmentKind, name: &str) -> Option<serde_json::Value> {
+                match kind {
+                    $( EquipmentKind::$NKind => self.$nsection.get(name).and_then(|m| serde_json::to_value(m).ok()), )*
+                    $( EquipmentKind::$LKind => self.$lsection.get(name).and_then(|m| serde_json::to_value(m).ok()), )*
+                    $( EquipmentKind::$UKind => self.$usection.get(name).and_then(|m| serde_json::to_value(m).ok()), )*
+                    _ => None,
+                }
+            }
+
             /// The numbers of model `name` of `kind`'s rating, in field order (empty when there
             /// is no such model).
             pub fn model_numbers(&self, kind: EquipmentKind, name: &str) -> Vec<rated::NumericField> {
@@ -490,6 +513,9 @@ fn section_problems<M: CatalogModel>(out: &mut Vec<(String, String)>, section: &
         let cross = if rating.numbers_valid() { rating.inconsistencies() } else { vec![] };
         for (field, msg) in cross {
             out.push((format!("{section}{{{name}}}.{field}"), format!("catalog model \"{name}\": {msg}")));
+        }
+        for (field, msg) in model.economics().map(|e| e.problems()).unwrap_or_default() {
+            out.push((format!("{section}{{{name}}}.economics.{field}"), format!("catalog model \"{name}\": {msg}")));
         }
     }
 }

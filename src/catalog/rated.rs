@@ -31,6 +31,9 @@ macro_rules! rated {
             $( $(#[$fmeta])* pub $field: $ty, )*
             /// Where the figures come from (a citation; "estimate" says so).
             pub source: String,
+            /// What one unit costs and how long it takes to energise (absent: not priced).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub economics: Option<$crate::catalog::economics::Economics>,
         }
 
         #[doc = concat!("Per-instance overrides of a [`", stringify!($Rating), "`]: every field optional.")]
@@ -105,6 +108,9 @@ macro_rules! rated {
             fn rating(&self) -> $Rating {
                 $Model::rating(self)
             }
+            fn economics(&self) -> Option<&$crate::catalog::economics::Economics> {
+                self.economics.as_ref()
+            }
         }
 
         impl $crate::catalog::rated::Rating for $Rating {
@@ -173,6 +179,8 @@ pub trait CatalogModel {
     type Rating: Rating;
     /// The rating without the citation.
     fn rating(&self) -> Self::Rating;
+    /// Its cost and schedule, if priced.
+    fn economics(&self) -> Option<&crate::catalog::economics::Economics>;
 }
 
 /// What every rating has: its numbers and constraints (from `rated!`) and its own rules

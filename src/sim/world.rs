@@ -19,6 +19,8 @@ pub struct SiteMeta {
     pub name: String,
     /// The file's header comment, written back on save.
     pub header: Vec<String>,
+    /// The site's economics section, written back on save.
+    pub economics: Option<crate::catalog::economics::SiteEconomics>,
 }
 
 /// Generates [`CoolingLayout`] (the cooling sections of the table: spaces and units) and the
@@ -211,7 +213,11 @@ pub struct ActiveCatalog(pub Catalog);
 /// that are missing from the catalog are skipped here). Elements are spawned in canonical order
 /// (by id), so queries, sums and reports do not depend on the order of lines in the file.
 pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
-    world.insert_resource(SiteMeta { name: site.name.clone(), header: site.header.clone() });
+    world.insert_resource(SiteMeta {
+        name: site.name.clone(),
+        header: site.header.clone(),
+        economics: site.economics.clone(),
+    });
     world.insert_resource(ActiveCatalog(catalog.clone()));
     world.insert_resource(CoolingLayout::from_site(site));
     for e in SiteElement::all_of(&site.canonical()) {
@@ -240,9 +246,11 @@ fn spawn_common<E: Modelled>(world: &mut World, e: &E, specific: impl Bundle) ->
 
 /// Writes the world back as a site file (canonical order).
 pub fn world_to_site(world: &mut World) -> SiteFile {
-    let (name, header) =
-        world.get_resource::<SiteMeta>().map(|m| (m.name.clone(), m.header.clone())).unwrap_or_default();
-    let mut site = SiteFile { header, version: SITE_VERSION, name, ..SiteFile::default() };
+    let (name, header, economics) = world
+        .get_resource::<SiteMeta>()
+        .map(|m| (m.name.clone(), m.header.clone(), m.economics.clone()))
+        .unwrap_or_default();
+    let mut site = SiteFile { header, version: SITE_VERSION, name, economics, ..SiteFile::default() };
     if let Some(c) = world.get_resource::<CoolingLayout>() {
         c.write_into(&mut site);
     }

@@ -181,6 +181,13 @@ impl Composition {
                     "an included file shares the outdoor conditions of the top file: give `ambient` there",
                 ));
             }
+            if file.economics.is_some() {
+                problems.push(map.problem(
+                    &name,
+                    "economics",
+                    "an included file shares the economics of the top file: give `economics` there",
+                ));
+            }
             if file.version != super::SITE_VERSION {
                 problems.push(map.problem(
                     &name,
@@ -339,6 +346,7 @@ impl Composition {
             version: top.version,
             name: top.name.clone(),
             ambient: top.ambient.clone(),
+            economics: top.economics.clone(),
             ..SiteFile::default()
         };
         let ids: HashSet<String> = self
@@ -425,6 +433,7 @@ impl Composition {
         files[0].header = site.header.clone();
         files[0].version = site.version;
         files[0].ambient = site.ambient.clone();
+        files[0].economics = site.economics.clone();
         let owners: HashMap<&str, usize> =
             site.elements().into_iter().map(|(_, e)| (e.id(), self.owner(e.id()))).collect();
         for mut e in SiteElement::all_of(site) {

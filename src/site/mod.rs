@@ -81,6 +81,9 @@ macro_rules! define_site_file {
                 #[serde(default, skip_serializing_if = "Vec::is_empty")]
                 pub $asection: Vec<$ASpec>,
             )*
+            /// The team's quotes and the value of idle IT (`dctwin expand`; top file only).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub economics: Option<crate::catalog::economics::SiteEconomics>,
         }
 
         impl SiteFile {
@@ -139,6 +142,9 @@ macro_rules! define_site_file {
                     out.push_str(&format!("    ambient: {},\n", save::inline(ambient)));
                 }
                 $( save::write_section(out, stringify!($asection), &self.$asection); )*
+                if let Some(economics) = &self.economics {
+                    out.push_str(&format!("    economics: {},\n", save::inline(economics)));
+                }
             }
         }
 

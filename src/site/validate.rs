@@ -272,6 +272,9 @@ fn problems(
         dual_cord_problems(&mut out, graph, scope);
     }
     site_problems(&mut out, site, facts);
+    if let Some(e) = &site.economics {
+        out.extend(e.problems(|model| !catalog.sections_with(model).is_empty()));
+    }
     common_mode_problems(&mut out, site);
     out
 }

@@ -46,6 +46,19 @@ pub struct CapacityOptions {
     pub near: Option<String>,
     /// Every single failure must stay as safe as it is today.
     pub n_1: bool,
+    /// New racks run capped at this share of their design power (0–1; absent: uncapped), as an
+    /// accelerator power limit does.
+    pub power_cap: Option<f64>,
+    /// Out-of-service racks that mark where new racks may also go (the first position of a
+    /// planned row, with its feeds and cooling): places of their own, never counted or loaded.
+    pub templates: Vec<String>,
+}
+
+impl CapacityOptions {
+    /// Utilization of the new racks.
+    fn utilization(&self) -> f64 {
+        self.power_cap.unwrap_or(1.0)
+    }
 }
 
 /// Steady-state probes: long exact steps (the thermal updates are exact for any step), enough of
@@ -214,6 +227,9 @@ pub struct CapacityReport {
     pub rack_kw: f64,
     /// Every single failure kept as safe as today.
     pub n_1: bool,
+    /// The new racks' power cap, share of design power (absent: uncapped; `rack_kw` is capped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_cap: Option<f64>,
     /// Racks that fit.
     pub racks: u32,
     /// Their IT load, kW.
@@ -352,7 +368,7 @@ fn slots(site: &SiteFile, options: &CapacityOptions) -> Result<Vec<Slot>, String
         false
     };
     let mut groups: BTreeMap<Place, Vec<&RackSpec>> = BTreeMap::new();
-    for r in site.racks.iter().filter(|r| r.in_service) {
+    for r in site.racks.iter().filter(|r| r.in_service || options.templates.contains(&r.id)) {
         let place =
             Place { feed_a: r.feed_a.clone(), feed_b: r.feed_b.clone(), zone: r.zone.clone(), cdu: r.cdu.clone() };
         groups.entry(place).or_default().push(r);
@@ -593,7 +609,12 @@ pub fn capacity(
         let names: Vec<&str> = catalog.racks.keys().map(String::as_str).collect();
         return Err(format!("--add {}: no such rack model ({})", options.model, names.join(", ")));
     };
-    let rack_kw = model.rated_kw;
+    if let Some(cap) = options.power_cap
+        && !(cap > 0.0 && cap <= 1.0)
+    {
+        return Err(format!("power cap {cap}: must be above 0 and at most 1 (a share of the design power)"));
+    }
+    let rack_kw = model.rated_kw * options.utilization();
     let probes = std::sync::atomic::AtomicU32::new(0);
     let run = |s: &SiteFile, failed: &[String], alias: &HashMap<String, String>| {
         probes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -617,7 +638,8 @@ pub fn capacity(
     let mut slots = Vec::new();
     let mut excluded = Vec::new();
     for slot in all_slots {
-        let (s, _, _) = with_racks(site, std::slice::from_ref(&slot), &[1], &options.model, 1.0, &floor);
+        let (s, _, _) =
+            with_racks(site, std::slice::from_ref(&slot), &[1], &options.model, options.utilization(), &floor);
         match crate::site::validate::validate(&s, "", "site", catalog) {
             Ok(()) => slots.push(slot),
             Err(p) => excluded.push(Excluded {
@@ -636,7 +658,7 @@ pub fn capacity(
         .map(|g| {
             let mut c = vec![0; n];
             c[g] = 1;
-            let (s, _, alias) = with_racks(site, &slots, &c, &options.model, 1.0, &floor);
+            let (s, _, alias) = with_racks(site, &slots, &c, &options.model, options.utilization(), &floor);
             run(&s, &[], &alias)
         })
         .collect();
@@ -665,7 +687,7 @@ pub fn capacity(
             let (counts, order, stopped) = lin.fill(&eligible, MAX_RACKS);
             let unbounded = order.len() >= MAX_RACKS as usize;
             let fits = |c: &[u32], expect: Option<usize>| -> Option<Crossing> {
-                let (s, _, alias) = with_racks(site, &slots, c, &options.model, 1.0, &floor);
+                let (s, _, alias) = with_racks(site, &slots, c, &options.model, options.utilization(), &floor);
                 if let Some(x) = worse(&run(&s, &[], &alias), &base) {
                     return Some(x);
                 }
@@ -735,7 +757,7 @@ pub fn capacity(
             lines.sort_by(|a, c| a.0.cmp(&c.0).then(natural_cmp(&a.1, &c.1)));
             for k in lines {
                 let Some(after) = p.lines.get(k) else { continue };
-                let moved = (after.margin - b.lines[k].margin) / SENSING_UTILIZATION;
+                let moved = (after.margin - b.lines[k].margin) / SENSING_UTILIZATION * options.utilization();
                 let healthy_moved: f64 = sens.get(k).map_or(0.0, |s| s.iter().sum());
                 let per_slot: Vec<(usize, f64)> = match sens.get(k) {
                     Some(s) if healthy_moved.abs() > STILL => {
@@ -754,7 +776,7 @@ pub fn capacity(
     }
 
     // The plan's steady state: the next limits and what is stranded.
-    let (plan, new_racks, alias) = with_racks(site, &slots, &counts, &options.model, 1.0, &floor);
+    let (plan, new_racks, alias) = with_racks(site, &slots, &counts, &options.model, options.utilization(), &floor);
     let at_plan = run(&plan, &[], &alias);
     let mut next_limits: Vec<NextLimit> = keys
         .iter()
@@ -894,6 +916,7 @@ pub fn capacity(
         site: site.name.clone(),
         model: options.model.clone(),
         rack_kw,
+        power_cap: options.power_cap,
         n_1: options.n_1,
         racks,
         it_kw: f64::from(racks) * rack_kw,
@@ -924,7 +947,7 @@ impl CapacityReport {
                 if site.element(id).is_some() {
                     return Err(format!("{id} is already in the site: search again"));
                 }
-                out.push(new_rack(template, &self.model, id.clone(), *position_m, 1.0));
+                out.push(new_rack(template, &self.model, id.clone(), *position_m, self.power_cap.unwrap_or(1.0)));
             }
         }
         Ok(out)

@@ -9,6 +9,7 @@
 pub mod capacity;
 pub mod design_day;
 pub mod diff;
+pub mod expand;
 pub mod expect;
 pub mod sweep;
 

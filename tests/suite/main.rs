@@ -16,6 +16,7 @@ mod conservation;
 mod cooling_plant;
 mod design;
 mod editing;
+mod expand;
 mod failover;
 mod fan_out;
 mod field_probe;

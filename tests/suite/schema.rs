@@ -25,6 +25,11 @@ fn derived() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         ),
         ("capacity", "dctwin.capacity.v1", of::<dctwin::study::capacity::CapacityReport>("dctwin.capacity.v1")),
         ("diff", "dctwin.diff.v1", of::<dctwin::study::diff::SiteDiff>("dctwin.diff.v1")),
+        (
+            "expand",
+            dctwin::study::expand::EXPAND_SCHEMA,
+            of::<dctwin::study::expand::ExpandReport>(dctwin::study::expand::EXPAND_SCHEMA),
+        ),
         ("test", "dctwin.test.v1", of::<dctwin::study::expect::TestReport>("dctwin.test.v1")),
         ("sweep", dctwin::study::sweep::SCHEMA, of::<dctwin::study::sweep::SweepReport>(dctwin::study::sweep::SCHEMA)),
     ]
@@ -98,7 +103,19 @@ fn every_json_output_validates_against_its_schema() {
         "--report",
         &file("c.json"),
     ]);
-    for r in ["a.json", "b.json", "c.json"] {
+    dctwin(&[
+        "run",
+        "sites/ai_hall_20mw.ron",
+        "--weather",
+        "assets/weather/USA_IL_Chicago-OHare.Intl.AP.725300_TMY3.epw",
+        "--duration",
+        "2h",
+        "--step",
+        "1h",
+        "--report",
+        &file("d.json"),
+    ]);
+    for r in ["a.json", "b.json", "c.json", "d.json"] {
         validate("report", &std::fs::read_to_string(dir.join(r)).unwrap());
     }
     dctwin(&[
@@ -111,6 +128,8 @@ fn every_json_output_validates_against_its_schema() {
         &file("cap.json"),
     ]);
     validate("capacity", &std::fs::read_to_string(dir.join("cap.json")).unwrap());
+    dctwin(&["expand", "sites/small_2n_room.ron", "--add", "legacy-air-12kw", "--report", &file("exp.json")]);
+    validate("expand", &std::fs::read_to_string(dir.join("exp.json")).unwrap());
     let diff = dctwin(&["diff", "sites/small_2n_room.ron", "sites/overloaded_room.ron", "--format", "json"]);
     validate("diff", &String::from_utf8(diff.stdout).unwrap());
     dctwin(&["test", "sites/small_2n_room.test.ron", "--report", &file("t.json")]);
