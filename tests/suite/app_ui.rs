@@ -813,7 +813,7 @@ fn the_capacity_tab_places_the_answer_in_one_undoable_edit() {
     // A spinner repaints while the search runs: step frames, not run to rest.
     h.step();
     let started = std::time::Instant::now();
-    while h.state().world().resource::<CapacityStudy>().answer.is_none() {
+    while h.state().world().resource::<CapacityStudy>().search.answer.is_none() {
         assert!(started.elapsed().as_secs() < 300, "the search finishes");
         std::thread::sleep(std::time::Duration::from_millis(50));
         h.step();
@@ -848,4 +848,43 @@ fn the_capacity_tab_places_the_answer_in_one_undoable_edit() {
     dctwin::app::ui::do_undo(h.state_mut().world_mut());
     h.run();
     assert_eq!(world_to_site(h.state_mut().world_mut()).racks.len(), racks_before, "one undo takes them all back");
+}
+
+/// The Capacity tab's expansion options: rank them, read the best per $ as the library ranks
+/// it, build it with one click (its changes and its racks in one edit) and undo it all at once.
+#[test]
+fn the_capacity_tab_builds_an_expansion_option_in_one_undoable_edit() {
+    use dctwin::app::capacity::CapacityStudy;
+    let mut h = harness("small_2n_room.ron", 2);
+    *h.state_mut().world_mut().resource_mut::<dctwin::app::ui::BottomTab>() = dctwin::app::ui::BottomTab::Capacity;
+    h.run();
+    h.state_mut().world_mut().resource_mut::<CapacityStudy>().model = "legacy-air-12kw".into();
+    h.get_by_label("Ways to fit more").click();
+    h.step();
+    let started = std::time::Instant::now();
+    while h.state().world().resource::<CapacityStudy>().expansion.answer.is_none() {
+        assert!(started.elapsed().as_secs() < 300, "the ranking finishes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+    h.run();
+    let site = world_to_site(h.state_mut().world_mut());
+    let expected = dctwin::study::expand::expand(
+        &site,
+        &Catalog::builtin(),
+        &dctwin::study::expand::ExpandOptions { model: "legacy-air-12kw".into(), ..Default::default() },
+        &|_| {},
+    )
+    .unwrap();
+    let best = &expected.options[0];
+    let shown = format!("#1 per $: {:+.2} MW ({:+} racks)", best.mw_unlocked, best.racks_unlocked);
+    assert!(h.query_all_by_label_contains(&shown).next().is_some(), "{shown}");
+    let built = best.applied(&site).unwrap();
+    h.get_all_by_label("Build").next().unwrap().click();
+    h.run();
+    let after = world_to_site(h.state_mut().world_mut());
+    assert_eq!(after, built.canonical(), "the site is the option built");
+    dctwin::app::ui::do_undo(h.state_mut().world_mut());
+    h.run();
+    assert_eq!(world_to_site(h.state_mut().world_mut()), site, "one undo takes it all back");
 }

@@ -262,3 +262,33 @@ fn check_at_a_design_day_names_the_binding_cooling_limit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown design day `hot`; expected one of 0.4%, 1%"));
 }
+
+/// `expand`: the ranked, sourced tables, the JSON report, and refusals of a bad target or model.
+#[test]
+fn expand_ranks_priced_options() {
+    let dir = crate::support::fresh_dir("cli-expand");
+    let report = dir.join("options.json");
+    let out = dctwin(&[
+        "expand",
+        "sites/small_2n_room.ron",
+        "--add",
+        "legacy-air-12kw",
+        "--target-mw",
+        "0.1",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("# Expansion options: more legacy-air-12kw racks on Small 2N room"), "{md}");
+    assert!(md.contains("## Most MW per dollar") && md.contains("## Most MW per month") && md.contains("## Sources"));
+    assert!(md.contains("- crah-cw-170kw: $0.07 M ($0.04 M–$0.10 M), lead 16–30 wk + 2 wk install;"), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["schema"], "dctwin.expand.v1");
+    assert!(json["options"].as_array().is_some_and(|o| !o.is_empty()));
+    let out = dctwin(&["expand", "sites/small_2n_room.ron", "--add", "legacy-air-12kw", "--target-mw", "-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = dctwin(&["expand", "sites/small_2n_room.ron", "--add", "no-such-rack"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--add no-such-rack: no such rack model"));
+}

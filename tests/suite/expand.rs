@@ -176,7 +176,9 @@ fn site_economics_are_checked_and_saved() {
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.iter().any(|p| p.contains("quote for \"cdu-9000kw\": the catalog has no such model")), "{found:?}");
     assert!(
-        found.iter().any(|p| p.contains("quote for \"busway-415v-1600a\": capex must be (low, mid, high) with low ≤ mid ≤ high")),
+        found.iter().any(
+            |p| p.contains("quote for \"busway-415v-1600a\": capex must be (low, mid, high) with low ≤ mid ≤ high")
+        ),
         "{found:?}"
     );
     assert!(found.iter().all(|p| p.starts_with("39:") || p.starts_with("40:") || p.starts_with("41:")), "{found:?}");

@@ -29,6 +29,8 @@ pub fn capacity_panel(ui: &mut egui::Ui, world: &mut World) {
     let mut ask = false;
     let mut place = false;
     let mut clear = false;
+    let mut rank = false;
+    let mut build = None;
     {
         let mut study = world.resource_mut::<CapacityStudy>();
         let running = study.running();
@@ -47,7 +49,8 @@ pub fn capacity_panel(ui: &mut egui::Ui, world: &mut World) {
             }
         });
         ui.separator();
-        match &study.answer {
+        expansion_section(ui, &study, state, &mut rank, &mut build);
+        match &study.search.answer {
             None if !running => {
                 ui.weak("Racks of the model go beside racks on the same feeds and cooling; every answer is simulated at N and at N + 1.");
             }
@@ -125,6 +128,74 @@ pub fn capacity_panel(ui: &mut egui::Ui, world: &mut World) {
         world.resource_mut::<crate::app::state::EditorState>().error(format!("Cannot place: {msg}"));
     }
     if clear {
-        world.resource_mut::<CapacityStudy>().answer = None;
+        world.resource_mut::<CapacityStudy>().search.answer = None;
+    }
+    if rank {
+        capacity::start_expansion(world);
+    }
+    if let Some(i) = build
+        && let Err(msg) = capacity::apply_option(world, i)
+    {
+        world.resource_mut::<crate::app::state::EditorState>().error(format!("Cannot build: {msg}"));
+    }
+}
+
+/// The expansion options: ask for them, the best few per US$ M and per month, each buildable
+/// in one undoable edit.
+fn expansion_section(ui: &mut egui::Ui, study: &CapacityStudy, state: u64, rank: &mut bool, build: &mut Option<usize>) {
+    let running = study.expansion.running();
+    ui.horizontal(|ui| {
+        *rank = ui
+            .add_enabled(!running, egui::Button::new("Ways to fit more"))
+            .on_hover_text(
+                "Upsize or add equipment, new rows, setpoints, power caps: each priced and timed (catalog economics or the site's quotes), ranked by MW per $ and per month",
+            )
+            .clicked();
+        if running {
+            ui.spinner();
+            ui.label("Ranking options…");
+        }
+        let Some(a) = &study.expansion.answer else { return };
+        match &a.report {
+            Err(msg) => {
+                ui.label(RichText::new(msg).color(Color32::from_rgb(255, 110, 100)));
+            }
+            Ok(r) if a.state != state => {
+                let _ = r;
+                ui.label(RichText::new("the site changed since: rank again").color(Color32::from_rgb(230, 170, 60)));
+            }
+            Ok(r) => {
+                ui.label(format!("{} options; today {} racks fit", r.options.len(), r.racks_today));
+            }
+        }
+    });
+    let Some(a) = study.expansion.answer.as_ref().filter(|a| a.state == state) else { return };
+    let Ok(r) = &a.report else { return };
+    let mut row = |ui: &mut egui::Ui, i: usize, what: &str| {
+        let o = &r.options[i];
+        ui.horizontal(|ui| {
+            if ui
+                .button("Build")
+                .on_hover_text("One undoable edit: the changes and the racks they make room for")
+                .clicked()
+            {
+                *build = Some(i);
+            }
+            let text = format!(
+                "{what}: {:+.2} MW ({:+} racks) for ${:.2} M in {:.1} months: {}",
+                o.mw_unlocked,
+                o.racks_unlocked,
+                o.capex_usd.1 / 1e6,
+                o.months,
+                o.title
+            );
+            ui.add(egui::Label::new(&text).truncate()).on_hover_text(text);
+        });
+    };
+    for i in 0..r.options.len().min(3) {
+        row(ui, i, &format!("#{} per $", i + 1));
+    }
+    for (n, &i) in r.by_month.iter().take(3).enumerate() {
+        row(ui, i, &format!("#{} per month", n + 1));
     }
 }
