@@ -375,6 +375,18 @@ fn render(problems: &Problems) -> String {
 }
 
 /// Loads and validates a site; prints its plausibility warnings (they do not stop the command).
+/// A spinner on stderr when it is a terminal (hidden when piped).
+fn spinner() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.enable_steady_tick(Duration::from_millis(120));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
 fn load_weather(path: &Path) -> Result<dctwin::weather::WeatherYear, String> {
     dctwin::weather::WeatherYear::load(path).map_err(|e| render(&e))
 }
@@ -785,14 +797,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 return Err(format!("--target-mw {t}: give the IT load to add, MW, above zero"));
             }
             let options = dctwin::study::expand::ExpandOptions { model: add, target_mw, n_1 };
-            use std::io::IsTerminal;
-            let spinner = if std::io::stderr().is_terminal() {
-                let b = indicatif::ProgressBar::new_spinner();
-                b.enable_steady_tick(Duration::from_millis(120));
-                b
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
+            let spinner = spinner();
             let started = std::time::Instant::now();
             let result = dctwin::study::expand::expand(&parsed, &catalog, &options, &|stage| {
                 spinner.set_message(stage.to_string());
@@ -815,14 +820,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let parsed = load(&site, &catalog)?;
             let options =
                 dctwin::study::capacity::CapacityOptions { model: add, zone, near, n_1, power_cap, templates: vec![] };
-            use std::io::IsTerminal;
-            let spinner = if std::io::stderr().is_terminal() {
-                let b = indicatif::ProgressBar::new_spinner();
-                b.enable_steady_tick(Duration::from_millis(120));
-                b
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
+            let spinner = spinner();
             let started = std::time::Instant::now();
             let result = dctwin::study::capacity::capacity(&parsed, &catalog, &options, &|stage| {
                 spinner.set_message(stage.to_string());

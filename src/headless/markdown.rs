@@ -301,46 +301,11 @@ impl Report {
                     z.time_to_allowable_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
                 );
             }
-            let _ = writeln!(o, "\n| water loop | supply | setpoint | heat | plant |\n|---|---|---|---|---|");
-            for l in &th.water_loops {
-                let plant = if l.over_capacity {
-                    "OVER CAPACITY"
-                } else if l.free_cooling {
-                    "free cooling"
-                } else {
-                    "chillers"
-                };
-                let _ = writeln!(
-                    o,
-                    "| {} | {:.2} °C | {:.1} °C | {:.1} kW | {plant} |",
-                    l.id, l.supply_c, l.setpoint_c, l.heat_kw
-                );
-            }
             let _ = writeln!(o);
+            water_loop_table(&mut o, &th.water_loops);
         }
         let _ = writeln!(o, "## Headroom (the limit reached first as the IT load grows comes first)\n");
-        let _ = writeln!(
-            o,
-            "| limit | binding element | value | limit | margin | IT growth to limit | time to limit |\n|---|---|---|---|---|---|---|"
-        );
-        for h in &self.headroom {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
-                h.limit.label(),
-                h.element,
-                h.value,
-                h.unit,
-                h.limit_value,
-                h.unit,
-                h.margin,
-                h.unit,
-                h.margin_pct,
-                h.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")),
-                h.time_to_limit_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
-            );
-        }
-        let _ = writeln!(o);
+        headroom_table(&mut o, &self.headroom);
 
         let _ = writeln!(o, "## Most loaded elements\n");
         let _ = writeln!(o, "| element | kind | loading |\n|---|---|---|");
@@ -437,20 +402,7 @@ fn weather_section(o: &mut String, w: &super::weather::WeatherSummary, pue: Opti
             h.dry_bulb_c,
             h.wet_bulb_c
         );
-        let _ = writeln!(o, "| limit | binding element | margin | IT growth to limit |\n|---|---|---|---|");
-        for r in h.headroom.iter().take(5) {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {:.3} {} ({:.1} %) | {} |",
-                r.limit.label(),
-                r.element,
-                r.margin,
-                r.unit,
-                r.margin_pct,
-                r.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %"))
-            );
-        }
-        let _ = writeln!(o);
+        headroom_table(o, &h.headroom[..h.headroom.len().min(5)]);
     }
 }
 
@@ -464,4 +416,48 @@ fn show_duration(duration_s: f64) -> String {
     let hours = d / 3600.0;
     let hours = if hours.fract() == 0.0 { format!("{hours:.0}") } else { format!("{hours:.2}") };
     format!("{hours} h ({:.2} days)", d / 86_400.0).replace(".00 days", " days")
+}
+
+/// The headroom table: per limit the binding element, value, limit, margin, the IT growth to
+/// reach it and the time to it (the run's report, the weather year's hottest hour, a design day).
+pub(crate) fn headroom_table(o: &mut String, rows: &[crate::sim::limits::HeadroomRow]) {
+    let _ = writeln!(
+        o,
+        "| limit | binding element | value | limit | margin | IT growth to limit | time to limit |\n|---|---|---|---|---|---|---|"
+    );
+    for h in rows {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {:.3} {} | {:.3} {} | {:.3} {} ({:.1} %) | {} | {} |",
+            h.limit.label(),
+            h.element,
+            h.value,
+            h.unit,
+            h.limit_value,
+            h.unit,
+            h.margin,
+            h.unit,
+            h.margin_pct,
+            h.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")),
+            h.time_to_limit_s.map_or("—".to_string(), |s| format!("{s:.0} s"))
+        );
+    }
+    let _ = writeln!(o);
+}
+
+/// The water loops' table: supply, setpoint, heat, and what carries it.
+pub(crate) fn water_loop_table(o: &mut String, loops: &[super::report::LoopResult]) {
+    let _ = writeln!(o, "| water loop | supply | setpoint | heat | plant |\n|---|---|---|---|---|");
+    for l in loops {
+        let plant = if l.over_capacity {
+            "OVER CAPACITY"
+        } else if l.free_cooling {
+            "free cooling"
+        } else {
+            "chillers"
+        };
+        let _ =
+            writeln!(o, "| {} | {:.2} °C | {:.1} °C | {:.1} kW | {plant} |", l.id, l.supply_c, l.setpoint_c, l.heat_kw);
+    }
+    let _ = writeln!(o);
 }

@@ -120,43 +120,10 @@ impl DesignDayReport {
             }
         }
         if !self.cooling_headroom.is_empty() {
-            let _ = writeln!(
-                o,
-                "| limit | binding element | value | limit | margin | IT growth to limit |\n|---|---|---|---|---|---|"
-            );
-            for h in &self.cooling_headroom {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {:.3} {} | {:.3} {} | {:.1} % | {} |",
-                    h.limit.label(),
-                    h.element,
-                    h.value,
-                    h.unit,
-                    h.limit_value,
-                    h.unit,
-                    h.margin_pct,
-                    h.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %"))
-                );
-            }
-            let _ = writeln!(o);
+            crate::headless::markdown::headroom_table(&mut o, &self.cooling_headroom);
         }
         if !self.water_loops.is_empty() {
-            let _ = writeln!(o, "| water loop | supply | setpoint | heat | plant |\n|---|---|---|---|---|");
-            for l in &self.water_loops {
-                let plant = if l.over_capacity {
-                    "cannot hold the setpoint"
-                } else if l.free_cooling {
-                    "free cooling"
-                } else {
-                    "chillers"
-                };
-                let _ = writeln!(
-                    o,
-                    "| {} | {:.2} °C | {:.1} °C | {:.1} kW | {plant} |",
-                    l.id, l.supply_c, l.setpoint_c, l.heat_kw
-                );
-            }
-            let _ = writeln!(o);
+            crate::headless::markdown::water_loop_table(&mut o, &self.water_loops);
         }
         if !self.alerts.is_empty() {
             let _ = writeln!(o, "Active alerts:\n");
