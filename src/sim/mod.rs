@@ -16,6 +16,7 @@
 //! All systems run in `FixedUpdate`, chained in the order of [`SimSystems`]. Simulation code
 //! uses the fixed step, never wall-clock time, so a run is deterministic.
 
+pub mod causes;
 pub mod components;
 pub mod electrical;
 pub mod limits;

@@ -189,3 +189,54 @@ fn ups_headroom_is_in_the_unit_that_binds() {
     assert_rel(ups.value, 450.0 / 0.8, 1e-9, "apparent power at the UPS output");
     assert!(rows.iter().all(|r| r.margin != 0.0 || !r.margin.is_sign_negative()));
 }
+
+/// Alerts grouped by cause: the B side's UPS out of service puts every rack on one cord; those
+/// alerts are listed under UPS-B, not one by one. Six of the
+/// room's eight CRAHs out: the room's capacity alert gathers its racks' inlet alerts (the
+/// failed units are many, the zone is the one place they meet).
+#[test]
+fn alerts_group_under_their_cause() {
+    use dctwin::sim::causes::group_by_cause;
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let mut app = app_after(&site, 3);
+    crate::run_time::set_service(&mut app, "UPS-B", false);
+    dctwin::headless::advance(&mut app, 5);
+    let alerts: Vec<_> = app.world().resource::<AlertLog>().active().into_iter().cloned().collect();
+    let now = dctwin::sim::world::world_to_site(app.world_mut());
+    let groups = group_by_cause(&alerts, &now);
+    let ups = groups.iter().find(|g| g.cause == "UPS-B").unwrap_or_else(|| panic!("{groups:#?}"));
+    assert!(ups.out_of_service && ups.own.is_empty());
+    let one_cord = alerts.iter().filter(|a| a.quantity == Quantity::Redundancy).count();
+    assert!(one_cord >= 40, "every rack is on one cord: {one_cord}");
+    let counted = ups.counts().into_iter().find(|(q, _)| *q == Quantity::Redundancy).map(|(_, n)| n);
+    assert_eq!(counted, Some(one_cord), "{}", ups.summary());
+    assert!(
+        ups.summary().starts_with(&format!("UPS-B: out of service — {one_cord} × redundancy")),
+        "{}",
+        ups.summary()
+    );
+    assert!(
+        groups
+            .iter()
+            .filter(|g| g.cause != "UPS-B")
+            .all(|g| g.consequences.iter().all(|a| a.quantity != Quantity::Redundancy))
+    );
+    // Every alert is in exactly one group.
+    let total: usize = groups.iter().map(|g| g.own.len() + g.consequences.len()).sum();
+    assert_eq!(total, alerts.len());
+
+    let mut app = app_after(&site, 3);
+    for c in ["CRAH-1", "CRAH-2", "CRAH-3", "CRAH-4", "CRAH-5", "CRAH-6"] {
+        crate::run_time::set_service(&mut app, c, false);
+    }
+    dctwin::headless::advance(&mut app, 900);
+    let alerts: Vec<_> = app.world().resource::<AlertLog>().active().into_iter().cloned().collect();
+    let inlets = alerts.iter().filter(|a| a.quantity == Quantity::InletTemperature).count();
+    assert!(inlets > 0, "{alerts:?}");
+    let now = dctwin::sim::world::world_to_site(app.world_mut());
+    let groups = group_by_cause(&alerts, &now);
+    let room = groups.iter().find(|g| g.cause == "ROOM").unwrap_or_else(|| panic!("{groups:#?}"));
+    assert!(!room.own.is_empty(), "the room's own alert is the cause entry");
+    let counted = room.counts().into_iter().find(|(q, _)| *q == Quantity::InletTemperature).map(|(_, n)| n);
+    assert_eq!(counted, Some(inlets), "{}", room.summary());
+}

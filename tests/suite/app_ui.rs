@@ -888,3 +888,20 @@ fn the_capacity_tab_builds_an_expansion_option_in_one_undoable_edit() {
     h.run();
     assert_eq!(world_to_site(h.state_mut().world_mut()), site, "one undo takes it all back");
 }
+
+/// The alert list groups by cause: with the B side's UPS out, one collapsed line says what
+/// follows from it (every rack on one cord), a click on it selects UPS-B.
+#[test]
+fn alerts_are_grouped_under_their_cause() {
+    let mut h = harness("small_2n_room.ron", 3);
+    let e = dctwin::edit::ops::set_in_service(h.state_mut().world_mut(), "UPS-B", false).unwrap();
+    dctwin::edit::apply(h.state_mut().world_mut(), e).unwrap();
+    headless::advance(h.state_mut(), 5);
+    h.run();
+    assert!(h.query_all_by_label_contains("× redundancy").next().is_some());
+    h.get_by_label_contains("WARN UPS-B: out of service — ").click();
+    h.run();
+    assert_eq!(editor(&h).selection.iter().cloned().collect::<Vec<_>>(), vec!["UPS-B".to_string()]);
+    // Collapsed: no single rack's line shows until the group is opened.
+    assert!(h.query_all_by_label_contains("· redundancy").next().is_none());
+}

@@ -1,5 +1,6 @@
-//! Alerts and headroom: where the site hits its limits. A click on an alert or a headroom row
-//! selects the element and centres the plan on it.
+//! Alerts and headroom: where the site hits its limits. Alerts are grouped by cause
+//! ([`crate::sim::causes`]). A click on an alert, a cause or a headroom row selects the element
+//! and centres the plan on it.
 
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -19,7 +20,34 @@ fn number(v: f64) -> String {
     }
 }
 
-/// The alert list and the headroom table.
+/// How a severity is shown: its tag and colour.
+fn severity_style(severity: Severity) -> (&'static str, Color32) {
+    match severity {
+        Severity::Critical => ("CRIT", Color32::from_rgb(255, 80, 70)),
+        Severity::Warning => ("WARN", Color32::from_rgb(255, 170, 40)),
+    }
+}
+
+/// One alert, clickable (selects its element).
+fn alert_line(ui: &mut egui::Ui, a: &crate::sim::limits::Alert, clicked: &mut Option<String>) {
+    let (tag, color) = severity_style(a.severity);
+    let ttl = a.time_to_limit_s.map(|t| format!(" · limit in {}", format_clock(t))).unwrap_or_default();
+    let text = format!(
+        "{tag} {} · {} {} / {} {} · since {}{ttl}",
+        a.element,
+        a.quantity.label(),
+        number(a.value),
+        number(a.limit),
+        a.unit,
+        format_clock(a.first_seen_s)
+    );
+    if ui.selectable_label(false, RichText::new(text).color(color)).clicked() {
+        *clicked = Some(a.element.clone());
+    }
+}
+
+/// The alert list, grouped by cause (a failed or overloaded element with what follows from it,
+/// collapsible, with counts), and the headroom table.
 pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
     let alerts: Vec<_> =
         world.get_resource::<AlertLog>().map(|l| l.active().into_iter().cloned().collect()).unwrap_or_default();
@@ -29,25 +57,37 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
     if alerts.is_empty() {
         ui.label(RichText::new("No limit is exceeded.").color(Color32::from_rgb(120, 200, 120)));
     }
+    let groups = {
+        let site = crate::edit::cached_site(crate::edit::fresh(world));
+        crate::sim::causes::group_by_cause(&alerts, site)
+    };
     egui::ScrollArea::vertical().id_salt("alerts").max_height(220.0).show(ui, |ui| {
-        for a in &alerts {
-            let (tag, color) = match a.severity {
-                Severity::Critical => ("CRIT", Color32::from_rgb(255, 80, 70)),
-                Severity::Warning => ("WARN", Color32::from_rgb(255, 170, 40)),
-            };
-            let ttl = a.time_to_limit_s.map(|t| format!(" · limit in {}", format_clock(t))).unwrap_or_default();
-            let text = format!(
-                "{tag} {} · {} {} / {} {} · since {}{ttl}",
-                a.element,
-                a.quantity.label(),
-                number(a.value),
-                number(a.limit),
-                a.unit,
-                format_clock(a.first_seen_s)
-            );
-            if ui.selectable_label(false, RichText::new(text).color(color)).clicked() {
-                clicked = Some(a.element.clone());
+        for g in &groups {
+            if g.consequences.is_empty() && !g.out_of_service {
+                for a in &g.own {
+                    alert_line(ui, a, &mut clicked);
+                }
+                continue;
             }
+            // A cause and what follows from it: collapsed to one line with counts.
+            let id = ui.make_persistent_id(("alert_group", &g.cause));
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
+                .show_header(ui, |ui| {
+                    let (tag, color) = severity_style(g.severity());
+                    let text = format!("{tag} {}", g.summary());
+                    if ui
+                        .add(egui::Label::new(RichText::new(&text).color(color)).truncate().sense(egui::Sense::click()))
+                        .on_hover_text(&text)
+                        .clicked()
+                    {
+                        clicked = Some(g.cause.clone());
+                    }
+                })
+                .body(|ui| {
+                    for a in g.own.iter().chain(&g.consequences) {
+                        alert_line(ui, a, &mut clicked);
+                    }
+                });
         }
     });
     ui.separator();
