@@ -901,7 +901,7 @@ fn alerts_are_grouped_under_their_cause() {
     assert!(h.query_all_by_label_contains("× redundancy").next().is_some());
     h.get_by_label_contains("WARN UPS-B: out of service — ").click();
     h.run();
-    assert_eq!(editor(&h).selection.iter().cloned().collect::<Vec<_>>(), vec!["UPS-B".to_string()]);
+    assert_eq!(editor(&h).selection, vec!["UPS-B".to_string()]);
     // Collapsed: no single rack's line shows until the group is opened.
     assert!(h.query_all_by_label_contains("· redundancy").next().is_none());
 }
