@@ -159,7 +159,7 @@ fn headroom_rows_read_as_value_of_limit() {
     let breaker = rows.iter().find(|r| r.limit == dctwin::sim::limits::LimitKind::BreakerContinuous).unwrap();
     // PDU-A3: 250 A breaker at 80 % continuous = 200 A, carrying about 192 A.
     assert_eq!(breaker.limit_value, 200.0);
-    let text = format!("{:.0} of 200 A ({:.1} %)", breaker.value, breaker.margin_pct);
+    let text = format!("{:.0} of 200 A continuous ({:.1} %)", breaker.value, breaker.margin_pct);
     assert!(h.query_by_label(&text).is_some(), "row reads `{text}`");
 }
 

@@ -113,7 +113,15 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
                 ui.visuals().text_color()
             };
             // What the element carries against its limit, as a planner reads it ("192 of 200 A").
-            let text = format!("{} of {} {} ({:.1} %)", number(r.value), number(r.limit_value), r.unit, r.margin_pct);
+            // A breaker's limit is its continuous rating (80 % of the frame for a standard one).
+            let continuous = if r.limit == LimitKind::BreakerContinuous { " continuous" } else { "" };
+            let text = format!(
+                "{} of {} {}{continuous} ({:.1} %)",
+                number(r.value),
+                number(r.limit_value),
+                r.unit,
+                r.margin_pct
+            );
             ui.label(RichText::new(text).color(color)).on_hover_text(format!("{} {} left", number(r.margin), r.unit));
             ui.label(r.load_growth_pct.map_or("never".to_string(), |g| format!("{g:+.1} %")));
             ui.end_row();
