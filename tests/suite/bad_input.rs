@@ -128,7 +128,12 @@ const CASES: &[(&str, &[&str])] = &[
         "power_factor_above_one.ron",
         &["19:106: power_factor must be between 0.5 and 1 (got 1.2): power factors of IT and power electronics"],
     ),
-    ("cooling_no_ambient.ron", &["7:11: a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)` or `ambient: (epw: \"FILE.epw\")`"]),
+    (
+        "cooling_no_ambient.ron",
+        &[
+            "7:11: a site with cooling needs `ambient: (dry_bulb_c: .., wet_bulb_c: ..)` or `ambient: (epw: \"FILE.epw\")`",
+        ],
+    ),
     ("cooling_rack_without_cdu.ron", &["17:9: rack \"R2\" is 88 % liquid-cooled but has no `cdu`"]),
     ("cooling_setpoint_above_class.ron", &["23:40: setpoint 36 °C is above the W32 limit of 32 °C"]),
     (
