@@ -37,8 +37,8 @@ impl Economics {
         let mut out = Vec::new();
         let (lo, mid, hi) = self.capex_usd;
         let finite = |v: f64| v.is_finite() && v >= 0.0;
-        if ![lo, mid, hi].into_iter().all(finite) {
-            out.push(("capex_usd", "capex must be finite and not negative, US$".to_string()));
+        if ![lo, mid, hi].into_iter().all(|v| finite(v) && v <= MAX_CAPEX_USD) {
+            out.push(("capex_usd", format!("capex must be between 0 and {MAX_CAPEX_USD:e} US$ per unit")));
         } else if !(lo <= mid && mid <= hi) {
             out.push((
                 "capex_usd",
@@ -64,6 +64,9 @@ impl Economics {
         out
     }
 }
+
+/// Most one unit may cost, US$ (ten billion: a typo, not a price; sums of a few stay finite).
+pub const MAX_CAPEX_USD: f64 = 1e10;
 
 /// Longest lead time or installation accepted, weeks (ten years: a typo, not a schedule).
 pub const MAX_WEEKS: f64 = 520.0;

@@ -260,6 +260,12 @@ pub(crate) fn cached_site(world: &World) -> &SiteFile {
     &world.resource::<SiteCache>().site
 }
 
+/// When the cached site of a world [`fresh`] returned was last rebuilt or edited: another tick
+/// means another site (for what is derived from it and kept).
+pub(crate) fn cached_site_tick(world: &World) -> Tick {
+    world.resource::<SiteCache>().tick
+}
+
 /// The site as the world holds it now.
 pub fn current_site(world: &mut World) -> SiteFile {
     cached_site(fresh(world)).clone()

@@ -83,86 +83,112 @@ pub fn is_symptom(q: Quantity) -> bool {
 /// Groups `alerts` by cause on `site`; groups with the worst severity and the most
 /// consequences first.
 pub fn group_by_cause(alerts: &[Alert], site: &SiteFile) -> Vec<AlertGroup> {
-    // What is above each element.
-    let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut out_of_service: BTreeSet<&str> = BTreeSet::new();
-    for (_, e) in site.elements() {
-        parents.entry(e.id()).or_default().extend(e.links().into_iter().map(|(_, id)| id));
-        if !e.in_service() {
-            out_of_service.insert(e.id());
-        }
-    }
-    for c in &site.crahs {
-        parents.entry(c.zone.as_str()).or_default().push(c.id.as_str());
-    }
-    // Elements past a limit of their own (loading, capacity): causes of what follows below them.
-    let alerted: BTreeSet<&str> =
-        alerts.iter().filter(|a| !is_symptom(a.quantity)).map(|a| a.element.as_str()).collect();
-    // Above `id`: the farthest element out of service (a failure is the cause of what follows
-    // from it, however far down) when it is the only one that far up, else the nearest with an
-    // alert of its own (six CRAHs out in one zone: the zone's alert gathers its racks' inlets),
-    // else `id` itself.
-    let cause_of = |id: &str, symptom: bool| -> String {
-        let mut seen: BTreeSet<&str> = BTreeSet::from([id]);
-        let mut frontier: Vec<&str> = parents.get(id).cloned().unwrap_or_default();
-        let (mut failed, mut alarmed): (Vec<&str>, Option<&str>) = (vec![], None);
-        while !frontier.is_empty() {
-            let mut next = Vec::new();
-            let mut failed_here = Vec::new();
-            frontier.sort_by(|a, b| natural_cmp(a, b));
-            for p in frontier {
-                if !seen.insert(p) {
-                    continue;
-                }
-                if out_of_service.contains(p) {
-                    failed_here.push(p);
-                } else if alarmed.is_none() && alerted.contains(p) {
-                    alarmed = Some(p);
-                }
-                next.extend(parents.get(p).into_iter().flatten().copied());
+    CauseGraph::new(site).group(alerts)
+}
+
+/// What is above each element of a site and what is out of service: built once per site (the
+/// app keeps it while the site does not change), asked for every list of alerts.
+#[derive(Debug, Clone, Default)]
+pub struct CauseGraph {
+    parents: HashMap<String, Vec<String>>,
+    out_of_service: BTreeSet<String>,
+}
+
+impl CauseGraph {
+    /// Every connection `site` links, a zone's CRAHs, and the elements out of service.
+    pub fn new(site: &SiteFile) -> CauseGraph {
+        let mut g = CauseGraph::default();
+        for (_, e) in site.elements() {
+            g.parents
+                .entry(e.id().to_string())
+                .or_default()
+                .extend(e.links().into_iter().map(|(_, id)| id.to_string()));
+            if !e.in_service() {
+                g.out_of_service.insert(e.id().to_string());
             }
-            if !failed_here.is_empty() {
-                failed = failed_here;
+        }
+        for c in &site.crahs {
+            g.parents.entry(c.zone.clone()).or_default().push(c.id.clone());
+        }
+        g
+    }
+
+    /// [`group_by_cause`] on this graph.
+    pub fn group(&self, alerts: &[Alert]) -> Vec<AlertGroup> {
+        let parents = |id: &str| self.parents.get(id).into_iter().flatten().map(String::as_str);
+        let out_of_service = |id: &str| self.out_of_service.contains(id);
+        // Elements past a limit of their own (loading, capacity): causes of what follows below them.
+        let alerted: BTreeSet<&str> =
+            alerts.iter().filter(|a| !is_symptom(a.quantity)).map(|a| a.element.as_str()).collect();
+        // Above `id`: the farthest element out of service (a failure is the cause of what follows
+        // from it, however far down) when it is the only one that far up, else the nearest with an
+        // alert of its own (six CRAHs out in one zone: the zone's alert gathers its racks' inlets),
+        // else `id` itself.
+        let cause_of = |id: &str, symptom: bool| -> String {
+            let mut seen: BTreeSet<&str> = BTreeSet::from([id]);
+            let mut frontier: Vec<&str> = parents(id).collect();
+            let (mut failed, mut alarmed): (Vec<&str>, Option<&str>) = (vec![], None);
+            while !frontier.is_empty() {
+                let mut next = Vec::new();
+                let mut failed_here = Vec::new();
+                frontier.sort_by(|a, b| natural_cmp(a, b));
+                for p in frontier {
+                    if !seen.insert(p) {
+                        continue;
+                    }
+                    if out_of_service(p) {
+                        failed_here.push(p);
+                    } else if alarmed.is_none() && alerted.contains(p) {
+                        alarmed = Some(p);
+                    }
+                    next.extend(parents(p));
+                }
+                if !failed_here.is_empty() {
+                    failed = failed_here;
+                }
+                frontier = next;
             }
-            frontier = next;
+            // A symptom of an element past a limit of its own belongs to that element; a loading
+            // is its own cause unless something above it failed.
+            let alarmed = if alerted.contains(id) || !symptom { None } else { alarmed };
+            match (failed.as_slice(), alarmed) {
+                ([one], _) => one.to_string(),
+                (_, Some(a)) => a.to_string(),
+                ([first, ..], None) if symptom => first.to_string(),
+                _ => id.to_string(),
+            }
+        };
+        let mut groups: BTreeMap<String, AlertGroup> = BTreeMap::new();
+        let mut cause_cache: HashMap<(String, bool), String> = HashMap::new();
+        for a in alerts {
+            let symptom = is_symptom(a.quantity);
+            let cause = cause_cache
+                .entry((a.element.clone(), symptom))
+                .or_insert_with(|| cause_of(&a.element, symptom))
+                .clone();
+            let g = groups.entry(cause.clone()).or_insert_with(|| AlertGroup {
+                out_of_service: out_of_service(&cause),
+                cause: cause.clone(),
+                own: vec![],
+                consequences: vec![],
+            });
+            if a.element == cause {
+                g.own.push(a.clone());
+            } else {
+                g.consequences.push(a.clone());
+            }
         }
-        // A symptom of an element past a limit of its own belongs to that element; a loading
-        // is its own cause unless something above it failed.
-        let alarmed = if alerted.contains(id) || !symptom { None } else { alarmed };
-        match (failed.as_slice(), alarmed) {
-            ([one], _) => one.to_string(),
-            (_, Some(a)) => a.to_string(),
-            ([first, ..], None) if symptom => first.to_string(),
-            _ => id.to_string(),
+        let mut out: Vec<AlertGroup> = groups.into_values().collect();
+        for g in &mut out {
+            g.consequences
+                .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| natural_cmp(&a.element, &b.element)));
         }
-    };
-    let mut groups: BTreeMap<String, AlertGroup> = BTreeMap::new();
-    let mut cause_cache: HashMap<(String, bool), String> = HashMap::new();
-    for a in alerts {
-        let symptom = is_symptom(a.quantity);
-        let cause =
-            cause_cache.entry((a.element.clone(), symptom)).or_insert_with(|| cause_of(&a.element, symptom)).clone();
-        let g = groups.entry(cause.clone()).or_insert_with(|| AlertGroup {
-            out_of_service: out_of_service.contains(cause.as_str()),
-            cause: cause.clone(),
-            own: vec![],
-            consequences: vec![],
+        out.sort_by(|a, b| {
+            b.severity()
+                .cmp(&a.severity())
+                .then(b.consequences.len().cmp(&a.consequences.len()))
+                .then_with(|| natural_cmp(&a.cause, &b.cause))
         });
-        if a.element == cause {
-            g.own.push(a.clone());
-        } else {
-            g.consequences.push(a.clone());
-        }
+        out
     }
-    let mut out: Vec<AlertGroup> = groups.into_values().collect();
-    for g in &mut out {
-        g.consequences.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| natural_cmp(&a.element, &b.element)));
-    }
-    out.sort_by(|a, b| {
-        b.severity()
-            .cmp(&a.severity())
-            .then(b.consequences.len().cmp(&a.consequences.len()))
-            .then_with(|| natural_cmp(&a.cause, &b.cause))
-    });
-    out
 }

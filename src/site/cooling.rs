@@ -43,7 +43,7 @@ pub struct AmbientSpec {
 }
 
 /// A weather year read from an EPW file, shared by the copies of a site (a year is ~0.5 MB).
-/// Two are equal when both come from files: the `epw` path beside it says which.
+/// Two are equal when they are the same read (copies of one site) or hold the same hours.
 #[derive(Clone)]
 pub struct LoadedWeather(pub std::sync::Arc<crate::weather::WeatherYear>);
 

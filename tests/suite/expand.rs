@@ -182,6 +182,10 @@ fn site_economics_are_checked_and_saved() {
         "{found:?}"
     );
     assert!(found.iter().all(|p| p.starts_with("39:") || p.starts_with("40:") || p.starts_with("41:")), "{found:?}");
+    // A price that would overflow a sum (1e308) is refused, not summed to infinity.
+    let huge = problems(&SITE.replace("(400000.0, 400000.0, 400000.0)", "(1e308, 1e308, 1e308)"));
+    assert_eq!(huge.len(), 1, "{huge:?}");
+    assert!(huge[0].contains("capex must be between 0 and 1e10 US$ per unit"), "{huge:?}");
     let site = parse(SITE);
     let saved = site.to_ron_string();
     assert!(saved.contains("    economics: (quotes: {"), "{saved}");

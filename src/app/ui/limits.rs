@@ -20,6 +20,20 @@ fn number(v: f64) -> String {
     }
 }
 
+/// The site's cause graph, rebuilt only when the site changed (the alert list asks every frame).
+#[derive(Resource)]
+struct CauseGraphCache(bevy::ecs::change_detection::Tick, std::sync::Arc<crate::sim::causes::CauseGraph>);
+
+fn cause_graph(world: &mut World) -> std::sync::Arc<crate::sim::causes::CauseGraph> {
+    let tick = crate::edit::cached_site_tick(crate::edit::fresh(world));
+    if let Some(c) = world.get_resource::<CauseGraphCache>().filter(|c| c.0 == tick) {
+        return c.1.clone();
+    }
+    let graph = std::sync::Arc::new(crate::sim::causes::CauseGraph::new(crate::edit::cached_site(world)));
+    world.insert_resource(CauseGraphCache(tick, graph.clone()));
+    graph
+}
+
 /// How a severity is shown: its tag and colour.
 fn severity_style(severity: Severity) -> (&'static str, Color32) {
     match severity {
@@ -57,10 +71,7 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
     if alerts.is_empty() {
         ui.label(RichText::new("No limit is exceeded.").color(Color32::from_rgb(120, 200, 120)));
     }
-    let groups = {
-        let site = crate::edit::cached_site(crate::edit::fresh(world));
-        crate::sim::causes::group_by_cause(&alerts, site)
-    };
+    let groups = if alerts.is_empty() { vec![] } else { cause_graph(world).group(&alerts) };
     egui::ScrollArea::vertical().id_salt("alerts").max_height(220.0).show(ui, |ui| {
         for g in &groups {
             if g.consequences.is_empty() && !g.out_of_service {
