@@ -87,6 +87,9 @@ enum Command {
         /// Watch the grid import against a utility's rules (Timeline tab): a preset or a file.
         #[arg(long, value_name = "NAME|FILE")]
         grid_rules: Option<String>,
+        /// The bottom panel's tab at start (single-line: the diagram, showing the first --select).
+        #[arg(long, value_parser = ["charts", "single-line", "timeline", "capacity"])]
+        tab: Option<String>,
     },
     /// Fail each element (or each pair) in turn and rank what follows: IT load lost, the first
     /// limit crossed, single points of failure.
@@ -467,6 +470,7 @@ struct ViewOptions {
     timings: bool,
     scenario: Option<dctwin::scenario::Scenario>,
     grid_rules: Option<dctwin::scenario::rules::RuleSet>,
+    tab: Option<String>,
 }
 
 #[cfg(feature = "desktop")]
@@ -483,6 +487,12 @@ fn open_desktop(site: SiteFile, catalog: Catalog, path: PathBuf, v: ViewOptions)
         print_timings: v.timings,
         scenario: v.scenario,
         grid_rules: v.grid_rules,
+        tab: v.tab.as_deref().map(|t| match t {
+            "single-line" => dctwin::app::ui::BottomTab::SingleLine,
+            "timeline" => dctwin::app::ui::BottomTab::Timeline,
+            "capacity" => dctwin::app::ui::BottomTab::Capacity,
+            _ => dctwin::app::ui::BottomTab::Charts,
+        }),
     };
     match dctwin::app::run(site, catalog, options) {
         bevy::app::AppExit::Success => Ok(ExitCode::SUCCESS),
@@ -510,6 +520,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         timings: false,
         scenario: None,
         grid_rules: None,
+        tab: None,
     });
     match command {
         Command::Open {
@@ -524,6 +535,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             timings,
             scenario,
             grid_rules,
+            tab,
         } => {
             let path = site.unwrap_or_else(default_site);
             let parsed = load(&path, &catalog)?;
@@ -546,6 +558,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 timings,
                 scenario,
                 grid_rules,
+                tab,
             };
             open_desktop(parsed, catalog, path, view)
         }

@@ -41,19 +41,48 @@ pub fn load_color(fraction: f64) -> Rgb {
     ramp(&LOAD_STOPS, fraction)
 }
 
-/// Colour of `status` under `metric`.
-pub fn metric_color(metric: ColorMetric, status: Option<&ElementStatus>) -> Rgb {
-    let Some(s) = status else { return NOT_APPLICABLE };
-    let value = match metric {
+/// The fraction of its limit `status` is at under `metric` (1.0 = at the limit), when the
+/// metric applies.
+pub fn metric_fraction(metric: ColorMetric, s: &ElementStatus) -> Option<f64> {
+    match metric {
         ColorMetric::Loading => s.loading_pct.map(|l| l / 100.0),
         ColorMetric::InletTemperature => match (s.inlet_c, s.inlet_allowable_c) {
-            (Some(t), Some(a)) => Some((t - 18.0) / (a - 18.0)),
+            (Some(t), Some(a)) => Some((t - INLET_COLD_C) / (a - INLET_COLD_C)),
             _ => None,
         },
         ColorMetric::Headroom => s.headroom_pct.map(|m| 1.0 - m / 100.0),
-    };
-    match value {
+    }
+}
+
+/// The cold end of the inlet scale, °C (ASHRAE's recommended minimum).
+const INLET_COLD_C: f64 = 18.0;
+
+/// Colour of `status` under `metric`.
+pub fn metric_color(metric: ColorMetric, status: Option<&ElementStatus>) -> Rgb {
+    let Some(s) = status else { return NOT_APPLICABLE };
+    match metric_fraction(metric, s) {
         _ if !s.live && s.kind.is_some_and(|k| !k.is_marker()) => DEAD,
+        Some(v) => load_color(v),
+        None => NOT_APPLICABLE,
+    }
+}
+
+/// Colour of a group of elements (a row of racks) under `metric`: its worst member's, dead
+/// only when all are.
+pub fn group_color<'a>(metric: ColorMetric, members: impl Iterator<Item = Option<&'a ElementStatus>>) -> Rgb {
+    let (mut worst, mut any_live, mut any) = (None::<f64>, false, false);
+    for s in members.flatten() {
+        any = true;
+        if !s.live {
+            continue;
+        }
+        any_live = true;
+        if let Some(v) = metric_fraction(metric, s).filter(|v| v.is_finite()) {
+            worst = Some(worst.map_or(v, |w| w.max(v)));
+        }
+    }
+    match worst {
+        _ if any && !any_live => DEAD,
         Some(v) => load_color(v),
         None => NOT_APPLICABLE,
     }

@@ -12,10 +12,12 @@
 
 pub mod capacity;
 pub mod colors;
+pub mod export;
 pub mod files;
 pub mod history;
 pub mod perf;
 pub mod plan;
+pub mod rows;
 pub mod scenario;
 pub mod state;
 pub mod status;
@@ -59,6 +61,9 @@ pub struct DesktopOptions {
     pub scenario: Option<crate::scenario::Scenario>,
     /// Watch the grid import against these rules.
     pub grid_rules: Option<crate::scenario::rules::RuleSet>,
+    /// The bottom panel's tab at start (the single-line diagram shows the first selected
+    /// element).
+    pub tab: Option<ui::BottomTab>,
 }
 
 /// Wires the app's plugins and systems (the window itself comes from `DefaultPlugins`).
@@ -285,6 +290,12 @@ pub fn run(site: SiteFile, catalog: Catalog, options: DesktopOptions) -> AppExit
     {
         let mut editor = app.world_mut().resource_mut::<EditorState>();
         editor.selection = options.select.clone();
+    }
+    if let Some(tab) = options.tab {
+        app.world_mut().insert_resource(tab);
+        if let (ui::BottomTab::SingleLine, Some(first)) = (tab, options.select.first()) {
+            ui::sld::show_in_diagram(app.world_mut(), first);
+        }
     }
     {
         let mut speed = app.world_mut().resource_mut::<SimSpeed>();

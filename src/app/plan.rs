@@ -11,8 +11,9 @@ use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use super::colors::metric_color;
+use super::colors::{group_color, metric_color};
 use super::perf::{AppTimings, Timed};
+use super::rows::{PlanRow, find_rows, racks_in_detail};
 use super::state::{EditorState, Tool, UiFocus};
 use super::status::SiteStatus;
 use crate::edit::{self, Footprints, ops};
@@ -115,6 +116,8 @@ pub struct PlanItem {
     pub size_m: Vec2,
     /// Ids this element connects to (its upstream, cords, zone, loop…).
     pub links: Vec<String>,
+    /// The zone a rack sends its air-side heat to.
+    pub zone: Option<String>,
 }
 
 impl PlanItem {
@@ -176,10 +179,25 @@ impl Plugin for PlanPlugin {
             .init_resource::<PlanIndex>()
             .init_resource::<PlanRevision>()
             .init_resource::<AppTimings>()
+            .init_resource::<PlanRows>()
+            .init_resource::<PlanRooms>()
             .add_systems(Startup, spawn_camera)
             .add_systems(
                 Update,
-                (sync_items, color_items, plan_input, apply_view, draw_overlays).chain().in_set(PlanSet),
+                (
+                    sync_items,
+                    sync_rows,
+                    sync_rooms,
+                    color_items,
+                    plan_input,
+                    apply_view,
+                    apply_detail,
+                    draw_rooms,
+                    draw_symbols,
+                    draw_overlays,
+                )
+                    .chain()
+                    .in_set(PlanSet),
             );
     }
 }
@@ -195,9 +213,11 @@ type ItemChanged = Or<(
     Changed<CatalogModel>,
     Changed<crate::sim::components::Sources>,
     Changed<crate::sim::components::RackFeeds>,
+    Changed<crate::sim::world::RackCooling>,
 )>;
 
 /// The plan item of one element entity.
+#[allow(clippy::too_many_arguments)]
 fn element_item(
     table: &crate::catalog::footprint::FootprintTable,
     id: &ElementId,
@@ -206,6 +226,7 @@ fn element_item(
     place: &Placement,
     sources: Option<&crate::sim::components::Sources>,
     feeds: Option<&crate::sim::components::RackFeeds>,
+    cooling: Option<&crate::sim::world::RackCooling>,
 ) -> PlanItem {
     let (w, d) = table.extent_m(kind.0, &model.0, place.rotation_deg);
     let (x, y) = place.position_m;
@@ -219,6 +240,7 @@ fn element_item(
             .flat_map(|u| u.0.iter().cloned())
             .chain(feeds.into_iter().flat_map(|f| std::iter::once(f.a.clone()).chain(f.b.clone())))
             .collect(),
+        zone: cooling.and_then(|c| c.zone.clone()),
     }
 }
 
@@ -236,6 +258,7 @@ fn cooling_items(table: &crate::catalog::footprint::FootprintTable, layout: &Coo
                 center_m: Vec2::new(((r.min.0 + r.max.0) / 2.0) as f32, ((r.min.1 + r.max.1) / 2.0) as f32),
                 size_m: Vec2::new((r.max.0 - r.min.0) as f32, (r.max.1 - r.min.1) as f32),
                 links: e.links().into_iter().map(|(_, t)| t).collect(),
+                zone: None,
             }
         })
         .collect()
@@ -257,6 +280,7 @@ type ItemColumns<'a> = (
     &'a Placement,
     Option<&'a crate::sim::components::Sources>,
     Option<&'a crate::sim::components::RackFeeds>,
+    Option<&'a crate::sim::world::RackCooling>,
 );
 
 /// Keeps the plan's sprites in step with the world: only elements added, removed, moved or
@@ -295,8 +319,8 @@ pub fn sync_items(
             index.items.remove(&id);
         }
     }
-    for (entity, id, kind, model, place, sources, feeds) in &changed {
-        let item = element_item(table, id, kind, model, place, sources, feeds);
+    for (entity, id, kind, model, place, sources, feeds, cooling) in &changed {
+        let item = element_item(table, id, kind, model, place, sources, feeds, cooling);
         if let Some((old_id, sprite)) = sprites.electrical.remove(&entity) {
             commands.entity(sprite).despawn();
             index.items.remove(&old_id);
@@ -340,9 +364,10 @@ pub fn rebuild_items(world: &mut World) {
         &Placement,
         Option<&crate::sim::components::Sources>,
         Option<&crate::sim::components::RackFeeds>,
+        Option<&crate::sim::world::RackCooling>,
     )>();
-    for (id, kind, model, place, sources, feeds) in q.iter(world) {
-        items.push(element_item(&table, id, kind, model, place, sources, feeds));
+    for (id, kind, model, place, sources, feeds, cooling) in q.iter(world) {
+        items.push(element_item(&table, id, kind, model, place, sources, feeds, cooling));
     }
     if let Some(layout) = world.get_resource::<CoolingLayout>() {
         items.extend(cooling_items(&table, layout));
@@ -367,7 +392,8 @@ struct Colored {
 fn color_items(
     status: Option<Res<SiteStatus>>,
     editor: Res<EditorState>,
-    mut items: Query<(&PlanItem, &mut Sprite)>,
+    mut items: Query<(&PlanItem, &mut Sprite), Without<PlanRow>>,
+    mut rows: Query<(&PlanRow, &mut Sprite), Without<PlanItem>>,
     mut done: Local<Colored>,
     mut timings: ResMut<AppTimings>,
 ) {
@@ -380,6 +406,13 @@ fn color_items(
         let c = metric_color(editor.metric, status.by_id.get(&item.id));
         let alpha = if item.kind.is_marker() { 0.6 } else { 1.0 };
         let color = Color::srgba(c[0], c[1], c[2], alpha);
+        if sprite.color != color {
+            sprite.color = color;
+        }
+    }
+    for (row, mut sprite) in &mut rows {
+        let c = group_color(editor.metric, row.racks.iter().map(|id| status.by_id.get(id)));
+        let color = Color::srgb(c[0], c[1], c[2]);
         if sprite.color != color {
             sprite.color = color;
         }
@@ -632,6 +665,28 @@ pub fn report(world: &mut World, result: Result<(), String>, ok: &str) {
     }
 }
 
+/// The strip on the plan's left that fitting leaves to the legend and the site card, logical
+/// pixels.
+pub const FIT_LEFT_PX: f32 = 240.0;
+
+/// Fits every item into the plan area `plan_rect` (the window without the panels), beside the
+/// strip the legend and the site card take ([`FIT_LEFT_PX`]).
+pub fn fit_site<'a>(view: &mut PlanView, items: impl Iterator<Item = &'a PlanItem>, plan_rect: Option<egui::Rect>) {
+    let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
+    for i in items {
+        lo = lo.min(i.center_m - i.size_m / 2.0);
+        hi = hi.max(i.center_m + i.size_m / 2.0);
+    }
+    if lo.x > hi.x {
+        return;
+    }
+    let (rmin, rmax) = match plan_rect {
+        Some(r) => (Vec2::new(r.min.x + FIT_LEFT_PX.min(r.width() / 3.0), r.min.y), Vec2::new(r.max.x, r.max.y)),
+        None => (Vec2::ZERO, view.window_px),
+    };
+    view.fit(lo, hi, rmin, rmax);
+}
+
 /// Applies fit/centre requests and writes the view into the camera.
 fn apply_view(
     mut editor: ResMut<EditorState>,
@@ -639,19 +694,15 @@ fn apply_view(
     focus: Res<UiFocus>,
     items: Query<&PlanItem>,
     mut camera: Query<(&mut Transform, &mut Projection), With<PlanCamera>>,
+    mut last_rect: Local<Option<egui::Rect>>,
 ) {
-    // Fit once the panels have been laid out (the plan area is known) and there is something to fit.
-    if editor.fit_requested && !items.is_empty() && focus.plan_rect.is_some() {
-        let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
-        for i in &items {
-            lo = lo.min(i.center_m - i.size_m / 2.0);
-            hi = hi.max(i.center_m + i.size_m / 2.0);
-        }
-        let (rmin, rmax) = match focus.plan_rect {
-            Some(r) => (Vec2::new(r.min.x, r.min.y), Vec2::new(r.max.x, r.max.y)),
-            None => (Vec2::ZERO, view.window_px),
-        };
-        view.fit(lo, hi, rmin, rmax);
+    // Fit once the panels have been laid out (the plan area is known and the same as a frame
+    // before: side panels size themselves to their content in the first frames) and there is
+    // something to fit.
+    let settled = focus.plan_rect.is_some() && focus.plan_rect == *last_rect;
+    *last_rect = focus.plan_rect;
+    if editor.fit_requested && !items.is_empty() && settled {
+        fit_site(&mut view, items.iter(), focus.plan_rect);
         editor.fit_requested = false;
     }
     if let Some(id) = editor.center_on.take()
@@ -689,6 +740,7 @@ fn draw_overlays(
     mut timings: ResMut<AppTimings>,
     capacity: Option<Res<super::capacity::CapacityStudy>>,
     history: Option<Res<crate::edit::EditHistory>>,
+    rows: Res<PlanRows>,
 ) {
     let Some(index) = index else { return };
     let started = std::time::Instant::now();
@@ -696,20 +748,41 @@ fn draw_overlays(
     let blink_on = (time.elapsed_secs() * 2.0).fract() < 0.6;
     let min_marker_m = 7.0 * px;
     if let Some(status) = &status {
+        let alert_color = |sev: Severity| match sev {
+            Severity::Critical if blink_on => Color::srgb(1.0, 0.1, 0.1),
+            Severity::Critical => Color::srgb(1.0, 0.85, 0.85),
+            Severity::Warning => Color::srgb(1.0, 0.65, 0.0),
+        };
+        // Zoomed out, a rack's alert outlines its row (the worst of the row's alerts).
+        let mut row_alerts: std::collections::BTreeMap<usize, Severity> = Default::default();
         for (id, s) in &status.by_id {
             let Some(sev) = s.alert else { continue };
             let Some(item) = index.get(id) else { continue };
-            let color = match sev {
-                Severity::Critical if blink_on => Color::srgb(1.0, 0.1, 0.1),
-                Severity::Critical => Color::srgb(1.0, 0.85, 0.85),
-                Severity::Warning => Color::srgb(1.0, 0.65, 0.0),
-            };
+            if !rows.detail
+                && item.kind == EquipmentKind::Rack
+                && let Some(&r) = rows.row_index.get(id)
+            {
+                let worst = row_alerts.entry(r).or_insert(sev);
+                if sev == Severity::Critical {
+                    *worst = sev;
+                }
+                continue;
+            }
+            let color = alert_color(sev);
             let pad = 2.0 * px;
             gizmos.rect_2d(Isometry2d::from_translation(item.center_m), item.size_m + Vec2::splat(pad * 2.0), color);
             // Tiny on screen: a ring that keeps its size in pixels so it is seen zoomed out.
             if item.size_m.max_element() < min_marker_m {
                 gizmos.circle_2d(Isometry2d::from_translation(item.center_m), min_marker_m, color);
             }
+        }
+        for (r, sev) in row_alerts {
+            let row = &rows.rows[r];
+            gizmos.rect_2d(
+                Isometry2d::from_translation(row.center_m()),
+                row.size_m() + Vec2::splat(4.0 * px),
+                alert_color(sev),
+            );
         }
     }
     let offset = match *gesture {
@@ -819,3 +892,341 @@ fn draw_overlays(
 }
 
 use bevy_egui::egui;
+
+/// Brings the plan up to date with the world now: its items, rows, rooms and detail (what the
+/// plan's systems keep up each frame; for tools and tests that drive the world without the
+/// app's schedule).
+pub fn refresh_plan(world: &mut World) {
+    use bevy::ecs::system::RunSystemOnce;
+    rebuild_items(world);
+    world.init_resource::<PlanRows>();
+    world.init_resource::<PlanRooms>();
+    world.init_resource::<PlanView>();
+    // These systems only fail to run when their resources are missing (inserted above).
+    let _ = world.run_system_once(sync_rows);
+    let _ = world.run_system_once(sync_rooms);
+    let _ = world.run_system_once(apply_detail);
+}
+
+/// The rows of racks on the plan ([`find_rows`]) and how the plan draws racks now.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct PlanRows {
+    /// Rows, ordered by their first rack's id.
+    pub rows: Vec<PlanRow>,
+    /// Lines of like equipment ([`super::rows::find_blocks`]), labelled as one zoomed out.
+    pub blocks: Vec<PlanRow>,
+    /// The narrow side of the racks (the median over rows), m: what decides the detail.
+    pub rack_width_m: f32,
+    /// True while racks are drawn one by one (zoomed in), false while rows stand for them.
+    pub detail: bool,
+    /// Plan revision the rows were found for.
+    revision: u64,
+    /// The row of each rack (index into `rows`).
+    row_index: std::collections::HashMap<String, usize>,
+    /// Row sprites.
+    sprites: Vec<Entity>,
+    /// The detail the sprites' visibility was last set for (`None`: set it again).
+    shown: Option<bool>,
+}
+
+impl PlanRows {
+    /// The row a rack is in.
+    pub fn row_of(&self, rack: &str) -> Option<&PlanRow> {
+        self.row_index.get(rack).map(|&i| &self.rows[i])
+    }
+}
+
+/// Finds the rows again when the plan changed (rows depend on every rack's place) and draws
+/// one sprite per row, shown while zoomed out.
+fn sync_rows(mut commands: Commands, revision: Res<PlanRevision>, index: Res<PlanIndex>, mut rows: ResMut<PlanRows>) {
+    if rows.revision == revision.0 && revision.0 != 0 {
+        return;
+    }
+    rows.revision = revision.0;
+    // New rack sprites are drawn whatever the detail: set it again.
+    rows.shown = None;
+    rows.blocks = super::rows::find_blocks(index.items.values());
+    let found = find_rows(index.items.values());
+    if found == rows.rows && found.len() == rows.sprites.len() {
+        return;
+    }
+    for e in rows.sprites.drain(..) {
+        commands.entity(e).despawn();
+    }
+    let mut widths: Vec<f32> =
+        found.iter().filter_map(|r| index.get(&r.racks[0])).map(|i| i.size_m.min_element()).collect();
+    widths.sort_by(f32::total_cmp);
+    rows.rack_width_m = widths.get(widths.len() / 2).copied().unwrap_or(0.6);
+    for row in &found {
+        let sprite = Sprite { color: Color::srgb(0.45, 0.47, 0.52), custom_size: Some(row.size_m()), ..default() };
+        let at = Transform::from_xyz(row.center_m().x, row.center_m().y, 0.55);
+        rows.sprites.push(commands.spawn((row.clone(), sprite, at, Visibility::Hidden)).id());
+    }
+    rows.row_index =
+        found.iter().enumerate().flat_map(|(i, r)| r.racks.iter().map(move |id| (id.clone(), i))).collect();
+    rows.rows = found;
+    rows.shown = None;
+}
+
+/// Zoomed out, a row's shape stands for its racks; zoomed in, the racks are drawn one by one.
+fn apply_detail(
+    view: Res<PlanView>,
+    mut rows: ResMut<PlanRows>,
+    mut racks: Query<(&PlanItem, &mut Visibility), Without<PlanRow>>,
+    mut row_sprites: Query<&mut Visibility, With<PlanRow>>,
+) {
+    let detail = racks_in_detail(rows.rack_width_m.max(0.1), view.m_per_px);
+    if rows.detail != detail {
+        rows.detail = detail;
+    }
+    if rows.shown == Some(detail) {
+        return;
+    }
+    let (rack_vis, row_vis) =
+        if detail { (Visibility::Inherited, Visibility::Hidden) } else { (Visibility::Hidden, Visibility::Inherited) };
+    for (item, mut v) in &mut racks {
+        // A rack in no row (none: every rack is in one) would vanish: only racks are hidden.
+        if item.kind == EquipmentKind::Rack && *v != rack_vis {
+            *v = rack_vis;
+        }
+    }
+    for mut v in &mut row_sprites {
+        if *v != row_vis {
+            *v = row_vis;
+        }
+    }
+    rows.shown = Some(detail);
+}
+
+/// The site's rooms and zone areas as drawn: walls, aisles (sprites under the equipment) and
+/// zone outlines (written, or around the zone's racks).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct PlanRooms {
+    /// Rooms (walls, aisles), as in the site file.
+    pub rooms: Vec<crate::site::room::RoomSpec>,
+    /// Zone areas: id and outline (written, or the rectangle around its racks with 0.6 m to
+    /// spare), m.
+    pub zones: Vec<(String, Vec<Vec2>)>,
+    /// Racks standing outside every room or in another zone's area, with what is wrong.
+    pub misplaced: std::collections::BTreeMap<String, String>,
+    revision: u64,
+    sprites: Vec<Entity>,
+}
+
+/// Rebuilds the rooms and zone areas when the site or the plan changed.
+fn sync_rooms(
+    mut commands: Commands,
+    revision: Res<PlanRevision>,
+    index: Res<PlanIndex>,
+    meta: Option<Res<crate::sim::world::SiteMeta>>,
+    layout: Option<Res<CoolingLayout>>,
+    mut plan: ResMut<PlanRooms>,
+) {
+    let meta_changed = meta.as_ref().is_some_and(|m| m.is_changed());
+    if plan.revision == revision.0 && !meta_changed && revision.0 != 0 {
+        return;
+    }
+    plan.revision = revision.0;
+    plan.rooms = meta.map(|m| m.rooms.clone()).unwrap_or_default();
+    plan.zones = zone_areas(layout.as_deref(), &index);
+    let outlines = layout.as_deref().map(|l| crate::site::room::zone_outlines(&l.zones)).unwrap_or_default();
+    let misplaced = index
+        .items
+        .values()
+        .filter(|i| i.kind == EquipmentKind::Rack)
+        .filter_map(|i| {
+            let at = (f64::from(i.center_m.x), f64::from(i.center_m.y));
+            crate::site::room::placement_problem(&plan.rooms, &outlines, &i.id, at, i.zone.as_deref())
+                .map(|m| (i.id.clone(), m))
+        })
+        .collect();
+    plan.misplaced = misplaced;
+    for e in plan.sprites.drain(..) {
+        commands.entity(e).despawn();
+    }
+    for room in plan.rooms.clone() {
+        for aisle in &room.aisles {
+            let (lo, hi) = aisle.rect_m();
+            let (lo, hi) = (Vec2::new(lo.0 as f32, lo.1 as f32), Vec2::new(hi.0 as f32, hi.1 as f32));
+            let color = match aisle.air {
+                crate::site::room::AisleAir::Cold => Color::srgba(0.25, 0.55, 1.0, 0.13),
+                crate::site::room::AisleAir::Hot => Color::srgba(1.0, 0.35, 0.2, 0.13),
+            };
+            let sprite = Sprite { color, custom_size: Some(hi - lo), ..default() };
+            let at = Transform::from_xyz((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0, -0.5);
+            plan.sprites.push(commands.spawn((sprite, at)).id());
+        }
+    }
+}
+
+/// Each zone's area: its written outline, or the rectangle around the racks that send it
+/// their heat (0.6 m to spare).
+pub(crate) fn zone_areas(layout: Option<&CoolingLayout>, index: &PlanIndex) -> Vec<(String, Vec<Vec2>)> {
+    let Some(layout) = layout else { return Vec::new() };
+    let mut out = Vec::new();
+    for zone in &layout.zones {
+        if zone.outline_m.len() >= 3 {
+            out.push((zone.id.clone(), zone.outline_m.iter().map(|p| Vec2::new(p.0 as f32, p.1 as f32)).collect()));
+            continue;
+        }
+        let (mut lo, mut hi) = (Vec2::splat(f32::MAX), Vec2::splat(f32::MIN));
+        for item in index.items.values() {
+            if item.kind == EquipmentKind::Rack && item.zone.as_deref() == Some(zone.id.as_str()) {
+                lo = lo.min(item.center_m - item.size_m / 2.0);
+                hi = hi.max(item.center_m + item.size_m / 2.0);
+            }
+        }
+        if lo.x <= hi.x {
+            let (lo, hi) = (lo - Vec2::splat(0.6), hi + Vec2::splat(0.6));
+            out.push((zone.id.clone(), vec![lo, Vec2::new(hi.x, lo.y), hi, Vec2::new(lo.x, hi.y)]));
+        }
+    }
+    out
+}
+
+/// Walls (solid, light) and zone areas (dashed, in the zone's colour).
+fn draw_rooms(mut gizmos: Gizmos, plan: Res<PlanRooms>, view: Res<PlanView>, index: Res<PlanIndex>) {
+    let wall = Color::srgb(0.78, 0.80, 0.84);
+    for room in &plan.rooms {
+        let corners: Vec<Vec2> = room.walls_m.iter().map(|p| Vec2::new(p.0 as f32, p.1 as f32)).collect();
+        if let Some(first) = corners.first() {
+            gizmos.linestrip_2d(corners.iter().copied().chain(std::iter::once(*first)), wall);
+        }
+        for aisle in room.aisles.iter().filter(|a| a.contained) {
+            let (lo, hi) = aisle.rect_m();
+            let (lo, hi) = (Vec2::new(lo.0 as f32, lo.1 as f32), Vec2::new(hi.0 as f32, hi.1 as f32));
+            gizmos.rect_2d(Isometry2d::from_translation((lo + hi) / 2.0), hi - lo, Color::srgba(1.0, 1.0, 1.0, 0.5));
+        }
+    }
+    let zone = Color::srgba(0.55, 0.85, 0.75, 0.7);
+    let dash_m = 8.0 * view.m_per_px;
+    // Racks outside their room or zone: a yellow cross over them, seen at any zoom.
+    for id in plan.misplaced.keys() {
+        if let Some(item) = index.get(id) {
+            let r = (item.size_m / 2.0).max(Vec2::splat(5.0 * view.m_per_px));
+            let c = item.center_m;
+            let yellow = Color::srgb(1.0, 0.9, 0.2);
+            gizmos.line_2d(c - r, c + r, yellow);
+            gizmos.line_2d(c + Vec2::new(-r.x, r.y), c + Vec2::new(r.x, -r.y), yellow);
+        }
+    }
+    for (_, outline) in &plan.zones {
+        for (k, a) in outline.iter().enumerate() {
+            let b = outline[(k + 1) % outline.len()];
+            let len = a.distance(b);
+            let steps = ((len / dash_m) as usize).clamp(1, 400);
+            for i in (0..steps).step_by(2) {
+                let t0 = i as f32 / steps as f32;
+                let t1 = ((i + 1) as f32 / steps as f32).min(1.0);
+                gizmos.line_2d(a.lerp(b, t0), a.lerp(b, t1), zone);
+            }
+        }
+    }
+}
+
+/// Smallest on-screen size of an element that gets its kind's symbol, logical pixels.
+const SYMBOL_MIN_PX: f32 = 14.0;
+
+/// Each piece of equipment's kind as a symbol drawn over its fill (the single-line diagram's
+/// where there is one: two circles for a transformer, a diagonal for a UPS's converter…), so
+/// kinds tell apart at a glance whatever their colour. Only on elements in view and big enough.
+fn draw_symbols(mut gizmos: Gizmos, view: Res<PlanView>, index: Res<PlanIndex>) {
+    let half_view = view.window_px * view.m_per_px / 2.0;
+    let (lo, hi) = (view.center_m - half_view, view.center_m + half_view);
+    let ink = Color::srgba(0.0, 0.0, 0.0, 0.55);
+    for item in index.items.values() {
+        let size_px = item.size_m.min_element() / view.m_per_px;
+        if size_px < SYMBOL_MIN_PX || item.kind == EquipmentKind::Rack {
+            continue;
+        }
+        let (a, b) = (item.center_m - item.size_m / 2.0, item.center_m + item.size_m / 2.0);
+        if b.x < lo.x || a.x > hi.x || b.y < lo.y || a.y > hi.y {
+            continue;
+        }
+        // On a long box the symbol takes its left end, leaving the middle to the label.
+        let (c, size) = if item.size_m.max_element() >= 1.8 * item.size_m.min_element() {
+            let side = item.size_m.min_element();
+            let along = if item.size_m.x >= item.size_m.y { Vec2::X } else { Vec2::Y };
+            (item.center_m - along * (item.size_m.max_element() - side) / 2.0, Vec2::splat(side * 0.8))
+        } else {
+            (item.center_m, item.size_m * 0.8)
+        };
+        kind_symbol(&mut gizmos, item.kind, c, size, ink);
+    }
+}
+
+/// The symbol of `kind` in a box of `size` centred on `c`.
+fn kind_symbol(g: &mut Gizmos, kind: EquipmentKind, c: Vec2, size: Vec2, ink: Color) {
+    let r = size.min_element() / 2.0;
+    let at = |x: f32, y: f32| c + Vec2::new(x, y) * r;
+    match kind {
+        // A source: a circle with a wave.
+        EquipmentKind::GridFeed => {
+            g.circle_2d(Isometry2d::from_translation(c), r * 0.8, ink);
+            let wave: Vec<Vec2> = (0..=16)
+                .map(|i| {
+                    let t = i as f32 / 16.0;
+                    at(-0.5 + t, 0.25 * (t * std::f32::consts::TAU).sin())
+                })
+                .collect();
+            g.linestrip_2d(wave, ink);
+        }
+        // A rotating machine: a circle with its three phases.
+        EquipmentKind::Generator => {
+            g.circle_2d(Isometry2d::from_translation(c), r * 0.8, ink);
+            for k in 0..3 {
+                let a = k as f32 * std::f32::consts::TAU / 3.0;
+                g.line_2d(c, c + Vec2::from_angle(a) * r * 0.8, ink);
+            }
+        }
+        // Two windings.
+        EquipmentKind::Transformer => {
+            g.circle_2d(Isometry2d::from_translation(at(-0.3, 0.0)), r * 0.5, ink);
+            g.circle_2d(Isometry2d::from_translation(at(0.3, 0.0)), r * 0.5, ink);
+        }
+        // Two inputs, one output.
+        EquipmentKind::TransferSwitch => {
+            g.line_2d(at(-0.6, 0.6), at(0.0, 0.0), ink);
+            g.line_2d(at(0.6, 0.6), at(0.0, 0.0), ink);
+            g.line_2d(at(0.0, 0.0), at(0.0, -0.7), ink);
+        }
+        // A converter: a box with its diagonal.
+        EquipmentKind::Ups => {
+            g.rect_2d(Isometry2d::from_translation(c), Vec2::splat(r * 1.4), ink);
+            g.line_2d(at(-0.7, -0.7), at(0.7, 0.7), ink);
+        }
+        // A busbar with its taps.
+        EquipmentKind::Distribution => {
+            g.line_2d(c - Vec2::new(size.x, 0.0) * 0.45, c + Vec2::new(size.x, 0.0) * 0.45, ink);
+            for x in [-0.5, 0.0, 0.5] {
+                g.line_2d(at(x, 0.0), at(x, -0.5), ink);
+            }
+        }
+        // A fan.
+        EquipmentKind::Crah => {
+            g.circle_2d(Isometry2d::from_translation(c), r * 0.8, ink);
+            g.line_2d(at(-0.56, -0.56), at(0.56, 0.56), ink);
+            g.line_2d(at(-0.56, 0.56), at(0.56, -0.56), ink);
+        }
+        // A heat exchanger: plates.
+        EquipmentKind::Cdu => {
+            for x in [-0.4, 0.0, 0.4] {
+                g.line_2d(at(x, -0.7), at(x, 0.7), ink);
+            }
+        }
+        // Cold: a six-armed star.
+        EquipmentKind::Chiller => {
+            for k in 0..3 {
+                let d = Vec2::from_angle(k as f32 * std::f32::consts::PI / 3.0) * r * 0.8;
+                g.line_2d(c - d, c + d, ink);
+            }
+        }
+        // A tower: its fan in a triangle.
+        EquipmentKind::HeatRejection => {
+            g.linestrip_2d([at(-0.7, -0.6), at(0.7, -0.6), at(0.0, 0.7), at(-0.7, -0.6)], ink);
+            g.circle_2d(Isometry2d::from_translation(at(0.0, -0.1)), r * 0.25, ink);
+        }
+        // Racks carry their labels; markers their names.
+        EquipmentKind::Rack | EquipmentKind::Zone | EquipmentKind::WaterLoop => {}
+    }
+}

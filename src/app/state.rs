@@ -69,6 +69,8 @@ pub enum Dialog {
     ConfirmOverwriteExample(String),
     /// Play a scenario file: the path being typed.
     OpenScenario(String),
+    /// Export the report or a picture: what, and the path being typed.
+    Export(super::export::ExportKind, String),
 }
 
 /// What to do once unsaved changes are saved or discarded.

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// The embedded font (DejaVu Sans; licence in assets/fonts/DejaVuSans-LICENSE.txt).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 /// Family name the charts ask for.
-const FAMILY: &str = "dctwin-sans";
+pub(crate) const FAMILY: &str = "dctwin-sans";
 /// Time-series chart size, px.
 const SIZE: (u32, u32) = (960, 420);
 /// Outer margin of every chart, px.
@@ -30,6 +30,11 @@ const PURPLE: RGBColor = RGBColor(150, 80, 200);
 const GREEN: RGBColor = RGBColor(70, 160, 80);
 const ORANGE: RGBColor = RGBColor(235, 150, 40);
 const GREY: RGBColor = RGBColor(140, 140, 140);
+
+/// Registers the embedded font once (for every picture drawn with plotters).
+pub(crate) fn register_font() {
+    font();
+}
 
 /// Registers the embedded font once.
 fn font() {

@@ -21,6 +21,8 @@ pub struct SiteMeta {
     pub header: Vec<String>,
     /// The site's economics section, written back on save.
     pub economics: Option<crate::catalog::economics::SiteEconomics>,
+    /// The site's rooms (walls and aisles: drawn on the plan), written back on save.
+    pub rooms: Vec<crate::site::room::RoomSpec>,
 }
 
 /// Generates [`CoolingLayout`] (the cooling sections of the table: spaces and units) and the
@@ -217,6 +219,7 @@ pub fn spawn_site(world: &mut World, site: &SiteFile, catalog: &Catalog) {
         name: site.name.clone(),
         header: site.header.clone(),
         economics: site.economics.clone(),
+        rooms: site.rooms.clone(),
     });
     world.insert_resource(ActiveCatalog(catalog.clone()));
     world.insert_resource(CoolingLayout::from_site(site));
@@ -246,11 +249,11 @@ fn spawn_common<E: Modelled>(world: &mut World, e: &E, specific: impl Bundle) ->
 
 /// Writes the world back as a site file (canonical order).
 pub fn world_to_site(world: &mut World) -> SiteFile {
-    let (name, header, economics) = world
+    let (name, header, economics, rooms) = world
         .get_resource::<SiteMeta>()
-        .map(|m| (m.name.clone(), m.header.clone(), m.economics.clone()))
+        .map(|m| (m.name.clone(), m.header.clone(), m.economics.clone(), m.rooms.clone()))
         .unwrap_or_default();
-    let mut site = SiteFile { header, version: SITE_VERSION, name, economics, ..SiteFile::default() };
+    let mut site = SiteFile { header, version: SITE_VERSION, name, economics, rooms, ..SiteFile::default() };
     if let Some(c) = world.get_resource::<CoolingLayout>() {
         c.write_into(&mut site);
     }

@@ -83,6 +83,8 @@ pub struct Composition {
     /// Per section of the composed site: the part and the index in that part's section of each
     /// element.
     origins: HashMap<EquipmentKind, Vec<(usize, usize)>>,
+    /// The part and the index in that part's `rooms` of each room of the composed site.
+    room_origins: Vec<(usize, usize)>,
 }
 
 /// `path` with `.` and `..` worked out lexically (git revisions and messages want plain paths):
@@ -131,7 +133,7 @@ impl Composition {
     /// of the include lists (a missing file, a cycle, a bad prefix) and of what only the top
     /// file may hold are located in the file where they are written.
     pub fn read(path: &Path, read: ReadFile) -> Result<Composition, Problems> {
-        let mut c = Composition { parts: Vec::new(), origins: HashMap::new() };
+        let mut c = Composition { parts: Vec::new(), origins: HashMap::new(), room_origins: Vec::new() };
         let mut problems = Problems::default();
         let top = path.to_path_buf();
         let text = match read(&top) {
@@ -330,6 +332,12 @@ impl Composition {
             }
         }
         self.origins = origins;
+        self.room_origins = self
+            .parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| (0..part.file.rooms.len()).map(move |i| (p, i)))
+            .collect();
     }
 
     /// True when the site is more than one file.
@@ -354,6 +362,14 @@ impl Composition {
             .iter()
             .flat_map(|p| p.file.elements().into_iter().map(move |(_, e)| format!("{}{}", p.prefix, e.id())))
             .collect();
+        for part in &self.parts {
+            site.rooms.extend(
+                part.file
+                    .rooms
+                    .iter()
+                    .map(|r| super::room::RoomSpec { id: format!("{}{}", part.prefix, r.id), ..r.clone() }),
+            );
+        }
         for (p, part) in self.parts.iter().enumerate() {
             let resolve = |link: &str| -> String {
                 if let Some(global) = link.strip_prefix('/') {
@@ -399,6 +415,10 @@ impl Composition {
     pub fn locate(&self, path: &str) -> (String, usize, usize) {
         let element = path.split_once('[').and_then(|(section, rest)| {
             let (index, tail) = rest.split_once(']')?;
+            if section == "rooms" {
+                let &(p, local) = self.room_origins.get(index.parse::<usize>().ok()?)?;
+                return Some((p, format!("rooms[{local}]{tail}")));
+            }
             let kind = *EquipmentKind::ALL.iter().find(|k| k.section() == section)?;
             let &(p, local) = self.origins.get(&kind)?.get(index.parse::<usize>().ok()?)?;
             Some((p, format!("{section}[{local}]{tail}")))
@@ -434,6 +454,11 @@ impl Composition {
         files[0].version = site.version;
         files[0].ambient = site.ambient.clone();
         files[0].economics = site.economics.clone();
+        for room in &site.rooms {
+            let p = self.owner(&room.id);
+            let id = room.id[self.parts[p].prefix.len()..].to_string();
+            files[p].rooms.push(super::room::RoomSpec { id, ..room.clone() });
+        }
         let owners: HashMap<&str, usize> =
             site.elements().into_iter().map(|(_, e)| (e.id(), self.owner(e.id()))).collect();
         for mut e in SiteElement::all_of(site) {

@@ -207,6 +207,10 @@ pub struct ZoneSpec {
     pub ashrae_class: AshraeClass,
     /// Floor position of the zone's corner, m.
     pub position_m: (f64, f64),
+    /// Its floor area as a polygon, m: drawn on the plan, and a rack standing in it but cooled
+    /// by another zone is flagged. Without it the plan draws the zone around its racks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outline_m: Vec<(f64, f64)>,
 }
 
 /// A water loop (chilled water or warm facility water) with its pumps.

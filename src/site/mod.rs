@@ -12,6 +12,7 @@ pub mod cooling;
 pub mod element;
 pub mod load;
 pub mod problem;
+pub mod room;
 pub mod save;
 pub mod source_map;
 pub mod spec;
@@ -68,6 +69,9 @@ macro_rules! define_site_file {
             /// ([`compose`]). Empty in a composed site: its elements are all in place.
             #[serde(default, skip_serializing_if = "Vec::is_empty")]
             pub include: Vec<compose::IncludeSpec>,
+            /// Rooms and halls with their walls and aisles (drawn on the plan; no physics).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub rooms: Vec<room::RoomSpec>,
             $(
                 #[doc = concat!($blabel, " elements.")]
                 #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -137,6 +141,7 @@ macro_rules! define_site_file {
 
             /// Writes every section, and `ambient` in its place, one element per line.
             pub(crate) fn write_sections(&self, out: &mut String) {
+                save::write_section(out, "rooms", &self.rooms);
                 $( save::write_section(out, stringify!($bsection), &self.$bsection); )*
                 if let Some(ambient) = &self.ambient {
                     out.push_str(&format!("    ambient: {},\n", save::inline(ambient)));

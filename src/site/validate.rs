@@ -272,6 +272,8 @@ fn problems(
         dual_cord_problems(&mut out, graph, scope);
     }
     site_problems(&mut out, site, facts);
+    super::room::room_problems(&mut out, &site.rooms);
+    super::room::zone_outline_problems(&mut out, &site.zones);
     if let Some(e) = &site.economics {
         out.extend(e.problems(|model| !catalog.sections_with(model).is_empty()));
     }
@@ -673,6 +675,9 @@ pub fn warnings_located(site: &SiteFile, catalog: &Catalog, locate: &dyn Locate)
                 ));
             }
         }
+    }
+    for (path, message) in super::room::placement_warnings(site) {
+        out.push(located(locate, &path, &message));
     }
     out.sort();
     out

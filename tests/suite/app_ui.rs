@@ -905,3 +905,177 @@ fn alerts_are_grouped_under_their_cause() {
     // Collapsed: no single rack's line shows until the group is opened.
     assert!(h.query_all_by_label_contains("· redundancy").next().is_none());
 }
+
+/// Fits the plan of the harness's site into the plan area, as the app does on opening.
+fn fit_plan(h: &mut Harness<'_, App>) {
+    use dctwin::app::plan::{PlanIndex, PlanView, refresh_plan};
+    h.run();
+    let w = h.state_mut().world_mut();
+    refresh_plan(w);
+    let rect = w.resource::<dctwin::app::state::UiFocus>().plan_rect.expect("the plan area is laid out");
+    let mut view = *w.resource::<PlanView>();
+    view.window_px = Vec2::new(1600.0, 900.0);
+    let items: Vec<dctwin::app::plan::PlanItem> = w.resource::<PlanIndex>().items.values().cloned().collect();
+    dctwin::app::plan::fit_site(&mut view, items.iter(), Some(rect));
+    w.insert_resource(view);
+    refresh_plan(w);
+    h.run();
+}
+
+/// The labels drawn in the last frame, checked for what makes a plan legible: none overlaps
+/// another, a rack's label lies inside its rack, all lie in the plan area.
+fn legible_labels(h: &Harness<'_, App>) -> Vec<dctwin::app::ui::labels::PlanLabel> {
+    use dctwin::app::ui::labels::{LabelOf, PlanLabels};
+    let w = h.state().world();
+    let labels = w.resource::<PlanLabels>().0.clone();
+    let area = w.resource::<dctwin::app::state::UiFocus>().plan_rect.unwrap();
+    for (i, a) in labels.iter().enumerate() {
+        assert!(area.contains_rect(a.rect), "{} lies in the plan area", a.text);
+        for b in &labels[i + 1..] {
+            assert!(!a.rect.intersects(b.rect), "labels {} and {} overlap", a.text, b.text);
+        }
+        if a.of == LabelOf::Rack {
+            assert!(a.owner.expand(0.5).contains_rect(a.rect), "rack label {} inside its rack", a.text);
+        }
+    }
+    labels
+}
+
+/// At fit zoom the AI hall's 150 racks are drawn as their 10 rows, the CRAHs on a wall as one
+/// labelled line, the rooms named, and no label runs into another; zoomed in, every rack in view
+/// carries its own id inside it.
+#[test]
+fn the_plan_reads_at_fit_zoom_and_zoomed_in() {
+    use dctwin::app::plan::{PlanRows, PlanView, refresh_plan};
+    use dctwin::app::ui::labels::LabelOf;
+    let mut h = harness("ai_hall_20mw.ron", 2);
+    fit_plan(&mut h);
+    let rows = h.state().world().resource::<PlanRows>().clone();
+    assert!(!rows.detail, "racks are specks at fit zoom: rows stand for them");
+    assert_eq!(rows.rows.len(), 10);
+    assert!(rows.rows.iter().all(|r| r.racks.len() == 15));
+    let labels = legible_labels(&h);
+    let texts = |of: LabelOf| -> Vec<String> { labels.iter().filter(|l| l.of == of).map(|l| l.text.clone()).collect() };
+    assert!(texts(LabelOf::Room).contains(&"DATA-HALL".to_string()), "{labels:?}");
+    assert!(texts(LabelOf::Rack).is_empty(), "no rack labels at fit zoom");
+    assert!(
+        texts(LabelOf::Block).iter().any(|t| t.starts_with("CRAH-1–CRAH-8")),
+        "the south wall's CRAHs are one labelled line: {:?}",
+        texts(LabelOf::Block)
+    );
+
+    // Zoomed in on the first row: every rack drawn, each labelled inside itself.
+    let w = h.state_mut().world_mut();
+    let mut view = *w.resource::<PlanView>();
+    view.m_per_px = 0.012;
+    view.center_m = Vec2::new(4.2, 1.2);
+    w.insert_resource(view);
+    refresh_plan(w);
+    h.run();
+    assert!(h.state().world().resource::<PlanRows>().detail);
+    let labels = legible_labels(&h);
+    let racks: Vec<&str> = labels.iter().filter(|l| l.of == LabelOf::Rack).map(|l| l.text.as_str()).collect();
+    // Every rack wholly in view carries its label.
+    let w = h.state().world();
+    let view = *w.resource::<PlanView>();
+    let area = w.resource::<dctwin::app::state::UiFocus>().plan_rect.unwrap();
+    let mut in_view = 0;
+    for item in w.resource::<dctwin::app::plan::PlanIndex>().items.values() {
+        let (a, b) =
+            (view.to_screen(item.center_m - item.size_m / 2.0), view.to_screen(item.center_m + item.size_m / 2.0));
+        let screen = egui::Rect::from_two_pos(egui::pos2(a.x, a.y), egui::pos2(b.x, b.y));
+        if item.kind == dctwin::kinds::EquipmentKind::Rack && area.contains_rect(screen) {
+            in_view += 1;
+            assert!(racks.contains(&item.id.as_str()), "{} is in view and labelled: {racks:?}", item.id);
+        }
+    }
+    assert!(in_view >= 20, "{in_view} racks in view");
+}
+
+/// The pod's plan at fit zoom: racks one by one (the pod is small), every rack and PDU
+/// labelled inside its box, the room and its aisles drawn, the site's name on the card.
+#[test]
+fn the_pod_plan_labels_every_rack_and_shows_the_site_card() {
+    use dctwin::app::plan::{PlanRooms, PlanRows};
+    use dctwin::app::ui::labels::LabelOf;
+    let mut h = harness("gb200_pod.ron", 2);
+    fit_plan(&mut h);
+    assert!(h.state().world().resource::<PlanRows>().detail, "six racks are drawn one by one");
+    let labels = legible_labels(&h);
+    // Each rack is named: by its own label, or its row's (beside it when the row is short).
+    let names: Vec<&str> =
+        labels.iter().filter(|l| matches!(l.of, LabelOf::Rack | LabelOf::Row)).map(|l| l.text.as_str()).collect();
+    for (rack, row) in [("GB1", "GB1–GB2"), ("GB3", "GB3–GB4"), ("GB5", "GB5–GB6")] {
+        assert!(names.iter().any(|n| *n == rack || n.starts_with(row)), "{rack} is named: {names:?}");
+    }
+    // A row's A and B PDUs stand 0.9 m apart: one of the two carries a label beside it.
+    for row in 1..=3 {
+        let pair = [format!("PDU-A{row}"), format!("PDU-B{row}")];
+        assert!(labels.iter().any(|l| pair.contains(&l.text)), "row {row}'s PDUs: {labels:?}");
+    }
+    assert!(h.query_by_label("GB200 pod on a 1 MVA transformer").is_some(), "the site card names the site");
+    let rooms = h.state().world().resource::<PlanRooms>().clone();
+    assert_eq!(rooms.rooms.len(), 1);
+    assert!(rooms.misplaced.is_empty());
+    // A rack placed outside the room is flagged on the plan and on the card.
+    let w = h.state_mut().world_mut();
+    let placed =
+        dctwin::edit::ops::place(w, dctwin::kinds::EquipmentKind::Rack, "gb200-nvl72", (12.0, 0.0), 0.1).unwrap();
+    dctwin::edit::apply(w, placed).unwrap();
+    dctwin::app::plan::refresh_plan(w);
+    h.run();
+    let rooms = h.state().world().resource::<PlanRooms>().clone();
+    assert_eq!(rooms.misplaced.keys().collect::<Vec<_>>(), ["GB7"]);
+    assert!(h.query_by_label("1 rack outside its room or zone (yellow cross)").is_some());
+}
+
+/// The app exports the run so far as the report `dctwin run` writes after the same time, and
+/// the plan as a PNG drawn the same way each time.
+#[test]
+fn the_report_and_the_plan_export_from_the_app() {
+    use dctwin::app::export::{ExportKind, export};
+    let dir = fresh_dir("app-export");
+    let steps = 5;
+    let mut h = harness("gb200_pod.ron", steps);
+    fit_plan(&mut h);
+    let w = h.state_mut().world_mut();
+    let json = dir.join("pod-report.json");
+    export(w, ExportKind::ReportJson, &json).unwrap();
+    let site = load(&root().join("sites/gb200_pod.ron"));
+    let step = dctwin::sim::DEFAULT_STEP;
+    let options = headless::RunOptions { duration: step * steps as u32, step };
+    let expected = headless::run(&site, &Catalog::builtin(), &options, "untitled site").to_json();
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), expected, "the same report as `dctwin run` after 5 steps");
+    let md = dir.join("pod-report.md");
+    export(w, ExportKind::ReportMarkdown, &md).unwrap();
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("# dctwin report: GB200 pod on a 1 MVA transformer"));
+
+    let png = dir.join("pod-plan.png");
+    let message = export(w, ExportKind::PlanPng, &png).unwrap();
+    assert!(message.contains("1600×1000"), "{message}");
+    let first = std::fs::read(&png).unwrap();
+    export(w, ExportKind::PlanPng, &png).unwrap();
+    assert_eq!(std::fs::read(&png).unwrap(), first, "the same picture twice");
+    let decoder = png::Decoder::new(std::io::Cursor::new(first));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1600, 1000));
+    let channels = info.line_size / info.width as usize;
+    let pixels: std::collections::HashSet<[u8; 3]> = buf.chunks(channels).map(|p| [p[0], p[1], p[2]]).collect();
+    // PDU-A3's colour (its loading) and the walls' are in the picture.
+    let status = w.resource::<dctwin::app::status::SiteStatus>();
+    let c = dctwin::app::colors::metric_color(dctwin::app::state::ColorMetric::Loading, status.by_id.get("PDU-A3"));
+    let pdu = [c[0], c[1], c[2]].map(|v| (v * 255.0).round() as u8);
+    assert!(pixels.contains(&pdu), "PDU-A3's loading colour {pdu:?} is drawn");
+    assert!(pixels.contains(&[60, 60, 70]), "the walls are drawn");
+    // The single-line diagram from the same menu.
+    let sld = dir.join("pod-diagram.png");
+    let message = export(w, ExportKind::DiagramPng, &sld).unwrap();
+    assert!(message.starts_with("Exported the single-line diagram"), "{message}");
+    assert!(std::fs::read(&sld).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(
+        !dir.read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-")),
+        "no temporary left"
+    );
+}

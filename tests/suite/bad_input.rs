@@ -35,7 +35,7 @@ const CASES: &[(&str, &[&str])] = &[
     (
         "unknown_section.ron",
         &[
-            "18:5: unknown field `rack` in the site; expected one of `version`, `name`, `include`, `grid_feeds`, `generators`, `transformers`, `transfer_switches`, `ups`, `distribution`, `racks`, `ambient`, `zones`, `water_loops`, `crahs`, `cdus`, `chillers`, `heat_rejection`, `economics`",
+            "18:5: unknown field `rack` in the site; expected one of `version`, `name`, `include`, `rooms`, `grid_feeds`, `generators`, `transformers`, `transfer_switches`, `ups`, `distribution`, `racks`, `ambient`, `zones`, `water_loops`, `crahs`, `cdus`, `chillers`, `heat_rejection`, `economics`",
         ],
     ),
     ("wrong_type.ron", &["15:70: Expected float"]),

@@ -41,13 +41,18 @@ fn example_sites_have_no_overlapping_footprints() {
 fn placing_next_to_a_row_takes_the_next_id_and_the_rows_feeds_and_the_solver_sees_it() {
     let mut app = app_for("ai_hall_20mw.ron");
     let w = app.world_mut();
+    // The first row (y = 0) is full: GB1..GB15 at x 0, 0.6 … 8.4. Take GB15 out of it; the
+    // slot at x = 8.4 is free, beside GB14 on BW-A1-5 / BW-B1-5.
+    let e = ops::delete(w, &["GB15".to_string()]).unwrap();
+    edit::apply(w, e).unwrap();
+    headless::advance(&mut app, 2);
+    let w = app.world_mut();
     let it_before = w.resource::<dctwin::sim::electrical::SiteTotals>().it_load_kw;
-    // GB1..GB3 sit at y = 0 (x 0, 0.6, 1.2) on BW-A1-1 / BW-B1-1; the next slot is x = 1.8.
-    let e = ops::place(w, EquipmentKind::Rack, "gb200-nvl72", (1.84, 0.07), 0.3).unwrap();
+    let e = ops::place(w, EquipmentKind::Rack, "gb200-nvl72", (8.44, 0.07), 0.3).unwrap();
     let SiteElement::Rack(r) = &e.after[0] else { panic!("a rack") };
     assert_eq!(r.id, "GB151");
-    assert_eq!(r.position_m, (1.8, 0.0));
-    assert_eq!((r.feed_a.as_str(), r.feed_b.as_deref()), ("BW-A1-1", Some("BW-B1-1")));
+    assert_eq!(r.position_m, (8.4, 0.0));
+    assert_eq!((r.feed_a.as_str(), r.feed_b.as_deref()), ("BW-A1-5", Some("BW-B1-5")));
     assert_eq!((r.zone.as_deref(), r.cdu.as_deref()), (Some("HALL"), Some("CDU-1")));
     edit::apply(w, e).unwrap();
     assert!(w.resource::<EditHistory>().is_dirty());
@@ -70,11 +75,11 @@ fn overlapping_placements_and_moves_are_refused() {
     assert!(err.contains("overlap"), "{err}");
     // Moving a whole row together along itself is fine (members do not block each other).
     let row = vec!["GB1".to_string(), "GB2".into(), "GB3".into()];
-    let e = ops::move_by(w, &row, (0.0, -3.0), 0.3).unwrap();
+    let e = ops::move_by(w, &row, (0.0, -1.2), 0.3).unwrap();
     edit::apply(w, e).unwrap();
     let site = world_to_site(w);
     let gb2 = site.racks.iter().find(|r| r.id == "GB2").unwrap();
-    assert_eq!(gb2.position_m, (0.6, -3.0));
+    assert_eq!(gb2.position_m, (0.6, -1.2));
 }
 
 #[test]
@@ -305,7 +310,7 @@ fn the_preview_says_how_many_more_racks_fit_and_placing_them_confirms_it() {
 #[test]
 fn the_preview_names_the_nearest_cdu_with_room() {
     let text = std::fs::read_to_string(root().join("sites/gb200_pod.ron")).unwrap();
-    let cdu_1 = "        (id: \"CDU-1\", model: \"cdu-1200kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (4.0, 6.0)),\n";
+    let cdu_1 = "        (id: \"CDU-1\", model: \"cdu-1200kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (1.4, 2.4)),\n";
     assert!(text.contains(cdu_1));
     let more = "        (id: \"CDU-FAR\", model: \"cdu-2000kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (30.0, 6.0)),\n        (id: \"CDU-NEAR\", model: \"cdu-1200kw\", water_loop: \"FWS\", upstream: \"MCC-1\", position_m: (5.0, 6.0)),\n";
     let text = text.replacen(cdu_1, &format!("{cdu_1}{more}"), 1);

@@ -25,12 +25,15 @@ mod grid_rules;
 mod kinds;
 mod live_edits;
 mod opendss;
+mod rooms;
 mod round_trip;
 mod run_time;
 mod scenario;
 mod schedule;
 mod schema;
 mod site_repo;
+#[cfg(feature = "desktop")]
+mod sld;
 mod standby;
 mod sweep;
 mod thermal;

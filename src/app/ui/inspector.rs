@@ -54,7 +54,7 @@ fn single(ui: &mut egui::Ui, world: &mut World, id: &str) {
         ui.label(RichText::new(id).heading());
         ui.label(format!("{} · {}", kind.label(), element.model().unwrap_or("")));
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if !kind.is_marker() {
             let in_service = element.in_service();
             let label = if in_service { "Take out of service" } else { "Return to service" };
@@ -68,6 +68,14 @@ fn single(ui: &mut egui::Ui, world: &mut World, id: &str) {
         }
         if ui.button("Centre").clicked() {
             world.resource_mut::<EditorState>().center_on = Some(id.to_string());
+        }
+        if kind.is_electrical()
+            && ui
+                .button("Show in diagram")
+                .on_hover_text("its box on the single-line diagram (a rack: its groups)")
+                .clicked()
+        {
+            super::sld::show_in_diagram(world, id);
         }
     });
     if let SiteElement::Rack(r) = &element {

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod inspector;
 pub mod limits;
 pub mod palette;
+pub mod labels;
 pub mod sld;
 
 use bevy::prelude::*;
@@ -20,7 +21,7 @@ use egui::{Color32, RichText};
 use super::colors::{Rgb, legend};
 use super::files;
 use super::perf::{AppTimings, Timed};
-use super::plan::{PlanItem, PlanView};
+use super::plan::PlanRooms;
 use super::state::{ColorMetric, Dialog, EditorState, PendingAction, SimSpeed, Tool, UiFocus};
 use super::status::SiteStatus;
 use crate::edit::{self, EditHistory};
@@ -405,6 +406,16 @@ fn top_bar(ui: &mut egui::Ui, world: &mut World) {
         if ui.button("Save as…").clicked() {
             open_save_as(world);
         }
+        ui.menu_button("Export", |ui| {
+            for kind in crate::app::export::ExportKind::ALL {
+                if ui.button(kind.label()).clicked() {
+                    let open = world.get_resource::<crate::app::state::OpenFile>().and_then(|f| f.path.clone());
+                    let path = crate::app::export::export_suggestion(open.as_deref(), kind);
+                    world.resource_mut::<EditorState>().dialog = Some(Dialog::Export(kind, path.display().to_string()));
+                    ui.close();
+                }
+            }
+        });
         ui.separator();
         let (undo_label, redo_label) = {
             let h = world.resource::<EditHistory>();
@@ -559,35 +570,50 @@ fn status_bar(ui: &mut egui::Ui, world: &mut World) {
     });
 }
 
+/// The site's name and the description from its file's header, top-left of the plan (folds
+/// away), with the count of racks standing outside their room or zone.
+fn site_card(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
+    let Some(meta) = world.get_resource::<crate::sim::world::SiteMeta>() else { return };
+    let name = meta.name.clone();
+    // The generated first line says what the file is, not what the site is.
+    let description: Vec<String> =
+        meta.header.iter().filter(|l| !l.starts_with("dctwin site file")).map(|l| l.trim().to_string()).collect();
+    let misplaced = world.get_resource::<PlanRooms>().map_or(0, |r| r.misplaced.len());
+    let screen = ui.ctx().content_rect();
+    egui::Area::new(egui::Id::new("site_card"))
+        .anchor(egui::Align2::LEFT_TOP, egui::vec2(rect.left() + 8.0, rect.top() - screen.top() + 8.0))
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width((rect.width() * 0.4).clamp(200.0, 460.0));
+                egui::CollapsingHeader::new(RichText::new(&name).strong()).id_salt("site_card").default_open(false).show(
+                    ui,
+                    |ui| {
+                        let text = description.join(" ");
+                        if !text.is_empty() {
+                            ui.add(egui::Label::new(RichText::new(text).small()).wrap());
+                        }
+                    },
+                );
+                if misplaced > 0 {
+                    ui.label(
+                        RichText::new(format!(
+                            "{misplaced} rack{} outside {} room or zone (yellow cross)",
+                            if misplaced == 1 { "" } else { "s" },
+                            if misplaced == 1 { "its" } else { "their" }
+                        ))
+                        .small()
+                        .color(Color32::from_rgb(255, 230, 60)),
+                    );
+                }
+            });
+        });
+}
+
 /// Labels, the tooltip and the legend over the plan area.
 fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
-    let view = world.get_resource::<PlanView>().copied().unwrap_or_default();
     let painter = ui.painter_at(rect);
-    // Labels on elements wide enough on screen to carry one (the text fits the footprint).
-    {
-        let mut q = world.query::<&PlanItem>();
-        let mut drawn = 0;
-        for item in q.iter(world) {
-            // Markers (zones, loops) take no floor: label them as if they were 2 m wide.
-            let width_px = if item.kind.is_marker() { 2.0 } else { item.size_m.x } / view.m_per_px;
-            if width_px < 14.0 || drawn > 1500 {
-                continue;
-            }
-            let p = view.to_screen(item.center_m);
-            let pos = egui::pos2(p.x, p.y);
-            if !rect.contains(pos) {
-                continue;
-            }
-            drawn += 1;
-            let size = (width_px / (item.id.len().max(2) as f32 * 0.62)).clamp(7.0, 14.0);
-            let galley = painter.layout_no_wrap(item.id.clone(), egui::FontId::proportional(size), Color32::BLACK);
-            if !item.kind.is_marker() && galley.size().x > width_px + 24.0 {
-                continue;
-            }
-            let color = if item.kind.is_marker() { Color32::from_gray(220) } else { Color32::BLACK };
-            painter.text(pos, egui::Align2::CENTER_CENTER, &item.id, egui::FontId::proportional(size), color);
-        }
-    }
+    labels::draw_plan_labels(ui, world, rect);
+    site_card(ui, world, rect);
     placement_preview(ui, world, rect);
     // Legend.
     let metric = world.resource::<EditorState>().metric;
@@ -612,6 +638,8 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                         }
                         ui.label(RichText::new(crate::app::colors::rack_legend(metric)).small());
                         ui.label(RichText::new("outline: alert (red blinks: critical, amber: warning)").small());
+                        ui.label(RichText::new("yellow cross: rack outside its room or zone").small());
+                        ui.label(RichText::new("zoomed out, a row's shape stands for its racks (its worst)").small());
                     });
             });
         });
@@ -622,6 +650,7 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
     {
         let status = world.get_resource::<SiteStatus>().and_then(|s| s.by_id.get(&id).cloned());
         let figures = super::status::figures(world, &id);
+        let misplaced = world.get_resource::<PlanRooms>().and_then(|r| r.misplaced.get(&id).cloned());
         egui::Area::new(egui::Id::new("plan_tooltip"))
             .fixed_pos(pos + egui::vec2(16.0, 16.0))
             .interactable(false)
@@ -632,6 +661,9 @@ fn plan_overlay(ui: &mut egui::Ui, world: &mut World, rect: egui::Rect) {
                     ui.label(RichText::new(format!("{id}  ({kind})")).strong());
                     if let Some(a) = status.and_then(|s| s.alert) {
                         ui.label(RichText::new(format!("{a:?} alert")).color(Color32::from_rgb(255, 90, 80)));
+                    }
+                    if let Some(m) = &misplaced {
+                        ui.label(RichText::new(m).color(Color32::from_rgb(255, 230, 60)));
                     }
                     egui::Grid::new("tooltip_grid").show(ui, |ui| {
                         for (k, v) in figures {
@@ -779,6 +811,32 @@ fn dialogs(ctx: &egui::Context, world: &mut World) {
                 });
             });
             if let Some(Dialog::Open(p)) = &mut next {
+                *p = path;
+            }
+        }
+        Dialog::Export(kind, mut path) => {
+            egui::Window::new("Export").collapsible(false).show(ctx, |ui| {
+                ui.label(kind.label().trim_end_matches('…'));
+                ui.horizontal(|ui| {
+                    ui.label("File:");
+                    ui.text_edit_singleline(&mut path);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Export").clicked() {
+                        match crate::app::export::export(world, kind, path.as_ref()) {
+                            Ok(done) => {
+                                world.resource_mut::<EditorState>().info(done);
+                                next = None;
+                            }
+                            Err(e) => world.resource_mut::<EditorState>().error(e),
+                        }
+                    }
+                    if ui.button("Cancel").clicked() {
+                        next = None;
+                    }
+                });
+            });
+            if let Some(Dialog::Export(_, p)) = &mut next {
                 *p = path;
             }
         }
