@@ -332,23 +332,3 @@ fn the_diagram_exports_to_a_deterministic_png() {
     assert_eq!(message, (format!("Wrote the single-line diagram to {}", target.display()), false));
     assert!(h.query_by_label("PNG file:").is_none(), "the row closes");
 }
-
-#[test]
-#[ignore]
-fn scratch_write_pngs() {
-    for site in
-        ["small_2n_room.ron", "gb200_pod.ron", "ai_hall_20mw.ron", "standby_power_room.ron", "legacy_air_hall.ron"]
-    {
-        let mut h = harness(site, 3);
-        h.run();
-        let tree = placed(&mut h);
-        let status = h.state().world().resource::<SiteStatus>();
-        sld::png::sld_png(&tree, status, std::path::Path::new(&format!("/tmp/sld_{site}.png"))).unwrap();
-    }
-    let site = dctwin::generator::generate_site(10_000);
-    let mut h = harness_for(&site, 1, BottomTab::SingleLine);
-    h.run();
-    let tree = placed(&mut h);
-    let status = h.state().world().resource::<SiteStatus>();
-    sld::png::sld_png(&tree, status, std::path::Path::new("/tmp/sld_10k.png")).unwrap();
-}

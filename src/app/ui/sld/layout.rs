@@ -632,7 +632,7 @@ pub fn layout(world: &mut World) -> SldLayout {
         2 => Some(Side::B),
         _ => None,
     };
-    out.two_sided = bits.iter().any(|&b| b == 2) && bits.iter().any(|&b| b == 1);
+    out.two_sided = bits.contains(&2) && bits.contains(&1);
     if out.two_sided {
         for (node, &b) in out.nodes.iter_mut().zip(&bits) {
             node.side = pure(b);
@@ -648,8 +648,9 @@ pub fn layout(world: &mut World) -> SldLayout {
                 }
             }
         }
-        for i in 0..n {
-            if bits[i] == 0
+        // Parents come before their children: a side passes down a chain that feeds no racks.
+        for (i, &b) in bits.iter().enumerate() {
+            if b == 0
                 && let Some(p) = out.nodes[i].parent
                 && out.nodes[i].side.is_none()
             {

@@ -362,8 +362,8 @@ const TWIN: Color32 = Color32::from_rgb(190, 160, 255);
 
 fn band_fill(side: Side) -> Color32 {
     match side {
-        Side::A => Color32::from_rgba_unmultiplied(90, 150, 255, 20),
-        Side::B => Color32::from_rgba_unmultiplied(255, 170, 60, 20),
+        Side::A => Color32::from_rgba_unmultiplied(90, 150, 255, 30),
+        Side::B => Color32::from_rgba_unmultiplied(255, 170, 60, 26),
     }
 }
 
