@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use bevy::prelude::{App, Vec2};
 use bevy_egui::egui;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dctwin::app::state::EditorState;
@@ -40,9 +41,30 @@ fn app_frame(c: &mut Criterion) {
     for _ in 0..3 {
         let _ = ctx.run_ui(input(), |ui| ui::ui_root(ui, app.world_mut()));
     }
+    // The plan as opened: rows, rooms and the whole site fitted into the plan area.
+    let fit = |app: &mut App, m_per_px: Option<(f32, Vec2)>| {
+        let world = app.world_mut();
+        plan::refresh_plan(world);
+        let rect = world.resource::<dctwin::app::state::UiFocus>().plan_rect;
+        let items: Vec<plan::PlanItem> = world.resource::<plan::PlanIndex>().items.values().cloned().collect();
+        let mut view = *world.resource::<plan::PlanView>();
+        view.window_px = Vec2::new(1600.0, 900.0);
+        plan::fit_site(&mut view, items.iter(), rect);
+        if let Some((m, centre)) = m_per_px {
+            view.m_per_px = m;
+            view.center_m = centre;
+        }
+        world.insert_resource(view);
+        plan::refresh_plan(world);
+    };
+    fit(&mut app, None);
     let mut group = c.benchmark_group("app_10k_racks");
     group.sample_size(20);
     group.bench_function("panels", |b| b.iter(|| ctx.run_ui(input(), |ui| ui::ui_root(ui, app.world_mut()))));
+    // Zoomed in on the first hall, racks one by one with their labels.
+    fit(&mut app, Some((0.02, Vec2::new(2.0, 8.0))));
+    group.bench_function("panels_zoomed_in", |b| b.iter(|| ctx.run_ui(input(), |ui| ui::ui_root(ui, app.world_mut()))));
+    fit(&mut app, None);
     group.bench_function("status_refresh", |b| b.iter(|| status::refresh_status(app.world_mut())));
     group.bench_function("plan_rebuild", |b| b.iter(|| plan::rebuild_items(app.world_mut())));
     group.bench_function("single_line_layout", |b| b.iter(|| ui::sld::layout(app.world_mut())));

@@ -117,6 +117,9 @@ const TITLE_PX: i32 = 44;
 const LEGEND_PX: i32 = 34;
 const MARGIN_PX: i32 = 16;
 
+/// A rectangle in picture pixels: top-left and bottom-right corners.
+type PxRect = [(i32, i32); 2];
+
 fn rgb(c: Rgb) -> RGBColor {
     RGBColor((c[0] * 255.0).round() as u8, (c[1] * 255.0).round() as u8, (c[2] * 255.0).round() as u8)
 }
@@ -166,7 +169,7 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
         let y = origin.y + (hi.y - p.y) * px_per_m;
         (x.round() as i32, y.round() as i32)
     };
-    let rect_px = |min: Vec2, max: Vec2| -> [(i32, i32); 2] {
+    let rect_px = |min: Vec2, max: Vec2| -> PxRect {
         let (a, b) = (to_px(Vec2::new(min.x, max.y)), to_px(Vec2::new(max.x, min.y)));
         [a, (b.0.max(a.0 + 1), b.1.max(a.1 + 1))]
     };
@@ -209,7 +212,7 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
             .fold(f32::MAX, f32::min);
         let detail = rack_width == f32::MAX || racks_in_detail(rack_width, 1.0 / px_per_m);
         let edge = RGBColor(40, 40, 48);
-        let mut labels: Vec<(String, [(i32, i32); 2], bool)> = Vec::new();
+        let mut labels: Vec<(String, PxRect, bool)> = Vec::new();
         for i in items.iter().filter(|i| !i.kind.is_marker()) {
             if i.kind == EquipmentKind::Rack && !detail {
                 continue;
@@ -229,7 +232,7 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
             }
         }
         // Labels: rooms first, then the rest in order, where they fit and overlap nothing.
-        let mut taken: Vec<[(i32, i32); 2]> = Vec::new();
+        let mut taken: Vec<PxRect> = Vec::new();
         let mut put = |text: &str,
                        at: (i32, i32),
                        style: &TextStyle,

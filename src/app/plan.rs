@@ -1110,7 +1110,15 @@ fn draw_rooms(mut gizmos: Gizmos, plan: Res<PlanRooms>, view: Res<PlanView>, ind
             gizmos.line_2d(c + Vec2::new(-r.x, r.y), c + Vec2::new(r.x, -r.y), yellow);
         }
     }
+    let half_view = view.window_px * view.m_per_px / 2.0;
+    let (view_lo, view_hi) = (view.center_m - half_view, view.center_m + half_view);
     for (_, outline) in &plan.zones {
+        // Only zones in view (dashes cost a line each).
+        let (lo, hi) =
+            outline.iter().fold((Vec2::splat(f32::MAX), Vec2::splat(f32::MIN)), |(l, h), p| (l.min(*p), h.max(*p)));
+        if hi.x < view_lo.x || lo.x > view_hi.x || hi.y < view_lo.y || lo.y > view_hi.y {
+            continue;
+        }
         for (k, a) in outline.iter().enumerate() {
             let b = outline[(k + 1) % outline.len()];
             let len = a.distance(b);

@@ -14,6 +14,13 @@ use crate::kinds::EquipmentKind;
 /// The most labels drawn in one frame (beyond it the plan is a texture of text, and it costs).
 pub const MAX_LABELS: usize = 1500;
 
+/// Elements, rows and lines smaller than this on screen (their longer side) get no label,
+/// logical pixels.
+const MIN_OWNER_PX: f32 = 8.0;
+
+/// At most this many candidates are tried per frame (each costs a text layout).
+const MAX_TRIES: usize = 4 * MAX_LABELS;
+
 /// Racks narrower than this on screen are labelled by their rows, logical pixels (a 3–4
 /// character id at 8 pt).
 const RACK_LABEL_PX: f32 = 20.0;
@@ -132,6 +139,10 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
     let rack_labels = world.get_resource::<PlanRows>().is_none_or(|r| r.rack_width_m / view.m_per_px >= RACK_LABEL_PX);
     if let Some(rows) = world.get_resource::<PlanRows>().filter(|_| !rack_labels) {
         for row in &rows.rows {
+            let owner = screen_rect(&view, row.min_m, row.max_m);
+            if !owner.intersects(rect) || owner.width().max(owner.height()) < MIN_OWNER_PX * 2.0 {
+                continue;
+            }
             let drawn: Vec<f64> =
                 row.racks.iter().filter_map(|id| status.and_then(|s| s.by_id.get(id)).and_then(|s| s.p_kw)).collect();
             let kw = drawn.iter().fold(0.0, |a, b| a + b);
@@ -144,7 +155,7 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
             candidates.push(Candidate {
                 of: LabelOf::Row,
                 text,
-                owner: screen_rect(&view, row.min_m, row.max_m),
+                owner,
                 size: 11.0,
                 // Beside a short row, in its aisle.
                 place: Place::InsideOrBelow,
@@ -162,10 +173,14 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
                 continue;
             }
             covered.extend(block.racks.iter().cloned());
+            let owner = screen_rect(&view, block.min_m, block.max_m);
+            if !owner.intersects(rect) || owner.width().max(owner.height()) < MIN_OWNER_PX * 2.0 {
+                continue;
+            }
             candidates.push(Candidate {
                 of: LabelOf::Block,
                 text: vec![format!("{} ({})", block.name(), block.racks.len()), block.name()],
-                owner: screen_rect(&view, block.min_m, block.max_m),
+                owner,
                 size: 11.0,
                 place: Place::InsideOrBelow,
                 color: light,
@@ -176,7 +191,9 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
         let mut equipment: Vec<(f32, Candidate)> = Vec::new();
         for item in index.items.values() {
             let owner = screen_rect(&view, item.center_m - item.size_m / 2.0, item.center_m + item.size_m / 2.0);
-            if !owner.intersects(rect) {
+            // A speck on screen carries no label (its line's or the tooltip names it): this also
+            // keeps thousands of specks from being laid out as text every frame.
+            if !owner.intersects(rect) || owner.width().max(owner.height()) < MIN_OWNER_PX {
                 continue;
             }
             let (of, place, size) = match item.kind {
@@ -191,6 +208,15 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
                 continue;
             }
             let area = owner.area();
+            // A long box's symbol takes its left (or lower) end: the label centres on the rest.
+            let side = owner.width().min(owner.height());
+            let owner = if of == LabelOf::Equipment && side >= 14.0 && owner.width() >= 1.8 * owner.height() {
+                egui::Rect::from_min_max(owner.min + egui::vec2(side, 0.0), owner.max)
+            } else if of == LabelOf::Equipment && side >= 14.0 && owner.height() >= 1.8 * owner.width() {
+                egui::Rect::from_min_max(owner.min, owner.max - egui::vec2(0.0, side))
+            } else {
+                owner
+            };
             equipment.push((area, Candidate { of, text: vec![item.id.clone()], owner, size, place, color: light }));
         }
         // Large equipment first; racks last (the most numerous, and the least each).
@@ -226,7 +252,7 @@ fn place_labels(
         let (y0, y1) = ((r.min.y / CELL).floor() as i32, (r.max.y / CELL).floor() as i32);
         (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
     };
-    for c in candidates {
+    for c in candidates.into_iter().take(MAX_TRIES) {
         if placed.len() >= MAX_LABELS {
             break;
         }
@@ -279,14 +305,19 @@ fn position(painter: &egui::Painter, c: &Candidate, text: &str, beside: bool) ->
         (None, Place::Inside) => return None,
         (None, Place::InsideOrBelow) if !beside => return None,
         (None, Place::TopLeft) => {
-            // Within its owner's width (shrunk down to 8 pt), so a room's name stays in the room.
+            // Within its owner's width (shrunk down to 8 pt), so a room's name stays in the room;
+            // a room too narrow for it on screen is named above its walls.
             let fit = (c.owner.width() - 8.0) / galley.size().x;
             let size = if fit < 1.0 { (c.size * fit).floor() } else { c.size };
-            if size < 8.0 {
+            if size < 8.0 && c.of != LabelOf::Room {
                 return None;
+            } else if size < 8.0 {
+                let s = galley.size();
+                (egui::pos2(c.owner.center().x - s.x / 2.0, c.owner.min.y - s.y - 1.0), c.size, s)
+            } else {
+                let g = if size == c.size { galley } else { layout(size) };
+                (c.owner.min + egui::vec2(4.0, 2.0), size, g.size())
             }
-            let g = if size == c.size { galley } else { layout(size) };
-            (c.owner.min + egui::vec2(4.0, 2.0), size, g.size())
         }
         (None, Place::Below | Place::InsideOrBelow) => {
             let s = galley.size();

@@ -9,9 +9,9 @@
 pub mod capacity;
 pub mod charts;
 pub mod inspector;
+pub mod labels;
 pub mod limits;
 pub mod palette;
-pub mod labels;
 pub mod sld;
 
 use bevy::prelude::*;
@@ -585,15 +585,15 @@ fn site_card(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.set_max_width((rect.width() * 0.4).clamp(200.0, 460.0));
-                egui::CollapsingHeader::new(RichText::new(&name).strong()).id_salt("site_card").default_open(false).show(
-                    ui,
-                    |ui| {
+                egui::CollapsingHeader::new(RichText::new(&name).strong())
+                    .id_salt("site_card")
+                    .default_open(false)
+                    .show(ui, |ui| {
                         let text = description.join(" ");
                         if !text.is_empty() {
                             ui.add(egui::Label::new(RichText::new(text).small()).wrap());
                         }
-                    },
-                );
+                    });
                 if misplaced > 0 {
                     ui.label(
                         RichText::new(format!(

@@ -55,7 +55,15 @@ pub fn palette_panel(ui: &mut egui::Ui, world: &mut World) {
                         }
                         ui.label(format!("Click, then click the floor to place a {m}"));
                     };
-                    if ui.selectable_label(active, &m).on_hover_ui(hint).clicked() {
+                    let key = key_ratings(&catalog, kind, &m);
+                    let clicked = ui
+                        .horizontal(|ui| {
+                            let r = ui.selectable_label(active, &m).on_hover_ui(hint).clicked();
+                            ui.label(RichText::new(key).small().weak());
+                            r
+                        })
+                        .inner;
+                    if clicked {
                         editor.tool = Tool::Place { kind, model: m };
                     }
                 }
@@ -139,6 +147,23 @@ pub fn model_summary(catalog: &Catalog, footprints: &FootprintTable, kind: Equip
     out
 }
 
+/// The ratings a planner picks a model by, on one line beside its name: its power, apparent
+/// power or current ratings (the first two the model has) and, for racks, the share of their
+/// heat that goes to liquid ("132 kW · 88 % liquid").
+pub fn key_ratings(catalog: &Catalog, kind: EquipmentKind, model: &str) -> String {
+    let numbers = catalog.model_numbers(kind, model);
+    let mut parts: Vec<String> = numbers
+        .iter()
+        .filter(|f| f.index.is_none() && matches!(f.constraint.unit, "kW" | "kVA" | "MVA" | "A"))
+        .take(2)
+        .map(|f| format!("{} {}", compact(f.value), f.constraint.unit))
+        .collect();
+    if let Some(l) = numbers.iter().find(|f| f.name == "liquid_fraction").filter(|f| f.value > 0.0) {
+        parts.push(format!("{:.0} % liquid", l.value * 100.0));
+    }
+    parts.join(" · ")
+}
+
 /// A rating number as people write it: up to four significant digits, no trailing zeros.
 fn compact(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
@@ -167,6 +192,12 @@ mod tests {
             "pdu-415v-250a",
         );
         assert!(pdu.iter().any(|l| l == "breaker (A): 250"), "{pdu:?}");
+        assert_eq!(key_ratings(&Catalog::builtin(), EquipmentKind::Rack, "gb200-nvl72"), "132 kW · 88 % liquid");
+        assert_eq!(key_ratings(&Catalog::builtin(), EquipmentKind::Distribution, "pdu-415v-250a"), "250 A");
+        assert!(
+            key_ratings(&Catalog::builtin(), EquipmentKind::Transformer, "xfmr-1000kva-13.8kv-415v")
+                .starts_with("1000 kVA")
+        );
         assert_eq!(compact(0.4149), "0.4149");
         assert_eq!(compact(1200.0), "1200");
         assert_eq!(compact(13.8), "13.8");
