@@ -102,6 +102,10 @@ fn ui_system(world: &mut World) {
     ui::ui_root(&mut root, world);
 }
 
+/// The most real time one frame adds to the simulated clock (times the speed), s: a longer
+/// frame (start-up, a stall) slows the clock instead of jumping it.
+const FRAME_CAP_S: f64 = 0.25;
+
 /// Pause, speed and a CPU budget: at most ~30 ms of simulation per frame, so a big site at
 /// 3600× slows the clock instead of freezing the window.
 fn apply_speed(
@@ -109,7 +113,7 @@ fn apply_speed(
     mut time: ResMut<Time<Virtual>>,
     timings: Res<perf::AppTimings>,
     real: Res<Time<Real>>,
-    mut window: Local<(f64, f64, f64)>,
+    mut window: Local<(f64, f64, Option<state::HeldBackBy>)>,
 ) {
     if speed.paused != time.is_paused() {
         if speed.paused { time.pause() } else { time.unpause() }
@@ -119,14 +123,24 @@ fn apply_speed(
     }
     let step_ms = timings.mean_step_ms().unwrap_or(0.01).max(0.01);
     let budget_steps = (30.0 / step_ms).clamp(1.0, 100_000.0);
-    let max_delta = (budget_steps / speed.speed).clamp(0.001, 0.25);
+    let budget_delta = budget_steps / speed.speed;
+    let max_delta = budget_delta.clamp(0.001, FRAME_CAP_S);
     time.set_max_delta(Duration::from_secs_f64(max_delta));
-    // Achieved speed over about a second of real time.
-    let (acc_real, acc_virtual, _) = &mut *window;
+    // Achieved speed over about a second of real time, and what held it back: the steps' CPU
+    // budget, or frames slower than the cap (start-up, drawing) whatever the steps cost.
+    let (acc_real, acc_virtual, held) = &mut *window;
+    if real.delta_secs_f64() > max_delta && !speed.paused {
+        let cause =
+            if budget_delta < FRAME_CAP_S { state::HeldBackBy::Simulation } else { state::HeldBackBy::SlowFrames };
+        if *held != Some(state::HeldBackBy::Simulation) {
+            *held = Some(cause);
+        }
+    }
     *acc_real += real.delta_secs_f64();
     *acc_virtual += time.delta_secs_f64();
     if *acc_real >= 1.0 {
         speed.achieved = *acc_virtual / *acc_real;
+        speed.held_back_by = held.take();
         *acc_real = 0.0;
         *acc_virtual = 0.0;
     }

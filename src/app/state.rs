@@ -192,11 +192,35 @@ pub struct SimSpeed {
     pub pending_steps: u32,
     /// Measured simulated seconds per real second over the last second.
     pub achieved: f64,
+    /// What held the clock back over the last second, if anything.
+    pub held_back_by: Option<HeldBackBy>,
+}
+
+/// Why the simulated clock ran slower than asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldBackBy {
+    /// The simulation's steps took the CPU budget of a frame (the site is costly to step).
+    Simulation,
+    /// Frames took longer than a quarter second each (drawing, start-up), whatever the steps cost.
+    SlowFrames,
+}
+
+impl SimSpeed {
+    /// The note beside the clock when it runs slower than asked, naming the cause.
+    pub fn note(&self) -> Option<String> {
+        if self.paused || self.achieved <= 0.0 || self.achieved >= self.speed * 0.9 {
+            return None;
+        }
+        match self.held_back_by? {
+            HeldBackBy::Simulation => Some(format!("(running at {:.0}×: simulation CPU bound)", self.achieved)),
+            HeldBackBy::SlowFrames => Some(format!("(running at {:.0}×: slow frames)", self.achieved)),
+        }
+    }
 }
 
 impl Default for SimSpeed {
     fn default() -> Self {
-        SimSpeed { paused: false, speed: 60.0, pending_steps: 0, achieved: 0.0 }
+        SimSpeed { paused: false, speed: 60.0, pending_steps: 0, achieved: 0.0, held_back_by: None }
     }
 }
 

@@ -1079,3 +1079,25 @@ fn the_report_and_the_plan_export_from_the_app() {
         "no temporary left"
     );
 }
+
+/// A clock held back by slow frames (start-up, drawing) says so, not "CPU bound": only the
+/// simulation's own cost is called that (a 6-rack site once read "running at 18×: CPU bound").
+#[test]
+fn the_clock_names_what_holds_it_back() {
+    use dctwin::app::state::{HeldBackBy, SimSpeed};
+    let mut h = harness("gb200_pod.ron", 1);
+    let mut shows = |held: Option<HeldBackBy>, achieved: f64| -> Vec<String> {
+        let speed = SimSpeed { speed: 60.0, achieved, held_back_by: held, ..SimSpeed::default() };
+        h.state_mut().world_mut().insert_resource(speed);
+        h.run();
+        ["slow frames", "simulation CPU bound"]
+            .iter()
+            .filter(|t| h.query_by_label_contains(t).is_some())
+            .map(|t| t.to_string())
+            .collect()
+    };
+    assert_eq!(shows(Some(HeldBackBy::SlowFrames), 18.0), ["slow frames"]);
+    assert_eq!(shows(Some(HeldBackBy::Simulation), 18.0), ["simulation CPU bound"]);
+    assert!(shows(None, 18.0).is_empty(), "nothing held it back: no note");
+    assert!(shows(Some(HeldBackBy::Simulation), 59.0).is_empty(), "within 10 % of the speed asked: no note");
+}

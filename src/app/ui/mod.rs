@@ -488,8 +488,8 @@ fn time_controls(ui: &mut egui::Ui, world: &mut World) {
     }
     ui.label(RichText::new(format!("t = {}", format_clock(clock.elapsed_s))).monospace())
         .on_hover_text(format!("{} steps of {:.1} s", clock.steps, clock.step_s));
-    if !speed.paused && speed.achieved > 0.0 && speed.achieved < speed.speed * 0.9 {
-        ui.label(RichText::new(format!("(running at {:.0}×: CPU bound)", speed.achieved)).color(Color32::YELLOW));
+    if let Some(note) = speed.note() {
+        ui.label(RichText::new(note).color(Color32::YELLOW));
     }
     *world.resource_mut::<SimSpeed>() = speed;
 }

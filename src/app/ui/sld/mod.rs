@@ -86,13 +86,7 @@ pub fn show_in_diagram(world: &mut World, id: &str) {
 /// Where "Export diagram PNG" suggests writing: `<site>-diagram.png` beside the open file, or in the
 /// working folder when the open file is a bundled example or there is none (as "Save as" does).
 pub fn export_suggestion(open: Option<&Path>) -> PathBuf {
-    let stem =
-        open.and_then(|p| p.file_stem()).map_or_else(|| "site".to_string(), |s| s.to_string_lossy().into_owned());
-    let dir = match open {
-        Some(p) if !crate::app::files::is_bundled_example(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        _ => PathBuf::new(),
-    };
-    dir.join(format!("{stem}-diagram.png"))
+    crate::app::export::export_suggestion(open, crate::app::export::ExportKind::DiagramPng)
 }
 
 /// The layout for the world as it is: the cached one while the plan's revision is unchanged.
