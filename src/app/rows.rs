@@ -63,15 +63,20 @@ pub fn find_blocks<'a>(items: impl Iterator<Item = &'a PlanItem>) -> Vec<PlanRow
         .filter(|i| !matches!(i.kind, EquipmentKind::Rack | EquipmentKind::Distribution) && !i.kind.is_marker())
         .collect();
     let gap = |i: &PlanItem| 4.0 * i.size_m.min_element();
-    // Units stand side by side either way (CRAHs along a wall, transformers in a column): lines
-    // along x first, then along y among the units left alone.
-    let mut blocks = find_lines(units.iter().copied(), Some(true), gap);
-    blocks.retain(|b| b.racks.len() > 1);
-    let in_block: std::collections::HashSet<&str> =
-        blocks.iter().flat_map(|b| b.racks.iter().map(String::as_str)).collect();
-    let mut columns = find_lines(units.iter().copied().filter(|u| !in_block.contains(u.id.as_str())), Some(false), gap);
-    columns.retain(|b| b.racks.len() > 1);
-    blocks.extend(columns);
+    // Units stand side by side either way (CRAHs along a wall, transformers in a column): of the
+    // lines along x and along y, the longest are taken first, each unit in one line.
+    let mut lines = find_lines(units.iter().copied(), Some(true), gap);
+    lines.extend(find_lines(units.iter().copied(), Some(false), gap));
+    lines.retain(|b| b.racks.len() > 1);
+    lines.sort_by(|a, b| b.racks.len().cmp(&a.racks.len()).then_with(|| natural_cmp(&a.racks[0], &b.racks[0])));
+    let mut taken: std::collections::HashSet<String> = Default::default();
+    let mut blocks: Vec<PlanRow> = Vec::new();
+    for line in lines {
+        if line.racks.iter().all(|id| !taken.contains(id)) {
+            taken.extend(line.racks.iter().cloned());
+            blocks.push(line);
+        }
+    }
     blocks.sort_by(|a, b| natural_cmp(&a.racks[0], &b.racks[0]));
     blocks
 }
@@ -200,5 +205,23 @@ mod tests {
         let blocks = find_blocks(items.iter());
         assert_eq!(blocks.len(), 1);
         assert_eq!((blocks[0].name(), blocks[0].kind), ("CRAH-1–CRAH-4".to_string(), EquipmentKind::Crah));
+    }
+
+    #[test]
+    fn a_grid_of_units_is_read_as_its_longer_lines() {
+        // Two columns of three transformers (3 m apart in a column, 5.5 m between columns): two
+        // columns of three, not three pairs across.
+        let items: Vec<PlanItem> = (0..6)
+            .map(|i| PlanItem {
+                id: format!("T-{}{}", if i < 3 { "A" } else { "B" }, i % 3 + 1),
+                kind: EquipmentKind::Transformer,
+                center_m: Vec2::new(if i < 3 { 0.0 } else { -5.5 }, (i % 3) as f32 * 3.0),
+                size_m: Vec2::new(2.4, 1.8),
+                links: vec![],
+                zone: None,
+            })
+            .collect();
+        let names: Vec<String> = find_blocks(items.iter()).iter().map(PlanRow::name).collect();
+        assert_eq!(names, ["T-A1–T-A3", "T-B1–T-B3"]);
     }
 }
