@@ -1157,7 +1157,8 @@ fn draw_symbols(mut gizmos: Gizmos, view: Res<PlanView>, index: Res<PlanIndex>) 
             let along = if item.size_m.x >= item.size_m.y { Vec2::X } else { Vec2::Y };
             (item.center_m - along * (item.size_m.max_element() - side) / 2.0, Vec2::splat(side * 0.8))
         } else {
-            (item.center_m, item.size_m * 0.8)
+            // A squarish box: the symbol in its lower half, the label in the upper.
+            (item.center_m - Vec2::new(0.0, item.size_m.y * 0.22), item.size_m * 0.45)
         };
         kind_symbol(&mut gizmos, item.kind, c, size, ink);
     }

@@ -208,12 +208,16 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
                 continue;
             }
             let area = owner.area();
-            // A long box's symbol takes its left (or lower) end: the label centres on the rest.
+            // A long box's symbol takes its left (or lower) end, a squarish box's its lower half:
+            // the label centres on the rest.
             let side = owner.width().min(owner.height());
             let owner = if of == LabelOf::Equipment && side >= 14.0 && owner.width() >= 1.8 * owner.height() {
                 egui::Rect::from_min_max(owner.min + egui::vec2(side, 0.0), owner.max)
             } else if of == LabelOf::Equipment && side >= 14.0 && owner.height() >= 1.8 * owner.width() {
                 egui::Rect::from_min_max(owner.min, owner.max - egui::vec2(0.0, side))
+            } else if of == LabelOf::Equipment && side >= 14.0 {
+                // A squarish box's symbol takes its lower half.
+                egui::Rect::from_min_max(owner.min, egui::pos2(owner.max.x, owner.center().y))
             } else {
                 owner
             };
