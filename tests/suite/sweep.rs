@@ -220,9 +220,14 @@ fn common_mode_groups_are_validated_and_kept() {
     let problems = |text: &str| dctwin::site::load::parse_site(text, "site.ron", &catalog).err().map(|p| p.to_string());
     let good = with("\"SUB-1\"", "\"SUB-1\"");
     assert_eq!(problems(&good), None);
+    let line_of = |needle: &str| 1 + text.lines().position(|l| l.contains(needle)).unwrap();
+    let (a, b) = (line_of("position_m: (-22.0, 0.0))"), line_of("position_m: (-22.0, 12.0))"));
     let one = problems(&with("\"SUB-1\"", "\"SUB-2\"")).unwrap();
-    assert!(one.contains("site.ron:15:") && one.contains("common-mode group \"SUB-1\" has one member"), "{one}");
-    assert!(one.contains("site.ron:16:") && one.contains("\"SUB-2\" has one member"), "{one}");
+    assert!(
+        one.contains(&format!("site.ron:{a}:")) && one.contains("common-mode group \"SUB-1\" has one member"),
+        "{one}"
+    );
+    assert!(one.contains(&format!("site.ron:{b}:")) && one.contains("\"SUB-2\" has one member"), "{one}");
     let named = problems(&with("\"UPS-A\"", "\"UPS-A\"")).unwrap();
     assert!(named.contains("common-mode group \"UPS-A\" has the id of an element"), "{named}");
     let twice = problems(&with("\"SUB-1\", \"SUB-1\"", "\"SUB-1\"")).unwrap();
