@@ -161,6 +161,48 @@ fn group_figures(node: &SldNode, status: Option<&SiteStatus>) -> (f64, usize) {
     (kw, dead)
 }
 
+/// What a box shows, the same in the panel and the PNG: its fill, whether its text is light,
+/// its title, the right of its first line, and the left and right of its second.
+pub(crate) struct BoxText {
+    pub fill: Rgb,
+    pub dark: bool,
+    pub title: String,
+    pub right1: String,
+    pub left2: String,
+    pub right2: String,
+}
+
+/// The box of node `node` (folded or not) with the figures of `status`.
+pub(crate) fn box_text(node: &SldNode, folded: bool, status: Option<&SiteStatus>) -> BoxText {
+    if node.is_group() {
+        let (kw, dead) = group_figures(node, status);
+        return BoxText {
+            fill: if dead > 0 && dead == node.racks.len() { DEAD } else { GROUP_FILL },
+            dark: true,
+            title: node.group_title(),
+            right1: String::new(),
+            left2: format!("{kw:.0} kW"),
+            right2: if dead > 0 { format!("{dead} unpowered") } else { String::new() },
+        };
+    }
+    let f = element_figures(node, status.and_then(|s| s.by_id.get(node.id.as_str())));
+    let right2 = if folded {
+        node.folded_badge()
+    } else if !node.in_service {
+        "out of service".into()
+    } else {
+        String::new()
+    };
+    BoxText {
+        fill: f.fill,
+        dark: f.dark,
+        title: node.id.clone(),
+        right1: f.state,
+        left2: node.rating.map(Rating::text).unwrap_or_default(),
+        right2,
+    }
+}
+
 /// The one-line text of a node: "T-A1 3000 kVA · 72 %", "▸ PDU-A12 400 A · 72 % (+48 racks)",
 /// "3 racks (A+B) · 396 kW". The box shows the same on two lines; screen readers and tests read
 /// this.
@@ -492,28 +534,17 @@ fn draw(
         let folded = placed.folded[i];
         let highlighted = view.highlight.contains(&node.key);
         let p = painter.with_clip_rect(r.intersect(clip));
-        let (fill, text_color, line1_right, line2_left, line2_right) = if node.is_group() {
-            let (kw, dead) = group_figures(node, status);
-            let all_dead = dead > 0 && dead == node.racks.len();
-            let fill = if all_dead { DEAD } else { GROUP_FILL };
-            let right = if dead > 0 { format!("{dead} unpowered") } else { String::new() };
-            (color32(fill), Color32::WHITE, String::new(), format!("{kw:.0} kW"), right)
-        } else {
-            let f = element_figures(node, status.and_then(|s| s.by_id.get(node.id.as_str())));
-            let right = if folded {
-                node.folded_badge()
-            } else if !node.in_service {
-                "out of service".into()
-            } else {
-                String::new()
-            };
-            let text = if f.dark { Color32::from_gray(230) } else { Color32::BLACK };
-            (color32(f.fill), text, f.state, node.rating.map(Rating::text).unwrap_or_default(), right)
+        let b = box_text(node, folded, status);
+        let text_color = match (node.is_group(), b.dark) {
+            (true, _) => Color32::WHITE,
+            (false, true) => Color32::from_gray(230),
+            (false, false) => Color32::BLACK,
         };
+        let (fill, line1_right, line2_left, line2_right) = (color32(b.fill), b.right1, b.left2, b.right2);
         painter.rect_filled(r, 3.0, fill);
         let has_children = !node.children.is_empty();
         let text_x = r.left() + if has_children { 17.0 } else { 5.0 };
-        let title = if node.is_group() { node.group_title() } else { node.id.clone() };
+        let title = b.title;
         p.text(
             egui::pos2(text_x, r.top() + 3.0),
             egui::Align2::LEFT_TOP,

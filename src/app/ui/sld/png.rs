@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::layout::{LINK_ALL_TWINS, LinkIn, Side, SldLayout, TwinRoute};
-use super::{GROUP_FILL, element_figures, group_figures};
-use crate::app::colors::{DEAD, Rgb};
+
+use crate::app::colors::Rgb;
 use crate::app::status::SiteStatus;
 
 /// Largest image written, pixels (a bigger diagram must be folded first).
@@ -143,23 +143,7 @@ fn draw(root: &Area, tree: &SldLayout, status: &SiteStatus) -> DrawResult {
         let Some(b) = placed.at[i] else { continue };
         let node = &tree.nodes[i];
         let folded = placed.folded[i];
-        let (fill, dark, title, right1, left2, right2) = if node.is_group() {
-            let (kw, dead) = group_figures(node, Some(status));
-            let fill = if dead > 0 && dead == node.racks.len() { DEAD } else { GROUP_FILL };
-            let right = if dead > 0 { format!("{dead} unpowered") } else { String::new() };
-            (fill, true, node.group_title(), String::new(), format!("{kw:.0} kW"), right)
-        } else {
-            let f = element_figures(node, status.by_id.get(node.id.as_str()));
-            let right = if folded {
-                node.folded_badge()
-            } else if !node.in_service {
-                "out of service".into()
-            } else {
-                String::new()
-            };
-            let rating = node.rating.map(|r| r.text()).unwrap_or_default();
-            (f.fill, f.dark, node.id.clone(), f.state, rating, right)
-        };
+        let super::BoxText { fill, dark, title, right1, left2, right2 } = super::box_text(node, folded, Some(status));
         let text = if dark { RGBColor(235, 235, 235) } else { BLACK };
         root.draw(&Rectangle::new([px(b.x, b.y), px(b.right(), b.bottom())], rgb(fill).filled()))?;
         root.draw(&Rectangle::new([px(b.x, b.y), px(b.right(), b.bottom())], BORDER.stroke_width(1)))?;
