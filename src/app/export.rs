@@ -1,7 +1,8 @@
 //! Exports from the app: the report of the run so far (Markdown or JSON, the same report
 //! `dctwin run` writes) and a PNG of the plan as coloured now (rooms, aisles, zones, every
-//! element or, where racks would be specks, their rows, with labels that fit). Files are written
-//! beside their final name and renamed into place, so a crash never leaves half a file.
+//! element or, where racks would be specks, their rows, with labels that fit). Pictures are
+//! drawn in memory and every file is written with the site saver's atomic write, so a crash
+//! never leaves half a file.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +27,7 @@ use crate::sim::world::{CoolingLayout, SiteMeta};
 pub enum ExportKind {
     /// The run so far as Markdown.
     ReportMarkdown,
-    /// The run so far as JSON (`dctwin.report.v1`).
+    /// The run so far as JSON (the `dctwin run` report schema).
     ReportJson,
     /// The plan as a PNG picture.
     PlanPng,
@@ -120,8 +121,38 @@ const MARGIN_PX: i32 = 16;
 /// A rectangle in picture pixels: top-left and bottom-right corners.
 type PxRect = [(i32, i32); 2];
 
-fn rgb(c: Rgb) -> RGBColor {
-    RGBColor((c[0] * 255.0).round() as u8, (c[1] * 255.0).round() as u8, (c[2] * 255.0).round() as u8)
+/// A picture being drawn in memory.
+pub(crate) type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A colour of the app's scales for plotters.
+pub(crate) fn rgb(c: Rgb) -> RGBColor {
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    RGBColor(byte(c[0]), byte(c[1]), byte(c[2]))
+}
+
+/// Draws a `size` px picture on white with `draw` (the embedded font registered) and returns
+/// its PNG bytes: the same drawing gives the same bytes.
+pub(crate) fn render_png(
+    size: (u32, u32),
+    draw: impl FnOnce(&Canvas) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<Vec<u8>, String> {
+    crate::export::plot::register_font();
+    let (w, h) = size;
+    let mut buf = vec![255u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+        draw(&root).map_err(|e| format!("cannot draw the picture: {e}"))?;
+        root.present().map_err(|e| format!("cannot draw the picture: {e}"))?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = ::png::Encoder::new(&mut out, w, h);
+    encoder.set_color(::png::ColorType::Rgb);
+    encoder.set_depth(::png::BitDepth::Eight);
+    let encode = |e: ::png::EncodingError| format!("cannot encode the PNG: {e}");
+    let mut writer = encoder.write_header().map_err(encode)?;
+    writer.write_image_data(&buf).map_err(encode)?;
+    writer.finish().map_err(encode)?;
+    Ok(out)
 }
 
 /// Draws the plan into `path` at `size` px (white paper, the app's colours); returns the size.
@@ -174,12 +205,8 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
         [a, (b.0.max(a.0 + 1), b.1.max(a.1 + 1))]
     };
 
-    crate::export::plot::register_font();
     let family = crate::export::plot::FAMILY;
-    let tmp = temporary_beside(path);
-    let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        root.fill(&WHITE)?;
+    let bytes = render_png(size, |root| {
         // Aisles, then zones, walls, equipment and labels on top.
         for room in &rooms {
             for a in &room.aisles {
@@ -225,7 +252,7 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
         if !detail {
             for row in find_rows(items.iter()) {
                 let r = rect_px(row.min_m, row.max_m);
-                let c = group_color(metric, row.racks.iter().map(|id| status.by_id.get(id)));
+                let c = group_color(metric, row.members.iter().map(|id| status.by_id.get(id)));
                 root.draw(&Rectangle::new(r, rgb(c).filled()))?;
                 root.draw(&Rectangle::new(r, edge.stroke_width(1)))?;
                 labels.insert(0, (row.name(), r, false));
@@ -288,20 +315,8 @@ pub fn write_plan_png(world: &mut World, path: &Path, size: (u32, u32)) -> Resul
             root.draw(&Text::new(text.clone(), (x + 18, y), legend_style.clone()))?;
             x += 18 + root.estimate_text_size(&text, &legend_style)?.0 as i32 + 14;
         }
-        root.present()?;
         Ok(())
-    })();
-    if let Err(e) = drawn {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("could not draw {}: {e}", path.display()));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    })?;
+    crate::site::save::atomic_write(path, &bytes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
     Ok(size)
-}
-
-/// A temporary file beside `path` (same folder, so renaming it over `path` is atomic); the
-/// extension stays, so the image encoder knows the format.
-pub fn temporary_beside(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export.png".into());
-    path.with_file_name(format!(".{}.tmp-{name}", std::process::id()))
 }

@@ -411,7 +411,7 @@ fn color_items(
         }
     }
     for (row, mut sprite) in &mut rows {
-        let c = group_color(editor.metric, row.racks.iter().map(|id| status.by_id.get(id)));
+        let c = group_color(editor.metric, row.members.iter().map(|id| status.by_id.get(id)));
         let color = Color::srgb(c[0], c[1], c[2]);
         if sprite.color != color {
             sprite.color = color;
@@ -929,13 +929,6 @@ pub struct PlanRows {
     shown: Option<bool>,
 }
 
-impl PlanRows {
-    /// The row a rack is in.
-    pub fn row_of(&self, rack: &str) -> Option<&PlanRow> {
-        self.row_index.get(rack).map(|&i| &self.rows[i])
-    }
-}
-
 /// Finds the rows again when the plan changed (rows depend on every rack's place) and draws
 /// one sprite per row, shown while zoomed out.
 fn sync_rows(mut commands: Commands, revision: Res<PlanRevision>, index: Res<PlanIndex>, mut rows: ResMut<PlanRows>) {
@@ -954,7 +947,7 @@ fn sync_rows(mut commands: Commands, revision: Res<PlanRevision>, index: Res<Pla
         commands.entity(e).despawn();
     }
     let mut widths: Vec<f32> =
-        found.iter().filter_map(|r| index.get(&r.racks[0])).map(|i| i.size_m.min_element()).collect();
+        found.iter().filter_map(|r| index.get(&r.members[0])).map(|i| i.size_m.min_element()).collect();
     widths.sort_by(f32::total_cmp);
     rows.rack_width_m = widths.get(widths.len() / 2).copied().unwrap_or(0.6);
     for row in &found {
@@ -963,9 +956,8 @@ fn sync_rows(mut commands: Commands, revision: Res<PlanRevision>, index: Res<Pla
         rows.sprites.push(commands.spawn((row.clone(), sprite, at, Visibility::Hidden)).id());
     }
     rows.row_index =
-        found.iter().enumerate().flat_map(|(i, r)| r.racks.iter().map(move |id| (id.clone(), i))).collect();
+        found.iter().enumerate().flat_map(|(i, r)| r.members.iter().map(move |id| (id.clone(), i))).collect();
     rows.rows = found;
-    rows.shown = None;
 }
 
 /// Zoomed out, a row's shape stands for its racks; zoomed in, the racks are drawn one by one.
@@ -1135,6 +1127,42 @@ fn draw_rooms(mut gizmos: Gizmos, plan: Res<PlanRooms>, view: Res<PlanView>, ind
 /// Smallest on-screen size of an element that gets its kind's symbol, logical pixels.
 const SYMBOL_MIN_PX: f32 = 14.0;
 
+/// Where an element's kind symbol is drawn and the part of its box that is left to its label,
+/// floor metres.
+pub struct SymbolPlace {
+    /// Centre of the symbol.
+    pub center_m: Vec2,
+    /// Size of the box the symbol is drawn in.
+    pub size_m: Vec2,
+    /// Lower-left and upper-right corners of what is left for the label.
+    pub label_m: (Vec2, Vec2),
+}
+
+/// Where `item`'s symbol goes at `m_per_px`: at the left (or lower) end of a long box, in the
+/// lower half of a squarish one, the label keeping the rest; `None` for racks, markers and
+/// boxes under [`SYMBOL_MIN_PX`] on screen (no symbol).
+pub fn symbol_place(item: &PlanItem, m_per_px: f32) -> Option<SymbolPlace> {
+    let (side, long) = (item.size_m.min_element(), item.size_m.max_element());
+    if side / m_per_px < SYMBOL_MIN_PX || item.kind == EquipmentKind::Rack || item.kind.is_marker() {
+        return None;
+    }
+    let (min, max) = (item.center_m - item.size_m / 2.0, item.center_m + item.size_m / 2.0);
+    Some(if long >= 1.8 * side {
+        let along = if item.size_m.x >= item.size_m.y { Vec2::X } else { Vec2::Y };
+        SymbolPlace {
+            center_m: item.center_m - along * (long - side) / 2.0,
+            size_m: Vec2::splat(side * 0.8),
+            label_m: (min + along * side, max),
+        }
+    } else {
+        SymbolPlace {
+            center_m: item.center_m - Vec2::new(0.0, item.size_m.y * 0.22),
+            size_m: item.size_m * 0.45,
+            label_m: (Vec2::new(min.x, item.center_m.y), max),
+        }
+    })
+}
+
 /// Each piece of equipment's kind as a symbol drawn over its fill (the single-line diagram's
 /// where there is one: two circles for a transformer, a diagonal for a UPS's converter…), so
 /// kinds tell apart at a glance whatever their colour. Only on elements in view and big enough.
@@ -1143,24 +1171,13 @@ fn draw_symbols(mut gizmos: Gizmos, view: Res<PlanView>, index: Res<PlanIndex>) 
     let (lo, hi) = (view.center_m - half_view, view.center_m + half_view);
     let ink = Color::srgba(0.0, 0.0, 0.0, 0.55);
     for item in index.items.values() {
-        let size_px = item.size_m.min_element() / view.m_per_px;
-        if size_px < SYMBOL_MIN_PX || item.kind == EquipmentKind::Rack {
-            continue;
-        }
         let (a, b) = (item.center_m - item.size_m / 2.0, item.center_m + item.size_m / 2.0);
         if b.x < lo.x || a.x > hi.x || b.y < lo.y || a.y > hi.y {
             continue;
         }
-        // On a long box the symbol takes its left end, leaving the middle to the label.
-        let (c, size) = if item.size_m.max_element() >= 1.8 * item.size_m.min_element() {
-            let side = item.size_m.min_element();
-            let along = if item.size_m.x >= item.size_m.y { Vec2::X } else { Vec2::Y };
-            (item.center_m - along * (item.size_m.max_element() - side) / 2.0, Vec2::splat(side * 0.8))
-        } else {
-            // A squarish box: the symbol in its lower half, the label in the upper.
-            (item.center_m - Vec2::new(0.0, item.size_m.y * 0.22), item.size_m * 0.45)
-        };
-        kind_symbol(&mut gizmos, item.kind, c, size, ink);
+        if let Some(place) = symbol_place(item, view.m_per_px) {
+            kind_symbol(&mut gizmos, item.kind, place.center_m, place.size_m, ink);
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub struct PlanRow {
     /// What it is a row of.
     pub kind: EquipmentKind,
     /// Its members in order along the row.
-    pub racks: Vec<String>,
+    pub members: Vec<String>,
     /// Lower-left corner of the row's outline, m.
     pub min_m: Vec2,
     /// Upper-right corner, m.
@@ -27,7 +27,7 @@ pub struct PlanRow {
 impl PlanRow {
     /// "GB1–GB12" (its end racks), or the rack's id for a row of one.
     pub fn name(&self) -> String {
-        match (self.racks.first(), self.racks.last()) {
+        match (self.members.first(), self.members.last()) {
             (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
             (Some(a), _) => a.clone(),
             _ => String::new(),
@@ -53,10 +53,9 @@ pub fn find_rows<'a>(items: impl Iterator<Item = &'a PlanItem>) -> Vec<PlanRow> 
     find_lines(items.filter(|i| i.kind == EquipmentKind::Rack), None, |_| ROW_BREAK_M)
 }
 
-/// Lines of like equipment other than racks and distribution (CRAHs along a wall, transformers
-/// in a yard), two
-/// or more: like [`find_rows`], with gaps up to four times the units' narrow side. Zoomed out,
-/// the plan labels the line instead of units too small to carry a label.
+/// Lines of two or more like units other than racks and distribution (CRAHs along a wall,
+/// transformers in a yard): like [`find_rows`], with gaps up to four times the units' narrow
+/// side. Zoomed out, the plan labels the line instead of units too small to carry a label.
 pub fn find_blocks<'a>(items: impl Iterator<Item = &'a PlanItem>) -> Vec<PlanRow> {
     // Distribution is tapped per row (busway boxes at a row's end): the row names it.
     let units: Vec<&PlanItem> = items
@@ -67,17 +66,17 @@ pub fn find_blocks<'a>(items: impl Iterator<Item = &'a PlanItem>) -> Vec<PlanRow
     // lines along x and along y, the longest are taken first, each unit in one line.
     let mut lines = find_lines(units.iter().copied(), Some(true), gap);
     lines.extend(find_lines(units.iter().copied(), Some(false), gap));
-    lines.retain(|b| b.racks.len() > 1);
-    lines.sort_by(|a, b| b.racks.len().cmp(&a.racks.len()).then_with(|| natural_cmp(&a.racks[0], &b.racks[0])));
+    lines.retain(|b| b.members.len() > 1);
+    lines.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then_with(|| natural_cmp(&a.members[0], &b.members[0])));
     let mut taken: std::collections::HashSet<String> = Default::default();
     let mut blocks: Vec<PlanRow> = Vec::new();
     for line in lines {
-        if line.racks.iter().all(|id| !taken.contains(id)) {
-            taken.extend(line.racks.iter().cloned());
+        if line.members.iter().all(|id| !taken.contains(id)) {
+            taken.extend(line.members.iter().cloned());
             blocks.push(line);
         }
     }
-    blocks.sort_by(|a, b| natural_cmp(&a.racks[0], &b.racks[0]));
+    blocks.sort_by(|a, b| natural_cmp(&a.members[0], &b.members[0]));
     blocks
 }
 
@@ -105,36 +104,36 @@ fn find_lines<'a>(
         lines.entry(key).or_default().push(item);
     }
     let mut rows = Vec::new();
-    for ((_, along_x, ..), mut racks) in lines {
+    for ((_, along_x, ..), mut members) in lines {
         let pos = |i: &PlanItem| if along_x { i.center_m.x } else { i.center_m.y };
         let half = |i: &PlanItem| if along_x { i.size_m.x / 2.0 } else { i.size_m.y / 2.0 };
-        racks.sort_by(|a, b| pos(a).total_cmp(&pos(b)).then_with(|| natural_cmp(&a.id, &b.id)));
+        members.sort_by(|a, b| pos(a).total_cmp(&pos(b)).then_with(|| natural_cmp(&a.id, &b.id)));
         let mut current: Vec<&PlanItem> = Vec::new();
-        for rack in racks {
+        for item in members {
             if let Some(last) = current.last()
-                && (pos(rack) - half(rack)) - (pos(last) + half(last)) > gap(rack)
+                && (pos(item) - half(item)) - (pos(last) + half(last)) > gap(item)
             {
                 rows.push(row_of(&current));
                 current.clear();
             }
-            current.push(rack);
+            current.push(item);
         }
         if !current.is_empty() {
             rows.push(row_of(&current));
         }
     }
-    rows.sort_by(|a, b| natural_cmp(&a.racks[0], &b.racks[0]));
+    rows.sort_by(|a, b| natural_cmp(&a.members[0], &b.members[0]));
     rows
 }
 
-fn row_of(racks: &[&PlanItem]) -> PlanRow {
+fn row_of(members: &[&PlanItem]) -> PlanRow {
     let mut min_m = Vec2::splat(f32::MAX);
     let mut max_m = Vec2::splat(f32::MIN);
-    for r in racks {
-        min_m = min_m.min(r.center_m - r.size_m / 2.0);
-        max_m = max_m.max(r.center_m + r.size_m / 2.0);
+    for m in members {
+        min_m = min_m.min(m.center_m - m.size_m / 2.0);
+        max_m = max_m.max(m.center_m + m.size_m / 2.0);
     }
-    PlanRow { kind: racks[0].kind, racks: racks.iter().map(|r| r.id.clone()).collect(), min_m, max_m }
+    PlanRow { kind: members[0].kind, members: members.iter().map(|m| m.id.clone()).collect(), min_m, max_m }
 }
 
 /// Screen width below which a rack is drawn as part of its row's shape, logical pixels: under

@@ -392,13 +392,25 @@ impl Composition {
     /// cannot see: an id that starts with another file's prefix (saving would move it there).
     pub fn problems(&self, site: &SiteFile) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (index, e) in site.elements() {
-            let Some(&(p, _)) = self.origins.get(&e.kind()).and_then(|o| o.get(index)) else { continue };
-            let owner = self.owner(e.id());
+        let rooms = site
+            .rooms
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("rooms[{i}].id"), r.id.as_str(), self.room_origins.get(i)));
+        let elements = site.elements().into_iter().map(|(index, e)| {
+            (
+                format!("{}[{index}].id", e.kind().section()),
+                e.id(),
+                self.origins.get(&e.kind()).and_then(|o| o.get(index)),
+            )
+        });
+        for (path, id, origin) in elements.chain(rooms) {
+            let Some(&(p, _)) = origin else { continue };
+            let owner = self.owner(id);
             if owner != p {
-                let local = &e.id()[self.parts[p].prefix.len()..];
+                let local = &id[self.parts[p].prefix.len()..];
                 out.push((
-                    format!("{}[{index}].id", e.kind().section()),
+                    path,
                     format!(
                         "id \"{local}\" starts with the prefix \"{}\" of the included file {}: ids of this file may not (saving would move the element there)",
                         &self.parts[owner].prefix[self.parts[p].prefix.len().min(self.parts[owner].prefix.len())..],

@@ -953,7 +953,7 @@ fn the_plan_reads_at_fit_zoom_and_zoomed_in() {
     let rows = h.state().world().resource::<PlanRows>().clone();
     assert!(!rows.detail, "racks are specks at fit zoom: rows stand for them");
     assert_eq!(rows.rows.len(), 10);
-    assert!(rows.rows.iter().all(|r| r.racks.len() == 15));
+    assert!(rows.rows.iter().all(|r| r.members.len() == 15));
     let labels = legible_labels(&h);
     let texts = |of: LabelOf| -> Vec<String> { labels.iter().filter(|l| l.of == of).map(|l| l.text.clone()).collect() };
     assert!(texts(LabelOf::Room).contains(&"DATA-HALL".to_string()), "{labels:?}");

@@ -107,6 +107,15 @@ fn rooms_and_outlines_are_saved_and_composed_files_keep_their_own() {
     let north = &split.iter().find(|(p, _)| p.ends_with("halls/north.ron")).unwrap().1;
     assert!(north.contains("(id: \"ROOM\", walls_m"), "{north}");
     assert!(!split[0].1.contains("rooms"), "the top file has no room: {}", split[0].1);
+    // A room of the top file named with the hall's prefix would move there on save: refused.
+    let squatter = top.replace(
+        "    include:",
+        "    rooms: [(id: \"N/LOBBY\", walls_m: [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0)])],\n    include:",
+    );
+    std::fs::write(dir.join("campus.ron"), &squatter).unwrap();
+    let err = load_site(&dir.join("campus.ron"), &Catalog::builtin()).unwrap_err().to_string();
+    assert!(err.contains("campus.ron:4:") && err.contains("id \"N/LOBBY\" starts with the prefix \"N/\""), "{err}");
+    std::fs::write(dir.join("campus.ron"), top).unwrap();
     // An aisle too narrow to walk, reported in the hall's file.
     std::fs::write(dir.join("halls/north.ron"), hall.replace("to_m: (9.0, 2.2)", "to_m: (9.0, 1.4)")).unwrap();
     let err = load_site(&dir.join("campus.ron"), &Catalog::builtin()).unwrap_err();

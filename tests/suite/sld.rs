@@ -305,7 +305,7 @@ fn the_diagram_exports_to_a_deterministic_png() {
         let k = (y as usize * w + x as usize) * 3;
         [rgb[k], rgb[k + 1], rgb[k + 2]]
     };
-    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0) as u8;
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
     for id in ["T-A", "UPS-B", "PDU-A1"] {
         let b = tree.placed.at[util_index(&tree, id)].unwrap();
         let c = dctwin::app::colors::load_color(status.by_id[id].loading_pct.unwrap() / 100.0);

@@ -70,7 +70,7 @@ struct Candidate {
     /// Texts to try in order (the longest first) until one fits.
     text: Vec<String>,
     owner: egui::Rect,
-    /// Points; the label is skipped when it does not fit at `min_size`.
+    /// Points (an inside label shrinks to its owner down to 8 pt, else goes beside or nowhere).
     size: f32,
     /// Where it goes: inside the owner (centred), or at the owner's top-left inside corner, or
     /// below the owner.
@@ -144,13 +144,13 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
                 continue;
             }
             let drawn: Vec<f64> =
-                row.racks.iter().filter_map(|id| status.and_then(|s| s.by_id.get(id)).and_then(|s| s.p_kw)).collect();
+                row.members.iter().filter_map(|id| status.and_then(|s| s.by_id.get(id)).and_then(|s| s.p_kw)).collect();
             let kw = drawn.iter().fold(0.0, |a, b| a + b);
             let mut text = vec![row.name()];
             if !drawn.is_empty() {
                 let load = if kw >= 1000.0 { format!("{:.2} MW", kw / 1000.0) } else { format!("{kw:.0} kW") };
                 text.insert(0, format!("{} · {load}", row.name()));
-                text.insert(0, format!("{} · {} racks · {load}", row.name(), row.racks.len()));
+                text.insert(0, format!("{} · {} racks · {load}", row.name(), row.members.len()));
             }
             candidates.push(Candidate {
                 of: LabelOf::Row,
@@ -164,22 +164,22 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
         }
     }
     // Lines of like units too small on screen to carry their own labels: one label for the line.
-    let mut covered: std::collections::HashSet<String> = Default::default();
+    let mut covered: std::collections::HashSet<&str> = Default::default();
     if let (Some(rows), Some(index)) = (world.get_resource::<PlanRows>(), world.get_resource::<PlanIndex>()) {
         for block in &rows.blocks {
-            let Some(first) = index.get(&block.racks[0]) else { continue };
+            let Some(first) = index.get(&block.members[0]) else { continue };
             let unit_px = first.size_m.x / view.m_per_px;
             if unit_px >= BLOCK_BELOW_PX {
                 continue;
             }
-            covered.extend(block.racks.iter().cloned());
+            covered.extend(block.members.iter().map(String::as_str));
             let owner = screen_rect(&view, block.min_m, block.max_m);
             if !owner.intersects(rect) || owner.width().max(owner.height()) < MIN_OWNER_PX * 2.0 {
                 continue;
             }
             candidates.push(Candidate {
                 of: LabelOf::Block,
-                text: vec![format!("{} ({})", block.name(), block.racks.len()), block.name()],
+                text: vec![format!("{} ({})", block.name(), block.members.len()), block.name()],
                 owner,
                 size: 11.0,
                 place: Place::InsideOrBelow,
@@ -204,22 +204,14 @@ pub fn draw_plan_labels(ui: &egui::Ui, world: &mut World, rect: egui::Rect) {
                 k if k.is_marker() => (LabelOf::Marker, Place::Below, 10.0),
                 _ => (LabelOf::Equipment, Place::InsideOrBelow, 11.0),
             };
-            if covered.contains(&item.id) {
+            if covered.contains(item.id.as_str()) {
                 continue;
             }
             let area = owner.area();
-            // A long box's symbol takes its left (or lower) end, a squarish box's its lower half:
-            // the label centres on the rest.
-            let side = owner.width().min(owner.height());
-            let owner = if of == LabelOf::Equipment && side >= 14.0 && owner.width() >= 1.8 * owner.height() {
-                egui::Rect::from_min_max(owner.min + egui::vec2(side, 0.0), owner.max)
-            } else if of == LabelOf::Equipment && side >= 14.0 && owner.height() >= 1.8 * owner.width() {
-                egui::Rect::from_min_max(owner.min, owner.max - egui::vec2(0.0, side))
-            } else if of == LabelOf::Equipment && side >= 14.0 {
-                // A squarish box's symbol takes its lower half.
-                egui::Rect::from_min_max(owner.min, egui::pos2(owner.max.x, owner.center().y))
-            } else {
-                owner
+            // The label centres on what the kind's symbol leaves of the box.
+            let owner = match crate::app::plan::symbol_place(item, view.m_per_px) {
+                Some(place) => screen_rect(&view, place.label_m.0, place.label_m.1),
+                None => owner,
             };
             equipment.push((area, Candidate { of, text: vec![item.id.clone()], owner, size, place, color: light }));
         }

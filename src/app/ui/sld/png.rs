@@ -6,13 +6,12 @@
 
 use std::path::Path;
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::layout::{LINK_ALL_TWINS, LinkIn, Side, SldLayout, TwinRoute};
 
-use crate::app::colors::Rgb;
+use crate::app::export::{Canvas as Area, rgb};
 use crate::app::status::SiteStatus;
 
 /// Largest image written, pixels (a bigger diagram must be folded first).
@@ -24,11 +23,6 @@ const BAND_A: RGBColor = RGBColor(232, 240, 255);
 const BAND_B: RGBColor = RGBColor(255, 243, 228);
 const BAND_TEXT: RGBColor = RGBColor(110, 110, 110);
 const BORDER: RGBColor = RGBColor(60, 60, 60);
-
-fn rgb(c: Rgb) -> RGBColor {
-    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0) as u8;
-    RGBColor(byte(c[0]), byte(c[1]), byte(c[2]))
-}
 
 /// Writes the diagram `tree` (placed: [`SldLayout::place`]) with the figures of `status` to
 /// `path` as a PNG, through a temporary file and a rename.
@@ -47,26 +41,9 @@ pub fn sld_png_bytes(tree: &SldLayout, status: &SiteStatus) -> Result<Vec<u8>, S
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(format!("the diagram is {w}×{h} px as folded now: fold some of it before exporting"));
     }
-    crate::export::plot::register_font();
-    let mut buf = vec![255u8; w as usize * h as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        draw(&root, tree, status).map_err(|e| format!("cannot draw the diagram: {e}"))?;
-        root.present().map_err(|e| format!("cannot draw the diagram: {e}"))?;
-    }
-    let mut out = Vec::new();
-    {
-        let mut encoder = ::png::Encoder::new(&mut out, w, h);
-        encoder.set_color(::png::ColorType::Rgb);
-        encoder.set_depth(::png::BitDepth::Eight);
-        let mut writer = encoder.write_header().map_err(|e| format!("cannot encode the PNG: {e}"))?;
-        writer.write_image_data(&buf).map_err(|e| format!("cannot encode the PNG: {e}"))?;
-        writer.finish().map_err(|e| format!("cannot encode the PNG: {e}"))?;
-    }
-    Ok(out)
+    crate::app::export::render_png((w, h), |root| draw(root, tree, status))
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn px(x: f32, y: f32) -> (i32, i32) {
