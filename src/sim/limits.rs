@@ -19,7 +19,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use super::components::*;
-use super::electrical::{Circuit, NodeLimit, RackSupply, SiteTotals};
+use super::electrical::{Circuit, LimitReading, NodeLimit, RackSupply, SiteTotals};
 use super::thermal::{CoolingPlant, RackInputs};
 use super::{SimClock, SimSystems};
 
@@ -177,6 +177,16 @@ pub struct Alert {
     pub time_to_limit_s: Option<f64>,
 }
 
+impl Alert {
+    /// Takes the latest value, limit and forecast of a finding that continues this alert.
+    /// (`+ 0.0` turns a negative zero, a product with a negative factor, into 0, so no alert
+    /// reads "746 of -0.0 kW".)
+    fn refresh(&mut self, f: &Finding) {
+        (self.value, self.limit) = (f.value + 0.0, f.limit + 0.0);
+        self.time_to_limit_s = f.time_to_limit_s;
+    }
+}
+
 /// All alerts raised so far; active ones are those without `cleared_s`.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct AlertLog {
@@ -204,35 +214,45 @@ impl AlertLog {
         v
     }
 
-    /// Applies one step's findings at simulated time `now_s`.
-    pub fn update(&mut self, findings: Vec<Finding>, now_s: f64) {
+    /// The active alert of `f`'s element, quantity and severity, by index in `alerts`.
+    fn active_index(&self, f: &Finding) -> Option<usize> {
+        self.active.get(f.element).and_then(|v| v.iter().find(|a| (a.0, a.1) == (f.quantity, f.severity))).map(|a| a.2)
+    }
+
+    /// Applies one step's findings, in any order, at simulated time `now_s`. New alerts are
+    /// added in the natural order of their elements, then by quantity.
+    pub fn update(&mut self, findings: Vec<Finding<'_>>, now_s: f64) {
         // Which alerts this step's findings keep active (by index in `alerts`).
         let mut seen = vec![false; self.alerts.len()];
-        for mut f in findings {
-            // `+ 0.0` turns a negative zero (a product with a negative factor) into 0, so no
-            // alert reads "746 of -0.0 kW".
-            (f.value, f.limit) = (f.value + 0.0, f.limit + 0.0);
+        // Findings that continue an alert update it in any order; only new alerts' order is
+        // observed, so only they are sorted (stably: findings of one new alert keep their
+        // order, and the last one's value stands), and most steps sort nothing.
+        let mut new = Vec::new();
+        for f in findings {
+            match self.active_index(&f) {
+                Some(i) => {
+                    self.alerts[i].refresh(&f);
+                    seen[i] = true;
+                }
+                None => new.push(f),
+            }
+        }
+        new.sort_by(|a, b| crate::site::save::natural_cmp(a.element, b.element).then(a.quantity.cmp(&b.quantity)));
+        for mut f in new {
             // Severity is part of the key: escalating from warning to critical clears the warning
             // and starts a critical alert, so "since" always means "at this severity since".
-            let found = self
-                .active
-                .get(f.element.as_str())
-                .and_then(|v| v.iter().find(|a| (a.0, a.1) == (f.quantity, f.severity)))
-                .map(|a| a.2);
-            match found {
+            match self.active_index(&f) {
                 Some(i) => {
-                    let a = &mut self.alerts[i];
-                    a.value = f.value;
-                    a.limit = f.limit;
-                    a.time_to_limit_s = f.time_to_limit_s;
+                    self.alerts[i].refresh(&f);
                     seen[i] = true;
                 }
                 None => {
+                    (f.value, f.limit) = (f.value + 0.0, f.limit + 0.0);
                     let i = self.alerts.len();
-                    self.active.entry(f.element.clone()).or_default().push((f.quantity, f.severity, i));
+                    self.active.entry(f.element.to_string()).or_default().push((f.quantity, f.severity, i));
                     self.alerts.push(Alert {
                         severity: f.severity,
-                        element: f.element,
+                        element: f.element.to_string(),
                         quantity: f.quantity,
                         value: f.value,
                         limit: f.limit,
@@ -260,12 +280,13 @@ impl AlertLog {
 }
 
 /// A limit crossed in the current step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finding<'a> {
     /// Severity.
     pub severity: Severity,
-    /// Element id.
-    pub element: String,
+    /// Element id (borrowed from the world: a step's findings allocate nothing; an alert owns
+    /// its id).
+    pub element: &'a str,
     /// What is measured.
     pub quantity: Quantity,
     /// Value.
@@ -276,9 +297,9 @@ pub struct Finding {
     pub time_to_limit_s: Option<f64>,
 }
 
-impl Finding {
+impl<'a> Finding<'a> {
     /// A finding without a time-to-limit estimate.
-    pub fn new(severity: Severity, element: String, quantity: Quantity, value: f64, limit: f64) -> Finding {
+    pub fn new(severity: Severity, element: &'a str, quantity: Quantity, value: f64, limit: f64) -> Finding<'a> {
         Finding { severity, element, quantity, value, limit, time_to_limit_s: None }
     }
 }
@@ -442,16 +463,12 @@ fn check_limits(
         (true, _) => {}
         // No solution: the demand is beyond what the network can carry (voltage collapse);
         // the value says how much of it could be carried.
-        (false, Some(fraction)) => findings.push(Finding::new(
-            Severity::Critical,
-            "site".into(),
-            Quantity::VoltageCollapse,
-            fraction * 100.0,
-            100.0,
-        )),
+        (false, Some(fraction)) => {
+            findings.push(Finding::new(Severity::Critical, "site", Quantity::VoltageCollapse, fraction * 100.0, 100.0))
+        }
         (false, None) => findings.push(Finding::new(
             Severity::Critical,
-            "site".into(),
+            "site",
             Quantity::Convergence,
             f64::from(totals.iterations),
             f64::from(super::electrical::network::PLAIN_ITERATIONS + 2 * super::electrical::network::MAX_ITERATIONS),
@@ -465,7 +482,7 @@ fn check_limits(
     if totals.converged {
         if let Some(lines) = lines.as_deref_mut() {
             for k in 0..net.network.nodes().len() {
-                let Some(state) = net.node_state_ref(k) else { continue };
+                let Some(state) = &net.solved_node_state(k) else { continue };
                 if electrical_state_finite(state) {
                     let limit = &net.network.nodes()[k].limit;
                     element_candidates(&net.node_ids[k], None, state, limit, |c| lines.0.push(c.to_row()));
@@ -473,7 +490,7 @@ fn check_limits(
             }
         }
         scan.update(&net, want_headroom);
-        findings.extend(scan.findings.iter().cloned());
+        findings.extend(scan.findings.iter().map(|&(k, f)| Finding { element: &net.node_ids[k as usize], ..f }));
         if want_headroom {
             for (slot, winner) in best.iter_mut().zip(&scan.best) {
                 *slot = winner.map(|(k, c)| Candidate { element: net.node_ids[k as usize].as_str(), ..c });
@@ -485,14 +502,14 @@ fn check_limits(
     for (id, rack) in racks.iter_many(&supply.unpowered) {
         findings.push(Finding::new(
             Severity::Critical,
-            id.0.clone(),
+            &id.0,
             Quantity::RackPower,
             rack.rating.rated_kw * rack.utilization,
             0.0,
         ));
     }
     for (id, _) in racks.iter_many(&supply.single_cord) {
-        findings.push(Finding::new(Severity::Warning, id.0.clone(), Quantity::Redundancy, 1.0, 2.0));
+        findings.push(Finding::new(Severity::Warning, &id.0, Quantity::Redundancy, 1.0, 2.0));
     }
 
     if let Some(plant) = plant.as_deref() {
@@ -512,19 +529,14 @@ fn check_limits(
                 if let Some(runtime_s) = battery.runtime_s(&ups.rating) {
                     let severity =
                         if runtime_s < BATTERY_RUNTIME_ALERT_S { Severity::Critical } else { Severity::Warning };
-                    let mut f = Finding::new(
-                        severity,
-                        id.0.clone(),
-                        Quantity::BatteryRuntime,
-                        runtime_s,
-                        BATTERY_RUNTIME_ALERT_S,
-                    );
+                    let mut f =
+                        Finding::new(severity, &id.0, Quantity::BatteryRuntime, runtime_s, BATTERY_RUNTIME_ALERT_S);
                     f.time_to_limit_s = Some(runtime_s);
                     findings.push(f);
                 }
             }
             BatteryMode::Empty => {
-                findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::BatteryEmpty, 0.0, 0.0));
+                findings.push(Finding::new(Severity::Critical, &id.0, Quantity::BatteryEmpty, 0.0, 0.0));
             }
             BatteryMode::Standby => {}
         }
@@ -536,26 +548,25 @@ fn check_limits(
         if st.step_pct > r.first_step_pct {
             findings.push(Finding::new(
                 Severity::Critical,
-                id.0.clone(),
+                &id.0,
                 Quantity::GeneratorLoadStep,
                 st.step_pct,
                 r.first_step_pct,
             ));
         }
         if st.fuel_left_h(r) <= 0.0 {
-            findings.push(Finding::new(Severity::Critical, id.0.clone(), Quantity::GeneratorFuel, 0.0, 0.0));
+            findings.push(Finding::new(Severity::Critical, &id.0, Quantity::GeneratorFuel, 0.0, 0.0));
         }
     }
     // IT load lost to over-temperature: the thermal step lists the racks concerned.
     for (list, severity) in [(&shedding.throttled, Severity::Warning), (&shedding.tripped, Severity::Critical)] {
         for &(entity, shed_kw) in list {
             if let Ok((id, _)) = racks.get(entity) {
-                findings.push(Finding::new(severity, id.0.clone(), Quantity::OverTemperature, shed_kw, 0.0));
+                findings.push(Finding::new(severity, &id.0, Quantity::OverTemperature, shed_kw, 0.0));
             }
         }
     }
 
-    findings.sort_by(|a, b| crate::site::save::natural_cmp(&a.element, &b.element).then(a.quantity.cmp(&b.quantity)));
     log.update(findings, clock.elapsed_s);
     if !want_headroom {
         return;
@@ -580,7 +591,14 @@ struct ElectricalScan {
     solution: Option<(u64, u64)>,
     /// The same when the headroom winners were (not while [`HeadroomPaused`]).
     best_solution: Option<(u64, u64)>,
-    findings: Vec<Finding>,
+    /// The findings by node (their ids go in when read, like the winners').
+    findings: Vec<(u32, Finding<'static>)>,
+    /// Scratch for one node's findings.
+    node_findings: Vec<Finding<'static>>,
+    /// Per node of the network of `screens_rebuild`: the bounds inside which it raises no alert.
+    screens: Vec<Screen>,
+    /// The network's `rebuilds` when `screens` were worked out.
+    screens_rebuild: Option<u64>,
     /// Per limit kind: the node that binds first and its row (its id is looked up by node).
     best: [Option<(u32, Candidate<'static>)>; LIMIT_KINDS],
 }
@@ -604,22 +622,42 @@ impl ElectricalScan {
         }
         let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
         let mut best_node = [0u32; LIMIT_KINDS];
-        // In node order: the solver's arrays are read front to back.
+        if self.screens_rebuild != Some(net.rebuilds) {
+            self.screens.clear();
+            self.screens.extend(net.network.nodes().iter().map(Screen::of));
+            self.screens_rebuild = Some(net.rebuilds);
+        }
+        let flow = net.solved();
+        // In node order: the solver's arrays are read front to back. Alerts alone need only
+        // the readings they compare (a sweep's steps), and only of nodes outside their
+        // screens; headroom needs every whole state.
         for k in 0..net.network.nodes().len() {
-            let Some(state) = net.node_state_ref(k) else { continue };
-            let id = net.node_ids[k].as_str();
+            if !winners && flow.is_none_or(|f| !self.screens[k].may_alert(f, k)) {
+                continue;
+            }
+            let state = if winners { net.solved_node_state(k) } else { None };
+            let reading = match &state {
+                Some(state) => LimitReading::from(state),
+                None if winners => continue,
+                None => match net.solved_reading(k) {
+                    Some(r) => r,
+                    None => continue,
+                },
+            };
             let limit = &net.network.nodes()[k].limit;
-            if !electrical_state_finite(state) {
+            if !reading.is_finite() {
                 if findings {
-                    let f = Finding::new(Severity::Critical, id.to_string(), Quantity::SolverFailure, 0.0, 0.0);
-                    self.findings.push(f);
+                    let f = Finding::new(Severity::Critical, "", Quantity::SolverFailure, 0.0, 0.0);
+                    self.findings.push((k as u32, f));
                 }
                 continue;
             }
             if findings {
-                element_findings(id, state, limit, &mut self.findings);
+                element_findings("", &reading, limit, &mut self.node_findings);
+                self.findings.extend(self.node_findings.drain(..).map(|f| (k as u32, f)));
             }
-            if winners {
+            if let Some(state) = state.as_ref().filter(|s| electrical_state_finite(s)) {
+                let id = net.node_ids[k].as_str();
                 let rank = net.natural_rank.get(k).copied();
                 element_candidates(id, rank, state, limit, |c| {
                     let kind = c.limit as usize;
@@ -635,6 +673,73 @@ impl ElectricalScan {
                 *slot = winner.map(|c| (k, Candidate { element: "", ..c }));
             }
         }
+    }
+}
+
+/// Relative margin of a [`Screen`]'s bounds (far above rounding, far below any limit's
+/// precision).
+const SCREEN_MARGIN: f64 = 1e-9;
+
+/// The bounds inside which an energized node raises no alert ([`element_findings`]), in the
+/// solver's own units (volts, squared amperes and volt-amperes, watts) and drawn
+/// [`SCREEN_MARGIN`] inside the limits: a node within all of them needs no reading worked out
+/// (no division or square root per node and step). A node outside any, or with a non-finite
+/// number, is compared in full, so the findings are the same (tested).
+#[derive(Debug, Clone, Copy)]
+struct Screen {
+    /// Output voltage bounds, V (the widest band without an alert: range A).
+    v_lo: f64,
+    v_hi: f64,
+    /// Input current squared (breaker's continuous rating, feeder's warning), A².
+    i_in_sq: f64,
+    /// Output current squared (a transformer's rated current), A².
+    i_out_sq: f64,
+    /// Output apparent power squared (import capacity, UPS or generator kVA), VA².
+    s_out_sq: f64,
+    /// Output real power (UPS or generator kW), W.
+    p_out_w: f64,
+}
+
+impl Screen {
+    fn of(node: &super::electrical::network::Node) -> Screen {
+        let inside = 1.0 - SCREEN_MARGIN;
+        let sq = |x: f64| (x * inside) * (x * inside);
+        let mut s = Screen {
+            v_lo: RANGE_A_PU.0 * node.v_nom_out * (1.0 + SCREEN_MARGIN),
+            v_hi: RANGE_A_PU.1 * node.v_nom_out * inside,
+            i_in_sq: f64::INFINITY,
+            i_out_sq: f64::INFINITY,
+            s_out_sq: f64::INFINITY,
+            p_out_w: f64::INFINITY,
+        };
+        match node.limit {
+            NodeLimit::Import { capacity_mva } => s.s_out_sq = sq(capacity_mva * 1e6),
+            NodeLimit::TransformerRating { rated_kva } => {
+                s.i_out_sq = sq(rated_kva * 1000.0 / (3.0 * node.v_nom_out));
+            }
+            NodeLimit::UpsRating { rated_kw, rated_kva } | NodeLimit::GeneratorRating { rated_kw, rated_kva } => {
+                s.p_out_w = rated_kw * 1000.0 * inside;
+                s.s_out_sq = sq(rated_kva * 1000.0);
+            }
+            // The continuous rating is the lower of the breaker's two.
+            NodeLimit::Breaker { breaker_a, continuous_pct } => s.i_in_sq = sq(breaker_a * continuous_pct / 100.0),
+        }
+        if node.feeder_ampacity_a > 0.0 {
+            s.i_in_sq = s.i_in_sq.min(sq(0.8 * node.feeder_ampacity_a));
+        }
+        s
+    }
+
+    /// False only when node `k` of `flow` is inside every bound (a NaN is outside all).
+    fn may_alert(&self, flow: &super::electrical::network::LoadFlow, k: usize) -> bool {
+        let v = flow.v_out_abs[k];
+        let s_out = flow.s_out(k);
+        !(v > self.v_lo
+            && v < self.v_hi
+            && flow.i_in[k].norm_sqr() < self.i_in_sq
+            && flow.i_out[k].norm_sqr() < self.i_out_sq
+            && s_out.norm_sqr() < self.s_out_sq
+            && s_out.re < self.p_out_w)
     }
 }
 
@@ -670,9 +775,9 @@ fn candidate_order(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
 }
 
 /// Alerts of one energized network element: its rating, its feeder cable, its voltage.
-fn element_findings(id: &str, state: &ElectricalState, limit: &NodeLimit, findings: &mut Vec<Finding>) {
+fn element_findings<'a>(id: &'a str, state: &LimitReading, limit: &NodeLimit, findings: &mut Vec<Finding<'a>>) {
     let mut push = |severity, quantity, value: f64, limit: f64| {
-        findings.push(Finding { severity, element: id.to_string(), quantity, value, limit, time_to_limit_s: None });
+        findings.push(Finding { severity, element: id, quantity, value, limit, time_to_limit_s: None });
     };
     match *limit {
         NodeLimit::Import { capacity_mva } => {
@@ -942,7 +1047,7 @@ fn check_cooling<'a>(
     plant: &'a CoolingPlant,
     net: &super::electrical::ElectricalNetwork,
     racks: &'a Query<(&ElementId, RackInputs)>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<Finding<'a>>,
     mut offer: impl FnMut(Candidate<'a>),
 ) {
     // A non-finite temperature anywhere is a solver failure of that node, named as such.
@@ -954,7 +1059,7 @@ fn check_cooling<'a>(
         .chain(plant.cdus.iter().map(|c| (&c.id, c.supply_c.is_finite())));
     for (id, finite) in nodes {
         if !finite {
-            findings.push(Finding::new(Severity::Critical, id.clone(), Quantity::SolverFailure, 0.0, 0.0));
+            findings.push(Finding::new(Severity::Critical, id, Quantity::SolverFailure, 0.0, 0.0));
         }
     }
     let mut hot_zones = Vec::new();
@@ -981,7 +1086,7 @@ fn check_cooling<'a>(
             // the rating point): the design has no margin left.
             findings.push(Finding::new(
                 Severity::Warning,
-                zone.id.clone(),
+                &zone.id,
                 Quantity::CoolingRating,
                 zone.coil_w / 1e3,
                 rated_kw,
@@ -994,7 +1099,7 @@ fn check_cooling<'a>(
             // The racks draw more air than the running CRAHs give: exhaust recirculates.
             findings.push(Finding::new(
                 Severity::Warning,
-                zone.id.clone(),
+                &zone.id,
                 Quantity::Airflow,
                 zone.demand_m3_s,
                 zone.available_airflow_m3_s,
@@ -1003,7 +1108,7 @@ fn check_cooling<'a>(
         if zone.over_capacity {
             findings.push(Finding {
                 severity: Severity::Critical,
-                element: zone.id.clone(),
+                element: &zone.id,
                 quantity: Quantity::CoolingCapacity,
                 value: zone.heat_load_w / 1e3,
                 limit: zone.running_capacity_w / 1e3,
@@ -1032,7 +1137,7 @@ fn check_cooling<'a>(
             };
             findings.push(Finding {
                 severity,
-                element: id.0.clone(),
+                element: &id.0,
                 quantity: Quantity::InletTemperature,
                 value: thermal.inlet_c,
                 limit,
@@ -1049,21 +1154,15 @@ fn check_cooling<'a>(
         c.margin_pct = (available_kw - heat_kw) / cdu.rating.capacity_kw * 100.0;
         offer(c);
         if heat_kw > available_kw {
-            findings.push(Finding::new(
-                Severity::Critical,
-                cdu.id.clone(),
-                Quantity::CoolingCapacity,
-                heat_kw,
-                available_kw,
-            ));
+            findings.push(Finding::new(Severity::Critical, &cdu.id, Quantity::CoolingCapacity, heat_kw, available_kw));
         }
         if cdu.boiling {
-            findings.push(Finding::new(Severity::Critical, cdu.id.clone(), Quantity::Boiling, cdu.supply_c, 100.0));
+            findings.push(Finding::new(Severity::Critical, &cdu.id, Quantity::Boiling, cdu.supply_c, 100.0));
         }
         if cdu.supply_c > cdu.design_supply_c + LIQUID_SUPPLY_TOLERANCE_K {
             findings.push(Finding::new(
                 Severity::Critical,
-                cdu.id.clone(),
+                &cdu.id,
                 Quantity::LiquidSupply,
                 cdu.supply_c,
                 cdu.design_supply_c,
@@ -1092,7 +1191,7 @@ fn check_cooling<'a>(
                 for h in plant.heat_rejection.iter().filter(|h| h.loop_id(plant) == lp.id && h.rejected_w > 0.0) {
                     findings.push(Finding::new(
                         Severity::Critical,
-                        h.id.clone(),
+                        &h.id,
                         Quantity::CoolingCapacity,
                         h.rejected_w / 1e3,
                         h.rating.capacity_kw,
@@ -1101,7 +1200,7 @@ fn check_cooling<'a>(
             }
         }
         if lp.boiling {
-            findings.push(Finding::new(Severity::Critical, lp.id.clone(), Quantity::Boiling, lp.supply_c, 100.0));
+            findings.push(Finding::new(Severity::Critical, &lp.id, Quantity::Boiling, lp.supply_c, 100.0));
         }
         if lp.over_capacity {
             // A loop cooled by towers or dry coolers alone floats above its setpoint when the
@@ -1110,7 +1209,7 @@ fn check_cooling<'a>(
             let floating = lp.rejection_capacity_w > 0.0 && plant.chillers.iter().all(|c| c.loop_id(plant) != lp.id);
             findings.push(Finding::new(
                 if floating { Severity::Warning } else { Severity::Critical },
-                lp.id.clone(),
+                &lp.id,
                 Quantity::CoolingCapacity,
                 lp.heat_in_w / 1e3,
                 lp.plant_w / 1e3,
@@ -1121,7 +1220,7 @@ fn check_cooling<'a>(
         {
             findings.push(Finding::new(
                 Severity::Critical,
-                lp.id.clone(),
+                &lp.id,
                 Quantity::FacilityWater,
                 lp.supply_c,
                 class.max_supply_c(),
@@ -1132,7 +1231,7 @@ fn check_cooling<'a>(
         let condenser = plant.loops[ch.water_loop].condenser_c.unwrap_or(ch.rating.max_condenser_c);
         findings.push(Finding::new(
             Severity::Critical,
-            ch.id.clone(),
+            &ch.id,
             Quantity::CondenserTemperature,
             condenser,
             ch.rating.max_condenser_c,
@@ -1141,7 +1240,7 @@ fn check_cooling<'a>(
     for (id, supply, rated_kw) in plant.units() {
         // A unit restarting after a power gap has power: the timeline says when it runs again.
         if supply.in_service && !supply.feeder_live {
-            findings.push(Finding::new(Severity::Warning, id.to_string(), Quantity::CoolingPower, rated_kw, 0.0));
+            findings.push(Finding::new(Severity::Warning, id, Quantity::CoolingPower, rated_kw, 0.0));
         }
     }
 }
@@ -1149,6 +1248,75 @@ fn check_cooling<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The alerts' screen never hides an alert: on a feed → transformer → UPS → PDU chain whose
+    /// load grows until each element crosses its limits (import, transformer loading, UPS kW,
+    /// breaker, feeder cable, voltage), the load where an element's first finding appears is
+    /// found by bisection to the last bits, and there its screen lets it through; at light load
+    /// the screen holds every element back (the cheap path is taken at all).
+    #[test]
+    fn the_screen_lets_every_alert_through() {
+        use crate::sim::electrical::network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve};
+        let node = |role, parent, v_ln: f64, limit| Node {
+            entity: Entity::PLACEHOLDER,
+            role,
+            parent,
+            energized: true,
+            v_nom_in: v_ln,
+            v_nom_out: v_ln,
+            ratio: 1.0,
+            z_feeder: C64::new(0.0, 0.0),
+            z_series: C64::new(0.0, 0.0),
+            feeder_ampacity_a: 0.0,
+            g_shunt: 0.0,
+            b_shunt: 0.0,
+            ups_loss: UpsLossCurve::default(),
+            ups_input_tan_phi: 0.0,
+            limit,
+        };
+        let mut feed = node(NodeRole::Feed, None, 7967.0, NodeLimit::Import { capacity_mva: 0.9 });
+        feed.z_series = C64::new(0.2, 1.0);
+        let mut t = node(NodeRole::Transformer, Some(0), 240.0, NodeLimit::TransformerRating { rated_kva: 700.0 });
+        (t.v_nom_in, t.ratio, t.z_series) = (7967.0, 7967.0 / 240.0, C64::new(0.001, 0.004));
+        let mut ups =
+            node(NodeRole::UpsEco, Some(1), 240.0, NodeLimit::UpsRating { rated_kw: 700.0, rated_kva: 800.0 });
+        ups.ups_loss = UpsLossCurve { rated_w: 7e5, a: 0.005, b: 0.01, c: 0.01 };
+        let mut pdu =
+            node(NodeRole::Distribution, Some(2), 240.0, NodeLimit::Breaker { breaker_a: 900.0, continuous_pct: 80.0 });
+        (pdu.z_feeder, pdu.feeder_ampacity_a) = (C64::new(0.004, 0.002), 1000.0);
+        let net = PowerNetwork::new(vec![feed, t, ups, pdu]);
+        let solve = |f: f64| -> LoadFlow {
+            let mut flow = net.new_flow();
+            flow.s_load[3] = C64::new(600e3, 200e3) * f;
+            net.solve(&mut flow);
+            assert!(flow.converged, "load factor {f}");
+            flow
+        };
+        let findings = |flow: &LoadFlow, k: usize| {
+            let mut v = Vec::new();
+            let reading = crate::sim::electrical::solved_reading(&net, flow, k);
+            element_findings("", &reading, &net.nodes()[k].limit, &mut v);
+            v.len()
+        };
+        let light = solve(0.1);
+        for k in 0..4 {
+            let screen = Screen::of(&net.nodes()[k]);
+            assert!(!screen.may_alert(&light, k) && findings(&light, k) == 0, "node {k} at light load");
+            // The heaviest load that solves raises this element's alert: bisect down to where
+            // it first appears.
+            let (mut lo, mut hi) = (0.1, 1.45);
+            assert!(findings(&solve(hi), k) > 0, "node {k} crosses a limit by load factor {hi}");
+            while hi - lo > 1e-15 * hi {
+                let mid = 0.5 * (lo + hi);
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                if findings(&solve(mid), k) > 0 { hi = mid } else { lo = mid }
+            }
+            let at = solve(hi);
+            assert!(findings(&at, k) > 0 && screen.may_alert(&at, k), "node {k}: alert at {hi} screened out");
+        }
+    }
 
     /// The headroom table is indexed by discriminant: `ALL` must be in discriminant order.
     #[test]

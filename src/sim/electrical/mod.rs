@@ -21,7 +21,7 @@ use super::world::ActiveCatalog;
 use crate::site::save::natural_cmp;
 pub use battery::{BatteryMode, OwnSupply, UpsBattery};
 pub use circuit::{Circuit, NetworkKind, NodeLimit, impedance_from_pct, transformer_impedance};
-use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, cord_shares, mag};
+use network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, PreviousSolution, cord_shares, mag};
 
 /// The solver's view of the network, rebuilt only when equipment or connections change.
 #[derive(Resource, Debug, Default)]
@@ -36,11 +36,16 @@ pub struct ElectricalNetwork {
     pub flow: LoadFlow,
     /// The solver's working copy: the warm start for the next step.
     work: LoadFlow,
+    /// The converged solution before `flow`, when it shares `flow`'s topology and inputs (the
+    /// start of the next solve is predicted from the two: [`network::predict_start`]).
+    previous: PreviousSolution,
+    /// `rebuilds` when `previous` was kept; `None` when there is none to predict from.
+    previous_rebuild: Option<u64>,
     /// `rebuilds` when `flow` was last solved; `None` when this topology has no solution yet.
     flow_rebuild: Option<u64>,
-    /// Per node: its element's results of `flow`, worked out once per converged solve in
-    /// node order (a sequential pass; writing them to components cost more than the solve).
-    states: Vec<ElectricalState>,
+    /// Per node: its `(element, feeder)` losses in `flow`, kW (zero when dead), worked out once
+    /// per solution for the totals and the heat they give the rooms.
+    losses_kw: Vec<(f64, f64)>,
     /// Per node: its element's id.
     pub node_ids: Vec<String>,
     /// Element id → node.
@@ -138,18 +143,32 @@ impl ElectricalNetwork {
 
     /// [`Self::state`] of node `k`.
     pub fn node_state(&self, k: usize) -> ElectricalState {
-        self.node_state_ref(k).cloned().unwrap_or_default()
+        self.solved_node_state(k).unwrap_or_default()
     }
 
-    /// [`Self::node_state`] without a copy; `None` when dead or unsolved.
-    pub fn node_state_ref(&self, k: usize) -> Option<&ElectricalState> {
-        self.solved()?;
-        self.states.get(k).filter(|s| s.energized)
+    /// [`Self::node_state`]; `None` when dead or unsolved. Worked out from the solution when
+    /// asked (a pure function of it, so always the same numbers): storing every node's results
+    /// after every solve cost more than the few readers that need them.
+    pub fn solved_node_state(&self, k: usize) -> Option<ElectricalState> {
+        let flow = self.solved()?;
+        self.network.nodes().get(k).filter(|n| n.energized)?;
+        Some(solved_state(&self.network, flow, k))
     }
 
-    /// Node `k`'s `(element, feeder)` losses, kW (zero when dead or unsolved).
+    /// [`LimitReading`] of node `k`; `None` when dead or unsolved.
+    pub fn solved_reading(&self, k: usize) -> Option<LimitReading> {
+        let flow = self.solved()?;
+        self.network.nodes().get(k).filter(|n| n.energized)?;
+        Some(solved_reading(&self.network, flow, k))
+    }
+
+    /// Node `k`'s `(element, feeder)` losses, kW (zero when dead or unsolved), as in its
+    /// [`Self::node_state`].
     pub fn node_losses_kw(&self, k: usize) -> (f64, f64) {
-        self.node_state_ref(k).map_or((0.0, 0.0), |s| (s.losses_kw, s.feeder_losses_kw))
+        match self.solved() {
+            Some(_) => self.losses_kw.get(k).copied().unwrap_or((0.0, 0.0)),
+            None => (0.0, 0.0),
+        }
     }
 }
 
@@ -159,28 +178,84 @@ fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> Electrical
     if !node.energized {
         return ElectricalState::default();
     }
-    let s_in = flow.s_in(k);
-    let s_out = flow.s_out(k);
-    let i_out = mag(flow.i_out[k]);
-    let i_in = mag(flow.i_in[k]);
+    let r = solved_reading(network, flow, k);
     let (loss_w, feeder_loss_w) = (flow.element_loss_w(network, k), flow.feeder_loss_w(network, k));
-    let (p_kw, q_kvar) = match node.role {
-        NodeRole::Feed | NodeRole::Generator => (s_out.re / 1000.0, s_out.im / 1000.0),
-        _ => (s_in.re / 1000.0, s_in.im / 1000.0),
-    };
     ElectricalState {
         energized: true,
-        voltage_pu: flow.v_out_abs[k] / node.v_nom_out,
+        voltage_pu: r.voltage_pu,
         voltage_v: flow.v_out_abs[k] * SQRT_3,
         input_voltage_pu: mag(flow.v_in[k]) / node.v_nom_in,
-        input_current_a: i_in,
-        output_current_a: i_out,
-        p_kw,
-        q_kvar,
-        loading_pct: loading_pct(&node.limit, s_out, i_in, i_out, node.v_nom_out),
+        input_current_a: r.input_current_a,
+        output_current_a: mag(flow.i_out[k]),
+        p_kw: r.p_kw,
+        q_kvar: r.q_kvar,
+        loading_pct: r.loading_pct,
         losses_kw: loss_w / 1000.0,
         feeder_losses_kw: feeder_loss_w / 1000.0,
-        feeder_loading_pct: if node.feeder_ampacity_a > 0.0 { i_in / node.feeder_ampacity_a * 100.0 } else { 0.0 },
+        feeder_loading_pct: if node.feeder_ampacity_a > 0.0 {
+            r.input_current_a / node.feeder_ampacity_a * 100.0
+        } else {
+            0.0
+        },
+        feeder_ampacity_a: node.feeder_ampacity_a,
+    }
+}
+
+/// What an element's alerts compare: the part of its [`ElectricalState`] the limits read,
+/// worked out alone when only alerts are wanted (every step of a sweep), with the same
+/// arithmetic as the whole state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimitReading {
+    /// As [`ElectricalState::voltage_pu`].
+    pub voltage_pu: f64,
+    /// As [`ElectricalState::input_current_a`].
+    pub input_current_a: f64,
+    /// As [`ElectricalState::p_kw`].
+    pub p_kw: f64,
+    /// As [`ElectricalState::q_kvar`].
+    pub q_kvar: f64,
+    /// As [`ElectricalState::loading_pct`].
+    pub loading_pct: f64,
+    /// As [`ElectricalState::feeder_ampacity_a`].
+    pub feeder_ampacity_a: f64,
+}
+
+impl LimitReading {
+    /// Every number is finite (else the solver failed at this element).
+    pub fn is_finite(&self) -> bool {
+        (self.voltage_pu + self.input_current_a + self.p_kw + self.q_kvar + self.loading_pct + self.feeder_ampacity_a)
+            .is_finite()
+    }
+}
+
+impl From<&ElectricalState> for LimitReading {
+    fn from(s: &ElectricalState) -> LimitReading {
+        LimitReading {
+            voltage_pu: s.voltage_pu,
+            input_current_a: s.input_current_a,
+            p_kw: s.p_kw,
+            q_kvar: s.q_kvar,
+            loading_pct: s.loading_pct,
+            feeder_ampacity_a: s.feeder_ampacity_a,
+        }
+    }
+}
+
+/// [`LimitReading`] of energized node `k` of `flow`.
+pub(crate) fn solved_reading(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> LimitReading {
+    let node = &network.nodes()[k];
+    let s_out = flow.s_out(k);
+    let (i_in, i_out) = (mag(flow.i_in[k]), mag(flow.i_out[k]));
+    let s = match node.role {
+        NodeRole::Feed | NodeRole::Generator => s_out,
+        _ => flow.s_in(k),
+    };
+    LimitReading {
+        voltage_pu: flow.v_out_abs[k] / node.v_nom_out,
+        input_current_a: i_in,
+        p_kw: s.re / 1000.0,
+        q_kvar: s.im / 1000.0,
+        loading_pct: loading_pct(&node.limit, s_out, i_in, i_out, node.v_nom_out),
         feeder_ampacity_a: node.feeder_ampacity_a,
     }
 }
@@ -800,6 +875,15 @@ fn solve_load_flow(
         };
         return;
     }
+    // Only the loads changed since the latest solution (and since the one before it): the
+    // sweeps start from a secant through the two.
+    let only_loads_moved = net.flow_rebuild == Some(net.rebuilds)
+        && net.flow.converged
+        && net.flow.source_pu == net.work.source_pu
+        && net.flow.ups_input == net.work.ups_input;
+    if only_loads_moved && net.previous_rebuild == Some(net.rebuilds) {
+        network::predict_start(&net.flow, &net.previous, &mut net.work);
+    }
     let flow = &mut net.work;
     network.solve(flow);
     t.converged = flow.converged;
@@ -818,6 +902,7 @@ fn solve_load_flow(
         *flow = network.new_flow();
         flow.ups_input = inputs;
         flow.source_pu = sources;
+        net.previous_rebuild = None;
         *totals = SiteTotals {
             converged: false,
             iterations: t.iterations,
@@ -833,6 +918,15 @@ fn solve_load_flow(
     // The solution becomes the one results are read from; the working copy keeps its voltages
     // as the next step's warm start (currents are recomputed from them by the first sweep).
     std::mem::swap(&mut net.flow, &mut net.work);
+    // The solution before it becomes the previous one (its buffers swapped, not copied).
+    net.previous_rebuild = only_loads_moved.then_some(net.rebuilds);
+    if only_loads_moved {
+        let (work, previous) = (&mut net.work, &mut net.previous);
+        std::mem::swap(&mut work.s_load, &mut previous.s_load);
+        std::mem::swap(&mut work.v_in, &mut previous.v_in);
+        std::mem::swap(&mut work.v_out, &mut previous.v_out);
+        work.s_load.resize(net.flow.s_load.len(), C64::new(0.0, 0.0));
+    }
     net.solutions += 1;
     net.work.v_in.clone_from(&net.flow.v_in);
     net.work.v_out.clone_from(&net.flow.v_out);
@@ -840,25 +934,35 @@ fn solve_load_flow(
     net.work.source_pu.clone_from(&net.flow.source_pu);
     net.flow_rebuild = Some(net.rebuilds);
 
+    // Totals, in the elements' storage order (the order of the sums is part of the result),
+    // with the arithmetic of each node's state (`solved_state`).
     let (network, flow) = (&net.network, &net.flow);
-    net.states.clear();
-    net.states.extend((0..network.nodes().len()).map(|k| solved_state(network, flow, k)));
-
-    // Totals, in the elements' storage order (the order of the sums is part of the result).
+    net.losses_kw.clear();
+    net.losses_kw.extend((0..network.nodes().len()).map(|k| {
+        if network.is_live(k) {
+            (flow.element_loss_w(network, k) / 1000.0, flow.feeder_loss_w(network, k) / 1000.0)
+        } else {
+            (0.0, 0.0)
+        }
+    }));
     for slot in &slots {
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
-        let Some(state) = net.states.get(k).filter(|s| s.energized) else { continue };
-        match net.network.role(k) {
+        if !network.is_live(k) {
+            continue;
+        }
+        let (element_kw, feeder_kw) = net.losses_kw[k];
+        match network.role(k) {
             NodeRole::Feed => {
-                t.grid_import_kw += state.p_kw;
-                t.grid_import_kvar += state.q_kvar;
+                let s_out = flow.s_out(k);
+                t.grid_import_kw += s_out.re / 1000.0;
+                t.grid_import_kvar += s_out.im / 1000.0;
             }
-            NodeRole::Generator => t.generator_kw += state.p_kw,
-            NodeRole::Transformer => t.transformer_losses_kw += state.losses_kw,
-            NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += state.losses_kw,
+            NodeRole::Generator => t.generator_kw += flow.s_out(k).re / 1000.0,
+            NodeRole::Transformer => t.transformer_losses_kw += element_kw,
+            NodeRole::UpsDoubleConversion | NodeRole::UpsEco => t.ups_losses_kw += element_kw,
             NodeRole::Distribution => {}
         }
-        t.cable_losses_kw += state.feeder_losses_kw;
+        t.cable_losses_kw += feeder_kw;
     }
     *totals = t;
 }
@@ -927,7 +1031,7 @@ pub(super) fn expected_input_pu(net: &ElectricalNetwork, k: usize) -> f64 {
     let now = net.work.source_pu.get(root).copied().unwrap_or(1.0);
     let then = net.flow.source_pu.get(root).copied().unwrap_or(1.0);
     let solved = match net.flow.v_in.get(k) {
-        Some(v) if net.flow.converged && nodes[k].v_nom_in > 0.0 => v.norm() / nodes[k].v_nom_in,
+        Some(&v) if net.flow.converged && nodes[k].v_nom_in > 0.0 => mag(v) / nodes[k].v_nom_in,
         _ => then,
     };
     if then > 0.0 { solved * now / then } else { now }

@@ -96,7 +96,7 @@ fn acceptable(net: &ElectricalNetwork, id: &str, window_pct: f64) -> bool {
     if !net.network.is_live(k) {
         return false;
     }
-    match net.node_state_ref(k) {
+    match net.solved_node_state(k) {
         Some(s) if s.energized => (s.voltage_pu - 1.0).abs() <= window_pct / 100.0,
         // Energized but not solved yet (just started): its regulator holds rated voltage.
         _ => true,
