@@ -6,8 +6,11 @@
 //! * `thermal_plant/N`: the cooling plant's step alone (zones, CRAHs, loops, chillers, towers).
 //! * `electrical_only_step/N`: a full step on the same site without cooling.
 //! * `step_all_loads_change/N`: the same step when every rack's demand changed since the last
-//!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten:
-//!   the worst case. The edit itself is not timed.
+//!   step (utilization toggles between 1.0 and 0.9), so every rack is re-aggregated and rewritten.
+//!   The edit itself is not timed. A swing back to the last loads is what the load flow's
+//!   secant start predicts best (one or two sweeps).
+//! * `step_loads_change_unlike_last/N`: every rack's demand moves by up to 15 % each step, in
+//!   a pattern unlike the step before (no prediction: the plain warm start): the worst case.
 //! * `load_flow/N`: the backward/forward sweep alone (warm start, as in a running app).
 //!
 //! Studies (sweeps, capacity) are in `benches/studies.rs`.
@@ -47,6 +50,25 @@ fn electrical_step(c: &mut Criterion) {
                     let mut q = world.query::<&mut Rack>();
                     for mut rack in q.iter_mut(world) {
                         rack.utilization = if toggle { 0.9 } else { 1.0 };
+                    }
+                    let start = Instant::now();
+                    world.run_schedule(FixedUpdate);
+                    total += start.elapsed();
+                }
+                total
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("step_loads_change_unlike_last", racks), &racks, |b, _| {
+            let mut n = 0u64;
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    n += 1;
+                    let world = app.world_mut();
+                    let mut q = world.query::<&mut Rack>();
+                    for (i, mut rack) in q.iter_mut(world).enumerate() {
+                        let spread = (i as u64 * 7919 + n * 104_729) % 1000;
+                        rack.utilization = 0.85 + 0.15 * spread as f64 / 1000.0;
                     }
                     let start = Instant::now();
                     world.run_schedule(FixedUpdate);

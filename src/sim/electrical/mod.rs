@@ -43,6 +43,9 @@ pub struct ElectricalNetwork {
     previous_rebuild: Option<u64>,
     /// `rebuilds` when `flow` was last solved; `None` when this topology has no solution yet.
     flow_rebuild: Option<u64>,
+    /// Per node: its element's results in `flow`, worked out when first asked for after a
+    /// solve ([`Self::solved_node_state`]).
+    states: std::sync::OnceLock<Vec<ElectricalState>>,
     /// Per node: its `(element, feeder)` losses in `flow`, kW (zero when dead), worked out once
     /// per solution for the totals and the heat they give the rooms.
     losses_kw: Vec<(f64, f64)>,
@@ -146,13 +149,14 @@ impl ElectricalNetwork {
         self.solved_node_state(k).unwrap_or_default()
     }
 
-    /// [`Self::node_state`]; `None` when dead or unsolved. Worked out from the solution when
-    /// asked (a pure function of it, so always the same numbers): storing every node's results
-    /// after every solve cost more than the few readers that need them.
+    /// [`Self::node_state`]; `None` when dead or unsolved. Every node's state is worked out at
+    /// the first ask after a solve (the app reads them all each refresh; a sweep's steps never
+    /// ask, and the limits read only [`LimitReading`]s then).
     pub fn solved_node_state(&self, k: usize) -> Option<ElectricalState> {
         let flow = self.solved()?;
-        self.network.nodes().get(k).filter(|n| n.energized)?;
-        Some(solved_state(&self.network, flow, k))
+        let n = self.network.nodes().len();
+        let states = self.states.get_or_init(|| (0..n).map(|k| solved_state(&self.network, flow, k)).collect());
+        states.get(k).filter(|s| s.energized).cloned()
     }
 
     /// [`LimitReading`] of node `k`; `None` when dead or unsolved.
@@ -552,6 +556,7 @@ fn rebuild_network_on_change(
     net.flow = network.new_flow();
     net.work = network.new_flow();
     net.flow_rebuild = None;
+    net.states = std::sync::OnceLock::new();
     net.network = network;
     net.index = index;
     net.natural_rank = natural_rank;
@@ -928,6 +933,7 @@ fn solve_load_flow(
         work.s_load.resize(net.flow.s_load.len(), C64::new(0.0, 0.0));
     }
     net.solutions += 1;
+    net.states = std::sync::OnceLock::new();
     net.work.v_in.clone_from(&net.flow.v_in);
     net.work.v_out.clone_from(&net.flow.v_out);
     net.work.ups_input.clone_from(&net.flow.ups_input);
