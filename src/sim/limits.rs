@@ -1256,24 +1256,8 @@ mod tests {
     /// the screen holds every element back (the cheap path is taken at all).
     #[test]
     fn the_screen_lets_every_alert_through() {
-        use crate::sim::electrical::network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve};
-        let node = |role, parent, v_ln: f64, limit| Node {
-            entity: Entity::PLACEHOLDER,
-            role,
-            parent,
-            energized: true,
-            v_nom_in: v_ln,
-            v_nom_out: v_ln,
-            ratio: 1.0,
-            z_feeder: C64::new(0.0, 0.0),
-            z_series: C64::new(0.0, 0.0),
-            feeder_ampacity_a: 0.0,
-            g_shunt: 0.0,
-            b_shunt: 0.0,
-            ups_loss: UpsLossCurve::default(),
-            ups_input_tan_phi: 0.0,
-            limit,
-        };
+        use crate::sim::electrical::network::{C64, LoadFlow, Node, NodeRole, PowerNetwork, UpsLossCurve, test_node};
+        let node = |role, parent, v_ln, limit| Node { limit, ..test_node(role, parent, v_ln) };
         let mut feed = node(NodeRole::Feed, None, 7967.0, NodeLimit::Import { capacity_mva: 0.9 });
         feed.z_series = C64::new(0.2, 1.0);
         let mut t = node(NodeRole::Transformer, Some(0), 240.0, NodeLimit::TransformerRating { rated_kva: 700.0 });

@@ -766,30 +766,32 @@ impl PowerNetwork {
     }
 }
 
+/// A node with no impedance and no losses: the base the solver's and the limits' tests change.
+#[cfg(test)]
+pub(crate) fn test_node(role: NodeRole, parent: Option<usize>, v_ln: f64) -> Node {
+    Node {
+        entity: Entity::PLACEHOLDER,
+        role,
+        parent,
+        energized: true,
+        v_nom_in: v_ln,
+        v_nom_out: v_ln,
+        ratio: 1.0,
+        z_feeder: C64::new(0.0, 0.0),
+        z_series: C64::new(0.0, 0.0),
+        feeder_ampacity_a: 0.0,
+        g_shunt: 0.0,
+        b_shunt: 0.0,
+        ups_loss: UpsLossCurve::default(),
+        ups_input_tan_phi: 0.0,
+        limit: crate::sim::electrical::NodeLimit::Import { capacity_mva: 1e3 },
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_node as node;
     use super::*;
-
-    /// A node with no impedance and no losses: the base the tests change.
-    fn node(role: NodeRole, parent: Option<usize>, v_ln: f64) -> Node {
-        Node {
-            entity: Entity::PLACEHOLDER,
-            role,
-            parent,
-            energized: true,
-            v_nom_in: v_ln,
-            v_nom_out: v_ln,
-            ratio: 1.0,
-            z_feeder: C64::new(0.0, 0.0),
-            z_series: C64::new(0.0, 0.0),
-            feeder_ampacity_a: 0.0,
-            g_shunt: 0.0,
-            b_shunt: 0.0,
-            ups_loss: UpsLossCurve::default(),
-            ups_input_tan_phi: 0.0,
-            limit: crate::sim::electrical::NodeLimit::Import { capacity_mva: 1e3 },
-        }
-    }
 
     /// A stiff source, a cable of impedance `z` and a constant-power load `s` at its end:
     /// `V = V0 − Z·conj(S/3V)` has the closed-form root of `|V|⁴ − (V0² − 2(RP + XQ)/3)|V|² + |Z|²|S|²/9 = 0`.
