@@ -306,7 +306,7 @@ fn elements_changed(world: &mut World, since: bevy::ecs::change_detection::Tick)
 /// A timer that will change the run by itself: a cooling unit restarting, a UPS in its
 /// walk-in, a transfer switch timing something, a generator starting or cooling down.
 fn timer_running(world: &mut World) -> bool {
-    let restarting = world.get_resource::<CoolingPlant>().is_some_and(|p| p.units().iter().any(|u| u.1.restarting()));
+    let restarting = world.get_resource::<CoolingPlant>().is_some_and(|p| p.units().any(|u| u.1.restarting()));
     let mut batteries = world.query::<&UpsBattery>();
     let recovering = batteries.iter(world).any(|b| matches!(b.mode, BatteryMode::Recovering { .. }));
     let mut switches = world.query::<&TransferState>();

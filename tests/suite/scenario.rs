@@ -335,5 +335,5 @@ fn restarting_units_draw_no_power() {
     assert!(crahs(&app).iter().all(|&(restarting, fan_w)| !restarting && fan_w > 0.0), "{:?}", crahs(&app));
     dctwin::headless::advance(&mut app, 180); // 325 s: the chiller too
     let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
-    assert!(plant.units().iter().all(|(_, s, _)| !s.restarting()));
+    assert!(plant.units().all(|(_, s, _)| !s.restarting()));
 }

@@ -375,11 +375,8 @@ fn step_thermal(
     plant.totals.outdoor_losses_w = outdoor_w;
 
     cooling_loads.loads.clear();
-    cooling_loads.loads.extend(plant.electrical_loads().into_iter().map(|(supply, node, p_kw)| CoolingLoad {
-        supply,
-        node,
-        p_kw,
-        power_factor: COOLING_POWER_FACTOR,
-    }));
+    plant.electrical_loads(|supply, node, p_kw| {
+        cooling_loads.loads.push(CoolingLoad { supply, node, p_kw, power_factor: COOLING_POWER_FACTOR });
+    });
     cooling_loads.rebuild = plant.nodes_rebuild;
 }

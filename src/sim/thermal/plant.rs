@@ -462,7 +462,6 @@ impl CoolingPlant {
         // Units keep where they are in a restart, by id and feeder.
         let restarts: HashMap<(String, String), (bool, f64, bool)> = old
             .units()
-            .into_iter()
             .map(|(id, s, _)| ((id.to_string(), s.upstream.clone()), (s.feeder_live, s.live_since_s, s.powered)))
             .collect();
         for (id, _, s) in self.supplies_with_ids_mut() {
@@ -991,25 +990,24 @@ impl CoolingPlant {
 
     /// Every electrically supplied unit: `(id, supply, rated cooling or power in kW)`; a loop
     /// lists each of its pump sets.
-    pub fn units(&self) -> Vec<(&str, &Supply, f64)> {
-        let mut v: Vec<(&str, &Supply, f64)> = Vec::new();
-        v.extend(self.loops.iter().flat_map(|u| u.pumps.iter().map(move |p| (u.id.as_str(), p, u.pump_rated_w / 1e3))));
-        v.extend(self.crahs.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.rated_cooling_kw)));
-        v.extend(self.cdus.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
-        v.extend(self.chillers.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
-        v.extend(self.heat_rejection.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)));
-        v
+    pub fn units(&self) -> impl Iterator<Item = (&str, &Supply, f64)> {
+        let pumps =
+            self.loops.iter().flat_map(|u| u.pumps.iter().map(move |p| (u.id.as_str(), p, u.pump_rated_w / 1e3)));
+        pumps
+            .chain(self.crahs.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.rated_cooling_kw)))
+            .chain(self.cdus.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)))
+            .chain(self.chillers.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)))
+            .chain(self.heat_rejection.iter().map(|u| (u.id.as_str(), &u.supply, u.rating.capacity_kw)))
     }
 
-    /// Electrical power each unit draws: `(feeding entity, kW)`.
-    pub fn electrical_loads(&self) -> Vec<(Entity, Option<u32>, f64)> {
-        let mut out = Vec::with_capacity(self.crahs.len() + self.cdus.len() + self.chillers.len());
+    /// Electrical power each unit draws, handed to `out` as `(feeding entity, its node, kW)`.
+    pub fn electrical_loads(&self, mut out: impl FnMut(Entity, Option<u32>, f64)) {
         let mut push = |s: &Supply, w: f64| {
             if let Some(e) = s.entity
                 && s.powered
                 && w > 0.0
             {
-                out.push((e, s.node, w / 1e3));
+                out(e, s.node, w / 1e3);
             }
         };
         for l in &self.loops {
@@ -1021,7 +1019,6 @@ impl CoolingPlant {
         self.cdus.iter().for_each(|u| push(&u.supply, u.pump_w));
         self.chillers.iter().for_each(|u| push(&u.supply, u.power_w));
         self.heat_rejection.iter().for_each(|u| push(&u.supply, u.fan_w));
-        out
     }
 
     /// True when some loop or CDU reached boiling in the last step.
