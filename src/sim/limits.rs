@@ -635,14 +635,13 @@ impl ElectricalScan {
             if !winners && flow.is_none_or(|f| !self.screens[k].may_alert(f, k)) {
                 continue;
             }
-            let state = if winners { net.solved_node_state(k) } else { None };
-            let reading = match &state {
-                Some(state) => LimitReading::from(state),
-                None if winners => continue,
-                None => match net.solved_reading(k) {
-                    Some(r) => r,
-                    None => continue,
-                },
+            let (state, reading) = if winners {
+                let Some(state) = net.solved_node_state(k) else { continue };
+                let reading = LimitReading::from(&state);
+                (Some(state), reading)
+            } else {
+                let Some(reading) = net.solved_reading(k) else { continue };
+                (None, reading)
             };
             let limit = &net.network.nodes()[k].limit;
             if !reading.is_finite() {

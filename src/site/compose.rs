@@ -412,7 +412,7 @@ impl Composition {
                 out.push((
                     path,
                     format!(
-                        "id \"{local}\" starts with the prefix \"{}\" of the included file {}: ids of this file may not (saving would move the element there)",
+                        "id \"{local}\" starts with the prefix \"{}\" of the included file {}: ids of this file may not (saving would move it there)",
                         &self.parts[owner].prefix[self.parts[p].prefix.len().min(self.parts[owner].prefix.len())..],
                         self.parts[owner].name()
                     ),

@@ -227,8 +227,9 @@ pub struct LimitReading {
 impl LimitReading {
     /// Every number is finite (else the solver failed at this element).
     pub fn is_finite(&self) -> bool {
-        (self.voltage_pu + self.input_current_a + self.p_kw + self.q_kvar + self.loading_pct + self.feeder_ampacity_a)
-            .is_finite()
+        [self.voltage_pu, self.input_current_a, self.p_kw, self.q_kvar, self.loading_pct, self.feeder_ampacity_a]
+            .iter()
+            .all(|x| x.is_finite())
     }
 }
 

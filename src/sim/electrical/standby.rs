@@ -96,8 +96,8 @@ fn acceptable(net: &ElectricalNetwork, id: &str, window_pct: f64) -> bool {
     if !net.network.is_live(k) {
         return false;
     }
-    match net.solved_node_state(k) {
-        Some(s) if s.energized => (s.voltage_pu - 1.0).abs() <= window_pct / 100.0,
+    match net.solved_reading(k) {
+        Some(r) => (r.voltage_pu - 1.0).abs() <= window_pct / 100.0,
         // Energized but not solved yet (just started): its regulator holds rated voltage.
         _ => true,
     }
@@ -248,10 +248,10 @@ pub(super) fn measure_generators(
     mut generators: Query<(Entity, &Generator, &mut GeneratorState)>,
 ) {
     for (entity, generator, mut st) in &mut generators {
-        let now_kw = if totals.converged && net.network.is_live(net.index.get(&entity).copied().unwrap_or(usize::MAX)) {
-            net.state(entity).p_kw
-        } else {
-            0.0
+        // The reading, not the whole state: a step asks for no element's whole state.
+        let now_kw = match net.index.get(&entity) {
+            Some(&k) if totals.converged => net.solved_reading(k).map_or(0.0, |r| r.p_kw),
+            _ => 0.0,
         };
         let step_pct = (now_kw - st.output_kw) / generator.0.rated_kw * 100.0;
         if (st.output_kw, st.step_pct) != (now_kw, step_pct) {
