@@ -192,21 +192,40 @@ pub struct Advanced {
 /// [`FastForward`] finds skippable: the world after it is the world after as many plain steps.
 pub fn advance_skipping(app: &mut App, steps: u64) -> Advanced {
     let mut watch = FastForward::new();
-    let mut all_converged = true;
+    let mut a = Advanced { all_converged: true, skipped: 0 };
     let mut done = 0;
-    while done < steps {
+    if steps > 0 && app.world().resource::<SimClock>().steps == 0 {
         watch.before_step(app.world());
         super::advance_fixed(app, 1);
-        done += 1;
-        all_converged &= app.world().resource::<SiteTotals>().converged;
-        let k = watch.after_step(app.world_mut(), steps - done);
-        if k > 0 {
-            skip(app.world_mut(), k);
-            done += k;
-            watch.skipped += k;
-        }
+        after_full_step(&mut watch, app.world_mut(), steps, &mut done, &mut a);
     }
-    Advanced { all_converged, skipped: watch.skipped }
+    // The schedule is taken out of the world once for the window, not once per step (as
+    // `run_schedule` does): the same runs of the same schedule, without a map lookup and a
+    // move of the whole schedule out of the world and back around each step.
+    if done < steps {
+        app.world_mut().schedule_scope(FixedUpdate, |world, schedule| {
+            while done < steps {
+                watch.before_step(world);
+                schedule.run(world);
+                world.clear_trackers();
+                after_full_step(&mut watch, world, steps, &mut done, &mut a);
+            }
+        });
+    }
+    a.skipped = watch.skipped;
+    a
+}
+
+/// Counts a full step of [`advance_skipping`] and skips the stretch it allows.
+fn after_full_step(watch: &mut FastForward, world: &mut World, steps: u64, done: &mut u64, a: &mut Advanced) {
+    *done += 1;
+    a.all_converged &= world.resource::<SiteTotals>().converged;
+    let k = watch.after_step(world, steps - *done);
+    if k > 0 {
+        skip(world, k);
+        *done += k;
+        watch.skipped += k;
+    }
 }
 
 /// Runs `steps` steps of the integrators alone (see the module docs): only when

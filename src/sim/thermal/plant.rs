@@ -180,6 +180,8 @@ pub struct CoolingPlant {
     loop_chillers: Vec<Vec<usize>>,
     loop_rejection: Vec<Vec<usize>>,
     initialized: bool,
+    /// The last step's sums: a buffer the next step reuses.
+    sums: StepSums,
 }
 
 /// A part of the plant with a thermal state (its temperatures, which integrate over time),
@@ -284,6 +286,7 @@ impl RackMass {
 
 /// Energy sums over a step's sub-steps (J; chillers and towers `(duty, power)`), from which
 /// the step's mean powers come.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct StepSums {
     zone_coil_j: Vec<f64>,
     crah_coil_j: Vec<f64>,
@@ -296,22 +299,31 @@ struct StepSums {
     tower_j: Vec<(f64, f64)>,
     /// Each zone's linearised removal `(g, h)` at the end of its last sub-step.
     end_linear: Vec<(f64, f64)>,
+    /// Each loop's supply temperature at the start of a sub-step, °C.
+    loop_c: Vec<f64>,
+    /// Heat into each loop in a sub-step, J.
+    loop_heat_j: Vec<f64>,
 }
 
 impl StepSums {
-    fn new(p: &CoolingPlant) -> StepSums {
-        StepSums {
-            zone_coil_j: vec![0.0; p.zones.len()],
-            crah_coil_j: vec![0.0; p.crahs.len()],
-            cdu_j: vec![0.0; p.cdus.len()],
-            loop_in_j: vec![0.0; p.loops.len()],
-            loop_plant_j: vec![0.0; p.loops.len()],
-            loop_free_s: vec![0.0; p.loops.len()],
-            loop_rejected_j: vec![0.0; p.loops.len()],
-            chiller_j: vec![(0.0, 0.0); p.chillers.len()],
-            tower_j: vec![(0.0, 0.0); p.heat_rejection.len()],
-            end_linear: vec![(0.0, 0.0); p.zones.len()],
+    /// Zeroes the sums for a step of `p`, reusing their buffers.
+    fn reset(&mut self, p: &CoolingPlant) {
+        fn zeroed<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
+            v.clear();
+            v.resize(n, T::default());
         }
+        zeroed(&mut self.zone_coil_j, p.zones.len());
+        zeroed(&mut self.crah_coil_j, p.crahs.len());
+        zeroed(&mut self.cdu_j, p.cdus.len());
+        zeroed(&mut self.loop_in_j, p.loops.len());
+        zeroed(&mut self.loop_plant_j, p.loops.len());
+        zeroed(&mut self.loop_free_s, p.loops.len());
+        zeroed(&mut self.loop_rejected_j, p.loops.len());
+        zeroed(&mut self.chiller_j, p.chillers.len());
+        zeroed(&mut self.tower_j, p.heat_rejection.len());
+        zeroed(&mut self.end_linear, p.zones.len());
+        zeroed(&mut self.loop_c, p.loops.len());
+        zeroed(&mut self.loop_heat_j, p.loops.len());
     }
 }
 
@@ -744,17 +756,25 @@ impl CoolingPlant {
         let h = dt / substeps;
         let mut totals = CoolingTotals::default();
         let units = self.start_units(&mut totals);
-        let mut sums = StepSums::new(self);
+        // The step's sums live in the plant between steps only so that a step allocates nothing.
+        let mut sums = std::mem::take(&mut self.sums);
+        sums.reset(self);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
-            let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
-            let mut loop_heat_j = vec![0.0; self.loops.len()];
+            let (mut loop_c, mut loop_heat_j) =
+                (std::mem::take(&mut sums.loop_c), std::mem::take(&mut sums.loop_heat_j));
+            for (c, l) in loop_c.iter_mut().zip(&self.loops) {
+                *c = l.supply_c;
+            }
+            loop_heat_j.fill(0.0);
             self.substep_zones(&units, &loop_c, h, &mut sums, &mut loop_heat_j);
             self.substep_cdus(&loop_c, h, &mut sums, &mut loop_heat_j);
             self.substep_loops(&loop_heat_j, outdoor, h, &mut sums);
+            (sums.loop_c, sums.loop_heat_j) = (loop_c, loop_heat_j);
         }
         self.finish_units(&sums, dt, &mut totals);
-        self.finish_zones(&units, &sums, dt, &mut totals);
+        self.finish_zones(&units, &mut sums, dt, &mut totals);
+        self.sums = sums;
         self.totals = totals;
     }
 
@@ -903,12 +923,15 @@ impl CoolingPlant {
 
     /// The zones' results: supply air, airflow, capacities, recirculation and the forecasts of
     /// the hottest inlet, from the end of the step.
-    fn finish_zones(&mut self, units: &RunningUnits, sums: &StepSums, dt: f64, totals: &mut CoolingTotals) {
-        let loop_c: Vec<f64> = self.loops.iter().map(|l| l.supply_c).collect();
+    fn finish_zones(&mut self, units: &RunningUnits, sums: &mut StepSums, dt: f64, totals: &mut CoolingTotals) {
+        for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
+            *c = l.supply_c;
+        }
+        let loop_c = &sums.loop_c;
         for zi in 0..self.zones.len() {
             let running = &units.running[zi];
-            let coils = zone::running_coils(&self.crahs, running, &loop_c);
-            let full = zone::full_speed_coils(&self.crahs, running, &loop_c);
+            let coils = zone::running_coils(&self.crahs, running, loop_c);
+            let full = zone::full_speed_coils(&self.crahs, running, loop_c);
             let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + units.zone_fans[zi];
             let z = &mut self.zones[zi];
             let t = z.room_c;
