@@ -20,7 +20,7 @@ fn dctwin() -> &'static str {
 }
 
 /// A fresh folder for one test.
-fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> FreshDir {
     fresh_dir(&format!("dctwin-compose-{name}"))
 }
 

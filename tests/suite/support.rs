@@ -186,10 +186,39 @@ pub fn read_rgb(path: &Path) -> (Vec<u8>, usize, usize) {
     (rgb, w, h)
 }
 
-/// An empty directory of its own under the system's temporary directory (`NAME-PID`).
-pub fn fresh_dir(name: &str) -> PathBuf {
+/// An empty directory of its own under the system's temporary directory (`NAME-PID`), removed
+/// with what is in it when the test is done with it (also when the test fails).
+pub fn fresh_dir(name: &str) -> FreshDir {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    FreshDir(dir)
+}
+
+/// A test's own directory ([`fresh_dir`]), removed when dropped.
+pub struct FreshDir(PathBuf);
+
+impl std::ops::Deref for FreshDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for FreshDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for FreshDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for FreshDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
