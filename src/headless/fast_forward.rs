@@ -67,8 +67,6 @@ pub struct FastForward {
     wait_until: u64,
     /// Steps between full views after a miss (doubling).
     backoff: u64,
-    /// Steps skipped so far.
-    pub skipped: u64,
 }
 
 /// What changes step to step in a moving run, read without formatting anything: a step that
@@ -212,7 +210,6 @@ pub fn advance_skipping(app: &mut App, steps: u64) -> Advanced {
             }
         });
     }
-    a.skipped = watch.skipped;
     a
 }
 
@@ -224,7 +221,7 @@ fn after_full_step(watch: &mut FastForward, world: &mut World, steps: u64, done:
     if k > 0 {
         skip(world, k);
         *done += k;
-        watch.skipped += k;
+        a.skipped += k;
     }
 }
 

@@ -761,16 +761,13 @@ impl CoolingPlant {
         sums.reset(self);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
-            let (mut loop_c, mut loop_heat_j) =
-                (std::mem::take(&mut sums.loop_c), std::mem::take(&mut sums.loop_heat_j));
-            for (c, l) in loop_c.iter_mut().zip(&self.loops) {
+            for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
                 *c = l.supply_c;
             }
-            loop_heat_j.fill(0.0);
-            self.substep_zones(&units, &loop_c, h, &mut sums, &mut loop_heat_j);
-            self.substep_cdus(&loop_c, h, &mut sums, &mut loop_heat_j);
-            self.substep_loops(&loop_heat_j, outdoor, h, &mut sums);
-            (sums.loop_c, sums.loop_heat_j) = (loop_c, loop_heat_j);
+            sums.loop_heat_j.fill(0.0);
+            self.substep_zones(&units, h, &mut sums);
+            self.substep_cdus(h, &mut sums);
+            self.substep_loops(outdoor, h, &mut sums);
         }
         self.finish_units(&sums, dt, &mut totals);
         self.finish_zones(&units, &mut sums, dt, &mut totals);
@@ -819,16 +816,9 @@ impl CoolingPlant {
 
     /// One sub-step of every zone's air (exact within the sub-step), its coils' heat going to
     /// their loops.
-    fn substep_zones(
-        &mut self,
-        units: &RunningUnits,
-        loop_c: &[f64],
-        h: f64,
-        sums: &mut StepSums,
-        loop_heat_j: &mut [f64],
-    ) {
+    fn substep_zones(&mut self, units: &RunningUnits, h: f64, sums: &mut StepSums) {
         for zi in 0..self.zones.len() {
-            let coils = zone::running_coils(&self.crahs, &units.running[zi], loop_c);
+            let coils = zone::running_coils(&self.crahs, &units.running[zi], &sums.loop_c);
             let z = &self.zones[zi];
             let q = z.rack_heat_w + z.other_heat_w + units.zone_fans[zi];
             let (t0, m0) = (z.room_c, z.equipment_mass_c);
@@ -841,7 +831,7 @@ impl CoolingPlant {
             for (&i, &e) in units.running[zi].iter().zip(&r.coil_j) {
                 let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
                 sums.crah_coil_j[i] += share;
-                loop_heat_j[self.crahs[i].water_loop] += share;
+                sums.loop_heat_j[self.crahs[i].water_loop] += share;
             }
             sums.zone_coil_j[zi] += removed;
             sums.end_linear[zi] = r.end_linear;
@@ -851,20 +841,20 @@ impl CoolingPlant {
     }
 
     /// One sub-step of every CDU, its heat going to its loop.
-    fn substep_cdus(&mut self, loop_c: &[f64], h: f64, sums: &mut StepSums, loop_heat_j: &mut [f64]) {
+    fn substep_cdus(&mut self, h: f64, sums: &mut StepSums) {
         for (ci, cdu) in self.cdus.iter_mut().enumerate() {
             let flowing = self.loops[cdu.water_loop].flowing();
-            let e = cdu.step(loop_c[cdu.water_loop], flowing, h);
+            let e = cdu.step(sums.loop_c[cdu.water_loop], flowing, h);
             sums.cdu_j[ci] += e;
-            loop_heat_j[cdu.water_loop] += e;
+            sums.loop_heat_j[cdu.water_loop] += e;
         }
     }
 
     /// One sub-step of every loop with its chillers and heat rejection.
     #[allow(clippy::needless_range_loop)] // `li` indexes the loops and their unit lists alike
-    fn substep_loops(&mut self, loop_heat_j: &[f64], outdoor: (f64, f64), h: f64, sums: &mut StepSums) {
+    fn substep_loops(&mut self, outdoor: (f64, f64), h: f64, sums: &mut StepSums) {
         for li in 0..self.loops.len() {
-            let q_in = loop_heat_j[li] / h + self.loops[li].pump_w;
+            let q_in = sums.loop_heat_j[li] / h + self.loops[li].pump_w;
             let s = water::step_loop(
                 &mut self.loops[li],
                 &mut self.chillers,
