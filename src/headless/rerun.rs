@@ -72,9 +72,11 @@ impl Rerun {
             crate::sim::restart_run(world);
         }
         self.used = true;
+        // `InService` is immutable (so that every change reshapes the network): put it back by
+        // inserting it.
         for e in self.taken_out.drain(..) {
-            if let Some(mut s) = world.get_mut::<InService>(e) {
-                s.set_if_neq(InService(true));
+            if let Ok(mut entity) = world.get_entity_mut(e) {
+                entity.insert(InService(true));
             }
         }
         // Cooling units and water loops live in the layout: edit it as the file would be.
@@ -101,10 +103,8 @@ impl Rerun {
         }
         for id in failed {
             let Some(&e) = self.entities.get(id) else { continue };
-            if let Some(mut s) = world.get_mut::<InService>(e)
-                && s.0
-            {
-                s.0 = false;
+            if world.get::<InService>(e).is_some_and(|s| s.0) {
+                world.entity_mut(e).insert(InService(false));
                 self.taken_out.push(e);
             }
         }

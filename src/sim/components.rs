@@ -9,6 +9,7 @@ use crate::site::FeederSpec;
 
 /// The element's unique id, as in the site file.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
+#[component(immutable)]
 pub struct ElementId(pub String);
 
 /// What kind of element this is (also implied by which rating component it carries).
@@ -30,6 +31,7 @@ pub struct Placement {
 
 /// False when the element is out of the network (failed or under maintenance).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(immutable)]
 pub struct InService(pub bool);
 
 /// The common-mode groups an element belongs to (absent when none): kept so that writing the
@@ -41,6 +43,7 @@ pub struct CommonMode(pub Vec<String>);
 /// preference: it is fed by the first that is energized. Every kind so far has one source; a
 /// transfer switch (utility or generator) or a static switch (two UPSes) will list two.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
+#[component(immutable)]
 pub struct Sources(pub Vec<String>);
 
 impl Sources {
@@ -57,6 +60,7 @@ impl Sources {
 
 /// The A and B cords of a rack, by id of the feeding element.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
+#[component(immutable)]
 pub struct RackFeeds {
     /// A cord.
     pub a: String,
@@ -71,6 +75,7 @@ pub struct LossZone(pub Option<String>);
 
 /// The cable from the upstream element, when there is one.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Feeder(pub FeederSpec);
 
 pub use crate::sim::electrical::kinds::{Distribution, GridFeed, Transformer, Ups};

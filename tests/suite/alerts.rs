@@ -52,7 +52,7 @@ fn fixing_the_overload_clears_the_alert_with_its_time() {
     let mut app = app_after(&load(&root().join("sites/overloaded_room.ron")), 5);
     for id in ["R1", "R2"] {
         let e = entity(&mut app, id);
-        app.world_mut().get_mut::<InService>(e).unwrap().0 = false;
+        app.world_mut().entity_mut(e).insert(InService(false));
     }
     dctwin::headless::advance(&mut app, 1);
     let log = app.world().resource::<AlertLog>();

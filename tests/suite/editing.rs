@@ -209,7 +209,7 @@ fn the_site_the_editor_sees_follows_direct_changes_to_the_world() {
     let find = |s: &dctwin::site::SiteFile, id: &str| s.element(id).unwrap();
 
     let pdu = find_element(w, "PDU-A1").unwrap();
-    w.get_mut::<InService>(pdu).unwrap().0 = false;
+    w.entity_mut(pdu).insert(InService(false));
     assert!(!find(&edit::current_site(w), "PDU-A1").in_service(), "a service flag set directly");
 
     let rack = find_element(w, "R2").unwrap();
@@ -218,7 +218,9 @@ fn the_site_the_editor_sees_follows_direct_changes_to_the_world() {
     assert!(matches!(find(&now, "R2"), SiteElement::Rack(r) if r.utilization == 0.5), "a rack's demand");
 
     let ups = find_element(w, "UPS-A").unwrap();
-    w.get_mut::<Ups>(ups).unwrap().rating.rated_kw *= 0.5;
+    let mut halved = w.get::<Ups>(ups).unwrap().clone();
+    halved.rating.rated_kw *= 0.5;
+    w.entity_mut(ups).insert(halved);
     assert!(matches!(find(&edit::current_site(w), "UPS-A"), SiteElement::Ups(u) if u.overrides.rated_kw.is_some()));
 
     let r1 = find_element(w, "R1").unwrap();

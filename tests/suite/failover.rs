@@ -33,7 +33,7 @@ fn a_side_outage_moves_full_load_to_b() {
 
     // Take the whole A path out at its transformer.
     let t_a = entity(&mut app, "T-A");
-    app.world_mut().get_mut::<InService>(t_a).unwrap().0 = false;
+    app.world_mut().entity_mut(t_a).insert(InService(false));
     dctwin::headless::advance(&mut app, 1);
 
     for (id, p0) in rack_ids.iter().zip(&before) {
@@ -67,7 +67,7 @@ fn a_side_outage_moves_full_load_to_b() {
     assert_eq!(redundancy, rack_ids.len(), "every rack warns that it lost redundancy");
 
     // Restore: the load splits again and the warnings clear at this step's time.
-    app.world_mut().get_mut::<InService>(t_a).unwrap().0 = true;
+    app.world_mut().entity_mut(t_a).insert(InService(true));
     dctwin::headless::advance(&mut app, 1);
     for (id, p0) in rack_ids.iter().zip(&before) {
         assert_rel(rack(&mut app, id).a.p_kw, p0.a.p_kw, 1e-12, "split restored");
@@ -85,7 +85,7 @@ fn both_sides_out_leaves_racks_unpowered() {
     let mut app = app_after(&site, 1);
     for id in ["UTIL-A", "UTIL-B"] {
         let e = entity(&mut app, id);
-        app.world_mut().get_mut::<InService>(e).unwrap().0 = false;
+        app.world_mut().entity_mut(e).insert(InService(false));
     }
     dctwin::headless::advance(&mut app, 1);
     let totals = app.world().resource::<SiteTotals>().clone();

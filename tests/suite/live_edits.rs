@@ -47,7 +47,8 @@ fn added_changed_and_removed_equipment_is_picked_up() {
     assert_rel(it_kw(&app), base + 66.0, 1e-12, "utilization change");
 
     // Move its B cord to another PDU.
-    app.world_mut().get_mut::<RackFeeds>(new).unwrap().b = Some("PDU-B3".into());
+    let feeds = RackFeeds { b: Some("PDU-B3".into()), ..app.world().get::<RackFeeds>(new).unwrap().clone() };
+    app.world_mut().entity_mut(new).insert(feeds);
     advance(&mut app, 1);
     let b3 = state(&mut app, "PDU-B3");
     assert!(b3.p_kw > 0.0);
@@ -60,7 +61,9 @@ fn added_changed_and_removed_equipment_is_picked_up() {
     // Change a transformer rating: its loading follows.
     let t = entity(&mut app, "T-A");
     let before = state(&mut app, "T-A").loading_pct;
-    app.world_mut().get_mut::<Transformer>(t).unwrap().0.rated_kva = 2000.0;
+    let mut rating = app.world().get::<Transformer>(t).unwrap().0.clone();
+    rating.rated_kva = 2000.0;
+    app.world_mut().entity_mut(t).insert(Transformer(rating));
     advance(&mut app, 1);
     let after = state(&mut app, "T-A").loading_pct;
     assert!((after - before / 2.0).abs() / after < 0.01, "loading halves with a doubled rating: {before} -> {after}");
@@ -71,12 +74,13 @@ fn rack_with_unknown_feed_after_an_edit_is_unpowered_not_a_crash() {
     let site = load(&root().join("sites/overloaded_room.ron"));
     let mut app = app_after(&site, 1);
     let r = entity(&mut app, "R8");
-    app.world_mut().get_mut::<RackFeeds>(r).unwrap().a = "NOWHERE".into();
+    let feeds = RackFeeds { a: "NOWHERE".into(), ..app.world().get::<RackFeeds>(r).unwrap().clone() };
+    app.world_mut().entity_mut(r).insert(feeds);
     advance(&mut app, 1);
     assert!(!rack(&mut app, "R8").powered);
     // An element whose upstream vanished is dead, not stale.
     let pdu = entity(&mut app, "PDU-4");
-    app.world_mut().get_mut::<Sources>(pdu).unwrap().0 = vec!["GONE".into()];
+    app.world_mut().entity_mut(pdu).insert(Sources::one("GONE"));
     advance(&mut app, 1);
     assert!(!state(&mut app, "PDU-4").energized);
     assert!(!rack(&mut app, "R9").powered);
@@ -199,13 +203,13 @@ fn an_element_with_two_sources_follows_the_first_live_one() {
     assert!(a > 12.0 && b < 5.0, "on the preferred source: A {a} kW, B {b} kW");
     assert_rel(state(&mut app, "STS").voltage_pu, state(&mut app, "PA").voltage_pu, 1e-12, "STS hangs on PA");
     let pa = entity(&mut app, "PA");
-    app.world_mut().get_mut::<InService>(pa).unwrap().0 = false;
+    app.world_mut().entity_mut(pa).insert(InService(false));
     advance(&mut app, 1);
     let (a, b) = feeds(&mut app);
     assert!(rack(&mut app, "R").powered, "the rack rides on the alternate source");
     assert!(a < 5.0 && b > 12.0, "on the alternate: A {a} kW, B {b} kW");
     assert_rel(state(&mut app, "STS").voltage_pu, state(&mut app, "PB").voltage_pu, 1e-12, "STS hangs on PB");
-    app.world_mut().get_mut::<InService>(pa).unwrap().0 = true;
+    app.world_mut().entity_mut(pa).insert(InService(true));
     advance(&mut app, 1);
     let (a, _) = feeds(&mut app);
     assert!(a > 12.0, "back on the preferred source");
@@ -258,4 +262,39 @@ fn a_steady_network_keeps_its_solution_until_a_load_changes() {
     let growth = |rows: &[dctwin::sim::limits::HeadroomRow]| rows[0].load_growth_pct.unwrap();
     assert!(growth(&after) < growth(&headroom), "less room to grow");
     assert!(app.world().resource::<AlertLog>().active().len() > alerts_before, "overloads raise alerts");
+}
+
+/// What shapes the network is immutable, so an insert is the only way to change it: a node's
+/// service flag or rating rebuilds the network on the next step (its circuit re-derived at
+/// once), while a rack's service flag only changes its load.
+#[test]
+fn only_what_shapes_the_network_rebuilds_it() {
+    use dctwin::sim::electrical::{Circuit, NetworkKind};
+    let site = load(&root().join("sites/small_2n_room.ron"));
+    let mut app = app_after(&site, 2);
+    let rebuilds = |app: &App| app.world().resource::<ElectricalNetwork>().rebuilds;
+    let (before, it_before) = (rebuilds(&app), it_kw(&app));
+
+    let r = entity(&mut app, "R8");
+    app.world_mut().entity_mut(r).insert(InService(false));
+    advance(&mut app, 1);
+    assert_eq!(rebuilds(&app), before, "a rack taken out does not rebuild the network");
+    assert!(it_kw(&app) < it_before - 1.0, "but its load is gone: {it_before} -> {} kW", it_kw(&app));
+
+    // A rating inserted: the circuit follows before any step runs.
+    let t = entity(&mut app, "T-A");
+    let mut rating = app.world().get::<Transformer>(t).unwrap().0.clone();
+    rating.rated_kva *= 2.0;
+    app.world_mut().entity_mut(t).insert(Transformer(rating.clone()));
+    let circuit = app.world().get::<Circuit>(t).unwrap().clone();
+    assert_eq!(circuit, Transformer(rating).circuit(), "the circuit is derived on insert");
+    advance(&mut app, 1);
+    assert_eq!(rebuilds(&app), before + 1, "a new rating rebuilds once");
+
+    let pdu = entity(&mut app, "PDU-A1");
+    app.world_mut().entity_mut(pdu).insert(InService(false));
+    advance(&mut app, 1);
+    assert_eq!(rebuilds(&app), before + 2, "a node taken out rebuilds once");
+    advance(&mut app, 3);
+    assert_eq!(rebuilds(&app), before + 2, "and not again while nothing changes");
 }

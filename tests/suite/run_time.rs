@@ -64,7 +64,7 @@ fn toggling_the_in_service_component_directly_drops_the_racks_too() {
     let mut app = app_after(&site("gb200_pod.ron"), 3);
     for id in ["PDU-A2", "PDU-B2"] {
         let e = entity(&mut app, id);
-        app.world_mut().get_mut::<InService>(e).unwrap().0 = false;
+        app.world_mut().entity_mut(e).insert(InService(false));
         advance(&mut app, 1);
     }
     for id in ["GB3", "GB4"] {
@@ -73,7 +73,7 @@ fn toggling_the_in_service_component_directly_drops_the_racks_too() {
     // And back: the racks come back with their full load, as in the healthy file.
     for id in ["PDU-A2", "PDU-B2"] {
         let e = entity(&mut app, id);
-        app.world_mut().get_mut::<InService>(e).unwrap().0 = true;
+        app.world_mut().entity_mut(e).insert(InService(true));
     }
     advance(&mut app, 1);
     let healthy = app_after(&site("gb200_pod.ron"), 1);

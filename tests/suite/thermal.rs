@@ -127,7 +127,7 @@ fn crah_failure_raises_inlets_and_alerts_on_time() {
     let m = entity(&mut app, "M");
     // Feed the CRAH from M only: take M out (the loop pumps and chiller share it, so the water
     // side stops too; the zone's heat stays in the room).
-    app.world_mut().get_mut::<dctwin::sim::components::InService>(m).unwrap().0 = false;
+    app.world_mut().entity_mut(m).insert(dctwin::sim::components::InService(false));
     let failed_at = app.world().resource::<dctwin::sim::SimClock>().elapsed_s;
     let expected = failed_at + uncooled_time_to_rise_s(40e3, AIR_DENSITY * AIR_CP * 600.0, 350e3, 240.0, 32.0 - t0);
     let r = entity(&mut app, "R");

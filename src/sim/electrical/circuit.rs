@@ -47,8 +47,10 @@ pub enum NodeLimit {
 }
 
 /// The electrical description of one network element: what the solver, the limits and the
-/// export need, derived from the element's rating whenever it changes.
+/// export need, derived from the element's rating whenever it is inserted. Immutable: a new
+/// circuit is an insert, which marks the network for a rebuild.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Circuit {
     /// Electrical role in the load flow.
     pub role: NodeRole,
@@ -99,9 +101,10 @@ impl Circuit {
     }
 }
 
-/// The circuit an element has until its kind derives the real one (in the same step, before
-/// the network is built): an open breaker of no rating. Never solved: the derive system runs
-/// first.
+/// The circuit an element is spawned with, replaced by its kind's own before the spawn
+/// returns ([`derive_circuit`]): an open breaker of no rating. Being required, it puts the
+/// element in its final archetype at once (the storage order, and so the order of the
+/// sums over elements, is that of the spawns).
 impl Default for Circuit {
     fn default() -> Self {
         Circuit::node(NodeRole::Distribution, 0.0, 0.0, NodeLimit::Breaker { breaker_a: 0.0, continuous_pct: 0.0 })
@@ -112,7 +115,10 @@ impl Default for Circuit {
 /// site file and written back to one, and how it behaves on the network. Each kind's component
 /// implements it (in [`super::kinds`]); the table of kinds registers it with the load flow and
 /// the world conversion, so a kind without it does not compile.
-pub trait NetworkKind: Component + Sized {
+///
+/// The component is immutable (every change of rating is an insert), so its [`Circuit`] is
+/// derived the moment it changes and the network knows to rebuild.
+pub trait NetworkKind: Component<Mutability = bevy::ecs::component::Immutable> + Sized {
     /// Its spec in the site file.
     type Spec: Modelled;
     /// The component for `spec` with its resolved `rating`.
@@ -176,10 +182,11 @@ pub fn transformer_impedance(r: &crate::catalog::TransformerRating) -> C64 {
     C64::new(r_pu * z_base, x_pu * z_base)
 }
 
-/// Derives the circuit of every element of kind `K` whose rating was added or changed.
-pub fn derive_circuits<K: NetworkKind>(mut nodes: Query<(&K, &mut Circuit), Changed<K>>) {
-    for (kind, mut circuit) in &mut nodes {
-        circuit.set_if_neq(kind.circuit());
+/// Derives the circuit of an element of kind `K` whenever its rating is inserted (a spawn, an
+/// edit or an undo: the rating cannot change in place).
+fn derive_circuit<K: NetworkKind>(insert: On<Insert, K>, kinds: Query<&K>, mut commands: Commands) {
+    if let Ok(kind) = kinds.get(insert.entity) {
+        commands.entity(insert.entity).insert(kind.circuit());
     }
 }
 
@@ -188,10 +195,5 @@ pub fn derive_circuits<K: NetworkKind>(mut nodes: Query<(&K, &mut Circuit), Chan
 pub fn register_kind<K: NetworkKind>(app: &mut App) {
     app.register_required_components::<K, Circuit>();
     app.register_required_components::<K, super::NetworkSlot>();
-    // Each kind's system touches only the entities of its kind (an element has one), so the
-    // systems of different kinds never meet on an entity.
-    app.add_systems(
-        FixedUpdate,
-        derive_circuits::<K>.in_set(super::DeriveCircuits).ambiguous_with(super::DeriveCircuits),
-    );
+    app.add_observer(derive_circuit::<K>);
 }

@@ -15,22 +15,27 @@ use crate::site::{
 
 /// A utility feed and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct GridFeed(pub GridFeedRating);
 
 /// A standby generator set and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Generator(pub GeneratorRating);
 
 /// An automatic transfer switch and its rating and timers.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct TransferSwitch(pub TransferSwitchRating);
 
 /// A transformer and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Transformer(pub TransformerRating);
 
 /// A UPS, its rating and operating mode.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Ups {
     /// Rating.
     pub rating: UpsRating,
@@ -40,6 +45,7 @@ pub struct Ups {
 
 /// A switchboard, PDU, RPP or busway and its rating.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(immutable)]
 pub struct Distribution(pub DistributionRating);
 
 impl NetworkKind for GridFeed {

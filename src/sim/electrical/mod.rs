@@ -432,10 +432,6 @@ impl EnergyTotals {
     }
 }
 
-/// Where each kind derives its [`Circuit`] from its rating: before the network is rebuilt.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DeriveCircuits;
-
 /// Builds and solves the power network.
 pub struct ElectricalPlugin;
 
@@ -450,7 +446,6 @@ impl Plugin for ElectricalPlugin {
             (@field $other:ident $value:tt $app:ident) => {};
         }
         crate::kinds::equipment_kinds!(register_node_kinds);
-        app.configure_sets(FixedUpdate, DeriveCircuits.in_set(SimSystems::Topology).before(battery::mark_own_supply));
         // The load flow's own state on each rack: where its cords sit in the network.
         app.register_required_components::<Rack, RackCordNodes>();
         // Every UPS has a battery state (one without battery energy never leaves standby).
@@ -493,27 +488,29 @@ impl Plugin for ElectricalPlugin {
                 crate::sim::IntegratorStep,
                 (battery::integrate_batteries, accumulate_energy).chain().in_set(SimSystems::Electrical),
             )
-            // Removals are caught by observers: they fire at once, even while fixed time is paused
-            // (removal messages would be gone by the time the next fixed step runs).
-            .add_observer(|_: On<Remove, ElementId>, mut net: ResMut<ElectricalNetwork>| net.dirty = true)
-            .add_observer(|_: On<Remove, Feeder>, mut net: ResMut<ElectricalNetwork>| net.dirty = true);
+            // What shapes the network is immutable, so every change of it is an insert or a
+            // removal: observers mark the network for a rebuild (no per-step scan of every
+            // element's change ticks). They fire at once, even while fixed time is paused.
+            .add_observer(|_: On<Insert, NetworkShape>, mut net: ResMut<ElectricalNetwork>| net.dirty = true)
+            .add_observer(|_: On<Remove, NetworkShape>, mut net: ResMut<ElectricalNetwork>| net.dirty = true)
+            // A rack's service flag is read by the load flow each step; only a node's reshapes.
+            .add_observer(
+                |insert: On<Insert, InService>, racks: Query<(), With<Rack>>, mut net: ResMut<ElectricalNetwork>| {
+                    if !racks.contains(insert.entity) {
+                        net.dirty = true;
+                    }
+                },
+            );
     }
 }
 
-/// Edits that reshape the network. Racks are only loads: their demand and in-service flag are
-/// read every step, so only their cords trigger a rebuild (checked in a separate, cheaper query).
-type NetworkChanged = (
-    Without<Rack>,
-    Or<(
-        Changed<ElementId>,
-        Changed<InService>,
-        Changed<Sources>,
-        Changed<Feeder>,
-        Changed<Circuit>,
-        Changed<OwnSupply>,
-        Changed<standby::ChosenSource>,
-    )>,
-);
+/// The immutable components that shape the network (with a node's [`InService`]): inserting
+/// or removing any of them rebuilds it.
+type NetworkShape = (ElementId, Sources, Feeder, Circuit, RackFeeds);
+
+/// What the controllers change in place each step: a UPS holding its output on battery, a
+/// generator running, a transfer switch's position (few entities: a cheap scan).
+type ControlsChanged = Or<(Changed<OwnSupply>, Changed<standby::ChosenSource>)>;
 
 type NetworkElement<'a> = (
     Entity,
@@ -528,17 +525,15 @@ type NetworkElement<'a> = (
 );
 
 /// Rebuilds the network when anything that shapes it was added, changed or removed.
-#[allow(clippy::too_many_arguments)]
 fn rebuild_network_on_change(
     mut net: ResMut<ElectricalNetwork>,
-    changed: Query<(), NetworkChanged>,
-    rewired: Query<(), Changed<RackFeeds>>,
+    controls: Query<(), ControlsChanged>,
     elements: Query<NetworkElement>,
     mut racks: Query<(&RackFeeds, &mut RackCordNodes)>,
     mut slots: Query<(Entity, &mut NetworkSlot)>,
     catalog: Option<Res<ActiveCatalog>>,
 ) {
-    if !(net.dirty || !changed.is_empty() || !rewired.is_empty()) {
+    if !(net.dirty || !controls.is_empty()) {
         return;
     }
     let no_cables = std::collections::BTreeMap::new();

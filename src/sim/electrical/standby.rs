@@ -76,19 +76,6 @@ impl GeneratorState {
     }
 }
 
-/// Elements an edit, an event or an undo changed (the controllers' own outputs, generators
-/// running and switch positions, are built into the network before the switches next look).
-type Edited = (
-    bevy::ecs::query::Without<crate::sim::components::Rack>,
-    bevy::ecs::query::Or<(
-        Changed<ElementId>,
-        Changed<InService>,
-        Changed<Sources>,
-        Changed<crate::sim::components::Feeder>,
-        Changed<super::Circuit>,
-    )>,
-);
-
 /// True when the source named `id` is energized in the latest network with its voltage (as
 /// last solved) within `window_pct` of nominal.
 fn acceptable(net: &ElectricalNetwork, id: &str, window_pct: f64) -> bool {
@@ -108,13 +95,13 @@ pub(super) fn run_transfer_switches(
     clock: Res<SimClock>,
     net: Res<ElectricalNetwork>,
     mut switches: Query<(&ElementId, &TransferSwitch, &InService, &Sources, &mut TransferState, &mut ChosenSource)>,
-    reshaped: Query<(), Edited>,
     mut log: ResMut<EquipmentLog>,
 ) {
     // The switches sense their sources as the latest solution left them (one step of sensing
     // delay); before the first solution there is nothing to sense, and while an edit, event or
-    // undo reshapes the network that solution describes a topology that is gone.
-    if switches.is_empty() || net.flow_rebuild.is_none() && net.solutions == 0 || net.dirty || !reshaped.is_empty() {
+    // undo reshapes the network (marking it dirty) that solution describes a topology that is
+    // gone.
+    if switches.is_empty() || net.flow_rebuild.is_none() && net.solutions == 0 || net.dirty {
         return;
     }
     let t0 = clock.elapsed_s - clock.step_s;

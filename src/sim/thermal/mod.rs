@@ -83,9 +83,19 @@ impl Plugin for ThermalPlugin {
         app.init_resource::<CoolingPlant>()
             .init_resource::<crate::sim::EquipmentLog>()
             .init_resource::<ThermalShedding>()
-            .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal));
+            .init_resource::<ElementRoster>()
+            .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal))
+            // Observers count spawns and despawns as they happen (no per-step scan of every
+            // element for `Added`).
+            .add_observer(|_: On<Add, ElementId>, mut roster: ResMut<ElementRoster>| roster.0 += 1)
+            .add_observer(|_: On<Remove, ElementId>, mut roster: ResMut<ElementRoster>| roster.0 += 1);
     }
 }
+
+/// How many times an element was spawned or despawned: when it moves, cooling units must find
+/// their supply's new entity (an edit respawns elements).
+#[derive(Resource, Debug, Default)]
+struct ElementRoster(u64);
 
 type RackHeatColumns<'a> = (
     Entity,
@@ -312,13 +322,13 @@ fn step_thermal(
     network: Res<ElectricalNetwork>,
     mut cooling_loads: ResMut<CoolingLoads>,
     mut shedding: ResMut<ThermalShedding>,
-    added: Query<(), Added<ElementId>>,
-    mut removed: RemovedComponents<ElementId>,
+    roster: Res<ElementRoster>,
+    mut roster_seen: Local<Option<u64>>,
     mut cache: Local<RackHeatCache>,
     mut equipment_log: ResMut<crate::sim::EquipmentLog>,
 ) {
     // An edit respawns elements: units must find their supply's new entity.
-    let respawned = removed.read().count() > 0 || !added.is_empty();
+    let respawned = roster_seen.replace(roster.0) != Some(roster.0);
     let (Some(layout), Some(catalog)) = (layout, catalog) else { return };
     if layout.zones.is_empty() && layout.water_loops.is_empty() {
         return;
