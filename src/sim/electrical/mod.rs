@@ -533,7 +533,7 @@ fn rebuild_network_on_change(
     mut slots: Query<(Entity, &mut NetworkSlot)>,
     catalog: Option<Res<ActiveCatalog>>,
 ) {
-    if !(net.dirty || !controls.is_empty()) {
+    if !net.dirty && controls.is_empty() {
         return;
     }
     let no_cables = std::collections::BTreeMap::new();
