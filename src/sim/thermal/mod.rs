@@ -134,13 +134,14 @@ impl RackHeatCache {
     /// True when a pass over the racks would find what the last one found: no rack changed,
     /// same plant and topology, every rack calm and every temperature below every throttle
     /// point (so no protection would act).
-    fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: bool) -> bool {
-        unchanged
-            && self.calm
+    /// (`unchanged` scans every rack's change ticks: it is asked last.)
+    fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: impl FnOnce() -> bool) -> bool {
+        self.calm
             && plant.is_initialized()
             && self.key == Some((plant.generation, network.rebuilds))
             && self.zone_throttle_c.iter().enumerate().all(|(z, &t)| plant.zone_inlet_c(z) < t)
             && self.cdu_throttle_c.iter().zip(&plant.cdus).all(|(&t, c)| c.supply_c < t)
+            && unchanged()
     }
 }
 
@@ -358,8 +359,7 @@ fn step_thermal(
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();
-    let unchanged = !respawned && racks.p1().is_empty();
-    if !cache.stands(&plant, &network, unchanged) {
+    if !cache.stands(&plant, &network, || !respawned && racks.p1().is_empty()) {
         shedding.throttled.clear();
         shedding.tripped.clear();
         add_rack_heat(&mut plant, &mut racks.p0(), &network, &mut shedding, &mut cache, start);

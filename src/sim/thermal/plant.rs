@@ -252,6 +252,9 @@ fn carry<T: Stateful>(new: &mut [T], old: &[T]) {
 /// A zone's running CRAHs (indices).
 type ZoneUnits = smallvec::SmallVec<[usize; zone::ZONE_UNITS]>;
 
+/// What runs for a whole step, per zone: its running CRAHs, their common fan speed and their
+/// fans' power, W.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct RunningUnits {
     running: Vec<ZoneUnits>,
     speeds: Vec<f64>,
@@ -303,6 +306,8 @@ struct StepSums {
     loop_c: Vec<f64>,
     /// Heat into each loop in a sub-step, J.
     loop_heat_j: Vec<f64>,
+    /// The units running in the step.
+    units: RunningUnits,
 }
 
 impl StepSums {
@@ -709,15 +714,12 @@ impl CoolingPlant {
     /// CRAHs that run: powered, with water flowing in their loop that is colder than their
     /// supply setpoint. A unit whose water has stopped or warmed past its setpoint is switched
     /// off, as a BMS does: it could only blow return air into the supply.
-    fn running_units(&self, zi: usize) -> ZoneUnits {
-        self.zone_crahs[zi]
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let (u, lp) = (&self.crahs[i], &self.loops[self.crahs[i].water_loop]);
-                u.supply.powered && lp.flowing() && lp.supply_c < u.rating.supply_setpoint_c
-            })
-            .collect()
+    fn running_units(&self, zi: usize, into: &mut ZoneUnits) {
+        into.clear();
+        into.extend(self.zone_crahs[zi].iter().copied().filter(|&i| {
+            let (u, lp) = (&self.crahs[i], &self.loops[self.crahs[i].water_loop]);
+            u.supply.powered && lp.flowing() && lp.supply_c < u.rating.supply_setpoint_c
+        }));
     }
 
     /// Settles the plant at the healthy site's steady state (every unit running, loops at
@@ -755,35 +757,38 @@ impl CoolingPlant {
         let substeps = (dt / MAX_SUBSTEP_S).ceil().max(1.0);
         let h = dt / substeps;
         let mut totals = CoolingTotals::default();
-        let units = self.start_units(&mut totals);
         // The step's sums live in the plant between steps only so that a step allocates nothing.
         let mut sums = std::mem::take(&mut self.sums);
         sums.reset(self);
+        self.start_units(&mut sums.units, &mut totals);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
             for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
                 *c = l.supply_c;
             }
             sums.loop_heat_j.fill(0.0);
-            self.substep_zones(&units, h, &mut sums);
+            self.substep_zones(h, &mut sums);
             self.substep_cdus(h, &mut sums);
             self.substep_loops(outdoor, h, &mut sums);
         }
         self.finish_units(&sums, dt, &mut totals);
-        self.finish_zones(&units, &mut sums, dt, &mut totals);
+        self.finish_zones(&mut sums, dt, &mut totals);
         self.sums = sums;
         self.totals = totals;
     }
 
     /// What holds for the whole step: which CRAHs run, their fan speeds and power, the loops'
     /// pumps.
-    fn start_units(&mut self, totals: &mut CoolingTotals) -> RunningUnits {
-        let running: Vec<ZoneUnits> = (0..self.zones.len()).map(|zi| self.running_units(zi)).collect();
-        let speeds: Vec<f64> = running
-            .iter()
-            .enumerate()
-            .map(|(zi, u)| zone::fan_speed(&self.crahs, u, self.zones[zi].demand_m3_s))
-            .collect();
+    fn start_units(&mut self, units: &mut RunningUnits, totals: &mut CoolingTotals) {
+        let RunningUnits { running, speeds, zone_fans } = units;
+        running.resize_with(self.zones.len(), ZoneUnits::new);
+        for (zi, r) in running.iter_mut().enumerate() {
+            self.running_units(zi, r);
+        }
+        speeds.clear();
+        speeds.extend(
+            running.iter().enumerate().map(|(zi, u)| zone::fan_speed(&self.crahs, u, self.zones[zi].demand_m3_s)),
+        );
         for u in &mut self.crahs {
             (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
         }
@@ -806,17 +811,18 @@ impl CoolingPlant {
                 totals.crah_fans_w += u.fan_w;
             }
         }
-        let zone_fans: Vec<f64> = running.iter().map(|u| u.iter().map(|&i| self.crahs[i].fan_w).sum()).collect();
+        zone_fans.clear();
+        zone_fans.extend(running.iter().map(|u| u.iter().map(|&i| self.crahs[i].fan_w).sum::<f64>()));
         for lp in &mut self.loops {
             lp.pump_w = if lp.flowing() { lp.pump_rated_w } else { 0.0 };
             totals.loop_pumps_w += lp.pump_w;
         }
-        RunningUnits { running, speeds, zone_fans }
     }
 
     /// One sub-step of every zone's air (exact within the sub-step), its coils' heat going to
     /// their loops.
-    fn substep_zones(&mut self, units: &RunningUnits, h: f64, sums: &mut StepSums) {
+    fn substep_zones(&mut self, h: f64, sums: &mut StepSums) {
+        let units = &sums.units;
         for zi in 0..self.zones.len() {
             let coils = zone::running_coils(&self.crahs, &units.running[zi], &sums.loop_c);
             let z = &self.zones[zi];
@@ -913,11 +919,11 @@ impl CoolingPlant {
 
     /// The zones' results: supply air, airflow, capacities, recirculation and the forecasts of
     /// the hottest inlet, from the end of the step.
-    fn finish_zones(&mut self, units: &RunningUnits, sums: &mut StepSums, dt: f64, totals: &mut CoolingTotals) {
+    fn finish_zones(&mut self, sums: &mut StepSums, dt: f64, totals: &mut CoolingTotals) {
         for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
             *c = l.supply_c;
         }
-        let loop_c = &sums.loop_c;
+        let (loop_c, units) = (&sums.loop_c, &sums.units);
         for zi in 0..self.zones.len() {
             let running = &units.running[zi];
             let coils = zone::running_coils(&self.crahs, running, loop_c);

@@ -263,6 +263,9 @@ pub(super) struct LoopStep {
     pub fans_w: f64,
 }
 
+/// The few units of one loop a sub-step works with (held inline: a step allocates nothing).
+type Few<T> = smallvec::SmallVec<[T; 8]>;
+
 /// Runs the plant of loop `li` for a sub-step of `dt` that brings `q_in_w` (coils, CDUs,
 /// pumps) into it, and advances its temperature.
 #[allow(clippy::too_many_arguments)]
@@ -278,7 +281,7 @@ pub(super) fn step_loop(
 ) -> LoopStep {
     let flowing = lp.flowing();
     let demand = if flowing { (q_in_w + lp.c_j_k * (lp.supply_c - lp.setpoint_c) / dt).max(0.0) } else { 0.0 };
-    let running_towers: Vec<usize> =
+    let running_towers: Few<usize> =
         tower_ids.iter().copied().filter(|&i| flowing && towers[i].supply.powered).collect();
     let capacity: f64 = running_towers.iter().map(|&i| towers[i].rating.capacity_kw * 1e3).sum();
     lp.rejection_capacity_w = capacity;
@@ -317,7 +320,7 @@ pub(super) fn step_loop(
         out.plant_w = (q_in_w + lp.c_j_k * (lp.supply_c - floating_c) / dt).max(0.0);
         out.rejected_w = out.plant_w;
     } else if flowing && capacity > 0.0 {
-        let available_chillers: Vec<usize> =
+        let available_chillers: Few<usize> =
             chiller_ids.iter().copied().filter(|&i| chillers[i].supply.powered).collect();
         // Above capacity the leaving water rises linearly with the load: `leaving(q) =
         // design + a·(q/Q_cap − 1)` with `a` the capacity-weighted approach. The chillers' head
@@ -341,7 +344,7 @@ pub(super) fn step_loop(
         let mut staged = 0;
         let mut limited = false;
         for _ in 0..CONDENSER_PASSES {
-            let caps: Vec<(f64, f64, bool)> = available_chillers
+            let caps: Few<(f64, f64, bool)> = available_chillers
                 .iter()
                 .map(|&i| {
                     let ch = &chillers[i];
@@ -354,7 +357,7 @@ pub(super) fn step_loop(
                 .collect();
             // Stage: the fewest (in id order) that carry the load at no more than
             // STAGE_UP_LOAD of their capacity; all of them if none do.
-            let order: Vec<usize> = (0..caps.len()).filter(|&j| caps[j].0 > 0.0).collect();
+            let order: Few<usize> = (0..caps.len()).filter(|&j| caps[j].0 > 0.0).collect();
             let mut cum = 0.0;
             staged = order.len();
             for (n, &j) in order.iter().enumerate() {
@@ -364,7 +367,7 @@ pub(super) fn step_loop(
                     break;
                 }
             }
-            let on: Vec<usize> = order[..staged].to_vec();
+            let on = &order[..staged];
             let available: f64 = on.iter().map(|&j| caps[j].0).sum();
             // Electrical power of the staged chillers delivering `d` in equal shares.
             let power_at = |d: f64| -> f64 {
