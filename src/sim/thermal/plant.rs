@@ -287,8 +287,9 @@ impl RackMass {
     }
 }
 
-/// Energy sums over a step's sub-steps (J; chillers and towers `(duty, power)`), from which
-/// the step's mean powers come.
+/// A step's working buffers: the energy sums over its sub-steps (J; chillers and towers
+/// `(duty, power)`), from which its mean powers come, the loops' state within a sub-step and
+/// the units that run. Kept in the plant and reused, so a step allocates nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct StepSums {
     zone_coil_j: Vec<f64>,
