@@ -632,11 +632,12 @@ impl ElectricalScan {
         // the readings they compare (a sweep's steps), and only of nodes outside their
         // screens; headroom needs every whole state.
         for k in 0..net.network.nodes().len() {
-            if !winners && flow.is_none_or(|f| !self.screens[k].may_alert(f, k)) {
+            let may_alert = findings && flow.is_some_and(|f| self.screens[k].may_alert(f, k));
+            if !winners && !may_alert {
                 continue;
             }
             let (state, reading) = if winners {
-                let Some(state) = net.solved_node_state(k) else { continue };
+                let Some(state) = net.fresh_node_state(k) else { continue };
                 let reading = LimitReading::from(&state);
                 (Some(state), reading)
             } else {
@@ -651,7 +652,7 @@ impl ElectricalScan {
                 }
                 continue;
             }
-            if findings {
+            if may_alert {
                 element_findings("", &reading, limit, &mut self.node_findings);
                 self.findings.extend(self.node_findings.drain(..).map(|f| (k as u32, f)));
             }

@@ -198,8 +198,10 @@ fn node_spec<K: NetworkKind>(e: EntityRef, catalog: &Catalog) -> Option<K::Spec>
     }))
 }
 
-/// Where a rack's heat goes: its zone (air) and CDU (liquid).
+/// Where a rack's heat goes: its zone (air) and CDU (liquid). Immutable: a new assignment is
+/// an insert, which the thermal model observes (it keeps each rack's slots between steps).
 #[derive(Component, Debug, Clone, Default, PartialEq, Eq)]
+#[component(immutable)]
 pub struct RackCooling {
     /// Cooling zone.
     pub zone: Option<String>,

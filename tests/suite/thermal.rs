@@ -411,3 +411,73 @@ fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
     let totals = |app: &bevy::prelude::App| format!("{:?}", app.world().resource::<SiteTotals>());
     assert_eq!(totals(&reused), totals(&full));
 }
+
+/// A step in which only the racks' demands move (an AI job's power swing) sums their heat from
+/// the rows of the last full pass over the racks. It must give the full pass's plant to the
+/// bit: the same world with one rack's service flag inserted again each step (a place that
+/// might have changed, so the full pass runs) is compared with it, through swings of every
+/// rack (the legacy hall's 20 racks), and through a ramp far past the racks' throttle point
+/// (one rack against one CRAH, to 31 times its rating), where protection acts and the full pass must take over.
+#[test]
+fn a_step_where_only_demands_move_gives_the_full_pass_result() {
+    let hall = load(&root().join("sites/legacy_air_hall.ron"));
+    let (passes, throttled) = compare_moved_with_full(&hall, 0.5);
+    assert_eq!(throttled, 0, "the hall swings within its cooling");
+    assert!(passes.full <= 1 && passes.moved >= 239, "the swings take the rows: {passes:?}");
+    let (passes, throttled) = compare_moved_with_full(&parse(&one_rack_one_crah(false)), 30.0);
+    assert!(throttled >= 20, "the ramp overheats the room ({throttled} steps with the rack throttled)");
+    assert!(passes.full >= 20, "protection acting takes the full pass: {passes:?}");
+    assert!(passes.moved >= 60, "before it, the swings take the rows: {passes:?}");
+}
+
+/// Runs `site` twice for 240 steps with every rack's demand moving each step (swings, then a
+/// ramp by `ramp` of rated power), one run taking the rows and the other forced to the full
+/// pass, and asserts they agree to the bit each step. Returns the first run's passes over the
+/// racks and the number of steps in which protection acted.
+fn compare_moved_with_full(site: &dctwin::site::SiteFile, ramp: f64) -> (dctwin::sim::thermal::RackPasses, u32) {
+    use bevy::prelude::{App, Entity, With};
+    use dctwin::sim::components::{InService, Rack};
+    use dctwin::sim::thermal::ThermalShedding;
+    let (mut moved, mut full) = (app_after(site, 2), app_after(site, 2));
+    let first = {
+        let world = full.world_mut();
+        world.query_filtered::<Entity, With<Rack>>().iter(world).next().unwrap()
+    };
+    let passes = |app: &App| dctwin::sim::thermal::rack_passes(app.world()).unwrap();
+    let (moved_before, full_before) = (passes(&moved), passes(&full));
+    let mut throttled_steps = 0;
+    for step in 0..240u64 {
+        // Swings for 60 steps, then a ramp over 120 steps, then swings at its top.
+        let level = match step {
+            0..60 => 0.0,
+            60..180 => (step - 60) as f64 / 120.0 * ramp,
+            _ => ramp,
+        };
+        for app in [&mut moved, &mut full] {
+            let world = app.world_mut();
+            let mut racks = world.query::<&mut Rack>();
+            for (i, mut rack) in racks.iter_mut(world).enumerate() {
+                let spread = ((i as u64 * 7919 + step * 104_729) % 1000) as f64 / 1000.0;
+                rack.utilization = 0.8 + 0.2 * spread + level;
+            }
+        }
+        full.world_mut().entity_mut(first).insert(InService(true));
+        dctwin::headless::advance(&mut moved, 1);
+        dctwin::headless::advance(&mut full, 1);
+        let (a, b) = (moved.world().resource::<CoolingPlant>(), full.world().resource::<CoolingPlant>());
+        assert_eq!(a.zones, b.zones, "zones at step {step}");
+        assert_eq!(a.cdus, b.cdus, "CDUs at step {step}");
+        assert_eq!(a.totals, b.totals, "plant totals at step {step}");
+        let (ta, tb) = (moved.world().resource::<SiteTotals>(), full.world().resource::<SiteTotals>());
+        assert_eq!(ta.grid_import_kw.to_bits(), tb.grid_import_kw.to_bits(), "grid import at step {step}");
+        assert_eq!(ta.it_load_kw.to_bits(), tb.it_load_kw.to_bits(), "IT load at step {step}");
+        let shedding = moved.world().resource::<ThermalShedding>();
+        assert_eq!(shedding, full.world().resource::<ThermalShedding>(), "shedding at step {step}");
+        throttled_steps += u32::from(!shedding.throttled.is_empty() || !shedding.tripped.is_empty());
+    }
+    assert_eq!(passes(&full).moved, full_before.moved, "a place inserted each step: the full pass each step");
+    let now = passes(&moved);
+    let passes =
+        dctwin::sim::thermal::RackPasses { full: now.full - moved_before.full, moved: now.moved - moved_before.moved };
+    (passes, throttled_steps)
+}

@@ -153,10 +153,18 @@ impl ElectricalNetwork {
     /// the first ask after a solve (the app reads them all each refresh; a sweep's steps never
     /// ask, and the limits read only [`LimitReading`]s then).
     pub fn solved_node_state(&self, k: usize) -> Option<ElectricalState> {
-        let flow = self.solved()?;
+        self.solved()?;
         let n = self.network.nodes().len();
-        let states = self.states.get_or_init(|| (0..n).map(|k| solved_state(&self.network, flow, k)).collect());
+        let states = self.states.get_or_init(|| (0..n).map(|k| self.fresh_node_state(k).unwrap_or_default()).collect());
         states.get(k).filter(|s| s.energized).cloned()
+    }
+
+    /// [`Self::solved_node_state`] worked out anew, not kept: a pass that reads each node's
+    /// state once (the limits' headroom scan) saves storing every node's.
+    pub fn fresh_node_state(&self, k: usize) -> Option<ElectricalState> {
+        let flow = self.solved()?;
+        self.network.nodes().get(k).filter(|n| n.energized)?;
+        Some(solved_state(&self.network, flow, k, self.node_losses_kw(k)))
     }
 
     /// [`LimitReading`] of node `k`; `None` when dead or unsolved.
@@ -176,14 +184,11 @@ impl ElectricalNetwork {
     }
 }
 
-/// Results of node `k` of `flow`.
-fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> ElectricalState {
+/// Results of energized node `k` of `flow`, whose `(element, feeder)` losses are `losses_kw`
+/// (worked out once per solution: [`ElectricalNetwork::node_losses_kw`]).
+fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize, losses_kw: (f64, f64)) -> ElectricalState {
     let node = &network.nodes()[k];
-    if !node.energized {
-        return ElectricalState::default();
-    }
     let r = solved_reading(network, flow, k);
-    let (loss_w, feeder_loss_w) = (flow.element_loss_w(network, k), flow.feeder_loss_w(network, k));
     ElectricalState {
         energized: true,
         voltage_pu: r.voltage_pu,
@@ -194,8 +199,8 @@ fn solved_state(network: &PowerNetwork, flow: &LoadFlow, k: usize) -> Electrical
         p_kw: r.p_kw,
         q_kvar: r.q_kvar,
         loading_pct: r.loading_pct,
-        losses_kw: loss_w / 1000.0,
-        feeder_losses_kw: feeder_loss_w / 1000.0,
+        losses_kw: losses_kw.0,
+        feeder_losses_kw: losses_kw.1,
         feeder_loading_pct: if node.feeder_ampacity_a > 0.0 {
             r.input_current_a / node.feeder_ampacity_a * 100.0
         } else {

@@ -87,15 +87,46 @@ impl Plugin for ThermalPlugin {
             .add_systems(FixedUpdate, step_thermal.in_set(SimSystems::Thermal))
             // Observers count spawns and despawns as they happen (no per-step scan of every
             // element for `Added`).
-            .add_observer(|_: On<Add, ElementId>, mut roster: ResMut<ElementRoster>| roster.0 += 1)
-            .add_observer(|_: On<Remove, ElementId>, mut roster: ResMut<ElementRoster>| roster.0 += 1);
+            .add_observer(|_: On<Add, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
+            .add_observer(|_: On<Remove, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
+            // Both are immutable: every change of a rack's zone, CDU or service is an insert.
+            .add_observer(|_: On<Insert, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1)
+            .add_observer(|_: On<Remove, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1);
     }
 }
 
-/// How many times an element was spawned or despawned: when it moves, cooling units must find
-/// their supply's new entity (an edit respawns elements).
+/// What fixes a rack's place in the heat balance besides the topology: its zone and CDU, and
+/// whether it is in service.
+type RackPlace = (RackCooling, InService);
+
+/// How often the elements changed in ways the thermal step keeps track of between steps.
 #[derive(Resource, Debug, Default)]
-struct ElementRoster(u64);
+struct ElementRoster {
+    /// Spawns and despawns: when one happens, cooling units must find their supply's new
+    /// entity (an edit respawns elements).
+    spawns: u64,
+    /// Inserts and removals of a [`RackPlace`] component (on any element): while none
+    /// happens, each rack keeps the zone, CDU and supply the last full pass found.
+    places: u64,
+    /// How the racks' heat was gathered (kept here, not in the plant, whose state a fixed point
+    /// compares).
+    rack_passes: RackPasses,
+}
+
+/// How many steps gathered the racks' heat by each way since the app started (a steady step
+/// reuses the last sums and counts in neither): for tests and diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RackPasses {
+    /// Full passes over every rack's components (protection worked out, rows taken).
+    pub full: u64,
+    /// Steps in which only demands moved: the heat summed from the last full pass's rows.
+    pub moved: u64,
+}
+
+/// [`RackPasses`] of `world`'s thermal model; `None` without one.
+pub fn rack_passes(world: &World) -> Option<RackPasses> {
+    Some(world.get_resource::<ElementRoster>()?.rack_passes)
+}
 
 type RackHeatColumns<'a> = (
     Entity,
@@ -106,6 +137,9 @@ type RackHeatColumns<'a> = (
     &'a mut RackCoolingSlot,
     &'a mut RackProtection,
 );
+
+/// What a step in which only demands moved reads of each rack ([`add_moved_rack_heat`]).
+type MovedRackColumns<'a> = (Entity, &'a Rack, &'a RackProtection);
 
 /// A rack whose heat inputs changed: demand, protection, service, cords or cooling.
 type RackHeatChanged = (
@@ -128,6 +162,23 @@ struct RackHeatCache {
     cdu_throttle_c: Vec<f64>,
     /// Every rack ran at full power with its protection at rest after the pass.
     calm: bool,
+    /// Per rack, in the query's order: where the last full pass found it (a step in which only
+    /// the racks' demands move needs nothing else: [`add_moved_rack_heat`]).
+    rows: Vec<RackRow>,
+    /// [`ElementRoster::places`] at the last full pass.
+    places: Option<u64>,
+}
+
+/// One rack as the last full pass over the racks found it.
+#[derive(Debug, Clone, Copy)]
+struct RackRow {
+    entity: Entity,
+    /// It has a [`RackCooling`] (else it gives no heat to the plant).
+    cooled: bool,
+    zone: Option<u32>,
+    cdu: Option<u32>,
+    /// In service with a live cord.
+    supplied: bool,
 }
 
 impl RackHeatCache {
@@ -159,12 +210,18 @@ fn add_rack_heat(
     cache.cdu_throttle_c.clear();
     cache.cdu_throttle_c.resize(plant.cdus.len(), f64::INFINITY);
     let mut calm_all = true;
+    cache.rows.clear();
     for (entity, rack, in_service, cords, cooling, mut slot, mut protection) in racks.iter_mut() {
-        let Some(cooling) = cooling else { continue };
+        let supplied = network.rack_supplied(in_service.0, cords);
+        let Some(cooling) = cooling else {
+            cache.rows.push(RackRow { entity, cooled: false, zone: None, cdu: None, supplied });
+            continue;
+        };
         if slot.generation != plant.generation || cooling.is_changed() {
             let (zone, cdu) = plant.slots(&cooling);
             *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
         }
+        cache.rows.push(RackRow { entity, cooled: true, zone: slot.zone, cdu: slot.cdu, supplied });
         let lf = rack.rating.liquid_fraction;
         let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
@@ -191,7 +248,6 @@ fn add_rack_heat(
             }
         }
         calm_all &= *protection == RackProtection::default();
-        let supplied = network.rack_supplied(in_service.0, cords);
         if supplied && protection.tripped {
             shedding.tripped.push((entity, design_w / 1e3));
         } else if supplied && protection.factor < 1.0 {
@@ -208,6 +264,65 @@ fn add_rack_heat(
     cache.calm = calm_all;
     cache.key = Some((plant.generation, network.rebuilds));
     plant.rack_heat_sums_into(&mut cache.sums);
+}
+
+/// [`add_rack_heat`] for a step in which only the racks' demands (or ratings) may have moved
+/// since the last full pass: same plant, topology and places, every rack calm and staying so.
+/// Each rack's zone, CDU and supply are the pass's; the heat is summed in the same order with
+/// the same arithmetic, so the sums are the full pass's to the bit (tested). Returns false,
+/// with the racks' heat cleared, as soon as a rack is not as the pass left it (another entity
+/// in its place, its protection acting, or a temperature at its throttle point): the full pass
+/// is then needed.
+fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>, cache: &mut RackHeatCache) -> bool {
+    cache.zone_throttle_c.clear();
+    cache.zone_throttle_c.resize(plant.zones.len(), f64::INFINITY);
+    cache.cdu_throttle_c.clear();
+    cache.cdu_throttle_c.resize(plant.cdus.len(), f64::INFINITY);
+    let mut seen = 0;
+    for ((entity, rack, protection), row) in racks.iter().zip(&cache.rows) {
+        seen += 1;
+        if entity != row.entity || *protection != RackProtection::default() {
+            plant.clear_heat();
+            return false;
+        }
+        if !row.cooled {
+            continue;
+        }
+        let r = &rack.rating;
+        let lf = r.liquid_fraction;
+        let (air_zone, liquid_cdu) = (row.zone.filter(|_| lf < 1.0), row.cdu.filter(|_| lf > 0.0));
+        // Calm stays calm only below both throttle points (as in the full pass).
+        let hot = air_zone.is_some_and(|z| plant.zone_inlet_c(z as usize) >= r.throttle_inlet_c)
+            || liquid_cdu.is_some_and(|c| plant.cdus[c as usize].supply_c >= r.throttle_liquid_c);
+        if hot {
+            plant.clear_heat();
+            return false;
+        }
+        if let Some(z) = air_zone {
+            let t = &mut cache.zone_throttle_c[z as usize];
+            *t = t.min(r.throttle_inlet_c);
+        }
+        if let Some(c) = liquid_cdu {
+            let t = &mut cache.cdu_throttle_c[c as usize];
+            *t = t.min(r.throttle_liquid_c);
+        }
+        let mass = RackMass::new(r.thermal_mass_kj_per_k * 1e3, r.mass_time_constant_s);
+        let airflow = r.airflow_m3_s_per_kw / 1e3;
+        let design_w = rack_demand_w(rack);
+        let slots = (row.zone, row.cdu);
+        if row.supplied {
+            let p_w = design_w * protection.factor;
+            plant.add_rack_heat_at(slots, p_w * (1.0 - lf), p_w * lf, airflow, mass);
+        } else {
+            plant.add_idle_rack_at(slots, design_w * (1.0 - lf), design_w * lf, airflow, mass);
+        }
+    }
+    if seen != cache.rows.len() || racks.iter().len() != seen {
+        plant.clear_heat();
+        return false;
+    }
+    plant.rack_heat_sums_into(&mut cache.sums);
+    true
 }
 
 /// Racks whose thermal protection acts in the latest step, so limits need not scan every rack.
@@ -310,26 +425,26 @@ pub fn rack_thermal(world: &World, rack: Entity) -> Option<RackThermal> {
 }
 
 /// One thermal step: gather heat, advance the plant, write cooling loads.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn step_thermal(
     time: Res<Time<Fixed>>,
     clock: Res<SimClock>,
     layout: Option<Res<CoolingLayout>>,
     catalog: Option<Res<ActiveCatalog>>,
     mut plant: ResMut<CoolingPlant>,
-    mut racks: ParamSet<(Query<RackHeatColumns>, Query<(), RackHeatChanged>)>,
+    mut racks: ParamSet<(Query<RackHeatColumns>, Query<(), RackHeatChanged>, Query<MovedRackColumns>)>,
     elements: Query<(Entity, &ElementId)>,
     mut losses: Query<(Ref<LossZone>, Option<&NetworkSlot>, &mut LossZoneSlot)>,
     network: Res<ElectricalNetwork>,
     mut cooling_loads: ResMut<CoolingLoads>,
     mut shedding: ResMut<ThermalShedding>,
-    roster: Res<ElementRoster>,
+    mut roster: ResMut<ElementRoster>,
     mut roster_seen: Local<Option<u64>>,
     mut cache: Local<RackHeatCache>,
     mut equipment_log: ResMut<crate::sim::EquipmentLog>,
 ) {
     // An edit respawns elements: units must find their supply's new entity.
-    let respawned = roster_seen.replace(roster.0) != Some(roster.0);
+    let respawned = roster_seen.replace(roster.spawns) != Some(roster.spawns);
     let (Some(layout), Some(catalog)) = (layout, catalog) else { return };
     if layout.zones.is_empty() && layout.water_loops.is_empty() {
         return;
@@ -359,12 +474,26 @@ fn step_thermal(
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();
-    if !cache.stands(&plant, &network, || !respawned && racks.p1().is_empty()) {
+    if cache.stands(&plant, &network, || !respawned && racks.p1().is_empty()) {
+        plant.restore_rack_heat(&cache.sums);
+    } else {
+        // Calm racks in their places, whose demands moved (an AI job's power swing): their
+        // heat anew from their rows, else the full pass.
         shedding.throttled.clear();
         shedding.tripped.clear();
-        add_rack_heat(&mut plant, &mut racks.p0(), &network, &mut shedding, &mut cache, start);
-    } else {
-        plant.restore_rack_heat(&cache.sums);
+        let places_stand = cache.places == Some(roster.places) && !respawned;
+        let moved = cache.calm
+            && places_stand
+            && plant.is_initialized()
+            && cache.key == Some((plant.generation, network.rebuilds))
+            && add_moved_rack_heat(&mut plant, &racks.p2(), &mut cache);
+        if moved {
+            roster.rack_passes.moved += 1;
+        } else {
+            add_rack_heat(&mut plant, &mut racks.p0(), &network, &mut shedding, &mut cache, start);
+            cache.places = Some(roster.places);
+            roster.rack_passes.full += 1;
+        }
     }
     // Electrical losses (of the last load flow: the load flow comes after this step) heat the
     // room each element stands in, or the outdoors.
