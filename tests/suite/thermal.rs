@@ -416,7 +416,7 @@ fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
 /// the rows of the last full pass over the racks. It must give the full pass's plant to the
 /// bit: the same world with one rack's service flag inserted again each step (a place that
 /// might have changed, so the full pass runs) is compared with it, through swings of every
-/// rack (the legacy hall's 20 racks), and through a ramp far past the racks' throttle point
+/// rack (the legacy hall's 160 racks), and through a ramp far past the racks' throttle point
 /// (one rack against one CRAH, to 31 times its rating), where protection acts and the full pass must take over.
 #[test]
 fn a_step_where_only_demands_move_gives_the_full_pass_result() {
