@@ -633,10 +633,12 @@ impl ElectricalScan {
         // screens; headroom needs every whole state.
         for k in 0..net.network.nodes().len() {
             let may_alert = findings && flow.is_some_and(|f| self.screens[k].may_alert(f, k));
-            if !winners && !may_alert {
+            // A node none of whose rows can bind before the winners so far needs no state.
+            let may_win = winners && flow.is_none_or(|f| may_bind_first(&best, &net.network.nodes()[k], f, k));
+            if !may_win && !may_alert {
                 continue;
             }
-            let (state, reading) = if winners {
+            let (state, reading) = if may_win {
                 let Some(state) = net.fresh_node_state(k) else { continue };
                 let reading = LimitReading::from(&state);
                 (Some(state), reading)
@@ -674,6 +676,36 @@ impl ElectricalScan {
             }
         }
     }
+}
+
+/// False when every headroom row of node `k` (a breaker, its cable, its voltage) grows to its
+/// limit strictly later than the winner of its kind so far, so it cannot win nor tie: its
+/// growths are worked out from the solution with the arithmetic of [`element_candidates`] (the
+/// same magnitudes, the same formulas), without the rest of its state. Other nodes (feeds,
+/// transformers, UPSes, generators: few) are always weighed in full. Skipping them leaves the
+/// winners as they are (tested).
+fn may_bind_first(
+    best: &[Option<Candidate>; LIMIT_KINDS],
+    node: &super::electrical::network::Node,
+    flow: &super::electrical::network::LoadFlow,
+    k: usize,
+) -> bool {
+    use super::electrical::network::mag;
+    let NodeLimit::Breaker { breaker_a, continuous_pct } = node.limit else { return true };
+    if !node.energized {
+        return false;
+    }
+    // Not strictly later (a tie, or a NaN that the full weighing rejects) is weighed in full.
+    let beats = |kind: LimitKind, growth: f64| {
+        best[kind as usize]
+            .as_ref()
+            .is_none_or(|b| growth.partial_cmp(&b.growth_pct) != Some(std::cmp::Ordering::Greater))
+    };
+    let (amps, input_pu) = (mag(flow.i_in[k]), mag(flow.v_in[k]) / node.v_nom_in);
+    beats(LimitKind::BreakerContinuous, current_growth_pct(amps, breaker_a * continuous_pct / 100.0, input_pu))
+        || (node.feeder_ampacity_a > 0.0
+            && beats(LimitKind::CableAmpacity, current_growth_pct(amps, 0.8 * node.feeder_ampacity_a, input_pu)))
+        || beats(LimitKind::VoltageRangeA, voltage_growth_pct(flow.v_out_abs[k] / node.v_nom_out))
 }
 
 /// Relative margin of a [`Screen`]'s bounds (far above rounding, far below any limit's
@@ -897,13 +929,9 @@ fn element_candidates<'a>(
     let v = state.voltage_pu;
     // The drop below nominal grows with the load, so the lower bound is the one growth
     // reaches; above the upper bound the element is over it already.
-    let (margin, limit, growth_pct) = if v > RANGE_A_PU.1 {
-        (RANGE_A_PU.1 - v, RANGE_A_PU.1, -100.0)
-    } else if v < 1.0 {
-        (v - RANGE_A_PU.0, RANGE_A_PU.0, ((1.0 - RANGE_A_PU.0) / (1.0 - v) - 1.0) * 100.0)
-    } else {
-        (v - RANGE_A_PU.0, RANGE_A_PU.0, f64::INFINITY)
-    };
+    let (margin, limit) =
+        if v > RANGE_A_PU.1 { (RANGE_A_PU.1 - v, RANGE_A_PU.1) } else { (v - RANGE_A_PU.0, RANGE_A_PU.0) };
+    let growth_pct = voltage_growth_pct(v);
     offer(Candidate {
         rank,
         limit: LimitKind::VoltageRangeA,
@@ -992,8 +1020,12 @@ impl Candidate<'_> {
 
 /// A limit on a quantity that grows in proportion to the load (current, power, heat, airflow).
 fn row<'a>(limit: LimitKind, id: &'a str, value: f64, limit_value: f64, unit: &'static str) -> Candidate<'a> {
-    let growth_pct = if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY };
-    row_growing(limit, id, value, limit_value, unit, growth_pct)
+    row_growing(limit, id, value, limit_value, unit, growth_pct(value, limit_value))
+}
+
+/// Uniform load growth, %, at which a quantity growing with the load reaches `limit_value`.
+fn growth_pct(value: f64, limit_value: f64) -> f64 {
+    if value > 0.0 { (limit_value / value - 1.0) * 100.0 } else { f64::INFINITY }
 }
 
 /// A row whose growth to the limit is already known.
@@ -1031,12 +1063,30 @@ fn current_row<'a>(
     unit: &'static str,
     voltage_pu: f64,
 ) -> Candidate<'a> {
+    row_growing(limit, id, value, limit_value, unit, current_growth_pct(value, limit_value, voltage_pu))
+}
+
+/// [`current_row`]'s growth to the limit, %.
+fn current_growth_pct(value: f64, limit_value: f64, voltage_pu: f64) -> f64 {
     if value > 0.0 && voltage_pu > 0.0 {
         let drop = (1.0 - voltage_pu).max(0.0);
         let lambda = limit_value / (value * (1.0 - drop) + limit_value * drop);
-        row_growing(limit, id, value, limit_value, unit, (lambda - 1.0) * 100.0)
+        (lambda - 1.0) * 100.0
     } else {
-        row(limit, id, value, limit_value, unit)
+        growth_pct(value, limit_value)
+    }
+}
+
+/// Growth to the lower bound of range A, %, of a voltage at `v` pu (the drop below nominal
+/// grows with the load); already past it above the upper bound, never reached at or above
+/// nominal.
+fn voltage_growth_pct(v: f64) -> f64 {
+    if v > RANGE_A_PU.1 {
+        -100.0
+    } else if v < 1.0 {
+        ((1.0 - RANGE_A_PU.0) / (1.0 - v) - 1.0) * 100.0
+    } else {
+        f64::INFINITY
     }
 }
 

@@ -240,3 +240,50 @@ fn alerts_group_under_their_cause() {
     let counted = room.counts().into_iter().find(|(q, _)| *q == Quantity::InletTemperature).map(|(_, n)| n);
     assert_eq!(counted, Some(inlets), "{}", room.summary());
 }
+
+/// The headroom table is each limit kind's tightest row among all the rows of every element
+/// (`LimitLines`, which weighs every element in full): the smallest load growth, then the
+/// smallest margin, then the first id in natural order. The scan that builds the table skips
+/// elements whose rows cannot bind before the winners so far; this checks that it never skips a
+/// winner, on the generated 2N hall with every rack at its own utilization (so the winners are
+/// single elements, not ties), with an A-side transformer out (so one side's voltages sag), and
+/// on the example sites.
+#[test]
+fn headroom_is_the_tightest_of_every_elements_limit_lines() {
+    use dctwin::sim::limits::{HeadroomRow, LimitLines};
+    use dctwin::site::save::natural_cmp;
+    let check = |app: &mut bevy::prelude::App, what: &str| {
+        app.world_mut().insert_resource(LimitLines::default());
+        dctwin::headless::advance(app, 1);
+        let lines = app.world().resource::<LimitLines>().0.clone();
+        let table = app.world().resource::<Headroom>().0.clone();
+        let growth = |r: &HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
+        for &kind in LimitKind::ALL {
+            let tightest = lines.iter().filter(|r| r.limit == kind).min_by(|a, b| {
+                growth(a)
+                    .total_cmp(&growth(b))
+                    .then(a.margin_pct.total_cmp(&b.margin_pct))
+                    .then_with(|| natural_cmp(&a.element, &b.element))
+            });
+            let row = table.iter().find(|r| r.limit == kind);
+            assert_eq!(row, tightest, "{what}: {kind:?}");
+        }
+        assert!(table.len() >= 5, "{what}: {table:?}");
+    };
+    let mut hall = app_after(&dctwin::generator::generate_site(300), 2);
+    for step in 0..4u64 {
+        let world = hall.world_mut();
+        let mut racks = world.query::<&mut Rack>();
+        for (i, mut rack) in racks.iter_mut(world).enumerate() {
+            rack.utilization = 0.5 + 0.5 * ((i as u64 * 7919 + step * 104_729) % 1000) as f64 / 1000.0;
+        }
+        check(&mut hall, &format!("generated hall, step {step}"));
+    }
+    let t = entity(&mut hall, "T-A1");
+    hall.world_mut().entity_mut(t).insert(InService(false));
+    check(&mut hall, "generated hall with T-A1 out");
+    for path in example_sites() {
+        let mut app = app_after(&load(&path), 3);
+        check(&mut app, &path.display().to_string());
+    }
+}
