@@ -630,7 +630,7 @@ impl ElectricalScan {
         let flow = net.solved();
         // In node order: the solver's arrays are read front to back. Alerts alone need only
         // the readings they compare (a sweep's steps), and only of nodes outside their
-        // screens; headroom needs every whole state.
+        // screens; headroom needs the whole state of every node that may bind first.
         for k in 0..net.network.nodes().len() {
             let may_alert = findings && flow.is_some_and(|f| self.screens[k].may_alert(f, k));
             // A node none of whose rows can bind before the winners so far needs no state.
