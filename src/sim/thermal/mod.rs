@@ -141,11 +141,9 @@ type RackHeatColumns<'a> = (
 /// What a step in which only demands moved reads of each rack ([`add_moved_rack_heat`]).
 type MovedRackColumns<'a> = (Entity, &'a Rack, &'a RackProtection);
 
-/// A rack whose heat inputs changed: demand, protection, service, cords or cooling.
-type RackHeatChanged = (
-    With<Rack>,
-    Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>, Changed<RackCooling>)>,
-);
+/// A rack whose demand or protection changed. (Its service, zone and CDU are immutable and
+/// counted by [`ElementRoster::places`]; its cords move only with a network rebuild.)
+type RackHeatChanged = (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>)>);
 
 /// The racks' heat summed by the last full pass over them, and what it takes for the sums to
 /// stand: at 10k racks the pass is most of the thermal step, and in a steady hall nothing in
@@ -182,8 +180,8 @@ struct RackRow {
 }
 
 impl RackHeatCache {
-    /// True when a pass over the racks would find what the last one found: no rack changed,
-    /// same plant and topology, every rack calm and every temperature below every throttle
+    /// True when a pass over the racks would find what the last one found: no rack changed
+    /// (`unchanged`), same plant and topology, every rack calm and every temperature below every throttle
     /// point (so no protection would act).
     /// (`unchanged` scans every rack's change ticks: it is asked last.)
     fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: impl FnOnce() -> bool) -> bool {
@@ -291,10 +289,11 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
         let r = &rack.rating;
         let lf = r.liquid_fraction;
         let (air_zone, liquid_cdu) = (row.zone.filter(|_| lf < 1.0), row.cdu.filter(|_| lf > 0.0));
-        // Calm stays calm only below both throttle points (as in the full pass).
-        let hot = air_zone.is_some_and(|z| plant.zone_inlet_c(z as usize) >= r.throttle_inlet_c)
-            || liquid_cdu.is_some_and(|c| plant.cdus[c as usize].supply_c >= r.throttle_liquid_c);
-        if hot {
+        // Calm stays calm only below both throttle points, the full pass's test (a NaN is not
+        // below: the full pass then works its protection out).
+        let calm = air_zone.is_none_or(|z| plant.zone_inlet_c(z as usize) < r.throttle_inlet_c)
+            && liquid_cdu.is_none_or(|c| plant.cdus[c as usize].supply_c < r.throttle_liquid_c);
+        if !calm {
             plant.clear_heat();
             return false;
         }
@@ -474,14 +473,15 @@ fn step_thermal(
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).
     plant.clear_heat();
-    if cache.stands(&plant, &network, || !respawned && racks.p1().is_empty()) {
+    // No rack spawned, despawned, or moved to another zone, CDU or service since the last full pass.
+    let places_stand = cache.places == Some(roster.places) && !respawned;
+    if cache.stands(&plant, &network, || places_stand && racks.p1().is_empty()) {
         plant.restore_rack_heat(&cache.sums);
     } else {
         // Calm racks in their places, whose demands moved (an AI job's power swing): their
         // heat anew from their rows, else the full pass.
         shedding.throttled.clear();
         shedding.tripped.clear();
-        let places_stand = cache.places == Some(roster.places) && !respawned;
         let moved = cache.calm
             && places_stand
             && plant.is_initialized()
