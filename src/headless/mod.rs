@@ -206,7 +206,7 @@ pub fn run_recording(
                 r.record(app.world_mut());
             }
             if let Some(t) = &mut tally {
-                t.record(app.world());
+                t.record(app.world_mut());
             }
             if rules.is_some() {
                 // A step without a solution keeps the last import (no number to judge).

@@ -10,7 +10,7 @@ use crate::sim::SimClock;
 use crate::sim::components::*;
 use crate::sim::electrical::ElectricalNetwork;
 use crate::sim::electrical::{EnergyTotals, SiteTotals};
-use crate::sim::limits::{Alert, AlertLog, Headroom, HeadroomRow};
+use crate::sim::limits::{Alert, AlertLog, HeadroomRow};
 use crate::sim::thermal::{CoolingPlant, RackInputs};
 use crate::sim::world::SiteMeta;
 use crate::site::save::natural_cmp;
@@ -706,7 +706,7 @@ impl Report {
             batteries: battery_results(world),
             generators: generator_results(world),
             alerts,
-            headroom: world.resource::<Headroom>().0.clone(),
+            headroom: crate::sim::limits::headroom(world),
             thermal: thermal_report(world),
             scenario: scenario_report(world),
             grid_rules: None,

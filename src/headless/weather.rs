@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use crate::sim::SimClock;
-use crate::sim::limits::{Headroom, HeadroomRow, LimitKind};
+use crate::sim::limits::{HeadroomRow, LimitKind};
 use crate::sim::thermal::CoolingPlant;
 use crate::sim::world::CoolingLayout;
 
@@ -116,7 +116,7 @@ impl WeatherTally {
     }
 
     /// Adds the step just taken.
-    pub fn record(&mut self, world: &World) {
+    pub fn record(&mut self, world: &mut World) {
         let clock = world.resource::<SimClock>();
         let (t_s, step_h) = (clock.elapsed_s, clock.step_s / 3600.0);
         let s = &mut self.summary;
@@ -144,7 +144,7 @@ impl WeatherTally {
             }
             row.max_supply_c = row.max_supply_c.max(lp.supply_c);
         }
-        let headroom = &world.resource::<Headroom>().0;
+        let headroom = crate::sim::limits::headroom(world);
         for r in headroom.iter().filter(|r| r.margin_pct.is_finite()) {
             let row = match s.limits.iter_mut().position(|l| l.limit == r.limit) {
                 Some(i) => &mut s.limits[i],

@@ -407,8 +407,100 @@ pub struct HeadroomRow {
 
 /// Per limit kind, the element that binds first as the IT load grows; sorted so the first row
 /// is the limit the site reaches first (smallest [`HeadroomRow::load_growth_pct`]).
+///
+/// Worked out when read ([`headroom`], [`refresh_headroom`]), not by every step: alerts are
+/// timed and must be raised by the step that crosses them, but headroom is a reading, and a
+/// run of thousands of steps reads it once (its report), the app once per frame.
 #[derive(Resource, Debug, Clone, Default)]
-pub struct Headroom(pub Vec<HeadroomRow>);
+pub struct Headroom {
+    /// The rows, the limit reached first first.
+    pub rows: Vec<HeadroomRow>,
+    /// The step they were worked out for ([`latest_step`]); `None` until then.
+    of_step: Option<StepKey>,
+}
+
+/// Which step a world's results are from: `(steps, network rebuilds, solutions)` (a restart
+/// counts steps and solutions from zero again, never rebuilds).
+type StepKey = (u64, u64, u64);
+
+/// The step the world's results are from.
+fn latest_step(world: &World) -> Option<StepKey> {
+    let clock = world.get_resource::<SimClock>()?;
+    let net = world.get_resource::<super::electrical::ElectricalNetwork>()?;
+    Some((clock.steps, net.rebuilds, net.solutions))
+}
+
+/// The headroom table of the world's latest step (worked out now unless it was already).
+pub fn headroom(world: &mut World) -> Vec<HeadroomRow> {
+    refresh_headroom(world);
+    world.get_resource::<Headroom>().map(|h| h.rows.clone()).unwrap_or_default()
+}
+
+/// Works out [`Headroom`] for the world's latest step unless it holds that step's table
+/// already. An exclusive system: the app runs it once per frame.
+pub fn refresh_headroom(world: &mut World) {
+    let step = latest_step(world);
+    let Some(held) = world.get_resource::<Headroom>() else { return };
+    if step.is_some() && held.of_step == step {
+        return;
+    }
+    use bevy::ecs::system::RunSystemOnce;
+    // Fails only when the world has no simulation resources: then there is nothing to weigh.
+    let rows = world.run_system_once(headroom_rows).unwrap_or_default();
+    let mut held = world.resource_mut::<Headroom>();
+    held.rows = rows;
+    held.of_step = step;
+}
+
+/// Per limit kind, the element that binds first in the latest step, sorted: the limit the site
+/// reaches first as its IT load grows first, limits growth never reaches last, by margin.
+fn headroom_rows(
+    totals: Res<SiteTotals>,
+    plant: Option<Res<CoolingPlant>>,
+    net: Res<super::electrical::ElectricalNetwork>,
+) -> Vec<HeadroomRow> {
+    // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
+    let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
+    // A failed solve leaves last step's states in place: nothing to weigh until it solves.
+    if totals.converged {
+        electrical_winners(&net, &mut best);
+    }
+    if let Some(plant) = plant.as_deref() {
+        check_cooling(plant, &net, None, &mut Vec::new(), |c| {
+            offer(&mut best, c);
+        });
+    }
+    let mut table: Vec<HeadroomRow> = best.into_iter().flatten().map(|c| c.to_row()).collect();
+    table.sort_by(|a, b| {
+        let g = |r: &HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
+        g(a).total_cmp(&g(b)).then(a.margin_pct.total_cmp(&b.margin_pct)).then(a.limit.cmp(&b.limit))
+    });
+    table
+}
+
+/// Offers every energized network element's headroom rows of the latest solution, in node
+/// order. A node none of whose rows can bind before the winners so far is passed over without
+/// working out its state ([`may_bind_first`]).
+fn electrical_winners<'a>(
+    net: &'a super::electrical::ElectricalNetwork,
+    best: &mut [Option<Candidate<'a>>; LIMIT_KINDS],
+) {
+    let flow = net.solved();
+    for k in 0..net.network.nodes().len() {
+        let node = &net.network.nodes()[k];
+        if flow.is_some_and(|f| !may_bind_first(best, node, f, k)) {
+            continue;
+        }
+        let Some(state) = net.fresh_node_state(k) else { continue };
+        if !electrical_state_finite(&state) {
+            continue;
+        }
+        let rank = net.natural_rank.get(k).copied();
+        element_candidates(net.node_ids[k].as_str(), rank, &state, &node.limit, |c| {
+            offer(best, c);
+        });
+    }
+}
 
 /// Every limit line of the latest step (each element against each of its limits, as headroom
 /// rows), kept only when this resource is present: studies that weigh many limits at once (the
@@ -416,14 +508,7 @@ pub struct Headroom(pub Vec<HeadroomRow>);
 #[derive(Resource, Debug, Clone, Default)]
 pub struct LimitLines(pub Vec<HeadroomRow>);
 
-/// While this resource is present the limits step raises alerts as always but leaves
-/// [`Headroom`] as it is instead of working it out: a study that reads only alerts and results
-/// until its run's last step (the sweep) saves weighing every element against every limit each
-/// step. Remove it before the step whose headroom is wanted.
-#[derive(Resource, Debug, Clone, Copy, Default)]
-pub struct HeadroomPaused;
-
-/// Raises alerts and computes headroom after the solvers.
+/// Raises alerts after the solvers (headroom is worked out when read: [`headroom`]).
 pub struct LimitsPlugin;
 
 impl Plugin for LimitsPlugin {
@@ -444,20 +529,15 @@ fn check_limits(
     rack_zones: Query<(&ElementId, RackInputs)>,
     net: Res<super::electrical::ElectricalNetwork>,
     mut log: ResMut<AlertLog>,
-    mut headroom: ResMut<Headroom>,
     shedding: Option<Res<super::thermal::ThermalShedding>>,
     batteries: Query<(&ElementId, &super::electrical::kinds::Ups, &super::electrical::UpsBattery)>,
     generators: Query<(&ElementId, &super::electrical::kinds::Generator, &super::electrical::standby::GeneratorState)>,
     mut scan: Local<ElectricalScan>,
     mut lines: Option<ResMut<LimitLines>>,
-    paused: Option<Res<HeadroomPaused>>,
 ) {
-    let want_headroom = paused.is_none();
     let no_shedding = super::thermal::ThermalShedding::default();
     let shedding = shedding.as_deref().unwrap_or(&no_shedding);
     let mut findings = Vec::new();
-    // The tightest candidate per limit kind; rows (with owned ids) are made only for winners.
-    let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
 
     match (totals.converged, totals.loadability) {
         (true, _) => {}
@@ -489,13 +569,8 @@ fn check_limits(
                 }
             }
         }
-        scan.update(&net, want_headroom);
+        scan.update(&net);
         findings.extend(scan.findings.iter().map(|&(k, f)| Finding { element: &net.node_ids[k as usize], ..f }));
-        if want_headroom {
-            for (slot, winner) in best.iter_mut().zip(&scan.best) {
-                *slot = winner.map(|(k, c)| Candidate { element: net.node_ids[k as usize].as_str(), ..c });
-            }
-        }
     }
 
     // The solver lists the racks that lost supply; the rest need no look.
@@ -513,12 +588,9 @@ fn check_limits(
     }
 
     if let Some(plant) = plant.as_deref() {
-        check_cooling(plant, &net, &rack_zones, &mut findings, |c| {
+        check_cooling(plant, &net, Some(&rack_zones), &mut findings, |c| {
             if let Some(lines) = lines.as_deref_mut() {
                 lines.0.push(c.to_row());
-            }
-            if want_headroom {
-                offer(&mut best, c);
             }
         });
     }
@@ -568,30 +640,17 @@ fn check_limits(
     }
 
     log.update(findings, clock.elapsed_s);
-    if !want_headroom {
-        return;
-    }
-    let mut table: Vec<HeadroomRow> = best.into_iter().flatten().map(|c| c.to_row()).collect();
-    // First the limit the site reaches first as its IT load grows; limits growth never reaches
-    // last, by margin.
-    table.sort_by(|a, b| {
-        let g = |r: &HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
-        g(a).total_cmp(&g(b)).then(a.margin_pct.total_cmp(&b.margin_pct)).then(a.limit.cmp(&b.limit))
-    });
-    headroom.0 = table;
 }
 
-/// The network elements' alerts and headroom winners, worked out again only when the load
-/// flow has a new solution (in a steady hall it has none, and the scan was most of the limits).
+/// The network elements' alerts, worked out again only when the load flow has a new solution
+/// (in a steady hall it has none, and the scan was most of the limits).
 #[derive(Default)]
 struct ElectricalScan {
     /// The network's `(rebuilds, solutions)` when the findings were scanned: a solution is
     /// known by both, since a restarted network counts its solutions from zero again but never
     /// its rebuilds ([`super::electrical::ElectricalNetwork::restart`]).
     solution: Option<(u64, u64)>,
-    /// The same when the headroom winners were (not while [`HeadroomPaused`]).
-    best_solution: Option<(u64, u64)>,
-    /// The findings by node (their ids go in when read, like the winners').
+    /// The findings by node (their ids go in when read).
     findings: Vec<(u32, Finding<'static>)>,
     /// Scratch for one node's findings.
     node_findings: Vec<Finding<'static>>,
@@ -599,81 +658,38 @@ struct ElectricalScan {
     screens: Vec<Screen>,
     /// The network's `rebuilds` when `screens` were worked out.
     screens_rebuild: Option<u64>,
-    /// Per limit kind: the node that binds first and its row (its id is looked up by node).
-    best: [Option<(u32, Candidate<'static>)>; LIMIT_KINDS],
 }
 
 impl ElectricalScan {
-    /// Scans every energized node of the latest solution for alerts and, when `headroom`, for
-    /// the headroom winners, unless this solution was scanned for them already.
-    fn update(&mut self, net: &super::electrical::ElectricalNetwork, headroom: bool) {
+    /// Scans every energized node of the latest solution for alerts, unless this solution was
+    /// scanned already.
+    fn update(&mut self, net: &super::electrical::ElectricalNetwork) {
         let key = Some((net.rebuilds, net.solutions));
-        let findings = self.solution != key;
-        let winners = headroom && self.best_solution != key;
-        if !findings && !winners {
+        if self.solution == key {
             return;
         }
-        if findings {
-            self.solution = key;
-            self.findings.clear();
-        }
-        if winners {
-            self.best_solution = key;
-        }
-        let mut best: [Option<Candidate>; LIMIT_KINDS] = Default::default();
-        let mut best_node = [0u32; LIMIT_KINDS];
+        self.solution = key;
+        self.findings.clear();
         if self.screens_rebuild != Some(net.rebuilds) {
             self.screens.clear();
             self.screens.extend(net.network.nodes().iter().map(Screen::of));
             self.screens_rebuild = Some(net.rebuilds);
         }
-        let flow = net.solved();
-        // In node order: the solver's arrays are read front to back. Alerts alone need only
-        // the readings they compare (a sweep's steps), and only of nodes outside their
-        // screens; headroom needs the whole state of every node that may bind first.
+        let Some(flow) = net.solved() else { return };
+        // In node order: the solver's arrays are read front to back. Only the nodes outside
+        // their screens need their readings worked out and compared.
         for k in 0..net.network.nodes().len() {
-            let may_alert = findings && flow.is_some_and(|f| self.screens[k].may_alert(f, k));
-            // A node none of whose rows can bind before the winners so far needs no state.
-            let may_win = winners && flow.is_none_or(|f| may_bind_first(&best, &net.network.nodes()[k], f, k));
-            if !may_win && !may_alert {
+            if !self.screens[k].may_alert(flow, k) {
                 continue;
             }
-            let (state, reading) = if may_win {
-                let Some(state) = net.fresh_node_state(k) else { continue };
-                let reading = LimitReading::from(&state);
-                (Some(state), reading)
-            } else {
-                let Some(reading) = net.solved_reading(k) else { continue };
-                (None, reading)
-            };
-            let limit = &net.network.nodes()[k].limit;
+            let Some(reading) = net.solved_reading(k) else { continue };
             if !reading.is_finite() {
-                if findings {
-                    let f = Finding::new(Severity::Critical, "", Quantity::SolverFailure, 0.0, 0.0);
-                    self.findings.push((k as u32, f));
-                }
+                let f = Finding::new(Severity::Critical, "", Quantity::SolverFailure, 0.0, 0.0);
+                self.findings.push((k as u32, f));
                 continue;
             }
-            if may_alert {
-                element_findings("", &reading, limit, &mut self.node_findings);
-                self.findings.extend(self.node_findings.drain(..).map(|f| (k as u32, f)));
-            }
-            if let Some(state) = state.as_ref().filter(|s| electrical_state_finite(s)) {
-                let id = net.node_ids[k].as_str();
-                let rank = net.natural_rank.get(k).copied();
-                element_candidates(id, rank, state, limit, |c| {
-                    let kind = c.limit as usize;
-                    if offer(&mut best, c) {
-                        best_node[kind] = k as u32;
-                    }
-                });
-            }
-        }
-        if winners {
-            // Kept without the borrowed id; it goes back in by node.
-            for ((slot, winner), &k) in self.best.iter_mut().zip(best).zip(&best_node) {
-                *slot = winner.map(|c| (k, Candidate { element: "", ..c }));
-            }
+            element_findings("", &reading, &net.network.nodes()[k].limit, &mut self.node_findings);
+            self.findings.extend(self.node_findings.drain(..).map(|f| (k as u32, f)));
         }
     }
 }
@@ -1096,7 +1112,7 @@ fn voltage_growth_pct(v: f64) -> f64 {
 fn check_cooling<'a>(
     plant: &'a CoolingPlant,
     net: &super::electrical::ElectricalNetwork,
-    racks: &'a Query<(&ElementId, RackInputs)>,
+    racks: Option<&'a Query<(&ElementId, RackInputs)>>,
     findings: &mut Vec<Finding<'a>>,
     mut offer: impl FnMut(Candidate<'a>),
 ) {
@@ -1167,7 +1183,7 @@ fn check_cooling<'a>(
         }
     }
     // Per-rack inlet alerts, only in zones that are (or soon will be) too hot.
-    if !hot_zones.is_empty() {
+    if let Some(racks) = racks.filter(|_| !hot_zones.is_empty()) {
         for (id, rack) in racks.iter() {
             let Some(cooling) = rack.cooling else { continue };
             let Some(zone) = hot_zones.iter().find(|z| cooling.zone.as_deref() == Some(z.id.as_str())) else {

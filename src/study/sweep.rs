@@ -13,7 +13,7 @@ use crate::headless::fast_forward::advance_skipping;
 use crate::headless::rerun::Rerun;
 use crate::headless::{Report, RunOptions, advance, advance_fixed, build_app};
 use crate::kinds::{EquipmentKind, Role};
-use crate::sim::limits::{HeadroomPaused, Severity};
+use crate::sim::limits::Severity;
 use crate::site::SiteFile;
 use crate::site::save::natural_cmp;
 
@@ -258,10 +258,8 @@ fn run_window(app: &mut bevy::app::App, steps: u64, stepping: Stepping) -> (bool
             (all, 0)
         }
         Stepping::Fast => {
-            // The cases read alerts and results only: headroom is worked out in the last step alone.
-            app.world_mut().insert_resource(HeadroomPaused);
+            // The window's last step is taken in full, whatever could be skipped before it.
             let a = advance_skipping(app, steps.saturating_sub(1));
-            app.world_mut().remove_resource::<HeadroomPaused>();
             advance_fixed(app, 1);
             let last = app.world().resource::<crate::sim::electrical::SiteTotals>().converged;
             (a.all_converged && last, a.skipped)

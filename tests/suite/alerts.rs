@@ -2,7 +2,7 @@
 
 use dctwin::sim::components::*;
 use dctwin::sim::electrical::SiteTotals;
-use dctwin::sim::limits::{AlertLog, Headroom, LimitKind, Quantity, Severity};
+use dctwin::sim::limits::{AlertLog, LimitKind, Quantity, Severity};
 
 use crate::support::*;
 
@@ -64,7 +64,7 @@ fn fixing_the_overload_clears_the_alert_with_its_time() {
 #[test]
 fn headroom_names_the_binding_element() {
     let mut app = app_after(&load(&root().join("sites/small_2n_room.ron")), 1);
-    let rows = app.world().resource::<Headroom>().0.clone();
+    let rows = dctwin::sim::limits::headroom(app.world_mut());
     let kinds: Vec<LimitKind> = rows.iter().map(|r| r.limit).collect();
     for k in [
         LimitKind::GridFeedCapacity,
@@ -144,7 +144,7 @@ fn a_non_finite_solver_value_is_a_critical_alert_and_not_a_number_in_the_report(
 fn the_first_headroom_row_is_the_limit_reached_first_as_load_grows() {
     for name in ["gb200_pod.ron", "small_2n_room.ron", "legacy_air_hall.ron"] {
         let site = load(&root().join("sites").join(name));
-        let rows = app_after(&site, 3).world().resource::<Headroom>().0.clone();
+        let rows = dctwin::sim::limits::headroom(app_after(&site, 3).world_mut());
         let first = rows[0].clone();
         let growth = first.load_growth_pct.expect("the first row binds with growth");
         let g: Vec<Option<f64>> = rows.iter().map(|r| r.load_growth_pct).collect();
@@ -159,7 +159,7 @@ fn the_first_headroom_row_is_the_limit_reached_first_as_load_grows() {
                 let kw = r.overrides.rated_kw.unwrap_or(catalog.racks[&r.model].rated_kw);
                 r.overrides.rated_kw = Some(kw * factor);
             }
-            app_after(&s, 3).world().resource::<Headroom>().0.clone()
+            dctwin::sim::limits::headroom(app_after(&s, 3).world_mut())
         };
         let under = scaled((1.0 + growth / 100.0) * 0.99);
         assert!(under.iter().all(|r| r.margin >= 0.0), "{name}: at 99 % of the growth nothing binds: {under:?}");
@@ -182,8 +182,8 @@ fn ups_headroom_is_in_the_unit_that_binds() {
         racks: [(id: "R", model: "legacy-air-12kw", feed_a: "P", overrides: (rated_kw: 450.0, power_factor: 0.8), position_m: (4.0, 0.0))],
     )"#,
     );
-    let app = app_after(&site, 1);
-    let rows = app.world().resource::<Headroom>().0.clone();
+    let mut app = app_after(&site, 1);
+    let rows = dctwin::sim::limits::headroom(app.world_mut());
     let ups = rows.iter().find(|r| r.limit == LimitKind::UpsRating).unwrap();
     assert_eq!((ups.unit, ups.limit_value), ("kVA", 500.0));
     assert_rel(ups.value, 450.0 / 0.8, 1e-9, "apparent power at the UPS output");
@@ -256,7 +256,7 @@ fn headroom_is_the_tightest_of_every_elements_limit_lines() {
         app.world_mut().insert_resource(LimitLines::default());
         dctwin::headless::advance(app, 1);
         let lines = app.world().resource::<LimitLines>().0.clone();
-        let table = app.world().resource::<Headroom>().0.clone();
+        let table = dctwin::sim::limits::headroom(app.world_mut());
         let growth = |r: &HeadroomRow| r.load_growth_pct.unwrap_or(f64::INFINITY);
         for &kind in LimitKind::ALL {
             let tightest = lines.iter().filter(|r| r.limit == kind).min_by(|a, b| {

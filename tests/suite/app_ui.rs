@@ -140,7 +140,7 @@ fn clicking_an_alert_selects_and_centres_its_element() {
 fn the_headroom_panel_names_the_element_that_binds_first() {
     let mut h = harness("ai_hall_20mw.ron", 3);
     h.run();
-    let rows = h.state().world().resource::<dctwin::sim::limits::Headroom>().0.clone();
+    let rows = dctwin::sim::limits::headroom(h.state_mut().world_mut());
     assert!(!rows.is_empty());
     for r in rows.iter().take(3) {
         assert!(h.query_all_by_label(&r.element).next().is_some(), "{} is listed", r.element);
@@ -155,7 +155,7 @@ fn the_headroom_panel_names_the_element_that_binds_first() {
 fn headroom_rows_read_as_value_of_limit() {
     let mut h = harness("gb200_pod.ron", 3);
     h.run();
-    let rows = h.state().world().resource::<dctwin::sim::limits::Headroom>().0.clone();
+    let rows = dctwin::sim::limits::headroom(h.state_mut().world_mut());
     let breaker = rows.iter().find(|r| r.limit == dctwin::sim::limits::LimitKind::BreakerContinuous).unwrap();
     // PDU-A3: 250 A breaker at 80 % continuous = 200 A, carrying about 192 A.
     assert_eq!(breaker.limit_value, 200.0);
@@ -568,14 +568,12 @@ fn the_legend_says_how_racks_are_coloured_and_folds_away() {
 #[test]
 fn headroom_colours_use_the_margin_of_the_limit_that_binds_first() {
     use dctwin::app::status::{SiteStatus, refresh_status};
-    use dctwin::sim::limits::{Headroom, LimitKind};
+    use dctwin::sim::limits::LimitKind;
 
     let mut h = harness("gb200_pod.ron", 5);
     let world = h.state_mut().world_mut();
     refresh_status(world);
-    let row = world
-        .resource::<Headroom>()
-        .0
+    let row = dctwin::sim::limits::headroom(world)
         .iter()
         .find(|r| r.limit == LimitKind::BreakerContinuous)
         .cloned()

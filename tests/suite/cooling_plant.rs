@@ -257,8 +257,8 @@ fn chilled_site_with_tower(wet_bulb: f64, setpoint: f64, racks: usize, tower_kw:
     )
 }
 
-fn headroom(app: &App, limit: dctwin::sim::limits::LimitKind) -> dctwin::sim::limits::HeadroomRow {
-    app.world().resource::<dctwin::sim::limits::Headroom>().0.iter().find(|r| r.limit == limit).cloned().expect("row")
+fn headroom(app: &mut App, limit: dctwin::sim::limits::LimitKind) -> dctwin::sim::limits::HeadroomRow {
+    dctwin::sim::limits::headroom(app.world_mut()).into_iter().find(|r| r.limit == limit).expect("row")
 }
 
 /// A tower smaller than the heat it must reject: above capacity its approach grows with the
@@ -281,7 +281,7 @@ fn an_undersized_tower_warms_the_condenser_and_costs_chiller_power() {
     let cop_big = b.chillers[0].cooling_w / b.chillers[0].power_w;
     assert!(cop_small < 0.97 * cop_big, "COP {cop_small} with the small tower vs {cop_big}");
     assert!(active(&small, "CT", Quantity::CoolingCapacity, Severity::Critical));
-    let row = headroom(&small, dctwin::sim::limits::LimitKind::HeatRejection);
+    let row = headroom(&mut small, dctwin::sim::limits::LimitKind::HeatRejection);
     assert!(row.margin < 0.0 && row.element == "CHW", "{row:?}");
     let _ = &mut small;
 }
@@ -382,7 +382,7 @@ fn chillers_stage_on_load_and_the_standby_stays_idle() {
 /// from 24 m³/s of CRAH air: an airflow warning, with the rest recirculating.
 #[test]
 fn coil_capacity_rating_and_airflow_limits() {
-    let app = app_after(&parse(&chilled_site(25.4, 6.67, 34)), 600);
+    let mut app = app_after(&parse(&chilled_site(25.4, 6.67, 34)), 600);
     let c_a = 1.2 * 1005.0 * 12.0;
     let eps = 172e3 / (c_a * 19.0);
     let kappa = eps * c_a;
@@ -397,9 +397,9 @@ fn coil_capacity_rating_and_airflow_limits() {
     assert!(active(&app, "Z", Quantity::Airflow, Severity::Warning));
     assert_rel(z.demand_m3_s, 34.0 * 12.0 * 0.075, 1e-9, "airflow demand");
     assert_rel(z.recirculation, 1.0 - 24.0 / (34.0 * 12.0 * 0.075), 1e-9, "recirculation");
-    let row = headroom(&app, dctwin::sim::limits::LimitKind::Airflow);
+    let row = headroom(&mut app, dctwin::sim::limits::LimitKind::Airflow);
     assert!(row.margin < 0.0 && row.limit_value == 24.0, "{row:?}");
-    let row = headroom(&app, dctwin::sim::limits::LimitKind::CrahCapacity);
+    let row = headroom(&mut app, dctwin::sim::limits::LimitKind::CrahCapacity);
     assert_rel(row.limit_value, holding / 1e3, 1e-9, "CRAH headroom against the holding capacity");
 }
 

@@ -104,7 +104,7 @@ fn a_cdu_that_loses_power_is_critical_at_once_and_has_no_headroom() {
         active(&app, "CDU-1", Quantity::CoolingCapacity, Severity::Critical),
         "an unpowered CDU carrying racks is critical in the same step"
     );
-    let headroom = app.world().resource::<dctwin::sim::limits::Headroom>().0.clone();
+    let headroom = dctwin::sim::limits::headroom(app.world_mut());
     let row = headroom.iter().find(|r| r.limit == dctwin::sim::limits::LimitKind::CduCapacity).unwrap();
     assert_eq!(row.limit_value, 0.0, "no capacity counted for an unpowered CDU: {row:?}");
     assert!(row.margin < 0.0);

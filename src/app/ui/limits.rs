@@ -8,7 +8,7 @@ use egui::{Color32, RichText};
 
 use super::format_clock;
 use crate::app::state::EditorState;
-use crate::sim::limits::{AlertLog, Headroom, LimitKind, Severity};
+use crate::sim::limits::{AlertLog, LimitKind, Severity};
 
 fn number(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -104,7 +104,7 @@ pub fn limits_panel(ui: &mut egui::Ui, world: &mut World) {
     ui.separator();
     ui.label(RichText::new("Headroom (first reached as IT load grows)").strong())
         .on_hover_text("Ordered by how much the whole IT load could grow before each limit binds (linear estimate)");
-    let rows = world.get_resource::<Headroom>().map(|h| h.0.clone()).unwrap_or_default();
+    let rows = crate::sim::limits::headroom(world);
     egui::Grid::new("headroom").striped(true).show(ui, |ui| {
         ui.label(RichText::new("limit").weak());
         ui.label(RichText::new("binds first").weak());
