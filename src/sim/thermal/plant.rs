@@ -309,6 +309,8 @@ struct StepSums {
     loop_heat_j: Vec<f64>,
     /// The units running in the step.
     units: RunningUnits,
+    /// Their coils.
+    coils: zone::StepCoils,
 }
 
 impl StepSums {
@@ -762,10 +764,17 @@ impl CoolingPlant {
         let mut sums = std::mem::take(&mut self.sums);
         sums.reset(self);
         self.start_units(&mut sums.units, &mut totals);
+        for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
+            *c = l.supply_c;
+        }
+        sums.coils.fill(&self.crahs, &sums.units.running, &sums.loop_c);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
             for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
                 *c = l.supply_c;
+            }
+            if k > 0 {
+                sums.coils.set_water(&sums.loop_c);
             }
             sums.loop_heat_j.fill(0.0);
             self.substep_zones(h, &mut sums);
@@ -825,11 +834,11 @@ impl CoolingPlant {
     fn substep_zones(&mut self, h: f64, sums: &mut StepSums) {
         let units = &sums.units;
         for zi in 0..self.zones.len() {
-            let coils = zone::running_coils(&self.crahs, &units.running[zi], &sums.loop_c);
+            let coils = sums.coils.running(zi);
             let z = &self.zones[zi];
             let q = z.rack_heat_w + z.other_heat_w + units.zone_fans[zi];
             let (t0, m0) = (z.room_c, z.equipment_mass_c);
-            let r = zone::integrate(&coils, q, z.air_c_j_k, z.mass(), t0, h);
+            let r = zone::integrate(coils, q, z.air_c_j_k, z.mass(), t0, h);
             // A zone without racks has no mass of its own: its "mass" follows the air.
             let m1 = r.mass_c.unwrap_or(r.room_c);
             // The zone's removal from its own balance (exact to rounding), shared as the coils did.
@@ -924,27 +933,28 @@ impl CoolingPlant {
         for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
             *c = l.supply_c;
         }
-        let (loop_c, units) = (&sums.loop_c, &sums.units);
+        sums.coils.set_water(&sums.loop_c);
+        sums.coils.set_full_speed_water(&sums.loop_c);
+        let units = &sums.units;
         for zi in 0..self.zones.len() {
             let running = &units.running[zi];
-            let coils = zone::running_coils(&self.crahs, running, loop_c);
-            let full = zone::full_speed_coils(&self.crahs, running, loop_c);
+            let (coils, full) = (sums.coils.running(zi), sums.coils.full_speed(zi));
             let q = self.zones[zi].rack_heat_w + self.zones[zi].other_heat_w + units.zone_fans[zi];
             let z = &mut self.zones[zi];
             let t = z.room_c;
-            for (&i, c) in running.iter().zip(&coils) {
+            for (&i, c) in running.iter().zip(coils) {
                 self.crahs[i].supply_c = zone::mixed_supply_c(std::slice::from_ref(c), t);
             }
             let rated: f64 = running.iter().map(|&i| self.crahs[i].rating.rated_airflow_m3_s).sum();
             z.airflow_m3_s = rated * units.speeds[zi];
             z.available_airflow_m3_s = rated;
-            z.supply_c = zone::mixed_supply_c(&coils, t);
+            z.supply_c = zone::mixed_supply_c(coils, t);
             z.coil_w = sums.zone_coil_j[zi] / dt;
             z.heat_load_w = q;
             z.running_capacity_w = running.iter().map(|&i| self.crahs[i].rating.rated_cooling_kw * 1e3).sum();
-            z.holding_capacity_w = zone::holding_capacity_w(&full);
+            z.holding_capacity_w = zone::holding_capacity_w(full);
             z.over_capacity =
-                (zone::any_limited(&coils, t) || coils.is_empty()) && (z.rack_heat_w + z.other_heat_w) > 0.0;
+                (zone::any_limited(coils, t) || coils.is_empty()) && (z.rack_heat_w + z.other_heat_w) > 0.0;
             z.recirculation = if z.demand_m3_s > 0.0 {
                 z.containment.base_recirculation().max(1.0 - z.airflow_m3_s / z.demand_m3_s).min(1.0)
             } else {

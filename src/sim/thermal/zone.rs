@@ -285,6 +285,9 @@ pub(super) struct ActiveCoil {
     setpoint_c: f64,
     /// Entering water, °C.
     water_c: f64,
+    /// [`Self::limit_c`], worked out with the water temperature (the regime tests ask for it
+    /// many times per sub-step).
+    limit_c: f64,
 }
 
 /// What a coil does at room temperature `T`.
@@ -296,13 +299,25 @@ enum Regime {
 }
 
 impl ActiveCoil {
-    /// Room temperature where holding the setpoint and the coil's limit meet.
-    fn limit_c(&self) -> f64 {
-        if self.g > self.kappa {
-            (self.g * self.setpoint_c - self.kappa * self.water_c) / (self.g - self.kappa)
+    fn new(g: f64, kappa: f64, setpoint_c: f64, water_c: f64) -> ActiveCoil {
+        let mut c = ActiveCoil { g, kappa, setpoint_c, water_c, limit_c: f64::INFINITY };
+        c.set_water_c(water_c);
+        c
+    }
+
+    /// The entering water, °C, and the limit that follows from it.
+    fn set_water_c(&mut self, water_c: f64) {
+        self.water_c = water_c;
+        self.limit_c = if self.g > self.kappa {
+            (self.g * self.setpoint_c - self.kappa * water_c) / (self.g - self.kappa)
         } else {
             f64::INFINITY
-        }
+        };
+    }
+
+    /// Room temperature where holding the setpoint and the coil's limit meet.
+    fn limit_c(&self) -> f64 {
+        self.limit_c
     }
 
     /// The regime at `t`, or just past it in `direction` (+1 rising, −1 falling) when `t` sits
@@ -597,25 +612,78 @@ pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop
     coils_with(crahs, units, loop_c, |u| u.coil.at_speed(speed))
 }
 
-/// The running CRAHs `units` at the fan speed they were set to ([`CrahUnit::set_fan_speed`]).
-pub(super) fn running_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Coils {
-    coils_with(crahs, units, loop_c, |u| u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1))
-}
-
-/// The CRAHs `units` at full fan speed.
-pub(super) fn full_speed_coils(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64]) -> Coils {
-    coils_with(crahs, units, loop_c, |u| u.coil_at_full)
-}
-
 fn coils_with(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64], g_kappa: impl Fn(&CrahUnit) -> (f64, f64)) -> Coils {
     units
         .iter()
         .map(|&i| {
             let u = &crahs[i];
             let (g, kappa) = g_kappa(u);
-            ActiveCoil { g, kappa, setpoint_c: u.rating.supply_setpoint_c, water_c: loop_c[u.water_loop] }
+            ActiveCoil::new(g, kappa, u.rating.supply_setpoint_c, loop_c[u.water_loop])
         })
         .collect()
+}
+
+/// Every zone's running coils for one step, zone after zone: at the fan speed their units run
+/// at and at full speed. Built once when the step's units are known (their speeds hold for the
+/// whole step); only the entering water changes between sub-steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct StepCoils {
+    /// At the units' fan speed.
+    running: Vec<ActiveCoil>,
+    /// At full fan speed.
+    full: Vec<ActiveCoil>,
+    /// Each coil's water loop.
+    loops: Vec<usize>,
+    /// Where each zone's coils start; one more entry than zones.
+    starts: Vec<usize>,
+}
+
+impl StepCoils {
+    /// The coils of the units `running` (per zone) at the fan speed they were set to
+    /// ([`CrahUnit::set_fan_speed`]) and at full speed, with the loops' water at `loop_c`.
+    pub(super) fn fill(&mut self, crahs: &[CrahUnit], running: &[impl AsRef<[usize]>], loop_c: &[f64]) {
+        self.running.clear();
+        self.full.clear();
+        self.loops.clear();
+        self.starts.clear();
+        for units in running {
+            self.starts.push(self.running.len());
+            for &i in units.as_ref() {
+                let u = &crahs[i];
+                let (g, kappa) = u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1);
+                let (sp, water_c) = (u.rating.supply_setpoint_c, loop_c[u.water_loop]);
+                self.running.push(ActiveCoil::new(g, kappa, sp, water_c));
+                let (g, kappa) = u.coil_at_full;
+                self.full.push(ActiveCoil::new(g, kappa, sp, water_c));
+                self.loops.push(u.water_loop);
+            }
+        }
+        self.starts.push(self.running.len());
+    }
+
+    /// The running coils' entering water from the loops at `loop_c`.
+    pub(super) fn set_water(&mut self, loop_c: &[f64]) {
+        for (c, &l) in self.running.iter_mut().zip(&self.loops) {
+            c.set_water_c(loop_c[l]);
+        }
+    }
+
+    /// The full-speed coils' entering water from the loops at `loop_c`.
+    pub(super) fn set_full_speed_water(&mut self, loop_c: &[f64]) {
+        for (c, &l) in self.full.iter_mut().zip(&self.loops) {
+            c.set_water_c(loop_c[l]);
+        }
+    }
+
+    /// Zone `zi`'s running coils.
+    pub(super) fn running(&self, zi: usize) -> &[ActiveCoil] {
+        &self.running[self.starts[zi]..self.starts[zi + 1]]
+    }
+
+    /// Zone `zi`'s coils at full speed.
+    pub(super) fn full_speed(&self, zi: usize) -> &[ActiveCoil] {
+        &self.full[self.starts[zi]..self.starts[zi + 1]]
+    }
 }
 
 /// The common fan speed of `units` for an airflow demand: between their highest minimum and
@@ -659,7 +727,7 @@ mod tests {
     use super::*;
 
     fn coil(g: f64, kappa: f64, sp: f64, tw: f64) -> ActiveCoil {
-        ActiveCoil { g, kappa, setpoint_c: sp, water_c: tw }
+        ActiveCoil::new(g, kappa, sp, tw)
     }
 
     /// Integrating across a regime change in one long step equals many short steps, for air
