@@ -287,3 +287,32 @@ fn headroom_is_the_tightest_of_every_elements_limit_lines() {
         check(&mut app, &path.display().to_string());
     }
 }
+
+/// Headroom is a reading, worked out when read: reading it after every step changes nothing
+/// in the simulation, and a table read once at the end is the table read step by step (its
+/// cache follows each step: the legacy hall's inlet and airflow rows move as its racks swing).
+#[test]
+fn headroom_read_when_wanted_is_the_steps_own() {
+    use dctwin::sim::limits::headroom;
+    let site = load(&root().join("sites/legacy_air_hall.ron"));
+    let (mut reading, mut quiet) = (app_after(&site, 1), app_after(&site, 1));
+    let mut tables = Vec::new();
+    for step in 0..20 {
+        for app in [&mut reading, &mut quiet] {
+            let mut racks = app.world_mut().query::<&mut Rack>();
+            for mut rack in racks.iter_mut(app.world_mut()) {
+                rack.utilization = if step % 2 == 0 { 0.9 } else { 1.0 };
+            }
+            dctwin::headless::advance(app, 1);
+        }
+        let table = headroom(reading.world_mut());
+        assert_eq!(headroom(reading.world_mut()), table, "a second read in the same step is the same table");
+        tables.push(table);
+    }
+    assert_ne!(tables[0], tables[1], "the table follows the steps");
+    assert_eq!(headroom(quiet.world_mut()), *tables.last().unwrap(), "read once at the end: the same table");
+    let totals = |app: &bevy::prelude::App| app.world().resource::<SiteTotals>().clone();
+    assert_eq!(totals(&reading), totals(&quiet), "reading headroom changes no result");
+    let alerts = |app: &bevy::prelude::App| app.world().resource::<AlertLog>().active().len();
+    assert_eq!(alerts(&reading), alerts(&quiet));
+}
