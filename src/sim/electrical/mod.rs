@@ -36,6 +36,10 @@ pub struct ElectricalNetwork {
     pub flow: LoadFlow,
     /// The solver's working copy: the warm start for the next step.
     work: LoadFlow,
+    /// `work`'s voltages are not yet `flow`'s: they are copied over when the next solve
+    /// starts from them, and not at all when it starts from a prediction (which writes them
+    /// all), as in a swing of every rack's demand.
+    warm_start_pending: bool,
     /// The converged solution before `flow`, when it shares `flow`'s topology and inputs (the
     /// start of the next solve is predicted from the two: [`network::predict_start`]).
     previous: PreviousSolution,
@@ -116,7 +120,7 @@ impl ElectricalNetwork {
         let (a, b) = (live(cords.a), live(cords.b));
         let on = in_service && (a.is_some() || b.is_some());
         let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        let (s_kw, s_abs) = if on { (cords.demand * 1e-3, cords.demand_abs) } else { (C64::new(0.0, 0.0), 0.0) };
+        let (s_kw, s_abs) = if on { (cords.demand * 1e-3, mag(cords.demand)) } else { (C64::new(0.0, 0.0), 0.0) };
         let cord = |node: Option<usize>, share: f64| match node {
             Some(k) if on => {
                 let mut c =
@@ -295,8 +299,6 @@ pub struct RackCordNodes {
     pub b: Option<u32>,
     /// Three-phase demand when powered, VA.
     pub demand: C64,
-    /// `|demand|`, VA.
-    pub demand_abs: f64,
 }
 
 /// A network element's node index in [`PowerNetwork::nodes`] (`None` while it cannot reach a
@@ -556,6 +558,7 @@ fn rebuild_network_on_change(
     }
     net.flow = network.new_flow();
     net.work = network.new_flow();
+    net.warm_start_pending = false;
     net.flow_rebuild = None;
     net.states = std::sync::OnceLock::new();
     net.network = network;
@@ -779,7 +782,6 @@ fn add_rack_loads(
         if rack.is_changed() || protection.is_changed() {
             let demand = rack_demand(&rack) * protection.factor;
             cords.demand = demand;
-            cords.demand_abs = mag(demand);
         }
         if !in_service.0 {
             continue;
@@ -901,9 +903,21 @@ fn solve_load_flow(
         && net.flow.converged
         && net.flow.source_pu == net.work.source_pu
         && net.flow.ups_input == net.work.ups_input;
-    if only_loads_moved && net.previous_rebuild == Some(net.rebuilds) {
-        network::predict_start(&net.flow, &net.previous, &mut net.work);
+    if net.warm_start_pending {
+        // Sized for the prediction, which writes every value (the buffers may be the previous
+        // solution's, swapped in empty).
+        let n = net.flow.v_out.len();
+        net.work.v_in.resize(n, C64::new(0.0, 0.0));
+        net.work.v_out.resize(n, C64::new(0.0, 0.0));
     }
+    let predicted = only_loads_moved
+        && net.previous_rebuild == Some(net.rebuilds)
+        && network::predict_start(&net.flow, &net.previous, &mut net.work).is_some();
+    if net.warm_start_pending && !predicted {
+        net.work.v_in.clone_from(&net.flow.v_in);
+        net.work.v_out.clone_from(&net.flow.v_out);
+    }
+    net.warm_start_pending = false;
     let flow = &mut net.work;
     network.solve(flow);
     t.converged = flow.converged;
@@ -949,8 +963,7 @@ fn solve_load_flow(
     }
     net.solutions += 1;
     net.states = std::sync::OnceLock::new();
-    net.work.v_in.clone_from(&net.flow.v_in);
-    net.work.v_out.clone_from(&net.flow.v_out);
+    net.warm_start_pending = true;
     net.work.ups_input.clone_from(&net.flow.ups_input);
     net.work.source_pu.clone_from(&net.flow.source_pu);
     net.flow_rebuild = Some(net.rebuilds);
