@@ -408,7 +408,7 @@ pub struct HeadroomRow {
 /// Per limit kind, the element that binds first as the IT load grows; sorted so the first row
 /// is the limit the site reaches first (smallest [`HeadroomRow::load_growth_pct`]).
 ///
-/// Worked out when read ([`headroom`], [`refresh_headroom`]), not by every step: alerts are
+/// Worked out when read ([`headroom`]), not by every step: alerts are
 /// timed and must be raised by the step that crosses them, but headroom is a reading, and a
 /// run of thousands of steps reads it once (its report), the app once per frame.
 #[derive(Resource, Debug, Clone, Default)]
@@ -437,8 +437,8 @@ pub fn headroom(world: &mut World) -> Vec<HeadroomRow> {
 }
 
 /// Works out [`Headroom`] for the world's latest step unless it holds that step's table
-/// already. An exclusive system: the app runs it once per frame.
-pub fn refresh_headroom(world: &mut World) {
+/// already (the app's limits panel asks through [`headroom`] each frame it is drawn).
+fn refresh_headroom(world: &mut World) {
     let step = latest_step(world);
     let Some(held) = world.get_resource::<Headroom>() else { return };
     if step.is_some() && held.of_step == step {

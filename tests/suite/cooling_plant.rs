@@ -283,7 +283,6 @@ fn an_undersized_tower_warms_the_condenser_and_costs_chiller_power() {
     assert!(active(&small, "CT", Quantity::CoolingCapacity, Severity::Critical));
     let row = headroom(&mut small, dctwin::sim::limits::LimitKind::HeatRejection);
     assert!(row.margin < 0.0 && row.element == "CHW", "{row:?}");
-    let _ = &mut small;
 }
 
 /// A 10 kW tower for ~300 kW: the chiller's head-pressure control holds the condenser at its

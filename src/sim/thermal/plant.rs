@@ -764,16 +764,14 @@ impl CoolingPlant {
         let mut sums = std::mem::take(&mut self.sums);
         sums.reset(self);
         self.start_units(&mut sums.units, &mut totals);
-        for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
-            *c = l.supply_c;
-        }
-        sums.coils.fill(&self.crahs, &sums.units.running, &sums.loop_c);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
             for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
                 *c = l.supply_c;
             }
-            if k > 0 {
+            if k == 0 {
+                sums.coils.fill(&self.crahs, &sums.units.running, &sums.loop_c);
+            } else {
                 sums.coils.set_water(&sums.loop_c);
             }
             sums.loop_heat_j.fill(0.0);

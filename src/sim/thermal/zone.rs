@@ -609,15 +609,11 @@ pub(super) fn steady_room_c(coils: &[ActiveCoil], q_w: f64) -> Option<f64> {
 
 /// The CRAHs `units` of a zone at `speed`, with their loops' water temperatures.
 pub(super) fn active_coils(crahs: &[CrahUnit], units: &[usize], speed: f64, loop_c: &[f64]) -> Coils {
-    coils_with(crahs, units, loop_c, |u| u.coil.at_speed(speed))
-}
-
-fn coils_with(crahs: &[CrahUnit], units: &[usize], loop_c: &[f64], g_kappa: impl Fn(&CrahUnit) -> (f64, f64)) -> Coils {
     units
         .iter()
         .map(|&i| {
             let u = &crahs[i];
-            let (g, kappa) = g_kappa(u);
+            let (g, kappa) = u.coil.at_speed(speed);
             ActiveCoil::new(g, kappa, u.rating.supply_setpoint_c, loop_c[u.water_loop])
         })
         .collect()
@@ -663,16 +659,12 @@ impl StepCoils {
 
     /// The running coils' entering water from the loops at `loop_c`.
     pub(super) fn set_water(&mut self, loop_c: &[f64]) {
-        for (c, &l) in self.running.iter_mut().zip(&self.loops) {
-            c.set_water_c(loop_c[l]);
-        }
+        set_water_from(&mut self.running, &self.loops, loop_c);
     }
 
     /// The full-speed coils' entering water from the loops at `loop_c`.
     pub(super) fn set_full_speed_water(&mut self, loop_c: &[f64]) {
-        for (c, &l) in self.full.iter_mut().zip(&self.loops) {
-            c.set_water_c(loop_c[l]);
-        }
+        set_water_from(&mut self.full, &self.loops, loop_c);
     }
 
     /// Zone `zi`'s running coils.
@@ -683,6 +675,13 @@ impl StepCoils {
     /// Zone `zi`'s coils at full speed.
     pub(super) fn full_speed(&self, zi: usize) -> &[ActiveCoil] {
         &self.full[self.starts[zi]..self.starts[zi + 1]]
+    }
+}
+
+/// Each coil's entering water from its loop (`loops`, by coil) at `loop_c`.
+fn set_water_from(coils: &mut [ActiveCoil], loops: &[usize], loop_c: &[f64]) {
+    for (c, &l) in coils.iter_mut().zip(loops) {
+        c.set_water_c(loop_c[l]);
     }
 }
 
