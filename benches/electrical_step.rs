@@ -24,7 +24,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dctwin::catalog::Catalog;
 use dctwin::generator::{generate_power_only, generate_site};
 use dctwin::headless::{advance, build_app};
-use dctwin::sim::components::Rack;
+use dctwin::sim::components::Utilization;
 use dctwin::sim::electrical::ElectricalNetwork;
 use dctwin::sim::thermal::CoolingPlant;
 
@@ -47,9 +47,9 @@ fn electrical_step(c: &mut Criterion) {
                 for _ in 0..iters {
                     toggle = !toggle;
                     let world = app.world_mut();
-                    let mut q = world.query::<&mut Rack>();
-                    for mut rack in q.iter_mut(world) {
-                        rack.utilization = if toggle { 0.9 } else { 1.0 };
+                    let mut q = world.query::<&mut Utilization>();
+                    for mut utilization in q.iter_mut(world) {
+                        utilization.0 = if toggle { 0.9 } else { 1.0 };
                     }
                     let start = Instant::now();
                     world.run_schedule(FixedUpdate);
@@ -65,10 +65,10 @@ fn electrical_step(c: &mut Criterion) {
                 for _ in 0..iters {
                     n += 1;
                     let world = app.world_mut();
-                    let mut q = world.query::<&mut Rack>();
-                    for (i, mut rack) in q.iter_mut(world).enumerate() {
+                    let mut q = world.query::<&mut Utilization>();
+                    for (i, mut utilization) in q.iter_mut(world).enumerate() {
                         let spread = (i as u64 * 7919 + n * 104_729) % 1000;
-                        rack.utilization = 0.85 + 0.15 * spread as f64 / 1000.0;
+                        utilization.0 = 0.85 + 0.15 * spread as f64 / 1000.0;
                     }
                     let start = Instant::now();
                     world.run_schedule(FixedUpdate);

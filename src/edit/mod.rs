@@ -215,6 +215,7 @@ struct ElementTicks {
     feeder: Option<Ref<'static, crate::sim::components::Feeder>>,
     loss_zone: Option<Ref<'static, crate::sim::components::LossZone>>,
     rack: Option<Ref<'static, crate::sim::components::Rack>>,
+    utilization: Option<Ref<'static, crate::sim::components::Utilization>>,
     feeds: Option<Ref<'static, crate::sim::components::RackFeeds>>,
     cooling: Option<Ref<'static, crate::sim::world::RackCooling>>,
 }
@@ -231,6 +232,7 @@ impl ElementTicksItem<'_, '_> {
             || opt(self.feeder.as_ref().map(|r| r.last_changed()))
             || opt(self.loss_zone.as_ref().map(|r| r.last_changed()))
             || opt(self.rack.as_ref().map(|r| r.last_changed()))
+            || opt(self.utilization.as_ref().map(|r| r.last_changed()))
             || opt(self.feeds.as_ref().map(|r| r.last_changed()))
             || opt(self.cooling.as_ref().map(|r| r.last_changed()))
     }

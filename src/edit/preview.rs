@@ -9,7 +9,6 @@
 use bevy::prelude::*;
 
 use super::ops;
-use crate::sim::components::Rack;
 use crate::sim::electrical::network::{cord_shares, mag};
 use crate::sim::electrical::{Circuit, ElectricalNetwork, loading_pct, rack_demand};
 use crate::sim::thermal::CoolingPlant;
@@ -89,7 +88,7 @@ pub fn placement_preview(
         });
     }
     let mut advice = None;
-    let demand = rack_demand(&Rack { rating: rating.clone(), utilization: spec.utilization });
+    let demand = rack_demand(&rating, spec.utilization);
     let feeds: Vec<Option<Entity>> = [Some(spec.feed_a.as_str()), spec.feed_b.as_deref()]
         .into_iter()
         .map(|f| f.and_then(|id| find_element(world, id)))

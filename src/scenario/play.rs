@@ -241,10 +241,10 @@ fn drive_jobs(world: &mut World, start: f64) {
             energy.energy_kwh += grid_w * dt / 3.6e6;
             energy.floor_extra_kwh += (floored - asked).max(0.0) * r.rated_kw * dt / 3600.0;
             let drawn = grid_w / (r.rated_kw * 1e3);
-            if let Some(mut rack) = world.get_mut::<crate::sim::components::Rack>(r.entity)
-                && rack.utilization != drawn
+            if let Some(mut utilization) = world.get_mut::<crate::sim::components::Utilization>(r.entity)
+                && utilization.0 != drawn
             {
-                rack.utilization = drawn;
+                utilization.0 = drawn;
             }
         }
     }

@@ -80,14 +80,28 @@ pub struct Feeder(pub FeederSpec);
 
 pub use crate::sim::electrical::kinds::{Distribution, GridFeed, Transformer, Ups};
 
-/// A rack, its rating and how much of it is in use.
+/// A rack and its rating. Immutable: a rating is the rack's model, fixed at spawn (a new
+/// model is an insert, which the solvers count), so per-step passes may keep what follows from
+/// it; how much of it is in use changes every step and is its own [`Utilization`].
 #[derive(Component, Debug, Clone, PartialEq)]
-#[require(RackProtection)]
+#[component(immutable)]
+#[require(RackProtection, Utilization)]
 pub struct Rack {
     /// Rating.
     pub rating: RackRating,
-    /// Fraction of rated power drawn.
-    pub utilization: f64,
+}
+
+/// How much of a rack's rating is in use: the fraction of rated power drawn, 0–1. Apart from
+/// [`Rack`] so that an AI job's swing, which moves every rack's every step, touches 8 bytes a
+/// rack and leaves the rating unchanged.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct Utilization(pub f64);
+
+impl Default for Utilization {
+    /// A rack spawned without one draws its full rating.
+    fn default() -> Self {
+        Utilization(1.0)
+    }
 }
 
 /// A rack's thermal protection: the share of its demand its servers draw (below 1 while they

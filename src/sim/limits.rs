@@ -524,7 +524,7 @@ fn check_limits(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
     supply: Res<RackSupply>,
-    racks: Query<(&ElementId, &Rack)>,
+    racks: Query<(&ElementId, &Rack, &Utilization)>,
     plant: Option<Res<CoolingPlant>>,
     rack_zones: Query<(&ElementId, RackInputs)>,
     net: Res<super::electrical::ElectricalNetwork>,
@@ -574,16 +574,16 @@ fn check_limits(
     }
 
     // The solver lists the racks that lost supply; the rest need no look.
-    for (id, rack) in racks.iter_many(&supply.unpowered) {
+    for (id, rack, utilization) in racks.iter_many(&supply.unpowered) {
         findings.push(Finding::new(
             Severity::Critical,
             &id.0,
             Quantity::RackPower,
-            rack.rating.rated_kw * rack.utilization,
+            rack.rating.rated_kw * utilization.0,
             0.0,
         ));
     }
-    for (id, _) in racks.iter_many(&supply.single_cord) {
+    for (id, _, _) in racks.iter_many(&supply.single_cord) {
         findings.push(Finding::new(Severity::Warning, &id.0, Quantity::Redundancy, 1.0, 2.0));
     }
 
@@ -633,7 +633,7 @@ fn check_limits(
     // IT load lost to over-temperature: the thermal step lists the racks concerned.
     for (list, severity) in [(&shedding.throttled, Severity::Warning), (&shedding.tripped, Severity::Critical)] {
         for &(entity, shed_kw) in list {
-            if let Ok((id, _)) = racks.get(entity) {
+            if let Ok((id, _, _)) = racks.get(entity) {
                 findings.push(Finding::new(severity, &id.0, Quantity::OverTemperature, shed_kw, 0.0));
             }
         }

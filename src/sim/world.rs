@@ -122,7 +122,7 @@ pub trait LoadKind: Modelled {
 
 impl LoadKind for RackSpec {
     fn spawn(&self, world: &mut World, catalog: &Catalog) -> Option<Entity> {
-        let rack = Rack { rating: self.resolved(catalog)?, utilization: self.utilization };
+        let rack = (Rack { rating: self.resolved(catalog)? }, Utilization(self.utilization));
         let cooling = RackCooling { zone: self.zone.clone(), cdu: self.cdu.clone() };
         let feeds = RackFeeds { a: self.feed_a.clone(), b: self.feed_b.clone() };
         Some(spawn_common(world, self, (rack, feeds, cooling)))
@@ -140,7 +140,7 @@ impl LoadKind for RackSpec {
             model,
             feed_a: feeds.a,
             feed_b: feeds.b,
-            utilization: rack.utilization,
+            utilization: e.get::<Utilization>().map_or(1.0, |u| u.0),
             zone: cooling.zone,
             cdu: cooling.cdu,
             overrides: overrides.unwrap_or_default(),

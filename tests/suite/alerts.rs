@@ -273,9 +273,9 @@ fn headroom_is_the_tightest_of_every_elements_limit_lines() {
     let mut hall = app_after(&dctwin::generator::generate_site(300), 2);
     for step in 0..4u64 {
         let world = hall.world_mut();
-        let mut racks = world.query::<&mut Rack>();
-        for (i, mut rack) in racks.iter_mut(world).enumerate() {
-            rack.utilization = 0.5 + 0.5 * ((i as u64 * 7919 + step * 104_729) % 1000) as f64 / 1000.0;
+        let mut racks = world.query::<&mut Utilization>();
+        for (i, mut utilization) in racks.iter_mut(world).enumerate() {
+            utilization.0 = 0.5 + 0.5 * ((i as u64 * 7919 + step * 104_729) % 1000) as f64 / 1000.0;
         }
         check(&mut hall, &format!("generated hall, step {step}"));
     }
@@ -299,9 +299,9 @@ fn headroom_read_when_wanted_is_the_steps_own() {
     let mut tables = Vec::new();
     for step in 0..20 {
         for app in [&mut reading, &mut quiet] {
-            let mut racks = app.world_mut().query::<&mut Rack>();
-            for mut rack in racks.iter_mut(app.world_mut()) {
-                rack.utilization = if step % 2 == 0 { 0.9 } else { 1.0 };
+            let mut racks = app.world_mut().query::<&mut Utilization>();
+            for mut utilization in racks.iter_mut(app.world_mut()) {
+                utilization.0 = if step % 2 == 0 { 0.9 } else { 1.0 };
             }
             dctwin::headless::advance(app, 1);
         }

@@ -213,7 +213,7 @@ fn the_site_the_editor_sees_follows_direct_changes_to_the_world() {
     assert!(!find(&edit::current_site(w), "PDU-A1").in_service(), "a service flag set directly");
 
     let rack = find_element(w, "R2").unwrap();
-    w.get_mut::<Rack>(rack).unwrap().utilization = 0.5;
+    w.get_mut::<Utilization>(rack).unwrap().0 = 0.5;
     let now = edit::current_site(w);
     assert!(matches!(find(&now, "R2"), SiteElement::Rack(r) if r.utilization == 0.5), "a rack's demand");
 

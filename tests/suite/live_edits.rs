@@ -32,7 +32,7 @@ fn added_changed_and_removed_equipment_is_picked_up() {
             CatalogModel("gb200-nvl72".into()),
             Placement { position_m: (6.0, 4.5), rotation_deg: 0.0 },
             InService(true),
-            Rack { rating, utilization: 1.0 },
+            Rack { rating },
             RackFeeds { a: "PDU-A2".into(), b: Some("PDU-B2".into()) },
         ))
         .id();
@@ -42,7 +42,7 @@ fn added_changed_and_removed_equipment_is_picked_up() {
     assert_rel(p.a.p_kw, 66.0, 1e-12, "new rack split over both cords");
 
     // Change its utilization: the next step sees it.
-    app.world_mut().get_mut::<Rack>(new).unwrap().utilization = 0.5;
+    app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 0.5;
     advance(&mut app, 1);
     assert_rel(it_kw(&app), base + 66.0, 1e-12, "utilization change");
 
@@ -194,7 +194,7 @@ fn an_element_with_two_sources_follows_the_first_live_one() {
         CatalogModel("legacy-air-12kw".into()),
         Placement { position_m: (4.0, 2.0), rotation_deg: 0.0 },
         InService(true),
-        Rack { rating: rack_rating, utilization: 1.0 },
+        Rack { rating: rack_rating },
         RackFeeds { a: "STS".into(), b: None },
     ));
     advance(&mut app, 1);
@@ -245,9 +245,9 @@ fn a_steady_network_keeps_its_solution_until_a_load_changes() {
     // limits see it.
     let scale = (1.0 + headroom[0].load_growth_pct.unwrap() / 100.0) * 1.2;
     let alerts_before = app.world().resource::<AlertLog>().active().len();
-    let mut racks = app.world_mut().query::<&mut Rack>();
-    for mut rack in racks.iter_mut(app.world_mut()) {
-        rack.utilization = scale;
+    let mut racks = app.world_mut().query::<&mut Utilization>();
+    for mut utilization in racks.iter_mut(app.world_mut()) {
+        utilization.0 = scale;
     }
     advance(&mut app, 1);
     let net = app.world().resource::<ElectricalNetwork>();
@@ -278,7 +278,7 @@ fn only_what_shapes_the_network_rebuilds_it() {
     let r = entity(&mut app, "R8");
     let demand_kw = {
         let rack = app.world().get::<Rack>(r).unwrap();
-        rack.rating.rated_kw * rack.utilization
+        rack.rating.rated_kw * app.world().get::<Utilization>(r).unwrap().0
     };
     app.world_mut().entity_mut(r).insert(InService(false));
     advance(&mut app, 1);

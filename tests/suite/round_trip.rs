@@ -82,7 +82,7 @@ fn one_rack_edit_is_a_one_line_diff() {
     let mut app = app_after(&site, 1);
     let before = world_to_site(app.world_mut()).to_ron_string();
     let r = entity(&mut app, "R7");
-    app.world_mut().get_mut::<Rack>(r).unwrap().utilization = 0.5;
+    app.world_mut().get_mut::<Utilization>(r).unwrap().0 = 0.5;
     let after = world_to_site(app.world_mut()).to_ron_string();
     let changed: Vec<(&str, &str)> = before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
     assert_eq!(before.lines().count(), after.lines().count());

@@ -72,7 +72,7 @@ fn room_c(app: &bevy::prelude::App) -> f64 {
 
 fn set_utilization(app: &mut bevy::prelude::App, id: &str, u: f64) {
     let r = entity(app, id);
-    app.world_mut().get_mut::<dctwin::sim::components::Rack>(r).unwrap().utilization = u;
+    app.world_mut().get_mut::<dctwin::sim::components::Utilization>(r).unwrap().0 = u;
 }
 
 /// A step in load from 12 to 18 kW with the CRAH holding its 18 °C supply: the room air follows
@@ -376,7 +376,7 @@ fn the_pue_of_an_hour_does_not_depend_on_the_step() {
 #[test]
 fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
     use bevy::prelude::{DetectChangesMut, Mut};
-    use dctwin::sim::components::{Rack, RackProtection};
+    use dctwin::sim::components::RackProtection;
     let mut text = std::fs::read_to_string(root().join("sites/small_2n_room.ron")).unwrap();
     for id in ["CRAH-1", "CRAH-2", "CRAH-3", "CRAH-4", "CRAH-5", "CRAH-6", "CRAH-7"] {
         let start = text.find(&format!("(id: \"{id}\"")).unwrap();
@@ -390,8 +390,8 @@ fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
     for _ in 0..1200 {
         dctwin::headless::advance(&mut reused, 1);
         let world = full.world_mut();
-        let mut q = world.query::<&mut Rack>();
-        q.iter_mut(world).for_each(|mut r: Mut<Rack>| r.set_changed());
+        let mut q = world.query::<&mut dctwin::sim::components::Utilization>();
+        q.iter_mut(world).for_each(|mut u: Mut<dctwin::sim::components::Utilization>| u.set_changed());
         dctwin::headless::advance(&mut full, 1);
         let shed = |app: &bevy::prelude::App| app.world().resource::<dctwin::sim::thermal::ThermalShedding>().clone();
         assert_eq!(shed(&reused), shed(&full));
@@ -455,10 +455,10 @@ fn compare_moved_with_full(site: &dctwin::site::SiteFile, ramp: f64) -> (dctwin:
         };
         for app in [&mut moved, &mut full] {
             let world = app.world_mut();
-            let mut racks = world.query::<&mut Rack>();
-            for (i, mut rack) in racks.iter_mut(world).enumerate() {
+            let mut racks = world.query::<&mut dctwin::sim::components::Utilization>();
+            for (i, mut utilization) in racks.iter_mut(world).enumerate() {
                 let spread = ((i as u64 * 7919 + step * 104_729) % 1000) as f64 / 1000.0;
-                rack.utilization = 0.8 + 0.2 * spread + level;
+                utilization.0 = 0.8 + 0.2 * spread + level;
             }
         }
         full.world_mut().entity_mut(first).insert(InService(true));

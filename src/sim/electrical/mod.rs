@@ -68,8 +68,11 @@ pub struct ElectricalNetwork {
     pub applied_cooling: Vec<(usize, C64)>,
     /// Rack load per node, three-phase VA (kept while no rack changes).
     rack_load: Vec<C64>,
-    /// `rebuilds` when `rack_load` was last summed (a rebuild moves every cord).
-    loads_rebuild: u64,
+    /// Each rack as the last full pass over the racks' loads found it ([`add_rack_loads`]).
+    rack_rows: RackLoadRows,
+    /// Inserts and removals of a rack's rating, and inserts of a rack's service flag: while
+    /// none happens and the network stands, [`Self::rack_rows`] stand.
+    rack_changes: u64,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
     /// A UPS's input share or charger changed this step (the standing solution no longer holds).
@@ -503,11 +506,16 @@ impl Plugin for ElectricalPlugin {
             // A rack's service flag is read by the load flow each step; only a node's reshapes.
             .add_observer(
                 |insert: On<Insert, InService>, racks: Query<(), With<Rack>>, mut net: ResMut<ElectricalNetwork>| {
-                    if !racks.contains(insert.entity) {
+                    if racks.contains(insert.entity) {
+                        net.rack_changes += 1;
+                    } else {
                         net.dirty = true;
                     }
                 },
-            );
+            )
+            // A rack's rating (immutable) is fixed from its insert to its removal.
+            .add_observer(|_: On<Insert, Rack>, mut net: ResMut<ElectricalNetwork>| net.rack_changes += 1)
+            .add_observer(|_: On<Remove, Rack>, mut net: ResMut<ElectricalNetwork>| net.rack_changes += 1);
     }
 }
 
@@ -764,11 +772,52 @@ pub fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_o
     }
 }
 
-type RackColumns<'a> = (Entity, Ref<'a, Rack>, Ref<'a, RackProtection>, &'a InService, &'a mut RackCordNodes);
+type RackColumns<'a> = (Entity, &'a Rack, &'a Utilization, &'a RackProtection, &'a InService, &'a mut RackCordNodes);
+
+/// What a step in which only the racks' demands moved reads of each rack ([`add_moved_rack_loads`]).
+type MovedRackColumns<'a> = (Entity, &'a Utilization, &'a RackProtection, &'a mut RackCordNodes);
+
+/// The racks as the last full pass over their loads found them, in the query's order: what a
+/// step in which only demands move needs of each (its cords' live nodes and its rating's
+/// constants), and the counts that do not move with demand. They stand while the network
+/// and every rack's rating and service stand ([`ElectricalNetwork::rack_changes`]).
+#[derive(Debug, Clone, Default)]
+struct RackLoadRows {
+    /// `(network rebuilds, rack changes)` of the pass.
+    key: Option<(u64, u64)>,
+    rows: Vec<RackLoadRow>,
+    /// Racks in service with no live cord.
+    unpowered: u32,
+    /// Dual-corded racks on one live cord.
+    single_cord: u32,
+}
+
+/// One rack of [`RackLoadRows`].
+#[derive(Debug, Clone, Copy)]
+struct RackLoadRow {
+    entity: Entity,
+    /// Rated power, W.
+    rated_w: f64,
+    /// `√(1 − pf²)` and `pf` of its rating, as [`rack_demand`] works them out.
+    q_root: f64,
+    pf: f64,
+    supply: RowSupply,
+}
+
+/// How a rack of [`RackLoadRows`] draws its demand.
+#[derive(Debug, Clone, Copy)]
+enum RowSupply {
+    /// Out of service: nothing.
+    Off,
+    /// In service with no live cord: unserved.
+    Unpowered,
+    /// From its live cords' nodes, with their shares ([`cord_shares`]).
+    Served { a: Option<u32>, b: Option<u32>, share_a: f64, share_b: f64 },
+}
 
 /// Each rack's demand split over its live cords into `rack_load` (by node), with the supply
-/// totals and lists on the way. Out of line so that profiles show the racks' pass apart from
-/// the solve (at 10k racks ~140 instructions per rack, callgrind).
+/// totals and lists on the way; fills `rows`. Out of line so that profiles show the racks'
+/// pass apart from the solve.
 #[inline(never)]
 fn add_rack_loads(
     racks: &mut Query<RackColumns>,
@@ -776,41 +825,104 @@ fn add_rack_loads(
     t: &mut SiteTotals,
     supply: &mut RackSupply,
     rack_load: &mut [C64],
+    rows: &mut RackLoadRows,
 ) {
-    let live = |c: Option<u32>| c.map(|k| k as usize).filter(|&k| live_nodes[k]);
-    for (entity, rack, protection, in_service, mut cords) in racks.iter_mut() {
-        if rack.is_changed() || protection.is_changed() {
-            let demand = rack_demand(&rack) * protection.factor;
-            cords.demand = demand;
+    let live = |c: Option<u32>| c.filter(|&k| live_nodes[k as usize]);
+    rows.rows.clear();
+    for (entity, rack, utilization, protection, in_service, mut cords) in racks.iter_mut() {
+        let demand = rack_demand(&rack.rating, utilization.0) * protection.factor;
+        // Not a change anyone watches: the demand follows the rack's own utilization and
+        // protection, whose changes are.
+        cords.bypass_change_detection().demand = demand;
+        let pf = rack.rating.power_factor.clamp(1e-6, 1.0);
+        let mut row = RackLoadRow {
+            entity,
+            rated_w: rack.rating.rated_kw * 1000.0,
+            q_root: (1.0 - pf * pf).sqrt(),
+            pf,
+            supply: RowSupply::Off,
+        };
+        if in_service.0 {
+            row.supply = add_rack_load(demand, live(cords.a), live(cords.b), t, rack_load);
+            match row.supply {
+                RowSupply::Unpowered => supply.unpowered.push(entity),
+                RowSupply::Served { a, b, .. } if cords.b.is_some() && (a.is_none() || b.is_none()) => {
+                    t.single_cord_racks += 1;
+                    supply.single_cord.push(entity);
+                }
+                _ => {}
+            }
         }
-        if !in_service.0 {
-            continue;
-        }
-        let (a, b) = (live(cords.a), live(cords.b));
-        if a.is_none() && b.is_none() {
-            t.unpowered_racks += 1;
-            t.unserved_kw += cords.demand.re * 1e-3;
-            supply.unpowered.push(entity);
-            continue;
-        }
-        if cords.b.is_some() && (a.is_none() || b.is_none()) {
-            t.single_cord_racks += 1;
-            supply.single_cord.push(entity);
-        }
-        t.it_load_kw += cords.demand.re * 1e-3;
-        let (sa, sb) = cord_shares(a.is_some(), b.is_some());
-        if let Some(k) = a {
-            rack_load[k] += cords.demand * sa;
-        }
-        if let Some(k) = b {
-            rack_load[k] += cords.demand * sb;
-        }
+        rows.rows.push(row);
     }
+    rows.unpowered = t.unpowered_racks;
+    rows.single_cord = t.single_cord_racks;
 }
 
-/// A rack whose demand, service state or cords changed.
-type RackLoadChanged =
-    (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>, Changed<InService>, Changed<RackCordNodes>)>);
+/// One rack in service: its `demand` onto its live cords' nodes `a` and `b`, or unserved.
+#[inline]
+fn add_rack_load(demand: C64, a: Option<u32>, b: Option<u32>, t: &mut SiteTotals, rack_load: &mut [C64]) -> RowSupply {
+    if a.is_none() && b.is_none() {
+        t.unpowered_racks += 1;
+        t.unserved_kw += demand.re * 1e-3;
+        return RowSupply::Unpowered;
+    }
+    t.it_load_kw += demand.re * 1e-3;
+    let (share_a, share_b) = cord_shares(a.is_some(), b.is_some());
+    if let Some(k) = a {
+        rack_load[k as usize] += demand * share_a;
+    }
+    if let Some(k) = b {
+        rack_load[k as usize] += demand * share_b;
+    }
+    RowSupply::Served { a, b, share_a, share_b }
+}
+
+/// [`add_rack_loads`] for a step in which only the racks' demands may have moved since the
+/// last full pass (same network, ratings and services: `rows` stand). Each rack's demand is
+/// worked out with [`rack_demand`]'s arithmetic from the row's constants and summed in the
+/// same order, so the loads and totals are the full pass's to the bit (tested); the supply
+/// lists and counts stand. Returns false, having added nothing to keep, when another entity is
+/// in a row's place: the full pass is then needed.
+#[inline(never)]
+fn add_moved_rack_loads(
+    racks: &mut Query<MovedRackColumns>,
+    rows: &RackLoadRows,
+    t: &mut SiteTotals,
+    rack_load: &mut [C64],
+) -> bool {
+    if racks.iter().len() != rows.rows.len() {
+        return false;
+    }
+    for ((entity, utilization, protection, mut cords), row) in racks.iter_mut().zip(&rows.rows) {
+        if entity != row.entity {
+            return false;
+        }
+        let p = row.rated_w * utilization.0;
+        let demand = C64::new(p, p * row.q_root / row.pf) * protection.factor;
+        cords.bypass_change_detection().demand = demand;
+        match row.supply {
+            RowSupply::Off => {}
+            RowSupply::Unpowered => t.unserved_kw += demand.re * 1e-3,
+            RowSupply::Served { a, b, share_a, share_b } => {
+                t.it_load_kw += demand.re * 1e-3;
+                if let Some(k) = a {
+                    rack_load[k as usize] += demand * share_a;
+                }
+                if let Some(k) = b {
+                    rack_load[k as usize] += demand * share_b;
+                }
+            }
+        }
+    }
+    t.unpowered_racks = rows.unpowered;
+    t.single_cord_racks = rows.single_cord;
+    true
+}
+
+/// A rack whose demand changed. (Its rating and service are immutable and counted by
+/// [`ElectricalNetwork::rack_changes`]; its cords move only with a network rebuild.)
+type RackLoadChanged = (With<Rack>, Or<(Changed<Utilization>, Changed<RackProtection>)>);
 
 /// Solves the load flow for the racks' present demand and writes the network elements' results
 /// back (racks' results are read from the solution: [`ElectricalNetwork::rack_power`]).
@@ -818,7 +930,7 @@ fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
     mut supply: ResMut<RackSupply>,
-    mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>)>,
+    mut rack_queries: ParamSet<(Query<RackColumns>, Query<(), RackLoadChanged>, Query<MovedRackColumns>)>,
     slots: Query<&NetworkSlot, With<Circuit>>,
     cooling_loads: Res<CoolingLoads>,
 ) {
@@ -830,11 +942,11 @@ fn solve_load_flow(
     let live_nodes = network.live();
 
     // Loads: each rack's demand split over its live cords; supply totals and lists on the way.
-    // When no rack and no connection changed since the last step, last step's loads stand.
-    let rebuilt = net.loads_rebuild != net.rebuilds;
+    // When no rack and no connection changed since the last step, last step's loads stand;
+    // when only demands moved, the last full pass's rows give each rack's place.
+    let rows_stand = net.rack_rows.key == Some((net.rebuilds, net.rack_changes));
     let rack_load = &mut net.rack_load;
-    let loads_stand = !rebuilt && rack_queries.p1().is_empty() && rack_load.len() == network.nodes().len();
-    let mut racks = rack_queries.p0();
+    let loads_stand = rows_stand && rack_load.len() == network.nodes().len() && rack_queries.p1().is_empty();
     let mut t = if loads_stand {
         SiteTotals {
             it_load_kw: totals.it_load_kw,
@@ -844,15 +956,20 @@ fn solve_load_flow(
             ..SiteTotals::default()
         }
     } else {
-        supply.unpowered.clear();
-        supply.single_cord.clear();
         rack_load.clear();
         rack_load.resize(network.nodes().len(), C64::new(0.0, 0.0));
         SiteTotals::default()
     };
-    net.loads_rebuild = net.rebuilds;
     if !loads_stand {
-        add_rack_loads(&mut racks, live_nodes, &mut t, &mut supply, rack_load);
+        let moved = rows_stand && add_moved_rack_loads(&mut rack_queries.p2(), &net.rack_rows, &mut t, rack_load);
+        if !moved {
+            supply.unpowered.clear();
+            supply.single_cord.clear();
+            rack_load.fill(C64::new(0.0, 0.0));
+            t = SiteTotals::default();
+            add_rack_loads(&mut rack_queries.p0(), live_nodes, &mut t, &mut supply, rack_load, &mut net.rack_rows);
+            net.rack_rows.key = Some((net.rebuilds, net.rack_changes));
+        }
     }
     flow.s_load.copy_from_slice(rack_load);
     net.applied_cooling.clear();
@@ -1071,14 +1188,16 @@ pub(super) fn expected_input_pu(net: &ElectricalNetwork, k: usize) -> f64 {
     if then > 0.0 { solved * now / then } else { now }
 }
 
-/// A rack's present real demand, W.
-pub fn rack_demand_w(rack: &Rack) -> f64 {
-    rack.rating.rated_kw * 1000.0 * rack.utilization
+/// A rack's real demand at `utilization` of its `rating`, W.
+#[inline]
+pub fn rack_demand_w(rating: &crate::catalog::RackRating, utilization: f64) -> f64 {
+    rating.rated_kw * 1000.0 * utilization
 }
 
-/// A rack's present three-phase demand, VA.
-pub fn rack_demand(rack: &Rack) -> C64 {
-    let p = rack_demand_w(rack);
-    let pf = rack.rating.power_factor.clamp(1e-6, 1.0);
+/// A rack's three-phase demand at `utilization` of its `rating`, VA.
+#[inline]
+pub fn rack_demand(rating: &crate::catalog::RackRating, utilization: f64) -> C64 {
+    let p = rack_demand_w(rating, utilization);
+    let pf = rating.power_factor.clamp(1e-6, 1.0);
     C64::new(p, p * (1.0 - pf * pf).sqrt() / pf)
 }

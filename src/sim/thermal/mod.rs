@@ -89,15 +89,15 @@ impl Plugin for ThermalPlugin {
             // element for `Added`).
             .add_observer(|_: On<Add, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
             .add_observer(|_: On<Remove, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
-            // Both are immutable: every change of a rack's zone, CDU or service is an insert.
+            // All are immutable: every change of a rack's rating, zone, CDU or service is an insert.
             .add_observer(|_: On<Insert, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1)
             .add_observer(|_: On<Remove, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1);
     }
 }
 
-/// What fixes a rack's place in the heat balance besides the topology: its zone and CDU, and
-/// whether it is in service.
-type RackPlace = (RackCooling, InService);
+/// What fixes a rack's place in the heat balance besides the topology: its rating, its zone and
+/// CDU, and whether it is in service.
+type RackPlace = (Rack, RackCooling, InService);
 
 /// How often the elements changed in ways the thermal step keeps track of between steps.
 #[derive(Resource, Debug, Default)]
@@ -131,6 +131,7 @@ pub fn rack_passes(world: &World) -> Option<RackPasses> {
 type RackHeatColumns<'a> = (
     Entity,
     &'a Rack,
+    &'a Utilization,
     &'a InService,
     &'a RackCordNodes,
     Option<Ref<'a, RackCooling>>,
@@ -139,11 +140,11 @@ type RackHeatColumns<'a> = (
 );
 
 /// What a step in which only demands moved reads of each rack ([`add_moved_rack_heat`]).
-type MovedRackColumns<'a> = (Entity, &'a Rack, &'a RackProtection);
+type MovedRackColumns<'a> = (Entity, &'a Utilization, &'a RackProtection);
 
-/// A rack whose demand or protection changed. (Its service, zone and CDU are immutable and
-/// counted by [`ElementRoster::places`]; its cords move only with a network rebuild.)
-type RackHeatChanged = (With<Rack>, Or<(Changed<Rack>, Changed<RackProtection>)>);
+/// A rack whose demand or protection changed. (Its rating, service, zone and CDU are immutable
+/// and counted by [`ElementRoster::places`]; its cords move only with a network rebuild.)
+type RackHeatChanged = (With<Rack>, Or<(Changed<Utilization>, Changed<RackProtection>)>);
 
 /// The racks' heat summed by the last full pass over them, and what it takes for the sums to
 /// stand: at 10k racks the pass is most of the thermal step, and in a steady hall nothing in
@@ -160,37 +161,52 @@ struct RackHeatCache {
     cdu_throttle_c: Vec<f64>,
     /// Every rack ran at full power with its protection at rest after the pass.
     calm: bool,
-    /// Per rack, in the query's order: where the last full pass found it (a step in which only
-    /// the racks' demands move needs nothing else: [`add_moved_rack_heat`]).
+    /// Per cooled rack, in the query's order: where the last full pass found it and what
+    /// follows from its rating (a step in which only the racks' demands move needs nothing
+    /// else: [`add_moved_rack_heat`]).
     rows: Vec<RackRow>,
+    /// The number of racks the last full pass met, cooled or not.
+    racks: usize,
     /// [`ElementRoster::places`] at the last full pass.
     places: Option<u64>,
 }
 
-/// One rack as the last full pass over the racks found it.
+/// One cooled rack as the last full pass over the racks found it: its place and the constants
+/// of its rating (immutable, so they stand until [`ElementRoster::places`] moves).
 #[derive(Debug, Clone, Copy)]
 struct RackRow {
     entity: Entity,
-    /// It has a [`RackCooling`] (else it gives no heat to the plant).
-    cooled: bool,
     zone: Option<u32>,
     cdu: Option<u32>,
     /// In service with a live cord.
     supplied: bool,
+    /// Rated power, W.
+    rated_w: f64,
+    /// Share of its heat into the air, `1 − liquid fraction`.
+    air_share: f64,
+    /// Share of its heat into the coolant.
+    liquid_share: f64,
+    /// Air drawn per watt of air-side heat, m³/s per W.
+    airflow_m3_s_per_w: f64,
 }
 
 impl RackHeatCache {
-    /// True when a pass over the racks would find what the last one found: no rack changed
-    /// (`unchanged`), same plant and topology, every rack calm and every temperature below every throttle
-    /// point (so no protection would act).
-    /// (`unchanged` scans every rack's change ticks: it is asked last.)
-    fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: impl FnOnce() -> bool) -> bool {
+    /// True when no rack's protection would act at the plant's present temperatures, if every
+    /// rack is as the last full pass left it: each zone's inlet and each CDU's supply below the
+    /// lowest throttle point of the racks it cools. (A NaN is not below: the full pass then
+    /// works protection out.)
+    fn stays_calm(&self, plant: &CoolingPlant) -> bool {
         self.calm
             && plant.is_initialized()
-            && self.key == Some((plant.generation, network.rebuilds))
-            && self.zone_throttle_c.iter().enumerate().all(|(z, &t)| plant.zone_inlet_c(z) < t)
-            && self.cdu_throttle_c.iter().zip(&plant.cdus).all(|(&t, c)| c.supply_c < t)
-            && unchanged()
+            && self.zone_throttle_c.iter().enumerate().all(|(z, &t)| t == f64::INFINITY || plant.zone_inlet_c(z) < t)
+            && self.cdu_throttle_c.iter().zip(&plant.cdus).all(|(&t, c)| t == f64::INFINITY || c.supply_c < t)
+    }
+
+    /// True when a pass over the racks would find what the last one found: no rack changed
+    /// (`unchanged`, which scans every rack's change ticks, so it is asked last), same plant
+    /// and topology, every rack calm and staying so.
+    fn stands(&self, plant: &CoolingPlant, network: &ElectricalNetwork, unchanged: impl FnOnce() -> bool) -> bool {
+        self.key == Some((plant.generation, network.rebuilds)) && self.stays_calm(plant) && unchanged()
     }
 }
 
@@ -209,21 +225,29 @@ fn add_rack_heat(
     cache.cdu_throttle_c.resize(plant.cdus.len(), f64::INFINITY);
     let mut calm_all = true;
     cache.rows.clear();
-    for (entity, rack, in_service, cords, cooling, mut slot, mut protection) in racks.iter_mut() {
+    cache.racks = 0;
+    for (entity, rack, utilization, in_service, cords, cooling, mut slot, mut protection) in racks.iter_mut() {
+        cache.racks += 1;
+        let Some(cooling) = cooling else { continue };
         let supplied = network.rack_supplied(in_service.0, cords);
-        let Some(cooling) = cooling else {
-            cache.rows.push(RackRow { entity, cooled: false, zone: None, cdu: None, supplied });
-            continue;
-        };
         if slot.generation != plant.generation || cooling.is_changed() {
             let (zone, cdu) = plant.slots(&cooling);
             *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
         }
-        cache.rows.push(RackRow { entity, cooled: true, zone: slot.zone, cdu: slot.cdu, supplied });
         let lf = rack.rating.liquid_fraction;
-        let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
         let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        let design_w = rack_demand_w(rack);
+        cache.rows.push(RackRow {
+            entity,
+            zone: slot.zone,
+            cdu: slot.cdu,
+            supplied,
+            rated_w: rack.rating.rated_kw * 1000.0,
+            air_share: 1.0 - lf,
+            liquid_share: lf,
+            airflow_m3_s_per_w: airflow,
+        });
+        let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
+        let design_w = rack_demand_w(&rack.rating, utilization.0);
         let (air_zone, liquid_cdu) = (slot.zone.filter(|_| lf < 1.0), slot.cdu.filter(|_| lf > 0.0));
         if let Some(z) = air_zone {
             let t = &mut cache.zone_throttle_c[z as usize];
@@ -264,59 +288,40 @@ fn add_rack_heat(
     plant.rack_heat_sums_into(&mut cache.sums);
 }
 
-/// [`add_rack_heat`] for a step in which only the racks' demands (or ratings) may have moved
-/// since the last full pass: same plant, topology and places, every rack calm and staying so.
-/// Each rack's zone, CDU and supply are the pass's; the heat is summed in the same order with
-/// the same arithmetic, so the sums are the full pass's to the bit (tested). Returns false,
-/// with the racks' heat cleared, as soon as a rack is not as the pass left it (another entity
-/// in its place, its protection acting, or a temperature at its throttle point): the full pass
-/// is then needed.
+/// [`add_rack_heat`] for a step in which only the racks' demands may have moved since the last
+/// full pass: same plant, topology, places and ratings, every rack calm and staying so
+/// ([`RackHeatCache::stays_calm`]). Each rack's zone, CDU, supply and rating constants are the
+/// pass's rows, and the masses (which no demand moves) the pass's sums; the heat is summed in
+/// the same order with the same arithmetic, so the sums are the full pass's to the bit
+/// (tested). Returns false, with the racks' heat cleared, as soon as a rack is not as the pass
+/// left it (another entity in its place, or its protection acting): the full pass is then
+/// needed.
 fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>, cache: &mut RackHeatCache) -> bool {
-    cache.zone_throttle_c.clear();
-    cache.zone_throttle_c.resize(plant.zones.len(), f64::INFINITY);
-    cache.cdu_throttle_c.clear();
-    cache.cdu_throttle_c.resize(plant.cdus.len(), f64::INFINITY);
-    let mut seen = 0;
-    for ((entity, rack, protection), row) in racks.iter().zip(&cache.rows) {
-        seen += 1;
-        if entity != row.entity || *protection != RackProtection::default() {
+    if racks.iter().len() != cache.racks || !cache.stays_calm(plant) {
+        return false;
+    }
+    plant.restore_rack_masses(&cache.sums);
+    let mut rows = cache.rows.iter();
+    for (entity, utilization, protection) in racks.iter() {
+        // Racks without cooling have no row: the next row is the next cooled rack's.
+        let Some(row) = rows.as_slice().first().filter(|r| r.entity == entity) else { continue };
+        rows.next();
+        if *protection != RackProtection::default() {
             plant.clear_heat();
             return false;
         }
-        if !row.cooled {
-            continue;
-        }
-        let r = &rack.rating;
-        let lf = r.liquid_fraction;
-        let (air_zone, liquid_cdu) = (row.zone.filter(|_| lf < 1.0), row.cdu.filter(|_| lf > 0.0));
-        // Calm stays calm only below both throttle points, the full pass's test (a NaN is not
-        // below: the full pass then works its protection out).
-        let calm = air_zone.is_none_or(|z| plant.zone_inlet_c(z as usize) < r.throttle_inlet_c)
-            && liquid_cdu.is_none_or(|c| plant.cdus[c as usize].supply_c < r.throttle_liquid_c);
-        if !calm {
-            plant.clear_heat();
-            return false;
-        }
-        if let Some(z) = air_zone {
-            let t = &mut cache.zone_throttle_c[z as usize];
-            *t = t.min(r.throttle_inlet_c);
-        }
-        if let Some(c) = liquid_cdu {
-            let t = &mut cache.cdu_throttle_c[c as usize];
-            *t = t.min(r.throttle_liquid_c);
-        }
-        let mass = RackMass::new(r.thermal_mass_kj_per_k * 1e3, r.mass_time_constant_s);
-        let airflow = r.airflow_m3_s_per_kw / 1e3;
-        let design_w = rack_demand_w(rack);
-        let slots = (row.zone, row.cdu);
         if row.supplied {
-            let p_w = design_w * protection.factor;
-            plant.add_rack_heat_at(slots, p_w * (1.0 - lf), p_w * lf, airflow, mass);
-        } else {
-            plant.add_idle_rack_at(slots, design_w * (1.0 - lf), design_w * lf, airflow, mass);
+            // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
+            let p_w = row.rated_w * utilization.0;
+            plant.add_rack_air_and_liquid(
+                (row.zone, row.cdu),
+                p_w * row.air_share,
+                p_w * row.liquid_share,
+                row.airflow_m3_s_per_w,
+            );
         }
     }
-    if seen != cache.rows.len() || racks.iter().len() != seen {
+    if rows.next().is_some() {
         plant.clear_heat();
         return false;
     }
@@ -366,6 +371,8 @@ pub struct LossZoneSlot {
 pub struct RackInputs {
     /// The rack.
     pub rack: &'static Rack,
+    /// How much of it is in use.
+    pub utilization: &'static Utilization,
     /// In service.
     pub in_service: &'static InService,
     /// Its place in the load flow.
@@ -398,7 +405,7 @@ impl RackInputsItem<'_, '_> {
         let rating = &self.rack.rating;
         let supplied = net.rack_supplied(self.in_service.0, self.cords);
         let p_air_w = if supplied {
-            rack_demand_w(self.rack) * self.protection.factor * (1.0 - rating.liquid_fraction)
+            rack_demand_w(rating, self.utilization.0) * self.protection.factor * (1.0 - rating.liquid_fraction)
         } else {
             0.0
         };
@@ -414,6 +421,7 @@ pub fn rack_thermal(world: &World, rack: Entity) -> Option<RackThermal> {
     let e = world.get_entity(rack).ok()?;
     let inputs = RackInputsItem {
         rack: e.get::<Rack>()?,
+        utilization: e.get::<Utilization>()?,
         in_service: e.get::<InService>()?,
         cords: e.get::<RackCordNodes>()?,
         protection: e.get::<RackProtection>()?,
@@ -482,9 +490,7 @@ fn step_thermal(
         // heat anew from their rows, else the full pass.
         shedding.throttled.clear();
         shedding.tripped.clear();
-        let moved = cache.calm
-            && places_stand
-            && plant.is_initialized()
+        let moved = places_stand
             && cache.key == Some((plant.generation, network.rebuilds))
             && add_moved_rack_heat(&mut plant, &racks.p2(), &mut cache);
         if moved {

@@ -637,6 +637,15 @@ impl CoolingPlant {
         }
     }
 
+    /// Puts back only the racks' masses of sums taken by [`Self::rack_heat_sums_into`] (after
+    /// [`Self::clear_heat`]): the masses summed in the same order are the same bits, so racks
+    /// whose place and rating stand need not add theirs again.
+    pub fn restore_rack_masses(&mut self, sums: &RackHeatSums) {
+        for (z, s) in self.zones.iter_mut().zip(&sums.zones) {
+            [z.rack_c_j_k, z.rack_g_w_k] = [s[2], s[3]];
+        }
+    }
+
     /// True once the plant has taken its first step (and settled at the healthy steady state).
     pub fn is_initialized(&self) -> bool {
         self.initialized
@@ -665,7 +674,20 @@ impl CoolingPlant {
         airflow_m3_s_per_w: f64,
         mass: RackMass,
     ) {
-        let (zone, cdu) = slots;
+        self.add_rack_air_and_liquid(slots, air_w, liquid_w, airflow_m3_s_per_w);
+        self.add_idle_rack_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass);
+    }
+
+    /// The heat part of [`Self::add_rack_heat_at`], without the mass: a step whose racks'
+    /// masses are restored whole ([`Self::restore_rack_masses`]) adds only this per rack.
+    #[inline]
+    pub fn add_rack_air_and_liquid(
+        &mut self,
+        (zone, cdu): (Option<u32>, Option<u32>),
+        air_w: f64,
+        liquid_w: f64,
+        airflow_m3_s_per_w: f64,
+    ) {
         if let Some(z) = zone {
             let zone = &mut self.zones[z as usize];
             zone.rack_heat_w += air_w;
@@ -674,7 +696,6 @@ impl CoolingPlant {
         if let Some(c) = cdu {
             self.cdus[c as usize].rack_heat_w += liquid_w;
         }
-        self.add_idle_rack_at(slots, air_w, liquid_w, airflow_m3_s_per_w, mass);
     }
 
     /// A rack that gives no heat now (out of service or without power): its thermal mass still
