@@ -168,6 +168,17 @@ pub fn reset_to_steady_state(world: &mut World) {
     ElementStates::default().restore(world);
 }
 
+/// How many steps gathered the racks' heat (thermal model) or loads (load flow) by each way
+/// since the app started (a steady step reuses the last sums and counts in neither): for
+/// tests and diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RackPasses {
+    /// Full passes over every rack's components (rows taken for the steps that follow).
+    pub full: u64,
+    /// Steps in which only demands moved: the sums worked out from the last full pass's rows.
+    pub moved: u64,
+}
+
 /// Returns `world` to where a world just spawned from its present site starts a run: the
 /// simulation's memory as [`reset_to_steady_state`] leaves it, the clock at zero, and the
 /// network, totals, energy and every other result of the last step forgotten, so the next step

@@ -34,6 +34,7 @@ fn added_changed_and_removed_equipment_is_picked_up() {
             InService(true),
             Rack { rating },
             RackFeeds { a: "PDU-A2".into(), b: Some("PDU-B2".into()) },
+            dctwin::sim::world::RackCooling { zone: Some("ROOM".into()), cdu: None },
         ))
         .id();
     advance(&mut app, 1);
@@ -45,6 +46,30 @@ fn added_changed_and_removed_equipment_is_picked_up() {
     app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 0.5;
     advance(&mut app, 1);
     assert_rel(it_kw(&app), base + 66.0, 1e-12, "utilization change");
+
+    // Swing it once more (the steps take the rows of the last pass over the racks), then give
+    // it half the rating in place, an insert of its immutable rating, in a step that also moves
+    // its utilization: the rows must not stand. The load flow and the heat both see it.
+    let rack_heat_w = |app: &App| {
+        let plant = app.world().resource::<dctwin::sim::thermal::CoolingPlant>();
+        plant.zones.iter().map(|z| z.rack_heat_w).sum::<f64>() + plant.cdus.iter().map(|c| c.rack_heat_w).sum::<f64>()
+    };
+    app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 0.6;
+    advance(&mut app, 1);
+    assert_rel(it_kw(&app), base + 79.2, 1e-12, "a swing");
+    let mut half = app.world().get::<Rack>(new).unwrap().clone();
+    half.rating.rated_kw /= 2.0;
+    app.world_mut().entity_mut(new).insert(half);
+    app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 0.5;
+    advance(&mut app, 1);
+    assert_rel(it_kw(&app), base + 33.0, 1e-12, "a new rating in place");
+    // The racks' heat is their load, but for the new rack's liquid share (it has no CDU).
+    let lf = app.world().get::<Rack>(new).unwrap().rating.liquid_fraction;
+    assert_rel(rack_heat_w(&app), (it_kw(&app) - 33.0 * lf) * 1e3, 1e-12, "the racks' heat follows");
+    app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 1.0;
+    advance(&mut app, 1);
+    assert_rel(it_kw(&app), base + 66.0, 1e-12, "a swing at the new rating");
+    assert_rel(rack_heat_w(&app), (it_kw(&app) - 66.0 * lf) * 1e3, 1e-12, "the racks' heat follows");
 
     // Move its B cord to another PDU.
     let feeds = RackFeeds { b: Some("PDU-B3".into()), ..app.world().get::<RackFeeds>(new).unwrap().clone() };

@@ -412,38 +412,78 @@ fn reusing_the_racks_heat_changes_no_bit_of_a_run() {
     assert_eq!(totals(&reused), totals(&full));
 }
 
-/// A step in which only the racks' demands move (an AI job's power swing) sums their heat from
-/// the rows of the last full pass over the racks. It must give the full pass's plant to the
-/// bit: the same world with one rack's service flag inserted again each step (a place that
-/// might have changed, so the full pass runs) is compared with it, through swings of every
-/// rack (the legacy hall's 160 racks), and through a ramp far past the racks' throttle point
-/// (one rack against one CRAH, to 31 times its rating), where protection acts and the full pass must take over.
+/// A step in which only the racks' demands move (an AI job's power swing) sums their heat and
+/// their loads from the rows of the last full passes over the racks. It must give the full
+/// passes' plant and load flow to the bit: the same world with one rack's service flag
+/// inserted again each step (a place that might have changed, so both full passes run) is
+/// compared with it, through swings of every rack (the legacy hall's 160 racks; the 2N room
+/// with racks out of service, on one cord and without power), and through a ramp far past the
+/// racks' throttle point (one rack against one CRAH, to 31 times its rating), where protection
+/// acts and the full pass must take over.
 #[test]
 fn a_step_where_only_demands_move_gives_the_full_pass_result() {
     let hall = load(&root().join("sites/legacy_air_hall.ron"));
-    let (passes, throttled) = compare_moved_with_full(&hall, 0.5);
+    let (passes, throttled) = compare_moved_with_full(&hall, 0.5, &[]);
     assert_eq!(throttled, 0, "the hall swings within its cooling");
-    assert!(passes.full <= 1 && passes.moved >= 239, "the swings take the rows: {passes:?}");
-    let (passes, throttled) = compare_moved_with_full(&parse(&one_rack_one_crah(false)), 30.0);
+    for (what, p) in [("heat", passes.heat), ("loads", passes.loads)] {
+        assert!(p.full <= 1 && p.moved >= 239, "the swings take the rows for the {what}: {p:?}");
+    }
+    // PDU-A1 and PDU-B1 out: R1–R8 without power; PDU-A2 out: its racks on their B cord.
+    let room = load(&root().join("sites/small_2n_room.ron"));
+    let (passes, _) = compare_moved_with_full(&room, 0.1, &["PDU-A1", "PDU-B1", "PDU-A2", "R20"]);
+    for (what, p) in [("heat", passes.heat), ("loads", passes.loads)] {
+        assert!(p.full <= 1 && p.moved >= 239, "the swings take the rows for the {what}: {p:?}");
+    }
+    let (passes, throttled) = compare_moved_with_full(&parse(&one_rack_one_crah(false)), 30.0, &[]);
     assert!(throttled >= 20, "the ramp overheats the room ({throttled} steps with the rack throttled)");
-    assert!(passes.full >= 20, "protection acting takes the full pass: {passes:?}");
-    assert!(passes.moved >= 60, "before it, the swings take the rows: {passes:?}");
+    assert!(passes.heat.full >= 20, "protection acting takes the full pass: {passes:?}");
+    assert!(passes.heat.moved >= 60, "before it, the swings take the rows: {passes:?}");
 }
 
-/// Runs `site` twice for 240 steps with every rack's demand moving each step (swings, then a
-/// ramp by `ramp` of rated power), one run taking the rows and the other forced to the full
-/// pass, and asserts they agree to the bit each step. Returns the first run's passes over the
-/// racks and the number of steps in which protection acted.
-fn compare_moved_with_full(site: &dctwin::site::SiteFile, ramp: f64) -> (dctwin::sim::thermal::RackPasses, u32) {
+/// How a run of [`compare_moved_with_full`] gathered the racks' heat and loads.
+#[derive(Debug)]
+struct MovedPasses {
+    heat: dctwin::sim::RackPasses,
+    loads: dctwin::sim::RackPasses,
+}
+
+/// Runs `site`, with the elements `out` taken out of service, twice for 240 steps with every
+/// rack's demand moving each step (swings, then a ramp by `ramp` of rated power), one run
+/// taking the rows and the other forced to the full passes, and asserts they agree to the bit
+/// each step: plant, totals, shedding, the racks without power or on one cord, and every
+/// rack's cords. Returns the first run's passes over the racks and the number of steps in
+/// which protection acted.
+fn compare_moved_with_full(site: &dctwin::site::SiteFile, ramp: f64, out: &[&str]) -> (MovedPasses, u32) {
     use bevy::prelude::{App, Entity, With};
-    use dctwin::sim::components::{InService, Rack};
+    use dctwin::sim::RackPasses;
+    use dctwin::sim::components::{ElementId, InService, Rack};
+    use dctwin::sim::electrical::{ElectricalNetwork, RackSupply};
     use dctwin::sim::thermal::ThermalShedding;
-    let (mut moved, mut full) = (app_after(site, 2), app_after(site, 2));
+    let (mut moved, mut full) = (app_after(site, 0), app_after(site, 0));
+    for app in [&mut moved, &mut full] {
+        for id in out {
+            let e = entity(app, id);
+            app.world_mut().entity_mut(e).insert(InService(false));
+        }
+        dctwin::headless::advance(app, 2);
+    }
     let first = {
         let world = full.world_mut();
         world.query_filtered::<Entity, With<Rack>>().iter(world).next().unwrap()
     };
-    let passes = |app: &App| dctwin::sim::thermal::rack_passes(app.world()).unwrap();
+    let passes = |app: &App| MovedPasses {
+        heat: dctwin::sim::thermal::rack_passes(app.world()).unwrap(),
+        loads: app.world().resource::<ElectricalNetwork>().rack_passes,
+    };
+    // Every rack's cords, to the bit (`Debug` prints every float exactly).
+    let cords = |app: &mut App| -> String {
+        let world = app.world_mut();
+        let mut racks = world.query_filtered::<(Entity, &ElementId), With<Rack>>();
+        let racks: Vec<(Entity, String)> = racks.iter(world).map(|(e, id)| (e, id.0.clone())).collect();
+        let powers: Vec<_> =
+            racks.iter().map(|(e, id)| (id.clone(), dctwin::sim::electrical::rack_power(world, *e).unwrap())).collect();
+        format!("{powers:?}")
+    };
     let (moved_before, full_before) = (passes(&moved), passes(&full));
     let mut throttled_steps = 0;
     for step in 0..240u64 {
@@ -469,15 +509,25 @@ fn compare_moved_with_full(site: &dctwin::site::SiteFile, ramp: f64) -> (dctwin:
         assert_eq!(a.cdus, b.cdus, "CDUs at step {step}");
         assert_eq!(a.totals, b.totals, "plant totals at step {step}");
         let (ta, tb) = (moved.world().resource::<SiteTotals>(), full.world().resource::<SiteTotals>());
-        assert_eq!(ta.grid_import_kw.to_bits(), tb.grid_import_kw.to_bits(), "grid import at step {step}");
-        assert_eq!(ta.it_load_kw.to_bits(), tb.it_load_kw.to_bits(), "IT load at step {step}");
+        assert_eq!(format!("{ta:?}"), format!("{tb:?}"), "site totals at step {step}");
+        let (sa, sb) = (moved.world().resource::<RackSupply>(), full.world().resource::<RackSupply>());
+        assert_eq!(sa, sb, "racks without power or on one cord at step {step}");
+        assert_eq!(cords(&mut moved), cords(&mut full), "racks' cords at step {step}");
         let shedding = moved.world().resource::<ThermalShedding>();
         assert_eq!(shedding, full.world().resource::<ThermalShedding>(), "shedding at step {step}");
         throttled_steps += u32::from(!shedding.throttled.is_empty() || !shedding.tripped.is_empty());
     }
-    assert_eq!(passes(&full).moved, full_before.moved, "a place inserted each step: the full pass each step");
-    let now = passes(&moved);
-    let passes =
-        dctwin::sim::thermal::RackPasses { full: now.full - moved_before.full, moved: now.moved - moved_before.moved };
+    let (now, full_now) = (passes(&moved), passes(&full));
+    assert_eq!(full_now.heat.moved, full_before.heat.moved, "a place inserted each step: the full pass each step");
+    assert_eq!(full_now.loads.moved, full_before.loads.moved, "a service inserted each step: the full pass each step");
+    let since = |now: RackPasses, before: RackPasses| RackPasses {
+        full: now.full - before.full,
+        moved: now.moved - before.moved,
+    };
+    let passes = MovedPasses { heat: since(now.heat, moved_before.heat), loads: since(now.loads, moved_before.loads) };
+    if !out.is_empty() {
+        let supply = moved.world().resource::<RackSupply>();
+        assert!(!supply.unpowered.is_empty() && !supply.single_cord.is_empty(), "{supply:?}");
+    }
     (passes, throttled_steps)
 }

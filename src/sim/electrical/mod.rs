@@ -73,6 +73,8 @@ pub struct ElectricalNetwork {
     /// Inserts and removals of a rack's rating, and inserts of a rack's service flag: while
     /// none happens and the network stands, [`Self::rack_rows`] stand.
     rack_changes: u64,
+    /// How the racks' loads were summed (for tests and diagnostics).
+    pub rack_passes: crate::sim::RackPasses,
     /// `rebuilds` at the latest solve; `None` before the first.
     solved_rebuild: Option<u64>,
     /// A UPS's input share or charger changed this step (the standing solution no longer holds).
@@ -962,7 +964,10 @@ fn solve_load_flow(
     };
     if !loads_stand {
         let moved = rows_stand && add_moved_rack_loads(&mut rack_queries.p2(), &net.rack_rows, &mut t, rack_load);
-        if !moved {
+        if moved {
+            net.rack_passes.moved += 1;
+        } else {
+            net.rack_passes.full += 1;
             supply.unpowered.clear();
             supply.single_cord.clear();
             rack_load.fill(C64::new(0.0, 0.0));

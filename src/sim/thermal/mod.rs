@@ -45,7 +45,7 @@ use bevy::prelude::*;
 use super::components::*;
 use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, NetworkSlot, RackCordNodes, rack_demand_w};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
-use super::{SimClock, SimSystems};
+use super::{RackPasses, SimClock, SimSystems};
 pub use plant::*;
 pub use zone::CoilRating;
 
@@ -111,16 +111,6 @@ struct ElementRoster {
     /// How the racks' heat was gathered (kept here, not in the plant, whose state a fixed point
     /// compares).
     rack_passes: RackPasses,
-}
-
-/// How many steps gathered the racks' heat by each way since the app started (a steady step
-/// reuses the last sums and counts in neither): for tests and diagnostics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RackPasses {
-    /// Full passes over every rack's components (protection worked out, rows taken).
-    pub full: u64,
-    /// Steps in which only demands moved: the heat summed from the last full pass's rows.
-    pub moved: u64,
 }
 
 /// [`RackPasses`] of `world`'s thermal model; `None` without one.
