@@ -928,6 +928,7 @@ type RackLoadChanged = (With<Rack>, Or<(Changed<Utilization>, Changed<RackProtec
 
 /// Solves the load flow for the racks' present demand and writes the network elements' results
 /// back (racks' results are read from the solution: [`ElectricalNetwork::rack_power`]).
+#[allow(clippy::type_complexity)]
 fn solve_load_flow(
     mut net: ResMut<ElectricalNetwork>,
     mut totals: ResMut<SiteTotals>,
