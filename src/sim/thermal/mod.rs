@@ -285,7 +285,8 @@ fn add_rack_heat(
 /// the same order with the same arithmetic, so the sums are the full pass's to the bit
 /// (tested). Returns false, with the racks' heat cleared, as soon as a rack is not as the pass
 /// left it (another entity in its place, or its protection acting): the full pass is then
-/// needed.
+/// needed. Out of line so that profiles show it.
+#[inline(never)]
 fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>, cache: &mut RackHeatCache) -> bool {
     if racks.iter().len() != cache.racks || !cache.stays_calm(plant) {
         return false;
@@ -303,12 +304,8 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
         if row.supplied {
             // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
             let p_w = row.rated_w * utilization.0;
-            plant.add_rack_air_and_liquid(
-                (row.zone, row.cdu),
-                p_w * row.air_share,
-                p_w * row.liquid_share,
-                row.airflow_m3_s_per_w,
-            );
+            let (air_w, liquid_w) = (p_w * row.air_share, p_w * row.liquid_share);
+            plant.add_rack_air_and_liquid((row.zone, row.cdu), air_w, liquid_w, row.airflow_m3_s_per_w);
         }
     }
     if rows.next().is_some() {
@@ -317,6 +314,30 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
     }
     plant.rack_heat_sums_into(&mut cache.sums);
     true
+}
+
+/// Adds the electrical losses of the last load flow (it comes after this step) to the room
+/// each element stands in; returns what goes outdoors, W. Out of line so that profiles show it.
+#[inline(never)]
+fn add_loss_heat(
+    plant: &mut CoolingPlant,
+    losses: &mut Query<(Ref<LossZone>, Option<&NetworkSlot>, &mut LossZoneSlot)>,
+    network: &ElectricalNetwork,
+) -> f64 {
+    let mut outdoor_w = 0.0;
+    for (zone, node, mut slot) in losses.iter_mut() {
+        let (element_kw, feeder_kw) = node.and_then(|n| n.0).map_or((0.0, 0.0), |k| network.node_losses_kw(k as usize));
+        let w = (element_kw + feeder_kw) * 1e3;
+        if slot.generation != plant.generation || zone.is_changed() {
+            let zi = zone.0.as_deref().and_then(|z| plant.zone_slot(z)).map(|z| z as u32);
+            *slot = LossZoneSlot { zone: zi, generation: plant.generation };
+        }
+        match slot.zone.map(|z| z as usize) {
+            Some(zi) if w > 0.0 => plant.add_zone_heat(zi, w),
+            _ => outdoor_w += w,
+        }
+    }
+    outdoor_w
 }
 
 /// Racks whose thermal protection acts in the latest step, so limits need not scan every rack.
@@ -491,21 +512,7 @@ fn step_thermal(
             roster.rack_passes.full += 1;
         }
     }
-    // Electrical losses (of the last load flow: the load flow comes after this step) heat the
-    // room each element stands in, or the outdoors.
-    let mut outdoor_w = 0.0;
-    for (zone, node, mut slot) in &mut losses {
-        let (element_kw, feeder_kw) = node.and_then(|n| n.0).map_or((0.0, 0.0), |k| network.node_losses_kw(k as usize));
-        let w = (element_kw + feeder_kw) * 1e3;
-        if slot.generation != plant.generation || zone.is_changed() {
-            let zi = zone.0.as_deref().and_then(|z| plant.zone_slot(z)).map(|z| z as u32);
-            *slot = LossZoneSlot { zone: zi, generation: plant.generation };
-        }
-        match slot.zone.map(|z| z as usize) {
-            Some(zi) if w > 0.0 => plant.add_zone_heat(zi, w),
-            _ => outdoor_w += w,
-        }
-    }
+    let outdoor_w = add_loss_heat(&mut plant, &mut losses, &network);
     plant.step(dt, |s| layout.ambient.as_ref().map_or((20.0, 14.0), |a| a.at(start + s)));
     plant.totals.outdoor_losses_w = outdoor_w;
 

@@ -988,18 +988,13 @@ impl CoolingPlant {
             let t_ref = if g > 0.0 { hh / g } else { t };
             let supply = z.supply_c;
             let (c_air, mass) = (z.air_c_j_k, z.mass());
-            let forecast = |limit: f64| {
-                if f <= 0.0 {
-                    return None;
-                }
-                let room_limit = (limit - (1.0 - f) * supply) / f;
-                match mass {
+            // Only toward the allowable maximum, which the alerts read each step.
+            let limit = z.class.allowable_max_c();
+            z.time_to_allowable_s =
+                (f > 0.0).then(|| (limit - (1.0 - f) * supply) / f).and_then(|room_limit| match mass {
                     Some(m) => TwoNode::new(q, g, hh, c_air, m.c_j_k, m.g_w_k).time_to_reach([t, m.t_c], room_limit),
                     None => time_to_reach(t, q, g, t_ref, c_air, room_limit),
-                }
-            };
-            z.time_to_allowable_s = forecast(z.class.allowable_max_c());
-            z.time_to_recommended_s = forecast(z.class.recommended_max_c());
+                });
         }
     }
 

@@ -206,8 +206,6 @@ pub struct ZoneState {
     pub hottest_inlet_c: f64,
     /// Seconds until the hottest inlet reaches the class's allowable maximum (if rising).
     pub time_to_allowable_s: Option<f64>,
-    /// Seconds until it reaches the recommended maximum (if rising).
-    pub time_to_recommended_s: Option<f64>,
 }
 
 impl ZoneState {
@@ -238,7 +236,6 @@ impl ZoneState {
             healthy_demand_m3_s: 0.0,
             hottest_inlet_c: 20.0,
             time_to_allowable_s: None,
-            time_to_recommended_s: None,
         }
     }
 
