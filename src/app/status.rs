@@ -234,7 +234,7 @@ pub fn figures(world: &mut World, id: &str) -> Vec<(&'static str, String)> {
         }
         if let (Some(rack), Some(p)) = (entity.get::<Rack>(), crate::sim::electrical::rack_power(world, e)) {
             out.push(("Power", format!("{:.1} of {:.1} kW", p.p_kw, rack.rating.rated_kw)));
-            out.push(("Utilization", format!("{:.0} %", entity.get::<Utilization>().map_or(1.0, |u| u.0) * 100.0)));
+            out.push(("Utilization", format!("{:.0} %", Utilization::of(entity.get::<Utilization>()) * 100.0)));
             let b = p.b.filter(|b| b.live).map(|b| format!(", B {:.0} A", b.current_a)).unwrap_or_default();
             out.push(("Cords", format!("A {:.0} A{b}", p.a.current_a)));
             if let (Some(t), Some(_)) =

@@ -104,6 +104,15 @@ impl Default for Utilization {
     }
 }
 
+impl Utilization {
+    /// The fraction a rack with `utilization` draws: a rack whose component was removed draws
+    /// its full rating, as the default and the saved site say.
+    #[inline]
+    pub fn of(utilization: Option<&Utilization>) -> f64 {
+        utilization.map_or(Utilization::default().0, |u| u.0)
+    }
+}
+
 /// A rack's thermal protection: the share of its demand its servers draw (below 1 while they
 /// throttle on a hot inlet or coolant) and whether they have shut down. Set by the thermal step
 /// from the rack's temperatures; the load flow and the heat both follow it.

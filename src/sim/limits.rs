@@ -524,7 +524,7 @@ fn check_limits(
     clock: Res<SimClock>,
     totals: Res<SiteTotals>,
     supply: Res<RackSupply>,
-    racks: Query<(&ElementId, &Rack, &Utilization)>,
+    racks: Query<(&ElementId, &Rack, Option<&Utilization>)>,
     plant: Option<Res<CoolingPlant>>,
     rack_zones: Query<(&ElementId, RackInputs)>,
     net: Res<super::electrical::ElectricalNetwork>,
@@ -579,7 +579,7 @@ fn check_limits(
             Severity::Critical,
             &id.0,
             Quantity::RackPower,
-            rack.rating.rated_kw * utilization.0,
+            rack.rating.rated_kw * Utilization::of(utilization),
             0.0,
         ));
     }

@@ -140,7 +140,7 @@ impl LoadKind for RackSpec {
             model,
             feed_a: feeds.a,
             feed_b: feeds.b,
-            utilization: e.get::<Utilization>().map_or(1.0, |u| u.0),
+            utilization: Utilization::of(e.get::<Utilization>()),
             zone: cooling.zone,
             cdu: cooling.cdu,
             overrides: overrides.unwrap_or_default(),

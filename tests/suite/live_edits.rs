@@ -71,6 +71,16 @@ fn added_changed_and_removed_equipment_is_picked_up() {
     assert_rel(it_kw(&app), base + 66.0, 1e-12, "a swing at the new rating");
     assert_rel(rack_heat_w(&app), (it_kw(&app) - 66.0 * lf) * 1e3, 1e-12, "the racks' heat follows");
 
+    // A rack whose utilization is taken away draws its full rating (as the saved site says),
+    // not nothing: a removal is counted like an insert.
+    app.world_mut().get_mut::<Utilization>(new).unwrap().0 = 0.5;
+    advance(&mut app, 2);
+    assert_rel(it_kw(&app), base + 33.0, 1e-12, "half");
+    app.world_mut().entity_mut(new).remove::<Utilization>();
+    advance(&mut app, 1);
+    assert_rel(it_kw(&app), base + 66.0, 1e-12, "no utilization: the full rating");
+    assert_rel(rack_heat_w(&app), (it_kw(&app) - 66.0 * lf) * 1e3, 1e-12, "the racks' heat follows");
+
     // Move its B cord to another PDU.
     let feeds = RackFeeds { b: Some("PDU-B3".into()), ..app.world().get::<RackFeeds>(new).unwrap().clone() };
     app.world_mut().entity_mut(new).insert(feeds);

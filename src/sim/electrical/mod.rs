@@ -70,7 +70,8 @@ pub struct ElectricalNetwork {
     rack_load: Vec<C64>,
     /// Each rack as the last full pass over the racks' loads found it ([`add_rack_loads`]).
     rack_rows: RackLoadRows,
-    /// Inserts and removals of a rack's rating, and inserts of a rack's service flag: while
+    /// Inserts and removals of a rack's rating or utilization, and inserts of a rack's service
+    /// flag: while
     /// none happens and the network stands, [`Self::rack_rows`] stand.
     rack_changes: u64,
     /// How the racks' loads were summed (for tests and diagnostics).
@@ -515,9 +516,14 @@ impl Plugin for ElectricalPlugin {
                     }
                 },
             )
-            // A rack's rating (immutable) is fixed from its insert to its removal.
-            .add_observer(|_: On<Insert, Rack>, mut net: ResMut<ElectricalNetwork>| net.rack_changes += 1)
-            .add_observer(|_: On<Remove, Rack>, mut net: ResMut<ElectricalNetwork>| net.rack_changes += 1);
+            // A rack's rating (immutable) is fixed from its insert to its removal; its
+            // utilization changes in place, but an insert or a removal of it is counted too.
+            .add_observer(|_: On<Insert, (Rack, Utilization)>, mut net: ResMut<ElectricalNetwork>| {
+                net.rack_changes += 1
+            })
+            .add_observer(|_: On<Remove, (Rack, Utilization)>, mut net: ResMut<ElectricalNetwork>| {
+                net.rack_changes += 1
+            });
     }
 }
 
@@ -774,7 +780,8 @@ pub fn loading_pct(limit: &NodeLimit, s_out: C64, i_in: f64, i_out: f64, v_nom_o
     }
 }
 
-type RackColumns<'a> = (Entity, &'a Rack, &'a Utilization, &'a RackProtection, &'a InService, &'a mut RackCordNodes);
+type RackColumns<'a> =
+    (Entity, &'a Rack, Option<&'a Utilization>, &'a RackProtection, &'a InService, &'a mut RackCordNodes);
 
 /// What a step in which only the racks' demands moved reads of each rack ([`add_moved_rack_loads`]).
 type MovedRackColumns<'a> = (Entity, &'a Utilization, &'a RackProtection, &'a mut RackCordNodes);
@@ -832,7 +839,7 @@ fn add_rack_loads(
     let live = |c: Option<u32>| c.filter(|&k| live_nodes[k as usize]);
     rows.rows.clear();
     for (entity, rack, utilization, protection, in_service, mut cords) in racks.iter_mut() {
-        let demand = rack_demand(&rack.rating, utilization.0) * protection.factor;
+        let demand = rack_demand(&rack.rating, Utilization::of(utilization)) * protection.factor;
         // Not a change anyone watches: the demand follows the rack's own utilization and
         // protection, whose changes are.
         cords.bypass_change_detection().demand = demand;

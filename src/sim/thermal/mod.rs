@@ -89,15 +89,17 @@ impl Plugin for ThermalPlugin {
             // element for `Added`).
             .add_observer(|_: On<Add, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
             .add_observer(|_: On<Remove, ElementId>, mut roster: ResMut<ElementRoster>| roster.spawns += 1)
-            // All are immutable: every change of a rack's rating, zone, CDU or service is an insert.
+            // Every change of a rack's rating, zone, CDU or service is an insert (all immutable);
+            // a utilization is counted when inserted or removed (it changes in place otherwise).
             .add_observer(|_: On<Insert, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1)
             .add_observer(|_: On<Remove, RackPlace>, mut roster: ResMut<ElementRoster>| roster.places += 1);
     }
 }
 
 /// What fixes a rack's place in the heat balance besides the topology: its rating, its zone and
-/// CDU, and whether it is in service.
-type RackPlace = (Rack, RackCooling, InService);
+/// CDU, and whether it is in service (and its utilization's presence: a rack without one
+/// draws its full rating).
+type RackPlace = (Rack, Utilization, RackCooling, InService);
 
 /// How often the elements changed in ways the thermal step keeps track of between steps.
 #[derive(Resource, Debug, Default)]
@@ -121,7 +123,7 @@ pub fn rack_passes(world: &World) -> Option<RackPasses> {
 type RackHeatColumns<'a> = (
     Entity,
     &'a Rack,
-    &'a Utilization,
+    Option<&'a Utilization>,
     &'a InService,
     &'a RackCordNodes,
     Option<Ref<'a, RackCooling>>,
@@ -237,7 +239,7 @@ fn add_rack_heat(
             airflow_m3_s_per_w: airflow,
         });
         let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
-        let design_w = rack_demand_w(&rack.rating, utilization.0);
+        let design_w = rack_demand_w(&rack.rating, Utilization::of(utilization));
         let (air_zone, liquid_cdu) = (slot.zone.filter(|_| lf < 1.0), slot.cdu.filter(|_| lf > 0.0));
         if let Some(z) = air_zone {
             let t = &mut cache.zone_throttle_c[z as usize];
@@ -383,7 +385,7 @@ pub struct RackInputs {
     /// The rack.
     pub rack: &'static Rack,
     /// How much of it is in use.
-    pub utilization: &'static Utilization,
+    pub utilization: Option<&'static Utilization>,
     /// In service.
     pub in_service: &'static InService,
     /// Its place in the load flow.
@@ -416,7 +418,9 @@ impl RackInputsItem<'_, '_> {
         let rating = &self.rack.rating;
         let supplied = net.rack_supplied(self.in_service.0, self.cords);
         let p_air_w = if supplied {
-            rack_demand_w(rating, self.utilization.0) * self.protection.factor * (1.0 - rating.liquid_fraction)
+            rack_demand_w(rating, Utilization::of(self.utilization))
+                * self.protection.factor
+                * (1.0 - rating.liquid_fraction)
         } else {
             0.0
         };
@@ -432,7 +436,7 @@ pub fn rack_thermal(world: &World, rack: Entity) -> Option<RackThermal> {
     let e = world.get_entity(rack).ok()?;
     let inputs = RackInputsItem {
         rack: e.get::<Rack>()?,
-        utilization: e.get::<Utilization>()?,
+        utilization: e.get::<Utilization>(),
         in_service: e.get::<InService>()?,
         cords: e.get::<RackCordNodes>()?,
         protection: e.get::<RackProtection>()?,
