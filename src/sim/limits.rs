@@ -408,9 +408,9 @@ pub struct HeadroomRow {
 /// Per limit kind, the element that binds first as the IT load grows; sorted so the first row
 /// is the limit the site reaches first (smallest [`HeadroomRow::load_growth_pct`]).
 ///
-/// Worked out when read ([`headroom`]), not by every step: alerts are
-/// timed and must be raised by the step that crosses them, but headroom is a reading, and a
-/// run of thousands of steps reads it once (its report), the app once per frame.
+/// Worked out when read ([`headroom`]), not by every step: alerts are timed and must be raised
+/// by the step that crosses them, but headroom is a reading, and a run of thousands of steps
+/// reads it once (its report), the app once per frame.
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Headroom {
     /// The rows, the limit reached first first.

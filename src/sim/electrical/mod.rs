@@ -71,8 +71,7 @@ pub struct ElectricalNetwork {
     /// Each rack as the last full pass over the racks' loads found it ([`add_rack_loads`]).
     rack_rows: RackLoadRows,
     /// Inserts and removals of a rack's rating or utilization, and inserts of a rack's service
-    /// flag: while
-    /// none happens and the network stands, [`Self::rack_rows`] stand.
+    /// flag: while none happens and the network stands, [`Self::rack_rows`] stand.
     rack_changes: u64,
     /// How the racks' loads were summed (for tests and diagnostics).
     pub rack_passes: crate::sim::RackPasses,
@@ -805,12 +804,32 @@ struct RackLoadRows {
 #[derive(Debug, Clone, Copy)]
 struct RackLoadRow {
     entity: Entity,
+    demand: DemandTerms,
+    supply: RowSupply,
+}
+
+/// What a rack's demand follows from besides its utilization ([`rack_demand`]).
+#[derive(Debug, Clone, Copy)]
+struct DemandTerms {
     /// Rated power, W.
     rated_w: f64,
-    /// `√(1 − pf²)` and `pf` of its rating, as [`rack_demand`] works them out.
+    /// `√(1 − pf²)` of the rating's power factor `pf` (clamped away from 0).
     q_root: f64,
     pf: f64,
-    supply: RowSupply,
+}
+
+impl DemandTerms {
+    fn of(rating: &crate::catalog::RackRating) -> DemandTerms {
+        let pf = rating.power_factor.clamp(1e-6, 1.0);
+        DemandTerms { rated_w: rating.rated_kw * 1000.0, q_root: (1.0 - pf * pf).sqrt(), pf }
+    }
+
+    /// Three-phase demand at `utilization`, VA.
+    #[inline]
+    fn at(&self, utilization: f64) -> C64 {
+        let p = self.rated_w * utilization;
+        C64::new(p, p * self.q_root / self.pf)
+    }
 }
 
 /// How a rack of [`RackLoadRows`] draws its demand.
@@ -839,58 +858,68 @@ fn add_rack_loads(
     let live = |c: Option<u32>| c.filter(|&k| live_nodes[k as usize]);
     rows.rows.clear();
     for (entity, rack, utilization, protection, in_service, mut cords) in racks.iter_mut() {
-        let demand = rack_demand(&rack.rating, Utilization::of(utilization)) * protection.factor;
+        let terms = DemandTerms::of(&rack.rating);
+        let demand = terms.at(Utilization::of(utilization)) * protection.factor;
         // Not a change anyone watches: the demand follows the rack's own utilization and
         // protection, whose changes are.
         cords.bypass_change_detection().demand = demand;
-        let pf = rack.rating.power_factor.clamp(1e-6, 1.0);
-        let mut row = RackLoadRow {
-            entity,
-            rated_w: rack.rating.rated_kw * 1000.0,
-            q_root: (1.0 - pf * pf).sqrt(),
-            pf,
-            supply: RowSupply::Off,
-        };
-        if in_service.0 {
-            row.supply = add_rack_load(demand, live(cords.a), live(cords.b), t, rack_load);
-            match row.supply {
-                RowSupply::Unpowered => supply.unpowered.push(entity),
-                RowSupply::Served { a, b, .. } if cords.b.is_some() && (a.is_none() || b.is_none()) => {
-                    t.single_cord_racks += 1;
-                    supply.single_cord.push(entity);
-                }
-                _ => {}
+        let row =
+            RackLoadRow { entity, demand: terms, supply: RowSupply::of(in_service.0, live(cords.a), live(cords.b)) };
+        match row.supply {
+            RowSupply::Unpowered => {
+                t.unpowered_racks += 1;
+                supply.unpowered.push(entity);
             }
+            RowSupply::Served { a, b, .. } if cords.b.is_some() && (a.is_none() || b.is_none()) => {
+                t.single_cord_racks += 1;
+                supply.single_cord.push(entity);
+            }
+            _ => {}
         }
+        row.supply.add_load(demand, t, rack_load);
         rows.rows.push(row);
     }
     rows.unpowered = t.unpowered_racks;
     rows.single_cord = t.single_cord_racks;
 }
 
-/// One rack in service: its `demand` onto its live cords' nodes `a` and `b`, or unserved.
-#[inline]
-fn add_rack_load(demand: C64, a: Option<u32>, b: Option<u32>, t: &mut SiteTotals, rack_load: &mut [C64]) -> RowSupply {
-    if a.is_none() && b.is_none() {
-        t.unpowered_racks += 1;
-        t.unserved_kw += demand.re * 1e-3;
-        return RowSupply::Unpowered;
+impl RowSupply {
+    /// How a rack in service (`in_service`) with live cords' nodes `a` and `b` draws.
+    fn of(in_service: bool, a: Option<u32>, b: Option<u32>) -> RowSupply {
+        if !in_service {
+            return RowSupply::Off;
+        }
+        if a.is_none() && b.is_none() {
+            return RowSupply::Unpowered;
+        }
+        let (share_a, share_b) = cord_shares(a.is_some(), b.is_some());
+        RowSupply::Served { a, b, share_a, share_b }
     }
-    t.it_load_kw += demand.re * 1e-3;
-    let (share_a, share_b) = cord_shares(a.is_some(), b.is_some());
-    if let Some(k) = a {
-        rack_load[k as usize] += demand * share_a;
+
+    /// Adds a rack's `demand` drawn this way: onto its cords' nodes in `rack_load` and the IT
+    /// load, or to the unserved load.
+    #[inline]
+    fn add_load(self, demand: C64, t: &mut SiteTotals, rack_load: &mut [C64]) {
+        match self {
+            RowSupply::Off => {}
+            RowSupply::Unpowered => t.unserved_kw += demand.re * 1e-3,
+            RowSupply::Served { a, b, share_a, share_b } => {
+                t.it_load_kw += demand.re * 1e-3;
+                if let Some(k) = a {
+                    rack_load[k as usize] += demand * share_a;
+                }
+                if let Some(k) = b {
+                    rack_load[k as usize] += demand * share_b;
+                }
+            }
+        }
     }
-    if let Some(k) = b {
-        rack_load[k as usize] += demand * share_b;
-    }
-    RowSupply::Served { a, b, share_a, share_b }
 }
 
 /// [`add_rack_loads`] for a step in which only the racks' demands may have moved since the
 /// last full pass (same network, ratings and services: `rows` stand). Each rack's demand is
-/// worked out with [`rack_demand`]'s arithmetic from the row's constants and summed in the
-/// same order, so the loads and totals are the full pass's to the bit (tested); the supply
+/// worked out from the row's terms and summed in the same order, with the full pass's
+/// arithmetic, so the loads and totals are the full pass's to the bit (tested); the supply
 /// lists and counts stand. Returns false, having added nothing to keep, when another entity is
 /// in a row's place: the full pass is then needed.
 #[inline(never)]
@@ -907,22 +936,9 @@ fn add_moved_rack_loads(
         if entity != row.entity {
             return false;
         }
-        let p = row.rated_w * utilization.0;
-        let demand = C64::new(p, p * row.q_root / row.pf) * protection.factor;
+        let demand = row.demand.at(utilization.0) * protection.factor;
         cords.bypass_change_detection().demand = demand;
-        match row.supply {
-            RowSupply::Off => {}
-            RowSupply::Unpowered => t.unserved_kw += demand.re * 1e-3,
-            RowSupply::Served { a, b, share_a, share_b } => {
-                t.it_load_kw += demand.re * 1e-3;
-                if let Some(k) = a {
-                    rack_load[k as usize] += demand * share_a;
-                }
-                if let Some(k) = b {
-                    rack_load[k as usize] += demand * share_b;
-                }
-            }
-        }
+        row.supply.add_load(demand, t, rack_load);
     }
     t.unpowered_racks = rows.unpowered;
     t.single_cord_racks = rows.single_cord;
@@ -1210,7 +1226,5 @@ pub fn rack_demand_w(rating: &crate::catalog::RackRating, utilization: f64) -> f
 /// A rack's three-phase demand at `utilization` of its `rating`, VA.
 #[inline]
 pub fn rack_demand(rating: &crate::catalog::RackRating, utilization: f64) -> C64 {
-    let p = rack_demand_w(rating, utilization);
-    let pf = rating.power_factor.clamp(1e-6, 1.0);
-    C64::new(p, p * (1.0 - pf * pf).sqrt() / pf)
+    DemandTerms::of(rating).at(utilization)
 }

@@ -46,6 +46,7 @@ use super::components::*;
 use super::electrical::{CoolingLoad, CoolingLoads, ElectricalNetwork, NetworkSlot, RackCordNodes, rack_demand_w};
 use super::world::{ActiveCatalog, CoolingLayout, RackCooling};
 use super::{RackPasses, SimClock, SimSystems};
+use crate::catalog::RackRating;
 pub use plant::*;
 pub use zone::CoilRating;
 
@@ -182,6 +183,33 @@ struct RackRow {
     airflow_m3_s_per_w: f64,
 }
 
+impl RackRow {
+    /// The row of a rack with `rating` at plant slots `(zone, cdu)`.
+    fn new(entity: Entity, (zone, cdu): (Option<u32>, Option<u32>), supplied: bool, rating: &RackRating) -> RackRow {
+        let lf = rating.liquid_fraction;
+        RackRow {
+            entity,
+            zone,
+            cdu,
+            supplied,
+            rated_w: rating.rated_kw * 1000.0,
+            air_share: 1.0 - lf,
+            liquid_share: lf,
+            airflow_m3_s_per_w: rating.airflow_m3_s_per_kw / 1e3,
+        }
+    }
+
+    /// Its demand at `utilization`, W ([`rack_demand_w`]'s arithmetic).
+    fn demand_w(&self, utilization: f64) -> f64 {
+        self.rated_w * utilization
+    }
+
+    /// `p_w` of heat split into `(air, liquid)`, W.
+    fn split_w(&self, p_w: f64) -> (f64, f64) {
+        (p_w * self.air_share, p_w * self.liquid_share)
+    }
+}
+
 impl RackHeatCache {
     /// True when no rack's protection would act at the plant's present temperatures, if every
     /// rack is as the last full pass left it: each zone's inlet and each CDU's supply below the
@@ -226,20 +254,11 @@ fn add_rack_heat(
             let (zone, cdu) = plant.slots(&cooling);
             *slot = RackCoolingSlot { zone, cdu, generation: plant.generation };
         }
+        let row = RackRow::new(entity, (slot.zone, slot.cdu), supplied, &rack.rating);
+        cache.rows.push(row);
         let lf = rack.rating.liquid_fraction;
-        let airflow = rack.rating.airflow_m3_s_per_kw / 1e3;
-        cache.rows.push(RackRow {
-            entity,
-            zone: slot.zone,
-            cdu: slot.cdu,
-            supplied,
-            rated_w: rack.rating.rated_kw * 1000.0,
-            air_share: 1.0 - lf,
-            liquid_share: lf,
-            airflow_m3_s_per_w: airflow,
-        });
         let mass = RackMass::new(rack.rating.thermal_mass_kj_per_k * 1e3, rack.rating.mass_time_constant_s);
-        let design_w = rack_demand_w(&rack.rating, Utilization::of(utilization));
+        let design_w = row.demand_w(Utilization::of(utilization));
         let (air_zone, liquid_cdu) = (slot.zone.filter(|_| lf < 1.0), slot.cdu.filter(|_| lf > 0.0));
         if let Some(z) = air_zone {
             let t = &mut cache.zone_throttle_c[z as usize];
@@ -267,12 +286,14 @@ fn add_rack_heat(
         } else if supplied && protection.factor < 1.0 {
             shedding.throttled.push((entity, design_w * (1.0 - protection.factor) / 1e3));
         }
-        let p_w = design_w * protection.factor;
+        let airflow = row.airflow_m3_s_per_w;
         if supplied {
-            plant.add_rack_heat_at((slot.zone, slot.cdu), p_w * (1.0 - lf), p_w * lf, airflow, mass);
+            let (air_w, liquid_w) = row.split_w(design_w * protection.factor);
+            plant.add_rack_heat_at((row.zone, row.cdu), air_w, liquid_w, airflow, mass);
         } else {
             // No heat now; its mass stays, and its design heat counts for the healthy start.
-            plant.add_idle_rack_at((slot.zone, slot.cdu), design_w * (1.0 - lf), design_w * lf, airflow, mass);
+            let (air_w, liquid_w) = row.split_w(design_w);
+            plant.add_idle_rack_at((row.zone, row.cdu), air_w, liquid_w, airflow, mass);
         }
     }
     cache.calm = calm_all;
@@ -305,8 +326,7 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
         }
         if row.supplied {
             // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
-            let p_w = row.rated_w * utilization.0;
-            let (air_w, liquid_w) = (p_w * row.air_share, p_w * row.liquid_share);
+            let (air_w, liquid_w) = row.split_w(row.demand_w(utilization.0));
             plant.add_rack_air_and_liquid((row.zone, row.cdu), air_w, liquid_w, row.airflow_m3_s_per_w);
         }
     }
