@@ -1303,6 +1303,9 @@ fn check_cooling<'a>(
             ch.rating.max_condenser_c,
         ));
     }
+    if plant.all_fed() {
+        return;
+    }
     for (id, supply, rated_kw) in plant.units() {
         // A unit restarting after a power gap has power: the timeline says when it runs again.
         if supply.in_service && !supply.feeder_live {

@@ -277,14 +277,14 @@ proptest::proptest! {
                 + p.loops.iter().map(|l| l.c_j_k * l.supply_c).sum::<f64>()
         };
         // Settle one step so the initial condition is in place.
-        plant.update_power(|_| true, 0.0);
+        plant.update_power(1, |_| true, 0.0);
         plant.clear_heat();
         plant.add_rack_heat(&cooling, 20e3, 100e3, 0.075e-3, Default::default());
         plant.step(1.0, |_| (25.0, 18.0));
         let (mut e_in, e0, mut t) = (0.0, stored(&plant), 1.0);
         for (heat, liquid_share, dt, dry_bulb, powered) in steps {
             // Power gaps start the units' restart delays: energy is conserved through them too.
-            plant.update_power(|_| powered, t);
+            plant.update_power(u64::from(powered), |_| powered, t);
             t += dt;
             plant.clear_heat();
             plant.add_rack_heat(&cooling, heat * (1.0 - liquid_share), heat * liquid_share, 0.075e-3, Default::default());

@@ -680,14 +680,16 @@ impl PowerNetwork {
         let ups_input = &flow.ups_input[..n];
         let source_pu = &flow.source_pu[..n];
         let child_current = &mut child_current[..n];
-        // Backward sweep: currents, leaves to sources.
-        child_current.iter_mut().for_each(|c| *c = zero);
+        // Backward sweep: currents, leaves to sources. A node's children come after it, so its
+        // sum is complete when it is read, and is zeroed there for the next sweep (the buffer
+        // comes zeroed from `plain_sweeps`).
         for k in (0..n).rev() {
             let p = packed[k];
+            let children = std::mem::replace(&mut child_current[k], zero);
             let i_in_k = match p.kind {
                 PackedKind::Dead => continue,
                 PackedKind::Plain => {
-                    let i = per_phase_current(s_load[k], v_out[k]) + child_current[k];
+                    let i = per_phase_current(s_load[k], v_out[k]) + children;
                     i_out[k] = i;
                     i
                 }
@@ -695,7 +697,7 @@ impl PowerNetwork {
                     let node = &self.nodes[k];
                     let v_out = v_out[k];
                     let i_load = per_phase_current(s_load[k], v_out);
-                    let i = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + child_current[k];
+                    let i = i_load + v_out * C64::new(node.g_shunt, -node.b_shunt) + children;
                     i_out[k] = i;
                     match node.role {
                         NodeRole::Transformer => i * (1.0 / node.ratio),

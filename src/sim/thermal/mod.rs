@@ -511,7 +511,7 @@ fn step_thermal(
     // The clock already stands at the end of this step.
     let dt = time.timestep().as_secs_f64();
     let start = clock.elapsed_s - dt;
-    let changes = plant.update_power(|k| network.network.is_live(k as usize), start);
+    let changes = plant.update_power(network.rebuilds, |k| network.network.is_live(k as usize), start);
     equipment_log.0.extend(changes);
     // Heat from racks: constant-power loads draw their demand whenever a cord is live, less
     // what their thermal protection sheds (decided on the temperatures of the last step).

@@ -180,6 +180,14 @@ pub struct CoolingPlant {
     loop_chillers: Vec<Vec<usize>>,
     loop_rejection: Vec<Vec<usize>>,
     initialized: bool,
+    /// Bumped whenever the units' feeders are looked up again (entities or nodes).
+    feeders_resolved: u64,
+    /// `(topology, feeders_resolved)` of the last [`Self::update_power`] when it left every
+    /// unit settled (none waiting out its restart delay): the next update under the same key
+    /// would change nothing, so it is skipped (thousands of units, every step).
+    power_settled: Option<(u64, u64)>,
+    /// Set by [`Self::update_power`]: every unit in service has a live feeder.
+    all_fed: bool,
     /// The last step's sums: a buffer the next step reuses.
     sums: StepSums,
 }
@@ -520,6 +528,7 @@ impl CoolingPlant {
         for s in self.supplies_mut() {
             s.entity = entity_of.get(&s.upstream).copied();
         }
+        self.feeders_resolved += 1;
     }
 
     /// Forgets the feeder entities, so the next step looks them up again.
@@ -529,6 +538,7 @@ impl CoolingPlant {
             s.node = None;
         }
         self.nodes_rebuild = None;
+        self.feeders_resolved += 1;
     }
 
     /// Looks up every unit's feeder node (`node_of` maps an entity) for network rebuild
@@ -538,6 +548,7 @@ impl CoolingPlant {
             s.node = s.entity.and_then(&node_of);
         }
         self.nodes_rebuild = Some(rebuild);
+        self.feeders_resolved += 1;
     }
 
     /// True when every unit's feeder entity has been looked up.
@@ -552,9 +563,16 @@ impl CoolingPlant {
     /// Updates which units have power (`live` tells whether a feeder node is energized).
     /// Which units run at the start of a step at `now_s`: in service, their feeder energized,
     /// and, when the feeder came back after a gap, their restart delay over. Returns what
-    /// changed, for the timeline: `(time s, line)`, one line per kind of change.
-    pub fn update_power(&mut self, live: impl Fn(u32) -> bool, now_s: f64) -> Vec<(f64, String)> {
+    /// changed, for the timeline: `(time s, line)`, one line per kind of change. `topology`
+    /// names `live`: the same number promises the same answer for every node (the network's
+    /// rebuild count).
+    pub fn update_power(&mut self, topology: u64, live: impl Fn(u32) -> bool, now_s: f64) -> Vec<(f64, String)> {
+        let key = (topology, self.feeders_resolved);
+        if self.power_settled == Some(key) {
+            return Vec::new();
+        }
         let (mut lost, mut restarting, mut running) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut settled, mut all_fed) = (true, true);
         for (unit, pump, s) in self.supplies_with_ids_mut() {
             // Named only when something changed (thousands of units, every step).
             let id = || if pump { format!("{unit} pump") } else { unit.to_string() };
@@ -574,7 +592,11 @@ impl CoolingPlant {
             if s.powered && !was && s.live_since_s.is_finite() && s.restart_s > 0.0 {
                 running.push(id());
             }
+            settled &= s.powered == feeder;
+            all_fed &= !s.in_service || feeder;
         }
+        self.power_settled = settled.then_some(key);
+        self.all_fed = all_fed;
         let mut out = Vec::new();
         let mut line = |ids: Vec<String>, what: &str| {
             if !ids.is_empty() {
@@ -1032,6 +1054,11 @@ impl CoolingPlant {
         out
     }
 
+    /// True once [`Self::update_power`] found every unit in service with a live feeder.
+    pub fn all_fed(&self) -> bool {
+        self.all_fed
+    }
+
     /// Every electrically supplied unit: `(id, supply, rated cooling or power in kW)`; a loop
     /// lists each of its pump sets.
     pub fn units(&self) -> impl Iterator<Item = (&str, &Supply, f64)> {
@@ -1085,7 +1112,7 @@ mod tests {
             site.elements().iter().map(|(_, e)| (e.id().to_string(), Entity::PLACEHOLDER)).collect();
         p.resolve_entities(&ids);
         p.resolve_nodes(0, |_| Some(0));
-        p.update_power(|_| true, 0.0);
+        p.update_power(0, |_| true, 0.0);
         heat(&mut p, scale);
         p
     }

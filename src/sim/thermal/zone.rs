@@ -646,8 +646,10 @@ impl StepCoils {
                 let (g, kappa) = u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1);
                 let (sp, water_c) = (u.rating.supply_setpoint_c, loop_c[u.water_loop]);
                 self.running.push(ActiveCoil::new(g, kappa, sp, water_c));
+                // Read only at the end of the step, with the water of then
+                // (`set_full_speed_water`): no limit (a division) worked out here.
                 let (g, kappa) = u.coil_at_full;
-                self.full.push(ActiveCoil::new(g, kappa, sp, water_c));
+                self.full.push(ActiveCoil { g, kappa, setpoint_c: sp, water_c: f64::NAN, limit_c: f64::NAN });
                 self.loops.push(u.water_loop);
             }
         }
@@ -659,7 +661,7 @@ impl StepCoils {
         set_water_from(&mut self.running, &self.loops, loop_c);
     }
 
-    /// The full-speed coils' entering water from the loops at `loop_c`.
+    /// The full-speed coils' entering water from the loops at `loop_c` (they have none before).
     pub(super) fn set_full_speed_water(&mut self, loop_c: &[f64]) {
         set_water_from(&mut self.full, &self.loops, loop_c);
     }
