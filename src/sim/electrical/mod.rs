@@ -832,15 +832,18 @@ impl DemandTerms {
     }
 }
 
-/// How a rack of [`RackLoadRows`] draws its demand.
+/// How a rack of [`RackLoadRows`] draws its demand. Twelve bytes: the rows are read for every
+/// rack in every step where demands move, so their size is the pass's memory traffic.
 #[derive(Debug, Clone, Copy)]
 enum RowSupply {
     /// Out of service: nothing.
     Off,
     /// In service with no live cord: unserved.
     Unpowered,
-    /// From its live cords' nodes, with their shares ([`cord_shares`]).
-    Served { a: Option<u32>, b: Option<u32>, share_a: f64, share_b: f64 },
+    /// From its one live cord's node, all of it ([`cord_shares`]: 1).
+    One(u32),
+    /// From both live cords' nodes, half each ([`cord_shares`]: ½, ½).
+    Two(u32, u32),
 }
 
 /// Each rack's demand split over its live cords into `rack_load` (by node), with the supply
@@ -870,7 +873,7 @@ fn add_rack_loads(
                 t.unpowered_racks += 1;
                 supply.unpowered.push(entity);
             }
-            RowSupply::Served { a, b, .. } if cords.b.is_some() && (a.is_none() || b.is_none()) => {
+            RowSupply::One(_) if cords.b.is_some() => {
                 t.single_cord_racks += 1;
                 supply.single_cord.push(entity);
             }
@@ -889,11 +892,11 @@ impl RowSupply {
         if !in_service {
             return RowSupply::Off;
         }
-        if a.is_none() && b.is_none() {
-            return RowSupply::Unpowered;
+        match (a, b) {
+            (None, None) => RowSupply::Unpowered,
+            (Some(k), None) | (None, Some(k)) => RowSupply::One(k),
+            (Some(a), Some(b)) => RowSupply::Two(a, b),
         }
-        let (share_a, share_b) = cord_shares(a.is_some(), b.is_some());
-        RowSupply::Served { a, b, share_a, share_b }
     }
 
     /// Adds a rack's `demand` drawn this way: onto its cords' nodes in `rack_load` and the IT
@@ -903,14 +906,16 @@ impl RowSupply {
         match self {
             RowSupply::Off => {}
             RowSupply::Unpowered => t.unserved_kw += demand.re * 1e-3,
-            RowSupply::Served { a, b, share_a, share_b } => {
+            // `demand · share` as the shares say (`· 1` is exact).
+            RowSupply::One(k) => {
                 t.it_load_kw += demand.re * 1e-3;
-                if let Some(k) = a {
-                    rack_load[k as usize] += demand * share_a;
-                }
-                if let Some(k) = b {
-                    rack_load[k as usize] += demand * share_b;
-                }
+                rack_load[k as usize] += demand * cord_shares(true, false).0;
+            }
+            RowSupply::Two(a, b) => {
+                t.it_load_kw += demand.re * 1e-3;
+                let (share_a, share_b) = cord_shares(true, true);
+                rack_load[a as usize] += demand * share_a;
+                rack_load[b as usize] += demand * share_b;
             }
         }
     }

@@ -165,38 +165,46 @@ struct RackHeatCache {
 }
 
 /// One cooled rack as the last full pass over the racks found it: its place and the constants
-/// of its rating (immutable, so they stand until [`ElementRoster::places`] moves).
+/// of its rating (immutable, so they stand until [`ElementRoster::places`] moves). Kept to 48
+/// bytes: the rows are read for every rack in every step where demands move, so their size is
+/// the pass's memory traffic.
 #[derive(Debug, Clone, Copy)]
 struct RackRow {
     entity: Entity,
-    zone: Option<u32>,
-    cdu: Option<u32>,
-    /// In service with a live cord.
-    supplied: bool,
     /// Rated power, W.
     rated_w: f64,
-    /// Share of its heat into the air, `1 − liquid fraction`.
-    air_share: f64,
-    /// Share of its heat into the coolant.
+    /// Share of its heat into the coolant (the liquid fraction).
     liquid_share: f64,
     /// Air drawn per watt of air-side heat, m³/s per W.
     airflow_m3_s_per_w: f64,
+    /// Zone and CDU slots, [`NO_SLOT`] for none.
+    zone: u32,
+    cdu: u32,
+    /// In service with a live cord.
+    supplied: bool,
 }
+
+/// A [`RackRow`]'s zone or CDU when it has none.
+const NO_SLOT: u32 = u32::MAX;
 
 impl RackRow {
     /// The row of a rack with `rating` at plant slots `(zone, cdu)`.
     fn new(entity: Entity, (zone, cdu): (Option<u32>, Option<u32>), supplied: bool, rating: &RackRating) -> RackRow {
-        let lf = rating.liquid_fraction;
         RackRow {
             entity,
-            zone,
-            cdu,
-            supplied,
             rated_w: rating.rated_kw * 1000.0,
-            air_share: 1.0 - lf,
-            liquid_share: lf,
+            liquid_share: rating.liquid_fraction,
             airflow_m3_s_per_w: rating.airflow_m3_s_per_kw / 1e3,
+            zone: zone.unwrap_or(NO_SLOT),
+            cdu: cdu.unwrap_or(NO_SLOT),
+            supplied,
         }
+    }
+
+    /// Its zone and CDU slots.
+    fn slots(&self) -> (Option<u32>, Option<u32>) {
+        let slot = |s: u32| (s != NO_SLOT).then_some(s);
+        (slot(self.zone), slot(self.cdu))
     }
 
     /// Its demand at `utilization`, W ([`rack_demand_w`]'s arithmetic).
@@ -206,7 +214,7 @@ impl RackRow {
 
     /// `p_w` of heat split into `(air, liquid)`, W.
     fn split_w(&self, p_w: f64) -> (f64, f64) {
-        (p_w * self.air_share, p_w * self.liquid_share)
+        (p_w * (1.0 - self.liquid_share), p_w * self.liquid_share)
     }
 }
 
@@ -289,11 +297,11 @@ fn add_rack_heat(
         let airflow = row.airflow_m3_s_per_w;
         if supplied {
             let (air_w, liquid_w) = row.split_w(design_w * protection.factor);
-            plant.add_rack_heat_at((row.zone, row.cdu), air_w, liquid_w, airflow, mass);
+            plant.add_rack_heat_at(row.slots(), air_w, liquid_w, airflow, mass);
         } else {
             // No heat now; its mass stays, and its design heat counts for the healthy start.
             let (air_w, liquid_w) = row.split_w(design_w);
-            plant.add_idle_rack_at((row.zone, row.cdu), air_w, liquid_w, airflow, mass);
+            plant.add_idle_rack_at(row.slots(), air_w, liquid_w, airflow, mass);
         }
     }
     cache.calm = calm_all;
@@ -327,7 +335,7 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
         if row.supplied {
             // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
             let (air_w, liquid_w) = row.split_w(row.demand_w(utilization.0));
-            plant.add_rack_air_and_liquid((row.zone, row.cdu), air_w, liquid_w, row.airflow_m3_s_per_w);
+            plant.add_rack_air_and_liquid(row.slots(), air_w, liquid_w, row.airflow_m3_s_per_w);
         }
     }
     if rows.next().is_some() {

@@ -806,15 +806,14 @@ impl CoolingPlant {
         // The step's sums live in the plant between steps only so that a step allocates nothing.
         let mut sums = std::mem::take(&mut self.sums);
         sums.reset(self);
-        self.start_units(&mut sums.units, &mut totals);
+        self.start_units(&mut sums.units, &mut sums.coils, &mut totals);
         for k in 0..substeps as usize {
             let outdoor = ambient_c((k as f64 + 0.5) * h);
             for (c, l) in sums.loop_c.iter_mut().zip(&self.loops) {
                 *c = l.supply_c;
             }
-            if k == 0 {
-                sums.coils.fill(&self.crahs, &sums.units.running, &sums.loop_c);
-            } else {
+            // The first sub-step's water is the loops' at the start, which the coils have.
+            if k > 0 {
                 sums.coils.set_water(&sums.loop_c);
             }
             sums.loop_heat_j.fill(0.0);
@@ -828,42 +827,46 @@ impl CoolingPlant {
         self.totals = totals;
     }
 
-    /// What holds for the whole step: which CRAHs run, their fan speeds and power, the loops'
-    /// pumps.
-    fn start_units(&mut self, units: &mut RunningUnits, totals: &mut CoolingTotals) {
+    /// What holds for the whole step: which CRAHs run, their fan speeds and power, their coils
+    /// (with the loops' water at the start of the step), the loops' pumps. Zone after zone, so
+    /// each zone's units are read once, together.
+    fn start_units(&mut self, units: &mut RunningUnits, coils: &mut zone::StepCoils, totals: &mut CoolingTotals) {
         let RunningUnits { running, speeds, zone_fans } = units;
         running.resize_with(self.zones.len(), ZoneUnits::new);
-        for (zi, r) in running.iter_mut().enumerate() {
-            self.running_units(zi, r);
-        }
-        speeds.clear();
-        speeds.extend(
-            running.iter().enumerate().map(|(zi, u)| zone::fan_speed(&self.crahs, u, self.zones[zi].demand_m3_s)),
-        );
-        for u in &mut self.crahs {
-            (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
-        }
+        (speeds.clear(), zone_fans.clear(), coils.clear());
         // The units of a zone share one speed and usually one model: their coil is worked out
         // once (an exponential and a power) and copied to the units like it.
         let mut last: Option<(CoilRating, f64, (f64, f64))> = None;
-        for (zi, units) in running.iter().enumerate() {
-            for &i in units {
+        for (zi, running) in running.iter_mut().enumerate() {
+            self.running_units(zi, running);
+            let speed = zone::fan_speed(&self.crahs, running, self.zones[zi].demand_m3_s);
+            let mut fans_w = 0.0;
+            // `running` is `zone_crahs[zi]` filtered, in its order.
+            let mut next = running.iter().copied().peekable();
+            for &i in &self.zone_crahs[zi] {
                 let u = &mut self.crahs[i];
-                u.running = true;
+                if next.next_if_eq(&i).is_none() {
+                    (u.running, u.fan_speed, u.fan_w, u.coil_w) = (false, 0.0, 0.0, 0.0);
+                    continue;
+                }
+                (u.running, u.coil_w) = (true, 0.0);
                 match last {
-                    Some((coil, speed, at_speed)) if coil == u.coil && speed == speeds[zi] => {
+                    Some((coil, at, at_speed)) if coil == u.coil && at == speed => {
                         u.fan_speed = speed;
                         u.coil_at_speed = Some((speed, at_speed));
                     }
-                    _ => u.set_fan_speed(speeds[zi]),
+                    _ => u.set_fan_speed(speed),
                 }
-                last = u.coil_at_speed.map(|(_, at_speed)| (u.coil, speeds[zi], at_speed));
-                u.fan_w = u.rating.fan_power_kw * 1e3 * speeds[zi].powi(3);
+                last = u.coil_at_speed.map(|(_, at_speed)| (u.coil, speed, at_speed));
+                u.fan_w = u.rating.fan_power_kw * 1e3 * speed.powi(3);
                 totals.crah_fans_w += u.fan_w;
+                fans_w += u.fan_w;
+                coils.push(u, self.loops[u.water_loop].supply_c);
             }
+            coils.end_zone();
+            speeds.push(speed);
+            zone_fans.push(fans_w);
         }
-        zone_fans.clear();
-        zone_fans.extend(running.iter().map(|u| u.iter().map(|&i| self.crahs[i].fan_w).sum::<f64>()));
         for lp in &mut self.loops {
             lp.pump_w = if lp.flowing() { lp.pump_rated_w } else { 0.0 };
             totals.loop_pumps_w += lp.pump_w;

@@ -632,27 +632,31 @@ pub(super) struct StepCoils {
 }
 
 impl StepCoils {
-    /// The coils of the units `running` (per zone) at the fan speed they were set to
-    /// ([`CrahUnit::set_fan_speed`]) and at full speed, with the loops' water at `loop_c`.
-    pub(super) fn fill(&mut self, crahs: &[CrahUnit], running: &[impl AsRef<[usize]>], loop_c: &[f64]) {
+    /// Empties the coils for a new step.
+    pub(super) fn clear(&mut self) {
         self.running.clear();
         self.full.clear();
         self.loops.clear();
         self.starts.clear();
-        for units in running {
-            self.starts.push(self.running.len());
-            for &i in units.as_ref() {
-                let u = &crahs[i];
-                let (g, kappa) = u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1);
-                let (sp, water_c) = (u.rating.supply_setpoint_c, loop_c[u.water_loop]);
-                self.running.push(ActiveCoil::new(g, kappa, sp, water_c));
-                // Read only at the end of the step, with the water of then
-                // (`set_full_speed_water`): no limit (a division) worked out here.
-                let (g, kappa) = u.coil_at_full;
-                self.full.push(ActiveCoil { g, kappa, setpoint_c: sp, water_c: f64::NAN, limit_c: f64::NAN });
-                self.loops.push(u.water_loop);
-            }
-        }
+        self.starts.push(0);
+    }
+
+    /// Adds the coil of running unit `u` at the fan speed it was set to
+    /// ([`CrahUnit::set_fan_speed`]) and at full speed, with its loop's water at `water_c`, to
+    /// the zone being filled.
+    pub(super) fn push(&mut self, u: &CrahUnit, water_c: f64) {
+        let (g, kappa) = u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1);
+        let sp = u.rating.supply_setpoint_c;
+        self.running.push(ActiveCoil::new(g, kappa, sp, water_c));
+        // Read only at the end of the step, with the water of then (`set_full_speed_water`):
+        // no limit (a division) worked out here.
+        let (g, kappa) = u.coil_at_full;
+        self.full.push(ActiveCoil { g, kappa, setpoint_c: sp, water_c: f64::NAN, limit_c: f64::NAN });
+        self.loops.push(u.water_loop);
+    }
+
+    /// Ends the zone being filled; the next coils are the next zone's.
+    pub(super) fn end_zone(&mut self) {
         self.starts.push(self.running.len());
     }
 
