@@ -116,6 +116,7 @@ pub(super) fn set_ups_inputs(
     if net.work.ups_input.len() != n {
         net.work.ups_input.clear();
         net.work.ups_input.resize(n, UpsInput::default());
+        net.inputs_match = false;
     }
     net.ups_inputs_changed = false;
     let (t0, dt) = (clock.elapsed_s - clock.step_s, clock.step_s.max(1e-9));
@@ -185,6 +186,7 @@ pub(super) fn set_ups_inputs(
         if net.work.ups_input[k] != input {
             net.work.ups_input[k] = input;
             net.ups_inputs_changed = true;
+            net.inputs_match = false;
         }
     }
 }
