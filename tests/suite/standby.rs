@@ -289,3 +289,38 @@ fn the_report_gives_the_lowest_battery_charge_of_an_outage() {
     assert_eq!((low.ups.as_str(), low.time_s), ("UPS-1", 103.0));
     assert_rel(low.charge_pct, 100.0 * (1.0 - used_kwh / 43.0), 1e-9, "lowest charge, %");
 }
+
+/// The load flow skips comparing and copying the UPS inputs and source voltages while it knows
+/// them unchanged (`inputs_match`). Through a sag, an outage on UPS battery, the generator's
+/// transfer and the grid's return, with every rack's demand swinging each step (so the sweeps
+/// start from the secant whenever the inputs stand), that knowledge is never wrong, and the
+/// fast path is taken in the calm steps between.
+#[test]
+fn the_inputs_fast_path_never_hides_a_change() {
+    use dctwin::sim::components::Utilization;
+    use dctwin::sim::electrical::ElectricalNetwork;
+    let site = room();
+    let mut app = app_with(
+        &site,
+        "(at: \"20s\", event: Sag(feed: \"UTIL-1\", retained_pu: 0.7, duration_s: 3.0)), \
+         (at: \"40s\", event: GridOutage(\"UTIL-1\")), (at: \"120s\", event: GridReturn(\"UTIL-1\"))",
+    );
+    let (mut fast, mut changed) = (0, 0);
+    let mut last_inputs = None;
+    for step in 0..200 {
+        let world = app.world_mut();
+        let mut q = world.query::<&mut Utilization>();
+        for mut u in q.iter_mut(world) {
+            u.0 = if step % 2 == 0 { 0.9 } else { 1.0 };
+        }
+        advance(&mut app, 1);
+        let net = app.world().resource::<ElectricalNetwork>();
+        assert!(net.inputs_match_holds(), "step {step}: inputs said to match the solution's, but they differ");
+        fast += usize::from(net.inputs_match());
+        let inputs = net.solved().map(|f| (f.ups_input.clone(), f.source_pu.clone()));
+        changed += usize::from(inputs.is_some() && last_inputs.is_some() && inputs != last_inputs);
+        last_inputs = inputs;
+    }
+    assert!(changed >= 3, "the inputs changed in only {changed} steps");
+    assert!(fast >= 100, "the fast path was taken in only {fast} of 200 steps");
+}

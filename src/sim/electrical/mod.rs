@@ -147,6 +147,18 @@ impl ElectricalNetwork {
         RackPower { powered: on, p_kw: s_kw.re, q_kvar: s_kw.im, a: cord(a, sa), b: cords.b.map(|_| cord(b, sb)) }
     }
 
+    /// False when the fast path over the inputs' comparison is wrong: `inputs_match` set while
+    /// the working flow's UPS inputs or source voltages differ from the solution's. For tests.
+    pub fn inputs_match_holds(&self) -> bool {
+        !self.inputs_match || (self.flow.ups_input == self.work.ups_input && self.flow.source_pu == self.work.source_pu)
+    }
+
+    /// True while the working flow's inputs are known to be the solution's (see
+    /// [`Self::inputs_match_holds`]). For tests.
+    pub fn inputs_match(&self) -> bool {
+        self.inputs_match
+    }
+
     /// The latest converged solution of the present topology, if there is one.
     pub fn solved(&self) -> Option<&LoadFlow> {
         (self.flow_rebuild == Some(self.rebuilds)).then_some(&self.flow)
