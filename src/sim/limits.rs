@@ -1235,16 +1235,17 @@ fn check_cooling<'a>(
             ));
         }
     }
-    for lp in &plant.loops {
+    // Units are matched to their loop by index (ids would be compared thousands of times a step).
+    for (li, lp) in plant.loops.iter().enumerate() {
         let available_kw: f64 = if lp.free_cooling {
             plant
                 .heat_rejection
                 .iter()
-                .filter(|h| h.loop_id(plant) == lp.id && h.supply.powered)
+                .filter(|h| h.water_loop == li && h.supply.powered)
                 .map(|h| h.rating.capacity_kw)
                 .sum()
         } else {
-            plant.chillers.iter().filter(|c| c.loop_id(plant) == lp.id).map(|c| c.available_w / 1e3).sum()
+            plant.chillers.iter().filter(|c| c.water_loop == li).map(|c| c.available_w / 1e3).sum()
         };
         if available_kw > 0.0 {
             offer(row(LimitKind::PlantCapacity, &lp.id, lp.heat_in_w / 1e3, available_kw, "kW"));
@@ -1254,7 +1255,7 @@ fn check_cooling<'a>(
             offer(row(LimitKind::HeatRejection, &lp.id, lp.rejection_load_w / 1e3, rejection_kw, "kW"));
             if lp.rejection_load_w / 1e3 > rejection_kw * (1.0 + RATING_TOLERANCE) {
                 // Towers beyond capacity: the condenser water warms, chillers lose capacity.
-                for h in plant.heat_rejection.iter().filter(|h| h.loop_id(plant) == lp.id && h.rejected_w > 0.0) {
+                for h in plant.heat_rejection.iter().filter(|h| h.water_loop == li && h.rejected_w > 0.0) {
                     findings.push(Finding::new(
                         Severity::Critical,
                         &h.id,
@@ -1272,7 +1273,7 @@ fn check_cooling<'a>(
             // A loop cooled by towers or dry coolers alone floats above its setpoint when the
             // outdoor air is too warm: a warning, as its hard limit is the water class (below).
             // Without any running, nothing rejects its heat: critical.
-            let floating = lp.rejection_capacity_w > 0.0 && plant.chillers.iter().all(|c| c.loop_id(plant) != lp.id);
+            let floating = lp.rejection_capacity_w > 0.0 && plant.chillers.iter().all(|c| c.water_loop != li);
             findings.push(Finding::new(
                 if floating { Severity::Warning } else { Severity::Critical },
                 &lp.id,

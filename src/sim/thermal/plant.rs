@@ -182,6 +182,9 @@ pub struct CoolingPlant {
     initialized: bool,
     /// Bumped whenever the units' feeders are looked up again (entities or nodes).
     feeders_resolved: u64,
+    /// Every unit's feeder entity was found by the last [`Self::resolve_entities`] (and not
+    /// forgotten since): kept, as the step asks each time.
+    entities_found: bool,
     /// `(topology, feeders_resolved)` of the last [`Self::update_power`] when it left every
     /// unit settled (none waiting out its restart delay): the next update under the same key
     /// would change nothing, so it is skipped (thousands of units, every step).
@@ -525,9 +528,12 @@ impl CoolingPlant {
 
     /// Looks up the feeding element of every unit once (`entity_of` maps an element id).
     pub fn resolve_entities(&mut self, entity_of: &HashMap<String, Entity>) {
+        let mut found = true;
         for s in self.supplies_mut() {
             s.entity = entity_of.get(&s.upstream).copied();
+            found &= s.entity.is_some();
         }
+        self.entities_found = found;
         self.feeders_resolved += 1;
     }
 
@@ -538,6 +544,7 @@ impl CoolingPlant {
             s.node = None;
         }
         self.nodes_rebuild = None;
+        self.entities_found = false;
         self.feeders_resolved += 1;
     }
 
@@ -551,13 +558,9 @@ impl CoolingPlant {
         self.feeders_resolved += 1;
     }
 
-    /// True when every unit's feeder entity has been looked up.
+    /// True when every unit's feeder entity has been looked up and found.
     pub fn entities_resolved(&self) -> bool {
-        self.loops.iter().all(|l| l.pumps.iter().all(|s| s.entity.is_some()))
-            && self.crahs.iter().all(|u| u.supply.entity.is_some())
-            && self.cdus.iter().all(|u| u.supply.entity.is_some())
-            && self.chillers.iter().all(|u| u.supply.entity.is_some())
-            && self.heat_rejection.iter().all(|u| u.supply.entity.is_some())
+        self.entities_found
     }
 
     /// Updates which units have power (`live` tells whether a feeder node is energized).
