@@ -270,6 +270,8 @@ struct RunningUnits {
     running: Vec<ZoneUnits>,
     speeds: Vec<f64>,
     zone_fans: Vec<f64>,
+    /// Whether each loop's water flows.
+    loop_flowing: Vec<bool>,
 }
 
 /// The racks' share of each zone's heat `[rack heat W, airflow demand m³/s, racks' heat
@@ -763,11 +765,12 @@ impl CoolingPlant {
     /// CRAHs that run: powered, with water flowing in their loop that is colder than their
     /// supply setpoint. A unit whose water has stopped or warmed past its setpoint is switched
     /// off, as a BMS does: it could only blow return air into the supply.
-    fn running_units(&self, zi: usize, into: &mut ZoneUnits) {
+    /// `flowing` tells, per loop, whether its water flows.
+    fn running_units(&self, zi: usize, flowing: &[bool], into: &mut ZoneUnits) {
         into.clear();
         into.extend(self.zone_crahs[zi].iter().copied().filter(|&i| {
-            let (u, lp) = (&self.crahs[i], &self.loops[self.crahs[i].water_loop]);
-            u.supply.powered && lp.flowing() && lp.supply_c < u.rating.supply_setpoint_c
+            let u = &self.crahs[i];
+            u.supply.powered && flowing[u.water_loop] && self.loops[u.water_loop].supply_c < u.rating.supply_setpoint_c
         }));
     }
 
@@ -834,14 +837,17 @@ impl CoolingPlant {
     /// (with the loops' water at the start of the step), the loops' pumps. Zone after zone, so
     /// each zone's units are read once, together.
     fn start_units(&mut self, units: &mut RunningUnits, coils: &mut zone::StepCoils, totals: &mut CoolingTotals) {
-        let RunningUnits { running, speeds, zone_fans } = units;
+        let RunningUnits { running, speeds, zone_fans, loop_flowing } = units;
         running.resize_with(self.zones.len(), ZoneUnits::new);
+        // Asked once per loop, not once per unit (a loop's pumps are looked through).
+        loop_flowing.clear();
+        loop_flowing.extend(self.loops.iter().map(LoopState::flowing));
         (speeds.clear(), zone_fans.clear(), coils.clear());
         // The units of a zone share one speed and usually one model: their coil is worked out
         // once (an exponential and a power) and copied to the units like it.
         let mut last: Option<(CoilRating, f64, (f64, f64))> = None;
         for (zi, running) in running.iter_mut().enumerate() {
-            self.running_units(zi, running);
+            self.running_units(zi, loop_flowing, running);
             let speed = zone::fan_speed(&self.crahs, running, self.zones[zi].demand_m3_s);
             let mut fans_w = 0.0;
             // `running` is `zone_crahs[zi]` filtered, in its order.
@@ -891,10 +897,12 @@ impl CoolingPlant {
             // The zone's removal from its own balance (exact to rounding), shared as the coils did.
             let removed = q * h - z.air_c_j_k * (r.room_c - t0) - z.rack_c_j_k * (m1 - m0);
             let sum: f64 = r.coil_j.iter().sum();
-            for (&i, &e) in units.running[zi].iter().zip(&r.coil_j) {
+            // Each coil's loop from the coils (the units themselves are not read again).
+            let loops = sums.coils.loops(zi);
+            for ((&i, &e), &l) in units.running[zi].iter().zip(&r.coil_j).zip(loops) {
                 let share = if sum != 0.0 { removed * e / sum } else { 0.0 };
                 sums.crah_coil_j[i] += share;
-                sums.loop_heat_j[self.crahs[i].water_loop] += share;
+                sums.loop_heat_j[l] += share;
             }
             sums.zone_coil_j[zi] += removed;
             sums.end_linear[zi] = r.end_linear;

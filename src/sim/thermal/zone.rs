@@ -675,6 +675,11 @@ impl StepCoils {
         &self.running[self.starts[zi]..self.starts[zi + 1]]
     }
 
+    /// The water loop of each of zone `zi`'s coils.
+    pub(super) fn loops(&self, zi: usize) -> &[usize] {
+        &self.loops[self.starts[zi]..self.starts[zi + 1]]
+    }
+
     /// Zone `zi`'s coils at full speed.
     pub(super) fn full_speed(&self, zi: usize) -> &[ActiveCoil] {
         &self.full[self.starts[zi]..self.starts[zi + 1]]
