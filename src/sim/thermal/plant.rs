@@ -842,7 +842,9 @@ impl CoolingPlant {
         // Asked once per loop, not once per unit (a loop's pumps are looked through).
         loop_flowing.clear();
         loop_flowing.extend(self.loops.iter().map(LoopState::flowing));
-        (speeds.clear(), zone_fans.clear(), coils.clear());
+        speeds.clear();
+        zone_fans.clear();
+        coils.clear();
         // The units of a zone share one speed and usually one model: their coil is worked out
         // once (an exponential and a power) and copied to the units like it.
         let mut last: Option<(CoilRating, f64, (f64, f64))> = None;
