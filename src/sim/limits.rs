@@ -1304,13 +1304,13 @@ fn check_cooling<'a>(
             ch.rating.max_condenser_c,
         ));
     }
-    if plant.all_fed() {
-        return;
-    }
-    for (id, supply, rated_kw) in plant.units() {
-        // A unit restarting after a power gap has power: the timeline says when it runs again.
-        if supply.in_service && !supply.feeder_live {
-            findings.push(Finding::new(Severity::Warning, id, Quantity::CoolingPower, rated_kw, 0.0));
+    // Only when the power update found some unit in service without a live feeder.
+    if !plant.all_fed() {
+        for (id, supply, rated_kw) in plant.units() {
+            // A unit restarting after a power gap has power: the timeline says when it runs again.
+            if supply.in_service && !supply.feeder_live {
+                findings.push(Finding::new(Severity::Warning, id, Quantity::CoolingPower, rated_kw, 0.0));
+            }
         }
     }
 }

@@ -367,7 +367,8 @@ pub struct LoadFlow {
     pub last_change_pu: f64,
     /// `|v_out|` per node, V (filled after each solve; saves square roots when results are read).
     pub v_out_abs: Vec<f64>,
-    /// Scratch: sum of children's input currents per node (kept to avoid allocating per step).
+    /// Scratch: sum of children's input currents per node (kept to avoid allocating per step;
+    /// zero between sweeps).
     child_current: Vec<C64>,
 }
 
@@ -681,8 +682,8 @@ impl PowerNetwork {
         let source_pu = &flow.source_pu[..n];
         let child_current = &mut child_current[..n];
         // Backward sweep: currents, leaves to sources. A node's children come after it, so its
-        // sum is complete when it is read, and is zeroed there for the next sweep (the buffer
-        // comes zeroed from `plain_sweeps`).
+        // sum is complete when it is read, and is zeroed there: every sweep leaves the buffer
+        // zeroed for the next (a new flow's starts so).
         for k in (0..n).rev() {
             let p = packed[k];
             let children = std::mem::replace(&mut child_current[k], zero);

@@ -641,9 +641,9 @@ impl StepCoils {
         self.starts.push(0);
     }
 
-    /// Adds the coil of running unit `u` at the fan speed it was set to
-    /// ([`CrahUnit::set_fan_speed`]) and at full speed, with its loop's water at `water_c`, to
-    /// the zone being filled.
+    /// Adds the coil of running unit `u` to the zone being filled: at the fan speed it was set
+    /// to ([`CrahUnit::set_fan_speed`]) with its loop's water at `water_c`, and at full speed
+    /// without water until [`Self::set_full_speed_water`].
     pub(super) fn push(&mut self, u: &CrahUnit, water_c: f64) {
         let (g, kappa) = u.coil_at_speed.map_or_else(|| u.coil.at_speed(u.fan_speed), |c| c.1);
         let sp = u.rating.supply_setpoint_c;
