@@ -996,7 +996,6 @@ mod tests {
         assert_eq!(alpha, None);
     }
 
-    /// A dead node carries nothing and passes nothing on.
     /// The sweep's dense table of non-plain nodes holds each of them once, in node order, with
     /// the terms the sweep used to form from the node itself.
     #[test]
@@ -1036,6 +1035,7 @@ mod tests {
         }
     }
 
+    /// A dead node carries nothing and passes nothing on.
     #[test]
     fn a_dead_branch_carries_nothing() {
         let mut pdu = node(NodeRole::Distribution, Some(0), 240.0);
