@@ -1152,14 +1152,7 @@ fn solve_load_flow(
     // Totals, in the elements' storage order (the order of the sums is part of the result),
     // with the arithmetic of each node's state (`solved_state`).
     let (network, flow) = (&net.network, &net.flow);
-    net.losses_kw.clear();
-    net.losses_kw.extend((0..network.nodes().len()).map(|k| {
-        if network.is_live(k) {
-            (flow.element_loss_w(network, k) / 1000.0, flow.feeder_loss_w(network, k) / 1000.0)
-        } else {
-            (0.0, 0.0)
-        }
-    }));
+    flow.losses_kw_into(network, &mut net.losses_kw);
     for slot in &slots {
         let Some(k) = slot.0.map(|k| k as usize) else { continue };
         if !network.is_live(k) {
