@@ -4,6 +4,8 @@
 //! Elements are matched by id. Each changed field is sorted into what a reviewer asks about:
 //! **moved** (position, rotation), **reconnected** (a connection field: upstream, feeds, zone,
 //! CDU, loop...), **re-rated** (model, overrides), **switched** (in or out of service), other.
+//! Rooms are matched by id the same way, and the site-wide sections (outdoor conditions,
+//! economics) field by field: a hotter design day moves the effect as much as any element.
 //! Both versions are then run to their steady state (the capacity search's probe: long exact
 //! steps) and compared.
 
@@ -64,12 +66,12 @@ pub struct FieldChange {
     pub after: Option<Value>,
 }
 
-/// An element added, removed or changed.
+/// An element (or room) added, removed or changed.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ElementChange {
     /// Id.
     pub id: String,
-    /// Its kind (`rack`, `transformer`...).
+    /// Its kind (`rack`, `transformer`..., `room`).
     pub kind: &'static str,
     /// `added`, `removed` or `changed`.
     pub change: &'static str,
@@ -175,6 +177,12 @@ pub struct SiteDiff {
     pub renamed: Option<(String, String)>,
     /// Element changes in id order.
     pub elements: Vec<ElementChange>,
+    /// Site-wide settings that changed, field by field (`ambient.dry_bulb_c`, `economics`...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<FieldChange>,
+    /// Rooms added, removed or changed (walls, aisles), in id order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rooms: Vec<ElementChange>,
     /// What they do.
     pub effect: Effect,
 }
@@ -231,8 +239,11 @@ const MARKDOWN_ELEMENTS: usize = 30;
 /// Margins that move less than this (percentage points) are not listed per element.
 const ELEMENT_MARGIN_MOVE_PT: f64 = 0.05;
 
+/// Things matched by id across the two versions: each as JSON, with its kind and link fields.
+type ById = BTreeMap<String, (&'static str, Value, Vec<&'static str>)>;
+
 /// Each element as JSON by id, with its kind.
-fn by_id(site: &SiteFile) -> BTreeMap<String, (&'static str, Value, Vec<&'static str>)> {
+fn by_id(site: &SiteFile) -> ById {
     crate::site::SiteElement::all_of(site)
         .into_iter()
         .map(|e| {
@@ -243,10 +254,18 @@ fn by_id(site: &SiteFile) -> BTreeMap<String, (&'static str, Value, Vec<&'static
         .collect()
 }
 
+/// Each room as JSON by id (rooms' ids are unique among rooms, apart from the elements').
+fn rooms_by_id(site: &SiteFile) -> ById {
+    site.rooms
+        .iter()
+        .map(|r| (r.id.clone(), ("room", serde_json::to_value(r).expect("a room serializes"), Vec::new())))
+        .collect()
+}
+
 /// Which kind of change a field is.
 fn classify(field: &str, links: &[&str]) -> ChangeKind {
     match field {
-        "position_m" | "rotation_deg" => ChangeKind::Moved,
+        "position_m" | "rotation_deg" | "walls_m" => ChangeKind::Moved,
         "model" | "overrides" => ChangeKind::Rerated,
         "in_service" => ChangeKind::Switched,
         f if links.contains(&f) || f == "feeder" => ChangeKind::Reconnected,
@@ -254,48 +273,90 @@ fn classify(field: &str, links: &[&str]) -> ChangeKind {
     }
 }
 
-/// Compares two sites.
-pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, catalog: &Catalog) -> SiteDiff {
-    let (a, b) = (by_id(old), by_id(new));
+/// The fields of two versions of one object that differ, in name order, each named
+/// `prefix` + its name.
+fn field_changes(
+    prefix: &str,
+    a: &serde_json::Map<String, Value>,
+    b: &serde_json::Map<String, Value>,
+    links: &[&str],
+) -> Vec<FieldChange> {
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|f| a.get(*f) != b.get(*f))
+        .map(|f| FieldChange {
+            field: format!("{prefix}{f}"),
+            kind: classify(f, links),
+            before: a.get(f).cloned(),
+            after: b.get(f).cloned(),
+        })
+        .collect()
+}
+
+/// What was added, removed or changed between two versions of things matched by id, in id order.
+fn id_changes(a: &ById, b: &ById) -> Vec<ElementChange> {
     let mut ids: Vec<&String> = a.keys().chain(b.keys()).collect();
     ids.sort_by(|x, y| natural_cmp(x, y));
     ids.dedup();
-    let mut elements = Vec::new();
+    let mut changes = Vec::new();
     for id in ids {
         match (a.get(id), b.get(id)) {
             (None, Some((kind, _, _))) => {
-                elements.push(ElementChange { id: id.clone(), kind, change: "added", fields: vec![] })
+                changes.push(ElementChange { id: id.clone(), kind, change: "added", fields: vec![] })
             }
             (Some((kind, _, _)), None) => {
-                elements.push(ElementChange { id: id.clone(), kind, change: "removed", fields: vec![] })
+                changes.push(ElementChange { id: id.clone(), kind, change: "removed", fields: vec![] })
             }
             (Some((ka, va, links)), Some((kb, vb, _))) => {
                 if ka != kb {
-                    elements.push(ElementChange { id: id.clone(), kind: ka, change: "removed", fields: vec![] });
-                    elements.push(ElementChange { id: id.clone(), kind: kb, change: "added", fields: vec![] });
+                    changes.push(ElementChange { id: id.clone(), kind: ka, change: "removed", fields: vec![] });
+                    changes.push(ElementChange { id: id.clone(), kind: kb, change: "added", fields: vec![] });
                     continue;
                 }
                 let (Value::Object(oa), Value::Object(ob)) = (va, vb) else { continue };
-                let mut names: Vec<&String> = oa.keys().chain(ob.keys()).collect();
-                names.sort();
-                names.dedup();
-                let fields: Vec<FieldChange> = names
-                    .into_iter()
-                    .filter(|f| oa.get(*f) != ob.get(*f))
-                    .map(|f| FieldChange {
-                        field: f.clone(),
-                        kind: classify(f, links),
-                        before: oa.get(f).cloned(),
-                        after: ob.get(f).cloned(),
-                    })
-                    .collect();
+                let fields = field_changes("", oa, ob, links);
                 if !fields.is_empty() {
-                    elements.push(ElementChange { id: id.clone(), kind: ka, change: "changed", fields });
+                    changes.push(ElementChange { id: id.clone(), kind: ka, change: "changed", fields });
                 }
             }
             (None, None) => {}
         }
     }
+    changes
+}
+
+/// The site-wide sections that differ, field by field (`ambient.hourly`); a section present
+/// in one version only is one change named after it.
+fn setting_changes(old: &SiteFile, new: &SiteFile) -> Vec<FieldChange> {
+    let json = |v: Result<Value, serde_json::Error>| v.expect("a site section serializes");
+    let sections = [
+        ("ambient", json(serde_json::to_value(&old.ambient)), json(serde_json::to_value(&new.ambient))),
+        ("economics", json(serde_json::to_value(&old.economics)), json(serde_json::to_value(&new.economics))),
+    ];
+    let mut changes = Vec::new();
+    for (name, a, b) in sections {
+        match (&a, &b) {
+            (Value::Object(oa), Value::Object(ob)) => changes.extend(field_changes(&format!("{name}."), oa, ob, &[])),
+            _ if a != b => changes.push(FieldChange {
+                field: name.to_string(),
+                kind: ChangeKind::Changed,
+                before: (!a.is_null()).then_some(a.clone()),
+                after: (!b.is_null()).then_some(b.clone()),
+            }),
+            _ => {}
+        }
+    }
+    changes
+}
+
+/// Compares two sites.
+pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, catalog: &Catalog) -> SiteDiff {
+    let elements = id_changes(&by_id(old), &by_id(new));
+    let rooms = id_changes(&rooms_by_id(old), &rooms_by_id(new));
+    let settings = setting_changes(old, new);
 
     let ((ra, la), (rb, lb)) = (steady(old, catalog), steady(new, catalog));
     let (ma, mb) = (margins(&la), margins(&lb));
@@ -376,6 +437,8 @@ pub fn diff(old: &SiteFile, new: &SiteFile, old_name: &str, new_name: &str, cata
         new: new_name.to_string(),
         renamed: (old.name != new.name).then(|| (old.name.clone(), new.name.clone())),
         elements,
+        settings,
+        rooms,
         effect,
     }
 }
@@ -402,15 +465,48 @@ fn signed(x: Option<f64>, digits: usize) -> String {
     })
 }
 
+/// `field before → after`.
+fn field_markdown(f: &FieldChange) -> String {
+    format!("{} {} → {}", f.field, show(&f.before), show(&f.after))
+}
+
+/// A section listing things added, removed or changed, each with its changed fields.
+fn id_changes_markdown(o: &mut String, title: &str, changes: &[ElementChange]) {
+    let count = |c: &str| changes.iter().filter(|e| e.change == c).count();
+    let _ = writeln!(
+        o,
+        "## {title}: {} added, {} removed, {} changed\n",
+        count("added"),
+        count("removed"),
+        count("changed")
+    );
+    for e in changes {
+        match e.change {
+            "changed" => {
+                let mut kinds: Vec<ChangeKind> = e.fields.iter().map(|f| f.kind).collect();
+                kinds.sort();
+                kinds.dedup();
+                let what: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
+                let fields: Vec<String> = e.fields.iter().map(field_markdown).collect();
+                let _ = writeln!(o, "- **{}** {} ({}): {}", what.join(", "), e.id, e.kind, fields.join("; "));
+            }
+            c => {
+                let _ = writeln!(o, "- **{c}** {} ({})", e.id, e.kind);
+            }
+        }
+    }
+    o.push('\n');
+}
+
 impl SiteDiff {
     /// JSON, pretty.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a diff serializes") + "\n"
     }
 
-    /// True when nothing differs (no element change, no renaming).
+    /// True when nothing differs (no element, setting or room changed, no renaming).
     pub fn is_empty(&self) -> bool {
-        self.elements.is_empty() && self.renamed.is_none()
+        self.elements.is_empty() && self.settings.is_empty() && self.rooms.is_empty() && self.renamed.is_none()
     }
 
     /// Markdown for a pull-request comment.
@@ -423,34 +519,17 @@ impl SiteDiff {
         if self.elements.is_empty() {
             let _ = writeln!(o, "No element changed.\n");
         } else {
-            let count = |c: &str| self.elements.iter().filter(|e| e.change == c).count();
-            let _ = writeln!(
-                o,
-                "## Elements: {} added, {} removed, {} changed\n",
-                count("added"),
-                count("removed"),
-                count("changed")
-            );
-            for e in &self.elements {
-                match e.change {
-                    "changed" => {
-                        let mut kinds: Vec<ChangeKind> = e.fields.iter().map(|f| f.kind).collect();
-                        kinds.sort();
-                        kinds.dedup();
-                        let what: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
-                        let fields: Vec<String> = e
-                            .fields
-                            .iter()
-                            .map(|f| format!("{} {} → {}", f.field, show(&f.before), show(&f.after)))
-                            .collect();
-                        let _ = writeln!(o, "- **{}** {} ({}): {}", what.join(", "), e.id, e.kind, fields.join("; "));
-                    }
-                    c => {
-                        let _ = writeln!(o, "- **{c}** {} ({})", e.id, e.kind);
-                    }
-                }
+            id_changes_markdown(&mut o, "Elements", &self.elements);
+        }
+        if !self.settings.is_empty() {
+            let _ = writeln!(o, "## Site settings: {} changed\n", self.settings.len());
+            for f in &self.settings {
+                let _ = writeln!(o, "- {}", field_markdown(f));
             }
             o.push('\n');
+        }
+        if !self.rooms.is_empty() {
+            id_changes_markdown(&mut o, "Rooms", &self.rooms);
         }
         let x = &self.effect;
         let _ = writeln!(o, "## Effect (steady state)\n\n| | before | after | change |\n|---|---|---|---|");

@@ -88,6 +88,81 @@ fn the_diff_names_each_change_and_its_effect() {
     assert_eq!(it(same.effect.grid_import_kw), 0.0);
 }
 
+/// Site-wide sections and rooms are part of a design too. A tropical day (every hour of the
+/// profile 10 K dry bulb and 12 K wet bulb hotter, so the night's condenser water, wet bulb +
+/// the towers' 4 K approach, rises from ~15 °C into the chillers' 24–35 °C curve range: below
+/// it their curves are held at 24 °C and a mildly warmer night costs nothing) is listed field by
+/// field and costs cooling power; a room's walls moved and a room added are listed as such and change no
+/// number (rooms carry no physics); either alone makes the diff non-empty.
+#[test]
+fn the_diff_names_changed_settings_and_rooms() {
+    let catalog = Catalog::builtin();
+    let old = load(&root().join("sites/small_2n_room.ron"));
+
+    let mut hotter = old.clone();
+    let ambient = hotter.ambient.as_mut().unwrap();
+    assert!(!ambient.hourly.is_empty(), "the profile is what the run follows");
+    ambient.hourly.iter_mut().for_each(|(dry, wet)| (*dry, *wet) = (*dry + 10.0, *wet + 12.0));
+    let d = diff(&old, &hotter, "old.ron", "hotter.ron", &catalog);
+    assert!(d.elements.is_empty() && d.rooms.is_empty() && !d.is_empty());
+    let fields: Vec<(&str, ChangeKind)> = d.settings.iter().map(|f| (f.field.as_str(), f.kind)).collect();
+    assert_eq!(fields, [("ambient.hourly", ChangeKind::Changed)]);
+    let e = &d.effect;
+    assert_eq!(e.it_load_kw.before, e.it_load_kw.after, "the weather moves no IT load");
+    assert!(
+        e.cooling_kw.after.unwrap() > e.cooling_kw.before.unwrap(),
+        "hotter outdoors costs cooling power: {:?}",
+        e.cooling_kw
+    );
+    let md = d.to_markdown();
+    assert!(
+        md.contains("No element changed.") && md.contains("## Site settings: 1 changed\n\n- ambient.hourly "),
+        "{md}"
+    );
+
+    // A section the old version lacks: one change named after it, with nothing before; a
+    // field of it changed next: that field.
+    let mut priced = old.clone();
+    priced.economics =
+        Some(dctwin::catalog::economics::SiteEconomics { horizon_months: Some(24.0), ..Default::default() });
+    assert_eq!(setting_fields(&diff(&old, &priced, "a", "b", &catalog)), [("economics".to_string(), false, true)]);
+    let mut longer = priced.clone();
+    longer.economics.as_mut().unwrap().horizon_months = Some(48.0);
+    assert_eq!(
+        setting_fields(&diff(&priced, &longer, "a", "b", &catalog)),
+        [("economics.horizon_months".to_string(), true, true)]
+    );
+
+    let mut rooms = old.clone();
+    let mut elec = rooms.rooms[0].clone();
+    elec.id = "ELEC-ROOM".into();
+    elec.walls_m = vec![(-25.0, -15.0), (-11.0, -15.0), (-11.0, -5.0), (-25.0, -5.0)];
+    rooms.rooms[0].walls_m[1].0 += 3.0;
+    rooms.rooms[0].walls_m[2].0 += 3.0;
+    rooms.rooms.push(elec);
+    let d = diff(&old, &rooms, "old.ron", "rooms.ron", &catalog);
+    assert!(d.elements.is_empty() && d.settings.is_empty() && !d.is_empty());
+    let summary: Vec<(&str, &str, &str)> = d.rooms.iter().map(|r| (r.id.as_str(), r.kind, r.change)).collect();
+    assert_eq!(summary, [("ELEC-ROOM", "room", "added"), ("SERVER-ROOM", "room", "changed")]);
+    assert_eq!(
+        d.rooms[1].fields.iter().map(|f| (f.field.as_str(), f.kind)).collect::<Vec<_>>(),
+        [("walls_m", ChangeKind::Moved)]
+    );
+    let e = &d.effect;
+    assert_eq!((e.grid_import_kw.before, e.cooling_kw.before), (e.grid_import_kw.after, e.cooling_kw.after));
+    let md = d.to_markdown();
+    assert!(
+        md.contains("## Rooms: 1 added, 0 removed, 1 changed")
+            && md.contains("- **moved** SERVER-ROOM (room): walls_m "),
+        "{md}"
+    );
+}
+
+/// Each setting change as (field, had a value before, has one after).
+fn setting_fields(d: &dctwin::study::diff::SiteDiff) -> Vec<(String, bool, bool)> {
+    d.settings.iter().map(|f| (f.field.clone(), f.before.is_some(), f.after.is_some())).collect()
+}
+
 /// `dctwin diff HEAD:site.ron site.ron` in a git repository reads the old version with
 /// `git show`; a problem in it is located in `HEAD:site.ron`; a missing revision is refused;
 /// JSON for tools.
