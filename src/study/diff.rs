@@ -329,7 +329,8 @@ fn id_changes(a: &ById, b: &ById) -> Vec<ElementChange> {
 }
 
 /// The site-wide sections that differ, field by field (`ambient.hourly`); a section present
-/// in one version only is one change named after it.
+/// in one version only is one change named after it. A weather file named alike in both whose
+/// year differs (the same path in two revisions) is `ambient.weather`, summarised.
 fn setting_changes(old: &SiteFile, new: &SiteFile) -> Vec<FieldChange> {
     let json = |v: Result<Value, serde_json::Error>| v.expect("a site section serializes");
     let sections = [
@@ -348,8 +349,37 @@ fn setting_changes(old: &SiteFile, new: &SiteFile) -> Vec<FieldChange> {
             }),
             _ => {}
         }
+        if name == "ambient"
+            && let (Some(a), Some(b)) = (&old.ambient, &new.ambient)
+            && a.epw == b.epw
+            && a.weather != b.weather
+        {
+            let summary = |w: &Option<crate::site::cooling::LoadedWeather>| {
+                w.as_ref().map(|w| Value::String(weather_summary(&w.0)))
+            };
+            changes.push(FieldChange {
+                field: "ambient.weather".into(),
+                kind: ChangeKind::Changed,
+                before: summary(&a.weather),
+                after: summary(&b.weather),
+            });
+        }
     }
     changes
+}
+
+/// A weather year as a reviewer compares two: where, how long, and its range of outdoor air.
+fn weather_summary(year: &crate::weather::WeatherYear) -> String {
+    let hours = year.hours();
+    let dry = hours.iter().map(|h| h.dry_c);
+    let (min, max) = (dry.clone().fold(f64::INFINITY, f64::min), dry.clone().fold(f64::NEG_INFINITY, f64::max));
+    let mean = dry.sum::<f64>() / hours.len().max(1) as f64;
+    let wet_max = hours.iter().map(|h| h.wet_c).fold(f64::NEG_INFINITY, f64::max);
+    format!(
+        "{}: {} h, dry bulb {min:.1} to {max:.1} °C (mean {mean:.2}), wet bulb up to {wet_max:.1} °C",
+        year.location().city,
+        hours.len()
+    )
 }
 
 /// Compares two sites.

@@ -533,6 +533,52 @@ fn ai_hall_on_chicago(dir: &std::path::Path) -> std::path::PathBuf {
     site
 }
 
+/// Two versions of a site naming the same weather file whose year differs (a file edited
+/// between two revisions): the diff lists `ambient.weather` with each year's range, where the
+/// site files alone show no change.
+#[test]
+fn the_diff_names_a_changed_weather_year() {
+    let catalog = dctwin::catalog::Catalog::builtin();
+    let (a, b) = (crate::support::fresh_dir("weather-diff-a"), crate::support::fresh_dir("weather-diff-b"));
+    let old = dctwin::site::load::load_site(&ai_hall_on_chicago(&a), &catalog).unwrap_or_else(|e| panic!("{e}"));
+    let path = ai_hall_on_chicago(&b);
+    // Every hour 10 K warmer (dry bulb and dew point alike, so the dew point stays below).
+    let text = std::fs::read_to_string(root().join(CHICAGO)).unwrap();
+    let warmer: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i < 8 {
+                return line.to_string();
+            }
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            for f in [6, 7] {
+                fields[f] = format!("{:.1}", fields[f].parse::<f64>().unwrap() + 10.0);
+            }
+            fields.join(",")
+        })
+        .collect();
+    std::fs::write(b.join("weather/chicago.epw"), warmer.join("\n") + "\n").unwrap();
+    let new = dctwin::site::load::load_site(&path, &catalog).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(old.to_ron_string(), new.to_ron_string(), "the site files are alike");
+
+    let d = dctwin::study::diff::diff(&old, &new, "a/hall.ron", "b/hall.ron", &catalog);
+    assert!(d.elements.is_empty() && d.rooms.is_empty() && !d.is_empty());
+    let [change] = d.settings.as_slice() else { panic!("one setting changed: {:?}", d.settings) };
+    let text = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).unwrap().to_string();
+    let (before, after) = (text(&change.before), text(&change.after));
+    assert_eq!(change.field, "ambient.weather");
+    let year = chicago();
+    let max = year.hours().iter().map(|h| h.dry_c).fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        before.contains(&format!("to {max:.1} °C")) && after.contains(&format!("to {:.1} °C", max + 10.0)),
+        "{before} → {after}"
+    );
+    assert!(before.contains(": 8760 h,") && after.contains(": 8760 h,"), "{before}");
+    // The same year on both sides: nothing to list.
+    assert!(dctwin::study::diff::diff(&old, &old.clone(), "a", "b", &catalog).is_empty());
+}
+
 /// `ambient: (epw: ...)` is read relative to the site file and drives the outdoor conditions
 /// hour by hour (interpolated within the hour); saving writes the reference back, not the year.
 #[test]
