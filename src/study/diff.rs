@@ -349,21 +349,19 @@ fn setting_changes(old: &SiteFile, new: &SiteFile) -> Vec<FieldChange> {
             }),
             _ => {}
         }
-        if name == "ambient"
-            && let (Some(a), Some(b)) = (&old.ambient, &new.ambient)
-            && a.epw == b.epw
-            && a.weather != b.weather
-        {
-            let summary = |w: &Option<crate::site::cooling::LoadedWeather>| {
-                w.as_ref().map(|w| Value::String(weather_summary(&w.0)))
-            };
-            changes.push(FieldChange {
-                field: "ambient.weather".into(),
-                kind: ChangeKind::Changed,
-                before: summary(&a.weather),
-                after: summary(&b.weather),
-            });
-        }
+    }
+    if let (Some(a), Some(b)) = (&old.ambient, &new.ambient)
+        && a.epw == b.epw
+        && a.weather != b.weather
+    {
+        let summary =
+            |w: &Option<crate::site::cooling::LoadedWeather>| w.as_ref().map(|w| Value::String(weather_summary(&w.0)));
+        changes.push(FieldChange {
+            field: "ambient.weather".into(),
+            kind: ChangeKind::Changed,
+            before: summary(&a.weather),
+            after: summary(&b.weather),
+        });
     }
     changes
 }
