@@ -322,20 +322,24 @@ fn add_moved_rack_heat(plant: &mut CoolingPlant, racks: &Query<MovedRackColumns>
     if racks.iter().len() != cache.racks || !cache.stays_calm(plant) {
         return false;
     }
+    // Table by table, each column a slice, in the query's own order (as in the load pass).
+    let Ok(tables) = racks.contiguous_iter() else { return false };
     plant.restore_rack_masses(&cache.sums);
     let mut rows = cache.rows.iter();
-    for (entity, utilization, protection) in racks.iter() {
-        // Racks without cooling have no row: the next row is the next cooled rack's.
-        let Some(row) = rows.as_slice().first().filter(|r| r.entity == entity) else { continue };
-        rows.next();
-        if *protection != RackProtection::default() {
-            plant.clear_heat();
-            return false;
-        }
-        if row.supplied {
-            // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
-            let (air_w, liquid_w) = row.split_w(row.demand_w(utilization.0));
-            plant.add_rack_air_and_liquid(row.slots(), air_w, liquid_w, row.airflow_m3_s_per_w);
+    for (entities, utilizations, protections) in tables {
+        for ((&entity, utilization), protection) in entities.iter().zip(utilizations).zip(protections) {
+            // Racks without cooling have no row: the next row is the next cooled rack's.
+            let Some(row) = rows.as_slice().first().filter(|r| r.entity == entity) else { continue };
+            rows.next();
+            if *protection != RackProtection::default() {
+                plant.clear_heat();
+                return false;
+            }
+            if row.supplied {
+                // The full pass's arithmetic with its protection factor of 1 (`p · 1 = p`).
+                let (air_w, liquid_w) = row.split_w(row.demand_w(utilization.0));
+                plant.add_rack_air_and_liquid(row.slots(), air_w, liquid_w, row.airflow_m3_s_per_w);
+            }
         }
     }
     if rows.next().is_some() {
